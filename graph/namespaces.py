@@ -1,0 +1,61 @@
+"""Namespaces and IRI minting, shared by every module.
+
+Instance IRIs are readable and stable: ``{BASE}id/{kind}/{key}``, e.g.
+``https://w3id.org/ilrs/id/country/PK`` or ``https://w3id.org/ilrs/id/mission/change-7``.
+Named graphs live under ``{BASE}graph/``.
+"""
+
+from __future__ import annotations
+
+from rdflib import Namespace
+from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SDO, SH, SKOS, TIME, VOID, XSD
+
+from .settings import BASE_IRI
+
+ILRS = Namespace(f"{BASE_IRI}ontology#")
+"""The ontology's terms, e.g. ``ILRS.SpaceAgency``."""
+
+ONTOLOGY_IRI = f"{BASE_IRI}ontology"
+SHAPES_IRI = f"{BASE_IRI}shapes"
+ID = Namespace(f"{BASE_IRI}id/")
+GRAPH = Namespace(f"{BASE_IRI}graph/")
+
+#: Named graphs that are not a source article's.
+ONTOLOGY_GRAPH = GRAPH["ontology"]
+SOURCES_GRAPH = GRAPH["sources"]
+COUNTRIES_GRAPH = GRAPH["reference/countries"]
+
+#: Prefixes declared for every SPARQL query, the query UI and every serialization.
+PREFIXES: dict[str, str] = {
+    "ilrs": str(ILRS),
+    "id": str(ID),
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "owl": str(OWL),
+    "xsd": str(XSD),
+    "skos": str(SKOS),
+    "dcterms": str(DCTERMS),
+    "prov": str(PROV),
+    "org": str(ORG),
+    "schema": str(SDO),
+    "foaf": str(FOAF),
+    "time": str(TIME),
+    "sh": str(SH),
+    "void": str(VOID),
+    "dcat": str(DCAT),
+}
+
+
+def mint(kind: str, key: str) -> str:
+    """The IRI of an instance: ``mint("country", "PK")`` → ``…/id/country/PK``."""
+    return f"{ID}{kind}/{key}"
+
+
+def source_graph(source_id: str) -> str:
+    """The named graph holding the facts of one source article, e.g. ``…/graph/source/003``."""
+    return f"{GRAPH}source/{source_id}"
+
+
+def sparql_prologue() -> str:
+    """``PREFIX`` lines for every namespace in :data:`PREFIXES`."""
+    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())

@@ -1,0 +1,56 @@
+"""All configuration in one place.
+
+Every setting can be given as an environment variable prefixed ``ILRS_`` (for
+example ``ILRS_QUERY_TIMEOUT=10``); the ``ilrs`` command-line flags override
+them. Nothing else in the project reads the environment.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The project checkout: ``ontology/``, ``shapes/``, ``queries/`` and ``graph/data/`` live here.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: The one canonical base IRI of the ontology, the instances and the named graphs.
+BASE_IRI = "https://w3id.org/ilrs/"
+
+
+class Settings(BaseSettings):
+    """Settings of the graph core and the server."""
+
+    model_config = SettingsConfigDict(env_prefix="ILRS_", extra="ignore")
+
+    # --- the graph -------------------------------------------------------------
+    base_iri: str = Field(BASE_IRI, description="Canonical base IRI (read-only: IRIs are persistent).")
+    ontology_dir: Path = PROJECT_ROOT / "ontology"
+    shapes_dir: Path = PROJECT_ROOT / "shapes"
+    data_dir: Path = PROJECT_ROOT / "graph" / "data"
+    queries_dir: Path = PROJECT_ROOT / "queries"
+    store_dir: Path | None = Field(None, description="On-disk store; in memory when unset.")
+    extra_files: list[Path] = Field(default_factory=list, description="Researchers' own RDF files to load.")
+
+    # --- the server ------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_base_url: str | None = Field(None, description="Where the server is reachable, if not host:port.")
+    query_timeout: float = Field(30.0, gt=0, description="Seconds a query may run before it is stopped.")
+    max_query_length: int = Field(100_000, gt=0, description="Largest accepted query text, in bytes.")
+    max_body_bytes: int = Field(1_000_000, gt=0, description="Largest accepted request body, in bytes.")
+    max_concurrent_queries: int = Field(8, gt=0, description="Queries evaluated at the same time.")
+    service_allowlist: list[str] = Field(
+        default_factory=list, description="IRIs that SPARQL SERVICE may call; SERVICE is refused otherwise."
+    )
+    page_size: int = Field(50, gt=0, le=1000, description="Default page size of JSON-LD collections.")
+    cors_origins: list[str] = Field(default_factory=lambda: ["*"])
+    log_level: str = "info"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process, read once from the environment."""
+    return Settings()
