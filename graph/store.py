@@ -16,6 +16,7 @@ store can produce the same objects with :func:`pyoxigraph.parse_query_results`.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 import time
 from collections.abc import Iterable
@@ -85,6 +86,11 @@ def rdf_format(media_type: str) -> ox.RdfFormat:
     return fmt
 
 
+def _strip_position(message: str) -> str:
+    """pyoxigraph's message without its "Parser error at line L column C:" prefix (shown as path:L:C)."""
+    return re.sub(r"^Parser error at line \d+ column \d+: ", "", message)
+
+
 class OxigraphStore:
     """The embedded store: pyoxigraph, in memory or on disk at ``path``."""
 
@@ -143,7 +149,10 @@ class OxigraphStore:
         try:
             return self.load(data, path.suffix, graph=graph)
         except StoreError as err:
-            raise StoreError(f"{path}: {err}") from err
+            cause = err.__cause__
+            line = getattr(cause, "lineno", None)
+            where = f"{path}:{line}:{getattr(cause, 'offset', 0)}" if line else str(path)
+            raise StoreError(f"{where}: {_strip_position(str(err))}") from err
 
     def add_quads(self, quads: Iterable[ox.Quad]) -> None:
         """Add quads built in Python (used by generators of reference data)."""

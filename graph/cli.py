@@ -1,0 +1,244 @@
+"""The ``ilrs`` command: validate, query, export, describe and serve the graph.
+
+Every failure the user can cause (a missing file, a syntax error in a data file,
+an invalid query) is reported as one clear message with its position, and a
+non-zero exit status; never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import __version__
+from .export import EXPORT_FORMATS, export
+from .loader import build_store
+from .namespaces import sparql_prologue
+from .settings import Settings, get_settings
+from .stats import compute_stats
+from .store import OxigraphStore, StoreError
+from .validate import validate_store
+
+RESULT_FORMATS = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+}
+GRAPH_FORMATS = {k: v for k, v in EXPORT_FORMATS.items() if k not in {"trig", "nquads"}}
+
+
+class CliError(Exception):
+    """A user-facing error: printed as ``ilrs: error: …``, exit status 1."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``ilrs`` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except (CliError, StoreError) as err:
+        print(f"ilrs: error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--store", type=Path, metavar="DIR", help="keep the store on disk in DIR (default: memory)")
+    common.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+
+    parser = argparse.ArgumentParser(prog="ilrs", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"ilrs {__version__}")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", parents=[common], help="check ontology, shapes and data with SHACL")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(run=_validate)
+
+    p = sub.add_parser("query", parents=[common], help="run a SPARQL query (a string or a .rq file)")
+    p.add_argument("query", help="the query text, or the path of a file holding it")
+    p.add_argument(
+        "--format",
+        choices=["table", *RESULT_FORMATS, *GRAPH_FORMATS],
+        default="table",
+        help="output format (default: a table for SELECT, Turtle for CONSTRUCT/DESCRIBE)",
+    )
+    p.add_argument("--graph", action="append", metavar="IRI", help="query only this named graph (repeatable)")
+    p.set_defaults(run=_query)
+
+    p = sub.add_parser("export", parents=[common], help="write the dataset or one graph as RDF")
+    p.add_argument("--format", choices=list(EXPORT_FORMATS), default="trig")
+    p.add_argument("--graph", metavar="IRI", help="only this named graph")
+    p.add_argument("--output", "-o", type=Path, metavar="FILE", help="write to FILE (default: standard output)")
+    p.set_defaults(run=_export)
+
+    p = sub.add_parser("stats", parents=[common], help="triples per graph and instances per class")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(run=_stats)
+
+    p = sub.add_parser("serve", parents=[common], help="run the HTTP server")
+    p.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default 8000)")
+    p.add_argument(
+        "--load",
+        type=Path,
+        nargs="+",
+        default=[],
+        metavar="FILE",
+        help="also load these RDF files, each as its own named graph",
+    )
+    p.add_argument("--query-timeout", type=float, metavar="SECONDS", help="query deadline (default 30)")
+    p.add_argument("--watch", action="store_true", help="rebuild and swap the graph when its files change")
+    p.set_defaults(run=_serve)
+    return parser
+
+
+def _settings(args: argparse.Namespace, **overrides: object) -> Settings:
+    values = {k: v for k, v in overrides.items() if v is not None}
+    if args.store is not None:
+        values["store_dir"] = args.store
+    return get_settings().model_copy(update=values)
+
+
+def _progress(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    if args.quiet:
+        return None
+    return lambda line: print(line, file=sys.stderr)
+
+
+def _load(args: argparse.Namespace, settings: Settings | None = None) -> OxigraphStore:
+    settings = settings or _settings(args)
+    started = time.perf_counter()
+    store = build_store(settings, _progress(args))
+    if not args.quiet:
+        print(f"loaded {store.count()} quads in {time.perf_counter() - started:.2f} s", file=sys.stderr)
+    return store
+
+
+def _validate(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    report = validate_store(_load(args, settings), settings)
+    print(report.to_json() if args.format == "json" else report.to_text())
+    return 0 if report.conforms else 1
+
+
+def _query(args: argparse.Namespace) -> int:
+    text = _query_text(args.query)
+    store = _load(args)
+    try:
+        result = store.query(sparql_prologue() + text, named_graphs=None, default_graphs=args.graph)
+    except StoreError as err:
+        raise CliError(f"invalid query: {_shift_line(str(err), sparql_prologue().count(chr(10)))}") from err
+    out = sys.stdout.buffer
+    if isinstance(result, ox.QueryTriples):
+        fmt = "turtle" if args.format == "table" else args.format
+        if fmt not in GRAPH_FORMATS:
+            raise CliError(f"a CONSTRUCT or DESCRIBE result cannot be written as {fmt}")
+        ox.serialize(result, out, format=ox.RdfFormat.from_media_type(GRAPH_FORMATS[fmt]))
+    elif args.format == "table":
+        out.write(_table(result).encode())
+    elif args.format in RESULT_FORMATS:
+        result.serialize(out, format=ox.QueryResultsFormat.from_media_type(RESULT_FORMATS[args.format]))
+    else:
+        raise CliError(f"a SELECT or ASK result cannot be written as {args.format}")
+    out.flush()
+    return 0
+
+
+def _query_text(arg: str) -> str:
+    path = Path(arg)
+    looks_like_file = arg.endswith((".rq", ".sparql")) or ("\n" not in arg and path.suffix and "{" not in arg)
+    if path.is_file():
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise CliError(f"{path}: cannot read: {err}") from err
+    if looks_like_file:
+        raise CliError(f"{arg}: no such query file")
+    return arg
+
+
+def _shift_line(message: str, lines: int) -> str:
+    """Report query-error positions in the user's own text, not the text with our prologue prepended."""
+    import re
+
+    def fix(m: re.Match[str]) -> str:
+        return f"error at {int(m.group(1)) - lines}:{m.group(2)}"
+
+    return re.sub(r"error at (\d+):(\d+)", fix, message)
+
+
+def _table(result: ox.QuerySolutions | ox.QueryBoolean) -> str:
+    if isinstance(result, ox.QueryBoolean):
+        return f"{bool(result)}\n"
+    names = [v.value for v in result.variables]
+    rows = [[_cell(s[n]) for n in names] for s in result]
+    widths = [max([len(n), *(len(r[i]) for r in rows)]) for i, n in enumerate(names)]
+    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()  # noqa: E731
+    body = [line(names), line(["-" * w for w in widths]), *(line(r) for r in rows)]
+    return "\n".join(body) + f"\n({len(rows)} row{'s' if len(rows) != 1 else ''})\n"
+
+
+def _cell(term: object) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.Literal):
+        return term.value
+    return str(getattr(term, "value", term))
+
+
+def _export(args: argparse.Namespace) -> int:
+    store = _load(args)
+    if args.output is None:
+        export(store, sys.stdout.buffer, args.format, args.graph)
+        return 0
+    try:
+        with args.output.open("wb") as out:
+            export(store, out, args.format, args.graph)
+    except OSError as err:
+        raise CliError(f"{args.output}: {err.strerror}") from err
+    if not args.quiet:
+        print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def _stats(args: argparse.Namespace) -> int:
+    stats = compute_stats(_load(args))
+    if args.format == "json":
+        print(json.dumps({"total": stats.total, "graphs": stats.graphs, "classes": stats.classes}, indent=2))
+        return 0
+    print(f"{stats.total} quads\n\ntriples per named graph:")
+    for name, n in stats.graphs.items():
+        print(f"  {n:>7}  {name}")
+    print("\ninstances per class:")
+    for name, n in stats.classes.items():
+        print(f"  {n:>7}  {name}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = _settings(
+        args,
+        host=args.host,
+        port=args.port,
+        query_timeout=args.query_timeout,
+        extra_files=list(args.load) or None,
+    )
+    from ilrs.server.app import run  # the HTTP stack is imported only when serving
+
+    run(settings, watch=args.watch)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

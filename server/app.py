@@ -1,0 +1,61 @@
+"""The FastAPI application and the uvicorn entry point."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ilrs.graph import __version__
+from ilrs.graph.loader import build_store
+from ilrs.graph.settings import Settings, get_settings
+from ilrs.graph.store import OxigraphStore
+
+from .routes import health
+from .state import DatasetHolder
+
+log = logging.getLogger("ilrs.server")
+
+
+def create_app(settings: Settings | None = None, store: OxigraphStore | None = None) -> FastAPI:
+    """The application serving ``store`` (by default the dataset built from the repository's files)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="ILRS Knowledge Graph",
+        version=__version__,
+        description="SPARQL 1.1, linked data and JSON-LD for the International Lunar Research Station graph.",
+    )
+    app.state.settings = settings
+    app.state.dataset = DatasetHolder(store or build_store(settings))
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+        allow_headers=["*"],
+        expose_headers=["ETag", "Link", "Location", "Content-Location", "Vary"],
+    )
+    app.middleware("http")(_log_requests)
+    app.include_router(health.router)
+    return app
+
+
+async def _log_requests(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    started = time.perf_counter()
+    response = await call_next(request)
+    elapsed = (time.perf_counter() - started) * 1000
+    log.info("%s %s %d %.1f ms", request.method, request.url.path, response.status_code, elapsed)
+    return response
+
+
+def run(settings: Settings, watch: bool = False) -> None:
+    """Serve the dataset with uvicorn until interrupted."""
+    import uvicorn
+
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_app(settings)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False)
