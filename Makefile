@@ -26,7 +26,7 @@ test: install-test  ## run lint, type checks and the whole test suite
 	$(BIN)/pytest
 
 bench: install-test  ## measure loading and validating the graph
-	$(BIN)/python -m bench.load
+	$(BIN)/python -m bench.load --runs 7
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -7,7 +7,9 @@ life, so replacing it (``ilrs serve --watch``) never mixes two versions in one a
 from __future__ import annotations
 
 import threading
+from typing import Annotated
 
+from fastapi import Depends
 from starlette.requests import Request
 
 from ilrs.graph.settings import Settings
@@ -40,3 +42,8 @@ def get_app_settings(request: Request) -> Settings:
     """FastAPI dependency: the settings the app was created with."""
     settings: Settings = request.app.state.settings
     return settings
+
+
+#: Annotated dependencies for route signatures: ``def route(store: StoreDep, settings: SettingsDep)``.
+StoreDep = Annotated[OxigraphStore, Depends(get_store)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
-from ilrs.graph.store import OxigraphStore
-
-from ..state import get_store
+from ..state import StoreDep
 
 router = APIRouter(tags=["service"])
 
 
 @router.get("/health", summary="Is the server up, and which dataset version does it serve?")
-def health(store: OxigraphStore = Depends(get_store)) -> dict[str, object]:
+def health(store: StoreDep) -> dict[str, object]:
     return {"status": "ok", "version": store.version, "quads": store.count(), "graphs": len(store.graphs())}
