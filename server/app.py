@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -16,7 +17,7 @@ from ilrs.graph.loader import build_store
 from ilrs.graph.settings import Settings, get_settings
 from ilrs.graph.store import OxigraphStore
 
-from .routes import health
+from .routes import health, ui
 from .state import DatasetHolder
 
 log = logging.getLogger("ilrs.server")
@@ -29,6 +30,9 @@ def create_app(settings: Settings | None = None, store: OxigraphStore | None = N
         title="ILRS Knowledge Graph",
         version=__version__,
         description="SPARQL 1.1, linked data and JSON-LD for the International Lunar Research Station graph.",
+        # /docs is served by routes/ui.py from vendored swagger-ui (FastAPI's own loads it from a CDN).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.dataset = DatasetHolder(store or build_store(settings))
@@ -41,6 +45,8 @@ def create_app(settings: Settings | None = None, store: OxigraphStore | None = N
     )
     app.middleware("http")(_log_requests)
     app.include_router(health.router)
+    app.include_router(ui.router)
+    app.mount("/static", StaticFiles(directory=ui.STATIC_DIR), name="static")
     return app
 
 

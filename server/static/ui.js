@@ -1,0 +1,175 @@
+// The ILRS query UI: YASGUI pointed at this server's /sparql, with the competency
+// queries as one-click examples, local links for the graph's own IRIs, and downloads.
+// Nothing here (nor in the YASGUI configuration) contacts any other host.
+(function () {
+  "use strict";
+
+  const config = JSON.parse(document.getElementById("ilrs-config").textContent);
+  // Relative to the page, so the UI also works when the site lives below a path prefix.
+  const endpoint = new URL(config.endpoint, document.baseURI).href;
+  const EXAMPLE_TAB = "ilrs-example";
+
+  // --- YASGUI configuration ---------------------------------------------------------
+
+  /** Completions for `PREFIX`: only the project's own prefixes (the stock list is generic). */
+  function configureAutocompletion() {
+    const Yasqe = Yasgui.Yasqe;
+    const known = Object.entries(config.prefixes).map(([p, iri]) => `${p}: <${iri}>`).sort();
+    Yasqe.forkAutocompleter("prefixes", { name: "ilrs-prefixes", persistenceId: null, get: () => Promise.resolve(known) }, false);
+    // The stock "property" and "class" completers query lov.linkeddata.es: leave them out.
+    Yasgui.defaults.yasqe.autocompleters = ["variables", "ilrs-prefixes"];
+    // Bundled prefixes only, never prefix.cc (null is the default; stated so it stays that way).
+    Yasgui.defaults.yasqe.prefixCcApi = null;
+  }
+
+  function createYasgui() {
+    configureAutocompletion();
+    const yasgui = new Yasgui(document.getElementById("yasgui"), {
+      persistenceId: "ilrs-query-ui",
+      autofocus: false,
+      copyEndpointOnNewTab: false,
+      requestConfig: { endpoint: endpoint, method: "POST" },
+      endpointCatalogueOptions: { getData: () => [{ endpoint: endpoint }] },
+      yasqe: { value: config.defaultQuery, editorHeight: "22rem" },
+      yasr: { prefixes: config.prefixes },
+    });
+    // Tabs restored from an earlier visit keep the endpoint they were saved with: point them here.
+    for (const id of yasgui.persistentConfig.getTabs()) {
+      const tab = yasgui.getTab(id);
+      if (tab && tab.getEndpoint() !== endpoint) tab.setEndpoint(endpoint);
+    }
+    return yasgui;
+  }
+
+  // --- Local links for the graph's IRIs -----------------------------------------------
+
+  /** This server's URL for an IRI under the graph's base, or null for any other IRI. */
+  function localUrl(iri) {
+    if (!iri || !iri.startsWith(config.base)) return null;
+    return new URL(iri.slice(config.base.length), document.baseURI).href;
+  }
+
+  /** Point result links for the graph's own IRIs at this server; the IRI stays visible as the title. */
+  function rewriteLinks(root) {
+    for (const a of root.querySelectorAll("a.iri[href]")) {
+      const iri = a.dataset.iri || a.getAttribute("href");
+      const local = localUrl(iri);
+      if (!local || a.getAttribute("href") === local) continue;
+      a.dataset.iri = iri;
+      a.title = iri;
+      a.href = local;
+      a.classList.add("local-iri");
+    }
+  }
+
+  function watchResults(container) {
+    rewriteLinks(container);
+    // The results table is redrawn on every query, page change and sort: rewrite after each.
+    new MutationObserver(() => rewriteLinks(container)).observe(container, { childList: true, subtree: true });
+  }
+
+  // --- Examples ---------------------------------------------------------------------
+
+  function openExample(yasgui, example) {
+    let tab = yasgui.getTab(EXAMPLE_TAB);
+    if (!tab) {
+      tab = yasgui.addTab(true, { id: EXAMPLE_TAB, name: "Example", requestConfig: { endpoint: endpoint } });
+    }
+    yasgui.selectTabId(EXAMPLE_TAB);
+    tab = yasgui.getTab(EXAMPLE_TAB);
+    tab.setName(example.title.length > 40 ? example.title.slice(0, 39) + "…" : example.title);
+    tab.setQuery(example.query);
+    tab.query().catch(() => {}); // YASR shows the error itself.
+    document.getElementById("yasgui").scrollIntoView({ behavior: "smooth", block: "start" });
+  }
+
+  async function wireExamples(yasgui) {
+    const links = document.querySelectorAll("a.example[data-example]");
+    if (!links.length) return;
+    let examples = {};
+    try {
+      const response = await fetch(new URL(config.examples, document.baseURI), { headers: { Accept: "application/json" } });
+      if (!response.ok) throw new Error(response.statusText);
+      for (const example of await response.json()) examples[example.id] = example;
+    } catch (err) {
+      setStatus(`Could not load the examples: ${err.message}`);
+      return; // The links still lead to the plain .rq files.
+    }
+    for (const link of links) {
+      link.addEventListener("click", (event) => {
+        const example = examples[link.dataset.example];
+        if (!example || event.ctrlKey || event.metaKey || event.shiftKey) return;
+        event.preventDefault();
+        for (const other of links) other.removeAttribute("aria-current");
+        link.setAttribute("aria-current", "true");
+        openExample(yasgui, example);
+      });
+    }
+  }
+
+  // --- Downloads --------------------------------------------------------------------
+
+  function setStatus(text) {
+    document.querySelector(".downloads .status").textContent = text;
+  }
+
+  /** Show the result formats (SELECT, ASK) or the graph formats (CONSTRUCT, DESCRIBE) for the current query. */
+  function updateDownloadKind(yasgui) {
+    const yasqe = yasgui.getTab()?.getYasqe();
+    const type = yasqe ? String(yasqe.getQueryType() || "").toUpperCase() : "SELECT";
+    const graph = type === "CONSTRUCT" || type === "DESCRIBE";
+    document.querySelector('.download-buttons[data-kind="results"]').hidden = graph;
+    document.querySelector('.download-buttons[data-kind="graph"]').hidden = !graph;
+  }
+
+  /** Run the current query again asking for `accept`, and save the answer as a file. */
+  async function download(yasgui, accept, ext) {
+    const tab = yasgui.getTab();
+    if (!tab) return;
+    const name = (tab.getName() || "results").replace(/[^\w.-]+/g, "-").replace(/^-+|-+$/g, "") || "results";
+    setStatus(`Preparing ${ext.toUpperCase()}…`);
+    try {
+      const response = await fetch(endpoint, {
+        method: "POST",
+        headers: { Accept: accept, "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ query: tab.getQuery() }),
+      });
+      if (!response.ok) throw new Error((await response.text()) || response.statusText);
+      const url = URL.createObjectURL(await response.blob());
+      const a = document.createElement("a");
+      a.href = url;
+      a.download = `${name}.${ext}`;
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+      setStatus(`Saved ${a.download}.`);
+    } catch (err) {
+      setStatus(`Download failed: ${err.message}`);
+    }
+  }
+
+  function wireDownloads(yasgui) {
+    for (const button of document.querySelectorAll(".download-buttons button")) {
+      button.addEventListener("click", () => download(yasgui, button.dataset.accept, button.dataset.ext));
+    }
+    updateDownloadKind(yasgui);
+    yasgui.on("tabSelect", () => setTimeout(() => updateDownloadKind(yasgui)));
+    yasgui.on("tabChange", () => updateDownloadKind(yasgui));
+    yasgui.on("query", () => updateDownloadKind(yasgui));
+  }
+
+  function main() {
+    if (typeof Yasgui === "undefined") {
+      setStatus("The editor failed to load.");
+      return;
+    }
+    const yasgui = createYasgui();
+    window.ilrsYasgui = yasgui; // For the browser test and for curious users in the console.
+    watchResults(document.getElementById("yasgui"));
+    wireExamples(yasgui);
+    wireDownloads(yasgui);
+  }
+
+  main();
+})();
