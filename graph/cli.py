@@ -100,6 +100,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--query-timeout", type=float, metavar="SECONDS", help="query deadline (default 30)")
     p.add_argument("--watch", action="store_true", help="rebuild and swap the graph when its files change")
     p.set_defaults(run=_serve)
+
+    p = sub.add_parser("check", parents=[common], help="quality report over ontology, shapes and data")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("--strict", action="store_true", help="fail on warnings too")
+    p.set_defaults(run=_check)
     return parser
 
 
@@ -238,6 +243,14 @@ def _serve(args: argparse.Namespace) -> int:
 
     run(settings, watch=args.watch)
     return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .check import run_checks
+
+    report = run_checks(_settings(args))
+    print(report.to_json() if args.format == "json" else report.to_table())
+    return 1 if report.failed(strict=args.strict) else 0
 
 
 if __name__ == "__main__":

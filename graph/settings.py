@@ -34,6 +34,14 @@ class Settings(BaseSettings):
     store_dir: Path | None = Field(None, description="On-disk store; in memory when unset.")
     extra_files: list[Path] = Field(default_factory=list, description="Researchers' own RDF files to load.")
 
+    # --- the editors' workflow (ilrs check / docs / diff / release, serve --watch) ---
+    docs_dir: Path = Field(PROJECT_ROOT / "docs" / "ontology", description="Where `ilrs docs` writes.")
+    release_dir: Path = Field(PROJECT_ROOT / "release", description="Where `ilrs release` writes.")
+    docs_example: str | None = Field(
+        None, description="IRI of the agreement drawn in docs/ontology/instances.svg (default: the best-connected)."
+    )
+    watch_debounce_ms: int = Field(400, gt=0, description="Quiet time after a file change before a rebuild.")
+
     # --- the server ------------------------------------------------------------
     host: str = "127.0.0.1"
     port: int = 8000

@@ -1,0 +1,104 @@
+"""``ilrs check``: a quality report over the ontology, the shapes and the data.
+
+In the spirit of ``robot report``: every finding has a level (``error``,
+``warning``, ``info``), a rule id, the term it is about, a message, a fix hint and,
+where the term is written in a file, ``file:line``. Errors make the command fail;
+warnings only with ``--strict``. The rules themselves are in
+:mod:`ilrs.graph.check_rules`; this module loads the inputs, runs the rules and
+formats the report.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+from rdflib import Graph
+
+from .check_rules import RULES, CheckContext, Finding
+from .loader import build_store, dataset_files
+from .locate import Locator
+from .namespaces import ONTOLOGY_GRAPH
+from .rdfview import graphs_of, read_shapes
+from .settings import Settings
+
+LEVELS = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """The findings of one run, errors first."""
+
+    findings: list[Finding]
+    terms: int
+    triples: int
+
+    def count(self, level: str) -> int:
+        """How many findings have ``level``."""
+        return sum(1 for f in self.findings if f.level == level)
+
+    def failed(self, strict: bool = False) -> bool:
+        """Whether the run fails: any error, or with ``strict`` any warning."""
+        return self.count("error") > 0 or (strict and self.count("warning") > 0)
+
+    def summary(self) -> str:
+        """One line: how many findings of each level, over what."""
+        counts = ", ".join(_plural(self.count(level), level) for level in LEVELS)
+        return f"{counts} ({len(RULES)} rules over {self.terms} terms and {self.triples} triples)"
+
+    def to_table(self) -> str:
+        """A fixed-width table, one finding per row with its fix hint beneath, and the summary."""
+        if not self.findings:
+            return f"no findings: {self.summary()}"
+        header = ("LEVEL", "RULE", "TERM", "WHERE", "MESSAGE")
+        rows = [(f.level, f.rule, f.term, f.where or "-", f.message) for f in self.findings]
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+        indent = " " * (sum(widths) + 2 * len(widths))
+        lines = []
+        for row, finding in zip([header, *rows], [None, *self.findings], strict=True):
+            cells = [c.ljust(w) for c, w in zip(row, widths, strict=False)]
+            lines.append("  ".join([*cells, row[4]]).rstrip())
+            if finding is not None and finding.fix:
+                lines.append(f"{indent}fix: {finding.fix}")
+        return "\n".join([*lines, "", self.summary()])
+
+    def to_json(self) -> str:
+        """The findings and the counts as JSON."""
+        data = {
+            "errors": self.count("error"),
+            "warnings": self.count("warning"),
+            "infos": self.count("info"),
+            "terms": self.terms,
+            "triples": self.triples,
+            "findings": [asdict(f) for f in self.findings],
+        }
+        return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def run_checks(settings: Settings) -> CheckReport:
+    """Load the dataset and the shapes as ``settings`` says and run every rule.
+
+    Raises :class:`ilrs.graph.store.StoreError` (naming ``file:line:col``) when a file is
+    missing or does not parse.
+    """
+    store = build_store(settings.model_copy(update={"store_dir": None}))
+    graphs = graphs_of(store)
+    shapes = read_shapes(settings.shapes_dir)
+    ontology = graphs.pop(str(ONTOLOGY_GRAPH), None) or Graph()  # an empty ilrs.ttl loads no graph
+    files = [f.path for f in dataset_files(settings)] + sorted(settings.shapes_dir.glob("*.ttl"))
+    root = settings.ontology_dir.parent
+    ctx = CheckContext(
+        ontology=ontology,
+        shapes=shapes,
+        data=graphs,
+        locator=Locator(files, root=root),
+        ontology_file=settings.ontology_dir / "ilrs.ttl",
+        shapes_files=sorted(settings.shapes_dir.glob("*.ttl")),
+    )
+    findings = [finding for rule in RULES.values() for finding in rule.run(ctx)]
+    findings.sort(key=lambda f: (LEVELS.index(f.level), f.rule, f.term, f.message))
+    return CheckReport(findings, terms=len(ctx.terms), triples=store.count())
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
