@@ -19,7 +19,7 @@ without a code change or restart.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from .namespaces import PREFIXES
@@ -42,10 +42,6 @@ class Example:
     """The ``# description:`` header; empty when the file has none."""
     query: str
     """The file's text with ``PREFIX`` lines added for every known prefix it uses but does not declare."""
-
-    def as_dict(self) -> dict[str, str]:
-        """The example as a JSON-ready mapping."""
-        return asdict(self)
 
 
 def parse_header(text: str) -> dict[str, str]:

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
@@ -95,8 +95,9 @@ def query_ui(
 
 
 @router.get("/examples.json", summary="The competency queries (queries/*.rq) with their titles and descriptions")
-def examples_json(settings: AppSettings) -> JSONResponse:
-    return JSONResponse([e.as_dict() for e in _examples(settings)], headers={"Cache-Control": "no-cache"})
+def examples_json(response: Response, settings: AppSettings) -> list[Example]:
+    response.headers["Cache-Control"] = "no-cache"
+    return _examples(settings)
 
 
 @router.get(

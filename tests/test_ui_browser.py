@@ -1,0 +1,254 @@
+"""The query UI in headless Chromium: run an example, check the rendered table, links, downloads, no outside requests.
+
+Uses Debian's ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them) through
+Selenium with the system chromedriver, so nothing is downloaded. Without the browser
+the tests are skipped, except under CI (``CI`` set), where they fail.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pyoxigraph as ox
+import pytest
+from conftest import LiveServer
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+
+from ilrs.graph.settings import BASE_IRI
+from ilrs.graph.store import OxigraphStore
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+PREFERRED_EXAMPLE = "phases"
+TABLE_ROWS = ".yasr table.dataTable tbody tr"
+WAIT = 30
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    """One headless Chromium for the module, recording every network request and the console."""
+    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
+    if missing:
+        reason = f"headless Chromium is not installed ({', '.join(missing)} missing)"
+        reason += ": apt-get install chromium chromium-driver"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI must run the browser tests")
+        pytest.skip(reason)
+    # The driver path is given, so Selenium Manager has nothing to fetch; offline makes sure it never tries.
+    os.environ["SE_OFFLINE"] = "true"
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    downloads = tmp_path_factory.mktemp("downloads")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--window-size=1400,1100",
+    ):
+        options.add_argument(flag)
+    options.add_experimental_option(
+        "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False}
+    )
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    driver.downloads = downloads  # type: ignore[attr-defined]
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def requested_urls(driver: WebDriver) -> list[str]:
+    """Every URL the browser asked for since the last call (from the DevTools performance log)."""
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+        elif message["method"] == "Network.webSocketCreated":
+            urls.append(message["params"]["url"])
+    return urls
+
+
+def assert_only_local_requests(driver: WebDriver, server: LiveServer) -> list[str]:
+    """No request went anywhere but the live server; returns the server paths requested."""
+    origin = urlsplit(server.base_url)
+    paths = []
+    for url in requested_urls(driver):
+        parts = urlsplit(url)
+        if parts.scheme in ("data", "blob", "chrome", "about", "devtools"):
+            continue  # in-browser: the start page, inline images, download blobs
+        assert parts.hostname == "127.0.0.1" and parts.port == origin.port, f"the page fetched {url}"
+        paths.append(parts.path)
+    return paths
+
+
+def term_text(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.Triple):
+        return str(term)
+    return term.value
+
+
+def expected_table(dataset: OxigraphStore, query: str) -> tuple[list[str], list[tuple[str, ...]]]:
+    """The variables and rows of ``query`` evaluated on the test store (default graph = union of all)."""
+    result = dataset.query(query)
+    assert isinstance(result, ox.QuerySolutions)
+    names = [v.value for v in result.variables]
+    return names, [tuple(term_text(s[n]) for n in names) for s in result]
+
+
+# YASR writes a typed or tagged literal as "value"^^prefix:type or "value"@lang, a plain one as is.
+_DECORATED = re.compile(r'^"(.*)"(?:\^\^\S+|@[A-Za-z0-9-]+)$', re.DOTALL)
+
+_READ_TABLE = """
+const headers = Array.from(document.querySelectorAll(".yasr table.dataTable thead th"), th => th.textContent.trim());
+return Array.from(document.querySelectorAll(arguments[0]), tr => {
+  const row = {};
+  Array.from(tr.querySelectorAll("td")).forEach((td, i) => {
+    const literal = td.querySelector(".nonIri");
+    const link = td.querySelector("a.iri");
+    row[headers[i]] = literal ? {literal: literal.textContent}
+      : link ? {iri: link.dataset.iri || link.getAttribute("href"), href: link.href}
+      : {empty: td.textContent};
+  });
+  return row;
+});
+"""
+
+
+def rendered_table(driver: WebDriver, names: list[str]) -> tuple[list[tuple[str, ...]], list[dict[str, str]]]:
+    """The results table as rows of values (in ``names`` order), and every IRI link in it."""
+    rows, links = [], []
+    for row in driver.execute_script(_READ_TABLE, TABLE_ROWS):
+        values = []
+        for name in names:
+            cell: dict[str, Any] = row[name]
+            if "iri" in cell:
+                links.append(cell)
+                values.append(cell["iri"])
+            elif "literal" in cell:
+                match = _DECORATED.match(cell["literal"])
+                values.append(match.group(1) if match else cell["literal"])
+            else:
+                values.append(cell["empty"].strip())
+        rows.append(tuple(values))
+    return rows, links
+
+
+def pick_example(client: httpx.Client, dataset: OxigraphStore) -> dict[str, str]:
+    """The phases example, or else the first whose results fit on one table page and link an instance."""
+    examples = client.get("/examples.json").json()
+    assert examples, "no queries/*.rq examples to run"
+    ordered = sorted(examples, key=lambda e: e["id"] != PREFERRED_EXAMPLE)
+    for example in ordered:
+        _, rows = expected_table(dataset, example["query"])
+        if 0 < len(rows) <= 50 and any(v.startswith(f"{BASE_IRI}id/") for row in rows for v in row):
+            return dict(example)
+    pytest.fail("no example has between 1 and 50 result rows with an instance IRI")
+
+
+def test_example_runs_and_renders_the_store_results(
+    browser: WebDriver, live_server: LiveServer, client: httpx.Client, dataset: OxigraphStore
+) -> None:
+    example = pick_example(client, dataset)
+    names, expected = expected_table(dataset, example["query"])
+    wait = WebDriverWait(browser, WAIT)
+
+    browser.get(live_server.url("/"))
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".yasgui .CodeMirror")))
+    completers = browser.execute_script("return window.ilrsYasgui.getTab().getYasqe().config.autocompleters")
+    assert not {"class", "property", "prefixes"} & set(completers), "a completer that calls out is enabled"
+
+    link = browser.find_element(By.CSS_SELECTOR, f'a.example[data-example="{example["id"]}"]')
+    assert link.text == example["title"]
+    link.click()
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, TABLE_ROWS)) == len(expected))
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".yasr a.iri.local-iri"))
+    assert browser.execute_script("return window.ilrsYasgui.getTab().getQuery()") == example["query"]
+
+    rows, links = rendered_table(browser, names)
+    assert sorted(rows) == sorted(expected)
+
+    # IRIs of the graph link to this server's pages; other IRIs are left alone.
+    local = [cell for cell in links if cell["iri"].startswith(f"{BASE_IRI}id/")]
+    assert local
+    for cell in local:
+        assert cell["href"] == live_server.url("/" + cell["iri"][len(BASE_IRI) :])
+    assert all(c["href"] == c["iri"] for c in links if not c["iri"].startswith(BASE_IRI))
+
+    # Clicking one opens the local linked-data page.
+    target = local[0]
+    first = browser.current_window_handle
+    browser.find_element(By.CSS_SELECTOR, f'.yasr a.local-iri[data-iri="{target["iri"]}"]').click()
+    wait.until(lambda d: len(d.window_handles) == 2)
+    browser.switch_to.window(next(h for h in browser.window_handles if h != first))
+    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+    assert browser.current_url == target["href"]
+    assert httpx.get(target["href"], headers={"Accept": "text/html"}).status_code == 200
+    browser.close()
+    browser.switch_to.window(first)
+
+    paths = assert_only_local_requests(browser, live_server)
+    assert "/sparql" in paths and "/static/vendor/yasgui/yasgui.min.js" in paths
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors
+
+
+def test_results_download_as_csv(
+    browser: WebDriver, live_server: LiveServer, client: httpx.Client, dataset: OxigraphStore
+) -> None:
+    example = pick_example(client, dataset)
+    names, expected = expected_table(dataset, example["query"])
+    wait = WebDriverWait(browser, WAIT)
+    browser.get(live_server.url("/"))
+    browser.find_element(By.CSS_SELECTOR, f'a.example[data-example="{example["id"]}"]').click()
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, TABLE_ROWS)) == len(expected))
+
+    downloads: Path = browser.downloads  # type: ignore[attr-defined]
+    browser.find_element(By.CSS_SELECTOR, 'button[data-ext="csv"]').click()
+    deadline = time.monotonic() + WAIT
+    while not (files := list(downloads.glob("*.csv"))) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert files, browser.find_element(By.CSS_SELECTOR, ".downloads .status").text
+    with files[0].open(newline="", encoding="utf-8") as f:
+        table = list(csv.reader(f))
+    assert table[0] == names
+    assert sorted(tuple(r) for r in table[1:]) == sorted(expected)
+    assert_only_local_requests(browser, live_server)
+
+
+def test_docs_load_without_a_cdn(browser: WebDriver, live_server: LiveServer) -> None:
+    browser.get(live_server.url("/docs"))
+    title = WebDriverWait(browser, WAIT).until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, ".swagger-ui .info .title"))
+    )
+    assert "ILRS Knowledge Graph" in title.text
+    paths = assert_only_local_requests(browser, live_server)
+    assert "/openapi.json" in paths and "/static/vendor/swagger-ui/swagger-ui-bundle.js" in paths
