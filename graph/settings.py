@@ -54,6 +54,10 @@ class Settings(BaseSettings):
         default_factory=list, description="IRIs that SPARQL SERVICE may call; SERVICE is refused otherwise."
     )
     page_size: int = Field(50, gt=0, le=1000, description="Default page size of JSON-LD collections.")
+    max_page_size: int = Field(1000, gt=0, description="Largest ?limit= a JSON-LD collection accepts.")
+    data_license: str = Field(
+        "https://creativecommons.org/licenses/by/4.0/", description="License IRI of the data (VoID/DCAT)."
+    )
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
     log_level: str = "info"
 

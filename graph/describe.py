@@ -1,0 +1,323 @@
+"""What the store says about a resource, and which source graph says it.
+
+One description feeds every view of a resource (HTML page, Turtle, N-Triples,
+JSON-LD, API collection members), so they cannot disagree. Everything is read
+through :class:`~graph.store.Store` queries.
+
+A resource's *statements* are its outgoing triples in the union of all graphs (each
+triple once, with the set of named graphs holding it), plus the outgoing triples of
+the blank nodes it reaches (its concise bounded description), since a blank node
+cannot be looked up on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from .namespaces import SOURCES_GRAPH
+from .store import Store
+
+#: Incoming links shown for one resource at most (a country may be the object of many).
+INCOMING_LIMIT = 1000
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
+_LABEL_PATH = "<http://www.w3.org/2000/01/rdf-schema#label>|<http://www.w3.org/2004/02/skos/core#prefLabel>"
+_TITLE = "<http://purl.org/dc/terms/title>"
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+_SKOS_PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"
+# Any predicate: a negated property set that excludes an IRI no data uses.
+_ANY = "!<urn:ilrs:no-such-predicate>"
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One triple of the union graph and the named graphs that hold it (empty: only the default graph)."""
+
+    subject: ox.NamedNode | ox.BlankNode
+    predicate: ox.NamedNode
+    object: Term
+    graphs: frozenset[str]
+
+    @property
+    def triple(self) -> ox.Triple:
+        return ox.Triple(self.subject, self.predicate, self.object)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A named graph and, for a source article's graph, the document it was derived from."""
+
+    graph: str
+    document: str | None = None
+    title: str | None = None
+    issued: str | None = None
+    publisher: str | None = None
+    url: str | None = None
+
+
+@dataclass
+class Description:
+    """Everything the store says about ``iri``."""
+
+    iri: str
+    outgoing: list[Statement]
+    incoming: list[Statement]
+    incoming_truncated: bool = False
+    sources: dict[str, Source] = field(default_factory=dict)
+    labels: dict[str, list[ox.Literal]] = field(default_factory=dict)
+
+    @property
+    def exists(self) -> bool:
+        """Whether any triple mentions the resource (as subject or object)."""
+        return bool(self.outgoing or self.incoming)
+
+    @property
+    def triples(self) -> list[ox.Triple]:
+        """The outgoing triples (with blank-node closure): the resource's RDF representations."""
+        return [s.triple for s in self.outgoing]
+
+    @property
+    def own(self) -> list[Statement]:
+        """Outgoing statements whose subject is the resource itself (not one of its blank nodes)."""
+        return [s for s in self.outgoing if isinstance(s.subject, ox.NamedNode) and s.subject.value == self.iri]
+
+    @property
+    def types(self) -> list[str]:
+        """The IRIs of the resource's ``rdf:type`` values."""
+        return [
+            s.object.value for s in self.own if s.predicate.value == _RDF_TYPE and isinstance(s.object, ox.NamedNode)
+        ]
+
+    @property
+    def own_labels(self) -> list[ox.Literal]:
+        """The resource's ``rdfs:label`` and ``skos:prefLabel`` values, in every language."""
+        return [
+            s.object
+            for s in self.own
+            if s.predicate.value in (_RDFS_LABEL, _SKOS_PREF) and isinstance(s.object, ox.Literal)
+        ]
+
+
+def _iri(term: object) -> str:
+    return str(getattr(term, "value", term))
+
+
+_IRI_FORBIDDEN = frozenset('<>"{}|^`\\')
+
+
+def is_iri(text: str) -> bool:
+    """Whether ``text`` is an absolute IRI that can be written as ``<…>`` in SPARQL (no injection)."""
+    scheme, colon, rest = text.partition(":")
+    return (
+        bool(colon and rest and scheme[:1].isalpha())
+        and all(c.isalnum() or c in "+-." for c in scheme)
+        and not any(c in _IRI_FORBIDDEN or ord(c) <= 0x20 for c in text)
+    )
+
+
+def _values(iris: Iterable[str]) -> str:
+    items = list(iris)
+    for iri in items:
+        if not is_iri(iri):
+            raise ValueError(f"not an IRI: {iri!r}")
+    return " ".join(f"<{i}>" for i in items)
+
+
+def _solutions(store: Store, sparql: str, *, union: bool) -> ox.QuerySolutions:
+    result = store.query(sparql, union_default_graph=union)
+    if not isinstance(result, ox.QuerySolutions):  # pragma: no cover - our queries are SELECTs
+        raise TypeError("expected SELECT solutions")
+    return result
+
+
+def _collect(rows: Iterable[ox.QuerySolution], into: dict[tuple[Term, ...], set[str]]) -> None:
+    for row in rows:
+        s, p, o, g = row["s"], row["p"], row["o"], row["g"]
+        if not isinstance(s, ox.NamedNode | ox.BlankNode) or not isinstance(
+            o, ox.NamedNode | ox.BlankNode | ox.Literal
+        ):
+            continue
+        graphs = into.setdefault((s, p, o), set())
+        if g is not None:
+            graphs.add(g.value)
+
+
+def statements(store: Store, subjects: Sequence[str]) -> dict[str, list[Statement]]:
+    """The statements of each subject IRI (outgoing triples of the union graph, with blank-node closure).
+
+    Triples are read from the real default graph and from every named graph, and each
+    distinct triple is kept once with the set of named graphs that hold it.
+    """
+    if not subjects:
+        return {}
+    found: dict[tuple[Term, ...], set[str]] = {}
+    # union_default_graph=False: the default graph is the real one, so a triple is read
+    # once per graph holding it and never twice through the union.
+    direct = f"""
+        SELECT ?s ?p ?o ?g WHERE {{
+          VALUES ?s {{ {_values(subjects)} }}
+          {{ ?s ?p ?o }} UNION {{ GRAPH ?g {{ ?s ?p ?o }} }}
+        }}"""
+    _collect(_solutions(store, direct, union=False), found)
+    if any(isinstance(o, ox.BlankNode) for (_, _, o) in found):
+        # Blank nodes live in the graph of the file that wrote them, so one path per graph reaches them all.
+        closure = f"""
+            SELECT ?s ?p ?o ?g WHERE {{
+              VALUES ?r {{ {_values(subjects)} }}
+              {{ ?r ?p0 ?b . ?b ({_ANY})* ?s }} UNION {{ GRAPH ?g0 {{ ?r ?p0 ?b . ?b ({_ANY})* ?s }} }}
+              FILTER(isBlank(?b) && isBlank(?s))
+              {{ ?s ?p ?o }} UNION {{ GRAPH ?g {{ ?s ?p ?o }} }}
+            }}"""
+        _collect(_solutions(store, closure, union=False), found)
+
+    by_subject: dict[Term, list[Statement]] = {}
+    for (s, p, o), graphs in found.items():
+        assert isinstance(s, ox.NamedNode | ox.BlankNode) and isinstance(p, ox.NamedNode)
+        by_subject.setdefault(s, []).append(Statement(s, p, o, frozenset(graphs)))
+    for items in by_subject.values():
+        items.sort(key=lambda st: (st.predicate.value, str(st.object)))
+
+    out: dict[str, list[Statement]] = {}
+    for iri in subjects:
+        # Walk from the resource through blank nodes only: the closure query may over-fetch.
+        result: list[Statement] = []
+        queue: list[Term] = [ox.NamedNode(iri)]
+        seen: set[Term] = set()
+        while queue:
+            node = queue.pop(0)
+            if node in seen:
+                continue
+            seen.add(node)
+            for st in by_subject.get(node, []):
+                result.append(st)
+                if isinstance(st.object, ox.BlankNode):
+                    queue.append(st.object)
+        out[iri] = result
+    return out
+
+
+def incoming(store: Store, iri: str, limit: int = INCOMING_LIMIT) -> tuple[list[Statement], bool]:
+    """Statements whose object is ``iri`` (at most ``limit``), and whether more exist."""
+    query = f"""
+        SELECT ?s ?p ?o ?g WHERE {{
+          VALUES ?o {{ {_values([iri])} }}
+          {{ ?s ?p ?o }} UNION {{ GRAPH ?g {{ ?s ?p ?o }} }}
+        }} LIMIT {limit * 4 + 1}"""
+    found: dict[tuple[Term, ...], set[str]] = {}
+    _collect(_solutions(store, query, union=False), found)
+    items = [
+        Statement(s, p, o, frozenset(g))  # type: ignore[arg-type]
+        for (s, p, o), g in found.items()
+    ]
+    items.sort(key=lambda st: (st.predicate.value, str(st.subject)))
+    return items[:limit], len(items) > limit
+
+
+def sources(store: Store, graphs: Iterable[str]) -> dict[str, Source]:
+    """For each named graph, the source document it was derived from (with title, date, publisher, URL)."""
+    names = sorted(set(graphs))
+    if not names:
+        return {}
+    query = f"""
+        PREFIX prov: <http://www.w3.org/ns/prov#>
+        PREFIX dcterms: <http://purl.org/dc/terms/>
+        SELECT ?g ?doc ?title ?issued ?publisher ?url WHERE {{
+          VALUES ?g {{ {_values(names)} }}
+          OPTIONAL {{
+            GRAPH <{SOURCES_GRAPH}> {{ ?g prov:wasDerivedFrom ?doc }}
+            OPTIONAL {{ ?doc dcterms:title ?title }}
+            OPTIONAL {{ ?doc dcterms:issued ?issued }}
+            OPTIONAL {{ ?doc dcterms:publisher ?pub . OPTIONAL {{ ?pub {_LABEL_PATH} ?publabel }} }}
+            BIND(COALESCE(?publabel, ?pub) AS ?publisher)
+            OPTIONAL {{ ?doc <https://schema.org/url>|<http://xmlns.com/foaf/0.1/page> ?url }}
+          }}
+        }}"""
+    out: dict[str, Source] = {}
+    for row in _solutions(store, query, union=True):
+        graph = _iri(row["g"])
+        if graph in out and out[graph].document is not None:
+            continue  # several titles or publishers: the first is enough for a citation
+        doc = row["doc"]
+        out[graph] = Source(
+            graph=graph,
+            document=_iri(doc) if doc is not None else None,
+            title=_iri(row["title"]) if row["title"] is not None else None,
+            issued=_iri(row["issued"]) if row["issued"] is not None else None,
+            publisher=_iri(row["publisher"]) if row["publisher"] is not None else None,
+            url=_iri(row["url"]) if row["url"] is not None else None,
+        )
+    return out
+
+
+def labels(store: Store, iris: Iterable[str]) -> dict[str, list[ox.Literal]]:
+    """The labels (``rdfs:label``, ``skos:prefLabel``, else ``dcterms:title``) of each IRI."""
+    names = sorted(set(iris))
+    if not names:
+        return {}
+    query = f"""
+        SELECT DISTINCT ?x ?l WHERE {{
+          VALUES ?x {{ {_values(names)} }}
+          ?x {_LABEL_PATH}|{_TITLE} ?l FILTER(isLiteral(?l))
+        }}"""
+    out: dict[str, list[ox.Literal]] = {}
+    for row in _solutions(store, query, union=True):
+        literal = row["l"]
+        if isinstance(literal, ox.Literal):
+            out.setdefault(_iri(row["x"]), []).append(literal)
+    return out
+
+
+def describe(store: Store, iri: str, *, with_context: bool = True) -> Description:
+    """Everything the store says about ``iri``.
+
+    With ``with_context`` (for pages) the description also holds the incoming links,
+    the source documents of every graph involved and the labels of linked resources.
+    """
+    outgoing = statements(store, [iri])[iri]
+    if not with_context:
+        return Description(iri, outgoing, [])
+    inbound, truncated = incoming(store, iri)
+    graphs = {g for st in (*outgoing, *inbound) for g in st.graphs}
+    linked = {
+        t.value
+        for st in (*outgoing, *inbound)
+        for t in (st.subject, st.predicate, st.object)
+        if isinstance(t, ox.NamedNode) and t.value != iri
+    }
+    return Description(
+        iri,
+        outgoing,
+        inbound,
+        incoming_truncated=truncated,
+        sources=sources(store, graphs),
+        labels=labels(store, linked | graphs),
+    )
+
+
+def mentioned(store: Store, iri: str) -> bool:
+    """Whether any triple has ``iri`` as its subject or object."""
+    node = _values([iri])
+    return bool(store.query(f"ASK {{ VALUES ?x {{ {node} }} {{ ?x ?p ?o }} UNION {{ ?s ?p ?x }} }}"))
+
+
+def graph_triples(store: Store, graph: str) -> list[ox.Triple]:
+    """The triples of one named graph."""
+    query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?g {{ {_values([graph])} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+    result = store.query(query)
+    if not isinstance(result, ox.QueryTriples):  # pragma: no cover - a CONSTRUCT returns triples
+        raise TypeError("expected CONSTRUCT triples")
+    return list(result)
+
+
+def best_label(literals: Sequence[ox.Literal], languages: Sequence[str] = ("en", "")) -> str | None:
+    """The label to show: the first in a preferred language, else any; ``None`` without labels."""
+    for lang in languages:
+        for literal in literals:
+            if (literal.language or "") == lang:
+                return literal.value
+    return literals[0].value if literals else None

@@ -1,0 +1,256 @@
+"""JSON-LD for the graph: the published context, RDF → JSON-LD, compaction, and a safe document loader.
+
+Every document is first written in *expanded* form straight from the triples (one
+value object per triple, so nothing is lost or invented), then compacted by pyld with
+the context in ``graph/context.jsonld``. The compacted document names its context by
+URL (``"@context": "<server>/context.jsonld"``); compaction itself uses the local copy,
+and :func:`local_document_loader` lets pyld resolve the context URL without the
+network while refusing every other remote document.
+
+Nothing here knows about HTTP: the server and ``ilrs export`` share it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from pyld import jsonld
+
+from .settings import BASE_IRI
+
+#: The published context document (``GET /context.jsonld``).
+CONTEXT_PATH = Path(__file__).with_name("context.jsonld")
+#: Its version: bump when a term changes meaning; adding a term is a minor change.
+CONTEXT_VERSION = "0.1.0"
+#: The context's canonical, persistent IRI.
+CONTEXT_IRI = f"{BASE_IRI}context.jsonld"
+#: Media type of every JSON-LD document we produce.
+JSONLD_MEDIA_TYPE = "application/ld+json"
+
+JsonObject = dict[str, Any]
+DocumentLoader = Callable[[str, Mapping[str, Any]], JsonObject]
+
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_XSD_STRING = f"{_XSD}string"
+_RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+_HYDRA = "http://www.w3.org/ns/hydra/core#"
+# JSON-LD turns a native number into a literal in canonical form; only canonical
+# lexical forms may therefore become native JSON values (otherwise "007" → "7").
+_CANONICAL_INTEGER = re.compile(r"0|-?[1-9][0-9]*")
+
+
+@lru_cache(maxsize=1)
+def context_bytes() -> bytes:
+    """The context document exactly as published."""
+    return CONTEXT_PATH.read_bytes()
+
+
+@lru_cache(maxsize=1)
+def _context_document() -> str:
+    return context_bytes().decode("utf-8")
+
+
+def context_document() -> JsonObject:
+    """The context document, parsed (a fresh copy: callers may modify it)."""
+    document: JsonObject = json.loads(_context_document())
+    return document
+
+
+def local_document_loader(context_urls: Iterable[str] = ()) -> DocumentLoader:
+    """A pyld document loader that serves our context and fetches nothing.
+
+    ``context_urls`` are further URLs of the same context (for example this server's
+    ``/context.jsonld``); :data:`CONTEXT_IRI` is always one. Any other URL raises
+    :class:`pyld.jsonld.JsonLdError`, so no processing ever reaches the network.
+    """
+    known = {CONTEXT_IRI, *context_urls}
+
+    def load(url: str, options: Mapping[str, Any] | None = None) -> JsonObject:
+        if url not in known:
+            raise jsonld.JsonLdError(
+                f"remote document refused: {url}", "jsonld.LoadDocumentError", code="loading document failed"
+            )
+        return {
+            "contentType": JSONLD_MEDIA_TYPE,
+            "contextUrl": None,
+            "documentUrl": url,
+            "document": context_document(),
+        }
+
+    return load
+
+
+# --- RDF terms → expanded JSON-LD ---------------------------------------------------
+
+
+def _node_id(term: ox.NamedNode | ox.BlankNode) -> str:
+    return term.value if isinstance(term, ox.NamedNode) else f"_:{term.value}"
+
+
+def value_object(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> JsonObject:
+    """The expanded JSON-LD value of one RDF object, exact under JSON-LD's RDF conversion."""
+    if not isinstance(term, ox.Literal):
+        return {"@id": _node_id(term)}
+    datatype = term.datatype.value
+    if term.language:
+        return {"@value": term.value, "@language": term.language}
+    if datatype == _XSD_STRING:
+        return {"@value": term.value}
+    if datatype == f"{_XSD}integer" and _CANONICAL_INTEGER.fullmatch(term.value):
+        return {"@value": int(term.value)}
+    if datatype == f"{_XSD}boolean" and term.value in ("true", "false"):
+        return {"@value": term.value == "true"}
+    return {"@value": term.value, "@type": datatype}
+
+
+def node_objects(triples: Iterable[ox.Triple]) -> dict[str, JsonObject]:
+    """Expanded node objects, one per subject (keyed by its ``@id``), in first-seen order.
+
+    ``rdf:type`` with an IRI or blank-node object becomes ``@type``; every other triple
+    becomes one value object of its predicate. The triples must be distinct.
+    """
+    nodes: dict[str, JsonObject] = {}
+    for triple in triples:
+        subject = triple.subject
+        if not isinstance(subject, ox.NamedNode | ox.BlankNode):
+            continue  # RDF-star quoted triples have no JSON-LD 1.1 form
+        obj = triple.object
+        if not isinstance(obj, ox.NamedNode | ox.BlankNode | ox.Literal):
+            continue
+        key = _node_id(subject)
+        node = nodes.setdefault(key, {"@id": key})
+        if triple.predicate.value == _RDF_TYPE and not isinstance(obj, ox.Literal):
+            node.setdefault("@type", []).append(_node_id(obj))
+        else:
+            node.setdefault(triple.predicate.value, []).append(value_object(obj))
+    return nodes
+
+
+def embed_blank_nodes(roots: list[str], nodes: dict[str, JsonObject]) -> list[JsonObject]:
+    """The root nodes, with every blank node they reach embedded at its first reference.
+
+    Later references to the same blank node stay ``{"@id": "_:…"}``, so the triples
+    are unchanged; blank nodes not reached from a root are appended at the end.
+    """
+    placed: set[str] = set()
+
+    def place(node_id: str) -> JsonObject:
+        placed.add(node_id)
+        node = dict(nodes[node_id])
+        for key, values in node.items():
+            if key.startswith("@"):
+                continue
+            node[key] = [
+                place(v["@id"])
+                if "@id" in v and v["@id"].startswith("_:") and v["@id"] in nodes and v["@id"] not in placed
+                else v
+                for v in values
+            ]
+        return node
+
+    out = [place(r) for r in roots if r in nodes and r not in placed]
+    out += [place(k) for k in nodes if k.startswith("_:") and k not in placed]
+    return out
+
+
+# --- compaction ---------------------------------------------------------------------
+
+
+def compact(expanded: JsonObject | list[JsonObject], context_url: str) -> JsonObject:
+    """Compact an expanded document with the published context, naming it ``context_url``.
+
+    The local context is used for compaction (no document is loaded); the result's
+    ``@context`` is then the URL, which resolves to that same context.
+    """
+    ctx = context_document()["@context"]
+    result: JsonObject = jsonld.compact(expanded, {"@context": ctx}, {"documentLoader": local_document_loader()})
+    result["@context"] = context_url
+    return result
+
+
+def resource_document(iri: str, triples: Iterable[ox.Triple], context_url: str) -> JsonObject:
+    """One resource's triples as a compact JSON-LD node object (blank nodes embedded)."""
+    nodes = node_objects(triples)
+    roots = embed_blank_nodes([iri], nodes)
+    if not roots:
+        return {"@context": context_url, "@id": iri}
+    expanded: JsonObject = roots[0] if len(roots) == 1 else {"@graph": roots}
+    return compact(expanded, context_url)
+
+
+def graph_document(triples: Iterable[ox.Triple], context_url: str) -> JsonObject:
+    """Any set of triples as a compact JSON-LD document with a top-level ``@graph``."""
+    nodes = node_objects(triples)
+    expanded = {"@graph": embed_blank_nodes([k for k in nodes if not k.startswith("_:")], nodes)}
+    document = compact(expanded, context_url)
+    if "@graph" not in document:
+        # A single node is compacted to the top level; keep one shape for consumers.
+        context = document.pop("@context")
+        document = {"@context": context, "@graph": [document] if document else []}
+    return document
+
+
+@dataclass(frozen=True)
+class PageLinks:
+    """URLs of one page of a collection and of its neighbours (``None`` where there is none)."""
+
+    collection: str
+    page: str
+    first: str
+    last: str
+    previous: str | None
+    next: str | None
+
+
+def collection_document(
+    links: PageLinks,
+    total: int,
+    members: list[str],
+    triples: Iterable[ox.Triple],
+    context_url: str,
+    local_url: Callable[[str], str | None] | None = None,
+) -> JsonObject:
+    """One page of a Hydra collection: ``members`` (in order) with exactly their ``triples``.
+
+    ``local_url`` gives, for a member IRI, the URL where this server dereferences it; it
+    is written as ``localUrl``, a term the context maps to ``null``, so it adds no triple.
+    """
+    nodes = node_objects(triples)
+    for iri in members:
+        nodes.setdefault(iri, {"@id": iri})
+    view: JsonObject = {
+        "@id": links.page,
+        "@type": [f"{_HYDRA}PartialCollectionView"],
+        f"{_HYDRA}first": [{"@id": links.first}],
+        f"{_HYDRA}last": [{"@id": links.last}],
+    }
+    if links.previous:
+        view[f"{_HYDRA}previous"] = [{"@id": links.previous}]
+    if links.next:
+        view[f"{_HYDRA}next"] = [{"@id": links.next}]
+    expanded = {
+        "@id": links.collection,
+        "@type": [f"{_HYDRA}Collection"],
+        f"{_HYDRA}totalItems": [{"@value": total}],
+        f"{_HYDRA}member": embed_blank_nodes(members, nodes),
+        f"{_HYDRA}view": [view],
+    }
+    document = compact(expanded, context_url)
+    member_list = document.get("member", [])
+    if isinstance(member_list, dict):
+        member_list = [member_list]
+    document["member"] = member_list  # always a list, even with one member or none
+    if local_url is not None:
+        for member in member_list:
+            url = local_url(member.get("@id", ""))
+            if url:
+                member["localUrl"] = url
+    return document

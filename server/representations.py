@@ -1,0 +1,202 @@
+"""Shared by the linked-data, API and dataset routes: URLs, format choice, RDF and HTML responses.
+
+A representation is chosen by a file extension in the path (``/id/country/PK.ttl``)
+or, without one, by ``Accept`` through :mod:`server.negotiation`; responses chosen
+by ``Accept`` say so with ``Vary: Accept``. Every response carries the dataset's
+validators from :mod:`server.caching` and answers ``If-None-Match`` with 304.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import pyoxigraph as ox
+from fastapi import Depends
+from fastapi.templating import Jinja2Templates
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+
+from ilrs.graph.jsonld import JSONLD_MEDIA_TYPE, graph_document
+from ilrs.graph.namespaces import PREFIXES
+from ilrs.graph.settings import BASE_IRI, Settings
+from ilrs.graph.store import OxigraphStore, Store
+
+from .caching import cache_headers, not_modified
+from .negotiation import best_match
+from .state import get_app_settings, get_store
+
+#: Route parameters: the settings the app was created with, and the store of the current dataset version.
+AppSettings = Annotated[Settings, Depends(get_app_settings)]
+CurrentStore = Annotated[OxigraphStore, Depends(get_store)]
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+#: The Jinja2 environment of the linked-data pages (autoescaping on, as for every ``.html`` template).
+templates = Jinja2Templates(directory=TEMPLATES_DIR)
+
+HTML = "text/html"
+TURTLE = "text/turtle"
+NTRIPLES = "application/n-triples"
+JSONLD = JSONLD_MEDIA_TYPE
+
+#: Path extensions that select a representation.
+EXTENSIONS: dict[str, str] = {"html": HTML, "ttl": TURTLE, "nt": NTRIPLES, "jsonld": JSONLD}
+#: Offers of an RDF resource, in the order that breaks ties: a bare ``*/*`` (curl, scripts) gets Turtle;
+#: browsers name ``text/html`` and get the page.
+RDF_OFFERS = [TURTLE, HTML, JSONLD, NTRIPLES, "application/json"]
+#: Short names used in ETags, so each representation has its own validator.
+VARIANTS = {HTML: "html", TURTLE: "ttl", NTRIPLES: "nt", JSONLD: "jsonld", "application/json": "json"}
+
+_CONTENT_TYPES = {
+    HTML: "text/html; charset=utf-8",
+    TURTLE: "text/turtle; charset=utf-8",
+    NTRIPLES: "application/n-triples; charset=utf-8",
+    JSONLD: JSONLD,
+    "application/json": "application/json",
+}
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The representation to send: its media type, and whether ``Accept`` chose it (``Vary: Accept``)."""
+
+    media_type: str
+    negotiated: bool
+
+    @property
+    def variant(self) -> str:
+        return VARIANTS.get(self.media_type, "other")
+
+    @property
+    def is_jsonld(self) -> bool:
+        return self.media_type in (JSONLD, "application/json")
+
+
+class NotAcceptable(Exception):
+    """No offered representation fits ``Accept`` (or the extension is not offered here)."""
+
+    def __init__(self, offers: list[str]) -> None:
+        super().__init__(", ".join(offers))
+        self.offers = offers
+
+
+def split_extension(name: str, extensions: Iterable[str] = EXTENSIONS) -> tuple[str, str | None]:
+    """``("PK", "ttl")`` for ``"PK.ttl"``; ``(name, None)`` when ``name`` ends in no known extension."""
+    stem, dot, ext = name.rpartition(".")
+    if dot and stem and ext in extensions:
+        return stem, ext
+    return name, None
+
+
+def choose(request: Request, extension: str | None, offers: list[str] = RDF_OFFERS) -> Choice:
+    """The representation for ``request``; :class:`NotAcceptable` when nothing offered fits."""
+    if extension is not None:
+        media_type = EXTENSIONS.get(extension)
+        if media_type is None or media_type not in offers:
+            raise NotAcceptable(offers)
+        return Choice(media_type, negotiated=False)
+    chosen = best_match(request.headers.get("accept"), offers)
+    if chosen is None:
+        raise NotAcceptable(offers)
+    return Choice(chosen, negotiated=True)
+
+
+def public_base(request: Request, settings: Settings) -> str:
+    """This server's base URL without a trailing slash (``public_base_url`` if set, else from the request)."""
+    base = settings.public_base_url or str(request.base_url)
+    return base.rstrip("/")
+
+
+def context_url(request: Request, settings: Settings) -> str:
+    """Where this server publishes the JSON-LD context: the ``@context`` of every document it sends."""
+    return f"{public_base(request, settings)}/context.jsonld"
+
+
+def local_url(iri: str, base: str) -> str | None:
+    """The URL on this server that dereferences a canonical IRI (``None`` for IRIs outside the base)."""
+    if iri.startswith(BASE_IRI):
+        return f"{base}/{iri[len(BASE_IRI) :]}"
+    return None
+
+
+def local_linker(base: str) -> Callable[[str], str | None]:
+    """:func:`local_url` bound to ``base``."""
+    return lambda iri: local_url(iri, base)
+
+
+def headers_for(
+    store: Store, choice: Choice, *, max_age: int = 60, extra: dict[str, str] | None = None
+) -> dict[str, str]:
+    """Validators, ``Cache-Control`` and (for negotiated responses) ``Vary: Accept``."""
+    headers = cache_headers(store, choice.variant, max_age)
+    if choice.negotiated:
+        headers["Vary"] = "Accept"
+    headers.update(extra or {})
+    return headers
+
+
+def is_fresh(request: Request, store: Store, choice: Choice) -> bool:
+    """Whether the client's cached copy is current (answer :func:`not_modified_response`)."""
+    return not_modified(request, store, choice.variant)
+
+
+def not_modified_response(store: Store, choice: Choice) -> Response:
+    """An empty 304 carrying the same validators as the full response would."""
+    return Response(status_code=304, headers=headers_for(store, choice))
+
+
+def serialize_triples(triples: list[ox.Triple], media_type: str, context: str) -> bytes:
+    """Turtle (with the project's prefixes), N-Triples or compact JSON-LD (naming ``context``)."""
+    if media_type in (JSONLD, "application/json"):
+        return dump_json(graph_document(triples, context))
+    fmt = ox.RdfFormat.TURTLE if media_type == TURTLE else ox.RdfFormat.N_TRIPLES
+    data = ox.serialize(triples, format=fmt, prefixes=PREFIXES if fmt == ox.RdfFormat.TURTLE else None)
+    return data or b""
+
+
+def dump_json(document: Any) -> bytes:
+    """JSON as sent: UTF-8, unescaped non-ASCII, indented for people who read it."""
+    return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def body_response(content: bytes, choice: Choice, headers: dict[str, str], status_code: int = 200) -> Response:
+    """A response with the right ``Content-Type`` for ``choice``."""
+    return Response(content, status_code=status_code, media_type=_CONTENT_TYPES[choice.media_type], headers=headers)
+
+
+def not_acceptable_response(request: Request, offers: list[str]) -> Response:
+    """406 listing what is offered (as JSON for JSON clients, text otherwise)."""
+    message = f"none of the offered representations is acceptable: {', '.join(offers)}"
+    headers = {"Vary": "Accept"}
+    if "json" in (request.headers.get("accept") or ""):
+        return JSONResponse({"detail": message, "offers": offers}, status_code=406, headers=headers)
+    return PlainTextResponse(message + "\n", status_code=406, headers=headers)
+
+
+def not_found_response(request: Request, settings: Settings, message: str, extension: str | None = None) -> Response:
+    """404: the HTML page for browsers, a short JSON or text body for everything else."""
+    accept = request.headers.get("accept")
+    wanted = EXTENSIONS.get(extension or "") or best_match(accept, [TURTLE, HTML, "application/json", JSONLD])
+    headers = {"Vary": "Accept", "Cache-Control": "no-cache"}
+    if wanted == HTML:
+        context = {"message": message, "path": request.url.path, "base": public_base(request, settings)}
+        return templates.TemplateResponse(request, "404.html", context, status_code=404, headers=headers)
+    if wanted in (JSONLD, "application/json"):
+        return JSONResponse({"detail": message}, status_code=404, headers=headers)
+    return PlainTextResponse(message + "\n", status_code=404, headers=headers)
+
+
+def error_response(request: Request, status_code: int, message: str) -> Response:
+    """A 4xx with a short explanation (JSON for JSON clients, text otherwise)."""
+    if "json" in (request.headers.get("accept") or "") or "html" not in (request.headers.get("accept") or ""):
+        return JSONResponse({"detail": message}, status_code=status_code)
+    return PlainTextResponse(message + "\n", status_code=status_code)
+
+
+def html_response(request: Request, template: str, context: dict[str, Any], headers: dict[str, str]) -> HTMLResponse:
+    """A rendered page."""
+    response: HTMLResponse = templates.TemplateResponse(request, template, context, headers=headers)
+    return response

@@ -1,0 +1,151 @@
+"""The JSON-LD API for web sites: the published context and paginated Hydra collections.
+
+``GET /context.jsonld`` serves ``graph/context.jsonld``. Each collection
+(``/agencies``, ``/countries``, …, see :data:`graph.collections.COLLECTIONS`) is a
+``hydra:Collection`` page whose members are the canonical IRIs with exactly their
+triples from the graph; ``?page=`` and ``?limit=`` page it (with ``hydra:view`` and
+RFC 8288 ``Link`` headers), and some collections take filters (``?status=``,
+``?partners=``, ``?party=``, ``?year=``). Bad parameters get a 400 saying why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ilrs.graph.collections import COLLECTIONS, Collection, FilterError, build_filters, page
+from ilrs.graph.describe import statements
+from ilrs.graph.jsonld import CONTEXT_VERSION, JSONLD_MEDIA_TYPE, PageLinks, collection_document, context_bytes
+from ilrs.graph.settings import Settings
+from ilrs.graph.store import OxigraphStore
+
+from ..representations import (
+    JSONLD,
+    AppSettings,
+    CurrentStore,
+    NotAcceptable,
+    body_response,
+    choose,
+    context_url,
+    dump_json,
+    error_response,
+    headers_for,
+    is_fresh,
+    local_linker,
+    not_acceptable_response,
+    not_modified_response,
+    public_base,
+)
+
+router = APIRouter(tags=["JSON-LD API"])
+
+#: What a collection can be sent as: JSON-LD, or the same document to clients that ask for plain JSON.
+API_OFFERS = [JSONLD, "application/json"]
+_JSONLD_CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
+
+
+@router.get("/context.jsonld", summary="The published JSON-LD context of every document this server sends")
+@router.get("/context/{version}.jsonld", include_in_schema=False)
+def context(request: Request, version: str | None = None) -> Response:
+    if version is not None and version != CONTEXT_VERSION:
+        return error_response(request, 404, f"no context version {version!r}; the current one is {CONTEXT_VERSION}")
+    body = context_bytes()
+    tag = f'"context-{CONTEXT_VERSION}-{hashlib.sha256(body).hexdigest()[:12]}"'
+    # A versioned URL never changes; the unversioned one may gain terms, so caches revalidate daily.
+    cache = "public, max-age=31536000, immutable" if version else "public, max-age=86400"
+    headers = {"ETag": tag, "Cache-Control": cache, "X-Context-Version": CONTEXT_VERSION}
+    if tag in {t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")}:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=JSONLD_MEDIA_TYPE, headers=headers)
+
+
+def _handler(collection: Collection) -> Callable[..., Response]:
+    def list_members(
+        request: Request,
+        store: CurrentStore,
+        settings: AppSettings,
+    ) -> Response:
+        return _collection_response(request, store, settings, collection)
+
+    list_members.__name__ = f"list_{collection.name}"
+    return list_members
+
+
+for _collection in COLLECTIONS.values():
+    _filters = f" Filters: {', '.join(_collection.filters)}." if _collection.filters else ""
+    router.add_api_route(
+        f"/{_collection.name}",
+        _handler(_collection),
+        methods=["GET"],
+        summary=f"{_collection.title}: a paginated Hydra collection in JSON-LD",
+        description=f"Members are the instances of <{_collection.class_iri}> (and its subclasses).{_filters} "
+        "Paging: ?page= (from 1) and ?limit=.",
+    )
+
+
+def _int_param(name: str, raw: str | None, default: int, low: int, high: int) -> int:
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise FilterError(f"{name}: expected a whole number from {low} to {high}, not {raw!r}")
+    return int(raw)
+
+
+def _collection_response(
+    request: Request, store: OxigraphStore, settings: Settings, collection: Collection
+) -> Response:
+    try:
+        choice = choose(request, None, API_OFFERS)
+    except NotAcceptable as err:
+        return not_acceptable_response(request, err.offers)
+    params = request.query_params
+    try:
+        for name in params:
+            if name not in ("page", "limit", *collection.filters):
+                allowed = ", ".join(("page", "limit", *collection.filters))
+                raise FilterError(f"unknown parameter {name!r} for /{collection.name} (allowed: {allowed})")
+            if len(params.getlist(name)) > 1:
+                raise FilterError(f"{name}: give it once")
+        limit = _int_param("limit", params.get("limit"), settings.page_size, 1, settings.max_page_size)
+        number = _int_param("page", params.get("page"), 1, 1, 10**9)
+        filters = {k: v for k, v in params.items() if k in collection.filters}
+        patterns = build_filters(store, collection, filters)
+    except FilterError as err:
+        return error_response(request, 400, str(err))
+
+    if is_fresh(request, store, choice):
+        return not_modified_response(store, choice)
+    result = page(store, collection, patterns, offset=(number - 1) * limit, limit=limit)
+    last = max(1, -(-result.total // limit))
+    if number > last:
+        return error_response(request, 400, f"page: {number} is past the last page, {last}")
+
+    base = public_base(request, settings)
+    collection_url = f"{base}/{collection.name}" + (f"?{urlencode(sorted(filters.items()))}" if filters else "")
+
+    def page_url(n: int) -> str:
+        return f"{base}/{collection.name}?{urlencode([*sorted(filters.items()), ('page', n), ('limit', limit)])}"
+
+    links = PageLinks(
+        collection=collection_url,
+        page=page_url(number),
+        first=page_url(1),
+        last=page_url(last),
+        previous=page_url(number - 1) if number > 1 else None,
+        next=page_url(number + 1) if number < last else None,
+    )
+    ctx = context_url(request, settings)
+    triples = [st.triple for items in statements(store, result.members).values() for st in items]
+    document = collection_document(links, result.total, result.members, triples, ctx, local_linker(base))
+    rels = [("first", links.first), ("prev", links.previous), ("next", links.next), ("last", links.last)]
+    link_header = [f'<{url}>; rel="{rel}"' for rel, url in rels if url]
+    if choice.media_type != JSONLD:
+        # Plain-JSON clients learn the context from the Link header (JSON-LD 1.1, section 6.1).
+        link_header.append(f'<{ctx}>; rel="{_JSONLD_CONTEXT_REL}"; type="{JSONLD}"')
+    headers = headers_for(store, choice, extra={"Link": ", ".join(link_header)})
+    return body_response(dump_json(document), choice, headers)

@@ -1,0 +1,181 @@
+"""The dataset's description (VoID + DCAT, with live statistics) and its downloadable dumps.
+
+``/.well-known/void`` (RFC 5785, VoID section 7) and ``/dataset`` (the dataset's own
+IRI, ``https://w3id.org/ilrs/dataset``) answer in Turtle, N-Triples, JSON-LD or HTML
+by ``Accept``. ``/dumps/ilrs.trig``, ``/dumps/ilrs.nq`` and ``/dumps/ilrs.jsonld``
+stream the whole dataset, every named graph kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from ilrs.graph.describe import best_label, labels
+from ilrs.graph.settings import Settings
+from ilrs.graph.stats import compute_stats
+from ilrs.graph.store import Store
+from ilrs.graph.void import DATASET_IRI, DUMPS, Endpoints, describe_dataset
+
+from ..caching import cache_headers, not_modified
+from ..representations import (
+    HTML,
+    AppSettings,
+    CurrentStore,
+    NotAcceptable,
+    body_response,
+    choose,
+    context_url,
+    headers_for,
+    html_response,
+    is_fresh,
+    local_url,
+    not_acceptable_response,
+    not_found_response,
+    not_modified_response,
+    public_base,
+    serialize_triples,
+    split_extension,
+)
+
+router = APIRouter(tags=["dataset"])
+
+#: Bytes per chunk of a streamed dump.
+CHUNK = 64 * 1024
+
+
+def endpoints(base: str) -> Endpoints:
+    """This server's SPARQL endpoint, dumps, ontology and shapes as absolute URLs."""
+    return Endpoints(
+        sparql=f"{base}/sparql",
+        dumps={name: f"{base}/dumps/{name}" for name in DUMPS},
+        ontology=f"{base}/ontology",
+        shapes=f"{base}/shapes",
+    )
+
+
+@router.get("/.well-known/void", summary="VoID and DCAT description of the dataset, with live statistics")
+@router.get("/dataset", include_in_schema=False)
+@router.get("/dataset.{ext}", include_in_schema=False)
+def void(
+    request: Request,
+    store: CurrentStore,
+    settings: AppSettings,
+    ext: str | None = None,
+) -> Response:
+    try:
+        choice = choose(request, split_extension(f"dataset.{ext}")[1] if ext else None)
+    except NotAcceptable as err:
+        return not_acceptable_response(request, err.offers)
+    if is_fresh(request, store, choice):
+        return not_modified_response(store, choice)
+    base = public_base(request, settings)
+    stats = compute_stats(store)
+    triples = describe_dataset(store, endpoints(base), settings.data_license, stats)
+    if choice.media_type != HTML:
+        body = serialize_triples(triples, choice.media_type, context_url(request, settings))
+        return body_response(body, choice, headers_for(store, choice))
+    return html_response(request, "dataset.html", _page(store, settings, base, stats), headers_for(store, choice))
+
+
+def _page(store: Store, settings: Settings, base: str, stats: Any) -> dict[str, Any]:
+    names = labels(store, [*stats.classes, *stats.graphs])
+
+    def row(iri: str, n: int) -> dict[str, Any]:
+        return {"iri": iri, "href": local_url(iri, base) or iri, "label": best_label(names.get(iri, [])), "n": n}
+
+    return {
+        "base": base,
+        "title": "The ILRS Knowledge Graph dataset",
+        "iri": DATASET_IRI,
+        "total": stats.total,
+        "graphs": [row(g, n) for g, n in stats.graphs.items()],
+        "classes": [row(c, n) for c, n in stats.classes.items()],
+        "endpoints": endpoints(base),
+        "dumps": DUMPS,
+        "license": settings.data_license,
+        "formats": {ext: f"{base}/dataset.{ext}" for ext in ("ttl", "jsonld", "nt")},
+    }
+
+
+@router.get("/dumps/{name}", summary="The whole dataset as TriG, N-Quads or JSON-LD (streamed)")
+def dump(name: str, request: Request, store: CurrentStore, settings: AppSettings) -> Response:
+    if name not in DUMPS:
+        return not_found_response(request, settings, f"no dump {name!r}; there are {', '.join(DUMPS)}")
+    media_type = DUMPS[name][0]
+    variant = f"dump-{name}"
+    headers = cache_headers(store, variant)
+    headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    if not_modified(request, store, variant):
+        return Response(status_code=304, headers=headers)
+    return StreamingResponse(_stream(store, media_type), media_type=media_type, headers=headers)
+
+
+class _Cancelled(Exception):
+    """The client went away: the producing thread stops writing."""
+
+
+class _QueueWriter:
+    """A write-only binary file that hands its data, in chunks, to a bounded queue (back-pressure)."""
+
+    def __init__(self, chunks: queue.Queue[bytes | BaseException | None], stop: threading.Event) -> None:
+        self._chunks = chunks
+        self._stop = stop
+        self._buffer = bytearray()
+
+    def write(self, data: bytes) -> int:
+        self._buffer += data
+        if len(self._buffer) >= CHUNK:
+            self.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        if self._buffer:
+            self.put(bytes(self._buffer))
+            self._buffer.clear()
+
+    def put(self, item: bytes | BaseException | None) -> None:
+        while not self._stop.is_set():
+            try:
+                self._chunks.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+        raise _Cancelled
+
+
+def _stream(store: Store, media_type: str) -> Iterator[bytes]:
+    """The dump, produced by a thread while the response is being sent; memory stays at a few chunks."""
+    chunks: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=8)
+    stop = threading.Event()
+    writer = _QueueWriter(chunks, stop)
+
+    def produce() -> None:
+        try:
+            store.dump(writer, media_type)  # type: ignore[arg-type]
+            writer.flush()
+            writer.put(None)
+        except _Cancelled:
+            pass
+        except Exception as err:  # handed to the consumer, which re-raises it
+            with contextlib.suppress(_Cancelled):
+                writer.put(err)
+
+    threading.Thread(target=produce, name="dump", daemon=True).start()
+    try:
+        while True:
+            item = chunks.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()

@@ -1,0 +1,386 @@
+"""Linked data: every IRI under the canonical base dereferences here, by path.
+
+``/id/{kind}/{key}`` (a resource), ``/graph/…`` (a named graph's triples),
+``/ontology`` (the ontology, whose terms are hash IRIs) and ``/shapes``. Each in
+HTML, Turtle, N-Triples and JSON-LD, by ``Accept`` or by an extension
+(``.html``, ``.ttl``, ``.nt``, ``.jsonld``). The RDF of a resource is its outgoing
+triples in the union of all graphs (:func:`graph.describe.describe`); the page adds
+incoming links, labels and the source article of every statement.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+
+from ilrs.graph import describe as ld
+from ilrs.graph.jsonld import resource_document
+from ilrs.graph.namespaces import ILRS, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, SHAPES_IRI
+from ilrs.graph.settings import BASE_IRI, Settings
+from ilrs.graph.store import OxigraphStore, Store, StoreError
+from ilrs.graph.terms import vocabulary_terms
+
+from ..representations import (
+    HTML,
+    AppSettings,
+    Choice,
+    CurrentStore,
+    NotAcceptable,
+    body_response,
+    choose,
+    context_url,
+    headers_for,
+    html_response,
+    is_fresh,
+    local_url,
+    not_acceptable_response,
+    not_found_response,
+    not_modified_response,
+    public_base,
+    serialize_triples,
+    split_extension,
+)
+
+router = APIRouter(tags=["linked data"])
+
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_OWL_VERSION_IRI = "http://www.w3.org/2002/07/owl#versionIRI"
+#: schema.org types added to a page's embedded JSON-LD, so search engines know what it is about.
+SCHEMA_TYPES: dict[str, str] = {
+    str(ILRS.Organization): "Organization",
+    str(ILRS.SpaceAgency): "GovernmentOrganization",
+    str(ILRS.InternationalOrganization): "Organization",
+    str(ILRS.ResearchInstitution): "ResearchOrganization",
+    str(ILRS.Laboratory): "ResearchOrganization",
+    str(ILRS.Company): "Corporation",
+    str(ILRS.Foundation): "Organization",
+    str(ILRS.Country): "Country",
+    str(ILRS.Person): "Person",
+    str(ILRS.Event): "Event",
+    str(ILRS.Announcement): "Event",
+    str(ILRS.Place): "Place",
+    str(ILRS.SourceDocument): "CreativeWork",
+    str(ILRS.Program): "Project",
+    str(ILRS.Mission): "Project",
+}
+
+
+# --- routes -------------------------------------------------------------------------
+
+
+@router.get("/id/{path:path}", summary="A resource: HTML, Turtle, N-Triples or JSON-LD (by Accept or extension)")
+def resource(path: str, request: Request, store: CurrentStore, settings: AppSettings) -> Response:
+    stem, ext = split_extension(path)
+    return _resource_response(request, store, settings, f"{BASE_IRI}id/{stem}", ext)
+
+
+@router.get("/graph/{path:path}", summary="A named graph: its triples (HTML, Turtle, N-Triples or JSON-LD)")
+def named_graph(path: str, request: Request, store: CurrentStore, settings: AppSettings) -> Response:
+    stem, ext = split_extension(path)
+    iri = f"{BASE_IRI}graph/{stem}"
+    try:
+        choice = choose(request, ext)
+    except NotAcceptable as err:
+        return not_acceptable_response(request, err.offers)
+    if iri not in store.graphs():
+        return not_found_response(request, settings, f"no named graph <{iri}> in the dataset", ext)
+    if is_fresh(request, store, choice):
+        return not_modified_response(store, choice)
+    triples = ld.graph_triples(store, iri)
+    if choice.media_type != HTML:
+        return _rdf(request, store, settings, choice, triples)
+    description = ld.describe(store, iri)
+    page = _page(request, settings, description)
+    page["contents"] = _triple_rows(store, triples, iri, page["base"])
+    return html_response(request, "resource.html", page, headers_for(store, choice))
+
+
+@router.get("/ontology", summary="The ontology (its terms are hash IRIs …/ontology#Term)")
+def ontology(request: Request, store: CurrentStore, settings: AppSettings) -> Response:
+    return _ontology_response(request, store, settings, None)
+
+
+@router.get("/ontology.{ext}", summary="The ontology as .ttl, .nt, .jsonld or .html")
+def ontology_file(ext: str, request: Request, store: CurrentStore, settings: AppSettings) -> Response:
+    return _ontology_response(request, store, settings, ext)
+
+
+@router.get("/ontology/{name}", summary="A version of the ontology, or a file of its generated documentation")
+def ontology_version(name: str, request: Request, store: CurrentStore, settings: AppSettings) -> Response:
+    stem, ext = split_extension(name)
+    if f"{ONTOLOGY_IRI}/{stem}" in _version_iris(store):
+        return _ontology_response(request, store, settings, ext)
+    doc = _docs_file(settings, name or "index.html")
+    if doc is not None:
+        return FileResponse(doc)
+    return not_found_response(request, settings, f"no ontology version or documentation file {name!r}", ext)
+
+
+@router.get("/ontology/", include_in_schema=False)
+def ontology_docs(request: Request, settings: AppSettings) -> Response:
+    doc = _docs_file(settings, "index.html")
+    if doc is None:
+        return RedirectResponse(f"{public_base(request, settings)}/ontology", status_code=303)
+    return FileResponse(doc)
+
+
+@router.get("/shapes", summary="The SHACL shapes the data is validated with")
+def shapes(request: Request, settings: AppSettings) -> Response:
+    return _shapes_response(request, settings, None)
+
+
+@router.get("/shapes.{ext}", summary="The SHACL shapes as .ttl, .nt, .jsonld or .html")
+def shapes_file(ext: str, request: Request, settings: AppSettings) -> Response:
+    return _shapes_response(request, settings, ext)
+
+
+# --- resources ----------------------------------------------------------------------
+
+
+def _resource_response(request: Request, store: Store, settings: Settings, iri: str, ext: str | None) -> Response:
+    try:
+        choice = choose(request, ext)
+    except NotAcceptable as err:
+        return not_acceptable_response(request, err.offers)
+    if not ld.is_iri(iri):
+        return not_found_response(request, settings, f"not a resource IRI: {iri}", ext)
+    description = ld.describe(store, iri, with_context=choice.media_type == HTML)
+    if not (description.exists or ld.mentioned(store, iri)):
+        return not_found_response(request, settings, f"nothing in the dataset is known about <{iri}>", ext)
+    if is_fresh(request, store, choice):
+        return not_modified_response(store, choice)
+    if choice.media_type != HTML:
+        return _rdf(request, store, settings, choice, description.triples, iri)
+    return html_response(request, "resource.html", _page(request, settings, description), headers_for(store, choice))
+
+
+def _rdf(
+    request: Request,
+    store: Store,
+    settings: Settings,
+    choice: Choice,
+    triples: list[ox.Triple],
+    iri: str | None = None,
+    variant_store: Store | None = None,
+) -> Response:
+    """One RDF representation (a single resource's JSON-LD is a node object, anything else a ``@graph``)."""
+    ctx = context_url(request, settings)
+    if iri is not None and choice.is_jsonld:
+        body = json.dumps(resource_document(iri, triples, ctx), ensure_ascii=False, indent=2).encode()
+    else:
+        body = serialize_triples(triples, choice.media_type, ctx)
+    return body_response(body, choice, headers_for(variant_store or store, choice))
+
+
+# --- HTML view models ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TermView:
+    """How one RDF term is shown: its text, a link, and a hint (the IRI, language or datatype)."""
+
+    text: str
+    href: str | None = None
+    hint: str | None = None
+    kind: str = "iri"
+
+
+def prefixed(iri: str) -> str:
+    """``ilrs:party`` for ``…/ontology#party``; the IRI itself when no prefix fits."""
+    best = ""
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns) and len(ns) > len(PREFIXES.get(best, "")) and iri[len(ns) :]:
+            best = prefix
+    return f"{best}:{iri[len(PREFIXES[best]) :]}" if best else iri
+
+
+def term_view(term: object, labels: dict[str, list[ox.Literal]], base: str) -> TermView:
+    """The view of an IRI (labelled, linked locally when under the canonical base), blank node or literal."""
+    if isinstance(term, ox.NamedNode):
+        label = ld.best_label(labels.get(term.value, []))
+        return TermView(label or prefixed(term.value), local_url(term.value, base) or term.value, term.value)
+    if isinstance(term, ox.BlankNode):
+        return TermView(f"_:{term.value}", None, "blank node", "bnode")
+    if isinstance(term, ox.Literal):
+        hint = f"@{term.language}" if term.language else prefixed(term.datatype.value)
+        return TermView(term.value, None, hint, "literal")
+    return TermView(str(term), None, None, "other")
+
+
+def _source_views(description: ld.Description, base: str) -> dict[str, dict[str, Any]]:
+    """Graph → what to cite for it: number, title, date, publisher and links (source graphs first)."""
+    graphs = sorted(description.sources, key=lambda g: (description.sources[g].document is None, g))
+    views: dict[str, dict[str, Any]] = {}
+    for number, graph in enumerate(graphs, start=1):
+        source = description.sources[graph]
+        fallback = ld.best_label(description.labels.get(graph, [])) or graph.removeprefix(BASE_IRI)
+        views[graph] = {
+            "number": number,
+            "graph": graph,
+            "graph_href": local_url(graph, base),
+            "title": source.title or fallback,
+            "issued": source.issued,
+            "publisher": source.publisher,
+            "document": source.document,
+            "document_href": local_url(source.document, base) if source.document else None,
+            "url": source.url,
+        }
+    return views
+
+
+def _rows(statements: list[ld.Statement], description: ld.Description, sources: dict[str, Any], base: str) -> list:
+    labels = description.labels
+    return [
+        {
+            "subject": term_view(st.subject, labels, base),
+            "predicate": term_view(st.predicate, labels, base),
+            "predicate_name": prefixed(st.predicate.value),
+            "object": term_view(st.object, labels, base),
+            "sources": [sources[g] for g in sorted(st.graphs, key=lambda g: sources[g]["number"]) if g in sources],
+        }
+        for st in statements
+    ]
+
+
+def _page(request: Request, settings: Settings, description: ld.Description) -> dict[str, Any]:
+    """Everything resource.html shows about a described resource."""
+    base = public_base(request, settings)
+    iri = description.iri
+    sources = _source_views(description, base)
+    own = description.own
+    # The embedded JSON-LD is exactly the resource's triples, plus schema.org types and name for search engines.
+    embedded: dict[str, Any] = resource_document(iri, description.triples, context_url(request, settings))
+    schema_types = sorted({f"schema:{SCHEMA_TYPES[t]}" for t in description.types if t in SCHEMA_TYPES})
+    if schema_types:
+        existing = embedded.get("@type", [])
+        embedded["@type"] = [*([existing] if isinstance(existing, str) else existing), *schema_types]
+    name = ld.best_label(description.own_labels)
+    if name:
+        embedded["schema:name"] = name
+    here = local_url(iri, base) or iri
+    return {
+        "base": base,
+        "iri": iri,
+        "here": here,
+        "title": name or prefixed(iri),
+        "labels": sorted(description.own_labels, key=lambda lit: (lit.language or "", lit.value)),
+        "types": [term_view(ox.NamedNode(t), description.labels, base) for t in description.types],
+        "outgoing": _rows([s for s in own], description, sources, base),
+        "nested": _rows([s for s in description.outgoing if s not in own], description, sources, base),
+        "incoming": _rows(description.incoming, description, sources, base),
+        "incoming_truncated": description.incoming_truncated,
+        "sources": list(sources.values()),
+        "formats": {ext: f"{here}.{ext}" for ext in ("ttl", "jsonld", "nt")},
+        "jsonld": _script_json(embedded),
+        "contents": None,
+    }
+
+
+def _triple_rows(store: Store, triples: list[ox.Triple], graph: str, base: str) -> list[dict[str, Any]]:
+    """A named graph's triples as table rows, labelled, sorted by subject."""
+    iris = {t.value for tr in triples for t in (tr.subject, tr.object) if isinstance(t, ox.NamedNode)}
+    labels = ld.labels(store, iris)
+    ordered = sorted(
+        triples, key=lambda t: (str(t.subject), t.predicate.value != _RDF_TYPE, str(t.predicate), str(t.object))
+    )
+    return [
+        {
+            "subject": term_view(t.subject, labels, base),
+            "predicate": term_view(t.predicate, labels, base),
+            "predicate_name": prefixed(t.predicate.value),
+            "object": term_view(t.object, labels, base),
+        }
+        for t in ordered
+    ]
+
+
+def _script_json(document: Any) -> str:
+    """JSON safe to place inside ``<script>``: no ``<``, ``>`` or ``&`` can end the element early."""
+    text = json.dumps(document, ensure_ascii=False, indent=2)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+# --- ontology and shapes ------------------------------------------------------------
+
+
+def _version_iris(store: Store) -> set[str]:
+    rows = store.query(f"SELECT ?v WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{ <{ONTOLOGY_IRI}> <{_OWL_VERSION_IRI}> ?v }} }}")
+    return {row["v"].value for row in rows}  # type: ignore[union-attr]
+
+
+def _docs_file(settings: Settings, name: str) -> Path | None:
+    """A file of the generated ontology documentation (``ilrs docs``), if it exists; never outside its folder."""
+    root = settings.docs_dir.resolve()
+    path = (root / name).resolve()
+    if path.is_relative_to(root) and path.is_file():
+        return path
+    return None
+
+
+def _ontology_response(request: Request, store: Store, settings: Settings, ext: str | None) -> Response:
+    try:
+        choice = choose(request, ext)
+    except NotAcceptable as err:
+        return not_acceptable_response(request, err.offers)
+    if str(ONTOLOGY_GRAPH) not in store.graphs():
+        return not_found_response(request, settings, "the ontology is not loaded", ext)
+    if choice.media_type == HTML and _docs_file(settings, "index.html") is not None:
+        # The generated documentation links its figures relatively: serve it from /ontology/.
+        return RedirectResponse(f"{public_base(request, settings)}/ontology/", status_code=303)
+    if is_fresh(request, store, choice):
+        return not_modified_response(store, choice)
+    if choice.media_type != HTML:
+        return _rdf(request, store, settings, choice, ld.graph_triples(store, str(ONTOLOGY_GRAPH)))
+    page = _terms_page(request, settings, store, str(ONTOLOGY_GRAPH), "The ILRS ontology", ONTOLOGY_IRI, "ontology")
+    return html_response(request, "terms.html", page, headers_for(store, choice))
+
+
+def shapes_store(settings: Settings) -> OxigraphStore:
+    """The shapes files, parsed into a store of their own (graph ``…/shapes``); :class:`StoreError` if invalid."""
+    store = OxigraphStore()
+    for path in sorted(settings.shapes_dir.glob("*.ttl")):
+        store.load_file(path, graph=SHAPES_IRI)
+    return store
+
+
+def _shapes_response(request: Request, settings: Settings, ext: str | None) -> Response:
+    try:
+        choice = choose(request, ext)
+    except NotAcceptable as err:
+        return not_acceptable_response(request, err.offers)
+    try:
+        store = shapes_store(settings)
+    except StoreError as err:
+        return not_found_response(request, settings, f"the shapes cannot be read: {err}", ext)
+    if store.count() == 0:
+        return not_found_response(request, settings, "no shapes are published yet", ext)
+    if is_fresh(request, store, choice):
+        return not_modified_response(store, choice)
+    if choice.media_type != HTML:
+        return _rdf(request, store, settings, choice, ld.graph_triples(store, SHAPES_IRI))
+    page = _terms_page(request, settings, store, SHAPES_IRI, "The ILRS SHACL shapes", SHAPES_IRI, "shapes")
+    return html_response(request, "terms.html", page, headers_for(store, choice))
+
+
+def _terms_page(
+    request: Request, settings: Settings, store: Store, graph: str, title: str, iri: str, path: str
+) -> dict[str, Any]:
+    base = public_base(request, settings)
+    sections = vocabulary_terms(store, graph)
+    names = {t.iri: t.labels for terms in sections.values() for t in terms}
+    return {
+        "base": base,
+        "title": title,
+        "iri": iri,
+        "sections": sections,
+        "term": lambda value: term_view(ox.NamedNode(value), names, base),
+        "formats": {ext: f"{base}/{path}.{ext}" for ext in ("ttl", "jsonld", "nt")},
+        "triples": store.count(),
+    }
