@@ -39,7 +39,7 @@ from .datatypes import datatype_accepts, is_datatype_iri, lexical_error
 from .loader import VOCABULARIES_GRAPH
 from .locate import Locator
 from .namespaces import GRAPH, ID, ILRS, ONTOLOGY_IRI, SOURCES_GRAPH
-from .rdfview import DEFAULT_GRAPH, compact, union
+from .rdfview import DEFAULT_GRAPH, show, union
 
 CLASS_TYPES = frozenset({OWL.Class, RDFS.Class})
 PROPERTY_TYPES = frozenset(
@@ -196,18 +196,6 @@ def rule(rule_id: str, summary: str) -> Callable[[Callable[[CheckContext], Itera
         return RULES[rule_id]
 
     return register
-
-
-def show(node: Node) -> str:
-    """How a term is printed in the report: a prefixed name where one is known."""
-    if isinstance(node, URIRef):
-        return compact(str(node))
-    if isinstance(node, Literal):
-        text = Literal(str(node)).n3()
-        if node.language:
-            return f"{text}@{node.language}"
-        return f"{text}^^{compact(str(node.datatype))}" if node.datatype else text
-    return f"_:{node}"
 
 
 def _closure(start: Node, direct: dict[Node, set[Node]]) -> set[Node]:

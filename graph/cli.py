@@ -105,6 +105,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
     p.set_defaults(run=_check)
+
+    p = sub.add_parser("diff", help="semantic diff of two versions: files, folders, REV:PATH or git:REV")
+    p.add_argument("old", metavar="OLD", help="e.g. HEAD~1:ontology/ilrs.ttl, git:v0.1.0, release/0.1.0, old.ttl")
+    p.add_argument("new", metavar="NEW", nargs="?", default=".", help="default: the working tree (.)")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--exit-code", action="store_true", help="exit with status 1 if the versions differ")
+    p.set_defaults(run=_diff)
     return parser
 
 
@@ -251,6 +258,16 @@ def _check(args: argparse.Namespace) -> int:
     report = run_checks(_settings(args))
     print(report.to_json() if args.format == "json" else report.to_table())
     return 1 if report.failed(strict=args.strict) else 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from .diff import diff_snapshots
+    from .snapshot import load_snapshot
+
+    settings = get_settings()
+    result = diff_snapshots(load_snapshot(args.old, settings), load_snapshot(args.new, settings))
+    print(result.to_json() if args.format == "json" else result.to_text())
+    return 1 if args.exit_code and not result.empty else 0
 
 
 if __name__ == "__main__":

@@ -107,6 +107,18 @@ def compact(iri: str) -> str:
     return f"<{iri}>"
 
 
+def show(node: Node) -> str:
+    """A term as an editor reads it: a prefixed name where one is known, ``"…"@en`` / ``"…"^^xsd:…`` literals."""
+    if isinstance(node, URIRef):
+        return compact(str(node))
+    if isinstance(node, Literal):
+        text = Literal(str(node)).n3()
+        if node.language:
+            return f"{text}@{node.language}"
+        return f"{text}^^{compact(str(node.datatype))}" if node.datatype else text
+    return f"_:{node}"
+
+
 def _new_graph() -> Graph:
     graph = Graph()
     _bind(graph)
