@@ -203,6 +203,9 @@ def test_example_runs_and_renders_the_store_results(
         assert cell["href"] == live_server.url("/" + cell["iri"][len(BASE_IRI) :])
     assert all(c["href"] == c["iri"] for c in links if not c["iri"].startswith(BASE_IRI))
 
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors
+
     # Clicking one opens the local linked-data page.
     target = local[0]
     first = browser.current_window_handle
@@ -217,8 +220,6 @@ def test_example_runs_and_renders_the_store_results(
 
     paths = assert_only_local_requests(browser, live_server)
     assert "/sparql" in paths and "/static/vendor/yasgui/yasgui.min.js" in paths
-    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
-    assert not errors, errors
 
 
 def test_results_download_as_csv(

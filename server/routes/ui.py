@@ -87,7 +87,7 @@ def query_ui(
             "examples": examples,
             "config": _script_json(config),
             "base_iri": settings.base_iri,
-            "quads": store.count(),
+            "quads": f"{store.count():,}",
             "graphs": len(store.graphs()),
         },
         headers={"Cache-Control": "no-cache"},
