@@ -67,4 +67,8 @@ def run(settings: Settings, watch: bool = False) -> None:
 
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(settings)
+    if watch:
+        from .reload import enable_watch
+
+        enable_watch(app, settings)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False)
