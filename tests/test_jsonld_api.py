@@ -1,0 +1,308 @@
+"""The JSON-LD API on the live server: context, Hydra collections, paging, filters, round trips.
+
+Every page is expanded with pyld and with jsonld.js (node), each with a document
+loader that serves the local context file for the context URL and fails on any
+other fetch; each member's triples must be exactly its triples in the dataset.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+import pytest
+from ldtools import CONTEXT_FILE, ID, ILRS, assert_same_triples, jsonld_triples, nquads_triples, outgoing, select
+
+from ilrs.graph.store import OxigraphStore
+
+HYDRA = "http://www.w3.org/ns/hydra/core#"
+JS_DIR = Path(__file__).parent / "js"
+CNSA = f"{ID}agency/cnsa"
+APSCO = f"{ID}organization/apsco"
+COLLECTIONS = {
+    "agencies": "SpaceAgency",
+    "countries": "Country",
+    "organizations": "Organization",
+    "agreements": "Agreement",
+    "missions": "Mission",
+    "phases": "Phase",
+    "events": "Event",
+    "sources": "SourceDocument",
+    "persons": "Person",
+    "programs": "Program",
+}
+
+
+def context_url(client: httpx.Client) -> str:
+    return str(client.base_url.join("/context.jsonld"))
+
+
+def instances(dataset: OxigraphStore, class_name: str, extra: str = "") -> set[str]:
+    """Instances of an ontology class or its subclasses, by plain SPARQL."""
+    query = f"""SELECT DISTINCT ?s WHERE {{
+        ?s a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* <{ILRS}{class_name}> FILTER(isIRI(?s)) {extra} }}"""
+    return set(select(dataset, query))
+
+
+def members(document: dict) -> list[str]:
+    return [m["@id"] for m in document["member"]]
+
+
+def expected_triples(dataset: OxigraphStore, iris: list[str]) -> set[ox.Triple]:
+    return set().union(*(outgoing(dataset, iri) for iri in iris)) if iris else set()
+
+
+def member_triples(triples: set[ox.Triple], iris: list[str]) -> set[ox.Triple]:
+    return {t for t in triples if isinstance(t.subject, ox.NamedNode) and t.subject.value in iris}
+
+
+# --- the context ----------------------------------------------------------------------
+
+
+def test_context_is_the_published_file(client: httpx.Client) -> None:
+    r = client.get("/context.jsonld", headers={"Origin": "https://example.org"})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/ld+json")
+    assert r.content == CONTEXT_FILE.read_bytes()
+    assert "max-age" in r.headers["cache-control"]
+    assert r.headers["access-control-allow-origin"] in ("*", "https://example.org")
+    assert client.get("/context.jsonld", headers={"If-None-Match": r.headers["etag"]}).status_code == 304
+    version = r.headers["x-context-version"]
+    pinned = client.get(f"/context/{version}.jsonld")
+    assert pinned.content == r.content and "immutable" in pinned.headers["cache-control"]
+    assert client.get("/context/0.0.0-nope.jsonld").status_code == 404
+
+
+def test_context_coerces_every_object_property(dataset: OxigraphStore) -> None:
+    """Object properties of the ontology compact to plain IRI strings (so sites need not unwrap {"@id": …})."""
+    terms = json.loads(CONTEXT_FILE.read_text())["@context"]
+    props = select(
+        dataset,
+        "SELECT ?p WHERE { ?p a <http://www.w3.org/2002/07/owl#ObjectProperty> "
+        f"FILTER(STRSTARTS(STR(?p), '{ILRS}')) }}",
+    )
+    missing = [p for p in props if terms.get(p.removeprefix(ILRS), {}).get("@type") != "@id"]
+    assert missing == []
+
+
+# --- round trips ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["agencies", "agreements", "countries", "missions", "sources", "phases"])
+def test_page_expands_to_exactly_the_members_triples(client: httpx.Client, dataset: OxigraphStore, name: str) -> None:
+    r = client.get(f"/{name}", params={"limit": 20})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/ld+json")
+    document = r.json()
+    assert document["@context"] == context_url(client)
+    iris = members(document)
+    assert iris, f"/{name} is empty"
+    triples = jsonld_triples(document, context_url(client))
+    assert_same_triples(member_triples(triples, iris), expected_triples(dataset, iris))
+    # Besides the members' own triples, only the collection's Hydra triples.
+    others = {t for t in triples - member_triples(triples, iris)}
+    assert {t.predicate.value.removeprefix(HYDRA) for t in others} <= {
+        "member", "totalItems", "view", "first", "last", "next", "previous",
+        "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
+    }  # fmt: skip
+    listed = {t.object.value for t in others if t.predicate.value == f"{HYDRA}member"}
+    assert listed == set(iris)
+
+
+def test_members_dereference(client: httpx.Client) -> None:
+    document = client.get("/agencies", params={"limit": 3}).json()
+    for member in document["member"]:
+        assert member["@id"].startswith("https://w3id.org/ilrs/id/")
+        assert member["localUrl"] == f"{client.base_url}/{member['@id'].removeprefix('https://w3id.org/ilrs/')}"
+        assert client.get(member["localUrl"], headers={"Accept": "application/ld+json"}).json()["@id"] == member["@id"]
+
+
+@pytest.fixture(scope="session")
+def jsonld_js() -> Path:
+    """tests/js with jsonld.js installed (``npm ci`` once); skips where node or npm is absent."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        pytest.skip("node and npm are needed for the jsonld.js round trip; install Node.js to run it")
+    if not (JS_DIR / "node_modules" / "jsonld" / "package.json").is_file():
+        command = "ci" if (JS_DIR / "package-lock.json").is_file() else "install"
+        done = subprocess.run(
+            [npm, command, "--no-audit", "--no-fund"], cwd=JS_DIR, capture_output=True, text=True, timeout=600
+        )
+        assert done.returncode == 0, f"npm {command} failed:\n{done.stderr}"
+    return JS_DIR
+
+
+def test_jsonld_js_round_trip(client: httpx.Client, dataset: OxigraphStore, jsonld_js: Path) -> None:
+    pages = {f"{client.base_url}/{name}?limit=25": name for name in ("agencies", "agreements", "countries", "missions")}
+    resources = [f"{client.base_url}/id/agency/cnsa", f"{client.base_url}/id/country/PK"]
+    done = subprocess.run(
+        ["node", "roundtrip.mjs", str(CONTEXT_FILE), context_url(client), *pages, *resources],
+        cwd=jsonld_js,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    results = json.loads(done.stdout)
+    for url in pages:
+        iris = members(client.get(url).json())
+        triples = nquads_triples(results[url])
+        assert_same_triples(member_triples(triples, iris), expected_triples(dataset, iris))
+        assert triples == jsonld_triples(client.get(url).json(), context_url(client))  # pyld agrees
+    for url in resources:
+        iri = "https://w3id.org/ilrs/" + url.removeprefix(f"{client.base_url}/")
+        assert_same_triples(nquads_triples(results[url]), outgoing(dataset, iri))
+
+
+def test_jsonld_js_refuses_remote_contexts(jsonld_js: Path, tmp_path: Path) -> None:
+    """The round-trip script's loader really fails on any URL but the context's (so the test above fetched none)."""
+    done = subprocess.run(
+        ["node", "roundtrip.mjs", str(CONTEXT_FILE), "https://example.invalid/other.jsonld", "http://127.0.0.1:9/x"],
+        cwd=jsonld_js,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+
+
+# --- paging ---------------------------------------------------------------------------
+
+
+def _links(response: httpx.Response) -> dict[str, str]:
+    return {rel: link["url"] for rel, link in response.links.items()}
+
+
+def test_pages_cover_the_collection_exactly(client: httpx.Client, dataset: OxigraphStore) -> None:
+    expected = instances(dataset, "Country")
+    url: str | None = "/countries?limit=40"
+    seen: list[str] = []
+    pages = 0
+    while url:
+        r = client.get(url)
+        assert r.status_code == 200
+        document = r.json()
+        assert document["totalItems"] == len(expected)
+        assert document["@type"] == "Collection"
+        view = document["view"]
+        links = _links(r)
+        assert links["first"] == view["first"] and links["last"] == view["last"]
+        assert links.get("next") == view.get("next")
+        assert links.get("prev") == view.get("previous")
+        if pages == 0:
+            assert "prev" not in links
+        seen += members(document)
+        pages += 1
+        url = links.get("next")
+    assert view["@id"] == view["last"]
+    assert pages == -(-len(expected) // 40)
+    assert len(seen) == len(set(seen)) and set(seen) == expected
+    assert seen == sorted(seen)  # stable IRI order
+
+
+def test_default_page_size_and_members_list(client: httpx.Client) -> None:
+    document = client.get("/countries").json()
+    assert len(document["member"]) == 50
+    one = client.get("/programs", params={"limit": 1}).json()
+    assert isinstance(one["member"], list) and len(one["member"]) == 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "limit=0",
+        "limit=-1",
+        "limit=abc",
+        "limit=1.5",
+        "limit=100000",
+        "page=0",
+        "page=x",
+        "page=99999",
+        "page=1&page=2",
+        "colour=red",
+        "status=no-such-status",
+        "partners=maybe",
+    ],
+)
+def test_bad_parameters_are_400(client: httpx.Client, query: str) -> None:
+    r = client.get(f"/countries?{query}")
+    assert r.status_code == 400
+    assert r.json()["detail"]
+
+
+@pytest.mark.parametrize("query", ["party=nobody-at-all", "party=%3Cx%3E", "year=23", "year=2023-04", "status=signed"])
+def test_bad_agreement_filters_are_400(client: httpx.Client, query: str) -> None:
+    assert client.get(f"/agreements?{query}").status_code == 400
+
+
+def test_not_acceptable_is_406(client: httpx.Client) -> None:
+    assert client.get("/agencies", headers={"Accept": "text/turtle"}).status_code == 406
+
+
+def test_plain_json_gets_the_context_link(client: httpx.Client) -> None:
+    r = client.get("/agencies", headers={"Accept": "application/json"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
+    assert r.links["http://www.w3.org/ns/json-ld#context"]["url"] == context_url(client)
+
+
+def test_collection_validators(client: httpx.Client) -> None:
+    r = client.get("/agencies")
+    assert client.get("/agencies", headers={"If-None-Match": r.headers["etag"]}).status_code == 304
+    assert "accept" in r.headers["vary"].lower()
+
+
+# --- filters --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("party", ["cnsa", "agency/cnsa", CNSA])
+def test_agreements_by_party(client: httpx.Client, dataset: OxigraphStore, party: str) -> None:
+    r = client.get("/agreements", params={"party": party, "limit": 1000})
+    assert r.status_code == 200
+    got = set(members(r.json()))
+    assert got == instances(dataset, "Agreement", f"?s <{ILRS}party> <{CNSA}>")
+    joint = select(dataset, f"SELECT ?a WHERE {{ ?a <{ILRS}party> <{CNSA}>, <{APSCO}> }}")
+    assert joint and set(joint) <= got  # the CNSA-APSCO joint statement
+
+
+def test_agreements_by_country_code_and_year(client: httpx.Client, dataset: OxigraphStore) -> None:
+    parties = select(
+        dataset, f"SELECT DISTINCT ?p WHERE {{ ?a <{ILRS}party> ?p FILTER(STRSTARTS(STR(?p), '{ID}country/')) }}"
+    )
+    for party in parties[:3]:
+        code = party.rsplit("/", 1)[1]
+        got = set(members(client.get("/agreements", params={"party": code.lower(), "limit": 1000}).json()))
+        assert got == instances(dataset, "Agreement", f"?s <{ILRS}party> <{party}>")
+    in_2023 = set(members(client.get("/agreements", params={"year": "2023", "limit": 1000}).json()))
+    expected = instances(
+        dataset,
+        "Agreement",
+        'FILTER EXISTS { ?s <http://purl.org/dc/terms/date> ?d FILTER(STRSTARTS(STR(?d), "2023")) }',
+    )
+    assert in_2023 == expected
+    both = set(members(client.get("/agreements", params={"year": "2023", "party": "apsco"}).json()))
+    assert both == {a for a in expected if a in instances(dataset, "Agreement", f"?s <{ILRS}party> <{APSCO}>")}
+    assert both, "the CNSA-APSCO joint statement was signed in 2023"
+
+
+def test_countries_by_status(client: httpx.Client, dataset: OxigraphStore) -> None:
+    statuses = select(dataset, f"SELECT DISTINCT ?st WHERE {{ ?c a <{ILRS}Country> ; <{ILRS}partnerStatus> ?st }}")
+    assert statuses
+    for status in statuses:
+        key = status.rsplit("/", 1)[1]
+        got = set(members(client.get("/countries", params={"status": key, "limit": 1000}).json()))
+        assert got == instances(dataset, "Country", f"?s <{ILRS}partnerStatus> <{status}>")
+    partners = client.get("/countries", params={"partners": "true", "limit": 1000}).json()
+    assert set(members(partners)) == instances(dataset, "Country", f"?s <{ILRS}partnerStatus> ?x")
+    others = client.get("/countries", params={"partners": "false"}).json()
+    assert partners["totalItems"] + others["totalItems"] == len(instances(dataset, "Country"))
+
+
+def test_every_collection_lists_its_class(client: httpx.Client, dataset: OxigraphStore) -> None:
+    for name, class_name in COLLECTIONS.items():
+        document = client.get(f"/{name}", params={"limit": 1000}).json()
+        assert set(members(document)) == instances(dataset, class_name), name
+        assert document["totalItems"] == len(instances(dataset, class_name))
