@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from .describe import best_label, is_iri
+from .settings import BASE_IRI
 from .store import Store
 
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -67,7 +68,7 @@ def _rows(store: Store, sparql: str) -> ox.QuerySolutions:
 
 
 def vocabulary_terms(store: Store, graph: str) -> dict[str, list[TermInfo]]:
-    """The IRI terms defined in ``graph``, by section title (in :data:`KINDS` order), each sorted by IRI."""
+    """The IRI terms defined in ``graph``, by section title (in :data:`KINDS` order), ours first, then by IRI."""
     if not is_iri(graph):
         raise ValueError(f"not an IRI: {graph!r}")
     kinds = " ".join(f"<{k}>" for k in KINDS)
@@ -104,7 +105,10 @@ def vocabulary_terms(store: Store, graph: str) -> dict[str, list[TermInfo]]:
             term.relations.setdefault(RELATIONS[row["rel"].value], []).append(row["v"].value)
     sections: dict[str, list[TermInfo]] = {}
     for section in dict.fromkeys(KINDS.values()):
-        members = sorted((t for t in terms.values() if t.section == section), key=lambda t: t.iri)
+        # The project's own terms first, then the external ones it declares or reuses.
+        members = sorted(
+            (t for t in terms.values() if t.section == section), key=lambda t: (not t.iri.startswith(BASE_IRI), t.iri)
+        )
         if members:
             sections[section] = members
     return sections

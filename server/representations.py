@@ -190,10 +190,8 @@ def not_found_response(request: Request, settings: Settings, message: str, exten
 
 
 def error_response(request: Request, status_code: int, message: str) -> Response:
-    """A 4xx with a short explanation (JSON for JSON clients, text otherwise)."""
-    if "json" in (request.headers.get("accept") or "") or "html" not in (request.headers.get("accept") or ""):
-        return JSONResponse({"detail": message}, status_code=status_code)
-    return PlainTextResponse(message + "\n", status_code=status_code)
+    """A 4xx with a short explanation, as FastAPI's own errors are: ``{"detail": message}``."""
+    return JSONResponse({"detail": message}, status_code=status_code)
 
 
 def html_response(request: Request, template: str, context: dict[str, Any], headers: dict[str, str]) -> HTMLResponse:

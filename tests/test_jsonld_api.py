@@ -306,3 +306,90 @@ def test_every_collection_lists_its_class(client: httpx.Client, dataset: Oxigrap
         document = client.get(f"/{name}", params={"limit": 1000}).json()
         assert set(members(document)) == instances(dataset, class_name), name
         assert document["totalItems"] == len(instances(dataset, class_name))
+
+
+# --- unit: exactness on edge cases the dataset may not have --------------------------
+
+EDGE_CASES = """
+@prefix ex: <http://example.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+GRAPH <http://example.org/g1> {
+  <https://w3id.org/ilrs/id/thing/a> a ex:Thing, <https://w3id.org/ilrs/ontology#Mission> ;
+    rdf:type "not a class" ;
+    <http://www.w3.org/2000/01/rdf-schema#label> "A"@en, "甲"@zh, "no language" , "typed"^^ex:dt ;
+    ex:int 7, "007"^^xsd:integer, "-0"^^xsd:integer ;
+    ex:bool true, "1"^^xsd:boolean ;
+    ex:dec 1.50 ;  # no xsd:double: pyld (not the document) rewrites "1"^^xsd:double as "1.0E0"
+    <https://w3id.org/ilrs/ontology#launchYear> "2026"^^xsd:gYear, "2026-05"^^xsd:gYearMonth ;
+    <https://w3id.org/ilrs/ontology#party> <https://w3id.org/ilrs/id/country/PK>, "a literal party" ;
+    ex:list ( "x" <http://example.org/y> ) ;
+    ex:nested [ ex:deeper [ ex:value "inner" ] ] ;
+    ex:text "line\\nbreak \\"quoted\\" </script>" .
+  ex:other ex:points [ ex:value "not part of a" ] .
+}
+GRAPH <http://example.org/g2> { <https://w3id.org/ilrs/id/thing/a> ex:int 7 . }
+"""
+
+
+@pytest.fixture(scope="module")
+def edge_store() -> OxigraphStore:
+    store = OxigraphStore()
+    store.load(EDGE_CASES, "application/trig")
+    store.load(
+        b"<https://w3id.org/ilrs/id/thing/a> <http://example.org/inDefault> "
+        b'"1"^^<http://www.w3.org/2001/XMLSchema#integer> .',
+        "application/n-triples",
+    )
+    return store
+
+
+def test_statements_are_the_union_with_graphs_and_blank_node_closure(edge_store: OxigraphStore) -> None:
+    from ilrs.graph.describe import statements
+
+    iri = "https://w3id.org/ilrs/id/thing/a"
+    found = statements(edge_store, [iri])[iri]
+    seven = [s for s in found if s.predicate.value == "http://example.org/int" and s.object.value == "7"]
+    assert len(seven) == 1 and seven[0].graphs == {"http://example.org/g1", "http://example.org/g2"}
+    assert any(s.predicate.value == "http://example.org/inDefault" and not s.graphs for s in found)
+    values = {s.object.value for s in found if s.predicate.value == "http://example.org/value"}
+    assert values == {"inner"}  # the nested blank nodes, not another resource's
+    expected = set(edge_store.query(f"CONSTRUCT {{ <{iri}> ?p ?o }} WHERE {{ <{iri}> ?p ?o }}"))  # type: ignore[arg-type]
+    assert {s.triple for s in found if s.subject == ox.NamedNode(iri)} == expected
+
+
+def test_jsonld_of_edge_cases_is_exact(edge_store: OxigraphStore) -> None:
+    from ilrs.graph.describe import statements
+    from ilrs.graph.jsonld import resource_document
+
+    iri = "https://w3id.org/ilrs/id/thing/a"
+    triples = {s.triple for s in statements(edge_store, [iri])[iri]}
+    document = resource_document(iri, triples, "http://localhost/context.jsonld")
+    assert_same_triples(jsonld_triples(document, "http://localhost/context.jsonld"), triples)
+    assert (
+        document["party"][0] == "https://w3id.org/ilrs/id/country/PK"
+        or "https://w3id.org/ilrs/id/country/PK" in document["party"]
+    )
+
+
+def test_collection_and_page_of_edge_cases_via_the_app(edge_store: OxigraphStore) -> None:
+    from fastapi.testclient import TestClient
+
+    from ilrs.graph.describe import statements
+    from ilrs.graph.settings import get_settings
+    from ilrs.server.app import create_app
+
+    iri = "https://w3id.org/ilrs/id/thing/a"
+    expected = {s.triple for s in statements(edge_store, [iri])[iri]}
+    with TestClient(create_app(get_settings(), edge_store)) as app:
+        page = app.get("/missions").json()
+        assert members(page) == [iri]
+        triples = jsonld_triples(page, "http://testserver/context.jsonld")
+        hydra = {
+            t for t in triples if t.predicate.value.startswith(HYDRA) or str(t.subject).startswith("<http://testserver")
+        }
+        assert_same_triples(triples - hydra, expected)
+        r = app.get("/id/thing/a", headers={"Accept": "text/html"})
+        assert r.status_code == 200
+        assert "</script> " not in r.text.split("application/ld+json")[1].split("</script>\n")[0]
+        assert "inner" in r.text  # nested blank nodes are shown

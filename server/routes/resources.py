@@ -98,7 +98,7 @@ def named_graph(path: str, request: Request, store: CurrentStore, settings: AppS
         return _rdf(request, store, settings, choice, triples)
     description = ld.describe(store, iri)
     page = _page(request, settings, description)
-    page["contents"] = _triple_rows(store, triples, iri, page["base"])
+    page["contents"] = _triple_rows(store, triples, page["base"])
     return html_response(request, "resource.html", page, headers_for(store, choice))
 
 
@@ -168,7 +168,6 @@ def _rdf(
     choice: Choice,
     triples: list[ox.Triple],
     iri: str | None = None,
-    variant_store: Store | None = None,
 ) -> Response:
     """One RDF representation (a single resource's JSON-LD is a node object, anything else a ``@graph``)."""
     ctx = context_url(request, settings)
@@ -176,7 +175,7 @@ def _rdf(
         body = json.dumps(resource_document(iri, triples, ctx), ensure_ascii=False, indent=2).encode()
     else:
         body = serialize_triples(triples, choice.media_type, ctx)
-    return body_response(body, choice, headers_for(variant_store or store, choice))
+    return body_response(body, choice, headers_for(store, choice))
 
 
 # --- HTML view models ---------------------------------------------------------------
@@ -209,7 +208,10 @@ def term_view(term: object, labels: dict[str, list[ox.Literal]], base: str) -> T
     if isinstance(term, ox.BlankNode):
         return TermView(f"_:{term.value}", None, "blank node", "bnode")
     if isinstance(term, ox.Literal):
-        hint = f"@{term.language}" if term.language else prefixed(term.datatype.value)
+        # A plain string needs no hint; a language or another datatype changes what the value means.
+        hint = f"@{term.language}" if term.language else None
+        if not term.language and term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            hint = prefixed(term.datatype.value)
         return TermView(term.value, None, hint, "literal")
     return TermView(str(term), None, None, "other")
 
@@ -283,7 +285,7 @@ def _page(request: Request, settings: Settings, description: ld.Description) -> 
     }
 
 
-def _triple_rows(store: Store, triples: list[ox.Triple], graph: str, base: str) -> list[dict[str, Any]]:
+def _triple_rows(store: Store, triples: list[ox.Triple], base: str) -> list[dict[str, Any]]:
     """A named graph's triples as table rows, labelled, sorted by subject."""
     iris = {t.value for tr in triples for t in (tr.subject, tr.object) if isinstance(t, ox.NamedNode)}
     labels = ld.labels(store, iris)
