@@ -299,3 +299,19 @@ def test_iris_with_odd_characters_never_fail(client: httpx.Client) -> None:
         r = client.get(f"/id/country/{quote(key, safe='')}", headers={"Accept": "text/turtle"})
         assert r.status_code == 404, key
     assert re.match(r"4\d\d", str(client.get("/graph/%3E", headers={"Accept": "text/turtle"}).status_code))
+
+
+def test_generated_ontology_docs_are_served_when_present(client: httpx.Client) -> None:
+    from ilrs.graph.settings import get_settings
+
+    docs = get_settings().docs_dir
+    if not (docs / "index.html").is_file():
+        pytest.skip("no generated ontology documentation (ilrs docs) yet")
+    r = client.get("/ontology", headers={"Accept": BROWSER})
+    assert r.status_code == 303 and r.headers["location"].endswith("/ontology/")
+    assert "accept" in r.headers["vary"].lower()
+    page = client.get("/ontology/", headers={"Accept": BROWSER})
+    assert page.status_code == 200 and page.content == (docs / "index.html").read_bytes()
+    for figure in sorted(docs.glob("*.svg"))[:2]:
+        assert client.get(f"/ontology/{figure.name}").status_code == 200
+    assert client.get("/ontology/..%2Fsettings.py").status_code == 404

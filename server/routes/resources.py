@@ -335,7 +335,9 @@ def _ontology_response(request: Request, store: Store, settings: Settings, ext: 
         return not_found_response(request, settings, "the ontology is not loaded", ext)
     if choice.media_type == HTML and _docs_file(settings, "index.html") is not None:
         # The generated documentation links its figures relatively: serve it from /ontology/.
-        return RedirectResponse(f"{public_base(request, settings)}/ontology/", status_code=303)
+        return RedirectResponse(
+            f"{public_base(request, settings)}/ontology/", status_code=303, headers={"Vary": "Accept"}
+        )
     if is_fresh(request, store, choice):
         return not_modified_response(store, choice)
     if choice.media_type != HTML:
