@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test install install-test lint typecheck bench clean
+.PHONY: serve test install install-test lint typecheck bench clean docs release
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,12 @@ test: install-test  ## run lint, type checks and the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+docs: install  ## regenerate docs/ontology/ from the ontology and data (needs Graphviz: apt-get install graphviz)
+	$(BIN)/ilrs docs
+
+release: install  ## write release/<version>/ and its CHANGELOG entry (after ilrs check and validate pass)
+	$(BIN)/ilrs release
 
 bench: install-test  ## measure loading and validating the graph
 	$(BIN)/python -m bench.load --runs 7

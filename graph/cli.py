@@ -112,6 +112,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--exit-code", action="store_true", help="exit with status 1 if the versions differ")
     p.set_defaults(run=_diff)
+
+    p = sub.add_parser("docs", help="generate docs/ontology/ (pyLODE page, class and instance diagrams)")
+    p.add_argument("--output", "-o", type=Path, metavar="DIR", help="write here (default: docs/ontology)")
+    p.add_argument("--check", action="store_true", help="only tell whether the committed docs are up to date")
+    p.set_defaults(run=_docs)
     return parser
 
 
@@ -268,6 +273,20 @@ def _diff(args: argparse.Namespace) -> int:
     result = diff_snapshots(load_snapshot(args.old, settings), load_snapshot(args.new, settings))
     print(result.to_json() if args.format == "json" else result.to_text())
     return 1 if args.exit_code and not result.empty else 0
+
+
+def _docs(args: argparse.Namespace) -> int:
+    from .docs import generate_docs, stale_files
+
+    settings = get_settings()
+    if args.check:
+        stale = stale_files(settings)
+        for name in stale:
+            print(f"out of date: {settings.docs_dir / name}  (run: ilrs docs)")
+        return 1 if stale else 0
+    for path in generate_docs(settings, args.output):
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,58 @@
+"""``ilrs docs``: generated from the ontology, deterministic, committed up to date, served under /ontology/."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import httpx
+import pytest
+from minirepo import copy_mini
+
+from ilrs.graph.docs import DOC_FILES, GENERATED, generate_docs, stale_files
+from ilrs.graph.settings import get_settings
+
+needs_dot = pytest.mark.skipif(
+    shutil.which("dot") is None and not os.environ.get("CI"),
+    reason="Graphviz's dot is not installed (CI installs it: .ci/run)",
+)
+
+
+@needs_dot
+def test_committed_docs_are_up_to_date() -> None:
+    assert stale_files(get_settings()) == [], "regenerate with: ilrs docs  (or make docs)"
+
+
+@needs_dot
+def test_generation_is_deterministic_and_marked_generated(tmp_path: Path) -> None:
+    mini = copy_mini(tmp_path / "repo")
+    first = generate_docs(mini.settings, tmp_path / "a")
+    second = generate_docs(mini.settings, tmp_path / "b")
+    assert [p.name for p in first] == list(DOC_FILES)
+    for a, b in zip(first, second, strict=True):
+        assert a.read_text(encoding="utf-8") == b.read_text(encoding="utf-8"), a.name
+        assert GENERATED in a.read_text(encoding="utf-8"), a.name
+
+    page = (tmp_path / "a" / "index.html").read_text(encoding="utf-8")
+    assert 'id="diagrams"' in page and 'src="classes.svg"' in page and 'src="instances.svg"' in page
+    assert "<title>Mini ILRS ontology</title>" in page and 'id="party"' in page
+
+    classes = (tmp_path / "a" / "classes.dot").read_text(encoding="utf-8")
+    assert '"ilrs:Organization" -> "ilrs:SpaceAgency" [dir=back, arrowtail=empty' in classes  # subclass
+    assert '"ilrs:Agreement" -> "ilrs:Country" [label="party"' in classes  # range is a union
+    assert "signedOn: xsd:date | xsd:gYear" in classes  # a datatype property inside its domain's box
+
+    instances = (tmp_path / "a" / "instances.dot").read_text(encoding="utf-8")
+    for node in ("id:agreement/cnsa-roscosmos-2021", "id:agency/cnsa", "id:agency/roscosmos", "id:source/001"):
+        assert f'"{node}"' in instances
+    assert "<svg" in (tmp_path / "a" / "classes.svg").read_text(encoding="utf-8")
+
+
+def test_served_under_the_ontology_path(client: httpx.Client) -> None:
+    if not (get_settings().docs_dir / "index.html").is_file():
+        pytest.skip("no generated docs committed")
+    svg = client.get("/ontology/classes.svg")
+    assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
+    page = client.get("/ontology/", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and GENERATED in page.text
