@@ -346,12 +346,23 @@ def _ontology_response(request: Request, store: Store, settings: Settings, ext: 
     return html_response(request, "terms.html", page, headers_for(store, choice))
 
 
+_shapes_cache: dict[tuple[tuple[str, int, int], ...], OxigraphStore] = {}
+
+
 def shapes_store(settings: Settings) -> OxigraphStore:
-    """The shapes files, parsed into a store of their own (graph ``…/shapes``); :class:`StoreError` if invalid."""
-    store = OxigraphStore()
-    for path in sorted(settings.shapes_dir.glob("*.ttl")):
-        store.load_file(path, graph=SHAPES_IRI)
-    return store
+    """The shapes files parsed into a store of their own (graph ``…/shapes``); :class:`StoreError` if invalid.
+
+    Parsed again only when a file changes, so the validators (``Last-Modified``) stay put.
+    """
+    files = sorted(settings.shapes_dir.glob("*.ttl"))
+    key = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    if key not in _shapes_cache:
+        store = OxigraphStore()
+        for path in files:
+            store.load_file(path, graph=SHAPES_IRI)
+        _shapes_cache.clear()
+        _shapes_cache[key] = store
+    return _shapes_cache[key]
 
 
 def _shapes_response(request: Request, settings: Settings, ext: str | None) -> Response:
