@@ -117,6 +117,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", type=Path, metavar="DIR", help="write here (default: docs/ontology)")
     p.add_argument("--check", action="store_true", help="only tell whether the committed docs are up to date")
     p.set_defaults(run=_docs)
+
+    p = sub.add_parser("release", help="write release/<version>/ and its CHANGELOG entry")
+    p.add_argument("--since", metavar="REV", help="compare with this version (default: the previous release)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing release of this version")
+    p.set_defaults(run=_release)
     return parser
 
 
@@ -286,6 +291,16 @@ def _docs(args: argparse.Namespace) -> int:
         return 1 if stale else 0
     for path in generate_docs(settings, args.output):
         print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def _release(args: argparse.Namespace) -> int:
+    from .release import make_release
+
+    release = make_release(get_settings(), since=args.since, force=args.force)
+    for path in release.files:
+        print(f"wrote {path}", file=sys.stderr)
+    print(release.entry)
     return 0
 
 

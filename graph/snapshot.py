@@ -125,7 +125,7 @@ def _layout(settings: Settings) -> dict[str, Path]:
 # --- git -------------------------------------------------------------------------------
 
 
-def _git(settings: Settings, *args: str) -> bytes:
+def run_git(settings: Settings, *args: str) -> bytes:
     """Run git in the repository holding the ontology folder; :class:`StoreError` with git's message if it fails."""
     where = settings.ontology_dir.parent
     try:
@@ -140,34 +140,36 @@ def _git(settings: Settings, *args: str) -> bytes:
 def _at_revision(spec: str, revision: str, inner: str | None, settings: Settings) -> Snapshot:
     """The file or folder ``inner`` (or, with ``None``, the whole checkout) at git ``revision``."""
     try:
-        _git(settings, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
+        run_git(settings, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
     except StoreError as err:
         raise StoreError(f"{spec}: unknown git revision {revision!r}") from err
-    toplevel = Path(_git(settings, "rev-parse", "--show-toplevel").decode().strip())
+    toplevel = Path(run_git(settings, "rev-parse", "--show-toplevel").decode().strip())
     root = settings.ontology_dir.parent.resolve().relative_to(toplevel.resolve())
     with tempfile.TemporaryDirectory(prefix="ilrs-snapshot-") as tmp:
         target = Path(tmp)
         if inner is None:
             layout = _layout(settings)
             folders = [str(root / layout[k]) for k in ("ontology", "shapes", "data")]
-            present = [f for f in folders if _git(settings, "ls-tree", "-d", "--name-only", revision, "--", f).strip()]
+            present = [
+                f for f in folders if run_git(settings, "ls-tree", "-d", "--name-only", revision, "--", f).strip()
+            ]
             if str(root / layout["ontology"]) not in present:
                 raise StoreError(f"{spec}: revision {revision} has no {root / layout['ontology']}/")
-            _extract(_git(settings, "archive", "--format=tar", revision, "--", *present), target)
+            _extract(run_git(settings, "archive", "--format=tar", revision, "--", *present), target)
             return Snapshot(spec, read_checkout(target / root, settings))
         inner = inner.lstrip("/")
         kind = _object_type(settings, revision, inner, spec)
         if kind == "blob":
             file = target / Path(inner).name
-            file.write_bytes(_git(settings, "show", f"{revision}:{inner}"))
+            file.write_bytes(run_git(settings, "show", f"{revision}:{inner}"))
             return Snapshot(spec, _load_files([file], target))
-        _extract(_git(settings, "archive", "--format=tar", revision, "--", inner), target)
+        _extract(run_git(settings, "archive", "--format=tar", revision, "--", inner), target)
         return Snapshot(spec, read_path(target / inner, settings))
 
 
 def _object_type(settings: Settings, revision: str, inner: str, spec: str) -> str:
     try:
-        return _git(settings, "cat-file", "-t", f"{revision}:{inner}").decode().strip()
+        return run_git(settings, "cat-file", "-t", f"{revision}:{inner}").decode().strip()
     except StoreError as err:
         raise StoreError(f"{spec}: no {inner} at git revision {revision}") from err
 
