@@ -26,8 +26,8 @@ from .validate import load_shapes
 #: The key of the default graph in :func:`graphs_of` (triples loaded from a Turtle file without a graph).
 DEFAULT_GRAPH = ""
 
-#: Prefixes for display: the project's, and ``shapes:`` for the shapes' IRIs.
-DISPLAY_PREFIXES = {**PREFIXES, "shapes": f"{SHAPES_IRI}#"}
+#: Prefixes for display: the project's, and ``ilrsh:`` (as shapes/ writes it) for the shapes' IRIs.
+DISPLAY_PREFIXES = {**PREFIXES, "ilrsh": f"{SHAPES_IRI}#"}
 
 _LOCAL_NAME = re.compile(r"^[\w][\w\-./]*$")
 

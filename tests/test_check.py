@@ -121,7 +121,7 @@ def test_shape_targets(mini: MiniRepo) -> None:
     mini.append(SHAPES, "shapes:PartyShape a sh:NodeShape ; sh:targetClass ilrs:party .")
     mini.append(SHAPES, "shapes:Dead a sh:NodeShape ; sh:property [ sh:path rdfs:label ; sh:minCount 1 ] .")
     found = {(f.level, f.term) for f in findings(mini, "shape-target")}
-    assert found == {("error", "shapes:PartyShape"), ("warning", "shapes:Dead")}
+    assert found == {("error", "ilrsh:PartyShape"), ("warning", "ilrsh:Dead")}
 
 
 def test_domain_with_subclasses(mini: MiniRepo) -> None:
