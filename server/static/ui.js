@@ -113,13 +113,17 @@
     document.querySelector(".downloads .status").textContent = text;
   }
 
-  /** Show the result formats (SELECT, ASK) or the graph formats (CONSTRUCT, DESCRIBE) for the current query. */
+  /** Offer the formats the current query's answer has: result tables (SELECT), booleans (ASK) or graphs. */
   function updateDownloadKind(yasgui) {
     const yasqe = yasgui.getTab()?.getYasqe();
     const type = yasqe ? String(yasqe.getQueryType() || "").toUpperCase() : "SELECT";
     const graph = type === "CONSTRUCT" || type === "DESCRIBE";
     document.querySelector('.download-buttons[data-kind="results"]').hidden = graph;
     document.querySelector('.download-buttons[data-kind="graph"]').hidden = !graph;
+    // CSV and TSV have no form for a boolean (SPARQL 1.1 CSV/TSV results, section 1).
+    for (const button of document.querySelectorAll('.download-buttons[data-kind="results"] [data-tabular]')) {
+      button.hidden = type === "ASK";
+    }
   }
 
   /** Run the current query again asking for `accept`, and save the answer as a file. */
@@ -157,6 +161,8 @@
     yasgui.on("tabSelect", () => setTimeout(() => updateDownloadKind(yasgui)));
     yasgui.on("tabChange", () => updateDownloadKind(yasgui));
     yasgui.on("query", () => updateDownloadKind(yasgui));
+    // Also while typing, so the offered formats follow a query that has not been run yet.
+    document.getElementById("yasgui").addEventListener("keyup", () => updateDownloadKind(yasgui));
   }
 
   function main() {
