@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -50,6 +51,11 @@ class Settings(BaseSettings):
     max_query_length: int = Field(100_000, gt=0, description="Largest accepted query text, in bytes.")
     max_body_bytes: int = Field(1_000_000, gt=0, description="Largest accepted request body, in bytes.")
     max_concurrent_queries: int = Field(8, gt=0, description="Queries evaluated at the same time.")
+    query_executor: Literal["process", "thread"] = Field(
+        "process",
+        description="Where queries run: worker processes, killed at the deadline (CPU reclaimed at once), "
+        "or threads (no extra processes, but an overrunning query keeps its CPU until it ends).",
+    )
     service_allowlist: list[str] = Field(
         default_factory=list, description="IRIs that SPARQL SERVICE may call; SERVICE is refused otherwise."
     )

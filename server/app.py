@@ -17,7 +17,7 @@ from ilrs.graph.loader import build_store
 from ilrs.graph.settings import Settings, get_settings
 from ilrs.graph.store import OxigraphStore
 
-from .routes import api, dataset, health, resources, ui
+from .routes import api, dataset, health, resources, sparql, ui
 from .state import DatasetHolder
 
 log = logging.getLogger("ilrs.server")
@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None, store: OxigraphStore | None = N
     )
     app.middleware("http")(_log_requests)
     app.include_router(health.router)
+    app.include_router(sparql.router)
     app.include_router(ui.router)
     app.include_router(resources.router)
     app.include_router(api.router)

@@ -1,0 +1,263 @@
+"""``/sparql``: the SPARQL 1.1 Protocol query endpoint, and its service description.
+
+``GET``/``POST`` with a query evaluate it (see :mod:`ilrs.server.sparql.protocol` for the
+parameters) and stream the result in the format chosen by ``Accept`` or ``format=``;
+``GET /sparql`` without a query answers with the SPARQL 1.1 Service Description (Turtle,
+JSON-LD, RDF/XML, N-Triples, or an HTML page for browsers).
+
+The default graph is the union of all named graphs. No prefixes are declared for the
+client: ``/sparql`` is a standard endpoint, and a query declares what it uses (the query
+UI writes the project's prefixes into its editor). The dataset is read-only: updates are
+refused with 400. Each query runs off the event loop under a deadline
+(``Settings.query_timeout``; ``timeout=`` may shorten it), a limit on concurrent queries
+and size limits; ``SERVICE`` may only call the allow-listed endpoints.
+
+Status codes: 400 bad request or query (the parser's message and position), 405 wrong
+method, 406 no acceptable format, 413 too large, 415 wrong ``Content-Type``, 503 every
+query slot taken (with ``Retry-After``), 504 the query passed its deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+from collections.abc import AsyncIterator, Awaitable
+from typing import TypeVar
+
+from fastapi import APIRouter, FastAPI
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.types import Send
+
+from ilrs.graph.namespaces import PREFIXES
+from ilrs.graph.settings import Settings
+from ilrs.graph.stats import compute_stats
+from ilrs.graph.store import Store
+
+from ..caching import cache_headers, not_modified
+from ..negotiation import best_match
+from ..representations import local_url, public_base, templates
+from ..sparql.evaluate import QueryFailed, QueryJob
+from ..sparql.executor import Deadline, ExecutorBusy, QueryExecutor, QueryTimeout, ThreadExecutor
+from ..sparql.formats import OFFERS, Format, competing_media_types, lookup
+from ..sparql.guard import READ_ONLY, Refused, check_services, looks_like_update, mentions_service
+from ..sparql.process_executor import ProcessExecutor
+from ..sparql.protocol import METHODS, ProtocolError, SparqlRequest, read_request
+from ..sparql.service_description import Limits, describe_service, serialize_description, service_page
+from ..state import get_app_settings, get_store
+
+log = logging.getLogger("ilrs.server.sparql")
+
+PATH = "/sparql"
+HTML = "text/html"
+
+T = TypeVar("T")
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    executor = executor_for(app)
+    warm_up = None
+    if isinstance(executor, ProcessExecutor):
+        # In the background: the server answers at once; the first query finds a worker ready, or starts one.
+        warm_up = asyncio.create_task(executor.prepare(app.state.dataset.store))
+    try:
+        yield
+    finally:
+        if warm_up is not None:
+            warm_up.cancel()
+            with contextlib.suppress(BaseException):
+                await warm_up
+        await executor.aclose()
+
+
+router = APIRouter(tags=["sparql"], lifespan=_lifespan)
+
+
+def executor_for(app: FastAPI) -> QueryExecutor:
+    """The application's query executor, created on first use as ``Settings.query_executor`` says."""
+    executor: QueryExecutor | None = getattr(app.state, "sparql_executor", None)
+    if executor is None:
+        settings: Settings = app.state.settings
+        if settings.query_executor == "process":
+            executor = ProcessExecutor(settings.max_concurrent_queries)
+        else:
+            executor = ThreadExecutor(settings.max_concurrent_queries)
+        app.state.sparql_executor = executor
+    return executor
+
+
+@router.api_route(
+    PATH,
+    methods=list(METHODS),
+    summary="SPARQL 1.1 query endpoint; without a query, its service description",
+    response_class=Response,
+    responses={
+        200: {"description": "The query result, streamed, in the format chosen by Accept or format="},
+        400: {"description": "Malformed request or query, an update, or a SERVICE not on the allow-list"},
+        406: {"description": "No acceptable result format"},
+        413: {"description": "Query or body too large"},
+        415: {"description": "POST without a supported Content-Type or charset"},
+        503: {"description": "Every query slot is taken (Retry-After)"},
+        504: {"description": "The query did not finish before its deadline"},
+    },
+)
+async def sparql(request: Request) -> Response:
+    settings = get_app_settings(request)
+    store = get_store(request)
+    try:
+        parsed = await read_request(request, settings)
+    except ProtocolError as err:
+        return error_response(err.status, err.message, err.headers)
+    if parsed.describes_service:
+        return await _service_description(request, store, settings, parsed.format)
+    return await _answer(request, store, settings, parsed)
+
+
+@router.api_route(PATH, methods=["PUT", "DELETE", "PATCH", "OPTIONS"], include_in_schema=False)
+async def other_methods(request: Request) -> Response:
+    if request.method == "OPTIONS":
+        return Response(status_code=204, headers={"Allow": ", ".join(METHODS)})
+    try:
+        await read_request(request, get_app_settings(request))
+    except ProtocolError as err:
+        return error_response(err.status, err.message, err.headers)
+    raise AssertionError("read_request accepts no other method")  # pragma: no cover
+
+
+def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    """A refusal as SPARQL clients expect it: plain text, one message."""
+    return PlainTextResponse(f"{message}\n", status_code=status, headers=headers)
+
+
+def endpoint_url(request: Request, settings: Settings) -> str:
+    """The endpoint's absolute URL: the ``sd:endpoint`` and the base IRI of every query."""
+    return public_base(request, settings) + PATH
+
+
+# --- queries -----------------------------------------------------------------------------------------
+
+
+async def _answer(request: Request, store: Store, settings: Settings, parsed: SparqlRequest) -> Response:
+    assert parsed.query is not None
+    seconds = min(settings.query_timeout, parsed.timeout or math.inf)
+    deadline = Deadline.after(seconds)
+    job = QueryJob(
+        query=parsed.query,
+        default_graphs=parsed.default_graphs,
+        named_graphs=parsed.named_graphs,
+        base_iri=endpoint_url(request, settings),
+        accept=request.headers.get("accept"),
+        format=parsed.format,
+        prefixes=PREFIXES,
+    )
+    try:
+        if mentions_service(parsed.query):
+            # rdflib's parser is pure Python: keep it off the event loop, and inside the deadline.
+            await asyncio.wait_for(asyncio.to_thread(check_services, parsed.query, settings.service_allowlist), seconds)
+        stream = await _unless_disconnected(request, executor_for(request.app).run(store, job, deadline))
+    except Refused as err:
+        return error_response(400, str(err))
+    except QueryFailed as err:
+        if err.status == 400 and looks_like_update(parsed.query):
+            return error_response(400, f"{READ_ONLY} ({err.message})")
+        return error_response(err.status, err.message, {"Vary": "Accept"} if err.status == 406 else None)
+    except (QueryTimeout, TimeoutError):
+        limit = "the timeout parameter" if parsed.timeout and parsed.timeout < settings.query_timeout else "the server"
+        return error_response(
+            504, f"the query was stopped after {seconds:g} s, the deadline set by {limit}; simplify or narrow it"
+        )
+    except ExecutorBusy as err:
+        return error_response(503, str(err), {"Retry-After": str(err.retry_after)})
+    except _ClientGone:
+        log.info("client went away before its query finished; query stopped")
+        return error_response(499, "client closed the request")
+    return ResultResponse(stream, headers={"Content-Type": stream.content_type, "Vary": "Accept"})
+
+
+class ResultResponse(StreamingResponse):
+    """A streamed result that, if cut short (deadline, evaluation error), is left incomplete on purpose.
+
+    Its status line is sent by then, so the only honest signal left is an unfinished body: the server
+    closes the connection and clients report a truncated response, instead of a short result that
+    looks whole.
+    """
+
+    async def stream_response(self, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        try:
+            async for chunk in self.body_iterator:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except (QueryTimeout, QueryFailed) as err:
+            log.warning("result cut short, connection closed: %s", err)
+            return
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+class _ClientGone(Exception):
+    """The client disconnected while its query was running."""
+
+
+async def _unless_disconnected(request: Request, work: Awaitable[T]) -> T:
+    """The result of ``work``; if the client disconnects first, ``work`` is cancelled (stopping the query)."""
+    task = asyncio.ensure_future(work)
+    watcher = asyncio.ensure_future(_disconnect(request))
+    try:
+        await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watcher.cancel()
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            raise _ClientGone
+    return task.result()
+
+
+async def _disconnect(request: Request) -> None:
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
+# --- the service description -------------------------------------------------------------------------
+
+
+async def _service_description(request: Request, store: Store, settings: Settings, format_name: str | None) -> Response:
+    fmt: Format | None = None
+    if format_name is None:
+        accept = request.headers.get("accept")
+        candidates = competing_media_types(accept, OFFERS["graph"])
+        # Turtle first (a bare */* gets Turtle), then the page (browsers name text/html), then the others.
+        first, *rest = candidates or [None]
+        media_type = best_match(accept, [m for m in [first, HTML, *rest] if m is not None])
+        fmt = candidates.get(media_type or "")
+    elif format_name.lower() == "html":
+        media_type = HTML
+    else:
+        fmt = lookup(format_name).get("graph")
+        media_type = fmt.media_type if fmt else None
+    if media_type is None:
+        listed = ", ".join(f"{f.media_type} (format={f.name})" for f in OFFERS["graph"])
+        message = f"the service description is available as {HTML} (format=html), {listed}"
+        return error_response(406, message, {"Vary": "Accept"})
+    variant = f"sd-{fmt.name if fmt else 'html'}"
+    headers = {**cache_headers(store, variant), "Vary": "Accept"}
+    if not_modified(request, store, variant):
+        return Response(status_code=304, headers=headers)
+    endpoint = endpoint_url(request, settings)
+    base = public_base(request, settings)
+    sizes = (await asyncio.to_thread(compute_stats, store)).graphs
+    limits = Limits(
+        settings.query_timeout, settings.max_query_length, settings.max_concurrent_queries, settings.service_allowlist
+    )
+    if fmt is None:
+        links = {g: local_url(g, base) for g in sizes}
+        page = service_page(
+            templates.env, endpoint=endpoint, base=base, graph_sizes=sizes, graph_links=links, limits=limits
+        )
+        return HTMLResponse(page, headers=headers)
+    triples = describe_service(endpoint, sizes, limits, see_also=[f"{base}/.well-known/void"])
+    body = serialize_description(triples, fmt)
+    return Response(body, headers={**headers, "Content-Type": fmt.content_type})

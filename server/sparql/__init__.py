@@ -1,0 +1,15 @@
+"""The SPARQL 1.1 Protocol endpoint (queries only; the dataset is read-only).
+
+One job per module:
+
+* :mod:`.protocol` — turn an HTTP request into a :class:`~.protocol.SparqlRequest` (or a 4xx);
+* :mod:`.formats` — the result and graph formats, chosen by ``Accept`` or ``format=``;
+* :mod:`.guard` — static checks of a query's text (``SERVICE`` allow-list, "is this an update?");
+* :mod:`.evaluate` — evaluate one query and serialize its result into chunks (no I/O of its own);
+* :mod:`.executor` — the :class:`~.executor.QueryExecutor` interface, deadlines, the thread executor;
+* :mod:`.process_executor` and :mod:`.worker` — the default executor: killable worker processes;
+* :mod:`.service_description` — the SPARQL 1.1 Service Description served at ``GET /sparql``.
+
+The HTTP route that ties them together is :mod:`ilrs.server.routes.sparql`. This package
+is imported by the worker processes too, so it must stay light: no FastAPI, no rdflib here.
+"""

@@ -1,0 +1,134 @@
+"""Evaluate one query and write its result, in the chosen format, as a series of chunks.
+
+This is the work an executor runs (in a thread, or in a worker process): pyoxigraph
+evaluates lazily, so evaluation and serialization are one step, and the result is
+handed over chunk by chunk to a :class:`Sink`, never built whole. Nothing here knows
+about HTTP, threads or processes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import IO, Any, Protocol, cast
+
+import pyoxigraph as ox
+
+from ilrs.graph.store import Store, StoreError
+
+from .formats import Form, NotAcceptable, UnknownFormat, choose
+
+#: Bytes gathered before a chunk is handed on. A result that fits in one chunk is complete before the
+#: response starts, so any error it meets still gets a proper status code.
+CHUNK_SIZE = 64 * 1024
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    """Everything needed to evaluate one query; plain data, so it can cross a process boundary as JSON."""
+
+    query: str
+    #: The protocol's ``default-graph-uri``/``named-graph-uri``; ``None`` for both: the union default graph.
+    default_graphs: list[str] | None = None
+    named_graphs: list[str] | None = None
+    #: The base IRI against which relative IRIs in the query resolve (the endpoint's URL).
+    base_iri: str | None = None
+    #: The request's ``Accept`` header and ``format=`` parameter, to choose the result format once the
+    #: query's form is known.
+    accept: str | None = None
+    format: str | None = None
+    #: Prefixes that abbreviate IRIs in Turtle and TriG output (never injected into the query).
+    prefixes: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        """One line of JSON."""
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, line: str | bytes) -> QueryJob:
+        data: dict[str, Any] = json.loads(line)
+        return cls(**data)
+
+
+class QueryFailed(Exception):
+    """The query could not be answered: ``status`` is the HTTP status the client should get."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class Sink(Protocol):
+    """Where an evaluated result goes: first its content type, then its bytes."""
+
+    def start(self, content_type: str) -> None:
+        """The result's ``Content-Type``, sent once before any chunk."""
+        ...
+
+    def chunk(self, data: bytes) -> None:
+        """The next piece of the serialized result; may raise to stop the evaluation."""
+        ...
+
+
+class ChunkWriter:
+    """A binary file object for pyoxigraph's serializers that passes on :data:`CHUNK_SIZE`-byte chunks."""
+
+    def __init__(self, sink: Sink, size: int = CHUNK_SIZE) -> None:
+        self._sink = sink
+        self._size = size
+        self._buffer = bytearray()
+
+    def write(self, data: bytes) -> int:
+        self._buffer += data
+        if len(self._buffer) >= self._size:
+            self._sink.chunk(bytes(self._buffer))
+            self._buffer.clear()
+        return len(data)
+
+    def flush(self) -> None:
+        # pyoxigraph flushes as it goes; chunk boundaries are ours to choose, so wait for close().
+        pass
+
+    def close(self) -> None:
+        """Pass on what is left."""
+        if self._buffer:
+            self._sink.chunk(bytes(self._buffer))
+            self._buffer.clear()
+
+
+def form_of(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> Form:
+    """Which form of query produced ``result``."""
+    if isinstance(result, ox.QuerySolutions):
+        return "solutions"
+    if isinstance(result, ox.QueryBoolean):
+        return "boolean"
+    return "graph"
+
+
+def evaluate(store: Store, job: QueryJob, sink: Sink) -> None:
+    """Evaluate ``job`` against ``store`` and write the result to ``sink``.
+
+    Raises :class:`QueryFailed` with status 400 (invalid query), 406 (no acceptable format) or 500
+    (evaluation failed). An exception raised by ``sink`` propagates unchanged, so a sink can stop
+    the evaluation (a cancelled request, a passed deadline) by raising.
+    """
+    try:
+        result = store.query(
+            job.query, default_graphs=job.default_graphs, named_graphs=job.named_graphs, base_iri=job.base_iri
+        )
+    except StoreError as err:
+        raise QueryFailed(400, f"invalid query: {err}") from err
+    except OSError as err:  # an ASK is evaluated at once, so its evaluation errors surface here
+        raise QueryFailed(500, f"query evaluation failed: {err}") from err
+    try:
+        chosen = choose(form_of(result), job.accept, job.format)
+    except (NotAcceptable, UnknownFormat) as err:
+        raise QueryFailed(406 if isinstance(err, NotAcceptable) else 400, str(err)) from err
+    sink.start(chosen.content_type)
+    writer = ChunkWriter(sink)
+    try:
+        chosen.write(result, cast(IO[bytes], writer), job.prefixes)  # it has what pyoxigraph calls
+    except (OSError, SyntaxError, ValueError) as err:  # pyoxigraph's evaluation errors, raised while iterating
+        raise QueryFailed(500, f"query evaluation failed: {err}") from err
+    writer.close()

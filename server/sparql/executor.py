@@ -1,0 +1,373 @@
+"""Run queries off the event loop, with a deadline, a limit on concurrency, and a streamed result.
+
+Every executor implements :class:`QueryExecutor`: ``await executor.run(store, job, deadline)``
+returns a :class:`ResultStream` once the result's first chunk is ready (so a query that fails
+early still gets a proper status code), or raises :class:`~.evaluate.QueryFailed`,
+:class:`QueryTimeout` or :class:`ExecutorBusy`. The stream then yields the rest of the result.
+
+An executor starts an :class:`Execution` per query; the shared machinery here
+(:func:`open_stream`) reads its events, enforces the deadline and stops the execution when
+the deadline passes or the client goes away (the request task is cancelled). *How much* a
+stop reclaims depends on the executor:
+
+* :class:`ThreadExecutor` (here) evaluates in a thread — pyoxigraph releases the GIL, so the
+  event loop keeps serving. A thread cannot be killed: a stop takes effect at the next chunk
+  the query writes, and a query that computes long before writing anything (a big ``ORDER BY``
+  or ``COUNT``) keeps its CPU until it finishes. Its concurrency slot is held until then, so
+  such queries cannot pile up beyond ``max_concurrent_queries``.
+* :class:`~.process_executor.ProcessExecutor` (the default) evaluates in worker processes,
+  each with its own copy of the dataset, and kills the worker on a stop: the CPU is reclaimed
+  at once and a fresh worker takes its place.
+
+A new executor implements :meth:`QueryExecutor.run` by starting its own :class:`Execution`
+and returning ``await open_stream(execution, deadline)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from ilrs.graph.store import Store
+
+from .evaluate import QueryFailed, QueryJob, evaluate
+
+log = logging.getLogger("ilrs.server.sparql")
+
+#: Seconds a client is asked to wait (``Retry-After``) when every query slot is taken.
+RETRY_AFTER = 2
+#: Chunks a thread may produce ahead of the client (backpressure: a slow reader slows the query).
+MAX_BUFFERED_CHUNKS = 4
+
+
+# --- the events of an execution -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Start:
+    """The result's content type is known."""
+
+    content_type: str
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """The next bytes of the result."""
+
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The query failed; ``status`` is the HTTP status it deserves."""
+
+    status: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Done:
+    """The whole result has been written."""
+
+
+Event = Start | Chunk | Failed | Done
+
+
+class ExecutionStopped(Exception):
+    """Raised by :meth:`Execution.next_event` once :meth:`Execution.stop` was called."""
+
+
+class QueryTimeout(Exception):
+    """The query did not finish before its deadline."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"the query was stopped: it did not finish within its deadline of {seconds:g} s")
+        self.seconds = seconds
+
+
+class ExecutorBusy(Exception):
+    """Every query slot is taken; the client should retry after ``retry_after`` seconds."""
+
+    def __init__(self, slots: int, retry_after: int = RETRY_AFTER) -> None:
+        super().__init__(f"the server is already evaluating {slots} queries, its limit; retry in {retry_after} s")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """When a query must be finished, on the event loop's clock, and the limit it came from."""
+
+    at: float
+    seconds: float
+
+    @classmethod
+    def after(cls, seconds: float) -> Deadline:
+        """The deadline ``seconds`` from now (call from the event loop)."""
+        return cls(asyncio.get_running_loop().time() + seconds, seconds)
+
+
+class Execution(Protocol):
+    """One query being evaluated somewhere; driven by :func:`open_stream`."""
+
+    async def next_event(self) -> Event:
+        """The next event; raises :class:`ExecutionStopped` after :meth:`stop`."""
+        ...
+
+    def stop(self) -> None:
+        """Stop the evaluation now and free what it holds (idempotent; called on the event loop)."""
+        ...
+
+    def release(self) -> None:
+        """After :class:`Done` or :class:`Failed`: free what the execution holds."""
+        ...
+
+
+class QueryExecutor(Protocol):
+    """Evaluates queries; see the module documentation."""
+
+    async def run(self, store: Store, job: QueryJob, deadline: Deadline) -> ResultStream:
+        """Start ``job`` on ``store`` and return its result stream once its first chunk is ready.
+
+        Raises :class:`~.evaluate.QueryFailed`, :class:`QueryTimeout` or :class:`ExecutorBusy`.
+        Cancelling the awaiting task stops the query.
+        """
+        ...
+
+    async def aclose(self) -> None:
+        """Stop every query and free every resource (at server shutdown)."""
+        ...
+
+
+# --- streaming with a deadline ---------------------------------------------------------------------
+
+
+class _Watchdog:
+    """Stops an execution when its deadline passes, whatever the request task is doing at the time."""
+
+    def __init__(self, execution: Execution, deadline: Deadline) -> None:
+        self.expired = False
+        self._execution = execution
+        self._handle = asyncio.get_running_loop().call_at(deadline.at, self._expire)
+
+    def _expire(self) -> None:
+        self.expired = True
+        self._execution.stop()
+
+    def cancel(self) -> None:
+        self._handle.cancel()
+
+
+class ResultStream:
+    """A query's result: its content type and, by async iteration, its chunks.
+
+    Iterate it exactly once (a ``StreamingResponse`` does). If the deadline passes mid-stream,
+    the iteration raises :class:`QueryTimeout` — the status line is sent by then, so the server
+    can only cut the connection, which clients see as a truncated response.
+    """
+
+    def __init__(
+        self, content_type: str, first: list[bytes], execution: Execution, watchdog: _Watchdog, deadline: Deadline
+    ) -> None:
+        self.content_type = content_type
+        self._first = first
+        self._execution = execution
+        self._watchdog = watchdog
+        self._deadline = deadline
+        self._finished = not first  # nothing was buffered: the result was complete (or empty) already
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._chunks()
+
+    async def _chunks(self) -> AsyncIterator[bytes]:
+        try:
+            for data in self._first:
+                yield data
+            self._first = []
+            while not self._finished:
+                try:
+                    event = await self._execution.next_event()
+                except ExecutionStopped:
+                    if self._watchdog.expired:
+                        log.warning("query stopped mid-stream at its deadline of %g s", self._deadline.seconds)
+                        raise QueryTimeout(self._deadline.seconds) from None
+                    raise
+                if isinstance(event, Chunk):
+                    yield event.data
+                elif isinstance(event, Done):
+                    self._finished = True
+                elif isinstance(event, Failed):
+                    self._finished = True
+                    log.warning("query failed mid-stream: %s", event.message)
+                    raise QueryFailed(event.status, event.message)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the query if it is still running, and free its resources (idempotent)."""
+        self._watchdog.cancel()
+        if self._finished:
+            self._execution.release()
+        else:
+            self._execution.stop()
+        self._finished = True
+
+
+async def open_stream(execution: Execution, deadline: Deadline) -> ResultStream:
+    """Read ``execution`` up to its first chunk (or its end), within ``deadline``.
+
+    The stream ends when the result is complete; the execution is stopped if the deadline passes,
+    if the query fails, or if the awaiting task is cancelled (the client went away).
+    """
+    watchdog = _Watchdog(execution, deadline)
+    content_type: str | None = None
+    first: list[bytes] = []
+    try:
+        while True:
+            event = await execution.next_event()
+            if isinstance(event, Start):
+                content_type = event.content_type
+            elif isinstance(event, Chunk):
+                first.append(event.data)
+                break
+            elif isinstance(event, Done):
+                break
+            else:
+                raise QueryFailed(event.status, event.message)
+    except ExecutionStopped:
+        watchdog.cancel()
+        if watchdog.expired:
+            raise QueryTimeout(deadline.seconds) from None
+        raise
+    except BaseException as err:
+        watchdog.cancel()
+        # A failure reported by the query leaves its executor healthy; anything else (cancellation) stops it.
+        if isinstance(err, QueryFailed):
+            execution.release()
+        else:
+            execution.stop()
+        raise
+    if content_type is None:
+        raise RuntimeError("an execution sent its result before its content type")
+    stream = ResultStream(content_type, first, execution, watchdog, deadline)
+    if not first:
+        stream.close()
+    return stream
+
+
+# --- concurrency ------------------------------------------------------------------------------------
+
+
+class Slots:
+    """A non-blocking, thread-safe counter of query slots: a query that finds none is refused, not queued."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._free = size
+        self._lock = threading.Lock()
+
+    def take(self) -> None:
+        """Take a slot, or raise :class:`ExecutorBusy`."""
+        with self._lock:
+            if self._free <= 0:
+                raise ExecutorBusy(self.size)
+            self._free -= 1
+
+    def give_back(self) -> None:
+        with self._lock:
+            self._free = min(self._free + 1, self.size)
+
+
+# --- the thread executor ----------------------------------------------------------------------------
+
+
+class _Stopped(Exception):
+    """Raised inside the query thread, from the sink, once the execution was stopped."""
+
+
+_STOP = object()
+
+
+class _ThreadExecution:
+    """One query evaluated in a daemon thread; also the :class:`~.evaluate.Sink` the thread writes to."""
+
+    def __init__(self, store: Store, job: QueryJob, on_exit: Callable[[], None]) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._events: asyncio.Queue[Event | object] = asyncio.Queue()
+        self._room = threading.Semaphore(MAX_BUFFERED_CHUNKS)
+        self._stopped = threading.Event()
+        self._on_exit = on_exit
+        # A daemon thread, not a pool: a runaway query must never keep the server from exiting.
+        threading.Thread(target=self._work, args=(store, job), name="sparql-query", daemon=True).start()
+
+    # -- in the query thread --
+    def _work(self, store: Store, job: QueryJob) -> None:
+        try:
+            evaluate(store, job, self)
+            self._post(Done())
+        except QueryFailed as err:
+            self._post(Failed(err.status, err.message))
+        except _Stopped:
+            pass
+        except Exception as err:  # a bug: report it to the client as one line, log the traceback
+            log.exception("query evaluation crashed")
+            self._post(Failed(500, f"internal error while evaluating the query: {err}"))
+        finally:
+            self._on_exit()
+
+    def start(self, content_type: str) -> None:
+        self._check()
+        self._post(Start(content_type))
+
+    def chunk(self, data: bytes) -> None:
+        while not self._room.acquire(timeout=0.1):
+            self._check()
+        self._check()
+        self._post(Chunk(data))
+
+    def _check(self) -> None:
+        if self._stopped.is_set():
+            raise _Stopped
+
+    def _post(self, event: Event) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is closed: the server is shutting down
+            self._loop.call_soon_threadsafe(self._events.put_nowait, event)
+
+    # -- on the event loop --
+    async def next_event(self) -> Event:
+        if self._stopped.is_set():
+            raise ExecutionStopped
+        event = await self._events.get()
+        if event is _STOP or not isinstance(event, Start | Chunk | Failed | Done):
+            raise ExecutionStopped
+        if isinstance(event, Chunk):
+            self._room.release()
+        return event
+
+    def stop(self) -> None:
+        if not self._stopped.is_set():
+            self._stopped.set()
+            self._events.put_nowait(_STOP)
+
+    def release(self) -> None:
+        pass
+
+
+class ThreadExecutor:
+    """Evaluates each query in its own daemon thread (see the module documentation for its limits)."""
+
+    def __init__(self, max_concurrent: int) -> None:
+        self._slots = Slots(max_concurrent)
+
+    async def run(self, store: Store, job: QueryJob, deadline: Deadline) -> ResultStream:
+        self._slots.take()
+        # The slot is given back when the thread ends, not when the client stops waiting.
+        return await open_stream(_ThreadExecution(store, job, self._slots.give_back), deadline)
+
+    async def aclose(self) -> None:
+        # Threads cannot be stopped from outside; they are daemons and die with the process.
+        pass

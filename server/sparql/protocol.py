@@ -1,0 +1,194 @@
+"""Read a SPARQL 1.1 Protocol query request (section 2.1) off an HTTP request.
+
+Accepted: ``GET ?query=…``, ``POST`` with ``application/x-www-form-urlencoded`` (``query=…``
+in the body; parameters in the URL count too) and ``POST`` with ``application/sparql-query``
+(the body is the query; the other parameters are in the URL). Parameters:
+``default-graph-uri`` and ``named-graph-uri`` (repeatable: the protocol's dataset, which
+replaces any ``FROM``/``FROM NAMED`` of the query), ``format`` (a result format by name, for
+links typed by hand) and ``timeout`` (seconds; may only shorten the server's deadline).
+
+Everything wrong with a request raises :class:`ProtocolError` with the status it deserves.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+import pyoxigraph as ox
+from starlette.datastructures import MultiDict
+from starlette.requests import Request
+
+from ilrs.graph.settings import Settings
+
+from .formats import UnknownFormat, lookup
+from .guard import READ_ONLY
+
+FORM = "application/x-www-form-urlencoded"
+QUERY = "application/sparql-query"
+UPDATE = "application/sparql-update"
+#: The methods of ``/sparql`` (``Allow`` of a 405).
+METHODS = ("GET", "HEAD", "POST")
+
+_DATASET_PARAMETERS = ("default-graph-uri", "named-graph-uri")
+
+
+class ProtocolError(Exception):
+    """A request the endpoint cannot take: ``status`` and a message for the client."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+@dataclass(frozen=True)
+class SparqlRequest:
+    """A query request, checked. ``query`` is ``None`` for a plain ``GET /sparql``: the service description."""
+
+    query: str | None
+    default_graphs: list[str] | None = None
+    named_graphs: list[str] | None = None
+    format: str | None = None
+    timeout: float | None = None
+
+    @property
+    def describes_service(self) -> bool:
+        return self.query is None
+
+
+async def read_request(request: Request, settings: Settings) -> SparqlRequest:
+    """Parse and check ``request``; :class:`ProtocolError` (400, 405, 413 or 415) when it is not acceptable."""
+    if request.method not in METHODS:
+        raise ProtocolError(
+            405,
+            f"{request.method} is not supported here: send a query with GET or POST (SPARQL 1.1 Protocol)",
+            {"Allow": ", ".join(METHODS)},
+        )
+    pairs = list(request.query_params.multi_items())
+    direct_query: str | None = None
+    if request.method == "POST":
+        media_type, charset = _content_type(request.headers.get("content-type"))
+        if media_type == UPDATE:
+            raise ProtocolError(400, READ_ONLY)
+        if media_type not in (FORM, QUERY):
+            shown = f"Content-Type {media_type}" if media_type else "no Content-Type"
+            raise ProtocolError(
+                415,
+                f"a POST needs Content-Type {FORM} (query=… in the body) or {QUERY} (the query as the body); "
+                f"this one has {shown}",
+            )
+        if charset not in (None, "utf-8", "utf8"):
+            raise ProtocolError(415, f"the body must be UTF-8; charset={charset} is not supported")
+        body = _decode(await _read_body(request, settings.max_body_bytes))
+        if media_type == FORM:
+            try:
+                pairs += parse_qsl(body, keep_blank_values=True, errors="strict")
+            except (UnicodeDecodeError, ValueError) as err:
+                raise ProtocolError(400, f"the form body is not valid URL-encoded UTF-8: {err}") from err
+        else:
+            direct_query = body
+    parameters = MultiDict(pairs)
+    return _check(parameters, direct_query, request.method, settings)
+
+
+def _check(parameters: MultiDict, direct_query: str | None, method: str, settings: Settings) -> SparqlRequest:
+    if "update" in parameters:
+        raise ProtocolError(400, READ_ONLY)
+    queries = parameters.getlist("query") + ([direct_query] if direct_query is not None else [])
+    if len(queries) > 1:
+        raise ProtocolError(400, f"the request carries {len(queries)} queries; send exactly one")
+    format_name = _single(parameters, "format")
+    if format_name is not None:
+        try:
+            lookup(format_name)
+        except UnknownFormat as err:
+            if format_name.lower() != "html":  # html only names the service description's page
+                raise ProtocolError(400, str(err)) from err
+    timeout = _timeout(_single(parameters, "timeout"))
+    default_graphs = _graph_iris(parameters.getlist("default-graph-uri"), "default-graph-uri")
+    named_graphs = _graph_iris(parameters.getlist("named-graph-uri"), "named-graph-uri")
+    if not queries:
+        if method in ("GET", "HEAD") and not any(p in parameters for p in _DATASET_PARAMETERS):
+            return SparqlRequest(None, format=format_name)
+        raise ProtocolError(400, f"no query: send it in a query= parameter, or as an {QUERY} body")
+    query = queries[0]
+    if not query.strip():
+        raise ProtocolError(400, "the query is empty")
+    size = len(query.encode("utf-8"))
+    if size > settings.max_query_length:
+        raise ProtocolError(
+            413, f"the query is {size} bytes long; this endpoint accepts at most {settings.max_query_length}"
+        )
+    # The protocol's dataset replaces the query's FROM/FROM NAMED; what it leaves out is empty.
+    if default_graphs is not None or named_graphs is not None:
+        default_graphs, named_graphs = default_graphs or [], named_graphs or []
+    return SparqlRequest(query, default_graphs, named_graphs, format_name, timeout)
+
+
+def _content_type(header: str | None) -> tuple[str | None, str | None]:
+    """The media type (lower case, without parameters) and charset of a ``Content-Type`` header."""
+    if not header or not header.strip():
+        return None, None
+    media_type, *params = (part.strip() for part in header.split(";"))
+    charset = None
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip('"').lower()
+    return media_type.lower(), charset
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The request body, refusing with 413 as soon as it is known to exceed ``limit`` bytes."""
+    too_large = ProtocolError(413, f"the request body exceeds {limit} bytes, this endpoint's limit")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise too_large
+    body = bytearray()
+    async for piece in request.stream():
+        body += piece
+        if len(body) > limit:
+            raise too_large
+    return bytes(body)
+
+
+def _decode(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ProtocolError(400, f"the body is not valid UTF-8 (byte {err.start}): SPARQL is sent as UTF-8") from err
+
+
+def _single(parameters: MultiDict, name: str) -> str | None:
+    values = parameters.getlist(name)
+    if len(values) > 1:
+        raise ProtocolError(400, f"the {name} parameter is given {len(values)} times; give it once")
+    return values[0] if values else None
+
+
+def _timeout(value: str | None) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ProtocolError(400, f"timeout={value!r} is not a positive number of seconds")
+    return seconds
+
+
+def _graph_iris(values: Sequence[str], parameter: str) -> list[str] | None:
+    """The graph IRIs of a dataset parameter, each checked to be an absolute IRI; ``None`` if absent."""
+    if not values:
+        return None
+    for value in values:
+        try:
+            ox.NamedNode(value)
+        except ValueError as err:
+            raise ProtocolError(400, f"{parameter}={value!r} is not an absolute IRI: {err}") from err
+    return list(values)

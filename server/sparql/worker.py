@@ -1,0 +1,93 @@
+"""A query worker process: ``python -m ilrs.server.sparql.worker SNAPSHOT.nq``.
+
+It loads the dataset snapshot (N-Quads) into its own in-memory store, says it is ready,
+then evaluates one job after another, so that the server can kill it — reclaiming the
+CPU at once — when a query passes its deadline or its client goes away.
+
+The wire protocol, over the worker's standard input and output:
+
+* in: one :class:`~.evaluate.QueryJob` per line, as JSON;
+* out: frames of one type byte, a 4-byte big-endian length and the payload —
+  :data:`READY` (once, after loading), then per job :data:`START` (the content type),
+  any number of :data:`CHUNK` and one :data:`DONE`, or :data:`FAILED` (JSON
+  ``{"status", "message"}``) at any point.
+
+It imports no more than pyoxigraph and the modules it needs, so that it starts in a fraction
+of a second.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import struct
+import sys
+from pathlib import Path
+from typing import IO
+
+from ilrs.graph.store import OxigraphStore, StoreError
+
+from .evaluate import QueryFailed, QueryJob, evaluate
+
+READY, START, CHUNK, FAILED, DONE = b"R", b"S", b"C", b"F", b"D"
+#: Frame header: type byte, payload length.
+HEADER = struct.Struct(">cI")
+
+
+def write_frame(out: IO[bytes], kind: bytes, payload: bytes = b"") -> None:
+    """Send one frame and flush it, so the server sees each chunk as soon as it is made."""
+    out.write(HEADER.pack(kind, len(payload)))
+    out.write(payload)
+    out.flush()
+
+
+class FrameSink:
+    """The :class:`~.evaluate.Sink` that sends a result to the server as frames."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        self._out = out
+
+    def start(self, content_type: str) -> None:
+        write_frame(self._out, START, content_type.encode())
+
+    def chunk(self, data: bytes) -> None:
+        write_frame(self._out, CHUNK, data)
+
+
+def serve(snapshot: Path, jobs: IO[bytes], out: IO[bytes]) -> None:
+    """Load ``snapshot``, then answer every job read from ``jobs`` until it ends."""
+    store = OxigraphStore()
+    with snapshot.open("rb") as data:
+        store.load(data, "application/n-quads")
+    write_frame(out, READY)
+    for line in jobs:
+        job = QueryJob.from_json(line)
+        try:
+            evaluate(store, job, FrameSink(out))
+        except QueryFailed as err:
+            write_frame(out, FAILED, json.dumps({"status": err.status, "message": err.message}).encode())
+        else:
+            write_frame(out, DONE)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; the only argument is the snapshot's path."""
+    args = sys.argv[1:] if argv is None else argv
+    # Ctrl-C in a terminal reaches the whole process group: the server decides when workers end.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The frames get the real standard output; anything else printed goes to standard error.
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    try:
+        serve(Path(args[0]), sys.stdin.buffer, out)
+    except (BrokenPipeError, KeyboardInterrupt):  # the server went away
+        return 0
+    except (OSError, StoreError) as err:
+        print(f"ilrs query worker: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
