@@ -39,10 +39,10 @@ from ilrs.graph.store import Store
 from ..caching import cache_headers, not_modified
 from ..negotiation import best_match
 from ..representations import local_url, public_base, templates
+from ..sparql.analysis import READ_ONLY, QueryFacts, Refused, analyse, looks_like_update, needs_analysis
 from ..sparql.evaluate import QueryFailed, QueryJob
 from ..sparql.executor import Deadline, ExecutorBusy, QueryExecutor, QueryTimeout, ThreadExecutor
 from ..sparql.formats import OFFERS, Format, competing_media_types, lookup
-from ..sparql.guard import READ_ONLY, Refused, check_services, looks_like_update, mentions_service
 from ..sparql.process_executor import ProcessExecutor
 from ..sparql.protocol import METHODS, ProtocolError, SparqlRequest, read_request
 from ..sparql.service_description import Limits, describe_service, serialize_description, service_page
@@ -144,19 +144,22 @@ async def _answer(request: Request, store: Store, settings: Settings, parsed: Sp
     assert parsed.query is not None
     seconds = min(settings.query_timeout, parsed.timeout or math.inf)
     deadline = Deadline.after(seconds)
-    job = QueryJob(
-        query=parsed.query,
-        default_graphs=parsed.default_graphs,
-        named_graphs=parsed.named_graphs,
-        base_iri=endpoint_url(request, settings),
-        accept=request.headers.get("accept"),
-        format=parsed.format,
-        prefixes=PREFIXES,
-    )
     try:
-        if mentions_service(parsed.query):
+        facts = QueryFacts()
+        if needs_analysis(parsed.query):
             # rdflib's parser is pure Python: keep it off the event loop, and inside the deadline.
-            await asyncio.wait_for(asyncio.to_thread(check_services, parsed.query, settings.service_allowlist), seconds)
+            analysis = asyncio.to_thread(analyse, parsed.query, settings.service_allowlist)
+            facts = await asyncio.wait_for(analysis, seconds)
+        job = QueryJob(
+            query=parsed.query,
+            default_graphs=parsed.default_graphs,
+            named_graphs=parsed.named_graphs,
+            union_default_graph=not facts.declares_dataset,
+            base_iri=endpoint_url(request, settings),
+            accept=request.headers.get("accept"),
+            format=parsed.format,
+            prefixes=PREFIXES,
+        )
         stream = await _unless_disconnected(request, executor_for(request.app).run(store, job, deadline))
     except Refused as err:
         return error_response(400, str(err))

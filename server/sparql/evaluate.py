@@ -31,6 +31,9 @@ class QueryJob:
     #: The protocol's ``default-graph-uri``/``named-graph-uri``; ``None`` for both: the union default graph.
     default_graphs: list[str] | None = None
     named_graphs: list[str] | None = None
+    #: Whether, without those, the default graph is the union of all named graphs (``False`` for a
+    #: query with its own ``FROM``/``FROM NAMED``, which then applies).
+    union_default_graph: bool = True
     #: The base IRI against which relative IRIs in the query resolve (the endpoint's URL).
     base_iri: str | None = None
     #: The request's ``Accept`` header and ``format=`` parameter, to choose the result format once the
@@ -115,7 +118,11 @@ def evaluate(store: Store, job: QueryJob, sink: Sink) -> None:
     """
     try:
         result = store.query(
-            job.query, default_graphs=job.default_graphs, named_graphs=job.named_graphs, base_iri=job.base_iri
+            job.query,
+            default_graphs=job.default_graphs,
+            named_graphs=job.named_graphs,
+            union_default_graph=job.union_default_graph,
+            base_iri=job.base_iri,
         )
     except StoreError as err:
         raise QueryFailed(400, f"invalid query: {err}") from err

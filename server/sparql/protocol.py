@@ -23,8 +23,8 @@ from starlette.requests import Request
 
 from ilrs.graph.settings import Settings
 
+from .analysis import READ_ONLY
 from .formats import UnknownFormat, lookup
-from .guard import READ_ONLY
 
 FORM = "application/x-www-form-urlencoded"
 QUERY = "application/sparql-query"

@@ -1,17 +1,23 @@
-"""Static checks of a query's text before it runs.
+"""What a query's text says before it runs: the services it calls, and whether it names its dataset.
 
 ``SERVICE`` makes the query engine send HTTP requests to any address the query names —
 a server-side request forgery if left open — so a query may only call the endpoints in
-``Settings.service_allowlist``, and never a ``SERVICE ?variable``. The check parses the
-query (rdflib's SPARQL 1.1 parser) and looks at every ``SERVICE`` clause in the tree, so
-that a comment, a string literal or a ``\\u0053ERVICE`` escape can neither hide a call nor
-trigger a false alarm.
+``Settings.service_allowlist``, and never a ``SERVICE ?variable``.
+
+``FROM``/``FROM NAMED`` must be honoured: the endpoint's default graph is the union of all
+named graphs only for a query that names no dataset of its own (the store's union switch
+would otherwise override the query's ``FROM``).
+
+Both are read off the parse tree (rdflib's SPARQL 1.1 parser), so that a comment, a string
+literal or a ``\\u0053ERVICE`` escape can neither hide a clause nor raise a false alarm. The
+parse, pure Python, is skipped for the many queries whose text cannot contain either keyword.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from pyparsing import ParseBaseException, ParseResults
@@ -25,6 +31,11 @@ READ_ONLY = (
     "is not accepted; send a query (SELECT, ASK, CONSTRUCT or DESCRIBE)"
 )
 
+# No word boundary before "service": a query engine may take "1SERVICE" as 1 followed by SERVICE.
+# (Unicode case-insensitive matching also catches look-alikes such as the long s, a safe superset.)
+_SERVICE = re.compile(r"service", re.IGNORECASE)
+# FROM only changes which graphs are read, so a cheaper, stricter test is enough ("wasDerivedFrom" needs no parse).
+_KEYWORDS = re.compile(r"service|\bfrom\b", re.IGNORECASE)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 # Only used to word an error message well, never to decide what runs: see looks_like_update().
 _PROLOGUE = re.compile(r"(?:\s|#[^\n]*|BASE\s*<[^>]*>|PREFIX\s*[^\s:]*:\s*<[^>]*>)*", re.IGNORECASE)
@@ -35,33 +46,49 @@ class Refused(Exception):
     """The query may not run here; the message says why (sent with status 400)."""
 
 
-def mentions_service(query: str) -> bool:
-    """Whether ``query`` could contain a ``SERVICE`` clause at all.
+@dataclass(frozen=True)
+class QueryFacts:
+    """What :func:`analyse` found in a query."""
 
-    ``SERVICE`` is a keyword, matched without regard to case, and SPARQL expands ``\\uXXXX``
-    escapes before parsing: a query whose expanded, case-folded text does not contain
-    ``service`` cannot call a service, and needs no parse.
+    #: The IRIs the query calls with ``SERVICE`` (each one allowed).
+    services: list[str] = field(default_factory=list)
+    #: Whether the query has ``FROM`` or ``FROM NAMED`` (its own dataset).
+    declares_dataset: bool = False
+
+
+def needs_analysis(query: str) -> bool:
+    """Whether ``query`` could contain ``SERVICE``, ``FROM`` or ``FROM NAMED`` at all.
+
+    They are keywords, matched without regard to case, and SPARQL expands ``\\uXXXX`` escapes
+    before parsing: a query whose expanded text has neither word needs no parse.
     """
+    return _mentions(_KEYWORDS, query)
+
+
+def _mentions(pattern: re.Pattern[str], query: str) -> bool:
     try:
         text = expandUnicodeEscapes(query)
     except ValueError:
-        return True  # an invalid escape: let the full check (and its parser) say what is wrong
-    return "service" in text.casefold()
+        return True  # an invalid escape: let the parser say what is wrong
+    return pattern.search(text) is not None
 
 
-def check_services(query: str, allowlist: Collection[str]) -> list[str]:
-    """The IRIs ``query`` calls with ``SERVICE``; :class:`Refused` unless each is in ``allowlist``.
+def analyse(query: str, allowlist: Collection[str]) -> QueryFacts:
+    """The :class:`QueryFacts` of ``query``; :class:`Refused` unless every ``SERVICE`` IRI is in ``allowlist``.
 
     A ``SERVICE ?variable`` is always refused (its target is only known at run time), and so is
     a relative service IRI (it would depend on how each parser resolves it).
     """
-    if not mentions_service(query):
-        return []
+    if not needs_analysis(query):
+        return QueryFacts()
     try:
         parsed = parseQuery(query)
     except (ParseBaseException, ValueError) as err:
         if looks_like_update(query):
             raise Refused(READ_ONLY) from err
+        if not _mentions(_SERVICE, query):
+            # Only FROM was at stake: let the query engine report the error in its own words.
+            return QueryFacts()
         raise Refused(f"invalid query (it was parsed to check its SERVICE calls): {err}") from err
     prefixes = _prefixes(parsed[0])
     called = []
@@ -74,7 +101,8 @@ def check_services(query: str, allowlist: Collection[str]) -> list[str]:
                 f"(Settings.service_allowlist; allowed: {allowed})"
             )
         called.append(iri)
-    return called
+    # CompValue.get() answers a missing key with the key's name, hence "in".
+    return QueryFacts(services=called, declares_dataset="datasetClause" in parsed[1])
 
 
 def looks_like_update(query: str) -> bool:
