@@ -172,7 +172,9 @@ def test_result_cut_at_the_deadline_is_seen_as_truncated(strict: LiveServer) -> 
     with (
         client_of(strict) as c,
         pytest.raises(httpx.RemoteProtocolError),
-        c.stream("POST", "/sparql", data={"query": ENDLESS_STREAM, "timeout": "0.3"}, headers={"Accept": "text/csv"}) as response,
+        c.stream(
+            "POST", "/sparql", data={"query": ENDLESS_STREAM, "timeout": "0.3"}, headers={"Accept": "text/csv"}
+        ) as response,
     ):
         assert response.status_code == 200
         for _ in response.iter_raw():
