@@ -103,7 +103,9 @@ def _violations(results: Graph) -> list[Violation]:
         return None if node is None else str(node)
 
     found = []
-    for result in results.subjects(RDF.type, SH.ValidationResult):
+    # Only the report's own results: nested sh:detail results explain a parent and are not repeated.
+    report = results.value(predicate=RDF.type, object=SH.ValidationReport)
+    for result in results.objects(report, SH.result):
         severity = results.value(result, SH.resultSeverity)
         found.append(
             Violation(
