@@ -41,11 +41,12 @@ from ..negotiation import best_match
 from ..representations import local_url, public_base, templates
 from ..sparql.analysis import READ_ONLY, QueryFacts, Refused, analyse, looks_like_update, needs_analysis
 from ..sparql.evaluate import QueryFailed, QueryJob
-from ..sparql.executor import Deadline, ExecutorBusy, QueryExecutor, QueryTimeout, ThreadExecutor
+from ..sparql.executor import Deadline, ExecutorBusy, QueryExecutor, QueryTimeout
 from ..sparql.formats import OFFERS, Format, competing_media_types, lookup
 from ..sparql.process_executor import ProcessExecutor
-from ..sparql.protocol import METHODS, ProtocolError, SparqlRequest, read_request
+from ..sparql.protocol import METHODS, ProtocolError, SparqlRequest, check_method, read_request
 from ..sparql.service_description import Limits, describe_service, serialize_description, service_page
+from ..sparql.thread_executor import ThreadExecutor
 from ..state import get_app_settings, get_store
 
 log = logging.getLogger("ilrs.server.sparql")
@@ -62,7 +63,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     warm_up = None
     if isinstance(executor, ProcessExecutor):
         # In the background: the server answers at once; the first query finds a worker ready, or starts one.
-        warm_up = asyncio.create_task(executor.prepare(app.state.dataset.store))
+        warm_up = asyncio.create_task(_warm_up(executor, app.state.dataset.store))
     try:
         yield
     finally:
@@ -71,6 +72,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             with contextlib.suppress(BaseException):
                 await warm_up
         await executor.aclose()
+
+
+async def _warm_up(executor: ProcessExecutor, store: Store) -> None:
+    try:
+        await executor.prepare(store)
+    except Exception:  # not fatal: each query starts the worker it needs
+        log.exception("could not start the query workers ahead of the first query")
 
 
 router = APIRouter(tags=["sparql"], lifespan=_lifespan)
@@ -121,10 +129,10 @@ async def other_methods(request: Request) -> Response:
     if request.method == "OPTIONS":
         return Response(status_code=204, headers={"Allow": ", ".join(METHODS)})
     try:
-        await read_request(request, get_app_settings(request))
+        check_method(request.method)
     except ProtocolError as err:
         return error_response(err.status, err.message, err.headers)
-    raise AssertionError("read_request accepts no other method")  # pragma: no cover
+    raise AssertionError(f"{request.method} is routed here but allowed")  # pragma: no cover
 
 
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:

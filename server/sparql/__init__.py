@@ -6,8 +6,9 @@ One job per module:
 * :mod:`.formats` — the result and graph formats, chosen by ``Accept`` or ``format=``;
 * :mod:`.analysis` — what a query's text says before it runs (``SERVICE`` allow-list, ``FROM``);
 * :mod:`.evaluate` — evaluate one query and serialize its result into chunks (no I/O of its own);
-* :mod:`.executor` — the :class:`~.executor.QueryExecutor` interface, deadlines, the thread executor;
+* :mod:`.executor` — the :class:`~.executor.QueryExecutor` interface, deadlines, streaming, query slots;
 * :mod:`.process_executor` and :mod:`.worker` — the default executor: killable worker processes;
+* :mod:`.thread_executor` — the alternative: a thread per query;
 * :mod:`.service_description` — the SPARQL 1.1 Service Description served at ``GET /sparql``.
 
 The HTTP route that ties them together is :mod:`ilrs.server.routes.sparql`. This package

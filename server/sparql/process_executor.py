@@ -19,8 +19,10 @@ import json
 import logging
 import sys
 import tempfile
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ilrs.graph.store import Store
 
@@ -138,7 +140,7 @@ class ProcessExecutor:
     async def prepare(self, store: Store) -> None:
         """Write the snapshot of ``store`` and start the warm workers, so the first query does not wait."""
         snapshot = await self._snapshot_for(store)
-        while len(self._idle) < self._warm:
+        for _ in range(self._warm - len(self._idle)):
             self._idle.append(await self._spawn(snapshot))
 
     async def run(self, store: Store, job: QueryJob, deadline: Deadline) -> ResultStream:
@@ -256,9 +258,8 @@ class ProcessExecutor:
             worker.kill()
         self._background(_reap(worker))
 
-    def _background(self, coroutine: object) -> None:
-        assert asyncio.iscoroutine(coroutine)
-        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coroutine)
+    def _background(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

@@ -62,12 +62,7 @@ class SparqlRequest:
 
 async def read_request(request: Request, settings: Settings) -> SparqlRequest:
     """Parse and check ``request``; :class:`ProtocolError` (400, 405, 413 or 415) when it is not acceptable."""
-    if request.method not in METHODS:
-        raise ProtocolError(
-            405,
-            f"{request.method} is not supported here: send a query with GET or POST (SPARQL 1.1 Protocol)",
-            {"Allow": ", ".join(METHODS)},
-        )
+    check_method(request.method)
     pairs = list(request.query_params.multi_items())
     direct_query: str | None = None
     if request.method == "POST":
@@ -93,6 +88,16 @@ async def read_request(request: Request, settings: Settings) -> SparqlRequest:
             direct_query = body
     parameters = MultiDict(pairs)
     return _check(parameters, direct_query, request.method, settings)
+
+
+def check_method(method: str) -> None:
+    """:class:`ProtocolError` 405 (with ``Allow``) unless ``method`` is one of :data:`METHODS`."""
+    if method not in METHODS:
+        raise ProtocolError(
+            405,
+            f"{method} is not supported here: send a query with GET or POST (SPARQL 1.1 Protocol)",
+            {"Allow": ", ".join(METHODS)},
+        )
 
 
 def _check(parameters: MultiDict, direct_query: str | None, method: str, settings: Settings) -> SparqlRequest:
