@@ -13,8 +13,12 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import LiveServer, start_server, stop_server
+from fastapi.testclient import TestClient
 
+from ilrs.graph.settings import get_settings
 from ilrs.graph.store import OxigraphStore
+from ilrs.server.app import create_app
+from ilrs.server.sparql.thread_executor import ThreadExecutor
 
 COUNTRIES = "https://w3id.org/ilrs/graph/reference/countries"
 # Some 10^10 solutions to count before the first byte of the answer: it runs until it is stopped.
@@ -282,3 +286,16 @@ def test_no_worker_outlives_the_server(tmp_path: Path) -> None:
             break
         time.sleep(0.1)
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+
+
+def test_app_served_without_its_lifespan_falls_back_to_threads() -> None:
+    """An in-process test client used without ``with`` runs each request in a new event loop, where
+    worker processes could not be looked after: such an app evaluates its queries in threads."""
+    store = OxigraphStore()
+    store.load(b"<urn:a> <urn:b> <urn:c> .", "application/n-triples", graph="urn:g")
+    app = create_app(get_settings(), store)
+    client = TestClient(app)
+    for _ in range(2):
+        answer = client.get("/sparql", params={"query": "SELECT ?o WHERE { ?s ?p ?o }"}, headers={"Accept": "text/csv"})
+        assert answer.text.splitlines() == ["o", "urn:c"]
+    assert isinstance(app.state.sparql_executor, ThreadExecutor)

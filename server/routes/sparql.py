@@ -59,11 +59,14 @@ T = TypeVar("T")
 
 @contextlib.asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    executor = executor_for(app)
+    settings: Settings = app.state.settings
+    executor: QueryExecutor = ThreadExecutor(settings.max_concurrent_queries)
     warm_up = None
-    if isinstance(executor, ProcessExecutor):
+    if settings.query_executor == "process":
+        executor = process_executor = ProcessExecutor(settings.max_concurrent_queries)
         # In the background: the server answers at once; the first query finds a worker ready, or starts one.
-        warm_up = asyncio.create_task(_warm_up(executor, app.state.dataset.store))
+        warm_up = asyncio.create_task(_warm_up(process_executor, app.state.dataset.store))
+    app.state.sparql_executor = executor
     try:
         yield
     finally:
@@ -85,15 +88,16 @@ router = APIRouter(tags=["sparql"], lifespan=_lifespan)
 
 
 def executor_for(app: FastAPI) -> QueryExecutor:
-    """The application's query executor, created on first use as ``Settings.query_executor`` says."""
+    """The application's query executor, made by its lifespan as ``Settings.query_executor`` says.
+
+    Worker processes belong to the event loop that runs the application's lifespan, which also
+    stops them. An application served without its lifespan (an in-process test client used
+    without ``with``, which runs each request in a new event loop) gets the thread executor.
+    """
     executor: QueryExecutor | None = getattr(app.state, "sparql_executor", None)
     if executor is None:
         settings: Settings = app.state.settings
-        if settings.query_executor == "process":
-            executor = ProcessExecutor(settings.max_concurrent_queries)
-        else:
-            executor = ThreadExecutor(settings.max_concurrent_queries)
-        app.state.sparql_executor = executor
+        executor = app.state.sparql_executor = ThreadExecutor(settings.max_concurrent_queries)
     return executor
 
 
