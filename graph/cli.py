@@ -20,6 +20,7 @@ from . import __version__
 from .export import EXPORT_FORMATS, export
 from .loader import build_store
 from .namespaces import sparql_prologue
+from .query_analysis import Refused, analyse
 from .settings import Settings, get_settings
 from .stats import compute_stats
 from .store import OxigraphStore, StoreError
@@ -156,9 +157,17 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _query(args: argparse.Namespace) -> int:
     text = _query_text(args.query)
-    store = _load(args)
+    settings = _settings(args)
     try:
-        result = store.query(sparql_prologue() + text, named_graphs=None, default_graphs=args.graph)
+        # The default graph is the union of all graphs, unless the query names its own dataset with FROM.
+        facts = analyse(text, settings.service_allowlist)
+    except Refused as err:
+        raise CliError(str(err)) from err
+    store = _load(args, settings)
+    try:
+        result = store.query(
+            sparql_prologue() + text, default_graphs=args.graph, union_default_graph=not facts.declares_dataset
+        )
     except StoreError as err:
         raise CliError(f"invalid query: {_shift_line(str(err), sparql_prologue().count(chr(10)))}") from err
     out = sys.stdout.buffer

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
-from starlette.requests import Request
-from starlette.responses import Response
 
 from ilrs.graph import __version__
 from ilrs.graph.loader import build_store
 from ilrs.graph.settings import Settings, get_settings
 from ilrs.graph.store import OxigraphStore
 
+from .request_log import RequestLogMiddleware
 from .routes import api, dataset, health, resources, sparql, ui
 from .state import DatasetHolder
 
@@ -43,7 +40,7 @@ def create_app(settings: Settings | None = None, store: OxigraphStore | None = N
         allow_headers=["*"],
         expose_headers=["ETag", "Link", "Location", "Content-Location", "Vary"],
     )
-    app.middleware("http")(_log_requests)
+    app.add_middleware(RequestLogMiddleware)
     app.include_router(health.router)
     app.include_router(sparql.router)
     app.include_router(ui.router)
@@ -52,14 +49,6 @@ def create_app(settings: Settings | None = None, store: OxigraphStore | None = N
     app.include_router(dataset.router)
     app.mount("/static", StaticFiles(directory=ui.STATIC_DIR), name="static")
     return app
-
-
-async def _log_requests(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    started = time.perf_counter()
-    response = await call_next(request)
-    elapsed = (time.perf_counter() - started) * 1000
-    log.info("%s %s %d %.1f ms", request.method, request.url.path, response.status_code, elapsed)
-    return response
 
 
 def run(settings: Settings, watch: bool = False) -> None:

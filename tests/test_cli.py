@@ -153,3 +153,15 @@ def test_validation_failure_exit_code_and_report(tmp_path: Path) -> None:
     assert result.stdout.startswith("does not conform:")
     assert "https://w3id.org/ilrs/graph/source/999" in result.stdout  # an undescribed source graph is caught
     assert "https://w3id.org/ilrs/id/phase/bad" in result.stdout
+
+
+def test_query_from_clause_is_honoured(capsysbinary: pytest.CaptureFixture[bytes], dataset: OxigraphStore) -> None:
+    graph = "https://w3id.org/ilrs/graph/source/000"
+    query = f"SELECT (COUNT(*) AS ?n) FROM <{graph}> WHERE {{ ?s ?p ?o }}"
+    assert main(["query", "--quiet", "--format", "csv", query]) == 0
+    assert capsysbinary.readouterr().out.decode().split() == ["n", str(dataset.count(graph))]
+
+
+def test_query_service_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["query", "--quiet", "SELECT * { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"]) == 1
+    assert "SERVICE <http://127.0.0.1:9/sparql> is not allowed" in capsys.readouterr().err

@@ -167,11 +167,6 @@ def test_timeout_parameter_only_shortens_the_deadline(strict: LiveServer) -> Non
         refused(c.post("/sparql", data={"query": ENDLESS, "timeout": "60"}), 504, "after 1 s", "the server")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server/app.py logs requests with a BaseHTTPMiddleware, which finishes every response the endpoint "
-    "leaves unfinished: a result cut at its deadline mid-stream then looks complete to the client",
-)
 def test_result_cut_at_the_deadline_is_seen_as_truncated(strict: LiveServer) -> None:
     with (
         client_of(strict) as c,

@@ -32,6 +32,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response, Strea
 from starlette.types import Send
 
 from ilrs.graph.namespaces import PREFIXES
+from ilrs.graph.query_analysis import READ_ONLY, QueryFacts, Refused, analyse, looks_like_update, needs_analysis
 from ilrs.graph.settings import Settings
 from ilrs.graph.stats import compute_stats
 from ilrs.graph.store import Store
@@ -39,7 +40,6 @@ from ilrs.graph.store import Store
 from ..caching import cache_headers, not_modified
 from ..negotiation import best_match
 from ..representations import local_url, public_base, templates
-from ..sparql.analysis import READ_ONLY, QueryFacts, Refused, analyse, looks_like_update, needs_analysis
 from ..sparql.evaluate import QueryFailed, QueryJob
 from ..sparql.executor import Deadline, ExecutorBusy, QueryExecutor, QueryTimeout
 from ..sparql.formats import OFFERS, Format, competing_media_types, lookup

@@ -21,9 +21,9 @@ import pyoxigraph as ox
 from starlette.datastructures import MultiDict
 from starlette.requests import Request
 
+from ilrs.graph.query_analysis import READ_ONLY
 from ilrs.graph.settings import Settings
 
-from .analysis import READ_ONLY
 from .formats import UnknownFormat, lookup
 
 FORM = "application/x-www-form-urlencoded"
