@@ -13,10 +13,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from rdflib import Graph
 
 from ilrs.graph.loader import build_store
 from ilrs.graph.settings import PROJECT_ROOT, get_settings
 from ilrs.graph.store import OxigraphStore
+from ilrs.graph.validate import load_shapes
 
 SHARED = PROJECT_ROOT.parent / "shared"
 
@@ -107,6 +109,18 @@ def client(live_server: LiveServer) -> Iterator[httpx.Client]:
 def dataset() -> OxigraphStore:
     """The whole dataset in an in-memory store, built once per session. Do not modify it."""
     return build_store(get_settings())
+
+
+@pytest.fixture(scope="session")
+def ontology() -> Graph:
+    """The ontology file as an rdflib graph. Do not modify it."""
+    return Graph().parse(get_settings().ontology_dir / "ilrs.ttl", format="turtle")
+
+
+@pytest.fixture(scope="session")
+def shapes() -> Graph:
+    """Every shapes file as one rdflib graph, read as ``ilrs validate`` reads them. Do not modify it."""
+    return load_shapes(get_settings().shapes_dir)
 
 
 @pytest.fixture(scope="session")

@@ -41,19 +41,6 @@ RDF_FILES = [ONTOLOGY, VOCABULARIES, *sorted(SHAPES_DIR.glob("*.ttl")), VALID_EX
 
 
 @pytest.fixture(scope="module")
-def ontology() -> Graph:
-    return Graph().parse(ONTOLOGY, format="turtle")
-
-
-@pytest.fixture(scope="module")
-def shapes() -> Graph:
-    graph = Graph()
-    for path in sorted(SHAPES_DIR.glob("*.ttl")):
-        graph.parse(path, format="turtle")
-    return graph
-
-
-@pytest.fixture(scope="module")
 def vocabularies() -> Graph:
     return Graph().parse(VOCABULARIES, format="turtle")
 

@@ -835,19 +835,6 @@ def parse_case(case: Case) -> Graph:
 
 
 @pytest.fixture(scope="module")
-def ontology() -> Graph:
-    return Graph().parse(ONTOLOGY, format="turtle")
-
-
-@pytest.fixture(scope="module")
-def shapes() -> Graph:
-    graph = Graph()
-    for path in sorted(SHAPES_DIR.glob("*.ttl")):
-        graph.parse(path, format="turtle")
-    return graph
-
-
-@pytest.fixture(scope="module")
 def valid() -> Graph:
     return Graph().parse(VALID, format="turtle")
 
