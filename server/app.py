@@ -13,6 +13,7 @@ from ilrs.graph.loader import build_store
 from ilrs.graph.settings import Settings, get_settings
 from ilrs.graph.store import OxigraphStore
 
+from .head import HeadMiddleware
 from .request_log import RequestLogMiddleware
 from .routes import api, dataset, health, resources, sparql, ui
 from .state import DatasetHolder
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None, store: OxigraphStore | None = N
         allow_headers=["*"],
         expose_headers=["ETag", "Link", "Location", "Content-Location", "Vary"],
     )
+    app.add_middleware(HeadMiddleware)
     app.add_middleware(RequestLogMiddleware)
     app.include_router(health.router)
     app.include_router(sparql.router)
