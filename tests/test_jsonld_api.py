@@ -381,7 +381,9 @@ def test_collection_and_page_of_edge_cases_via_the_app(edge_store: OxigraphStore
 
     iri = "https://w3id.org/ilrs/id/thing/a"
     expected = {s.triple for s in statements(edge_store, [iri])[iri]}
-    with TestClient(create_app(get_settings(), edge_store)) as app:
+    # Threads: this test needs no worker processes (nor their start-up at every app start).
+    settings = get_settings().model_copy(update={"query_executor": "thread"})
+    with TestClient(create_app(settings, edge_store)) as app:
         page = app.get("/missions").json()
         assert members(page) == [iri]
         triples = jsonld_triples(page, "http://testserver/context.jsonld")
