@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 
 from ilrs.graph import __version__
 from ilrs.graph.loader import build_store
@@ -49,7 +50,9 @@ def create_app(settings: Settings | None = None, store: OxigraphStore | None = N
     app.include_router(resources.router)
     app.include_router(api.router)
     app.include_router(dataset.router)
-    app.mount("/static", StaticFiles(directory=ui.STATIC_DIR), name="static")
+    # The vendored editor and swagger-ui are megabytes of text: compress them (query results are not, to keep
+    # their CPU for queries).
+    app.mount("/static", GZipMiddleware(StaticFiles(directory=ui.STATIC_DIR), minimum_size=1024), name="static")
     return app
 
 

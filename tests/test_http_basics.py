@@ -49,3 +49,12 @@ def test_requests_are_logged_with_status_and_timing(client: httpx.Client, live_s
     status, size, unit, elapsed, ms = lines[-1].split()[-5:]
     assert (status, unit, ms) == ("200", "B", "ms")
     assert int(size) > 0 and float(elapsed) >= 0
+
+
+def test_static_assets_are_compressed(client: httpx.Client) -> None:
+    page = client.get("/", headers={"Accept": "text/html"}).text
+    script = next(part.split('"')[0] for part in page.split('src="')[1:] if "static/" in part.split('"')[0])
+    response = client.get("/" + script.lstrip("/"), headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.num_bytes_downloaded < len(response.content) / 2  # what crossed the wire was compressed
