@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 from conftest import LiveServer
@@ -44,8 +46,11 @@ def test_cors_preflight_allows_reads_from_any_origin(client: httpx.Client) -> No
 
 def test_requests_are_logged_with_status_and_timing(client: httpx.Client, live_server: LiveServer) -> None:
     client.get("/id/mission/change-7", headers={"Accept": "text/turtle"})
-    lines = [line for line in live_server.log().splitlines() if "GET /id/mission/change-7 " in line]
-    assert lines, "no log line for the request"
+    # The line is written once the last byte is sent, which the client may see first: wait for it.
+    deadline = time.monotonic() + 10
+    while not (lines := [x for x in live_server.log().splitlines() if "GET /id/mission/change-7 " in x]):
+        assert time.monotonic() < deadline, "no log line for the request"
+        time.sleep(0.05)
     status, size, unit, elapsed, ms = lines[-1].split()[-5:]
     assert (status, unit, ms) == ("200", "B", "ms")
     assert int(size) > 0 and float(elapsed) >= 0
