@@ -331,6 +331,16 @@ def test_001_says_eleven_but_names_ten() -> None:
     assert signed == {"VE", "BY", "PK", "AZ", "ZA", "EG", "NI", "TH", "RS", "KZ"}
 
 
+def test_004_says_the_ten_countries_joined_not_that_each_signed() -> None:
+    store = source_store("004")
+    ten = {"VE", "BY", "PK", "AZ", "ZA", "EG", "NI", "TH", "RS", "KZ"}
+    for code in ten:
+        assert values(store, f"{ID}country/{code}", ILRS + "partnerStatus") == {ID + "status/committed"}
+    assert values(store, ID + "count/004-countries-joined", ILRS + "countStatus") == {ID + "status/committed"}
+    # Wu's own claim of signed agreements stays a separate count.
+    assert values(store, ID + "count/004-countries", ILRS + "countStatus") == {ID + "status/signed"}
+
+
 def test_wu_weiren_is_one_person_with_the_misspelling_kept_in_001() -> None:
     wu = ID + "person/wu-weiren"
     for source_id in ("001", "003", "004"):
