@@ -14,6 +14,7 @@ from ilrs.graph.loader import build_store
 from ilrs.graph.settings import Settings, get_settings
 from ilrs.graph.store import OxigraphStore
 
+from . import errors
 from .head import HeadMiddleware
 from .request_log import RequestLogMiddleware
 from .routes import api, dataset, health, resources, sparql, ui
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None, store: OxigraphStore | None = N
     )
     app.state.settings = settings
     app.state.dataset = DatasetHolder(store or build_store(settings))
+    errors.install(app)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

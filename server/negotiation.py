@@ -10,6 +10,7 @@ True
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 
@@ -32,26 +33,42 @@ class MediaRange:
 
 
 def parse_accept(header: str | None) -> list[MediaRange]:
-    """The media ranges of an ``Accept`` header; a missing or empty header accepts anything."""
+    """The media ranges of an ``Accept`` header; a missing or empty header accepts anything.
+
+    A malformed range (no ``type/subtype``, or a ``q`` that is not a number) is ignored, and a
+    header with no well-formed range at all counts as absent (RFC 9110, 12.5.1 lets a server
+    disregard it) rather than refusing everything. A bare ``*``, which old clients send, is ``*/*``.
+
+    >>> [(r.type, r.subtype, r.q) for r in parse_accept("text/turtle;q=abc, application/json;q=0.5")]
+    [('application', 'json', 0.5)]
+    >>> [(r.type, r.subtype) for r in parse_accept("garbage")]
+    [('*', '*')]
+    """
+    everything = [MediaRange("*", "*", 1.0, 0)]
     if not header or not header.strip():
-        return [MediaRange("*", "*", 1.0, 0)]
+        return everything
     ranges = []
     for order, part in enumerate(header.split(",")):
         fields = [f.strip() for f in part.split(";")]
         media, params = fields[0].lower(), fields[1:]
-        if "/" not in media:
-            continue
-        q = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = min(max(float(value), 0.0), 1.0)
-                except ValueError:
-                    q = 0.0
-        t, _, s = media.partition("/")
-        ranges.append(MediaRange(t, s, q, order))
-    return ranges
+        t, slash, s = ("*/*" if media == "*" else media).partition("/")
+        q = _quality(params)
+        if slash and t and s and q is not None:
+            ranges.append(MediaRange(t, s, q, order))
+    return ranges or everything
+
+
+def _quality(params: list[str]) -> float | None:
+    """The ``q`` of a range's parameters (1 if absent, clamped to 0…1); ``None`` if it is not a number."""
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                q = float(value)
+            except ValueError:
+                return None
+            return min(max(q, 0.0), 1.0) if math.isfinite(q) else None
+    return 1.0
 
 
 def best_match(header: str | None, offers: list[str]) -> str | None:

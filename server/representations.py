@@ -76,11 +76,12 @@ class Choice:
 
 
 class NotAcceptable(Exception):
-    """No offered representation fits ``Accept`` (or the extension is not offered here)."""
+    """No offered representation fits ``Accept``, or the path's extension names none (``extension``)."""
 
-    def __init__(self, offers: list[str]) -> None:
+    def __init__(self, offers: list[str], extension: str | None = None) -> None:
         super().__init__(", ".join(offers))
         self.offers = offers
+        self.extension = extension
 
 
 def split_extension(name: str, extensions: Iterable[str] = EXTENSIONS) -> tuple[str, str | None]:
@@ -95,7 +96,9 @@ def choose(request: Request, extension: str | None, offers: list[str] = RDF_OFFE
     """The representation for ``request``; :class:`NotAcceptable` when nothing offered fits."""
     if extension is not None:
         media_type = EXTENSIONS.get(extension)
-        if media_type is None or media_type not in offers:
+        if media_type is None:
+            raise NotAcceptable(offers, extension)
+        if media_type not in offers:
             raise NotAcceptable(offers)
         return Choice(media_type, negotiated=False)
     chosen = best_match(request.headers.get("accept"), offers)
@@ -167,13 +170,17 @@ def body_response(content: bytes, choice: Choice, headers: dict[str, str], statu
     return Response(content, status_code=status_code, media_type=_CONTENT_TYPES[choice.media_type], headers=headers)
 
 
-def not_acceptable_response(request: Request, offers: list[str]) -> Response:
-    """406 listing what is offered (as JSON for JSON clients, text otherwise)."""
-    message = f"none of the offered representations is acceptable: {', '.join(offers)}"
-    headers = {"Vary": "Accept"}
+def not_acceptable_response(request: Request, err: NotAcceptable) -> Response:
+    """406 listing what is offered (as JSON for JSON clients, text otherwise); 404 for an unknown extension."""
+    status, headers = 406, {"Vary": "Accept"}
+    message = f"none of the offered representations is acceptable: {', '.join(err.offers)}"
+    if err.extension is not None:
+        known = ", ".join(f".{ext}" for ext, media_type in EXTENSIONS.items() if media_type in err.offers)
+        status = 404
+        message = f"no representation .{err.extension} here: add {known}, or none to choose by Accept"
     if "json" in (request.headers.get("accept") or ""):
-        return JSONResponse({"detail": message, "offers": offers}, status_code=406, headers=headers)
-    return PlainTextResponse(message + "\n", status_code=406, headers=headers)
+        return JSONResponse({"detail": message, "offers": err.offers}, status_code=status, headers=headers)
+    return PlainTextResponse(message + "\n", status_code=status, headers=headers)
 
 
 def not_found_response(request: Request, settings: Settings, message: str, extension: str | None = None) -> Response:

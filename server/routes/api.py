@@ -102,7 +102,7 @@ def _collection_response(
     try:
         choice = choose(request, None, API_OFFERS)
     except NotAcceptable as err:
-        return not_acceptable_response(request, err.offers)
+        return not_acceptable_response(request, err)
     params = request.query_params
     try:
         for name in params:

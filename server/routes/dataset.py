@@ -42,7 +42,6 @@ from ..representations import (
     not_modified_response,
     public_base,
     serialize_triples,
-    split_extension,
 )
 
 router = APIRouter(tags=["dataset"])
@@ -71,9 +70,9 @@ def void(
     ext: str | None = None,
 ) -> Response:
     try:
-        choice = choose(request, split_extension(f"dataset.{ext}")[1] if ext else None)
+        choice = choose(request, ext)
     except NotAcceptable as err:
-        return not_acceptable_response(request, err.offers)
+        return not_acceptable_response(request, err)
     if is_fresh(request, store, choice):
         return not_modified_response(store, choice)
     base = public_base(request, settings)

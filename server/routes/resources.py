@@ -88,7 +88,7 @@ def named_graph(path: str, request: Request, store: CurrentStore, settings: AppS
     try:
         choice = choose(request, ext)
     except NotAcceptable as err:
-        return not_acceptable_response(request, err.offers)
+        return not_acceptable_response(request, err)
     if iri not in store.graphs():
         return not_found_response(request, settings, f"no named graph <{iri}> in the dataset", ext)
     if is_fresh(request, store, choice):
@@ -148,7 +148,7 @@ def _resource_response(request: Request, store: Store, settings: Settings, iri: 
     try:
         choice = choose(request, ext)
     except NotAcceptable as err:
-        return not_acceptable_response(request, err.offers)
+        return not_acceptable_response(request, err)
     if not ld.is_iri(iri):
         return not_found_response(request, settings, f"not a resource IRI: {iri}", ext)
     description = ld.describe(store, iri, with_context=choice.media_type == HTML)
@@ -320,17 +320,19 @@ def _version_iris(store: Store) -> set[str]:
 def _docs_file(settings: Settings, name: str) -> Path | None:
     """A file of the generated ontology documentation (``ilrs docs``), if it exists; never outside its folder."""
     root = settings.docs_dir.resolve()
-    path = (root / name).resolve()
-    if path.is_relative_to(root) and path.is_file():
-        return path
-    return None
+    try:
+        path = (root / name).resolve()
+        found = path.is_relative_to(root) and path.is_file()
+    except (OSError, ValueError):  # a NUL byte, a name too long for the file system
+        return None
+    return path if found else None
 
 
 def _ontology_response(request: Request, store: Store, settings: Settings, ext: str | None) -> Response:
     try:
         choice = choose(request, ext)
     except NotAcceptable as err:
-        return not_acceptable_response(request, err.offers)
+        return not_acceptable_response(request, err)
     if str(ONTOLOGY_GRAPH) not in store.graphs():
         return not_found_response(request, settings, "the ontology is not loaded", ext)
     if choice.media_type == HTML and _docs_file(settings, "index.html") is not None:
@@ -369,7 +371,7 @@ def _shapes_response(request: Request, settings: Settings, ext: str | None) -> R
     try:
         choice = choose(request, ext)
     except NotAcceptable as err:
-        return not_acceptable_response(request, err.offers)
+        return not_acceptable_response(request, err)
     try:
         store = shapes_store(settings)
     except StoreError as err:

@@ -12,6 +12,7 @@ Everything wrong with a request raises :class:`ProtocolError` with the status it
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 from starlette.datastructures import MultiDict
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from ilrs.graph.query_analysis import READ_ONLY
 from ilrs.graph.settings import Settings
@@ -61,7 +62,7 @@ class SparqlRequest:
 
 
 async def read_request(request: Request, settings: Settings) -> SparqlRequest:
-    """Parse and check ``request``; :class:`ProtocolError` (400, 405, 413 or 415) when it is not acceptable."""
+    """Parse and check ``request``; :class:`ProtocolError` (400, 405, 408, 413 or 415) when it is not acceptable."""
     check_method(request.method)
     pairs = list(request.query_params.multi_items())
     direct_query: str | None = None
@@ -78,7 +79,15 @@ async def read_request(request: Request, settings: Settings) -> SparqlRequest:
             )
         if charset not in (None, "utf-8", "utf8"):
             raise ProtocolError(415, f"the body must be UTF-8; charset={charset} is not supported")
-        body = _decode(await _read_body(request, settings.max_body_bytes))
+        encoding = request.headers.get("content-encoding", "").strip().lower()
+        if encoding not in ("", "identity"):
+            # RFC 7694: say which content codings are accepted.
+            raise ProtocolError(
+                415,
+                f"Content-Encoding {encoding} is not supported: send the body uncompressed",
+                {"Accept-Encoding": "identity"},
+            )
+        body = _decode(await _read_body(request, settings.max_body_bytes, settings.query_timeout))
         if media_type == FORM:
             try:
                 pairs += parse_qsl(body, keep_blank_values=True, errors="strict")
@@ -147,25 +156,37 @@ def _content_type(header: str | None) -> tuple[str | None, str | None]:
     return media_type.lower(), charset
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    """The request body, refusing with 413 as soon as it is known to exceed ``limit`` bytes."""
+async def _read_body(request: Request, limit: int, seconds: float) -> bytes:
+    """The request body, refusing with 413 as soon as it is known to exceed ``limit`` bytes.
+
+    A body that has not arrived within ``seconds`` (a client that declares more than it sends,
+    or sends it a byte at a time) is refused with 408, so that it cannot hold its connection.
+    """
     too_large = ProtocolError(413, f"the request body exceeds {limit} bytes, this endpoint's limit")
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise too_large
     body = bytearray()
-    async for piece in request.stream():
-        body += piece
-        if len(body) > limit:
-            raise too_large
+    try:
+        async with asyncio.timeout(seconds):
+            async for piece in request.stream():
+                body += piece
+                if len(body) > limit:
+                    raise too_large
+    except TimeoutError as err:
+        message = f"the request body did not arrive within {seconds:g} s ({len(body)} bytes came)"
+        raise ProtocolError(408, message, {"Connection": "close"}) from err
+    except ClientDisconnect as err:
+        raise ProtocolError(400, "the client closed the connection before the whole body arrived") from err
     return bytes(body)
 
 
 def _decode(body: bytes) -> str:
     try:
-        return body.decode("utf-8")
+        text = body.decode("utf-8")
     except UnicodeDecodeError as err:
         raise ProtocolError(400, f"the body is not valid UTF-8 (byte {err.start}): SPARQL is sent as UTF-8") from err
+    return text.removeprefix("\ufeff")  # a byte order mark, as some editors save files
 
 
 def _single(parameters: MultiDict, name: str) -> str | None:
