@@ -1,4 +1,5 @@
-"""What a query's text says before it runs: the services it calls, and whether it names its dataset.
+"""What a query's text says before it runs: the services it calls, whether it names its dataset, and
+whether it nests too deeply to be run.
 
 ``SERVICE`` makes the query engine send HTTP requests to any address the query names —
 a server-side request forgery if left open — so a query may only call the endpoints in
@@ -8,9 +9,15 @@ a server-side request forgery if left open — so a query may only call the endp
 named graphs only for a query that names no dataset of its own (the store's union switch
 would otherwise override the query's ``FROM``).
 
-Both are read off the parse tree (rdflib's SPARQL 1.1 parser), so that a comment, a string
-literal or a ``\\u0053ERVICE`` escape can neither hide a clause nor raise a false alarm. The
-parse, pure Python, is skipped for the many queries whose text cannot contain either keyword.
+The query engine's parser recurses once per level of nesting and runs out of stack (the process
+dies) on a few thousand levels: :data:`MAX_NESTING` levels of brackets are accepted.
+
+All three are read off the query's tokens (:mod:`graph.sparql_tokens`: one linear scan, no parse
+tree, no recursion, whatever the text), so that a comment, a string literal or an IRI can neither
+hide a clause nor raise a false alarm. The engine (pyoxigraph) matches a keyword without a word
+boundary on either side (``1SERVICE``, ``SERVICESILENT<…>`` and ``SERVICE:x`` call a service), so
+every word or prefixed name that contains "service" counts as the keyword where what follows it
+reads as a service call: an optional ``SILENT``, an IRI, prefixed name or variable, then ``{``.
 """
 
 from __future__ import annotations
@@ -18,28 +25,25 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
-from pyparsing import ParseBaseException, ParseResults
-from rdflib.plugins.sparql.parser import expandUnicodeEscapes, parseQuery
-from rdflib.plugins.sparql.parserutils import CompValue
-from rdflib.term import URIRef, Variable
+from .sparql_tokens import Token, line_and_column, tokens, unescape
 
 #: What the endpoint answers when it is sent an update.
 READ_ONLY = (
     "this endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, COPY, MOVE, ADD) "
     "is not accepted; send a query (SELECT, ASK, CONSTRUCT or DESCRIBE)"
 )
+#: Deepest nesting of ``{``, ``(`` and ``[`` accepted (no hand-written or generated query comes close).
+MAX_NESTING = 128
 
-# No word boundary before "service": a query engine may take "1SERVICE" as 1 followed by SERVICE.
-# (Unicode case-insensitive matching also catches look-alikes such as the long s, a safe superset.)
+# Unicode case-insensitive matching also catches look-alikes such as the long s: a safe superset.
 _SERVICE = re.compile(r"service", re.IGNORECASE)
-# FROM only changes which graphs are read, so a cheaper, stricter test is enough ("wasDerivedFrom" needs no parse).
-_KEYWORDS = re.compile(r"service|\bfrom\b", re.IGNORECASE)
+_SILENT = re.compile(r"silent", re.IGNORECASE)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 # Only used to word an error message well, never to decide what runs: see looks_like_update().
 _PROLOGUE = re.compile(r"(?:\s|#[^\n]*|BASE\s*<[^>]*>|PREFIX\s*[^\s:]*:\s*<[^>]*>)*", re.IGNORECASE)
 _UPDATE_KEYWORD = re.compile(r"(?:INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b", re.IGNORECASE)
+_OPEN, _CLOSE = "{([", "})]"
 
 
 class Refused(Exception):
@@ -56,53 +60,34 @@ class QueryFacts:
     declares_dataset: bool = False
 
 
-def needs_analysis(query: str) -> bool:
-    """Whether ``query`` could contain ``SERVICE``, ``FROM`` or ``FROM NAMED`` at all.
-
-    They are keywords, matched without regard to case, and SPARQL expands ``\\uXXXX`` escapes
-    before parsing: a query whose expanded text has neither word needs no parse.
-    """
-    return _mentions(_KEYWORDS, query)
-
-
-def _mentions(pattern: re.Pattern[str], query: str) -> bool:
-    try:
-        text = expandUnicodeEscapes(query)
-    except ValueError:
-        return True  # an invalid escape: let the parser say what is wrong
-    return pattern.search(text) is not None
-
-
-def analyse(query: str, allowlist: Collection[str]) -> QueryFacts:
-    """The :class:`QueryFacts` of ``query``; :class:`Refused` unless every ``SERVICE`` IRI is in ``allowlist``.
+def analyse(query: str, allowlist: Collection[str], max_nesting: int = MAX_NESTING) -> QueryFacts:
+    """The :class:`QueryFacts` of ``query``; :class:`Refused` unless every ``SERVICE`` IRI is in ``allowlist``
+    and the query nests at most ``max_nesting`` levels deep.
 
     A ``SERVICE ?variable`` is always refused (its target is only known at run time), and so is
     a relative service IRI (it would depend on how each parser resolves it).
     """
-    if not needs_analysis(query):
-        return QueryFacts()
-    try:
-        parsed = parseQuery(query)
-    except (ParseBaseException, ValueError) as err:
-        if looks_like_update(query):
-            raise Refused(READ_ONLY) from err
-        if not _mentions(_SERVICE, query):
-            # Only FROM was at stake: let the query engine report the error in its own words.
-            return QueryFacts()
-        raise Refused(f"invalid query (it was parsed to check its SERVICE calls): {err}") from err
-    prefixes = _prefixes(parsed[0])
-    called = []
-    for node in _service_clauses(parsed):
-        iri = _service_iri(node["term"], prefixes)
-        if iri not in allowlist:
-            allowed = ", ".join(f"<{a}>" for a in allowlist) if allowlist else "none"
-            raise Refused(
-                f"SERVICE <{iri}> is not allowed: this endpoint only calls the services on its allow-list "
-                f"(Settings.service_allowlist; allowed: {allowed})"
-            )
-        called.append(iri)
-    # CompValue.get() answers a missing key with the key's name, hence "in".
-    return QueryFacts(services=called, declares_dataset="datasetClause" in parsed[1])
+    if looks_like_update(query):
+        raise Refused(READ_ONLY)
+    significant = _significant(query)
+    _check_nesting(query, significant, max_nesting)
+    called: list[str] = []
+    # The engine reads \\u escapes only in strings and IRIs; a query whose keywords are escaped is
+    # refused as well, in case another engine expands them everywhere (SPARQL 1.1, section 19.2).
+    expanded = unescape(query)
+    for tokens_read in (significant, _significant(expanded) if expanded != query else []):
+        prefixes = _prefixes(tokens_read)
+        for target in _service_targets(tokens_read):
+            for iri in _service_iris(target, prefixes):
+                if iri not in allowlist:
+                    allowed = ", ".join(f"<{a}>" for a in allowlist) if allowlist else "none"
+                    raise Refused(
+                        f"SERVICE <{iri}> is not allowed: this endpoint only calls the services on its allow-list "
+                        f"(Settings.service_allowlist; allowed: {allowed})"
+                    )
+                called.append(iri)
+    declares = any(_word(t).lower().startswith("from") for t in significant)
+    return QueryFacts(services=list(dict.fromkeys(called)), declares_dataset=declares)
 
 
 def looks_like_update(query: str) -> bool:
@@ -114,40 +99,105 @@ def looks_like_update(query: str) -> bool:
     return bool(_UPDATE_KEYWORD.match(query, prologue.end() if prologue else 0))
 
 
-def _prefixes(prologue: Any) -> dict[str, str]:
-    """The query's ``PREFIX`` declarations (the last one of a name wins, as in SPARQL)."""
-    declared: dict[str, str] = {}
-    for decl in prologue:
-        if isinstance(decl, CompValue) and decl.name == "PrefixDecl":
-            declared[decl.get("prefix") or ""] = str(decl["iri"])
+def _significant(query: str) -> list[Token]:
+    """The tokens of ``query`` but whitespace and comments; :class:`Refused` at a string that never ends."""
+    significant = [t for t in tokens(query) if t.kind not in ("ws", "comment")]
+    if significant and significant[-1].kind == "unterminated":
+        line, column = line_and_column(query, significant[-1].start)
+        raise Refused(f"invalid query: the string that starts at line {line}, column {column} is not closed")
+    return significant
+
+
+def _check_nesting(query: str, significant: list[Token], limit: int) -> None:
+    depth = 0
+    for token in significant:
+        if token.kind != "other":
+            continue
+        if token.text in _OPEN:
+            depth += 1
+            if depth > limit:
+                line, column = line_and_column(query, token.start)
+                raise Refused(
+                    f"the query nests brackets more than {limit} levels deep (at line {line}, column {column}), "
+                    "deeper than this endpoint accepts: simplify it"
+                )
+        elif token.text in _CLOSE:
+            depth = max(0, depth - 1)
+
+
+def _word(token: Token) -> str:
+    """The keyword-like part of a token: a bare word, or a prefixed name's prefix; else ``""``."""
+    if token.kind == "word":
+        return token.text
+    if token.kind == "pname":
+        return token.text.partition(":")[0]
+    return ""
+
+
+def _prefixes(significant: list[Token]) -> dict[str, list[str]]:
+    """Every IRI each prefix is declared with (``PREFIX p: <iri>``; all of them, whichever one applies)."""
+    declared: dict[str, list[str]] = {}
+    for keyword, name, iri in zip(significant, significant[1:], significant[2:], strict=False):
+        if keyword.kind == "word" and keyword.text.lower() == "prefix" and name.kind == "pname" and iri.kind == "iri":
+            prefix, _, local = name.text.partition(":")
+            if not local:
+                declared.setdefault(prefix, []).append(iri.text)
     return declared
 
 
-def _service_clauses(node: Any) -> Iterator[CompValue]:
-    """Every ``SERVICE`` clause anywhere in a parse tree (sub-queries, ``EXISTS``, ``OPTIONAL`` …)."""
-    if isinstance(node, CompValue):
-        if node.name == "ServiceGraphPattern":
-            yield node
-        for value in node.values():
-            yield from _service_clauses(value)
-    elif isinstance(node, ParseResults | list | tuple):
-        for value in node:
-            yield from _service_clauses(value)
+def _service_targets(significant: list[Token]) -> Iterator[Token]:
+    """The target (an IRI, prefixed name or variable token) of every place that reads as a service call."""
+    for index, token in enumerate(significant):
+        if token.kind not in ("word", "pname"):
+            continue
+        for match in _SERVICE.finditer(token.text):
+            for rest in _without_silent(token.text[match.end() :]):
+                yield from _target(rest, token.start, significant[index + 1 :])
 
 
-def _service_iri(term: Any, prefixes: dict[str, str]) -> str:
-    """The absolute IRI a ``SERVICE`` clause names; :class:`Refused` for a variable or a relative IRI."""
-    if isinstance(term, Variable):
-        raise Refused(f"SERVICE ?{term} is not allowed: a service must be named by an IRI on the allow-list")
-    if isinstance(term, CompValue) and term.name == "pname":
-        prefix = term.get("prefix") or ""
-        if prefix not in prefixes:
-            raise Refused(f"SERVICE {prefix}:{term.get('localname') or ''} uses an undeclared prefix {prefix}:")
-        iri = prefixes[prefix] + (term.get("localname") or "")
-    elif isinstance(term, URIRef):
-        iri = str(term)
+def _target(rest: str, start: int, after: list[Token]) -> list[Token]:
+    """The target of a service keyword followed by ``rest`` (in its own token) and the tokens ``after``.
+
+    Nothing if what follows cannot be a call: a call goes on with its group graph pattern, ``{``.
+    """
+    if rest:  # the target is glued to the keyword: "SERVICE:x", "SERVICESILENT:x"
+        candidates = [Token("pname", rest, start)] if ":" in rest else []
     else:
-        raise Refused(f"SERVICE {term} is not allowed: a service must be named by an IRI on the allow-list")
-    if not _SCHEME.match(iri):
-        raise Refused(f"SERVICE <{iri}> is not allowed: a service IRI must be absolute")
-    return iri
+        if after and after[0].kind == "word" and after[0].text.lower() == "silent":
+            after = after[1:]
+        if not after or after[0].kind not in ("iri", "var", "pname"):
+            return []
+        target, after = after[0], after[1:]
+        candidates = [target]
+        if target.kind == "pname":
+            candidates = [Token("pname", text, target.start) for text in _without_silent(target.text)]
+    return candidates if after and after[0].text == "{" else []
+
+
+def _without_silent(text: str) -> list[str]:
+    """``text``, and ``text`` without a leading SILENT if it has one (both readings must be allowed)."""
+    silent = _SILENT.match(text)
+    return [text, text[silent.end() :]] if silent else [text]
+
+
+def _service_iris(target: Token, prefixes: dict[str, list[str]]) -> list[str]:
+    """The absolute IRIs a service target can name; :class:`Refused` for a variable or a relative IRI."""
+    if target.kind == "var":
+        raise Refused(f"SERVICE {target.text} is not allowed: a service must be named by an IRI on the allow-list")
+    if target.kind == "pname":
+        prefix, _, local = target.text.partition(":")
+        if prefix not in prefixes:
+            raise Refused(f"SERVICE {target.text} uses an undeclared prefix {prefix}:")
+        written = [iri[:-1] + local + ">" for iri in prefixes[prefix]]
+    else:
+        written = [target.text]
+    iris = []
+    for text in written:
+        try:
+            iri = unescape(text[1:-1])
+        except (ValueError, OverflowError) as err:
+            raise Refused(f"SERVICE {text} is not allowed: its IRI has an invalid escape") from err
+        if not _SCHEME.match(iri):
+            raise Refused(f"SERVICE <{iri}> is not allowed: a service IRI must be absolute")
+        iris.append(iri)
+    return iris

@@ -209,7 +209,8 @@ needs_proc = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="re
 
 
 def _workers_of(server: LiveServer) -> dict[int, str]:
-    """The server's query worker processes and their states (R running, S sleeping …), from /proc."""
+    """The server's query worker processes and their states, from /proc: R if any of its threads is
+    running (a worker evaluates on a thread of its own), else its main thread's (S sleeping …)."""
     workers = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -217,11 +218,13 @@ def _workers_of(server: LiveServer) -> dict[int, str]:
         try:
             stat = (entry / "stat").read_text()
             cmdline = (entry / "cmdline").read_bytes()
+            threads = [(task / "stat").read_text() for task in (entry / "task").iterdir()]
         except OSError:
             continue
         fields = stat.rsplit(")", 1)[1].split()
         if int(fields[1]) == server.process.pid and b"ilrs.server.sparql.worker" in cmdline:
-            workers[int(entry.name)] = fields[0]
+            states = {t.rsplit(")", 1)[1].split()[0] for t in threads}
+            workers[int(entry.name)] = "R" if "R" in states else fields[0]
     return workers
 
 

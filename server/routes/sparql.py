@@ -13,8 +13,9 @@ refused with 400. Each query runs off the event loop under a deadline
 and size limits; ``SERVICE`` may only call the allow-listed endpoints.
 
 Status codes: 400 bad request or query (the parser's message and position), 405 wrong
-method, 406 no acceptable format, 413 too large, 415 wrong ``Content-Type``, 503 every
-query slot taken (with ``Retry-After``), 504 the query passed its deadline.
+method, 406 no acceptable format, 408 a body that does not arrive within the deadline, 413
+too large, 415 wrong ``Content-Type``, charset or ``Content-Encoding``, 503 every query slot
+taken (with ``Retry-After``), 504 the query passed its deadline.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response, Strea
 from starlette.types import Send
 
 from ilrs.graph.namespaces import PREFIXES
-from ilrs.graph.query_analysis import READ_ONLY, QueryFacts, Refused, analyse, looks_like_update, needs_analysis
+from ilrs.graph.query_analysis import READ_ONLY, Refused, analyse, looks_like_update
 from ilrs.graph.settings import Settings
 from ilrs.graph.stats import compute_stats
 from ilrs.graph.store import Store
@@ -111,7 +112,8 @@ def executor_for(app: FastAPI) -> QueryExecutor:
         400: {"description": "Malformed request or query, an update, or a SERVICE not on the allow-list"},
         406: {"description": "No acceptable result format"},
         413: {"description": "Query or body too large"},
-        415: {"description": "POST without a supported Content-Type or charset"},
+        408: {"description": "The request body did not arrive within the deadline"},
+        415: {"description": "POST without a supported Content-Type, charset or Content-Encoding"},
         503: {"description": "Every query slot is taken (Retry-After)"},
         504: {"description": "The query did not finish before its deadline"},
     },
@@ -157,11 +159,8 @@ async def _answer(request: Request, store: Store, settings: Settings, parsed: Sp
     seconds = min(settings.query_timeout, parsed.timeout or math.inf)
     deadline = Deadline.after(seconds)
     try:
-        facts = QueryFacts()
-        if needs_analysis(parsed.query):
-            # rdflib's parser is pure Python: keep it off the event loop, and inside the deadline.
-            analysis = asyncio.to_thread(analyse, parsed.query, settings.service_allowlist)
-            facts = await asyncio.wait_for(analysis, seconds)
+        # A linear scan of the text, but of up to max_query_length bytes: off the event loop, inside the deadline.
+        facts = await asyncio.wait_for(asyncio.to_thread(analyse, parsed.query, settings.service_allowlist), seconds)
         job = QueryJob(
             query=parsed.query,
             default_graphs=parsed.default_graphs,

@@ -9,6 +9,8 @@ about HTTP, threads or processes.
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import IO, Any, Protocol, cast
 
@@ -21,6 +23,12 @@ from .formats import Form, NotAcceptable, UnknownFormat, choose
 #: Bytes gathered before a chunk is handed on. A result that fits in one chunk is complete before the
 #: response starts, so any error it meets still gets a proper status code.
 CHUNK_SIZE = 64 * 1024
+#: The stack of a thread that evaluates queries. pyoxigraph's parser and optimizer recurse once per level
+#: of nesting, and sequences such as a few thousand BINDs nest too: a thread's default stack (8 MiB)
+#: overflows on them, which kills the whole process. Only the pages a query touches are committed.
+EVALUATION_STACK = 256 * 1024 * 1024
+
+_stack_size_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -139,3 +147,15 @@ def evaluate(store: Store, job: QueryJob, sink: Sink) -> None:
     except (OSError, SyntaxError, ValueError) as err:  # pyoxigraph's evaluation errors, raised while iterating
         raise QueryFailed(500, f"query evaluation failed: {err}") from err
     writer.close()
+
+
+def start_evaluation_thread(target: Callable[..., object], *args: object, name: str) -> threading.Thread:
+    """Start a daemon thread with :data:`EVALUATION_STACK` bytes of stack, to run ``evaluate`` in."""
+    with _stack_size_lock:  # the size applies to the threads started while it is set
+        previous = threading.stack_size(EVALUATION_STACK)
+        try:
+            thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+            thread.start()
+        finally:
+            threading.stack_size(previous)
+    return thread

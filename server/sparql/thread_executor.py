@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from ilrs.graph.store import Store
 
-from .evaluate import QueryFailed, QueryJob, evaluate
+from .evaluate import QueryFailed, QueryJob, evaluate, start_evaluation_thread
 from .executor import (
     Chunk,
     Deadline,
@@ -55,7 +55,7 @@ class _ThreadExecution:
         self._stopped = threading.Event()
         self._on_exit = on_exit
         # A daemon thread, not a pool: a runaway query must never keep the server from exiting.
-        threading.Thread(target=self._work, args=(store, job), name="sparql-query", daemon=True).start()
+        start_evaluation_thread(self._work, store, job, name="sparql-query")
 
     # -- in the query thread --
     def _work(self, store: Store, job: QueryJob) -> None:

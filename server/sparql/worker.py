@@ -28,7 +28,7 @@ from typing import IO
 
 from ilrs.graph.store import OxigraphStore, StoreError
 
-from .evaluate import QueryFailed, QueryJob, evaluate
+from .evaluate import QueryFailed, QueryJob, evaluate, start_evaluation_thread
 
 READY, START, CHUNK, FAILED, DONE = b"R", b"S", b"C", b"F", b"D"
 #: Frame header: type byte, payload length.
@@ -79,14 +79,22 @@ def main(argv: list[str] | None = None) -> int:
     # The frames get the real standard output; anything else printed goes to standard error.
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    try:
-        serve(Path(args[0]), sys.stdin.buffer, out)
-    except (BrokenPipeError, KeyboardInterrupt):  # the server went away
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            serve(Path(args[0]), sys.stdin.buffer, out)
+        except BaseException as err:  # handed to the main thread
+            failure.append(err)
+
+    # Queries are evaluated on a thread with a large stack: the main thread's overflows on deep queries.
+    start_evaluation_thread(work, name="sparql-worker").join()
+    if not failure or isinstance(failure[0], BrokenPipeError | KeyboardInterrupt):  # done, or the server went away
         return 0
-    except (OSError, StoreError) as err:
-        print(f"ilrs query worker: {err}", file=sys.stderr)
+    if isinstance(failure[0], OSError | StoreError):
+        print(f"ilrs query worker: {failure[0]}", file=sys.stderr)
         return 1
-    return 0
+    raise failure[0]
 
 
 if __name__ == "__main__":
