@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     max_query_length: int = Field(100_000, gt=0, description="Largest accepted query text, in bytes.")
     max_body_bytes: int = Field(1_000_000, gt=0, description="Largest accepted request body, in bytes.")
     max_concurrent_queries: int = Field(8, gt=0, description="Queries evaluated at the same time.")
+    max_query_memory: int = Field(
+        1024,
+        gt=0,
+        description="MiB of memory one query may take beyond the dataset's copy (worker processes only; "
+        "a query needing more is stopped, 507).",
+    )
     query_executor: Literal["process", "thread"] = Field(
         "process",
         description="Where queries run: worker processes, killed at the deadline (CPU reclaimed at once), "

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -216,6 +217,16 @@ def test_body_that_never_arrives_is_408() -> None:
         asyncio.run(read_request(Request(scope, receive), Settings(query_timeout=0.2)))
     assert refused.value.status == 408 and "did not arrive within 0.2 s" in refused.value.message
     assert time.monotonic() - started < 5
+
+
+def test_query_needing_too_much_memory_is_507(server_factory: Callable[..., LiveServer]) -> None:
+    """A sort of a cross product grew a worker by some 200 MB a second until its deadline (gigabytes,
+    times the number of query slots); a worker may now take max_query_memory MiB beyond the dataset."""
+    server = server_factory(env={"ILRS_MAX_QUERY_MEMORY": "100"})
+    with httpx.Client(base_url=server.base_url, timeout=30) as c:
+        sort = c.get("/sparql", params={"query": "SELECT * { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"})
+        assert sort.status_code == 507 and "100 MiB of memory" in sort.text
+        assert c.get("/sparql", params={"query": "ASK {}"}).status_code == 200  # a new worker took over
 
 
 def test_thread_executor_survives_a_query_deeper_than_a_thread_stack(tmp_path: Any) -> None:

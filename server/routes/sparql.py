@@ -15,7 +15,8 @@ and size limits; ``SERVICE`` may only call the allow-listed endpoints.
 Status codes: 400 bad request or query (the parser's message and position), 405 wrong
 method, 406 no acceptable format, 408 a body that does not arrive within the deadline, 413
 too large, 415 wrong ``Content-Type``, charset or ``Content-Encoding``, 503 every query slot
-taken (with ``Retry-After``), 504 the query passed its deadline.
+taken (with ``Retry-After``), 504 the query passed its deadline, 507 it needed more memory than
+``Settings.max_query_memory`` (worker processes only).
 """
 
 from __future__ import annotations
@@ -64,7 +65,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     executor: QueryExecutor = ThreadExecutor(settings.max_concurrent_queries)
     warm_up = None
     if settings.query_executor == "process":
-        executor = process_executor = ProcessExecutor(settings.max_concurrent_queries)
+        executor = process_executor = ProcessExecutor(
+            settings.max_concurrent_queries, memory_mib=settings.max_query_memory
+        )
         # In the background: the server answers at once; the first query finds a worker ready, or starts one.
         warm_up = asyncio.create_task(_warm_up(process_executor, app.state.dataset.store))
     app.state.sparql_executor = executor
@@ -116,6 +119,7 @@ def executor_for(app: FastAPI) -> QueryExecutor:
         415: {"description": "POST without a supported Content-Type, charset or Content-Encoding"},
         503: {"description": "Every query slot is taken (Retry-After)"},
         504: {"description": "The query did not finish before its deadline"},
+        507: {"description": "The query needed more memory than one query may use"},
     },
 )
 async def sparql(request: Request) -> Response:

@@ -70,6 +70,14 @@ class QueryFailed(Exception):
         self.message = message
 
 
+def out_of_memory(limit_mib: int) -> str:
+    """The message of a query stopped at its memory limit (status 507)."""
+    return (
+        f"the query was stopped: it needed more than the {limit_mib} MiB of memory a query may use here; "
+        "simplify or narrow it"
+    )
+
+
 class Sink(Protocol):
     """Where an evaluated result goes: first its content type, then its bytes."""
 

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import signal
 import sys
 import tempfile
 from collections.abc import Coroutine
@@ -26,7 +27,7 @@ from typing import Any
 
 from ilrs.graph.store import Store
 
-from .evaluate import QueryJob
+from .evaluate import QueryJob, out_of_memory
 from .executor import (
     Chunk,
     Deadline,
@@ -97,8 +98,8 @@ class _ProcessExecution:
         except (asyncio.IncompleteReadError, ConnectionError):
             if self._stopped:
                 raise ExecutionStopped from None
-            self.stop()  # the worker died on its own (killed from outside, out of memory): replace it
-            return Failed(500, "the process evaluating the query ended unexpectedly")
+            self.stop()  # the worker died on its own (out of memory, killed from outside): replace it
+            return await self._death()
         if kind == START:
             return Start(payload.decode())
         if kind == CHUNK:
@@ -110,6 +111,15 @@ class _ProcessExecution:
             return Failed(int(failure["status"]), str(failure["message"]))
         self.stop()
         return Failed(500, f"the query worker sent an unknown frame {kind!r}")
+
+    async def _death(self) -> Failed:
+        """Why the worker ended in the middle of a query: its memory limit (the engine aborts), or else unknown."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._worker.process.wait(), 2)
+        limit = self._executor.memory_mib
+        if limit is not None and self._worker.process.returncode == -signal.SIGABRT:
+            return Failed(507, out_of_memory(limit))
+        return Failed(500, "the process evaluating the query ended unexpectedly")
 
     def stop(self) -> None:
         self._stopped = True
@@ -126,8 +136,10 @@ class _ProcessExecution:
 class ProcessExecutor:
     """Evaluates queries in up to ``max_concurrent`` worker processes; see the module documentation."""
 
-    def __init__(self, max_concurrent: int, warm: int = 1) -> None:
+    def __init__(self, max_concurrent: int, warm: int = 1, memory_mib: int | None = None) -> None:
         self._slots = Slots(max_concurrent)
+        #: MiB each worker may allocate beyond its copy of the dataset (``None``: no limit).
+        self.memory_mib = memory_mib
         self._warm = min(warm, max_concurrent)
         self._idle: list[_Worker] = []
         self._workers: set[_Worker] = set()
@@ -223,6 +235,7 @@ class ProcessExecutor:
             "-m",
             "ilrs.server.sparql.worker",
             str(snapshot.path),
+            *([str(self.memory_mib)] if self.memory_mib is not None else []),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
         )

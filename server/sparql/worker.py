@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import resource
 import signal
 import struct
 import sys
@@ -28,7 +30,7 @@ from typing import IO
 
 from ilrs.graph.store import OxigraphStore, StoreError
 
-from .evaluate import QueryFailed, QueryJob, evaluate, start_evaluation_thread
+from .evaluate import QueryFailed, QueryJob, evaluate, out_of_memory, start_evaluation_thread
 
 READY, START, CHUNK, FAILED, DONE = b"R", b"S", b"C", b"F", b"D"
 #: Frame header: type byte, payload length.
@@ -55,11 +57,18 @@ class FrameSink:
         write_frame(self._out, CHUNK, data)
 
 
-def serve(snapshot: Path, jobs: IO[bytes], out: IO[bytes]) -> None:
-    """Load ``snapshot``, then answer every job read from ``jobs`` until it ends."""
+def serve(snapshot: Path, jobs: IO[bytes], out: IO[bytes], memory_mib: int | None = None) -> None:
+    """Load ``snapshot``, then answer every job read from ``jobs`` until it ends.
+
+    With ``memory_mib``, the worker's memory may grow by that much beyond what it holds once loaded:
+    a query that needs more makes the engine abort the process (the server answers 507), or raises
+    :class:`MemoryError` here.
+    """
     store = OxigraphStore()
     with snapshot.open("rb") as data:
         store.load(data, "application/n-quads")
+    if memory_mib is not None:
+        limit_memory(memory_mib)
     write_frame(out, READY)
     for line in jobs:
         job = QueryJob.from_json(line)
@@ -67,13 +76,29 @@ def serve(snapshot: Path, jobs: IO[bytes], out: IO[bytes]) -> None:
             evaluate(store, job, FrameSink(out))
         except QueryFailed as err:
             write_frame(out, FAILED, json.dumps({"status": err.status, "message": err.message}).encode())
+        except MemoryError:
+            failure = {"status": 507, "message": out_of_memory(memory_mib or 0)}
+            write_frame(out, FAILED, json.dumps(failure).encode())
         else:
             write_frame(out, DONE)
 
 
+def limit_memory(mib: int) -> None:
+    """Let this process's data (heap and private mappings) grow by at most ``mib`` MiB (Linux only)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return
+    used = re.search(r"^VmData:\s+(\d+) kB", status, re.MULTILINE)
+    if used is not None:
+        limit = int(used.group(1)) * 1024 + mib * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; the only argument is the snapshot's path."""
+    """Entry point; the arguments are the snapshot's path and, optionally, the memory limit in MiB."""
     args = sys.argv[1:] if argv is None else argv
+    memory_mib = int(args[1]) if len(args) > 1 else None
     # Ctrl-C in a terminal reaches the whole process group: the server decides when workers end.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The frames get the real standard output; anything else printed goes to standard error.
@@ -83,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def work() -> None:
         try:
-            serve(Path(args[0]), sys.stdin.buffer, out)
+            serve(Path(args[0]), sys.stdin.buffer, out, memory_mib)
         except BaseException as err:  # handed to the main thread
             failure.append(err)
 
