@@ -8,6 +8,7 @@ a connection held open, a misleading message); the generic safety net for bugs i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import socket
 import subprocess
@@ -181,6 +182,24 @@ def test_path_traversal_finds_nothing(live_server: LiveServer, path: bytes) -> N
     answer = _raw(live_server, b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     assert answer.startswith(b"HTTP/1.1 404 "), answer[:200]
     assert b"[build-system]" not in answer and b"root:" not in answer and b"Traceback" not in answer
+
+
+def test_request_head_larger_than_the_limit_is_refused(live_server: LiveServer, client: httpx.Client) -> None:
+    """httptools buffered a header of any size: 300 MB took 450 MB and minutes of the event loop."""
+    host, port = live_server.base_url.removeprefix("http://").split(":")
+    answer = b""
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        try:
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ")
+            for _ in range(8):
+                sock.sendall(b"v" * (1 << 20))
+            sock.sendall(b"\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # refused before it was all sent
+        with contextlib.suppress(ConnectionResetError):
+            answer = sock.recv(200)
+    assert answer.startswith(b"HTTP/1.1 400 "), answer
+    assert client.get("/health").status_code == 200
 
 
 def test_client_that_leaves_mid_body_is_no_error(live_server: LiveServer) -> None:
