@@ -209,11 +209,11 @@ def _closure(start: Node, direct: dict[Node, set[Node]]) -> set[Node]:
     return seen
 
 
-def _suggest(iri: URIRef, candidates: Iterable[URIRef]) -> str | None:
-    """The candidate most like ``iri`` (a likely intended spelling, ignoring case), if any is close."""
+def _fix_hint(iri: URIRef, candidates: Iterable[URIRef], otherwise: str) -> str:
+    """``did you mean X? {otherwise}`` with the candidate most like ``iri`` (ignoring case), or just ``otherwise``."""
     by_text = {str(c).casefold(): c for c in candidates}
     close = difflib.get_close_matches(str(iri).casefold(), list(by_text), n=1, cutoff=0.8)
-    return show(by_text[close[0]]) if close else None
+    return f"did you mean {show(by_text[close[0]])}? {otherwise}" if close else otherwise
 
 
 def _term_names(vocabulary: type[DefinedNamespace]) -> set[str]:
@@ -377,13 +377,13 @@ def undefined_term(ctx: CheckContext) -> Iterator[Finding]:
                     used.setdefault(node, where)
     for term, where in sorted(used.items()):
         if term not in ctx.defined:
-            guess = _suggest(term, (t for t in ctx.defined if t.startswith(str(ILRS))))
+            candidates = (t for t in ctx.defined if t.startswith(str(ILRS)))
             yield ctx.finding(
                 "error",
                 "undefined-term",
                 term,
                 f"used in {where} but not defined by the ontology",
-                (f"did you mean {guess}? " if guess else "") + "otherwise define it in ontology/ilrs.ttl",
+                _fix_hint(term, candidates, "otherwise define it in ontology/ilrs.ttl"),
             )
 
 
@@ -398,13 +398,12 @@ def unknown_vocabulary_term(ctx: CheckContext) -> Iterator[Finding]:
             ns = str(vocabulary._NS)
             if term.startswith(ns) and len(term) > len(ns) and term not in vocabulary:
                 known = [URIRef(ns + name) for name in _term_names(vocabulary)]
-                guess = _suggest(term, known)
                 yield ctx.finding(
                     "error",
                     "unknown-vocabulary-term",
                     term,
                     f"{show(term)} is not a term of {ns}",
-                    (f"did you mean {guess}? " if guess else "") + "check the spelling against the vocabulary",
+                    _fix_hint(term, known, "check the spelling against the vocabulary"),
                 )
                 break
 
@@ -418,13 +417,13 @@ def dangling_instance(ctx: CheckContext) -> Iterator[Finding]:
             for node in (s, o):
                 if isinstance(node, URIRef) and node.startswith(str(ID)) and node not in typed | reported:
                     reported.add(node)
-                    guess = _suggest(node, (t for t in typed if t.startswith(str(ID))))
+                    candidates = (t for t in typed if t.startswith(str(ID)))
                     yield ctx.finding(
                         "error",
                         "dangling-instance",
                         node,
                         f"used in <{name}> but typed nowhere: a typo in the IRI, or a missing description",
-                        (f"did you mean {guess}? " if guess else "") + "or give it  a ilrs:SomeClass ; rdfs:label …",
+                        _fix_hint(node, candidates, "or give it a ilrs:SomeClass ; rdfs:label …"),
                         ctx.graph_files(name),
                     )
 

@@ -174,6 +174,14 @@ def pick_example(client: httpx.Client, dataset: OxigraphStore) -> dict[str, str]
     pytest.fail("no example has between 1 and 50 result rows with an instance IRI")
 
 
+def run_example(browser: WebDriver, example: dict[str, Any], rows: int) -> None:
+    """Click the example's link on the open page and wait until its table shows ``rows`` rows."""
+    link = browser.find_element(By.CSS_SELECTOR, f'a.example[data-example="{example["id"]}"]')
+    assert link.text == example["title"]
+    link.click()
+    WebDriverWait(browser, WAIT).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, TABLE_ROWS)) == rows)
+
+
 def test_example_runs_and_renders_the_store_results(
     browser: WebDriver, live_server: LiveServer, client: httpx.Client, dataset: OxigraphStore
 ) -> None:
@@ -186,10 +194,7 @@ def test_example_runs_and_renders_the_store_results(
     completers = browser.execute_script("return window.ilrsYasgui.getTab().getYasqe().config.autocompleters")
     assert not {"class", "property", "prefixes"} & set(completers), "a completer that calls out is enabled"
 
-    link = browser.find_element(By.CSS_SELECTOR, f'a.example[data-example="{example["id"]}"]')
-    assert link.text == example["title"]
-    link.click()
-    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, TABLE_ROWS)) == len(expected))
+    run_example(browser, example, len(expected))
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".yasr a.iri.local-iri"))
     assert browser.execute_script("return window.ilrsYasgui.getTab().getQuery()") == example["query"]
 
@@ -227,10 +232,8 @@ def test_results_download_as_csv(
 ) -> None:
     example = pick_example(client, dataset)
     names, expected = expected_table(dataset, example["query"])
-    wait = WebDriverWait(browser, WAIT)
     browser.get(live_server.url("/"))
-    browser.find_element(By.CSS_SELECTOR, f'a.example[data-example="{example["id"]}"]').click()
-    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, TABLE_ROWS)) == len(expected))
+    run_example(browser, example, len(expected))
 
     downloads: Path = browser.downloads  # type: ignore[attr-defined]
     browser.find_element(By.CSS_SELECTOR, 'button[data-ext="csv"]').click()
