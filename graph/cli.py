@@ -21,7 +21,7 @@ from .export import EXPORT_FORMATS, export
 from .loader import build_store
 from .namespaces import sparql_prologue
 from .query_analysis import Refused, analyse
-from .settings import Settings, get_settings
+from .settings import NoCheckout, Settings, get_settings
 from .stats import compute_stats
 from .store import OxigraphStore, StoreError
 from .validate import validate_store
@@ -44,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return int(args.run(args) or 0)
-    except (CliError, StoreError) as err:
+    except (CliError, StoreError, NoCheckout) as err:
         print(f"ilrs: error: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -17,16 +17,15 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 from pyld import jsonld
 
-from .settings import BASE_IRI
+from .settings import BASE_IRI, package_folder
 
 #: The published context document (``GET /context.jsonld``).
-CONTEXT_PATH = Path(__file__).with_name("context.jsonld")
+CONTEXT_PATH = package_folder("ilrs.graph") / "context.jsonld"
 #: Its version: bump when a term changes meaning; adding a term is a minor change.
 CONTEXT_VERSION = "0.1.0"
 #: The context's canonical, persistent IRI.

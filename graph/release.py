@@ -47,26 +47,28 @@ class Release:
 def make_release(
     settings: Settings, *, since: str | None = None, force: bool = False, today: dt.date | None = None
 ) -> Release:
-    """Check, validate and write ``settings.release_dir/<version>/``, and prepend its CHANGELOG entry.
+    """Check, validate and write ``<version>/`` in :meth:`Settings.release_folder`, and prepend its CHANGELOG entry.
 
-    Raises :class:`StoreError` when the checks fail, the version is already released
+    Raises :class:`NoCheckout` when there is no release folder to write into (an installed
+    package); :class:`StoreError` when the checks fail, the version is already released
     (unless ``force``), or a file or ``since`` cannot be read.
     """
+    releases = settings.release_folder()
     settings = settings.model_copy(update={"store_dir": None, "extra_files": []})
     store = build_store(settings)
     _refuse_if_invalid(settings, store)
     version = ontology_version(store)
-    folder = settings.release_dir / version
+    folder = releases / version
     if folder.exists() and not force:
         raise StoreError(f"{folder} exists: bump owl:versionInfo and owl:versionIRI in ontology/ilrs.ttl first")
-    previous = _previous(settings, version, since)
+    previous = _previous(settings, releases, version, since)
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     files = _write(settings, store, folder)
     current = Snapshot(str(folder), read_path(folder, settings))
     entry = changelog_entry(version, today or dt.date.today(), previous, current)
-    _prepend(settings.release_dir / CHANGELOG, entry)
+    _prepend(releases / CHANGELOG, entry)
     return Release(version, folder, files, entry)
 
 
@@ -131,13 +133,11 @@ def _refuse_if_invalid(settings: Settings, store: OxigraphStore) -> None:
         raise StoreError(f"not released: the data does not conform to the shapes; run ilrs validate\n{shacl.to_text()}")
 
 
-def _previous(settings: Settings, version: str, since: str | None) -> Snapshot | None:
+def _previous(settings: Settings, releases: Path, version: str, since: str | None) -> Snapshot | None:
     """What this release is compared with: ``since``, else the latest earlier release folder, else the last tag."""
     if since is not None:
         return load_snapshot(since, settings)
-    earlier = [
-        p for p in settings.release_dir.glob("*") if (p / RELEASE_DATASET).is_file() and _key(p.name) < _key(version)
-    ]
+    earlier = [p for p in releases.glob("*") if (p / RELEASE_DATASET).is_file() and _key(p.name) < _key(version)]
     if earlier:
         latest = max(earlier, key=lambda p: _key(p.name))
         return Snapshot(f"release {latest.name}", read_path(latest, settings))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any
 
 import pyoxigraph as ox
@@ -22,7 +21,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 
 from ilrs.graph.jsonld import JSONLD_MEDIA_TYPE, graph_document
 from ilrs.graph.namespaces import PREFIXES
-from ilrs.graph.settings import BASE_IRI, Settings
+from ilrs.graph.settings import BASE_IRI, Settings, package_folder
 from ilrs.graph.store import OxigraphStore, Store
 
 from .caching import cache_headers, not_modified
@@ -33,7 +32,7 @@ from .state import get_app_settings, get_store
 AppSettings = Annotated[Settings, Depends(get_app_settings)]
 CurrentStore = Annotated[OxigraphStore, Depends(get_store)]
 
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+TEMPLATES_DIR = package_folder("ilrs.server") / "templates"
 #: The Jinja2 environment of the linked-data pages (autoescaping on, as for every ``.html`` template).
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from checkout import PROJECT_ROOT
 
-from ilrs.graph.settings import PROJECT_ROOT, get_settings
+from ilrs.graph.settings import get_settings
 
 GUIDE = PROJECT_ROOT / "docs" / "CONTRIBUTING.md"
 _FENCE = re.compile(r"^```(\w+)([^\n]*)\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)

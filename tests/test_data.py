@@ -15,8 +15,7 @@ import pycountry
 import pyoxigraph as ox
 import pytest
 import rdflib
-
-from ilrs.graph.settings import PROJECT_ROOT
+from checkout import PROJECT_ROOT
 
 DATA = PROJECT_ROOT / "graph" / "data"
 SOURCE_FILES = sorted((DATA / "sources").glob("*.trig"))

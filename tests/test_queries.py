@@ -6,8 +6,8 @@ from __future__ import annotations
 import pycountry
 import pyoxigraph as ox
 import pytest
+from checkout import PROJECT_ROOT
 
-from ilrs.graph.settings import PROJECT_ROOT
 from ilrs.graph.store import OxigraphStore
 
 QUERIES = PROJECT_ROOT / "queries"

@@ -14,12 +14,12 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
-from conftest import LiveServer
+from checkout import PROJECT_ROOT
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS, Namespace
+from servers import LiveServer
 
-from ilrs.graph.settings import PROJECT_ROOT
 from ilrs.graph.store import OxigraphStore
 
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import LiveServer
 from minirepo import PREFIXES, MiniRepo, copy_mini
+from servers import LiveServer
 
 from ilrs.graph.watch import rebuild
 

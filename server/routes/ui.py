@@ -8,7 +8,6 @@ server. Page links are relative, so the site also works below a path prefix.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -19,12 +18,12 @@ from markupsafe import Markup
 
 from ilrs.graph.examples import Example, load_examples
 from ilrs.graph.namespaces import PREFIXES, sparql_prologue
-from ilrs.graph.settings import Settings
+from ilrs.graph.settings import Settings, package_folder
 from ilrs.graph.store import OxigraphStore
 
 from ..state import get_app_settings, get_store
 
-SERVER_DIR = Path(__file__).resolve().parent.parent
+SERVER_DIR = package_folder("ilrs.server")
 #: Served at ``/static``; ``vendor/`` holds the third-party builds.
 STATIC_DIR = SERVER_DIR / "static"
 TEMPLATES = Jinja2Templates(directory=SERVER_DIR / "templates")
