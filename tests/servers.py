@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,13 +40,27 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(tmp: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 60) -> LiveServer:
-    """Start ``ilrs serve`` with ``args`` on a free port and wait until ``/health`` answers."""
+#: The ``ilrs`` command of the environment running the tests.
+ILRS = (sys.executable, "-m", "ilrs.graph.cli")
+
+
+def start_server(
+    tmp: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
+    ilrs: Sequence[str] = ILRS,
+    cwd: Path | None = None,
+) -> LiveServer:
+    """Start ``ilrs serve`` with ``args`` on a free port and wait until ``/health`` answers.
+
+    ``ilrs`` is the command to run (another environment's ``bin/ilrs``), ``cwd`` its working directory.
+    """
     port = free_port()
     log_path = tmp / f"server-{port}.log"
-    cmd = [sys.executable, "-m", "ilrs.graph.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *args]
+    cmd = [*ilrs, "serve", "--host", "127.0.0.1", "--port", str(port), *args]
     with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, cwd=cwd)
     server = LiveServer(f"http://127.0.0.1:{port}", proc, log_path)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
