@@ -1,1 +1,1 @@
-"""The example queries (``*.rq``) of the query UI, shipped as the package ``ilrs.queries`` (see ``ilrs.graph.settings``)."""
+"""The query UI's example queries (``*.rq``), shipped as the package ``ilrs.queries`` (see ``ilrs.graph.settings``)."""
