@@ -29,8 +29,10 @@ import pyoxigraph as ox
 import pytest
 from checkout import PROJECT_ROOT
 from ldtools import ID, outgoing
+from minirepo import copy_mini
 from servers import LiveServer, start_server, stop_server
 
+from ilrs.graph.loader import build_store
 from ilrs.graph.store import OxigraphStore
 
 pytestmark = pytest.mark.slow
@@ -64,9 +66,15 @@ class Installed:
     cwd: Path
     env: dict[str, str]
 
-    def ilrs(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def ilrs(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        """Run the installed ``ilrs`` in the unrelated working directory, with ``env`` added to the environment."""
         return subprocess.run(
-            [str(self.bin / "ilrs"), *args], cwd=self.cwd, env=self.env, capture_output=True, text=True, timeout=120
+            [str(self.bin / "ilrs"), *args],
+            cwd=self.cwd,
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
 
 
@@ -164,6 +172,16 @@ def test_validate_and_query_run_from_the_installed_package(installed: Installed,
     rows = [(r["g"], int(r["n"])) for r in csv.DictReader(io.StringIO(queried.stdout))]
     expected = [(s["g"].value, int(s["n"].value)) for s in dataset.query(COUNT_PER_GRAPH)]  # type: ignore[index,union-attr]
     assert rows == expected and len(rows) > 5
+
+
+def test_the_installed_package_reads_the_users_own_folders(
+    installed: Installed, dataset: OxigraphStore, tmp_path: Path
+) -> None:
+    mini = copy_mini(tmp_path / "mini")
+    done = installed.ilrs("stats", "--quiet", "--format", "json", env=mini.env)
+    assert done.returncode == 0, done.stderr
+    total = json.loads(done.stdout)["total"]
+    assert total == build_store(mini.settings).count() and total != dataset.count()
 
 
 @pytest.mark.parametrize("command", [["docs"], ["release"], ["diff", "git:HEAD"]])
