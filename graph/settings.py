@@ -109,8 +109,8 @@ class Settings(BaseSettings):
     def project_dir(self, command: str) -> Path:
         """The root of the project that the editors' ``command`` works on: the folder holding ``ontology_dir``.
 
-        That is the source checkout (``ilrs docs``, ``ilrs release`` and ``ilrs diff git:REV``
-        write into it or read its git history) or the user's own folders (``ILRS_ONTOLOGY_DIR``).
+        That is the source checkout (``ilrs release`` writes into it, ``ilrs diff git:REV`` reads
+        its git history) or the user's own folders (``ILRS_ONTOLOGY_DIR``).
         Raises :class:`NoCheckout` when it is the copy installed with the package.
         """
         if installed_copy(self.ontology_dir):
