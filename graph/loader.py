@@ -16,9 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import NotFound
 from .namespaces import GRAPH, ONTOLOGY_GRAPH
 from .settings import Settings
-from .store import OxigraphStore, StoreError
+from .store import OxigraphStore
 
 VOCABULARIES_GRAPH = str(GRAPH["reference/vocabularies"])
 
@@ -34,7 +35,7 @@ class DataFile:
 
 
 def dataset_files(settings: Settings) -> list[DataFile]:
-    """Every file of the dataset, in load order; :class:`StoreError` if a required one is missing."""
+    """Every file of the dataset, in load order; :class:`NotFound` if one is missing."""
     files = [DataFile(settings.ontology_dir / "ilrs.ttl", str(ONTOLOGY_GRAPH))]
     vocabularies = settings.ontology_dir / "vocabularies.ttl"
     if vocabularies.exists():
@@ -45,7 +46,7 @@ def dataset_files(settings: Settings) -> list[DataFile]:
     files += [DataFile(p.resolve(), p.resolve().as_uri()) for p in settings.extra_files]
     for f in files:
         if not f.path.is_file():
-            raise StoreError(f"{f.path}: no such file")
+            raise NotFound(f"{f.path}: no such file")
     return files
 
 

@@ -19,8 +19,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
+from .errors import ParseError, StoreError
 from .namespaces import PREFIXES, SHAPES_IRI
-from .store import OxigraphStore, StoreError
+from .store import OxigraphStore
 from .validate import load_shapes
 
 #: The key of the default graph in :func:`graphs_of` (triples loaded from a Turtle file without a graph).
@@ -88,8 +89,8 @@ def read_shapes(shapes_dir: Path) -> Graph:
             shapes = load_shapes(shapes_dir)
     except Exception as err:  # rdflib raises many kinds; pyoxigraph re-parses the culprit to say where
         for path in sorted(shapes_dir.glob("*.ttl")):
-            OxigraphStore().load_file(path)  # raises StoreError "path:line:col: message"
-        raise StoreError(f"{shapes_dir}: cannot read the shapes: {err}") from err
+            OxigraphStore().load_file(path)  # raises ParseError "path:line:col: message"
+        raise ParseError(f"{shapes_dir}: cannot read the shapes: {err}", path=str(shapes_dir)) from err
     _bind(shapes)
     return shapes
 

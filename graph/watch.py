@@ -13,10 +13,11 @@ from pathlib import Path
 
 from watchfiles import Change, DefaultFilter
 
+from .errors import IlrsError
 from .loader import build_store
 from .rdfview import read_shapes
 from .settings import Settings
-from .store import OxigraphStore, StoreError
+from .store import OxigraphStore
 from .validate import Report, data_graph, validate_graph
 
 #: Extensions of the files whose change triggers a rebuild.
@@ -46,7 +47,7 @@ def rebuild(settings: Settings) -> Rebuild:
     try:
         store = build_store(settings.model_copy(update={"store_dir": None}))
         report = validate_graph(data_graph(store), read_shapes(settings.shapes_dir))
-    except StoreError as err:
+    except IlrsError as err:  # a file that does not parse, a missing file
         return Rebuild(None, f"kept the previous graph: {err}")
     if not report.conforms:
         return Rebuild(None, f"kept the previous graph: the edited data {report.to_text()}", report)

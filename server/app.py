@@ -17,7 +17,7 @@ from ilrs.graph.store import OxigraphStore
 from . import errors
 from .head import HeadMiddleware
 from .request_log import RequestLogMiddleware
-from .routes import api, dataset, health, resources, sparql, ui
+from .routes import api, dataset, health, problems, resources, sparql, ui
 from .state import DatasetHolder
 
 log = logging.getLogger("ilrs.server")
@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None, store: OxigraphStore | None = N
     app.include_router(resources.router)
     app.include_router(api.router)
     app.include_router(dataset.router)
+    app.include_router(problems.router)
     # The vendored editor and swagger-ui are megabytes of text: compress them (query results are not, to keep
     # their CPU for queries).
     app.mount("/static", GZipMiddleware(StaticFiles(directory=ui.STATIC_DIR), minimum_size=1024), name="static")

@@ -189,7 +189,11 @@ def test_html_escapes_data(client: httpx.Client) -> None:
 
 @pytest.mark.parametrize(
     ("accept", "content_type"),
-    [(BROWSER, "text/html"), ("text/turtle", "text/plain"), ("application/json", "application/json")],
+    [
+        (BROWSER, "text/html"),
+        ("text/turtle", "application/problem+json"),
+        ("application/json", "application/problem+json"),
+    ],
 )
 def test_unknown_resource_is_404(client: httpx.Client, accept: str, content_type: str) -> None:
     r = client.get("/id/country/XX-not-a-country", headers={"Accept": accept})

@@ -21,10 +21,11 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from ilrs.graph import describe as ld
+from ilrs.graph.errors import IlrsError
 from ilrs.graph.jsonld import resource_document
 from ilrs.graph.namespaces import ILRS, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, SHAPES_IRI
 from ilrs.graph.settings import BASE_IRI, Settings
-from ilrs.graph.store import OxigraphStore, Store, StoreError
+from ilrs.graph.store import OxigraphStore, Store
 from ilrs.graph.terms import vocabulary_terms
 
 from ..representations import (
@@ -352,7 +353,7 @@ _shapes_cache: dict[tuple[tuple[str, int, int], ...], OxigraphStore] = {}
 
 
 def shapes_store(settings: Settings) -> OxigraphStore:
-    """The shapes files parsed into a store of their own (graph ``…/shapes``); :class:`StoreError` if invalid.
+    """The shapes files parsed into a store of their own (graph ``…/shapes``); :class:`ParseError` if invalid.
 
     Parsed again only when a file changes, so the validators (``Last-Modified``) stay put.
     """
@@ -374,7 +375,7 @@ def _shapes_response(request: Request, settings: Settings, ext: str | None) -> R
         return not_acceptable_response(request, err)
     try:
         store = shapes_store(settings)
-    except StoreError as err:
+    except IlrsError as err:
         return not_found_response(request, settings, f"the shapes cannot be read: {err}", ext)
     if store.count() == 0:
         return not_found_response(request, settings, "no shapes are published yet", ext)
