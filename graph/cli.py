@@ -25,7 +25,7 @@ from .namespaces import sparql_prologue
 from .query_analysis import analyse
 from .settings import Settings, get_settings
 from .stats import compute_stats
-from .store import OxigraphStore
+from .store import Store
 from .validate import validate_store
 
 RESULT_FORMATS = {
@@ -137,7 +137,7 @@ def _progress(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return lambda line: print(line, file=sys.stderr)
 
 
-def _load(args: argparse.Namespace, settings: Settings | None = None) -> OxigraphStore:
+def _load(args: argparse.Namespace, settings: Settings | None = None) -> Store:
     settings = settings or _settings(args)
     started = time.perf_counter()
     store = build_store(settings, _progress(args))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import IO
 
 from .errors import NotFound, ParameterError, UnknownFormat
-from .store import OxigraphStore
+from .store import Store
 
 #: Export format names accepted by ``ilrs export --format`` and their media types.
 EXPORT_FORMATS: dict[str, str] = {
@@ -21,7 +21,7 @@ EXPORT_FORMATS: dict[str, str] = {
 DATASET_FORMATS = frozenset({"trig", "nquads", "jsonld"})
 
 
-def export(store: OxigraphStore, output: IO[bytes], fmt: str, graph: str | None = None) -> None:
+def export(store: Store, output: IO[bytes], fmt: str, graph: str | None = None) -> None:
     """Write the dataset (or ``graph``) to ``output`` as ``fmt`` (a key of :data:`EXPORT_FORMATS`).
 
     Raises :class:`UnknownFormat`, :class:`NotFound` for an unknown ``graph``, and :class:`ParameterError`

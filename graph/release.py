@@ -28,7 +28,7 @@ from .namespaces import ONTOLOGY_GRAPH, ONTOLOGY_IRI
 from .rdfview import graphs_of, read_shapes
 from .settings import Settings
 from .snapshot import RELEASE_DATASET, RELEASE_SHAPES, Snapshot, load_snapshot, read_path, run_git
-from .store import OxigraphStore
+from .store import Store
 from .validate import data_graph, validate_graph
 
 CHANGELOG = "CHANGELOG.md"
@@ -72,7 +72,7 @@ def make_release(
     return Release(version, folder, files, entry)
 
 
-def ontology_version(store: OxigraphStore) -> str:
+def ontology_version(store: Store) -> str:
     """The ontology's ``owl:versionInfo``; :class:`ValidationError` if it has none or several."""
     ontology = graphs_of(store).get(str(ONTOLOGY_GRAPH))
     versions = sorted(str(v) for v in ontology.objects(URIRef(ONTOLOGY_IRI), OWL.versionInfo)) if ontology else []
@@ -124,7 +124,7 @@ def _changes(diff: SemanticDiff) -> list[str]:
     return lines
 
 
-def _refuse_if_invalid(settings: Settings, store: OxigraphStore) -> None:
+def _refuse_if_invalid(settings: Settings, store: Store) -> None:
     report = run_checks(settings)
     if report.failed():
         raise ValidationError(f"not released: ilrs check reports {report.count('error')} error(s); run ilrs check")
@@ -157,7 +157,7 @@ def _key(version: str) -> tuple[tuple[int, str], ...]:
     return tuple((int(p), "") if p.isdigit() else (-1, p) for p in re.split(r"[.\-+]", version))
 
 
-def _write(settings: Settings, store: OxigraphStore, folder: Path) -> list[Path]:
+def _write(settings: Settings, store: Store, folder: Path) -> list[Path]:
     """The release's files: the ontology as authored and as JSON-LD, the shapes, the dataset in two formats."""
     files = []
     for source in (settings.ontology_dir / "ilrs.ttl", settings.ontology_dir / "vocabularies.ttl"):

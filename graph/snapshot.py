@@ -30,7 +30,7 @@ from .loader import build_store
 from .namespaces import SHAPES_IRI
 from .rdfview import DEFAULT_GRAPH, graphs_of, read_shapes
 from .settings import Settings
-from .store import OxigraphStore
+from .store import memory_store
 
 #: The key of the shapes in a snapshot of a checkout or a release.
 SHAPES_GRAPH = SHAPES_IRI
@@ -103,7 +103,7 @@ def _load_files(files: list[Path], root: Path) -> dict[str, Graph]:
     graphs: dict[str, Graph] = {}
     single = len(files) == 1
     for path in files:
-        store = OxigraphStore()
+        store = memory_store()
         store.load_file(path)
         for name, graph in graphs_of(store).items():
             key = name if name != DEFAULT_GRAPH or single else str(path.relative_to(root))

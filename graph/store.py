@@ -1,12 +1,15 @@
 """The store interface and its embedded implementation.
 
 Everything that reads or writes quads goes through :class:`Store`, so that an
-external SPARQL 1.1 store can later replace the embedded one. Query results are
-pyoxigraph's result objects (:class:`pyoxigraph.QuerySolutions`,
-:class:`pyoxigraph.QueryBoolean`, :class:`pyoxigraph.QueryTriples`); a remote
-store can produce the same objects with :func:`pyoxigraph.parse_query_results`.
+external SPARQL 1.1 store can later replace the embedded one: code outside this
+module names only :class:`Store`, and gets a store from :func:`open_store` (the
+dataset's store, as the settings say) or :func:`memory_store` (a scratch store to
+parse files into). Query results are pyoxigraph's result objects
+(:class:`pyoxigraph.QuerySolutions`, :class:`pyoxigraph.QueryBoolean`,
+:class:`pyoxigraph.QueryTriples`); a remote store can produce the same objects
+with :func:`pyoxigraph.parse_query_results`.
 
->>> store = OxigraphStore()
+>>> store = memory_store()
 >>> store.load(b'<http://a> <http://b> "c" .', "application/n-triples", graph="http://g")
 1
 >>> [str(s["o"].value) for s in store.query("SELECT ?o { ?s ?p ?o }")]
@@ -25,6 +28,7 @@ from typing import IO, Protocol
 import pyoxigraph as ox
 
 from .errors import ParameterError, ParseError, QuerySyntaxError, StoreError, UnknownFormat, located
+from .settings import Settings
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 
@@ -58,6 +62,17 @@ class Store(Protocol):
         """
         ...
 
+    def load_file(self, path: Path, *, graph: str | None = None) -> int:
+        """Add an RDF file, its format taken from its extension; returns the quads added.
+
+        Raises :class:`~ilrs.graph.errors.ParseError` whose message starts with ``path:line:col``.
+        """
+        ...
+
+    def clear(self) -> None:
+        """Remove every quad."""
+        ...
+
     def graphs(self) -> list[str]:
         """IRIs of the named graphs, sorted."""
         ...
@@ -70,6 +85,10 @@ class Store(Protocol):
         """Write the whole dataset (a quad format) or one graph (any format) to ``output``."""
         ...
 
+    def quads(self, graph: str | None = None) -> Iterable[ox.Quad]:
+        """Every quad, or the quads of one named graph."""
+        ...
+
     @property
     def version(self) -> str:
         """A digest that changes whenever the data changes (for ETags and caches)."""
@@ -79,6 +98,16 @@ class Store(Protocol):
     def modified(self) -> float:
         """Unix time of the last change."""
         ...
+
+
+def open_store(settings: Settings) -> Store:
+    """The dataset's store as ``settings`` say: on disk in ``store_dir`` if set, else in memory."""
+    return OxigraphStore(settings.store_dir)
+
+
+def memory_store() -> Store:
+    """A new, empty store in memory: to parse files into, or for a process's own copy of the dataset."""
+    return OxigraphStore()
 
 
 def rdf_format(media_type: str) -> ox.RdfFormat:

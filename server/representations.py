@@ -12,10 +12,9 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import pyoxigraph as ox
-from fastapi import Depends
 from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -24,16 +23,11 @@ from ilrs.graph.errors import NotAcceptable, NotFound
 from ilrs.graph.jsonld import JSONLD_MEDIA_TYPE, graph_document
 from ilrs.graph.namespaces import PREFIXES
 from ilrs.graph.settings import BASE_IRI, Settings
-from ilrs.graph.store import OxigraphStore, Store
+from ilrs.graph.store import Store
 
 from .caching import cache_headers, not_modified
 from .negotiation import best_match
 from .problems import error_response
-from .state import get_app_settings, get_store
-
-#: Route parameters: the settings the app was created with, and the store of the current dataset version.
-AppSettings = Annotated[Settings, Depends(get_app_settings)]
-CurrentStore = Annotated[OxigraphStore, Depends(get_store)]
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 #: The Jinja2 environment of the linked-data pages (autoescaping on, as for every ``.html`` template).

@@ -23,12 +23,11 @@ from ilrs.graph.describe import statements
 from ilrs.graph.errors import NotFound, ParameterError
 from ilrs.graph.jsonld import CONTEXT_VERSION, JSONLD_MEDIA_TYPE, PageLinks, collection_document, context_bytes
 from ilrs.graph.settings import Settings
-from ilrs.graph.store import OxigraphStore
+from ilrs.graph.store import Store
 
+from ..deps import SettingsDep, StoreDep
 from ..representations import (
     JSONLD,
-    AppSettings,
-    CurrentStore,
     NotAcceptable,
     body_response,
     choose,
@@ -67,8 +66,8 @@ def context(request: Request, version: str | None = None) -> Response:
 def _handler(collection: Collection) -> Callable[..., Response]:
     def list_members(
         request: Request,
-        store: CurrentStore,
-        settings: AppSettings,
+        store: StoreDep,
+        settings: SettingsDep,
     ) -> Response:
         return _collection_response(request, store, settings, collection)
 
@@ -96,9 +95,7 @@ def _int_param(name: str, raw: str | None, default: int, low: int, high: int) ->
     return int(raw)
 
 
-def _collection_response(
-    request: Request, store: OxigraphStore, settings: Settings, collection: Collection
-) -> Response:
+def _collection_response(request: Request, store: Store, settings: Settings, collection: Collection) -> Response:
     try:
         choice = choose(request, None, API_OFFERS)
     except NotAcceptable as err:

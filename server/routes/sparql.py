@@ -42,6 +42,7 @@ from ilrs.graph.stats import compute_stats
 from ilrs.graph.store import Store
 
 from ..caching import cache_headers, not_modified
+from ..deps import ExecutorDep, SettingsDep, StoreDep
 from ..negotiation import best_match
 from ..problems import error_response
 from ..representations import local_url, public_base, templates
@@ -52,7 +53,6 @@ from ..sparql.process_executor import ProcessExecutor
 from ..sparql.protocol import METHODS, SparqlRequest, check_method, read_request
 from ..sparql.service_description import Limits, describe_service, serialize_description, service_page
 from ..sparql.thread_executor import ThreadExecutor
-from ..state import get_app_settings, get_store
 
 log = logging.getLogger("ilrs.server.sparql")
 
@@ -72,7 +72,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             settings.max_concurrent_queries, memory_mib=settings.max_query_memory
         )
         # In the background: the server answers at once; the first query finds a worker ready, or starts one.
-        warm_up = asyncio.create_task(_warm_up(process_executor, app.state.dataset.store))
+        warm_up = asyncio.create_task(_warm_up(process_executor, app.state.dataset.current.store))
     app.state.sparql_executor = executor
     try:
         yield
@@ -94,20 +94,6 @@ async def _warm_up(executor: ProcessExecutor, store: Store) -> None:
 router = APIRouter(tags=["sparql"], lifespan=_lifespan)
 
 
-def executor_for(app: FastAPI) -> QueryExecutor:
-    """The application's query executor, made by its lifespan as ``Settings.query_executor`` says.
-
-    Worker processes belong to the event loop that runs the application's lifespan, which also
-    stops them. An application served without its lifespan (an in-process test client used
-    without ``with``, which runs each request in a new event loop) gets the thread executor.
-    """
-    executor: QueryExecutor | None = getattr(app.state, "sparql_executor", None)
-    if executor is None:
-        settings: Settings = app.state.settings
-        executor = app.state.sparql_executor = ThreadExecutor(settings.max_concurrent_queries)
-    return executor
-
-
 @router.api_route(
     PATH,
     methods=list(METHODS),
@@ -125,14 +111,12 @@ def executor_for(app: FastAPI) -> QueryExecutor:
         507: {"description": "The query needed more memory than one query may use"},
     },
 )
-async def sparql(request: Request) -> Response:
-    settings = get_app_settings(request)
-    store = get_store(request)
+async def sparql(request: Request, store: StoreDep, settings: SettingsDep, executor: ExecutorDep) -> Response:
     try:
         parsed = await read_request(request, settings)
         if parsed.describes_service:
             return await _service_description(request, store, settings, parsed.format)
-        return await _answer(request, store, settings, parsed)
+        return await _answer(request, store, settings, executor, parsed)
     except IlrsError as err:
         return refusal(request, err)
 
@@ -161,7 +145,9 @@ def endpoint_url(request: Request, settings: Settings) -> str:
 # --- queries -----------------------------------------------------------------------------------------
 
 
-async def _answer(request: Request, store: Store, settings: Settings, parsed: SparqlRequest) -> Response:
+async def _answer(
+    request: Request, store: Store, settings: Settings, executor: QueryExecutor, parsed: SparqlRequest
+) -> Response:
     assert parsed.query is not None
     seconds = min(settings.query_timeout, parsed.timeout or math.inf)
     deadline = Deadline.after(seconds)
@@ -178,7 +164,7 @@ async def _answer(request: Request, store: Store, settings: Settings, parsed: Sp
             format=parsed.format,
             prefixes=PREFIXES,
         )
-        stream = await _unless_disconnected(request, executor_for(request.app).run(store, job, deadline))
+        stream = await _unless_disconnected(request, executor.run(store, job, deadline))
     except QuerySyntaxError as err:
         if looks_like_update(parsed.query):
             raise UnsupportedQuery(f"{READ_ONLY} ({err})") from err

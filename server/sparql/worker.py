@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import IO
 
 from ilrs.graph.errors import IlrsError, MemoryLimitExceeded
-from ilrs.graph.store import OxigraphStore
+from ilrs.graph.store import memory_store
 
 from .evaluate import QueryJob, evaluate, start_evaluation_thread
 
@@ -66,7 +66,7 @@ def serve(snapshot: Path, jobs: IO[bytes], out: IO[bytes], memory_mib: int | Non
     a query that needs more makes the engine abort the process (the server answers 507), or raises
     :class:`MemoryError` here.
     """
-    store = OxigraphStore()
+    store = memory_store()
     with snapshot.open("rb") as data:
         store.load(data, "application/n-quads")
     if memory_mib is not None:
