@@ -57,6 +57,7 @@ def test_bad_api_parameter_is_a_400_problem(client: httpx.Client, path: str, wor
         ("/graph/nope", "*/*"),
         ("/ontology.xyz", "application/json"),
         ("/dumps/ilrs.xlsx", "*/*"),
+        ("/examples/no-such-example.rq", "*/*"),
     ],
 )
 def test_not_found_is_a_404_problem(client: httpx.Client, path: str, accept: str) -> None:

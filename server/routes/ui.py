@@ -11,12 +11,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from ilrs.graph.errors import NotFound
 from ilrs.graph.examples import Example, load_examples
 from ilrs.graph.namespaces import PREFIXES, sparql_prologue
 from ilrs.graph.settings import Settings
@@ -108,7 +109,7 @@ def example_text(example_id: str, settings: SettingsDep) -> PlainTextResponse:
             return PlainTextResponse(
                 example.query, media_type="application/sparql-query", headers={"Cache-Control": "no-cache"}
             )
-    raise HTTPException(status_code=404, detail=f"no example {example_id!r}")
+    raise NotFound(f"no example {example_id!r}")
 
 
 @router.get("/docs", include_in_schema=False)
