@@ -2,7 +2,8 @@
 
 The store and the shapes come from the same :class:`~ilrs.graph.loader.Dataset`, read once per
 request (FastAPI caches a dependency within a request), so an answer never mixes two versions
-of the files even while ``ilrs serve --watch`` swaps them.
+of the files even while ``ilrs serve --watch`` swaps them. They are ``async`` only so that FastAPI
+calls them on the event loop rather than in its thread pool: none of them waits for anything.
 """
 
 from __future__ import annotations
@@ -21,29 +22,32 @@ from .sparql.thread_executor import ThreadExecutor
 from .state import DatasetHolder
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     """The settings the app was created with."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_dataset(request: Request) -> Dataset:
+async def get_dataset(request: Request) -> Dataset:
     """The current dataset version: its store and its shapes."""
     holder: DatasetHolder = request.app.state.dataset
     return holder.current
 
 
-def get_store(dataset: Annotated[Dataset, Depends(get_dataset)]) -> Store:
+DatasetDep = Annotated[Dataset, Depends(get_dataset)]
+
+
+async def get_store(dataset: DatasetDep) -> Store:
     """The store of the current dataset version."""
     return dataset.store
 
 
-def get_shapes(dataset: Annotated[Dataset, Depends(get_dataset)]) -> Store:
+async def get_shapes(dataset: DatasetDep) -> Store:
     """The shapes of the current dataset version, in their own store (graph ``…/shapes``)."""
     return dataset.shapes
 
 
-def get_executor(request: Request) -> QueryExecutor:
+async def get_executor(request: Request) -> QueryExecutor:
     """The application's query executor, made by its lifespan as ``Settings.query_executor`` says.
 
     Worker processes belong to the event loop that runs the application's lifespan, which also
@@ -53,12 +57,12 @@ def get_executor(request: Request) -> QueryExecutor:
     state = request.app.state
     executor: QueryExecutor | None = getattr(state, "sparql_executor", None)
     if executor is None:
-        executor = state.sparql_executor = ThreadExecutor(get_app_settings(request).max_concurrent_queries)
+        settings: Settings = state.settings
+        executor = state.sparql_executor = ThreadExecutor(settings.max_concurrent_queries)
     return executor
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
-DatasetDep = Annotated[Dataset, Depends(get_dataset)]
 StoreDep = Annotated[Store, Depends(get_store)]
 ShapesDep = Annotated[Store, Depends(get_shapes)]
 ExecutorDep = Annotated[QueryExecutor, Depends(get_executor)]

@@ -85,7 +85,7 @@ def choose(request: Request, extension: str | None, offers: list[str] = RDF_OFFE
     if extension is not None:
         media_type = EXTENSIONS.get(extension)
         if media_type is None:
-            known = ", ".join(f".{ext}" for ext, media_type in EXTENSIONS.items() if media_type in offers)
+            known = ", ".join(f".{ext}" for ext, offered in EXTENSIONS.items() if offered in offers)
             raise NotFound(f"no representation .{extension} here: add {known}, or none to choose by Accept")
         if media_type not in offers:
             raise _not_acceptable(offers)
