@@ -38,7 +38,7 @@ data file, ``line L, column C`` for a query). Anything else that escapes is a bu
     * :class:`Busy` — every query slot is taken; retry after ``retry_after`` seconds.
 
   * :class:`ValidationError` — the data does not conform to the shapes, or fails the project's checks.
-  * :class:`StoreError` — the store itself failed (evaluating a valid query, reading its data).
+  * :class:`StoreError` — the store itself failed: evaluating a valid query, or the process evaluating it.
   * :class:`ToolError` — an external program the project runs (``git``, Graphviz's ``dot``) is missing or failed.
 
 Private exceptions that only signal control flow — a query being stopped, a client that went
@@ -280,7 +280,8 @@ class ValidationError(IlrsError):
 
 
 class StoreError(IlrsError):
-    """The store itself failed: evaluating a valid query, or reading or writing its data."""
+    """The store itself failed: evaluating a valid query (a ``SERVICE`` call that failed, the process
+    evaluating it that ended), or it holds a term that cannot be used."""
 
     title = "Store error"
 

@@ -27,7 +27,16 @@ from typing import IO, Protocol
 
 import pyoxigraph as ox
 
-from .errors import ParameterError, ParseError, QuerySyntaxError, StoreError, UnknownFormat, located
+from .errors import (
+    InputError,
+    NotFound,
+    ParameterError,
+    ParseError,
+    QuerySyntaxError,
+    StoreError,
+    UnknownFormat,
+    located,
+)
 from .settings import Settings
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
@@ -181,12 +190,14 @@ class OxigraphStore:
         """Add an RDF file, its format taken from the file extension.
 
         :class:`ParseError` whose message starts with ``path:line:col`` if it does not parse;
-        :class:`StoreError` if it cannot be read.
+        :class:`NotFound` or :class:`InputError` if it cannot be read.
         """
         try:
             data = path.read_bytes()
-        except OSError as err:
-            raise StoreError(f"{path}: {err.strerror}") from err
+        except FileNotFoundError as err:
+            raise NotFound(f"{path}: no such file") from err
+        except OSError as err:  # a folder, a file without read permission: the path given is wrong
+            raise InputError(f"{path}: {err.strerror}") from err
         try:
             return self.load(data, path.suffix, graph=graph)
         except ParseError as err:
