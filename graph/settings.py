@@ -15,6 +15,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .errors import NoCheckout
+
 #: The one canonical base IRI of the ontology, the instances and the named graphs.
 BASE_IRI = "https://w3id.org/ilrs/"
 
@@ -30,10 +32,6 @@ def package_folder(package: str) -> Path:
     if not isinstance(folder, Path):
         raise RuntimeError(f"the package {package} is not installed as a folder ({folder!r})")
     return folder
-
-
-class NoCheckout(Exception):
-    """An editors' command that works on the project's source files was run on the installed package's copy."""
 
 
 def installed_copy(folder: Path) -> bool:

@@ -16,7 +16,7 @@ from servers import LiveServer, start_server, stop_server
 
 from ilrs.graph.loader import build_store
 from ilrs.graph.settings import get_settings
-from ilrs.graph.store import OxigraphStore
+from ilrs.graph.store import Store
 from ilrs.graph.validate import load_shapes
 
 
@@ -51,7 +51,7 @@ def client(live_server: LiveServer) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="session")
-def dataset() -> OxigraphStore:
+def dataset() -> Store:
     """The whole dataset in an in-memory store, built once per session. Do not modify it."""
     return build_store(get_settings())
 

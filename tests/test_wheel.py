@@ -34,7 +34,7 @@ from minirepo import copy_mini
 from servers import LiveServer, start_server, stop_server
 
 from ilrs.graph.loader import build_store
-from ilrs.graph.store import OxigraphStore
+from ilrs.graph.store import Store
 
 pytestmark = pytest.mark.slow
 
@@ -167,7 +167,7 @@ def test_the_wheel_holds_every_file_the_package_reads(installed: Installed) -> N
     assert not [n for n in names if n.startswith(("tests/", "bench/", "ui/", "ilrs/tests"))]
 
 
-def test_validate_and_query_run_from_the_installed_package(installed: Installed, dataset: OxigraphStore) -> None:
+def test_validate_and_query_run_from_the_installed_package(installed: Installed, dataset: Store) -> None:
     validated = installed.ilrs("validate")
     assert validated.returncode == 0, validated.stderr
     assert validated.stdout.startswith("conforms")
@@ -182,7 +182,7 @@ def test_validate_and_query_run_from_the_installed_package(installed: Installed,
 
 
 def test_the_installed_package_reads_the_users_own_folders(
-    installed: Installed, dataset: OxigraphStore, tmp_path: Path
+    installed: Installed, dataset: Store, tmp_path: Path
 ) -> None:
     mini = copy_mini(tmp_path / "mini")
     done = installed.ilrs("stats", "--quiet", "--format", "json", env=mini.env)
@@ -200,7 +200,7 @@ def test_the_editors_commands_need_a_checkout(installed: Installed, command: lis
     assert "source checkout" in done.stderr and "installed package's copy" in done.stderr
 
 
-def test_the_installed_server_answers_sparql(served: LiveServer, dataset: OxigraphStore) -> None:
+def test_the_installed_server_answers_sparql(served: LiveServer, dataset: Store) -> None:
     response = httpx.post(
         served.url("/sparql"), data={"query": COUNT_PER_GRAPH}, headers={"Accept": "text/csv"}, timeout=30
     )
@@ -209,7 +209,7 @@ def test_the_installed_server_answers_sparql(served: LiveServer, dataset: Oxigra
     assert rows == [(s["g"].value, int(s["n"].value)) for s in dataset.query(COUNT_PER_GRAPH)]  # type: ignore[index,union-attr]
 
 
-def test_the_installed_server_serves_a_resource(served: LiveServer, dataset: OxigraphStore) -> None:
+def test_the_installed_server_serves_a_resource(served: LiveServer, dataset: Store) -> None:
     iri = f"{ID}agency/cnsa"
     turtle = httpx.get(served.url("/id/agency/cnsa"), headers={"Accept": "text/turtle"}, timeout=30)
     assert turtle.status_code == 200 and turtle.headers["content-type"].startswith("text/turtle")
