@@ -25,6 +25,7 @@ from ilrs.graph.namespaces import PREFIXES
 from ilrs.graph.settings import BASE_IRI, Settings
 from ilrs.graph.store import OxigraphStore, Store
 
+from .assets import asset_link
 from .caching import cache_headers, not_modified
 from .negotiation import best_match
 from .state import get_app_settings, get_store
@@ -36,6 +37,8 @@ CurrentStore = Annotated[OxigraphStore, Depends(get_store)]
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 #: The Jinja2 environment of the linked-data pages (autoescaping on, as for every ``.html`` template).
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
+#: ``{{ asset("site.css") }}``: a static file's versioned URL, relative to the site's root.
+templates.env.globals["asset"] = asset_link
 
 HTML = "text/html"
 TURTLE = "text/turtle"
@@ -107,15 +110,18 @@ def choose(request: Request, extension: str | None, offers: list[str] = RDF_OFFE
     return Choice(chosen, negotiated=True)
 
 
-def public_base(request: Request, settings: Settings) -> str:
-    """This server's base URL without a trailing slash (``public_base_url`` if set, else from the request)."""
-    base = settings.public_base_url or str(request.base_url)
-    return base.rstrip("/")
+def public_base(settings: Settings) -> str:
+    """This server's public URL without a trailing slash (:meth:`Settings.public_url`).
+
+    Never the request's ``Host``: responses are cached publicly, and a client's Host header must
+    not write the URLs every later visitor gets.
+    """
+    return settings.public_url()
 
 
-def context_url(request: Request, settings: Settings) -> str:
+def context_url(settings: Settings) -> str:
     """Where this server publishes the JSON-LD context: the ``@context`` of every document it sends."""
-    return f"{public_base(request, settings)}/context.jsonld"
+    return f"{public_base(settings)}/context.jsonld"
 
 
 def local_url(iri: str, base: str) -> str | None:
@@ -189,7 +195,7 @@ def not_found_response(request: Request, settings: Settings, message: str, exten
     wanted = EXTENSIONS.get(extension or "") or best_match(accept, [TURTLE, HTML, "application/json", JSONLD])
     headers = {"Vary": "Accept", "Cache-Control": "no-cache"}
     if wanted == HTML:
-        context = {"message": message, "path": request.url.path, "base": public_base(request, settings)}
+        context = {"message": message, "path": request.url.path, "base": public_base(settings)}
         return templates.TemplateResponse(request, "404.html", context, status_code=404, headers=headers)
     if wanted in (JSONLD, "application/json"):
         return JSONResponse({"detail": message}, status_code=404, headers=headers)

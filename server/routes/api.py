@@ -125,7 +125,7 @@ def _collection_response(
     if number > last:
         return error_response(request, 400, f"page: {number} is past the last page, {last}")
 
-    base = public_base(request, settings)
+    base = public_base(settings)
     collection_url = f"{base}/{collection.name}" + (f"?{urlencode(sorted(filters.items()))}" if filters else "")
 
     def page_url(n: int) -> str:
@@ -139,7 +139,7 @@ def _collection_response(
         previous=page_url(number - 1) if number > 1 else None,
         next=page_url(number + 1) if number < last else None,
     )
-    ctx = context_url(request, settings)
+    ctx = context_url(settings)
     triples = [st.triple for items in statements(store, result.members).values() for st in items]
     document = collection_document(links, result.total, result.members, triples, ctx, local_linker(base))
     rels = [("first", links.first), ("prev", links.previous), ("next", links.next), ("last", links.last)]

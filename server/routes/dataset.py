@@ -75,11 +75,11 @@ def void(
         return not_acceptable_response(request, err)
     if is_fresh(request, store, choice):
         return not_modified_response(store, choice)
-    base = public_base(request, settings)
+    base = public_base(settings)
     stats = compute_stats(store)
     triples = describe_dataset(store, endpoints(base), settings.data_license, stats)
     if choice.media_type != HTML:
-        body = serialize_triples(triples, choice.media_type, context_url(request, settings))
+        body = serialize_triples(triples, choice.media_type, context_url(settings))
         return body_response(body, choice, headers_for(store, choice))
     return html_response(request, "dataset.html", _page(store, settings, base, stats), headers_for(store, choice))
 

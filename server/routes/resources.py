@@ -127,7 +127,7 @@ def ontology_version(name: str, request: Request, store: CurrentStore, settings:
 def ontology_docs(request: Request, settings: AppSettings) -> Response:
     doc = _docs_file(settings, "index.html")
     if doc is None:
-        return RedirectResponse(f"{public_base(request, settings)}/ontology", status_code=303)
+        return RedirectResponse(f"{public_base(settings)}/ontology", status_code=303)
     return FileResponse(doc)
 
 
@@ -170,7 +170,7 @@ def _rdf(
     iri: str | None = None,
 ) -> Response:
     """One RDF representation (a single resource's JSON-LD is a node object, anything else a ``@graph``)."""
-    ctx = context_url(request, settings)
+    ctx = context_url(settings)
     if iri is not None and choice.is_jsonld:
         body = json.dumps(resource_document(iri, triples, ctx), ensure_ascii=False, indent=2).encode()
     else:
@@ -253,12 +253,12 @@ def _rows(statements: list[ld.Statement], description: ld.Description, sources: 
 
 def _page(request: Request, settings: Settings, description: ld.Description) -> dict[str, Any]:
     """Everything resource.html shows about a described resource."""
-    base = public_base(request, settings)
+    base = public_base(settings)
     iri = description.iri
     sources = _source_views(description, base)
     own = description.own
     # The embedded JSON-LD is exactly the resource's triples, plus schema.org types and name for search engines.
-    embedded: dict[str, Any] = resource_document(iri, description.triples, context_url(request, settings))
+    embedded: dict[str, Any] = resource_document(iri, description.triples, context_url(settings))
     schema_types = sorted({f"schema:{SCHEMA_TYPES[t]}" for t in description.types if t in SCHEMA_TYPES})
     if schema_types:
         existing = embedded.get("@type", [])
@@ -337,9 +337,7 @@ def _ontology_response(request: Request, store: Store, settings: Settings, ext: 
         return not_found_response(request, settings, "the ontology is not loaded", ext)
     if choice.media_type == HTML and _docs_file(settings, "index.html") is not None:
         # The generated documentation links its figures relatively: serve it from /ontology/.
-        return RedirectResponse(
-            f"{public_base(request, settings)}/ontology/", status_code=303, headers={"Vary": "Accept"}
-        )
+        return RedirectResponse(f"{public_base(settings)}/ontology/", status_code=303, headers={"Vary": "Accept"})
     if is_fresh(request, store, choice):
         return not_modified_response(store, choice)
     if choice.media_type != HTML:
@@ -389,7 +387,7 @@ def _shapes_response(request: Request, settings: Settings, ext: str | None) -> R
 def _terms_page(
     request: Request, settings: Settings, store: Store, graph: str, title: str, iri: str, path: str
 ) -> dict[str, Any]:
-    base = public_base(request, settings)
+    base = public_base(settings)
     sections = vocabulary_terms(store, graph)
     names = {t.iri: t.labels for terms in sections.values() for t in terms}
     return {
