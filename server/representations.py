@@ -124,6 +124,17 @@ def context_url(settings: Settings) -> str:
     return f"{public_base(settings)}/context.jsonld"
 
 
+#: Schemes an IRI from the data may be linked by: a ``javascript:`` or ``data:`` IRI in a loaded file
+#: must not become something a visitor clicks.
+LINKABLE_SCHEMES = ("http", "https")
+
+
+def link_target(iri: str) -> str | None:
+    """``iri`` if a page may link to it (an ``http:``/``https:`` IRI), else ``None`` (shown as text)."""
+    scheme, sep, _ = iri.partition(":")
+    return iri if sep and scheme.lower() in LINKABLE_SCHEMES else None
+
+
 def local_url(iri: str, base: str) -> str | None:
     """The URL on this server that dereferences a canonical IRI (``None`` for IRIs outside the base)."""
     if iri.startswith(BASE_IRI):

@@ -36,6 +36,7 @@ from ..representations import (
     headers_for,
     html_response,
     is_fresh,
+    link_target,
     local_url,
     not_acceptable_response,
     not_found_response,
@@ -88,7 +89,8 @@ def _page(store: Store, settings: Settings, base: str, stats: Any) -> dict[str, 
     names = labels(store, [*stats.classes, *stats.graphs])
 
     def row(iri: str, n: int) -> dict[str, Any]:
-        return {"iri": iri, "href": local_url(iri, base) or iri, "label": best_label(names.get(iri, [])), "n": n}
+        href = local_url(iri, base) or link_target(iri)
+        return {"iri": iri, "href": href, "label": best_label(names.get(iri, [])), "n": n}
 
     return {
         "base": base,

@@ -39,6 +39,7 @@ from ..representations import (
     headers_for,
     html_response,
     is_fresh,
+    link_target,
     local_url,
     not_acceptable_response,
     not_found_response,
@@ -181,14 +182,25 @@ def _rdf(
 # --- HTML view models ---------------------------------------------------------------
 
 
+#: Literals longer than this (characters) are shown shortened, the whole text behind a disclosure.
+LONG_LITERAL = 2000
+#: How much of a long literal is shown before it is opened.
+LITERAL_PREVIEW = 300
+
+
 @dataclass(frozen=True)
 class TermView:
-    """How one RDF term is shown: its text, a link, and a hint (the IRI, language or datatype)."""
+    """How one RDF term is shown: its text, a link, and a hint (the IRI, language or datatype).
+
+    ``href`` is set only for IRIs a visitor may follow (this server's pages, ``http:``/``https:``);
+    a long literal's ``text`` is its beginning, and ``full`` the whole value.
+    """
 
     text: str
     href: str | None = None
     hint: str | None = None
     kind: str = "iri"
+    full: str | None = None
 
 
 def prefixed(iri: str) -> str:
@@ -204,7 +216,8 @@ def term_view(term: object, labels: dict[str, list[ox.Literal]], base: str) -> T
     """The view of an IRI (labelled, linked locally when under the canonical base), blank node or literal."""
     if isinstance(term, ox.NamedNode):
         label = ld.best_label(labels.get(term.value, []))
-        return TermView(label or prefixed(term.value), local_url(term.value, base) or term.value, term.value)
+        href = local_url(term.value, base) or link_target(term.value)
+        return TermView(label or prefixed(term.value), href, term.value)
     if isinstance(term, ox.BlankNode):
         return TermView(f"_:{term.value}", None, "blank node", "bnode")
     if isinstance(term, ox.Literal):
@@ -212,6 +225,9 @@ def term_view(term: object, labels: dict[str, list[ox.Literal]], base: str) -> T
         hint = f"@{term.language}" if term.language else None
         if not term.language and term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
             hint = prefixed(term.datatype.value)
+        if len(term.value) > LONG_LITERAL:
+            preview = term.value[:LITERAL_PREVIEW]
+            return TermView(preview, None, hint, "literal", full=term.value)
         return TermView(term.value, None, hint, "literal")
     return TermView(str(term), None, None, "other")
 
@@ -231,8 +247,10 @@ def _source_views(description: ld.Description, base: str) -> dict[str, dict[str,
             "issued": source.issued,
             "publisher": source.publisher,
             "document": source.document,
-            "document_href": local_url(source.document, base) if source.document else None,
-            "url": source.url,
+            "document_href": (local_url(source.document, base) or link_target(source.document))
+            if source.document
+            else None,
+            "url": link_target(source.url) if source.url else None,
         }
     return views
 
@@ -258,7 +276,9 @@ def _page(request: Request, settings: Settings, description: ld.Description) -> 
     sources = _source_views(description, base)
     own = description.own
     # The embedded JSON-LD is exactly the resource's triples, plus schema.org types and name for search engines.
-    embedded: dict[str, Any] = resource_document(iri, description.triples, context_url(settings))
+    # A long literal is in the page once, in the table; the resource's JSON-LD (linked) has it whole.
+    short = [t for t in description.triples if not (isinstance(t.object, ox.Literal) and _long(t.object))]
+    embedded: dict[str, Any] = resource_document(iri, short, context_url(settings))
     schema_types = sorted({f"schema:{SCHEMA_TYPES[t]}" for t in description.types if t in SCHEMA_TYPES})
     if schema_types:
         existing = embedded.get("@type", [])
@@ -272,7 +292,10 @@ def _page(request: Request, settings: Settings, description: ld.Description) -> 
         "iri": iri,
         "here": here,
         "title": name or prefixed(iri),
-        "labels": sorted(description.own_labels, key=lambda lit: (lit.language or "", lit.value)),
+        "labels": [
+            term_view(label, {}, base)
+            for label in sorted(description.own_labels, key=lambda lit: (lit.language or "", lit.value))
+        ],
         "types": [term_view(ox.NamedNode(t), description.labels, base) for t in description.types],
         "outgoing": _rows([s for s in own], description, sources, base),
         "nested": _rows([s for s in description.outgoing if s not in own], description, sources, base),
@@ -283,6 +306,10 @@ def _page(request: Request, settings: Settings, description: ld.Description) -> 
         "jsonld": _script_json(embedded),
         "contents": None,
     }
+
+
+def _long(literal: ox.Literal) -> bool:
+    return len(literal.value) > LONG_LITERAL
 
 
 def _triple_rows(store: Store, triples: list[ox.Triple], base: str) -> list[dict[str, Any]]:
