@@ -37,8 +37,17 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
-#: The same, but allowing inline styles: for generated HTML (pyLODE) that carries a ``<style>`` block.
+#: The same, but allowing inline styles: for generated HTML (pyLODE) that carries ``<style>`` and ``style=``.
 CSP_WITH_INLINE_STYLES = CONTENT_SECURITY_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+
+#: The one ``<style>`` element the query UI's editor writes itself: the fixed stylesheet of the results
+#: table's column resizer (in the vendored YASGUI build). A new build that changes it shows up as a CSP
+#: violation in tests/test_ui_browser.py, with the new hash in the browser's message.
+QUERY_UI_STYLE_HASHES = ("'sha256-zCK2EVMoPc04mRF/g5CotUvxbJPWS+8V0b+s9ptqQIk='",)
+
+#: The query UI's policy: the site's, plus the editor's own stylesheet by its hash.
+_UI_STYLES = " ".join(("style-src 'self'", *QUERY_UI_STYLE_HASHES))
+CSP_QUERY_UI = CONTENT_SECURITY_POLICY.replace("style-src 'self'", _UI_STYLES)
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",

@@ -48,6 +48,7 @@ from ..representations import (
     serialize_triples,
     split_extension,
 )
+from ..security import CSP_WITH_INLINE_STYLES
 
 router = APIRouter(tags=["linked data"])
 
@@ -120,7 +121,7 @@ def ontology_version(name: str, request: Request, store: CurrentStore, settings:
         return _ontology_response(request, store, settings, ext)
     doc = _docs_file(settings, name or "index.html")
     if doc is not None:
-        return FileResponse(doc)
+        return _docs_response(doc)
     return not_found_response(request, settings, f"no ontology version or documentation file {name!r}", ext)
 
 
@@ -129,7 +130,7 @@ def ontology_docs(request: Request, settings: AppSettings) -> Response:
     doc = _docs_file(settings, "index.html")
     if doc is None:
         return RedirectResponse(f"{public_base(settings)}/ontology", status_code=303)
-    return FileResponse(doc)
+    return _docs_response(doc)
 
 
 @router.get("/shapes", summary="The SHACL shapes the data is validated with")
@@ -342,6 +343,12 @@ def _script_json(document: Any) -> str:
 def _version_iris(store: Store) -> set[str]:
     rows = store.query(f"SELECT ?v WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{ <{ONTOLOGY_IRI}> <{_OWL_VERSION_IRI}> ?v }} }}")
     return {row["v"].value for row in rows}  # type: ignore[union-attr]
+
+
+def _docs_response(path: Path) -> FileResponse:
+    """A file of the generated documentation; its HTML (pyLODE's) has inline styles, so its policy allows them."""
+    headers = {"Content-Security-Policy": CSP_WITH_INLINE_STYLES} if path.suffix == ".html" else None
+    return FileResponse(path, headers=headers)
 
 
 def _docs_file(settings: Settings, name: str) -> Path | None:

@@ -21,6 +21,7 @@ from ilrs.graph.store import OxigraphStore
 
 from ..assets import STATIC_DIR
 from ..representations import templates
+from ..security import CSP_QUERY_UI
 from ..state import get_app_settings, get_store
 
 #: The site's icon, also served at ``/favicon.ico`` for clients that ask there without reading the page.
@@ -82,7 +83,7 @@ def query_ui(
             "quads": f"{store.count():,}",
             "graphs": len(store.graphs()),
         },
-        headers={"Cache-Control": "no-cache"},
+        headers={"Cache-Control": "no-cache", "Content-Security-Policy": CSP_QUERY_UI},
     )
 
 
