@@ -39,6 +39,8 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 #: ``{{ asset("site.css") }}``: a static file's versioned URL, relative to the site's root.
 templates.env.globals["asset"] = asset_link
+#: ``{{ text|isolate }}``: bidi-isolated text where no ``<bdi>`` can go (``<title>``): FSI … PDI.
+templates.env.filters["isolate"] = lambda text: f"\u2068{text}\u2069"
 
 HTML = "text/html"
 TURTLE = "text/turtle"
