@@ -81,6 +81,21 @@
         : `<span class="iri">${text}</span>`;
       return prefixed || this.persistentConfig.compact ? link : `&lt;${link}&gt;`;
     };
+    // For searching and sorting, YASR passes each value through its HTML sanitiser, which parses it as
+    // HTML (a <style> in a value then even trips the Content-Security-Policy): the value is data, use it so.
+    const getColumns = Table.prototype.getColumns;
+    Table.prototype.getColumns = function () {
+      return getColumns.call(this).map((column) => {
+        if (typeof column.render !== "function") return column;
+        const render = column.render;
+        return Object.assign({}, column, {
+          render: (data, type, row, meta) =>
+            data && typeof data === "object" && (type === "filter" || type === "sort" || !type)
+              ? String(data.value)
+              : render(data, type, row, meta),
+        });
+      });
+    };
     Table.prototype.formatLiteral = function (binding, prefixes) {
       const text = escapeHtml(binding.value);
       if (this.persistentConfig.compact) return text;
