@@ -434,3 +434,32 @@ def test_one_client_flooding_leaves_slots_for_another(
         assert "at most 2 SPARQL requests from one address" in refused.text and refused.headers["retry-after"]
     else:
         assert statuses == [503, 503, 504, 504, 504, 504]
+
+
+def test_a_trusted_proxy_forwards_its_clients_addresses(server_factory: Callable[..., LiveServer]) -> None:
+    """Behind a configured proxy, each forwarded client has its own share; the proxy's scheme writes no URL."""
+    server = server_factory(
+        env={
+            "ILRS_TRUSTED_PROXIES": '["127.0.0.1"]',
+            "ILRS_MAX_QUERIES_PER_CLIENT": "1",
+            "ILRS_QUERY_TIMEOUT": "3",
+        }
+    )
+    answers: dict[str, httpx.Response] = {}
+
+    def ask(name: str, client_address: str, query: str) -> None:
+        with httpx.Client(base_url=server.base_url, timeout=30) as c:
+            answers[name] = c.post("/sparql", data={"query": query}, headers={"X-Forwarded-For": client_address})
+
+    first = threading.Thread(target=ask, args=("first", "198.51.100.7", CARTESIAN))
+    first.start()
+    time.sleep(1)  # the first query holds its client's only share until its deadline
+    ask("same client", "198.51.100.7", "ASK {}")
+    ask("other client", "198.51.100.8", "ASK {}")
+    first.join(30)
+    assert answers["first"].status_code == 504
+    assert answers["same client"].status_code == 429
+    assert answers["other client"].status_code == 200
+    with httpx.Client(base_url=server.base_url, timeout=30) as c:
+        proxied = c.get("/id/agency/cnsa", headers={"Accept": "application/ld+json", "X-Forwarded-Proto": "https"})
+        assert proxied.json()["@context"] == f"{server.base_url}/context.jsonld"
