@@ -369,12 +369,12 @@ def test_loaded_files_are_named_by_iri_never_by_local_path(payload_server: tuple
 
 
 def test_two_loaded_files_of_one_name_are_refused(tmp_path: Path) -> None:
+    from ilrs.graph.errors import ParameterError
     from ilrs.graph.loader import loaded_graphs
     from ilrs.graph.settings import Settings
-    from ilrs.graph.store import StoreError
 
     a, b = tmp_path / "a" / "x.ttl", tmp_path / "b" / "x.ttl"
-    with pytest.raises(StoreError, match="name one with FILE=IRI"):
+    with pytest.raises(ParameterError, match="name one with FILE=IRI"):
         loaded_graphs(Settings(extra_files=[a, b]))
     named = loaded_graphs(Settings(extra_files=[a, b], extra_graph_names={str(b): "https://example.org/g"}))
     assert named == {a: "https://w3id.org/ilrs/graph/loaded/x", b: "https://example.org/g"}

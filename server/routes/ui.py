@@ -8,21 +8,21 @@ server. Page links are relative, so the site also works below a path prefix.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 from markupsafe import Markup
 
+from ilrs.graph.errors import NotFound
 from ilrs.graph.examples import Example, load_examples
 from ilrs.graph.namespaces import PREFIXES, sparql_prologue
 from ilrs.graph.settings import Settings
-from ilrs.graph.store import OxigraphStore
 
 from ..assets import STATIC_DIR
+from ..deps import SettingsDep, StoreDep
 from ..representations import templates
 from ..security import CSP_QUERY_UI
-from ..state import get_app_settings, get_store
 
 #: The site's icon, also served at ``/favicon.ico`` for clients that ask there without reading the page.
 FAVICON = STATIC_DIR / "favicon.svg"
@@ -44,9 +44,6 @@ ORDER BY DESC(?things)
 
 router = APIRouter(tags=["query UI"])
 
-AppSettings = Annotated[Settings, Depends(get_app_settings)]
-CurrentStore = Annotated[OxigraphStore, Depends(get_store)]
-
 
 def _examples(settings: Settings) -> list[Example]:
     return load_examples(settings.queries_dir)
@@ -62,8 +59,8 @@ def _script_json(value: Any) -> Markup:
 @router.get("/", response_class=HTMLResponse, summary="The SPARQL query UI, with the competency queries as examples")
 def query_ui(
     request: Request,
-    settings: AppSettings,
-    store: CurrentStore,
+    settings: SettingsDep,
+    store: StoreDep,
 ) -> HTMLResponse:
     examples = _examples(settings)
     config = {
@@ -88,7 +85,7 @@ def query_ui(
 
 
 @router.get("/examples.json", summary="The competency queries (queries/*.rq) with their titles and descriptions")
-def examples_json(response: Response, settings: AppSettings) -> list[Example]:
+def examples_json(response: Response, settings: SettingsDep) -> list[Example]:
     response.headers["Cache-Control"] = "no-cache"
     return _examples(settings)
 
@@ -99,13 +96,13 @@ def examples_json(response: Response, settings: AppSettings) -> list[Example]:
     summary="One competency query as SPARQL text",
     responses={404: {"description": "No such example"}},
 )
-def example_text(example_id: str, settings: AppSettings) -> PlainTextResponse:
+def example_text(example_id: str, settings: SettingsDep) -> PlainTextResponse:
     for example in _examples(settings):
         if example.id == example_id:
             return PlainTextResponse(
                 example.query, media_type="application/sparql-query", headers={"Cache-Control": "no-cache"}
             )
-    raise HTTPException(status_code=404, detail=f"no example {example_id!r}")
+    raise NotFound(f"no example {example_id!r}")
 
 
 @router.get("/docs", include_in_schema=False)
