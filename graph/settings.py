@@ -7,11 +7,12 @@ them. Nothing else in the project reads the environment.
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The project checkout: ``ontology/``, ``shapes/``, ``queries/`` and ``graph/data/`` live here.
@@ -108,6 +109,17 @@ class Settings(BaseSettings):
     )
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
     log_level: str = "info"
+
+    @field_validator("trusted_proxies", "client_limits_exempt")
+    @classmethod
+    def _networks(cls, entries: list[str]) -> list[str]:
+        """Each entry an IP address or network (a typo must not silently trust or exempt nobody)."""
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError as err:
+                raise ValueError(f"{entry!r} is not an IP address or network: {err}") from None
+        return entries
 
     def public_url(self) -> str:
         """The server's public URL without a trailing slash: ``public_base_url``, else ``http://host:port``."""

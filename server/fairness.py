@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ilrs.graph.settings import Settings
 
-from .security import address_in
+from .security import AddressSet
 
 log = logging.getLogger("ilrs.server")
 
@@ -35,14 +35,14 @@ class ClientShareMiddleware:
         self.app = app
         self.path = path
         self.limit = settings.max_queries_per_client
-        self.exempt = [*settings.client_limits_exempt, *settings.trusted_proxies]
+        self.exempt = AddressSet([*settings.client_limits_exempt, *settings.trusted_proxies])
         # Touched only by the event loop's thread: no lock needed.
         self._in_progress: Counter[str] = Counter()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         client = scope.get("client")
         address = client[0] if client else None
-        if scope["type"] != "http" or scope.get("path") != self.path or address_in(address, self.exempt):
+        if scope["type"] != "http" or scope.get("path") != self.path or address in self.exempt:
             await self.app(scope, receive, send)
             return
         key = address or "unknown"

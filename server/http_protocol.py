@@ -26,20 +26,21 @@ from http import HTTPStatus
 from typing import Any, ClassVar
 
 import h11
-from h11._connection import DEFAULT_MAX_INCOMPLETE_EVENT_SIZE
 from uvicorn.config import Config
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.server import ServerState
 
 from ilrs.graph.settings import Settings
 
-from .security import address_in
+from .security import AddressSet
 
 log = logging.getLogger("ilrs.server")
 
 _BARE_LF = re.compile(rb"(?<!\r)\n")
 _FOLDED = re.compile(rb"\r\n[ \t]")
 _HEAD_END = b"\r\n\r\n"
+#: h11's own limit on a request head, when uvicorn is given none.
+_H11_DEFAULT_HEAD_LIMIT = 16 * 1024
 
 
 class HeadScanner:
@@ -118,13 +119,13 @@ class ConnectionGuard:
     def __init__(self, settings: Settings) -> None:
         self.head_timeout = settings.request_head_timeout
         self.max_per_client = settings.max_connections_per_client
-        self.exempt = [*settings.client_limits_exempt, *settings.trusted_proxies]
+        self.exempt = AddressSet([*settings.client_limits_exempt, *settings.trusted_proxies])
         # Touched only by the event loop's thread: no lock needed.
         self.open: Counter[str] = Counter()
 
     def admit(self, address: str) -> bool:
         """Count a new connection from ``address``; ``False`` (not counted) if it has its share already."""
-        if address_in(address, self.exempt):
+        if address in self.exempt:
             return True
         if self.open[address] >= self.max_per_client:
             return False
@@ -152,8 +153,9 @@ class GuardedH11Protocol(H11Protocol):
         _loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
         super().__init__(config, server_state, app_state, _loop)
-        size = config.h11_max_incomplete_event_size or DEFAULT_MAX_INCOMPLETE_EVENT_SIZE
-        self.conn = StrictConnection(size, self._arm_head_deadline)
+        size = config.h11_max_incomplete_event_size or _H11_DEFAULT_HEAD_LIMIT
+        self.strict = StrictConnection(size, self._arm_head_deadline)
+        self.conn = self.strict
         self._head_deadline: asyncio.TimerHandle | None = None
         self._counted: str | None = None
 
@@ -164,7 +166,7 @@ class GuardedH11Protocol(H11Protocol):
             log.warning("client %s has %d connections open: one more refused", address, self.guard.max_per_client)
             self._close_with(503, f"too many connections from {address}: at most {self.guard.max_per_client}")
             return
-        if not address_in(address, self.guard.exempt):
+        if address not in self.guard.exempt:
             self._counted = address
         self._arm_head_deadline()
 
@@ -182,9 +184,8 @@ class GuardedH11Protocol(H11Protocol):
 
     def send_400_response(self, msg: str) -> None:
         # uvicorn's message is generic; name what was refused when it is ours.
-        refusal = getattr(self.conn, "refusal", None)
-        log.warning("request refused: %s", refusal or msg)
-        super().send_400_response(refusal or msg)
+        log.warning("request refused: %s", self.strict.refusal or msg)
+        super().send_400_response(self.strict.refusal or msg)
 
     def _arm_head_deadline(self) -> None:
         self._disarm_head_deadline()

@@ -136,18 +136,17 @@ class TrustedHostMiddleware:
         await send({"type": "http.response.body", "body": message})
 
 
-def address_in(address: str | None, networks: list[str]) -> bool:
-    """Whether a client ``address`` is one of ``networks`` (addresses or CIDR networks); ``False`` if unparsable."""
-    if not address:
-        return False
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    for network in networks:
+class AddressSet:
+    """Client addresses given as addresses or CIDR networks (``127.0.0.1``, ``10.0.0.0/8``, ``::1``;
+    the settings have checked each). A client address that does not parse (a Unix socket) is in none.
+    """
+
+    def __init__(self, entries: list[str]) -> None:
+        self.networks = [ipaddress.ip_network(entry, strict=False) for entry in entries]
+
+    def __contains__(self, address: object) -> bool:
         try:
-            if ip in ipaddress.ip_network(network, strict=False):
-                return True
+            ip = ipaddress.ip_address(str(address))
         except ValueError:
-            continue
-    return False
+            return False
+        return any(ip in network for network in self.networks)

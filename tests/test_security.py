@@ -463,3 +463,15 @@ def test_a_trusted_proxy_forwards_its_clients_addresses(server_factory: Callable
     with httpx.Client(base_url=server.base_url, timeout=30) as c:
         proxied = c.get("/id/agency/cnsa", headers={"Accept": "application/ld+json", "X-Forwarded-Proto": "https"})
         assert proxied.json()["@context"] == f"{server.base_url}/context.jsonld"
+
+
+def test_a_misspelt_proxy_or_exempt_address_is_refused_at_start() -> None:
+    """A typo must not silently trust (or exempt) nobody while the operator believes otherwise."""
+    from pydantic import ValidationError
+
+    from ilrs.graph.settings import Settings
+
+    assert Settings(trusted_proxies=["10.0.0.0/8", "::1"]).trusted_proxies == ["10.0.0.0/8", "::1"]
+    for field in ("trusted_proxies", "client_limits_exempt"):
+        with pytest.raises(ValidationError, match="'10.0.0.300' is not an IP address or network"):
+            Settings(**{field: ["10.0.0.300"]})
