@@ -536,7 +536,10 @@ def ill_typed_literal(ctx: CheckContext) -> Iterator[Finding]:
 # --- provenance --------------------------------------------------------------------------
 
 
-@rule("undescribed-graph", "every named graph of facts is an ilrs:SourceGraph described in …/graph/sources")
+@rule(
+    "undescribed-graph",
+    "every named graph of facts is an ilrs:SourceGraph, or a graph attributed to its makers, described in …/graph/sources",
+)
 def undescribed_graph(ctx: CheckContext) -> Iterator[Finding]:
     sources = ctx.data.get(str(SOURCES_GRAPH), Graph())
     described = {
@@ -544,6 +547,8 @@ def undescribed_graph(ctx: CheckContext) -> Iterator[Finding]:
         for g in sources.subjects(RDF.type, URIRef(ILRS.SourceGraph))
         if sources.value(g, PROV.wasDerivedFrom) is not None
     }
+    # A graph that no article states (the editors' curated names) is described by who made it.
+    curated = {str(g) for g in sources.subjects(PROV.wasAttributedTo, None)}
     for name in sorted(ctx.data):
         if name == DEFAULT_GRAPH:
             yield Finding(
@@ -553,7 +558,7 @@ def undescribed_graph(ctx: CheckContext) -> Iterator[Finding]:
                 "triples outside any named graph: every fact belongs to the graph of its source",
                 "wrap them in  GRAPH <https://w3id.org/ilrs/graph/source/NNN> { … }",
             )
-        elif not (_is_reference_graph(name) or name in {str(SOURCES_GRAPH), *described}):
+        elif not (_is_reference_graph(name) or name in {str(SOURCES_GRAPH), *described, *curated}):
             yield ctx.finding(
                 "error",
                 "undescribed-graph",

@@ -35,7 +35,7 @@ VANN = "http://purl.org/vocab/vann/"
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
 TIME = Namespace("http://www.w3.org/2006/time#")
 TERM_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty)
-STATUSES = {"signed", "committed", "negotiating", "applied", "indirect", "declined", "restricted"}
+STATUSES = {"signed", "committed", "negotiating", "applied", "indirect", "by-extension", "declined", "restricted"}
 COUNTED = {"countries", "research-institutions", "researchers", "countries-and-organizations", "organizations"}
 RDF_FILES = [ONTOLOGY, VOCABULARIES, *sorted(SHAPES_DIR.glob("*.ttl")), VALID_EXAMPLE]
 
