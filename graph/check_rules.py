@@ -538,7 +538,7 @@ def ill_typed_literal(ctx: CheckContext) -> Iterator[Finding]:
 
 @rule(
     "undescribed-graph",
-    "every named graph of facts is an ilrs:SourceGraph, or a graph attributed to its makers, described in …/graph/sources",
+    "every named graph of facts is an ilrs:SourceGraph, or a graph attributed to its makers, in …/graph/sources",
 )
 def undescribed_graph(ctx: CheckContext) -> Iterator[Finding]:
     sources = ctx.data.get(str(SOURCES_GRAPH), Graph())

@@ -82,7 +82,9 @@ def test_one_file_per_source_article() -> None:
     assert [p.stem for p in SOURCE_FILES] == SOURCE_IDS
 
 
-@pytest.mark.parametrize("path", [*SOURCE_FILES, SOURCES_TRIG, DATA / "curated.trig", COUNTRIES_TTL], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [*SOURCE_FILES, SOURCES_TRIG, DATA / "curated.trig", COUNTRIES_TTL], ids=lambda p: p.name
+)
 def test_parses_with_rdflib_and_pyoxigraph(path: Path) -> None:
     fmt = "trig" if path.suffix == ".trig" else "turtle"
     dataset = rdflib.Dataset()
