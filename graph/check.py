@@ -81,7 +81,7 @@ def run_checks(settings: Settings) -> CheckReport:
     Raises :class:`ilrs.graph.store.StoreError` (naming ``file:line:col``) when a file is
     missing or does not parse.
     """
-    store = build_store(settings.model_copy(update={"store_dir": None}))
+    store = build_store(settings.model_copy(update={"store_dir": None}), derived=False)
     graphs = graphs_of(store)
     shapes = read_shapes(settings.shapes_dir)
     ontology = graphs.pop(str(ONTOLOGY_GRAPH), None) or Graph()  # an empty ilrs.ttl loads no graph

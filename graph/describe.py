@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from .derived import MERGED_GRAPH
 from .namespaces import SOURCES_GRAPH
 from .store import Store
 
@@ -139,7 +140,8 @@ def _collect(rows: Iterable[ox.QuerySolution], into: dict[tuple[Term, ...], set[
         ):
             continue
         graphs = into.setdefault((s, p, o), set())
-        if g is not None:
+        # The merged graph repeats every statement without its source: it adds nothing to cite.
+        if g is not None and g.value != MERGED_GRAPH:
             graphs.add(g.value)
 
 

@@ -7,7 +7,10 @@ The dataset is built from, in this order:
 * ``graph/data/reference/*.ttl`` into ``…/graph/reference/{stem}``;
 * every ``graph/data/**/*.trig`` file, whose quads name their own graphs;
 * researchers' own files (``ilrs serve --load FILE``), each into the named graph
-  of its ``file:`` IRI.
+  of its ``file:`` IRI;
+
+and then the derived graphs of :mod:`graph.derived` (inferred types, all claims merged)
+are computed from all of these.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .derived import materialise
 from .namespaces import GRAPH, ONTOLOGY_GRAPH
 from .settings import Settings
 from .store import OxigraphStore, StoreError
@@ -49,11 +53,12 @@ def dataset_files(settings: Settings) -> list[DataFile]:
     return files
 
 
-def build_store(settings: Settings, progress: Progress | None = None) -> OxigraphStore:
-    """A store holding the whole dataset.
+def build_store(settings: Settings, progress: Progress | None = None, *, derived: bool = True) -> OxigraphStore:
+    """A store holding the whole dataset, with the derived graphs unless ``derived`` is false.
 
     With ``settings.store_dir`` the store is on disk; it is emptied and reloaded, so
-    the files in the repository stay the one source of truth.
+    the files in the repository stay the one source of truth. The editors' tools (check,
+    docs, diff, release) ask for ``derived=False``: they work on what the files say.
     """
     store = OxigraphStore(settings.store_dir)
     if settings.store_dir is not None:
@@ -62,6 +67,10 @@ def build_store(settings: Settings, progress: Progress | None = None) -> Oxigrap
         added = store.load_file(f.path, graph=f.graph)
         if progress:
             progress(f"loaded {added:>6} quads from {_display(f.path)}")
+    if derived:
+        counts = materialise(store)
+        if progress:
+            progress(f"derived {counts.inferred:>5} inferred and {counts.merged} merged triples")
     return store
 
 
