@@ -8,7 +8,8 @@
   graphs and this one finds every mission, whichever subclass typed it.
 * :data:`MERGED_GRAPH` holds every asserted triple once, whichever and however many
   graphs state it: ``FROM <…/graph/merged>`` queries all claims without provenance and
-  without duplicates.
+  without duplicates. It is not part of the union default graph (it would repeat every
+  triple there); the inferred graph is, so ``?m a ilrs:Mission`` needs no ``FROM``.
 
 Neither is ever validated, exported as a source of facts or described as an article's:
 :data:`DERIVED_GRAPHS` names them for the code that must leave them out.
@@ -22,11 +23,12 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from .namespaces import GRAPH
+from .namespaces import INFERRED_GRAPH as _INFERRED
+from .namespaces import MERGED_GRAPH as _MERGED
 from .store import OxigraphStore
 
-INFERRED_GRAPH = str(GRAPH["inferred"])
-MERGED_GRAPH = str(GRAPH["merged"])
+INFERRED_GRAPH = str(_INFERRED)
+MERGED_GRAPH = str(_MERGED)
 #: Graphs computed from the others at load time; never edited, never validated.
 DERIVED_GRAPHS = frozenset({INFERRED_GRAPH, MERGED_GRAPH})
 

@@ -25,6 +25,11 @@ from typing import IO, Protocol
 
 import pyoxigraph as ox
 
+from .namespaces import MERGED_GRAPH
+from .syntax_errors import explain
+
+_MERGED = ox.NamedNode(str(MERGED_GRAPH))
+
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 
 
@@ -47,7 +52,8 @@ class Store(Protocol):
         """Evaluate a SPARQL 1.1 query.
 
         With neither ``default_graphs`` nor ``named_graphs``, the default graph is the
-        union of all named graphs (``union_default_graph``).
+        union of all named graphs (``union_default_graph``) but the merged graph, which
+        only repeats the others (``GRAPH`` and ``FROM`` still read it).
         """
         ...
 
@@ -113,16 +119,21 @@ class OxigraphStore:
         base_iri: str | None = None,
     ) -> QueryResult:
         explicit = default_graphs is not None or named_graphs is not None
+        if union_default_graph and not explicit and self._store.contains_named_graph(_MERGED):
+            # The merged graph repeats every other graph's triples: the union leaves it out (FROM reads it).
+            default_graphs = [
+                g.value for g in self._store.named_graphs() if g != _MERGED and isinstance(g, ox.NamedNode)
+            ]
         try:
             return self._store.query(
                 sparql,
                 base_iri=base_iri,
-                use_default_graph_as_union=union_default_graph and not explicit,
+                use_default_graph_as_union=union_default_graph and default_graphs is None and not explicit,
                 default_graph=[ox.NamedNode(g) for g in default_graphs] if default_graphs is not None else None,
                 named_graphs=[ox.NamedNode(g) for g in named_graphs] if named_graphs is not None else None,
             )
         except SyntaxError as err:
-            raise StoreError(str(err)) from err
+            raise StoreError(explain(str(err), sparql)) from err
         except ValueError as err:
             raise StoreError(str(err)) from err
 

@@ -40,7 +40,9 @@ SD_PREFIXES = {
     "ent": "http://www.w3.org/ns/entailment/",
 }
 
-UNION_DEFAULT_GRAPH = "union of all named graphs (unless the request names its own dataset)"
+UNION_DEFAULT_GRAPH = (
+    f"union of all named graphs but {MERGED_GRAPH}, which repeats them (unless the request names its own dataset)"
+)
 NOTES = (
     "Read-only: SPARQL 1.1 Query only; updates are refused.",
     f"The default graph is the {UNION_DEFAULT_GRAPH}; GRAPH ?g tells which named graph states a fact.",
