@@ -565,7 +565,7 @@ def undescribed_graph(ctx: CheckContext) -> Iterator[Finding]:
                 URIRef(name),
                 "holds facts but is not described in …/graph/sources as an ilrs:SourceGraph with "
                 "prov:wasDerivedFrom its source document",
-                "add  <graph> a ilrs:SourceGraph ; prov:wasDerivedFrom id:source/NNN .  to graph/data/sources.trig",
+                "add  <graph> a ilrs:SourceGraph ; prov:wasDerivedFrom source:NNN .  to graph/data/sources.trig",
             )
     for name in sorted(described - set(ctx.data)):
         yield ctx.finding(
