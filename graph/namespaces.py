@@ -30,9 +30,9 @@ MERGED_GRAPH = GRAPH["merged"]
 
 #: The kinds of instances: each is minted as ``{ID}{kind}/{key}`` and has the prefix ``{kind}:``.
 INSTANCE_KINDS = (
-    "agency", "agreement", "announcement", "application", "count", "counted", "country", "event", "facility",
-    "mission", "organization", "payload", "person", "phase", "place", "position", "program", "source", "status",
-    "target",
+    "activity", "agency", "agreement", "announcement", "application", "count", "counted", "country", "event",
+    "facility", "goal", "mission", "organization", "payload", "person", "phase", "place", "position", "program",
+    "source", "status", "target",
 )  # fmt: skip
 
 #: The one prefix table: declared for every SPARQL query (``ilrs query``, the query UI) and every

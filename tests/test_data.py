@@ -40,11 +40,11 @@ SOURCE_IDS = ["000", "001", "002", "003", "004"]
 KINDS = {
     "country", "agency", "organization", "person", "agreement", "application", "program", "mission",
     "phase", "event", "facility", "payload", "place", "target", "count", "announcement", "position",
-    "source", "status", "counted",
+    "source", "status", "counted", "activity", "goal",
 }  # fmt: skip
 
 #: Properties whose values must be the article's own words.
-VERBATIM = ["quote", "statusReason", "dateWording", "targetWording", "launchWording", "phaseGoal"]
+VERBATIM = ["quote", "statusReason", "dateWording", "targetWording", "launchWording", "phaseGoal", "deadlineWording"]
 #: "around 2024, 2026 and 2028 respectively" in 003, distributed over the three missions.
 DISTRIBUTED_WORDING = {("003", "around 2026"), ("003", "around 2028")}
 

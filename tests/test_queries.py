@@ -21,6 +21,7 @@ SHORT = {
     "http://www.w3.org/2000/01/rdf-schema#": "rdfs:",
     "http://www.w3.org/2004/02/skos/core#": "skos:",
     "https://w3id.org/ilrs/graph/": "graph:",
+    "http://www.w3.org/ns/prov#": "prov:",
 }
 
 Row = tuple[str | None, ...]
@@ -169,12 +170,14 @@ def test_entity_by_source_wu_weiren(dataset: OxigraphStore) -> None:
             ("target/001-countries", "ilrs:statedBy", wu),
             ("target/001-research-institutions", "ilrs:statedBy", wu),
             ("target/001-researchers", "ilrs:statedBy", wu),
+            ("event/wu-weiren-cgtn-interview", "prov:wasAssociatedWith", wu),
         )
         | about(
             "003",
             (wu, "ilrs:holdsPosition", "position/003-wu-weiren-dsel"),
             (wu, "ilrs:holdsPosition", "position/003-wu-weiren-cae"),
             ("count/003-countries-and-organizations", "ilrs:statedBy", wu),
+            ("goal/003-ilrsco-member-agreements", "ilrs:goalOf", wu),
         )
         | about(
             "004",
@@ -185,6 +188,7 @@ def test_entity_by_source_wu_weiren(dataset: OxigraphStore) -> None:
             ("target/004-researchers", "ilrs:statedBy", wu),
             ("count/004-countries", "ilrs:statedBy", wu),
             ("count/004-research-institutions", "ilrs:statedBy", wu),
+            ("event/wu-weiren-cgtn-interview", "prov:wasAssociatedWith", wu),
         )
     )
     assert run(dataset, "entity-by-source", "source", "subject", "property", "object") == expected
@@ -220,6 +224,7 @@ def test_targets_and_counts(dataset: OxigraphStore) -> None:
         ("target/004-countries", "target", countries, None, "50", None, None, "source/004"),
         ("target/004-research-institutions", "target", institutions, None, "500", None, None, "source/004"),
         ("target/004-researchers", "target", researchers, None, "5000", None, None, "source/004"),
+        ("target/004-base-missions", "target", "counted/missions", None, "5", None, None, "source/004"),
         ("count/000-countries", "reported", countries, None, "17", committed, "2025-08-12", "source/000"),
         ("count/000-research-institutions", "reported", institutions, "over", "40", committed, "2025-08-12",
          "source/000"),
