@@ -167,7 +167,9 @@ def test_dates_are_typed_and_keep_the_wording() -> None:
     for path in SOURCE_FILES:
         store = load(path)
         for quad in store.quads_for_pattern(None, ox.NamedNode(DCT + "date"), None, None):
-            assert quad.object.datatype.value in {XSD + "date", XSD + "gYearMonth", XSD + "gYear"}, quad
+            assert quad.object.datatype.value in {XSD + "date", XSD + "gYearMonth", XSD + "gYear", XSD + "gMonthDay"}, (
+                quad
+            )
             assert values(store, quad.subject.value, ILRS + "dateWording"), quad
 
 

@@ -127,6 +127,10 @@ M_ORG_IRI = (
     "https://w3id.org/ilrs/id/agency/{key} for a space agency, where {key} is a lower-case slug."
 )
 M_DATE = "must be an xsd:date, xsd:gYearMonth or xsd:gYear between 1950 and 2100."
+M_EVENT_DATE = (
+    "An event's dcterms:date must be an xsd:date, xsd:gYearMonth or xsd:gYear between 1950 and 2100, "
+    "or an xsd:gMonthDay for a yearly day."
+)
 
 
 def iri_message(article_and_class: str, kind: str) -> str:
@@ -549,10 +553,9 @@ CASES: list[Case] = [
     *[
         Case("EventShape", name, f"event:{key} a ilrs:Event ; {L} ; {prop} {value} .", f"event:{key}", prop, message)
         for name, key, prop, value, message in [
-            ("date-too-early", "case-date-1949", "dcterms:date", '"1949"^^xsd:gYear',
-             f"An event's dcterms:date {M_DATE}"),
-            ("date-a-string", "case-date-string", "dcterms:date", '"Thursday"@en',
-             f"An event's dcterms:date {M_DATE}"),
+            ("date-too-early", "case-date-1949", "dcterms:date", '"1949"^^xsd:gYear', M_EVENT_DATE),
+            ("date-a-string", "case-date-string", "dcterms:date", '"Thursday"@en', M_EVENT_DATE),
+            ("day-of-year-malformed", "case-day-of-year", "dcterms:date", '"--13-20"^^xsd:gMonthDay', M_EVENT_DATE),
             ("date-wording-an-iri", "case-wording-iri", "ilrs:dateWording", "place:tunxi",
              "An event's ilrs:dateWording must be a non-blank string."),
             ("location-a-country", "case-location", "ilrs:location", "country:CN",
