@@ -174,11 +174,21 @@ def test_unlabelled_instance(mini: MiniRepo) -> None:
     assert unlabelled.where == f"{SOURCE}:{line_of(mini, SOURCE, 'agency:esa')}"
 
 
+def test_unrestated_quote(mini: MiniRepo) -> None:
+    assert findings(mini, "unrestated-quote") == []
+    mini.replace(SOURCE, '        ilrs:party agency:cnsa , agency:roscosmos ;',
+                 '        ilrs:party agency:cnsa , agency:roscosmos ;\n'
+                 '        ilrs:quote "Roscosmos signed it." , "The parties will meet on the Moon." ;')  # fmt: skip
+    (flagged,) = findings(mini, "unrestated-quote")  # the first names a party, the second nothing in the data
+    assert flagged.level == "info" and "The parties will meet on the Moon." in flagged.message
+    assert flagged.where is not None and "001.trig" in str(flagged.where)
+
+
 def test_every_rule_is_exercised() -> None:
     exercised = {
         "missing-label", "missing-definition", "defined-by", "duplicate-label", "version", "unused-term",
         "undefined-term", "unknown-vocabulary-term", "dangling-instance", "class-without-shape", "shape-target",
-        "domain", "range", "ill-typed-literal", "undescribed-graph", "unlabelled-instance",
+        "domain", "range", "ill-typed-literal", "undescribed-graph", "unlabelled-instance", "unrestated-quote",
     }  # fmt: skip
     assert set(RULES) == exercised
 
