@@ -16,7 +16,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from ilrs.graph.derived import DERIVED_GRAPHS, INFERRED_GRAPH, MERGED_GRAPH
 from ilrs.graph.loader import build_store
 from ilrs.graph.settings import PROJECT_ROOT, get_settings
-from ilrs.graph.store import OxigraphStore
+from ilrs.graph.store import UNION_EXCLUDED_GRAPH, OxigraphStore
 from ilrs.graph.watch import rebuild
 
 ILRS = "https://w3id.org/ilrs/ontology#"
@@ -43,6 +43,10 @@ def classes(store: OxigraphStore) -> list[str]:
         "{ ?c a <http://www.w3.org/2002/07/owl#Class> } FILTER(isIRI(?c)) }"
     )
     return sorted(column(store, query))
+
+
+def test_the_union_leaves_out_the_merged_graph() -> None:
+    assert UNION_EXCLUDED_GRAPH == MERGED_GRAPH
 
 
 def test_the_derived_graphs_are_loaded(dataset: OxigraphStore) -> None:

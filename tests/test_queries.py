@@ -58,7 +58,8 @@ TESTED = {
     "agreements-timeline", "announcements", "applied-not-signed", "change-7-payloads", "declined-or-restricted",
     "entity-by-source", "facility-components", "missions-per-phase", "non-partner-countries",
     "organizations-with-agreements", "partner-statuses", "phases", "positions", "signed-countries", "sources",
-    "targets-and-counts", "no-provenance", "by-inference",
+    "targets-and-counts", "no-provenance", "by-inference", "cooperation-areas", "mission-aims", "stated-goals",
+    "cooperation-organization",
 }  # fmt: skip
 
 #: Named in 001 as the countries China "made agreements with" (signed), and in 004 as the ten countries
@@ -418,3 +419,68 @@ def test_by_inference_finds_missions_typed_by_a_subclass(dataset: OxigraphStore)
             ("mission/viper", "VIPER"),  # only an ilrs:RoverMission in 004
         ]
     )
+
+
+def test_cooperation_areas(dataset: OxigraphStore) -> None:
+    """002: the Joint Statement opens "planning, substantiating, engineering, development, implementation and
+    operation" and "the construction of ILRS"; 003: CNSA and APSCO cooperate in "the demonstration, construction,
+    operation and application of ILRS", "including" six fields."""
+    roscosmos, apsco = "agreement/cnsa-roscosmos-joint-statement-2021", "agreement/cnsa-apsco-joint-statement-2023"
+    stages_2021 = ["planning", "substantiating", "engineering", "development", "implementation", "operation",
+                   "construction"]  # fmt: skip
+    stages_2023 = ["demonstration", "construction", "operation", "application"]
+    fields_2023 = ["verification-of-science-targets", "spacecraft-design-and-development",
+                   "scientific-instrument-payloads", "scientific-and-technological-experiments", "data-analysis",
+                   "education-and-training"]  # fmt: skip
+    expected = {(roscosmos, "stage", f"activity/{a}", "source/002") for a in stages_2021}
+    expected |= {(apsco, "stage", f"activity/{a}", "source/003") for a in stages_2023}
+    expected |= {(apsco, "field", f"activity/{a}", "source/003") for a in fields_2023}
+    assert run(dataset, "cooperation-areas", "agreement", "kind", "activity", "source") == expected
+    labels = dict(run(dataset, "cooperation-areas", "activity", "activityLabel"))
+    assert labels["activity/spacecraft-design-and-development"] == "design and development of spacecraft"
+
+
+def test_mission_aims(dataset: OxigraphStore) -> None:
+    """004: Chang'e-7 and -8 "will map and scout for resources ... and test in-situ resource utilization
+    technologies"; VIPER "would have searched for ice"; 003: Queqiao-2 serves "manned lunar landing, Mars and
+    Venus exploration"."""
+    expected = {
+        ("mission/change-7", "aim", "activity/resource-mapping", "source/004"),
+        ("mission/change-7", "aim", "activity/isru-testing", "source/004"),
+        ("mission/change-8", "aim", "activity/resource-mapping", "source/004"),
+        ("mission/change-8", "aim", "activity/isru-testing", "source/004"),
+        ("mission/viper", "aim", "activity/searching-for-water-ice", "source/004"),
+        ("mission/queqiao-2", "supports", "activity/crewed-lunar-landing", "source/003"),
+        ("mission/queqiao-2", "supports", "activity/mars-exploration", "source/003"),
+        ("mission/queqiao-2", "supports", "activity/venus-exploration", "source/003"),
+    }
+    assert run(dataset, "mission-aims", "mission", "relation", "activity", "source") == expected
+
+
+def test_stated_goals(dataset: OxigraphStore) -> None:
+    """004: "China also aims to send astronauts to the moon before 2030"; "Chinese officials had stated in 2023
+    that it aimed to establish the ILRSCO later that year"; 003 (May 2023): Wu "hopes the agreements with member
+    countries or organizations could be completed by the end of October"."""
+    columns = ("goal", "activity", "goalOf", "about", "deadline", "deadlineWording", "source")
+    rows = run_list(dataset, "stated-goals", *columns)
+    assert rows == [
+        ("goal/004-ilrsco-establishment", "activity/establishment", "country/CN", "organization/ilrsco", "2023",
+         "later that year", "source/004"),
+        ("goal/003-ilrsco-member-agreements", "activity/completing-member-agreements", "person/wu-weiren",
+         "organization/ilrsco", "2023-10", "by the end of October", "source/003"),
+        ("goal/004-crewed-lunar-landing", "activity/crewed-lunar-landing", "country/CN", None, "2030",
+         "before 2030", "source/004"),
+    ]  # fmt: skip
+
+
+def test_cooperation_organization(dataset: OxigraphStore) -> None:
+    """003: its preparation "will be overseen by CNSA's Lunar Exploration and Space Program Center and the Deep
+    Space Exploration Laboratory", to "jointly administer the facilities ... and share research results"; 004: it
+    "will coordinate and manage the construction of the ILRS moon base"."""
+    assert run(dataset, "cooperation-organization", "property", "value", "source") == {
+        ("ilrs:preparedBy", "organization/lunar-exploration-and-space-program-center", "source/003"),
+        ("ilrs:preparedBy", "organization/dsel", "source/003"),
+        ("ilrs:aim", "activity/administering-facilities", "source/003"),
+        ("ilrs:aim", "activity/sharing-research-results", "source/003"),
+        ("ilrs:aim", "activity/coordinating-construction", "source/004"),
+    }
