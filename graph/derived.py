@@ -25,7 +25,7 @@ import pyoxigraph as ox
 
 from .namespaces import INFERRED_GRAPH as _INFERRED
 from .namespaces import MERGED_GRAPH as _MERGED
-from .store import OxigraphStore
+from .store import Store
 
 INFERRED_GRAPH = str(_INFERRED)
 MERGED_GRAPH = str(_MERGED)
@@ -64,12 +64,17 @@ def is_derived(graph: object) -> bool:
     return str(getattr(graph, "value", graph)) in DERIVED_GRAPHS
 
 
-def materialise(store: OxigraphStore) -> Derived:
+def materialise(store: Store) -> Derived:
     """Write the inferred and the merged graph from the store's asserted graphs (which must not hold them yet)."""
     asserted = {ox.Triple(q.subject, q.predicate, q.object) for q in store.quads() if not is_derived(q.graph_name)}
     inferred = entailed(asserted) - asserted
-    store.add_quads(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(INFERRED_GRAPH)) for t in inferred)
-    store.add_quads(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(MERGED_GRAPH)) for t in asserted)
+    quads = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(INFERRED_GRAPH)) for t in inferred]
+    quads += [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(MERGED_GRAPH)) for t in asserted]
+    add_quads = getattr(store, "add_quads", None)
+    if add_quads is not None:  # the embedded store: blank nodes stay the asserted graphs' own
+        add_quads(quads)
+    else:  # any other store, through the interface (which gives blank nodes fresh labels)
+        store.load(ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"", "application/n-quads")
     return Derived(inferred=len(inferred), merged=len(asserted))
 
 

@@ -16,7 +16,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from ilrs.graph.derived import DERIVED_GRAPHS, INFERRED_GRAPH, MERGED_GRAPH
 from ilrs.graph.loader import build_store
 from ilrs.graph.settings import PROJECT_ROOT, get_settings
-from ilrs.graph.store import UNION_EXCLUDED_GRAPH, OxigraphStore
+from ilrs.graph.store import UNION_EXCLUDED_GRAPH, Store
 from ilrs.graph.watch import rebuild
 
 ILRS = "https://w3id.org/ilrs/ontology#"
@@ -27,17 +27,17 @@ VOID = Namespace("http://rdfs.org/ns/void#")
 DCTERMS = Namespace("http://purl.org/dc/terms/")
 
 
-def asserted_graphs(store: OxigraphStore) -> list[str]:
+def asserted_graphs(store: Store) -> list[str]:
     return [g for g in store.graphs() if g not in DERIVED_GRAPHS]
 
 
-def column(store: OxigraphStore, sparql: str, **kwargs: object) -> set[str]:
+def column(store: Store, sparql: str, **kwargs: object) -> set[str]:
     result = store.query(sparql, **kwargs)  # type: ignore[arg-type]
     assert isinstance(result, ox.QuerySolutions)
     return {row[0].value for row in result}  # type: ignore[union-attr]
 
 
-def classes(store: OxigraphStore) -> list[str]:
+def classes(store: Store) -> list[str]:
     query = (
         "SELECT DISTINCT ?c WHERE { GRAPH <https://w3id.org/ilrs/graph/ontology> "
         "{ ?c a <http://www.w3.org/2002/07/owl#Class> } FILTER(isIRI(?c)) }"
@@ -49,12 +49,12 @@ def test_the_union_leaves_out_the_merged_graph() -> None:
     assert UNION_EXCLUDED_GRAPH == MERGED_GRAPH
 
 
-def test_the_derived_graphs_are_loaded(dataset: OxigraphStore) -> None:
+def test_the_derived_graphs_are_loaded(dataset: Store) -> None:
     assert set(dataset.graphs()) >= DERIVED_GRAPHS
     assert dataset.count(INFERRED_GRAPH) > 0 and dataset.count(MERGED_GRAPH) > 0
 
 
-def test_every_class_finds_its_instances_and_those_of_its_subclasses(dataset: OxigraphStore) -> None:
+def test_every_class_finds_its_instances_and_those_of_its_subclasses(dataset: Store) -> None:
     """For every class C: ``?x a C`` over the data and the inferred graph = instances of C or of a subclass."""
     asserted = asserted_graphs(dataset)
     checked = 0
@@ -73,7 +73,7 @@ def test_every_class_finds_its_instances_and_those_of_its_subclasses(dataset: Ox
     assert checked > 40  # the ilrs: classes with instances and the W3C/schema.org classes above them
 
 
-def test_a_mission_typed_by_a_subclass_is_a_mission(dataset: OxigraphStore) -> None:
+def test_a_mission_typed_by_a_subclass_is_a_mission(dataset: Store) -> None:
     missions = column(dataset, f"SELECT ?m WHERE {{ ?m a <{ILRS}Mission> }}")
     assert {ID + "mission/queqiao-2", ID + "mission/viper", ID + "mission/change-7"} <= missions
     asserted_only = column(
@@ -84,7 +84,7 @@ def test_a_mission_typed_by_a_subclass_is_a_mission(dataset: OxigraphStore) -> N
     assert {ID + "agency/cnsa", ID + "country/PK", ID + "person/wu-weiren"} <= agents
 
 
-def test_every_superproperty_finds_its_subproperties_statements(dataset: OxigraphStore) -> None:
+def test_every_superproperty_finds_its_subproperties_statements(dataset: Store) -> None:
     asserted = asserted_graphs(dataset)
     query = f"SELECT DISTINCT ?p WHERE {{ ?q <{RDFS}subPropertyOf> ?p FILTER(isIRI(?p) && isIRI(?q)) }}"
     properties = column(dataset, query, default_graphs=asserted)
@@ -106,7 +106,7 @@ def test_every_superproperty_finds_its_subproperties_statements(dataset: Oxigrap
     assert ID + "application/001-turkey" in subjects  # from ilrs:concerns
 
 
-def test_the_inferred_graph_holds_only_what_no_graph_asserts(dataset: OxigraphStore) -> None:
+def test_the_inferred_graph_holds_only_what_no_graph_asserts(dataset: Store) -> None:
     graphs = " ".join(f"<{g}>" for g in asserted_graphs(dataset))
     overlap = dataset.query(
         f"ASK {{ GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o }} VALUES ?g {{ {graphs} }} GRAPH ?g {{ ?s ?p ?o }} }}"
@@ -114,7 +114,7 @@ def test_the_inferred_graph_holds_only_what_no_graph_asserts(dataset: OxigraphSt
     assert not bool(overlap)
 
 
-def test_the_merged_graph_is_every_asserted_triple_once(dataset: OxigraphStore) -> None:
+def test_the_merged_graph_is_every_asserted_triple_once(dataset: Store) -> None:
     asserted = {
         ox.Triple(q.subject, q.predicate, q.object) for q in dataset.quads() if q.graph_name.value not in DERIVED_GRAPHS
     }
@@ -123,7 +123,7 @@ def test_the_merged_graph_is_every_asserted_triple_once(dataset: OxigraphStore) 
     assert dataset.count(MERGED_GRAPH) == len(asserted) < sum(dataset.count(g) for g in asserted_graphs(dataset))
 
 
-def test_from_merged_answers_without_duplicates(dataset: OxigraphStore) -> None:
+def test_from_merged_answers_without_duplicates(dataset: Store) -> None:
     """A label five articles state comes back once per graph from the union, and once FROM the merged graph."""
     query = (
         'SELECT ?x {0} WHERE {{ ?x <http://www.w3.org/2000/01/rdf-schema#label> "International Lunar Research '
@@ -151,12 +151,13 @@ def test_every_load_rebuilds_them(tmp_path: Path) -> None:
     )
     path.write_text(text, encoding="utf-8")
     result = rebuild(get_settings().model_copy(update={"data_dir": data}))
-    assert result.store is not None, result.message
+    assert result.dataset is not None, result.message
+    store = result.dataset.store
     viper = ox.NamedNode(ID + "mission/viper")
     rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
     def types(graph: str) -> set[str]:
-        return {q.object.value for q in result.store.quads(graph) if q.subject == viper and q.predicate == rdf_type}
+        return {q.object.value for q in store.quads(graph) if q.subject == viper and q.predicate == rdf_type}
 
     merged_types, inferred = types(MERGED_GRAPH), types(INFERRED_GRAPH)
     assert ILRS + "LanderMission" in merged_types and ILRS + "RoverMission" not in merged_types

@@ -10,7 +10,7 @@ import pytest
 from ilrs.graph.loader import build_store
 from ilrs.graph.quotes import Quote, audit
 from ilrs.graph.settings import PROJECT_ROOT, get_settings
-from ilrs.graph.store import OxigraphStore
+from ilrs.graph.store import memory_store
 
 ID = "https://w3id.org/ilrs/id/"
 ILRS = "https://w3id.org/ilrs/ontology#"
@@ -67,7 +67,7 @@ def test_the_issue_examples_are_restated(quotes: list[Quote]) -> None:
 
 
 def test_a_quote_that_nothing_restates_is_flagged() -> None:
-    store = OxigraphStore()
+    store = memory_store()
     trig = f"""
         GRAPH <https://w3id.org/ilrs/graph/source/900> {{
           <{ID}agreement/x> a <{ILRS}Agreement> ; <{ILRS}quote> "Utopia signed with Atlantis in 2030." .
