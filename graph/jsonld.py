@@ -27,8 +27,12 @@ from .settings import BASE_IRI
 
 #: The published context document (``GET /context.jsonld``).
 CONTEXT_PATH = Path(__file__).with_name("context.jsonld")
-#: Its version: bump when a term changes meaning; adding a term is a minor change.
-CONTEXT_VERSION = "0.1.0"
+#: Its version: bump when a term changes meaning; adding a term is a minor change. 0.2.0 gives every
+#: property one key whatever its value's datatype (no datatype coercion: a date, a year-month and a
+#: year are all ``"date": {"@value": …, "@type": …}``) and language maps for titles and descriptions.
+CONTEXT_VERSION = "0.2.0"
+#: Earlier versions, still served at ``/context/{version}.jsonld`` for documents that name them.
+ARCHIVED_CONTEXTS = {"0.1.0": Path(__file__).with_name("context-0.1.0.jsonld")}
 #: The context's canonical, persistent IRI.
 CONTEXT_IRI = f"{BASE_IRI}context.jsonld"
 #: Media type of every JSON-LD document we produce.
@@ -51,6 +55,15 @@ _CANONICAL_INTEGER = re.compile(r"0|-?[1-9][0-9]*")
 def context_bytes() -> bytes:
     """The context document exactly as published."""
     return CONTEXT_PATH.read_bytes()
+
+
+@lru_cache(maxsize=8)
+def versioned_context_bytes(version: str) -> bytes | None:
+    """The context of ``version`` (the current one or an archived one) as published; ``None`` if unknown."""
+    if version == CONTEXT_VERSION:
+        return context_bytes()
+    path = ARCHIVED_CONTEXTS.get(version)
+    return path.read_bytes() if path is not None else None
 
 
 @lru_cache(maxsize=1)

@@ -17,6 +17,7 @@ import pyoxigraph as ox
 import pytest
 from ldtools import CONTEXT_FILE, ID, ILRS, assert_same_triples, jsonld_triples, nquads_triples, outgoing, select
 
+from ilrs.graph.settings import PROJECT_ROOT
 from ilrs.graph.store import Store, memory_store
 
 HYDRA = "http://www.w3.org/ns/hydra/core#"
@@ -75,6 +76,27 @@ def test_context_is_the_published_file(client: httpx.Client) -> None:
     pinned = client.get(f"/context/{version}.jsonld")
     assert pinned.content == r.content and "immutable" in pinned.headers["cache-control"]
     assert client.get("/context/0.0.0-nope.jsonld").status_code == 404
+
+
+def test_earlier_context_versions_stay_served(client: httpx.Client) -> None:
+    archived = PROJECT_ROOT / "graph" / "context-0.1.0.jsonld"
+    r = client.get("/context/0.1.0.jsonld")
+    assert r.status_code == 200 and r.content == archived.read_bytes()
+    assert "immutable" in r.headers["cache-control"] and r.headers["x-context-version"] == "0.1.0"
+    assert client.get("/context.jsonld").headers["x-context-version"] != "0.1.0"
+
+
+@pytest.mark.parametrize("name", ["events", "agreements", "phases", "sources", "missions", "organizations"])
+def test_every_property_has_one_key_whatever_its_datatype(client: httpx.Client, name: str) -> None:
+    """A date, a year-month, a year and a day of the year are all under "date"; no key is a compact IRI."""
+    members = client.get(f"/{name}", params={"limit": 200}).json()["member"]
+    keys = {key for member in members for key in member}
+    assert keys and not [k for k in keys if ":" in k], keys
+    if name == "events":
+        dates = {
+            d["@type"] for m in members for d in ([m["date"]] if isinstance(m.get("date"), dict) else m.get("date", []))
+        }
+        assert {"xsd:date", "xsd:gYearMonth", "xsd:gYear", "xsd:gMonthDay"} <= dates
 
 
 def test_context_coerces_every_object_property(dataset: Store) -> None:
