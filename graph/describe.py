@@ -319,3 +319,29 @@ def best_label(literals: Sequence[ox.Literal], languages: Sequence[str] = ("en",
             if (literal.language or "") == lang:
                 return literal.value
     return literals[0].value if literals else None
+
+
+def label_triples(store: Store, iris: Iterable[str]) -> list[ox.Triple]:
+    """The ``rdfs:label`` triples of each IRI (in the union of the graphs, each once)."""
+    names = sorted(set(iris))
+    if not names:
+        return []
+    query = f"""
+        CONSTRUCT {{ ?x <{_RDFS_LABEL}> ?l }} WHERE {{
+          VALUES ?x {{ {_values(names)} }}
+          ?x <{_RDFS_LABEL}> ?l FILTER(isLiteral(?l))
+        }}"""
+    result = store.query(query)
+    if not isinstance(result, ox.QueryTriples):  # pragma: no cover - a CONSTRUCT returns triples
+        raise TypeError("expected CONSTRUCT triples")
+    return list(result)
+
+
+def linked_iris(statements: Iterable[Statement], exclude: Iterable[str] = ()) -> set[str]:
+    """The IRIs the statements link to (their objects), but the ``exclude`` ones."""
+    skip = set(exclude)
+    return {
+        s.object.value
+        for s in statements
+        if isinstance(s.object, ox.NamedNode) and s.object.value not in skip and s.predicate.value != _RDF_TYPE
+    }

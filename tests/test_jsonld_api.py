@@ -15,7 +15,18 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
-from ldtools import CONTEXT_FILE, ID, ILRS, assert_same_triples, jsonld_triples, nquads_triples, outgoing, select
+from ldtools import (
+    CONTEXT_FILE,
+    ID,
+    ILRS,
+    assert_same_triples,
+    assert_sources_and_labels,
+    jsonld_quads,
+    jsonld_triples,
+    nquads_quads,
+    outgoing,
+    select,
+)
 
 from ilrs.graph.settings import PROJECT_ROOT
 from ilrs.graph.store import Store, memory_store
@@ -123,7 +134,8 @@ def test_page_expands_to_exactly_the_members_triples(client: httpx.Client, datas
     assert document["@context"] == context_url(client)
     iris = members(document)
     assert iris, f"/{name} is empty"
-    triples = jsonld_triples(document, context_url(client))
+    quads = jsonld_quads(document, context_url(client))
+    triples = assert_sources_and_labels(quads, dataset, iris)  # per-value sources, labels of linked resources
     assert_same_triples(member_triples(triples, iris), expected_triples(dataset, iris))
     # Besides the members' own triples, only the collection's Hydra triples.
     others = {t for t in triples - member_triples(triples, iris)}
@@ -172,12 +184,14 @@ def test_jsonld_js_round_trip(client: httpx.Client, dataset: Store, jsonld_js: P
     results = json.loads(done.stdout)
     for url in pages:
         iris = members(client.get(url).json())
-        triples = nquads_triples(results[url])
+        quads = nquads_quads(results[url])
+        triples = assert_sources_and_labels(quads, dataset, iris)
         assert_same_triples(member_triples(triples, iris), expected_triples(dataset, iris))
-        assert triples == jsonld_triples(client.get(url).json(), context_url(client))  # pyld agrees
+        assert quads == jsonld_quads(client.get(url).json(), context_url(client))  # pyld agrees
     for url in resources:
         iri = "https://w3id.org/ilrs/" + url.removeprefix(f"{client.base_url}/")
-        assert_same_triples(nquads_triples(results[url]), outgoing(dataset, iri))
+        own = assert_sources_and_labels(nquads_quads(results[url]), dataset, [iri])
+        assert_same_triples(own, outgoing(dataset, iri))
 
 
 def test_jsonld_js_refuses_remote_contexts(jsonld_js: Path, tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ilrs.graph.collections import COLLECTIONS, Collection, build_filters, page
-from ilrs.graph.describe import statements
+from ilrs.graph.describe import label_triples, linked_iris, statements
 from ilrs.graph.errors import NotFound, ParameterError
 from ilrs.graph.jsonld import (
     CONTEXT_VERSION,
@@ -142,8 +142,13 @@ def _collection_response(request: Request, store: Store, settings: Settings, col
         next=page_url(number + 1) if number < last else None,
     )
     ctx = context_url(request, settings)
-    triples = [st.triple for items in statements(store, result.members).values() for st in items]
-    document = collection_document(links, result.total, result.members, triples, ctx, local_linker(base))
+    described = [st for items in statements(store, result.members).values() for st in items]
+    stated = [(st.triple, st.graphs) for st in described]
+    linked = label_triples(store, linked_iris(described, exclude=result.members))
+    triples = [st.triple for st in described]
+    document = collection_document(
+        links, result.total, result.members, triples, ctx, local_linker(base), stated=stated, linked=linked
+    )
     rels = [("first", links.first), ("prev", links.previous), ("next", links.next), ("last", links.last)]
     link_header = [f'<{url}>; rel="{rel}"' for rel, url in rels if url]
     if choice.media_type != JSONLD:
