@@ -48,7 +48,7 @@ def generate_docs(settings: Settings, out_dir: Path | None = None) -> list[Path]
             f"ilrs docs writes into a source checkout, and {target} is the installed package's copy: "
             "give --output DIR, or run it in a checkout (pip install -e .)"
         )
-    graphs = graphs_of(build_store(settings.model_copy(update={"store_dir": None, "extra_files": []})))
+    graphs = graphs_of(build_store(settings.model_copy(update={"store_dir": None, "extra_files": []}), derived=False))
     ontology = graphs.get(str(ONTOLOGY_GRAPH))
     if ontology is None:
         raise ValidationError(f"{settings.ontology_dir / 'ilrs.ttl'}: the ontology is empty")

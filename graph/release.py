@@ -57,7 +57,7 @@ def make_release(
     """
     releases = settings.release_folder()
     settings = settings.model_copy(update={"store_dir": None, "extra_files": []})
-    store = build_store(settings)
+    store = build_store(settings, derived=False)
     _refuse_if_invalid(settings, store)
     version = ontology_version(store)
     folder = releases / version

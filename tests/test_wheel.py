@@ -48,7 +48,7 @@ SHIPPED_FOLDERS = {
 #: Files picked by pattern: the modules, and the ontology, shapes and example queries.
 SHIPPED_PATTERNS = {
     "graph/*.py": "ilrs/graph",
-    "graph/context.jsonld": "ilrs/graph",
+    "graph/*.jsonld": "ilrs/graph",
     "server/**/*.py": "ilrs/server",
     "ontology/*.ttl": "ilrs/ontology",
     "shapes/*.ttl": "ilrs/shapes",
