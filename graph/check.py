@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 
 from rdflib import Graph
 
+from . import check_schema  # noqa: F401  (registers the schema-change rules)
 from .check_rules import RULES, CheckContext, Finding
 from .loader import build_store, dataset_files
 from .locate import Locator
@@ -94,6 +95,8 @@ def run_checks(settings: Settings) -> CheckReport:
         locator=Locator(files, root=root),
         ontology_file=settings.ontology_dir / "ilrs.ttl",
         shapes_files=sorted(settings.shapes_dir.glob("*.ttl")),
+        context_file=settings.context_file,
+        shape_cases_dir=settings.shape_cases_dir,
     )
     findings = [finding for rule in RULES.values() for finding in rule.run(ctx)]
     findings.sort(key=lambda f: (LEVELS.index(f.level), f.rule, f.term, f.message))

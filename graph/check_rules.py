@@ -92,6 +92,8 @@ class CheckContext:
     locator: Locator
     ontology_file: Path
     shapes_files: list[Path] = field(default_factory=list)
+    context_file: Path | None = None
+    shape_cases_dir: Path | None = None
 
     # --- derived ------------------------------------------------------------------
 
@@ -228,6 +230,11 @@ def _term_names(vocabulary: type[DefinedNamespace]) -> set[str]:
 
 def _is_source_graph(name: str) -> bool:
     return name.startswith(f"{GRAPH}source/")
+
+
+def _is_scratch_graph(name: str) -> bool:
+    """A file loaded with ``--load`` (named by its ``file:`` IRI): tried out, never part of the dataset."""
+    return name.startswith("file:")
 
 
 def _is_reference_graph(name: str) -> bool:
@@ -431,23 +438,6 @@ def dangling_instance(ctx: CheckContext) -> Iterator[Finding]:
 # --- shapes ----------------------------------------------------------------------------
 
 
-@rule("class-without-shape", "every ilrs: class is the target of a shape (its own or a superclass's)")
-def class_without_shape(ctx: CheckContext) -> Iterator[Finding]:
-    targeted = set(ctx.shapes.objects(None, SH.targetClass)) | {
-        s for s in ctx.shapes.subjects(RDF.type, SH.NodeShape) if s in ctx.classes
-    }
-    for term, kind in sorted(ctx.terms.items()):
-        if kind == "class" and not (ctx.superclasses.get(term, {term}) & targeted):
-            yield ctx.finding(
-                "warning",
-                "class-without-shape",
-                term,
-                "no shape targets the class or any of its superclasses, so its instances are not validated",
-                f"add a sh:NodeShape with  sh:targetClass {show(term)}  in shapes/",
-                [ctx.ontology_file],
-            )
-
-
 @rule("shape-target", "every sh:targetClass is a class; every node shape has a target or is used by another shape")
 def shape_target(ctx: CheckContext) -> Iterator[Finding]:
     for shape, target in sorted(ctx.shapes.subject_objects(SH.targetClass)):
@@ -553,7 +543,7 @@ def undescribed_graph(ctx: CheckContext) -> Iterator[Finding]:
                 "triples outside any named graph: every fact belongs to the graph of its source",
                 "wrap them in  GRAPH <https://w3id.org/ilrs/graph/source/NNN> { … }",
             )
-        elif not (_is_reference_graph(name) or name in {str(SOURCES_GRAPH), *described}):
+        elif not (_is_reference_graph(name) or _is_scratch_graph(name) or name in {str(SOURCES_GRAPH), *described}):
             yield ctx.finding(
                 "error",
                 "undescribed-graph",

@@ -62,7 +62,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ilrs {__version__}")
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    p = sub.add_parser("validate", parents=[common], help="check ontology, shapes and data with SHACL")
+    scratch = argparse.ArgumentParser(add_help=False)
+    scratch.add_argument(
+        "--load",
+        type=Path,
+        nargs="+",
+        default=[],
+        metavar="FILE",
+        help="also load these RDF files, each as its own named graph (scratch graphs: never part of the dataset)",
+    )
+
+    p = sub.add_parser("validate", parents=[common, scratch], help="check ontology, shapes and data with SHACL")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(run=_validate)
 
@@ -87,22 +97,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(run=_stats)
 
-    p = sub.add_parser("serve", parents=[common], help="run the HTTP server")
+    p = sub.add_parser("serve", parents=[common, scratch], help="run the HTTP server")
     p.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 8000)")
-    p.add_argument(
-        "--load",
-        type=Path,
-        nargs="+",
-        default=[],
-        metavar="FILE",
-        help="also load these RDF files, each as its own named graph",
-    )
     p.add_argument("--query-timeout", type=float, metavar="SECONDS", help="query deadline (default 30)")
     p.add_argument("--watch", action="store_true", help="rebuild and swap the graph when its files change")
     p.set_defaults(run=_serve)
 
-    p = sub.add_parser("check", parents=[common], help="quality report over ontology, shapes and data")
+    p = sub.add_parser("check", parents=[common, scratch], help="quality report over ontology, shapes and data")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
     p.set_defaults(run=_check)
@@ -149,7 +151,7 @@ def _load(args: argparse.Namespace, settings: Settings | None = None) -> Oxigrap
 
 
 def _validate(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = _settings(args, extra_files=list(args.load) or None)
     report = validate_store(_load(args, settings), settings)
     print(report.to_json() if args.format == "json" else report.to_text())
     return 0 if report.conforms else 1
@@ -274,7 +276,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from .check import run_checks
 
-    report = run_checks(_settings(args))
+    report = run_checks(_settings(args, extra_files=list(args.load) or None))
     print(report.to_json() if args.format == "json" else report.to_table())
     return 1 if report.failed(strict=args.strict) else 0
 
