@@ -26,6 +26,8 @@ class MiniRepo:
                 "data_dir": self.root / "data",
                 "docs_dir": self.root / "docs",
                 "release_dir": self.root / "release",
+                "context_file": self.root / "context.jsonld",
+                "shape_cases_dir": self.root / "shapes_cases",
                 "store_dir": None,
                 "extra_files": [],
             }
@@ -38,6 +40,8 @@ class MiniRepo:
             "ILRS_ONTOLOGY_DIR": str(self.root / "ontology"),
             "ILRS_SHAPES_DIR": str(self.root / "shapes"),
             "ILRS_DATA_DIR": str(self.root / "data"),
+            "ILRS_CONTEXT_FILE": str(self.root / "context.jsonld"),
+            "ILRS_SHAPE_CASES_DIR": str(self.root / "shapes_cases"),
         }
 
     def path(self, relative: str) -> Path:

@@ -19,6 +19,14 @@ ONTOLOGY = "ontology/ilrs.ttl"
 SHAPES = "shapes/shapes.ttl"
 SOURCE = "data/sources/001.trig"
 DEFINED = "rdfs:isDefinedBy <https://w3id.org/ilrs/ontology>"
+CLASS = (
+    'ilrs:{name} a owl:Class ; rdfs:subClassOf {parent} ; rdfs:label "{label}"@en ; '
+    'skos:definition "A {label}."@en ; ' + DEFINED + " ."
+)
+PROPERTY = (
+    'ilrs:{name} a owl:{kind} ; rdfs:label "{label}"@en ; skos:definition "The {label}."@en ; '
+    "rdfs:domain {domain} ; rdfs:range {range} ; " + DEFINED + " ."
+)
 
 
 @pytest.fixture
@@ -49,7 +57,7 @@ def test_the_real_repository_has_no_errors() -> None:
 
 def test_the_fixture_is_clean(mini: MiniRepo) -> None:
     report = run_checks(mini.settings)
-    assert [(f.level, f.rule, f.term) for f in report.findings] == [("info", "unused-term", "ilrs:counterpartCount")]
+    assert report.findings == []
     assert not report.failed(strict=True)
 
 
@@ -57,7 +65,7 @@ def test_missing_label_definition_and_defined_by(mini: MiniRepo) -> None:
     mini.append(ONTOLOGY, 'ilrs:Rover a owl:Class ; skos:definition "A vehicle."@en ; ' + DEFINED + " .")
     mini.append(ONTOLOGY, 'ilrs:Lander a owl:Class ; rdfs:label "lander"@en ; ' + DEFINED + " .")
     mini.append(ONTOLOGY, 'ilrs:Orbiter a owl:Class ; rdfs:label "orbiter"@en ; skos:definition "An orbiter."@en .')
-    found = findings(mini)
+    found = [f for f in findings(mini) if f.rule in {"defined-by", "missing-definition", "missing-label"}]
     assert [(f.rule, f.term) for f in found if f.level == "error"] == [
         ("defined-by", "ilrs:Orbiter"),
         ("missing-definition", "ilrs:Lander"),
@@ -106,14 +114,14 @@ def test_dangling_instance(mini: MiniRepo) -> None:
 
 
 def test_class_without_shape_is_a_warning(mini: MiniRepo) -> None:
-    mini.append(ONTOLOGY, 'ilrs:Rover a owl:Class ; rdfs:label "rover"@en ; skos:definition "x"@en ; ' + DEFINED + " .")
-    mini.append(
-        ONTOLOGY, 'ilrs:Agency a owl:Class ; rdfs:label "agency"@en ; skos:definition "x"@en ; ' + DEFINED + " ;"
-    )
-    mini.append(ONTOLOGY, "    rdfs:subClassOf ilrs:Organization .")  # covered by the superclass's shape
+    mini.append(ONTOLOGY, CLASS.format(name="Rover", label="rover", parent="prov:Entity"))
+    mini.append(ONTOLOGY, CLASS.format(name="Agency", label="agency", parent="ilrs:Organization"))
     report = run_checks(mini.settings)
-    [warning] = [f for f in report.findings if f.rule == "class-without-shape"]
-    assert (warning.level, warning.term) == ("warning", "ilrs:Rover")
+    found = {f.term: f for f in report.findings if f.rule == "class-without-shape"}
+    assert {f.level for f in found.values()} == {"warning"} and set(found) == {"ilrs:Rover", "ilrs:Agency"}
+    assert "no shape targets the class or any of its superclasses" in found["ilrs:Rover"].message
+    assert "only its superclasses' shapes" in found["ilrs:Agency"].message  # ilrsh:OrganizationShape covers it
+    assert found["ilrs:Agency"].fix.startswith("add  ilrsh:AgencyShape a sh:NodeShape")
     assert not report.failed() and report.failed(strict=True)
 
 
@@ -174,11 +182,118 @@ def test_unlabelled_instance(mini: MiniRepo) -> None:
     assert unlabelled.where == f"{SOURCE}:{line_of(mini, SOURCE, 'agency:esa')}"
 
 
+def test_term_annotations(mini: MiniRepo) -> None:
+    mini.append(
+        ONTOLOGY,
+        'ilrs:Rover a owl:Class ; rdfs:subClassOf prov:Entity ; rdfs:label "rover"@en , "Rover"@en ; '
+        'skos:definition "A vehicle."@en ; ' + DEFINED + " .",
+    )
+    mini.append(ONTOLOGY, CLASS.format(name="Lander", label="lander", parent="prov:Entity"))
+    mini.replace(ONTOLOGY, '"A lander."@en', '"A lander. It lands."@en')
+    found = {f.term: f.message for f in findings(mini, "term-annotations")}
+    assert found == {
+        "ilrs:Rover": "the class has 2 English labels",
+        "ilrs:Lander": "the class's definition is not one sentence starting with a capital and ending with '.'",
+    }
+
+
+def test_superclass_domain_and_range(mini: MiniRepo) -> None:
+    mini.append(
+        ONTOLOGY, 'ilrs:Rover a owl:Class ; rdfs:label "rover"@en ; skos:definition "A rover."@en ; ' + DEFINED + " ."
+    )
+    mini.append(ONTOLOGY, 'ilrs:crew a owl:ObjectProperty ; rdfs:label "crew"@en ; skos:definition "The crew."@en ; '
+                + DEFINED + " .")  # fmt: skip
+    [superclass] = findings(mini, "superclass")
+    assert superclass.term == "ilrs:Rover" and superclass.where == f"{ONTOLOGY}:{line_of(mini, ONTOLOGY, 'ilrs:Rover')}"
+    found = sorted((f.term, f.message) for f in findings(mini, "domain-and-range"))
+    assert found == [("ilrs:crew", "the property has no rdfs:domain"), ("ilrs:crew", "the property has no rdfs:range")]
+    mini.replace(
+        ONTOLOGY, '"The crew."@en ;', '"The crew."@en ; rdfs:comment "Deliberately without a domain: any."@en ;'
+    )
+    assert [f.message for f in findings(mini, "domain-and-range")] == ["the property has no rdfs:range"]
+
+
+def test_top_level_disjointness(mini: MiniRepo) -> None:
+    mini.append(
+        ONTOLOGY,
+        "[] a owl:AllDisjointClasses ;\n"
+        "    owl:members ( ilrs:Organization ilrs:Country ilrs:Agreement ilrs:SourceGraph ) .",
+    )
+    [found] = findings(mini, "top-level-disjointness")
+    assert found.term == "ilrs:SourceDocument"
+    assert "add ilrs:SourceDocument to the owl:members ( ilrs:Agreement ilrs:Country … )" in found.fix
+
+
+def test_domain_shape(mini: MiniRepo) -> None:
+    mini.append(ONTOLOGY, PROPERTY.format(name="witness", label="witness", kind="ObjectProperty",
+                                          domain="ilrs:Agreement", range="ilrs:Country"))  # fmt: skip
+    mini.append(ONTOLOGY, PROPERTY.format(name="capital", label="capital", kind="DatatypeProperty",
+                                          domain="ilrs:Country", range="xsd:string"))  # fmt: skip
+    found = {f.term: f for f in findings(mini, "domain-shape")}
+    assert set(found) == {"ilrs:witness", "ilrs:capital"}
+    line = line_of(mini, SHAPES, "shapes:AgreementDomainShape a")
+    assert found["ilrs:witness"].fix == (
+        f"add ilrs:witness to the sh:targetSubjectsOf of ilrsh:AgreementDomainShape ({SHAPES}:{line})"
+    )
+    assert found["ilrs:capital"].fix.startswith(
+        "add to shapes/: ilrsh:CountryDomainShape a sh:NodeShape ; sh:targetSubjectsOf ilrs:capital ; "
+        "sh:class ilrs:Country"
+    )
+    assert found["ilrs:capital"].where == f"{ONTOLOGY}:{line_of(mini, ONTOLOGY, 'ilrs:capital')}"
+
+
+def test_instance_kind(mini: MiniRepo) -> None:
+    mini.append(ONTOLOGY, CLASS.format(name="Rover", label="rover", parent="ilrs:Organization"))
+    mini.append(SOURCE, in_source_graph('<https://w3id.org/ilrs/id/rover/yutu> a ilrs:Rover ; rdfs:label "Yutu" .'))
+    [kind] = findings(mini, "instance-kind")
+    assert kind.level == "error" and kind.term == "id:rover/yutu" and "'rover'" in kind.message
+    assert kind.fix.startswith("use the kind of its class (agency, agreement, country, organization, source)")
+    assert kind.where == f"{SOURCE}:{line_of(mini, SOURCE, 'id/rover/yutu')}"
+
+
+def test_shape_annotations(mini: MiniRepo) -> None:
+    mini.replace(SHAPES, 'rdfs:label "country shape"@en ;', "")
+    mini.replace(SHAPES, 'sh:message "A country has a label."@en', "")
+    found = sorted(f.message for f in findings(mini, "shape-annotations"))
+    assert found == [
+        "the shape has a property shape on rdfs:label without one sh:message@en",
+        "the shape has no rdfs:label@en",
+    ]
+
+
+def test_valid_and_negative_examples(mini: MiniRepo) -> None:
+    mini.write("shapes_cases/valid.ttl", PREFIXES + 'agency:cnsa a ilrs:SpaceAgency ; rdfs:label "CNSA" .\n')
+    mini.write(
+        "shapes_cases/negative/AgreementShape.ttl",
+        "# case: no-party\n# focus: agreement:x\n# path: ilrs:party\n# message: An agreement has a party.\n"
+        'agreement:x a ilrs:Agreement ; rdfs:label "x" .\n',
+    )
+    valid = {f.term for f in findings(mini, "valid-example")}
+    assert valid == {"ilrs:Agreement", "ilrs:Country", "ilrs:Organization", "ilrs:SourceDocument", "ilrs:SourceGraph"}
+    negative = {f.term: f for f in findings(mini, "negative-example")}
+    assert "ilrsh:AgreementShape" not in negative and "ilrsh:CountryShape" in negative
+    assert negative["ilrsh:CountryShape"].fix.startswith("add shapes_cases/negative/CountryShape.ttl with a case")
+    mini.write("shapes_cases/negative/CountryShape.ttl", "# case: no-focus\ncountry:XX a ilrs:Country .\n")
+    [broken] = findings(mini, "negative-example")
+    assert broken.message.endswith("CountryShape.ttl:1: case 'no-focus' lacks # focus, # message:")
+
+
+def test_context_coercion(mini: MiniRepo) -> None:
+    mini.write("context.jsonld", '{"@context": {"party": {"@id": "ilrs:party"}}}')
+    [found] = findings(mini, "context-coercion")
+    assert found.term == "ilrs:party" and "does not coerce it to an IRI" in found.message
+    assert found.fix == 'add  "party": { "@id": "ilrs:party", "@type": "@id" }  to context.jsonld'
+    mini.write("context.jsonld", '{"@context": {"party": {"@id": "ilrs:party", "@type": "@id"}}}')
+    assert findings(mini, "context-coercion") == []
+
+
 def test_every_rule_is_exercised() -> None:
     exercised = {
         "missing-label", "missing-definition", "defined-by", "duplicate-label", "version", "unused-term",
         "undefined-term", "unknown-vocabulary-term", "dangling-instance", "class-without-shape", "shape-target",
-        "domain", "range", "ill-typed-literal", "undescribed-graph", "unlabelled-instance",
+        "domain", "range", "ill-typed-literal", "undescribed-graph", "unlabelled-instance", "term-annotations",
+        "superclass", "domain-and-range", "top-level-disjointness", "domain-shape", "instance-kind",
+        "shape-annotations", "valid-example", "negative-example", "context-coercion",
     }  # fmt: skip
     assert set(RULES) == exercised
 

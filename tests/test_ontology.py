@@ -147,7 +147,8 @@ def test_every_class_is_placed_in_a_hierarchy(ontology: Graph) -> None:
 def test_every_property_has_a_domain_and_a_range(ontology: Graph) -> None:
     for prop in terms(ontology, OWL.ObjectProperty) | terms(ontology, OWL.DatatypeProperty):
         assert ontology.value(prop, RDFS.range) is not None, prop
-        if prop != ilrs("quote"):  # deliberately without a domain
+        comments = [str(c) for c in ontology.objects(prop, RDFS.comment)]
+        if not any(c.startswith("Deliberately without a domain") for c in comments):  # ilrs:quote
             assert ontology.value(prop, RDFS.domain) is not None, prop
             assert members(ontology, ontology.value(prop, RDFS.domain)) <= terms(ontology, OWL.Class), prop
 
@@ -203,7 +204,9 @@ def test_domain_shapes_cover_every_domain_exactly(ontology: Graph, shapes: Graph
         domain = ontology.value(prop, RDFS.domain)
         if domain is None:
             continue
-        (shape,) = [s for s in shapes.subjects(SH.targetSubjectsOf, prop) if str(s).endswith("DomainShape")]
+        found = [s for s in shapes.subjects(SH.targetSubjectsOf, prop) if str(s).endswith("DomainShape")]
+        assert len(found) == 1, f"{prop}: one *DomainShape with sh:targetSubjectsOf it, found {found}"
+        (shape,) = found
         required = set(shapes.objects(shape, SH["class"]))
         alternatives = shapes.value(shape, SH["or"])
         if alternatives is not None:
@@ -217,6 +220,17 @@ def disjoint_pairs(ontology: Graph) -> set[frozenset[Node]]:
         listed = list(Collection(ontology, ontology.value(axiom, OWL.members)))
         pairs |= {frozenset((a, b)) for a in listed for b in listed if a != b}
     return pairs
+
+
+def test_every_top_level_class_is_in_a_top_level_disjointness_axiom(ontology: Graph) -> None:
+    classes = terms(ontology, OWL.Class)
+    top_level = {c for c in classes if not superclasses(ontology, c) - {c} & classes}
+    listed: set[Node] = set()
+    for axiom in ontology.subjects(RDF.type, OWL.AllDisjointClasses):
+        members = set(Collection(ontology, ontology.value(axiom, OWL.members)))
+        if members <= top_level:
+            listed |= members
+    assert top_level - listed == set()
 
 
 def type_exclusions(shapes: Graph) -> dict[Node, set[Node]]:

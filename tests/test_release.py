@@ -66,7 +66,7 @@ def test_since_a_given_version(mini: MiniRepo) -> None:
 
 def test_refused_while_check_or_shacl_fails(mini: MiniRepo) -> None:
     mini.append("ontology/ilrs.ttl", 'ilrs:Rover a owl:Class ; rdfs:label "rover"@en .')  # no definition
-    with pytest.raises(StoreError, match="ilrs check reports 2 error"):
+    with pytest.raises(StoreError, match=r"ilrs check reports \d+ error"):
         make_release(mini.settings, today=DAY)
     assert not mini.path("release").exists()
 
