@@ -16,6 +16,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
+from rdflib.term import Node
 
 from .check_rules import CheckContext, Finding, rule
 from .conventions import (
@@ -42,7 +43,7 @@ CONSTRAINT_PARAMETERS = frozenset(
 NO_DOMAIN = "Deliberately without a domain"
 
 
-def _english(graph: Graph, node: URIRef, predicate: URIRef) -> list[Literal]:
+def _english(graph: Graph, node: Node, predicate: URIRef) -> list[Literal]:
     return [v for v in graph.objects(node, predicate) if isinstance(v, Literal) and v.language == "en"]
 
 
@@ -134,16 +135,17 @@ def domain_and_range(ctx: CheckContext) -> Iterator[Finding]:
 def top_level_disjointness(ctx: CheckContext) -> Iterator[Finding]:
     classes = set(_classes(ctx))
     top = {c for c in classes if not (ctx.superclasses.get(c, {c}) - {c}) & classes}
-    axioms = []
+    axioms: list[set[URIRef]] = []
     for axiom in ctx.ontology.subjects(RDF.type, OWL.AllDisjointClasses):
         head = ctx.ontology.value(axiom, OWL.members)
-        members = set(Collection(ctx.ontology, head)) if head is not None else set()
+        listed_here: list[Node] = list(Collection(ctx.ontology, head)) if head is not None else []  # type: ignore[arg-type]
+        members = {m for m in listed_here if isinstance(m, URIRef)}
         if members and members <= top:
             axioms.append(members)
     if not axioms:
         return
-    listed = set().union(*axioms)
-    example = " ".join(show(c) for c in sorted(max(axioms, key=len))[:2])
+    listed: set[URIRef] = set().union(*axioms)
+    example = " ".join(show(c) for c in sorted(sorted(axioms, key=len)[-1])[:2])
     for cls in sorted(top - listed):
         yield ctx.finding(
             "error",
@@ -171,7 +173,11 @@ def domain_shape(ctx: CheckContext) -> Iterator[Finding]:
         if not domain:
             continue
         wanted = frozenset(d for d in domain if isinstance(d, URIRef))
-        shapes = [s for s in ctx.shapes.subjects(SH.targetSubjectsOf, prop) if str(s).endswith("DomainShape")]
+        shapes = [
+            s
+            for s in ctx.shapes.subjects(SH.targetSubjectsOf, prop)
+            if isinstance(s, URIRef) and str(s).endswith("DomainShape")
+        ]
         if any(_required_classes(ctx.shapes, s) == wanted for s in shapes):
             continue
         names = " or ".join(sorted(show(c) for c in wanted))
