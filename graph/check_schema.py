@@ -370,7 +370,7 @@ def context_coercion(ctx: CheckContext) -> Iterator[Finding]:
             "context-coercion",
             prop,
             f'{_display(ctx, ctx.context_file)} {state}: JSON-LD clients would get {{"@id": …}} objects',
-            f'add  "{name}": {{ "@id": "ilrs:{name}", "@type": "@id" }}  to {_display(ctx, ctx.context_file)}',
+            f'add  "{name}": {{ "@type": "@id" }}  to {_display(ctx, ctx.context_file)} (the object properties\' block)',
             [ctx.ontology_file],
         )
 
