@@ -324,3 +324,21 @@ def test_cli_table_json_exit_status_and_no_traceback(mini: MiniRepo) -> None:
     broken = ilrs(mini, "check")
     assert broken.returncode == 1 and "Traceback" not in broken.stderr
     assert broken.stderr.startswith("ilrs: error: ") and "001.trig:" in broken.stderr
+
+
+def test_load_scratch_files_for_one_run(mini: MiniRepo, tmp_path: Path) -> None:
+    scratch = tmp_path / "scratch" / "try.ttl"
+    scratch.parent.mkdir()
+    scratch.write_text(PREFIXES + 'agency:esa a ilrs:SpaceAgency ; rdfs:label "ESA"@en ; ilrs:partyy agency:cnsa .\n')
+    checked = ilrs(mini, "check", "--load", str(scratch), "--format", "json")
+    found = [(f["rule"], f["term"], f["where"]) for f in json.loads(checked.stdout)["findings"]]
+    assert found == [("undefined-term", "ilrs:partyy", f"{scratch}:{len(PREFIXES.splitlines()) + 1}")]
+    assert checked.returncode == 1
+
+    validated = ilrs(mini, "validate", "--load", str(scratch))
+    assert validated.returncode == 0, validated.stdout  # the shapes do not know ilrs:partyy
+    scratch.write_text(PREFIXES + "agency:esa a ilrs:SpaceAgency .\n")  # no label: the organization shape says no
+    validated = ilrs(mini, "validate", "--load", str(scratch))
+    assert validated.returncode == 1 and "https://w3id.org/ilrs/id/agency/esa" in validated.stdout
+    # The scratch graph never entered the dataset: without --load, all is well.
+    assert ilrs(mini, "validate").returncode == 0 and ilrs(mini, "check").returncode == 0
