@@ -27,6 +27,7 @@ from .conventions import (
     own_shape,
     shapes_with_negative_examples,
 )
+from .datatypes import OWL2_DATATYPE_MAP, is_datatype_iri
 from .loader import VOCABULARIES_GRAPH
 from .namespaces import ILRS
 from .rdfview import show
@@ -156,6 +157,27 @@ def top_level_disjointness(ctx: CheckContext) -> Iterator[Finding]:
             f"add {show(cls)} to the owl:members ( {example} … ) of the top-level owl:AllDisjointClasses axiom",
             [ctx.ontology_file],
         )
+
+
+@rule(
+    "owl-datatype-map", "every datatype of an rdfs:range is in the OWL 2 datatype map, so the ontology stays OWL 2 DL"
+)
+def owl_datatype_map(ctx: CheckContext) -> Iterator[Finding]:
+    for prop in _properties(ctx):
+        for node in ctx.ontology.objects(prop, RDFS.range):
+            members = ctx.class_set(node) or set()
+            outside = sorted(str(m) for m in members if is_datatype_iri(str(m)) and str(m) not in OWL2_DATATYPE_MAP)
+            if outside:
+                yield ctx.finding(
+                    "warning",
+                    "owl-datatype-map",
+                    prop,
+                    f"the range uses {', '.join(show(URIRef(d)) for d in outside)}, outside the OWL 2 datatype map: "
+                    "an OWL 2 DL reasoner refuses the ontology",
+                    "use rdf:PlainLiteral for text and rdfs:Literal for dates and years as the rdfs:range, and keep "
+                    "the exact datatype (sh:datatype xsd:gYear …) in the property's shape",
+                    [ctx.ontology_file],
+                )
 
 
 # --- shapes ----------------------------------------------------------------------------------
@@ -370,7 +392,8 @@ def context_coercion(ctx: CheckContext) -> Iterator[Finding]:
             "context-coercion",
             prop,
             f'{_display(ctx, ctx.context_file)} {state}: JSON-LD clients would get {{"@id": …}} objects',
-            f'add  "{name}": {{ "@type": "@id" }}  to {_display(ctx, ctx.context_file)} (the object properties\' block)',
+            f'add  "{name}": {{ "@type": "@id" }}  to {_display(ctx, ctx.context_file)} '
+            "(the object properties' block)",
             [ctx.ontology_file],
         )
 
