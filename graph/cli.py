@@ -109,6 +109,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
     p.set_defaults(run=_check)
 
+    p = sub.add_parser(
+        "reason", parents=[common], help="OWL 2 DL reasoning (HermiT): consistency, unsatisfiable classes"
+    )
+    p.add_argument("--data", action="store_true", help="reason over the ontology and all the data (default: ontology)")
+    p.set_defaults(run=_reason)
+
     p = sub.add_parser("diff", help="semantic diff of two versions: files, folders, REV:PATH or git:REV")
     p.add_argument("old", metavar="OLD", help="e.g. HEAD~1:ontology/ilrs.ttl, git:v0.1.0, release/0.1.0, old.ttl")
     p.add_argument("new", metavar="NEW", nargs="?", default=".", help="default: the working tree (.)")
@@ -279,6 +285,14 @@ def _check(args: argparse.Namespace) -> int:
     report = run_checks(_settings(args, extra_files=list(args.load) or None))
     print(report.to_json() if args.format == "json" else report.to_table())
     return 1 if report.failed(strict=args.strict) else 0
+
+
+def _reason(args: argparse.Namespace) -> int:
+    from .reasoner import reason
+
+    report = reason(_settings(args), with_data=args.data)
+    print(report.to_text())
+    return 0 if report.ok else 1
 
 
 def _diff(args: argparse.Namespace) -> int:

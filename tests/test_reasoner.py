@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal, URIRef
@@ -127,3 +130,23 @@ def test_object_properties_are_aligned_with_their_w3c_or_schema_org_parent(
     ontology: Graph, prop: str, parent: str
 ) -> None:
     assert (URIRef(ILRS + prop), RDFS.subPropertyOf, URIRef(parent)) in ontology
+
+
+def test_the_reason_command(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "ilrs.graph.cli", "reason", "--data", "--quiet"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("HermiT over the ontology and the data (")
+    ontology = tmp_path / "ontology"
+    shutil.copytree(get_settings().ontology_dir, ontology)
+    with (ontology / "ilrs.ttl").open("a", encoding="utf-8") as f:
+        f.write("\nilrs:MissionAgreement a owl:Class ; rdfs:subClassOf ilrs:Mission , ilrs:Agreement .\n")
+    broken = subprocess.run(
+        [sys.executable, "-m", "ilrs.graph.cli", "reason"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "ILRS_ONTOLOGY_DIR": str(ontology)},
+    )
+    assert broken.returncode == 1
+    assert "unsatisfiable classes (no instance can exist): ilrs:MissionAgreement" in broken.stdout
