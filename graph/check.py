@@ -22,6 +22,7 @@ from .locate import Locator
 from .namespaces import ONTOLOGY_GRAPH
 from .rdfview import graphs_of, read_shapes
 from .settings import Settings
+from .store import OxigraphStore
 
 LEVELS = ("error", "warning", "info")
 
@@ -46,6 +47,10 @@ class CheckReport:
         """One line: how many findings of each level, over what."""
         counts = ", ".join(_plural(self.count(level), level) for level in LEVELS)
         return f"{counts} ({len(RULES)} rules over {self.terms} terms and {self.triples} triples)"
+
+    def errors(self) -> CheckReport:
+        """The same report with its errors only."""
+        return CheckReport([f for f in self.findings if f.level == "error"], self.terms, self.triples)
 
     def to_table(self) -> str:
         """A fixed-width table, one finding per row with its fix hint beneath, and the summary."""
@@ -76,13 +81,13 @@ class CheckReport:
         return json.dumps(data, indent=2, ensure_ascii=False)
 
 
-def run_checks(settings: Settings) -> CheckReport:
-    """Load the dataset and the shapes as ``settings`` says and run every rule.
+def run_checks(settings: Settings, store: OxigraphStore | None = None) -> CheckReport:
+    """Load the dataset (unless ``store`` already holds it) and the shapes as ``settings`` says; run every rule.
 
     Raises :class:`ilrs.graph.store.StoreError` (naming ``file:line:col``) when a file is
     missing or does not parse.
     """
-    store = build_store(settings.model_copy(update={"store_dir": None}))
+    store = store or build_store(settings.model_copy(update={"store_dir": None}))
     graphs = graphs_of(store)
     shapes = read_shapes(settings.shapes_dir)
     ontology = graphs.pop(str(ONTOLOGY_GRAPH), None) or Graph()  # an empty ilrs.ttl loads no graph

@@ -40,6 +40,7 @@ class MiniRepo:
             "ILRS_ONTOLOGY_DIR": str(self.root / "ontology"),
             "ILRS_SHAPES_DIR": str(self.root / "shapes"),
             "ILRS_DATA_DIR": str(self.root / "data"),
+            "ILRS_DOCS_DIR": str(self.root / "docs"),
             "ILRS_CONTEXT_FILE": str(self.root / "context.jsonld"),
             "ILRS_SHAPE_CASES_DIR": str(self.root / "shapes_cases"),
         }
