@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 
 from rdflib import Graph
 
-from . import check_schema  # noqa: F401  (registers the schema-change rules)
+from . import check_schema, check_usage  # noqa: F401  (register their rules)
 from .check_rules import RULES, CheckContext, Finding
 from .loader import build_store, dataset_files
 from .locate import Locator
@@ -100,6 +100,7 @@ def run_checks(settings: Settings, store: OxigraphStore | None = None) -> CheckR
         locator=Locator(files, root=root),
         ontology_file=settings.ontology_dir / "ilrs.ttl",
         shapes_files=sorted(settings.shapes_dir.glob("*.ttl")),
+        queries_dir=settings.queries_dir,
         context_file=settings.context_file,
         shape_cases_dir=settings.shape_cases_dir,
     )

@@ -8,6 +8,7 @@ the dataset), plus a :class:`~ilrs.graph.locate.Locator` to say where a term is 
 from __future__ import annotations
 
 import difflib
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from rdflib.namespace import (
 from rdflib.term import Node
 
 from .datatypes import datatype_accepts, is_datatype_iri, lexical_error
+from .deprecation import deprecations
 from .loader import VOCABULARIES_GRAPH
 from .locate import Locator
 from .namespaces import GRAPH, ID, ILRS, ONTOLOGY_IRI, SOURCES_GRAPH
@@ -92,6 +94,7 @@ class CheckContext:
     locator: Locator
     ontology_file: Path
     shapes_files: list[Path] = field(default_factory=list)
+    queries_dir: Path | None = None
     context_file: Path | None = None
     shape_cases_dir: Path | None = None
 
@@ -212,10 +215,21 @@ def _closure(start: Node, direct: dict[Node, set[Node]]) -> set[Node]:
 
 
 def _fix_hint(iri: URIRef, candidates: Iterable[URIRef], otherwise: str) -> str:
-    """``did you mean X? {otherwise}`` with the candidate most like ``iri`` (ignoring case), or just ``otherwise``."""
-    by_text = {str(c).casefold(): c for c in candidates}
+    """``did you mean X? {otherwise}`` with the candidate most like ``iri`` (ignoring case), or just ``otherwise``.
+
+    Only candidates of the same kind are offered: a local name with a capital (a class, by the
+    conventions) is matched with classes, one without (a property) with properties, so that
+    case-folding never suggests ``ilrs:Party`` for a misspelt ``ilrs:partty``.
+    """
+    capital = local_name(iri)[:1].isupper()
+    by_text = {str(c).casefold(): c for c in candidates if local_name(c)[:1].isupper() == capital}
     close = difflib.get_close_matches(str(iri).casefold(), list(by_text), n=1, cutoff=0.8)
     return f"did you mean {show(by_text[close[0]])}? {otherwise}" if close else otherwise
+
+
+def local_name(iri: str) -> str:
+    """The part of an IRI after its last ``#`` or ``/``."""
+    return re.split(r"[#/]", str(iri))[-1]
 
 
 def _term_names(vocabulary: type[DefinedNamespace]) -> set[str]:
@@ -352,8 +366,10 @@ def version(ctx: CheckContext) -> Iterator[Finding]:
 def unused_term(ctx: CheckContext) -> Iterator[Finding]:
     data = ctx.everything
     in_shapes = {o for o in ctx.shapes.objects() if isinstance(o, URIRef)}
+    deprecated = deprecations(ctx.ontology)
+    replacing = {new: old for old, d in deprecated.items() for new in d.replaced_by}
     for term, kind in sorted(ctx.terms.items()):
-        if term in in_shapes:
+        if term in in_shapes or term in deprecated:  # a deprecated term stays for old clients, used or not
             continue
         used = (
             next(data.subjects(RDF.type, term), None) is not None
@@ -361,12 +377,15 @@ def unused_term(ctx: CheckContext) -> Iterator[Finding]:
             else any(next(g.triples((None, term, None)), None) is not None for g in ctx.data.values())
         )
         if not used:
+            old = replacing.get(term)
             yield ctx.finding(
                 "info",
                 "unused-term",
                 term,
                 f"the {kind} is used neither in the data nor in the shapes",
-                "fine while the data catches up; otherwise consider removing it",
+                f"it replaces {show(old)}: move the data and the shapes from {show(old)} to it"
+                if old is not None
+                else "fine while the data catches up; otherwise consider removing it",
                 [ctx.ontology_file],
             )
 

@@ -32,9 +32,11 @@ class Locator:
     root: Path | None = None
     _cache: dict[Path, _File | None] = field(default_factory=dict)
 
-    def find(self, iri: str, prefer: list[Path] | None = None) -> str | None:
-        """``path:line`` of the first mention of ``iri`` (``prefer`` searched first); ``None`` if never written."""
+    def find(self, iri: str, prefer: list[Path] | None = None, exclude: list[Path] | None = None) -> str | None:
+        """``path:line`` of the first mention of ``iri`` (``prefer`` searched first, ``exclude`` never); ``None`` if
+        never written."""
         order = [*(prefer or []), *(f for f in self.files if f not in (prefer or []))]
+        order = [f for f in order if f not in (exclude or [])]
         for path in order:
             text = self._read(path)
             if text is None:
