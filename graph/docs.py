@@ -14,6 +14,7 @@ up to date (``ilrs docs --check``).
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import tempfile
@@ -22,10 +23,11 @@ from typing import Any
 
 from rdflib import Graph
 
+from .deprecation import deprecations
 from .diagrams import DiagramError, class_diagram, instance_diagram, pick_agreement, render_svg
 from .loader import build_store
-from .namespaces import ONTOLOGY_GRAPH
-from .rdfview import graphs_of, quiet_rdflib, union
+from .namespaces import ILRS, ONTOLOGY_GRAPH
+from .rdfview import graphs_of, quiet_rdflib, show, union
 from .settings import Settings
 from .store import StoreError
 
@@ -83,6 +85,7 @@ def ontology_html(ontology: Graph) -> str:
     with quiet_rdflib():
         page = OntPub(copy, sort_subjects=True).make_html()
     page = _sort_set_members(page)
+    page = mark_deprecated(page, ontology)
     page = page.replace("<html>", f"<html>\n<!-- {GENERATED} -->", 1)
     page = page.replace('<div class="section" id="classes">', _DIAGRAMS + '<div class="section" id="classes">', 1)
     page = page.replace(
@@ -92,6 +95,33 @@ def ontology_html(ontology: Graph) -> str:
         1,
     )
     return page
+
+
+def mark_deprecated(page: str, ontology: Graph) -> str:
+    """Give each deprecated term's section a *deprecated* badge and a row linking to its replacement."""
+    for term, info in sorted(deprecations(ontology).items()):
+        anchor = re.escape(term.removeprefix(str(ILRS)))
+        replaced = ", ".join(f'<a href="#{r.removeprefix(str(ILRS))}">{show(r)}</a>' for r in info.replaced_by)
+        detail = (f"replaced by {replaced}" if replaced else "no replacement") + (
+            f". {html.escape(info.reason)}" if info.reason else ""
+        )
+        row = f"\n            <tr><th>Deprecated</th><td>{detail}</td></tr>"
+        section = re.compile(
+            rf'(<div class="[^"]*\bentity\b[^"]*" id="{anchor}">\s*<h3>[^<\n]*)(.*?<table>)', re.DOTALL
+        )
+        page = section.sub(rf"\g<1>{_escape_template(_BADGE)}\g<2>{_escape_template(row)}", page)
+    return page
+
+
+def _escape_template(text: str) -> str:
+    """``text`` as literal replacement text for :func:`re.sub` (backslashes doubled)."""
+    return text.replace("\\", "\\\\")
+
+
+_BADGE = (
+    ' <span class="deprecated" title="owl:deprecated: kept for old clients; use its replacement" '
+    'style="background:#a00;color:#fff;font-size:60%;padding:0 .4em;border-radius:3px">deprecated</span>'
+)
 
 
 def _import_pylode() -> Any:

@@ -107,6 +107,10 @@ def changelog_entry(version: str, day: dt.date, previous: Snapshot | None, curre
 
 def _changes(diff: SemanticDiff) -> list[str]:
     lines = []
+    if diff.deprecated:
+        lines += ["### Deprecated", ""]
+        lines += [f"- {d}" for d in diff.deprecated]
+        lines += ["", "### Changes", ""]
     if diff.terms_added:
         lines.append("- added: " + ", ".join(f"`{t.term}`" for t in diff.terms_added))
     if diff.terms_removed:

@@ -135,3 +135,15 @@ def test_refused_while_check_or_shacl_fails(mini: MiniRepo) -> None:
     mini.replace("data/sources/001.trig", "ilrs:party agency:cnsa , agency:roscosmos ;", "")  # the shape wants one
     with pytest.raises(StoreError, match="does not conform to the shapes"):
         make_release(mini.settings, today=DAY)
+
+
+def test_the_changelog_lists_deprecations_apart(mini: MiniRepo) -> None:
+    make_release(mini.settings, today=DAY)
+    bump(mini, "0.1.0", "0.2.0")
+    mini.append(
+        "ontology/ilrs.ttl",
+        'ilrs:signedOn owl:deprecated true ; skos:historyNote "The sources give no signing day."@en .',
+    )
+    entry = make_release(mini.settings, today=DAY).entry
+    assert "### Deprecated\n\n- ilrs:signedOn (The sources give no signing day.)\n\n### Changes\n\n" in entry
+    assert entry.index("### Deprecated") < entry.index("- changed: ")
