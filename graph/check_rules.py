@@ -169,10 +169,24 @@ class CheckContext:
     # --- reporting ----------------------------------------------------------------
 
     def finding(
-        self, level: str, rule: str, term: Node, message: str, fix: str, prefer: Iterable[Path] = ()
+        self,
+        level: str,
+        rule: str,
+        term: Node,
+        message: str,
+        fix: str,
+        prefer: Iterable[Path] = (),
+        at: tuple[Node, Node, Node] | None = None,
     ) -> Finding:
-        """A finding about ``term``, located in the files (``prefer`` searched first)."""
-        where = self.locator.find(str(term), list(prefer)) if isinstance(term, URIRef) else None
+        """A finding about ``term``, located in the files (``prefer`` searched first): at the statement ``at``
+        (subject, predicate, object) where the finding is about one, else where ``term`` is first written."""
+        where = None
+        if at is not None and isinstance(at[0], URIRef):
+            s, p, o = at
+            obj, literal = (None, str(o)) if isinstance(o, Literal) else (str(o), None)
+            where = self.locator.find_triple(str(s), str(p), obj, literal, list(prefer))
+        elif isinstance(term, URIRef):
+            where = self.locator.find(str(term), list(prefer))
         return Finding(level, rule, show(term), message, fix, where)
 
     def graph_files(self, graph: str) -> list[Path]:
@@ -493,7 +507,7 @@ def shape_target(ctx: CheckContext) -> Iterator[Finding]:
 def domain(ctx: CheckContext) -> Iterator[Finding]:
     domains = _declared(ctx, RDFS.domain)
     for name, graph in sorted(ctx.data.items()):
-        for s, p, _ in sorted(graph):
+        for s, p, o in sorted(graph):
             for allowed in domains.get(p, ()):
                 types = ctx.types_of(s)
                 if types and not types & allowed:
@@ -505,6 +519,7 @@ def domain(ctx: CheckContext) -> Iterator[Finding]:
                         f"{_either(_asserted(ctx, s))} (in <{name}>)",
                         f"use a property meant for a {_either(_asserted(ctx, s))}, or correct the type",
                         ctx.graph_files(name),
+                        at=(s, p, o),
                     )
 
 
@@ -523,12 +538,18 @@ def range_(ctx: CheckContext) -> Iterator[Finding]:
                         f"{show(p)} {show(o)}: {problem} (in <{name}>)",
                         f"the range of {show(p)} is {_either(allowed)}",
                         ctx.graph_files(name),
+                        at=(s, p, o),
                     )
 
 
 @rule("ill-typed-literal", "literals are valid for their datatype (xsd:date, xsd:gYear, xsd:integer, …)")
 def ill_typed_literal(ctx: CheckContext) -> Iterator[Finding]:
-    for where, graph in [("the ontology", ctx.ontology), *_data_sources(ctx)]:
+    sources = [("the ontology", ctx.ontology, [ctx.ontology_file])]
+    sources += [
+        (where, graph, ctx.graph_files(name))
+        for (where, graph), name in zip(_data_sources(ctx), sorted(ctx.data), strict=True)
+    ]
+    for where, graph, files in sources:
         for s, p, o in sorted(graph):
             if isinstance(o, Literal) and o.datatype is not None:
                 error = lexical_error(str(o), str(o.datatype))
@@ -539,6 +560,8 @@ def ill_typed_literal(ctx: CheckContext) -> Iterator[Finding]:
                         s,
                         f"{show(p)} {show(o)}: {error} (in {where})",
                         f"write a valid {show(o.datatype)}, or use a coarser datatype (xsd:gYearMonth, xsd:gYear)",
+                        files,
+                        at=(s, p, o),
                     )
 
 

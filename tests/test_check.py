@@ -412,3 +412,27 @@ def test_did_you_mean_offers_a_term_of_the_same_kind(mini: MiniRepo) -> None:
     # Case-folded, both are equally close to ilrs:party and ilrs:Party: each gets the term of its own kind.
     assert found["ilrs:partyy"].startswith("did you mean ilrs:party?")  # a property, by the conventions
     assert found["ilrs:Partyy"].startswith("did you mean ilrs:Party?")  # a class
+
+
+def test_findings_about_a_statement_point_at_the_statement(mini: MiniRepo) -> None:
+    mini.append(
+        SOURCE,
+        in_source_graph(
+            "agreement:cnsa-roscosmos-2021\n"
+            '    rdfs:comment "a wrong datatype two lines below the subject" ;\n'
+            '    ilrs:counterpartCount "3"^^xsd:decimal .'
+        ),
+    )
+    [wrong] = findings(mini, "range")
+    bad_line = line_of(mini, SOURCE, "^^xsd:decimal")
+    assert wrong.where == f"{SOURCE}:{bad_line}"
+    assert line_of(mini, SOURCE, "agreement:cnsa-roscosmos-2021") < bad_line
+
+    # An ill-typed literal in another file than the one that first describes its subject.
+    mini.write(
+        "data/sources/002.trig",
+        PREFIXES + "GRAPH <https://w3id.org/ilrs/graph/source/002> {\n"
+        '    agreement:cnsa-roscosmos-2021 ilrs:signedOn "2021-02-30"^^xsd:date .\n}\n',
+    )
+    [bad] = findings(mini, "ill-typed-literal")
+    assert bad.where == f"data/sources/002.trig:{line_of(mini, 'data/sources/002.trig', '2021-02-30')}"
