@@ -71,7 +71,7 @@ class Locator:
     ) -> str | None:
         """``path:line`` of the statement ``subject predicate object`` itself (not the subject's first mention).
 
-        The object is an IRI (``obj``) or a literal's lexical form (``literal``). The line found
+        The object is an IRI (``obj``), a literal's lexical form (``literal``), or neither (any). The line found
         mentions the object, with the predicate on it or on an earlier line of the same subject's
         description; failing that, the subject's first mention. ``prefer`` files are searched first.
         """

@@ -187,6 +187,12 @@ class OxigraphStore:
         """Every quad, or those of one named graph."""
         return self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph) if graph else None)
 
+    def matching(
+        self, subject: ox.NamedNode | None, predicate: ox.NamedNode | None = None, obj: ox.NamedNode | None = None
+    ) -> Iterable[ox.Quad]:
+        """The quads, in any graph, with this subject, predicate and object (``None``: any)."""
+        return self._store.quads_for_pattern(subject, predicate, obj, None)
+
     @property
     def version(self) -> str:
         return self._version
