@@ -22,7 +22,7 @@ from .locate import Locator
 from .namespaces import ONTOLOGY_GRAPH
 from .rdfview import graphs_of, read_shapes
 from .settings import Settings
-from .store import OxigraphStore
+from .store import Store
 
 LEVELS = ("error", "warning", "info")
 
@@ -81,11 +81,11 @@ class CheckReport:
         return json.dumps(data, indent=2, ensure_ascii=False)
 
 
-def run_checks(settings: Settings, store: OxigraphStore | None = None) -> CheckReport:
+def run_checks(settings: Settings, store: Store | None = None) -> CheckReport:
     """Load the dataset (unless ``store`` already holds it) and the shapes as ``settings`` says; run every rule.
 
-    Raises :class:`ilrs.graph.store.StoreError` (naming ``file:line:col``) when a file is
-    missing or does not parse.
+    Raises :class:`~ilrs.graph.errors.NotFound` when a file is missing and
+    :class:`~ilrs.graph.errors.ParseError` (naming ``file:line:col``) when one does not parse.
     """
     store = store or build_store(settings.model_copy(update={"store_dir": None}))
     graphs = graphs_of(store)

@@ -1,8 +1,9 @@
 """The ``ilrs`` command: validate, query, export, describe and serve the graph.
 
 Every failure the user can cause (a missing file, a syntax error in a data file,
-an invalid query) is reported as one clear message with its position, and a
-non-zero exit status; never as a traceback.
+an invalid query) raises an :class:`~ilrs.graph.errors.IlrsError`, reported once,
+in :func:`main`, as ``ilrs: error: …`` with its position (``file:line:col``) where
+known, and exit status 1; never as a traceback.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import __version__
+from .errors import IlrsError, InputError, NotFound, ParameterError, QuerySyntaxError
 from .export import EXPORT_FORMATS, export
 from .loader import build_store
 from .namespaces import sparql_prologue
-from .query_analysis import Refused, analyse
+from .query_analysis import analyse
 from .settings import Settings, get_settings
 from .stats import compute_stats
-from .store import OxigraphStore, StoreError
+from .store import Store
 from .validate import validate_store
 
 RESULT_FORMATS = {
@@ -35,16 +37,12 @@ RESULT_FORMATS = {
 GRAPH_FORMATS = {k: v for k, v in EXPORT_FORMATS.items() if k not in {"trig", "nquads"}}
 
 
-class CliError(Exception):
-    """A user-facing error: printed as ``ilrs: error: …``, exit status 1."""
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ilrs`` console script."""
     args = _parser().parse_args(argv)
     try:
         return int(args.run(args) or 0)
-    except (CliError, StoreError) as err:
+    except IlrsError as err:
         print(f"ilrs: error: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -147,7 +145,7 @@ def _progress(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return lambda line: print(line, file=sys.stderr)
 
 
-def _load(args: argparse.Namespace, settings: Settings | None = None) -> OxigraphStore:
+def _load(args: argparse.Namespace, settings: Settings | None = None) -> Store:
     settings = settings or _settings(args)
     started = time.perf_counter()
     store = build_store(settings, _progress(args))
@@ -166,30 +164,29 @@ def _validate(args: argparse.Namespace) -> int:
 def _query(args: argparse.Namespace) -> int:
     text = _query_text(args.query)
     settings = _settings(args)
-    try:
-        # The default graph is the union of all graphs, unless the query names its own dataset with FROM.
-        facts = analyse(text, settings.service_allowlist)
-    except Refused as err:
-        raise CliError(str(err)) from err
+    # The default graph is the union of all graphs, unless the query names its own dataset with FROM.
+    facts = analyse(text, settings.service_allowlist)
     store = _load(args, settings)
     try:
         result = store.query(
             sparql_prologue() + text, default_graphs=args.graph, union_default_graph=not facts.declares_dataset
         )
-    except StoreError as err:
-        raise CliError(f"invalid query: {_shift_line(str(err), sparql_prologue().count(chr(10)))}") from err
+    except QuerySyntaxError as err:
+        # Positions in the user's own text, not in the text with the prologue put before it.
+        lines = sparql_prologue().count("\n")
+        raise QuerySyntaxError.from_engine(str(err), prefix="", line_offset=lines) from err
     out = sys.stdout.buffer
     if isinstance(result, ox.QueryTriples):
         fmt = "turtle" if args.format == "table" else args.format
         if fmt not in GRAPH_FORMATS:
-            raise CliError(f"a CONSTRUCT or DESCRIBE result cannot be written as {fmt}")
+            raise ParameterError(f"a CONSTRUCT or DESCRIBE result cannot be written as {fmt}")
         ox.serialize(result, out, format=ox.RdfFormat.from_media_type(GRAPH_FORMATS[fmt]))
     elif args.format == "table":
         out.write(_table(result).encode())
     elif args.format in RESULT_FORMATS:
         result.serialize(out, format=ox.QueryResultsFormat.from_media_type(RESULT_FORMATS[args.format]))
     else:
-        raise CliError(f"a SELECT or ASK result cannot be written as {args.format}")
+        raise ParameterError(f"a SELECT or ASK result cannot be written as {args.format}")
     out.flush()
     return 0
 
@@ -201,20 +198,10 @@ def _query_text(arg: str) -> str:
         try:
             return path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as err:
-            raise CliError(f"{path}: cannot read: {err}") from err
+            raise InputError(f"{path}: cannot read: {err}") from err
     if looks_like_file:
-        raise CliError(f"{arg}: no such query file")
+        raise NotFound(f"{arg}: no such query file")
     return arg
-
-
-def _shift_line(message: str, lines: int) -> str:
-    """Report query-error positions in the user's own text, not the text with our prologue prepended."""
-    import re
-
-    def fix(m: re.Match[str]) -> str:
-        return f"error at {int(m.group(1)) - lines}:{m.group(2)}"
-
-    return re.sub(r"error at (\d+):(\d+)", fix, message)
 
 
 def _table(result: ox.QuerySolutions | ox.QueryBoolean) -> str:
@@ -245,7 +232,7 @@ def _export(args: argparse.Namespace) -> int:
         with args.output.open("wb") as out:
             export(store, out, args.format, args.graph)
     except OSError as err:
-        raise CliError(f"{args.output}: {err.strerror}") from err
+        raise ParameterError(f"{args.output}: {err.strerror}") from err
     if not args.quiet:
         print(f"wrote {args.output}", file=sys.stderr)
     return 0

@@ -25,17 +25,17 @@ from pathlib import Path
 
 from rdflib import Graph
 
+from .errors import ToolError
 from .loader import build_store
 from .namespaces import ONTOLOGY_GRAPH
 from .rdfview import compact, graphs_of, union
 from .settings import Settings
-from .store import StoreError
 
 HERMIT_MAIN = "org.semanticweb.HermiT.cli.CommandLine"
 _EXCEPTION = re.compile(r"^Exception in thread \"main\" ([\w.$]+): (.*)$", re.MULTILINE)
 
 
-class ReasonerError(StoreError):
+class ReasonerError(ToolError):
     """The reasoner cannot run (no Java, no HermiT) or failed for another reason than the ontology."""
 
 

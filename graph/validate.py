@@ -23,7 +23,7 @@ from .loader import dataset_files
 from .locate import Locator
 from .namespaces import GRAPH, ILRS
 from .settings import Settings
-from .store import OxigraphStore
+from .store import Store
 
 SOURCE_GRAPH_PREFIX = f"{GRAPH}source/"
 
@@ -89,7 +89,7 @@ def load_shapes(shapes_dir: Path) -> Graph:
     return shapes
 
 
-def data_graph(store: OxigraphStore) -> Graph:
+def data_graph(store: Store) -> Graph:
     """The union of all named graphs, with each source graph typed ``ilrs:SourceGraph``."""
     nt = ox.serialize(
         (ox.Triple(q.subject, q.predicate, q.object) for q in store.quads()), format=ox.RdfFormat.N_TRIPLES
@@ -110,7 +110,7 @@ def validate_graph(data: Graph, shapes: Graph, ontology: Graph | None = None) ->
     return Report(bool(conforms), _violations(results, shapes), len(data))
 
 
-def validate_store(store: OxigraphStore, settings: Settings) -> Report:
+def validate_store(store: Store, settings: Settings) -> Report:
     """Validate everything the store holds against the project's shapes; each violation says where it is."""
     report = validate_graph(data_graph(store), load_shapes(settings.shapes_dir))
     if report.conforms:
@@ -121,16 +121,16 @@ def validate_store(store: OxigraphStore, settings: Settings) -> Report:
     return Report(report.conforms, located, report.triples)
 
 
-def _locate(violation: Violation, store: OxigraphStore, locator: Locator) -> Violation:
+def _locate(violation: Violation, store: Store, locator: Locator) -> Violation:
     """The violation with the named graphs of the statement it is about, and that statement's ``file:line``."""
     focus = _iri(violation.focus)
     if focus is None:
         return violation
     path = _iri(violation.path)
     value = _iri(violation.value)
-    quads = list(store.matching(focus, path, value)) if path is not None and value is not None else []
-    quads = quads or (list(store.matching(focus, path)) if path is not None else [])
-    quads = quads or list(store.matching(focus))
+    about = [q for q in store.quads() if q.subject == focus]
+    quads = [q for q in about if q.predicate == path and q.object == value] if value is not None else []
+    quads = quads or [q for q in about if q.predicate == path] or about
     graphs = tuple(sorted({q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)}))
     files = [f for g in graphs for f in locator.files if f.stem == g.rstrip("/").rsplit("/", 1)[-1]]
     if path is not None:  # the statement itself; without a value (a missing or extra one), the property's line

@@ -20,10 +20,10 @@ from watchfiles import Change, DefaultFilter
 
 from .check import CheckReport, run_checks
 from .docs import generate_docs
-from .loader import build_store
+from .errors import IlrsError
+from .loader import Dataset, build_dataset
 from .rdfview import graphs_of, read_shapes
 from .settings import Settings
-from .store import OxigraphStore, StoreError
 from .validate import Report, data_graph, validate_graph
 
 #: Extensions of the files whose change triggers a rebuild.
@@ -32,9 +32,10 @@ WATCHED_SUFFIXES = frozenset({".ttl", ".trig", ".nt", ".nq", ".jsonld", ".rdf"})
 
 @dataclass(frozen=True)
 class Rebuild:
-    """The outcome of a rebuild: the new store (and its documentation) if it may be served, and what to log."""
+    """The outcome of a rebuild: the new dataset (store and shapes, and its documentation) if it may be served,
+    and what to log."""
 
-    store: OxigraphStore | None
+    dataset: Dataset | None
     message: str
     report: Report | None = None
     check: CheckReport | None = None
@@ -42,11 +43,11 @@ class Rebuild:
 
     @property
     def accepted(self) -> bool:
-        return self.store is not None
+        return self.dataset is not None
 
 
 def rebuild(settings: Settings, docs_parent: Path | None = None) -> Rebuild:
-    """Build a fresh in-memory store from the files, check it and validate it against the shapes.
+    """Build a fresh in-memory dataset, with its shapes, from the files; check it and validate it.
 
     The store is always in memory: with ``--store DIR`` the on-disk store is the one
     being served, and rebuilding into it would change it before validation. With
@@ -56,13 +57,14 @@ def rebuild(settings: Settings, docs_parent: Path | None = None) -> Rebuild:
     """
     started = time.perf_counter()
     try:
-        store = build_store(settings.model_copy(update={"store_dir": None}))
+        dataset = build_dataset(settings.model_copy(update={"store_dir": None}))
+        store = dataset.store
         check = run_checks(settings, store)
         if check.failed():
             errors = check.errors()
             return Rebuild(None, f"kept the previous graph: ilrs check finds errors\n{errors.to_table()}", check=check)
         report = validate_graph(data_graph(store), read_shapes(settings.shapes_dir))
-    except StoreError as err:
+    except IlrsError as err:  # a file that does not parse, a missing file
         return Rebuild(None, f"kept the previous graph: {err}")
     if not report.conforms:
         return Rebuild(None, f"kept the previous graph: the edited data {report.to_text()}", report, check)
@@ -71,12 +73,12 @@ def rebuild(settings: Settings, docs_parent: Path | None = None) -> Rebuild:
         docs_dir = Path(tempfile.mkdtemp(prefix=f"docs-{store.version}-", dir=docs_parent))
         try:
             generate_docs(settings, docs_dir, graphs_of(store))
-        except StoreError as err:
+        except IlrsError as err:
             shutil.rmtree(docs_dir, ignore_errors=True)
             docs_dir, note = None, f"; the ontology pages were not regenerated: {err}"
     elapsed = time.perf_counter() - started
-    message = f"reloaded {store.count()} quads (version {store.version}) in {elapsed:.2f} s{note}"
-    return Rebuild(store, message, report, check, docs_dir)
+    message = f"reloaded {store.count()} quads (version {store.version}) and the shapes in {elapsed:.2f} s{note}"
+    return Rebuild(dataset, message, report, check, docs_dir)
 
 
 def watched_paths(settings: Settings) -> list[Path]:

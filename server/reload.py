@@ -49,9 +49,9 @@ async def watch_and_reload(
             log.exception("rebuild failed; kept the previous graph")
             holder.refuse("the rebuild failed unexpectedly: see the server's log")
             continue
-        if result.store is not None:
+        if result.dataset is not None:
             previous = holder.docs_dir
-            holder.swap(result.store, result.docs_dir)
+            holder.swap(result.dataset, result.docs_dir)
             if previous is not None and result.docs_dir is not None:
                 shutil.rmtree(previous, ignore_errors=True)  # requests read the new folder from now on
             log.info(result.message)

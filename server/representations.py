@@ -12,26 +12,22 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import pyoxigraph as ox
-from fastapi import Depends
 from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, Response
 
+from ilrs.graph.errors import NotAcceptable, NotFound
 from ilrs.graph.jsonld import JSONLD_MEDIA_TYPE, graph_document
 from ilrs.graph.namespaces import PREFIXES
 from ilrs.graph.settings import BASE_IRI, Settings
-from ilrs.graph.store import OxigraphStore, Store
+from ilrs.graph.store import Store
 
 from .caching import cache_headers, not_modified
 from .negotiation import best_match
-from .state import get_app_settings, get_store
-
-#: Route parameters: the settings the app was created with, and the store of the current dataset version.
-AppSettings = Annotated[Settings, Depends(get_app_settings)]
-CurrentStore = Annotated[OxigraphStore, Depends(get_store)]
+from .problems import error_response
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 #: The Jinja2 environment of the linked-data pages (autoescaping on, as for every ``.html`` template).
@@ -75,15 +71,6 @@ class Choice:
         return self.media_type in (JSONLD, "application/json")
 
 
-class NotAcceptable(Exception):
-    """No offered representation fits ``Accept``, or the path's extension names none (``extension``)."""
-
-    def __init__(self, offers: list[str], extension: str | None = None) -> None:
-        super().__init__(", ".join(offers))
-        self.offers = offers
-        self.extension = extension
-
-
 def split_extension(name: str, extensions: Iterable[str] = EXTENSIONS) -> tuple[str, str | None]:
     """``("PK", "ttl")`` for ``"PK.ttl"``; ``(name, None)`` when ``name`` ends in no known extension."""
     stem, dot, ext = name.rpartition(".")
@@ -93,18 +80,25 @@ def split_extension(name: str, extensions: Iterable[str] = EXTENSIONS) -> tuple[
 
 
 def choose(request: Request, extension: str | None, offers: list[str] = RDF_OFFERS) -> Choice:
-    """The representation for ``request``; :class:`NotAcceptable` when nothing offered fits."""
+    """The representation for ``request``; :class:`NotAcceptable` when nothing offered fits, and
+    :class:`NotFound` when ``extension`` names no representation."""
     if extension is not None:
         media_type = EXTENSIONS.get(extension)
         if media_type is None:
-            raise NotAcceptable(offers, extension)
+            known = ", ".join(f".{ext}" for ext, offered in EXTENSIONS.items() if offered in offers)
+            raise NotFound(f"no representation .{extension} here: add {known}, or none to choose by Accept")
         if media_type not in offers:
-            raise NotAcceptable(offers)
+            raise _not_acceptable(offers)
         return Choice(media_type, negotiated=False)
     chosen = best_match(request.headers.get("accept"), offers)
     if chosen is None:
-        raise NotAcceptable(offers)
+        raise _not_acceptable(offers)
     return Choice(chosen, negotiated=True)
+
+
+def _not_acceptable(offers: list[str]) -> NotAcceptable:
+    message = f"none of the offered representations is acceptable: {', '.join(offers)}"
+    return NotAcceptable(message, available=offers)
 
 
 def public_base(request: Request, settings: Settings) -> str:
@@ -171,34 +165,21 @@ def body_response(content: bytes, choice: Choice, headers: dict[str, str], statu
 
 
 def not_acceptable_response(request: Request, err: NotAcceptable) -> Response:
-    """406 listing what is offered (as JSON for JSON clients, text otherwise); 404 for an unknown extension."""
-    status, headers = 406, {"Vary": "Accept"}
-    message = f"none of the offered representations is acceptable: {', '.join(err.offers)}"
-    if err.extension is not None:
-        known = ", ".join(f".{ext}" for ext, media_type in EXTENSIONS.items() if media_type in err.offers)
-        status = 404
-        message = f"no representation .{err.extension} here: add {known}, or none to choose by Accept"
-    if "json" in (request.headers.get("accept") or ""):
-        return JSONResponse({"detail": message, "offers": err.offers}, status_code=status, headers=headers)
-    return PlainTextResponse(message + "\n", status_code=status, headers=headers)
+    """406 listing what is offered, as problem details."""
+    return error_response(request, err)
 
 
 def not_found_response(request: Request, settings: Settings, message: str, extension: str | None = None) -> Response:
-    """404: the HTML page for browsers, a short JSON or text body for everything else."""
+    """404: the HTML page for browsers (or a ``.html`` path), problem details for everything else."""
     accept = request.headers.get("accept")
     wanted = EXTENSIONS.get(extension or "") or best_match(accept, [TURTLE, HTML, "application/json", JSONLD])
     headers = {"Vary": "Accept", "Cache-Control": "no-cache"}
     if wanted == HTML:
         context = {"message": message, "path": request.url.path, "base": public_base(request, settings)}
         return templates.TemplateResponse(request, "404.html", context, status_code=404, headers=headers)
-    if wanted in (JSONLD, "application/json"):
-        return JSONResponse({"detail": message}, status_code=404, headers=headers)
-    return PlainTextResponse(message + "\n", status_code=404, headers=headers)
-
-
-def error_response(request: Request, status_code: int, message: str) -> Response:
-    """A 4xx with a short explanation, as FastAPI's own errors are: ``{"detail": message}``."""
-    return JSONResponse({"detail": message}, status_code=status_code)
+    response = error_response(request, NotFound(message))
+    response.headers.update(headers)
+    return response
 
 
 def html_response(request: Request, template: str, context: dict[str, Any], headers: dict[str, str]) -> HTMLResponse:

@@ -1,7 +1,9 @@
 """The dataset the server answers from, swappable in one step.
 
-Requests read :attr:`DatasetHolder.store` once and keep that store for their whole
-life, so replacing it (``ilrs serve --watch``) never mixes two versions in one answer.
+Requests read :attr:`DatasetHolder.current` once (through :mod:`.deps`) and keep that
+dataset — its store and its shapes — for their whole life, so replacing it (``ilrs serve
+--watch``) never mixes two versions in one answer. The holder also keeps the ontology
+documentation generated from the served dataset by a reload, and the last refused reload.
 """
 
 from __future__ import annotations
@@ -10,13 +12,8 @@ import datetime as dt
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
 
-from fastapi import Depends
-from starlette.requests import Request
-
-from ilrs.graph.settings import Settings
-from ilrs.graph.store import OxigraphStore
+from ilrs.graph.loader import Dataset
 
 
 @dataclass(frozen=True)
@@ -28,31 +25,31 @@ class Refusal:
 
 
 class DatasetHolder:
-    """Holds the current store (and, once reloaded, its documentation); :meth:`swap` replaces them atomically.
+    """Holds the current :class:`~ilrs.graph.loader.Dataset`; :meth:`swap` replaces it atomically.
 
-    After a refused reload (:meth:`refuse`) the files on disk are newer than the graph served,
+    After a refused reload (:meth:`refuse`) the files on disk are newer than the dataset served,
     until a later reload is accepted: ``/health`` says so.
     """
 
-    def __init__(self, store: OxigraphStore) -> None:
-        self._store = store
+    def __init__(self, dataset: Dataset) -> None:
+        self._dataset = dataset
         self._docs_dir: Path | None = None
         self._since = dt.datetime.now(dt.UTC)
         self._refusal: Refusal | None = None
         self._lock = threading.Lock()
 
     @property
-    def store(self) -> OxigraphStore:
-        return self._store
+    def current(self) -> Dataset:
+        return self._dataset
 
     @property
     def docs_dir(self) -> Path | None:
-        """The documentation generated from the served graph by a reload; ``None``: the committed ``docs/ontology``."""
+        """The documentation generated from the served dataset by a reload; ``None``: the committed one."""
         return self._docs_dir
 
     @property
     def since(self) -> dt.datetime:
-        """When the served store was loaded."""
+        """When the served dataset was loaded."""
         return self._since
 
     @property
@@ -60,10 +57,10 @@ class DatasetHolder:
         """The last refused reload, if none was accepted after it."""
         return self._refusal
 
-    def swap(self, store: OxigraphStore, docs_dir: Path | None = None) -> None:
-        """Serve ``store`` (with its documentation in ``docs_dir``, if generated) from now on."""
+    def swap(self, dataset: Dataset, docs_dir: Path | None = None) -> None:
+        """Serve ``dataset`` (with its documentation in ``docs_dir``, if generated) from now on."""
         with self._lock:
-            self._store, self._since, self._refusal = store, dt.datetime.now(dt.UTC), None
+            self._dataset, self._since, self._refusal = dataset, dt.datetime.now(dt.UTC), None
             if docs_dir is not None:
                 self._docs_dir = docs_dir
 
@@ -71,27 +68,3 @@ class DatasetHolder:
         """Record that the files changed but could not be served, for ``reason``."""
         with self._lock:
             self._refusal = Refusal(dt.datetime.now(dt.UTC), reason)
-
-
-def get_store(request: Request) -> OxigraphStore:
-    """FastAPI dependency: the store of the current dataset version."""
-    holder: DatasetHolder = request.app.state.dataset
-    return holder.store
-
-
-def get_app_settings(request: Request) -> Settings:
-    """FastAPI dependency: the settings the app was created with."""
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def get_holder(request: Request) -> DatasetHolder:
-    """FastAPI dependency: the holder of the served dataset (its store, documentation and reload state)."""
-    holder: DatasetHolder = request.app.state.dataset
-    return holder
-
-
-#: Annotated dependencies for route signatures: ``def route(store: StoreDep, settings: SettingsDep)``.
-StoreDep = Annotated[OxigraphStore, Depends(get_store)]
-SettingsDep = Annotated[Settings, Depends(get_app_settings)]
-HolderDep = Annotated[DatasetHolder, Depends(get_holder)]

@@ -12,9 +12,9 @@ from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDFS
 
+from ilrs.graph.errors import InputError, ValidationError
 from ilrs.graph.release import make_release
 from ilrs.graph.snapshot import load_snapshot
-from ilrs.graph.store import StoreError
 
 DAY = dt.date(2025, 1, 2)
 ROVER = (
@@ -50,7 +50,7 @@ def test_first_and_second_release(mini: MiniRepo) -> None:
         == load_snapshot(str(mini.root), mini.settings).graphs.keys()
     )
 
-    with pytest.raises(StoreError, match="exists: bump owl:versionInfo"):
+    with pytest.raises(InputError, match="exists: bump owl:versionInfo"):
         make_release(mini.settings, today=DAY)
 
     bump(mini, "0.1.0", "0.2.0")
@@ -107,11 +107,11 @@ def test_refused_on_a_dirty_tree_but_not_for_scratch_files(mini: MiniRepo) -> No
     git(mini, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "mini")
     mini.write("scratch/try.ttl", "<x:a> <x:b> <x:c> .\n")  # outside the inputs: fine
     mini.write("data/sources/002.trig", "")  # untracked: it would enter the dataset
-    with pytest.raises(StoreError, match=r"uncommitted or untracked files .*data/sources/002\.trig"):
+    with pytest.raises(InputError, match=r"uncommitted or untracked files .*data/sources/002\.trig"):
         make_release(mini.settings, today=DAY)
     mini.path("data/sources/002.trig").unlink()
     mini.replace("ontology/ilrs.ttl", '"party"@en', '"has party"@en')  # modified, not committed
-    with pytest.raises(StoreError, match=r"ontology/ilrs\.ttl"):
+    with pytest.raises(InputError, match=r"ontology/ilrs\.ttl"):
         make_release(mini.settings, today=DAY)
     assert not mini.path("release").exists()
     git(mini, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qam", "relabel")
@@ -127,13 +127,13 @@ def test_since_a_given_version(mini: MiniRepo) -> None:
 
 def test_refused_while_check_or_shacl_fails(mini: MiniRepo) -> None:
     mini.append("ontology/ilrs.ttl", 'ilrs:Rover a owl:Class ; rdfs:label "rover"@en .')  # no definition
-    with pytest.raises(StoreError, match=r"ilrs check reports \d+ error"):
+    with pytest.raises(ValidationError, match=r"ilrs check reports \d+ error"):
         make_release(mini.settings, today=DAY)
     assert not mini.path("release").exists()
 
     copy_mini(mini.root)
     mini.replace("data/sources/001.trig", "ilrs:party agency:cnsa , agency:roscosmos ;", "")  # the shape wants one
-    with pytest.raises(StoreError, match="does not conform to the shapes"):
+    with pytest.raises(ValidationError, match="does not conform to the shapes"):
         make_release(mini.settings, today=DAY)
 
 

@@ -13,7 +13,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, POST, TURTLE, XML, SPARQLWrapper
 
-from ilrs.graph.store import OxigraphStore
+from ilrs.graph.store import Store
 
 ILRS = "https://w3id.org/ilrs/ontology#"
 COUNTRIES = "https://w3id.org/ilrs/graph/reference/countries"
@@ -32,7 +32,7 @@ def endpoint(client: httpx.Client) -> str:
     return f"{client.base_url}/sparql"
 
 
-def expected(dataset: OxigraphStore) -> list[dict[str, str]]:
+def expected(dataset: Store) -> list[dict[str, str]]:
     """The SELECT's solutions as {variable: lexical form or IRI}."""
     result = dataset.query(SELECT)
     assert isinstance(result, ox.QuerySolutions)
@@ -55,7 +55,7 @@ def wrapper(endpoint: str, text: str, return_format: str, method: str | None = N
 
 
 @pytest.mark.parametrize("method", [None, POST], ids=["get", "post"])
-def test_sparqlwrapper_json(endpoint: str, dataset: OxigraphStore, method: str | None) -> None:
+def test_sparqlwrapper_json(endpoint: str, dataset: Store, method: str | None) -> None:
     result = wrapper(endpoint, SELECT, JSON, method).queryAndConvert()
     assert isinstance(result, dict)
     assert result["head"]["vars"] == ["country", "code", "label"]
@@ -64,7 +64,7 @@ def test_sparqlwrapper_json(endpoint: str, dataset: OxigraphStore, method: str |
     assert {b["label"]["xml:lang"] for b in result["results"]["bindings"]} == {"zh"}
 
 
-def test_sparqlwrapper_xml(endpoint: str, dataset: OxigraphStore) -> None:
+def test_sparqlwrapper_xml(endpoint: str, dataset: Store) -> None:
     document = wrapper(endpoint, SELECT, XML).queryAndConvert()
     rows = []
     for result in document.getElementsByTagName("result"):  # type: ignore[union-attr]
@@ -76,14 +76,14 @@ def test_sparqlwrapper_xml(endpoint: str, dataset: OxigraphStore) -> None:
     assert rows == expected(dataset)
 
 
-def test_sparqlwrapper_csv(endpoint: str, dataset: OxigraphStore) -> None:
+def test_sparqlwrapper_csv(endpoint: str, dataset: Store) -> None:
     data = wrapper(endpoint, SELECT, CSV).queryAndConvert()
     assert isinstance(data, bytes)
     table = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
     assert table == expected(dataset)
 
 
-def test_sparqlwrapper_ask_and_construct(endpoint: str, dataset: OxigraphStore) -> None:
+def test_sparqlwrapper_ask_and_construct(endpoint: str, dataset: Store) -> None:
     ask = wrapper(endpoint, f"ASK {{ <{PK}> <{ILRS}isoAlpha2> 'PK' }}", JSON).queryAndConvert()
     assert ask == {"head": {}, "boolean": True}
     turtle = wrapper(endpoint, CONSTRUCT, TURTLE).queryAndConvert()
@@ -98,13 +98,13 @@ def test_sparqlwrapper_ask_and_construct(endpoint: str, dataset: OxigraphStore) 
 
 
 @pytest.mark.parametrize("return_format", ["xml", "json", "csv"])
-def test_rdflib_sparqlstore_select(endpoint: str, dataset: OxigraphStore, return_format: str) -> None:
+def test_rdflib_sparqlstore_select(endpoint: str, dataset: Store, return_format: str) -> None:
     graph = Graph(store=SPARQLStore(endpoint, returnFormat=return_format))
     rows = [{str(k): str(v) for k, v in row.asdict().items()} for row in graph.query(SELECT)]  # type: ignore[union-attr]
     assert rows == expected(dataset)
 
 
-def test_rdflib_sparqlstore_triples_and_construct(endpoint: str, dataset: OxigraphStore) -> None:
+def test_rdflib_sparqlstore_triples_and_construct(endpoint: str, dataset: Store) -> None:
     graph = Graph(store=SPARQLStore(endpoint))
     # triples() becomes a SELECT over the endpoint's default graph: the union of all named graphs.
     codes = {o for _, _, o in graph.triples((PK, URIRef(f"{ILRS}isoAlpha2"), None))}

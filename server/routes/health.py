@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ..state import HolderDep
+from ..deps import HolderDep
 
 router = APIRouter(tags=["service"])
 
@@ -13,7 +13,7 @@ router = APIRouter(tags=["service"])
 def health(holder: HolderDep) -> dict[str, object]:
     """``status`` is ``ok``, or ``stale`` after ``ilrs serve --watch`` refused to reload edited files (``reload``
     says when and why): the graph served is then older than the files."""
-    store, refusal = holder.store, holder.refusal
+    store, refusal = holder.current.store, holder.refusal
     body: dict[str, object] = {
         "status": "ok" if refusal is None else "stale",
         "version": store.version,

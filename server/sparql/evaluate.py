@@ -16,9 +16,10 @@ from typing import IO, Any, Protocol, cast
 
 import pyoxigraph as ox
 
-from ilrs.graph.store import Store, StoreError
+from ilrs.graph.errors import StoreError
+from ilrs.graph.store import Store
 
-from .formats import Form, NotAcceptable, UnknownFormat, choose
+from .formats import Form, choose
 
 #: Bytes gathered before a chunk is handed on. A result that fits in one chunk is complete before the
 #: response starts, so any error it meets still gets a proper status code.
@@ -59,23 +60,6 @@ class QueryJob:
     def from_json(cls, line: str | bytes) -> QueryJob:
         data: dict[str, Any] = json.loads(line)
         return cls(**data)
-
-
-class QueryFailed(Exception):
-    """The query could not be answered: ``status`` is the HTTP status the client should get."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-def out_of_memory(limit_mib: int) -> str:
-    """The message of a query stopped at its memory limit (status 507)."""
-    return (
-        f"the query was stopped: it needed more than the {limit_mib} MiB of memory a query may use here; "
-        "simplify or narrow it"
-    )
 
 
 class Sink(Protocol):
@@ -128,32 +112,26 @@ def form_of(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> Fo
 def evaluate(store: Store, job: QueryJob, sink: Sink) -> None:
     """Evaluate ``job`` against ``store`` and write the result to ``sink``.
 
-    Raises :class:`QueryFailed` with status 400 (invalid query), 406 (no acceptable format) or 500
-    (evaluation failed). An exception raised by ``sink`` propagates unchanged, so a sink can stop
-    the evaluation (a cancelled request, a passed deadline) by raising.
+    Raises the project's errors (:mod:`ilrs.graph.errors`): :class:`~ilrs.graph.errors.QuerySyntaxError`,
+    :class:`~ilrs.graph.errors.NotAcceptable`, :class:`~ilrs.graph.errors.UnknownFormat`, or
+    :class:`~ilrs.graph.errors.StoreError` when evaluation fails. An exception raised by ``sink``
+    propagates unchanged, so a sink can stop the evaluation (a cancelled request, a passed deadline)
+    by raising.
     """
-    try:
-        result = store.query(
-            job.query,
-            default_graphs=job.default_graphs,
-            named_graphs=job.named_graphs,
-            union_default_graph=job.union_default_graph,
-            base_iri=job.base_iri,
-        )
-    except StoreError as err:
-        raise QueryFailed(400, f"invalid query: {err}") from err
-    except OSError as err:  # an ASK is evaluated at once, so its evaluation errors surface here
-        raise QueryFailed(500, f"query evaluation failed: {err}") from err
-    try:
-        chosen = choose(form_of(result), job.accept, job.format)
-    except (NotAcceptable, UnknownFormat) as err:
-        raise QueryFailed(406 if isinstance(err, NotAcceptable) else 400, str(err)) from err
+    result = store.query(
+        job.query,
+        default_graphs=job.default_graphs,
+        named_graphs=job.named_graphs,
+        union_default_graph=job.union_default_graph,
+        base_iri=job.base_iri,
+    )
+    chosen = choose(form_of(result), job.accept, job.format)
     sink.start(chosen.content_type)
     writer = ChunkWriter(sink)
     try:
         chosen.write(result, cast(IO[bytes], writer), job.prefixes)  # it has what pyoxigraph calls
     except (OSError, SyntaxError, ValueError) as err:  # pyoxigraph's evaluation errors, raised while iterating
-        raise QueryFailed(500, f"query evaluation failed: {err}") from err
+        raise StoreError(f"query evaluation failed: {err}") from err
     writer.close()
 
 

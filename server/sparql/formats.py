@@ -20,6 +20,8 @@ from typing import IO, Literal
 
 import pyoxigraph as ox
 
+from ilrs.graph.errors import NotAcceptable, UnknownFormat
+
 from ..negotiation import best_match, parse_accept
 
 #: What a query returns: ``SELECT`` solutions, an ``ASK`` boolean, or ``CONSTRUCT``/``DESCRIBE`` triples.
@@ -113,18 +115,11 @@ _ALIASES: dict[str, dict[Form, Format]] = {
 }
 
 
-class UnknownFormat(ValueError):
-    """A ``format=`` value that names no format."""
-
-
-class NotAcceptable(Exception):
-    """No format of the query's form is acceptable to the client (answered with 406)."""
-
-    def __init__(self, form: Form, offers: tuple[Format, ...]) -> None:
-        self.form = form
-        self.offers = offers
-        listed = ", ".join(f"{f.media_type} (format={f.name})" for f in offers)
-        super().__init__(f"a {FORM_NAMES[form]} result is available as {listed}; none of them is acceptable")
+def _not_acceptable(form: Form, offers: tuple[Format, ...]) -> NotAcceptable:
+    """No format of the query's form is acceptable to the client."""
+    listed = ", ".join(f"{f.media_type} (format={f.name})" for f in offers)
+    message = f"a {FORM_NAMES[form]} result is available as {listed}; none of them is acceptable"
+    return NotAcceptable(message, available=[f.media_type for f in offers])
 
 
 def format_names() -> list[str]:
@@ -159,12 +154,12 @@ def choose(form: Form, accept: str | None, name: str | None) -> Format:
     if name is not None:
         chosen = lookup(name).get(form)
         if chosen is None:
-            raise NotAcceptable(form, offers)
+            raise _not_acceptable(form, offers)
         return chosen
     candidates = competing_media_types(accept, offers)
     media_type = best_match(accept, list(candidates))
     if media_type is None:
-        raise NotAcceptable(form, offers)
+        raise _not_acceptable(form, offers)
     return candidates[media_type]
 
 
