@@ -147,3 +147,22 @@ def test_the_changelog_lists_deprecations_apart(mini: MiniRepo) -> None:
     entry = make_release(mini.settings, today=DAY).entry
     assert "### Deprecated\n\n- ilrs:signedOn (The sources give no signing day.)\n\n### Changes\n\n" in entry
     assert entry.index("### Deprecated") < entry.index("- changed: ")
+
+
+def test_the_committed_releases_are_complete_and_in_the_changelog() -> None:
+    """Every folder of release/ was written by ilrs release: its artefacts, its version, its CHANGELOG entry."""
+    from ilrs.graph.settings import get_settings
+
+    release_dir = get_settings().release_dir
+    folders = sorted(p for p in release_dir.iterdir() if p.is_dir())
+    assert folders, "release/ holds the first release, the base of the next one's CHANGELOG entry"
+    changelog = (release_dir / "CHANGELOG.md").read_text(encoding="utf-8")
+    for folder in folders:
+        assert {"ilrs-base.ttl", "ilrs-full.owl", "ilrs-full.jsonld", "dataset.nq", "shapes.ttl"} <= {
+            p.name for p in folder.iterdir()
+        }
+        base = Graph().parse(folder / "ilrs-base.ttl", format="turtle")
+        iri = URIRef("https://w3id.org/ilrs/ontology")
+        assert str(base.value(iri, OWL.versionInfo)) == folder.name
+        assert str(base.value(iri, OWL.versionIRI)) == f"{iri}/{folder.name}"
+        assert f"\n## {folder.name} — " in changelog
