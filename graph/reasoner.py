@@ -35,10 +35,6 @@ HERMIT_MAIN = "org.semanticweb.HermiT.cli.CommandLine"
 _EXCEPTION = re.compile(r"^Exception in thread \"main\" ([\w.$]+): (.*)$", re.MULTILINE)
 
 
-class ReasonerError(ToolError):
-    """The reasoner cannot run (no Java, no HermiT) or failed for another reason than the ontology."""
-
-
 @dataclass(frozen=True)
 class ReasonerReport:
     """What HermiT concluded: consistency, the unsatisfiable classes, or the construct it refused."""
@@ -75,7 +71,7 @@ def ontology_graph(settings: Settings) -> Graph:
 def reason(settings: Settings, *, with_data: bool = False, extra: Graph | None = None) -> ReasonerReport:
     """Run HermiT over the ontology (and, ``with_data``, every graph of the dataset, merged).
 
-    ``extra`` triples are added (a test's deliberate mistake). Raises :class:`ReasonerError`
+    ``extra`` triples are added (a test's deliberate mistake). Raises :class:`ToolError`
     when Java or HermiT is missing.
     """
     graph = ontology_graph(settings)
@@ -101,7 +97,7 @@ def run_hermit(graph: Graph, scope: str, *, ignore_unsupported_datatypes: bool) 
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=600)
         except subprocess.TimeoutExpired as err:
-            raise ReasonerError(f"HermiT did not finish within {err.timeout} s") from err
+            raise ToolError(f"HermiT did not finish within {err.timeout} s") from err
     exception = _EXCEPTION.search(done.stderr)
     if exception is not None:
         kind, message = exception.group(1).rsplit(".", 1)[-1], " ".join(exception.group(2).split())
@@ -109,9 +105,9 @@ def run_hermit(graph: Graph, scope: str, *, ignore_unsupported_datatypes: bool) 
             return ReasonerReport(scope, len(graph), consistent=False)
         if kind == "UnsupportedDatatypeException":
             return ReasonerReport(scope, len(graph), consistent=True, refused=_datatype_message(done.stderr, message))
-        raise ReasonerError(f"HermiT failed: {kind}: {message}")
+        raise ToolError(f"HermiT failed: {kind}: {message}")
     if done.returncode != 0:
-        raise ReasonerError(f"HermiT exited with {done.returncode}: {done.stderr.strip()[-500:]}")
+        raise ToolError(f"HermiT exited with {done.returncode}: {done.stderr.strip()[-500:]}")
     return ReasonerReport(scope, len(graph), consistent=True, unsatisfiable=_unsatisfiable(done.stdout))
 
 
@@ -139,13 +135,13 @@ def _datatype_message(stderr: str, message: str) -> str:
 def _java() -> str:
     java = shutil.which("java")
     if java is None:
-        raise ReasonerError("no java on the PATH: install a Java runtime (apt-get install default-jre-headless)")
+        raise ToolError("no java on the PATH: install a Java runtime (apt-get install default-jre-headless)")
     return java
 
 
 def _hermit_classpath() -> str:
     spec = importlib.util.find_spec("owlready2")
     if spec is None or spec.origin is None:
-        raise ReasonerError("HermiT comes with the owlready2 package: pip install owlready2 (make install-test)")
+        raise ToolError("HermiT comes with the owlready2 package: pip install owlready2 (make install-test)")
     hermit = Path(spec.origin).parent / "hermit"
     return f"{hermit}:{hermit / 'HermiT.jar'}"
