@@ -150,3 +150,33 @@ def test_the_reason_command(tmp_path: Path) -> None:
     )
     assert broken.returncode == 1
     assert "unsatisfiable classes (no instance can exist): ilrs:MissionAgreement" in broken.stdout
+
+
+PROPERTY_KINDS = (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
+
+
+def test_every_term_has_one_kind_and_is_used_as_that_kind() -> None:
+    """OWL 2 DL's typing constraints: no IRI is two kinds of property, or a class and a property; object
+    properties link to resources and datatype properties to literals, in the ontology and in the data."""
+    declared = Graph()
+    for graph in (Graph().parse(get_settings().ontology_dir / "ilrs.ttl"), external()):
+        declared += graph
+    kinds: dict[URIRef, set[URIRef]] = {}
+    for kind in (OWL.Class, *PROPERTY_KINDS):
+        for term in declared.subjects(RDF.type, kind):
+            if isinstance(term, URIRef):
+                kinds.setdefault(term, set()).add(kind)
+    assert {t: k for t, k in kinds.items() if len(k) > 1} == {}
+    misused = set()
+    for graph in graphs_of(build_store(get_settings())).values():
+        for _s, p, o in graph:
+            kind = kinds.get(p, set())
+            if (OWL.ObjectProperty in kind and isinstance(o, Literal)) or (
+                OWL.DatatypeProperty in kind and not isinstance(o, Literal)
+            ):
+                misused.add((str(p), type(o).__name__))
+    assert misused == set()
+
+
+def external() -> Graph:
+    return Graph().parse(get_settings().ontology_dir / "imports" / "external.ttl", format="turtle")
