@@ -129,8 +129,9 @@ def _locate(violation: Violation, store: Store, locator: Locator) -> Violation:
     path = _iri(violation.path)
     value = _iri(violation.value)
     about = [q for q in store.quads() if q.subject == focus]
-    quads = [q for q in about if q.predicate == path and q.object == value] if value is not None else []
-    quads = quads or [q for q in about if q.predicate == path] or about
+    stated = [q for q in about if q.predicate == path]
+    quads = [q for q in stated if violation.value is not None and getattr(q.object, "value", None) == violation.value]
+    quads = quads or stated or about
     graphs = tuple(sorted({q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)}))
     files = [f for g in graphs for f in locator.files if f.stem == g.rstrip("/").rsplit("/", 1)[-1]]
     if path is not None:  # the statement itself; without a value (a missing or extra one), the property's line
