@@ -206,8 +206,8 @@ def test_the_new_class_example_passes_check_and_the_schema_and_data_tests(tmp_pa
     text = GUIDE.read_text(encoding="utf-8")
     workspace = copy_edited_files(tmp_path / "repo")
     tests = workspace.root / "tests"
-    for module in ("conftest.py", "minirepo.py", *SCHEMA_AND_DATA_TESTS):
-        shutil.copyfile(PROJECT_ROOT / "tests" / module, tests / module)
+    for module in (PROJECT_ROOT / "tests").glob("*.py"):  # the test modules and the helpers they import
+        shutil.copyfile(module, tests / module.name)
     (workspace.root / "docs").mkdir()
     shutil.copyfile(PROJECT_ROOT / "docs" / "model.md", workspace.root / "docs" / "model.md")
 
