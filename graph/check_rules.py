@@ -177,6 +177,7 @@ class CheckContext:
         fix: str,
         prefer: Iterable[Path] = (),
         at: tuple[Node, Node, Node] | None = None,
+        exclude: Iterable[Path] = (),
     ) -> Finding:
         """A finding about ``term``, located in the files (``prefer`` searched first): at the statement ``at``
         (subject, predicate, object) where the finding is about one, else where ``term`` is first written."""
@@ -186,7 +187,7 @@ class CheckContext:
             obj, literal = (None, str(o)) if isinstance(o, Literal) else (str(o), None)
             where = self.locator.find_triple(str(s), str(p), obj, literal, list(prefer))
         elif isinstance(term, URIRef):
-            where = self.locator.find(str(term), list(prefer))
+            where = self.locator.find(str(term), list(prefer), list(exclude))
         return Finding(level, rule, show(term), message, fix, where)
 
     def graph_files(self, graph: str) -> list[Path]:

@@ -180,6 +180,43 @@ def owl_datatype_map(ctx: CheckContext) -> Iterator[Finding]:
                 )
 
 
+#: Namespaces whose terms OWL itself defines: never declared in an import module.
+BUILT_IN = (str(RDF), str(RDFS), str(OWL), "http://www.w3.org/2001/XMLSchema#")
+
+
+@rule("import-declaration", "every reused term of the ontology and the data is declared in ontology/imports/")
+def import_declaration(ctx: CheckContext) -> Iterator[Finding]:
+    folder = ctx.ontology_file.parent / "imports"
+    if not folder.is_dir():
+        return
+    declared = Graph()
+    for path in sorted(folder.glob("*.ttl")):
+        declared.parse(path, format="turtle")
+    used: dict[URIRef, str] = {}
+    for graph in [ctx.ontology, *ctx.data.values()]:
+        for _, p, o in graph:
+            kinds = [(p, "owl:DatatypeProperty" if isinstance(o, Literal) else "owl:ObjectProperty")]
+            if p in (RDF.type, RDFS.subClassOf):
+                kinds.append((o, "owl:Class"))
+            elif p == RDFS.subPropertyOf:
+                kinds.append((o, "owl:ObjectProperty"))
+            for term, kind in kinds:
+                if isinstance(term, URIRef) and not str(term).startswith((str(ILRS), *BUILT_IN)):
+                    used.setdefault(term, kind)
+    module = _display(ctx, folder / "external.ttl")
+    for term, kind in sorted(used.items()):
+        if (term, RDF.type, None) not in declared or (term, RDFS.label, None) not in declared:
+            yield ctx.finding(
+                "warning",
+                "import-declaration",
+                term,
+                "a reused term that the import module does not declare: OWL tools (the reasoner, the full release "
+                "artefact) cannot tell what kind of term it is",
+                f'add  {show(term)} a {kind} ; rdfs:label "…"@en ; rdfs:isDefinedBy <…> .  to {module}',
+                exclude=[p for p in ctx.locator.files if p.parent == folder],
+            )
+
+
 # --- shapes ----------------------------------------------------------------------------------
 
 

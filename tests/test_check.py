@@ -300,7 +300,7 @@ def test_every_rule_is_exercised() -> None:
         "domain", "range", "ill-typed-literal", "undescribed-graph", "unlabelled-instance", "term-annotations",
         "superclass", "domain-and-range", "top-level-disjointness", "domain-shape", "instance-kind",
         "shape-annotations", "valid-example", "negative-example", "context-coercion", "owl-datatype-map",
-        "query-terms", "deprecation", "deprecated-use",
+        "query-terms", "deprecation", "deprecated-use", "import-declaration",
     }  # fmt: skip
     assert set(RULES) == exercised
 
@@ -436,3 +436,20 @@ def test_findings_about_a_statement_point_at_the_statement(mini: MiniRepo) -> No
     )
     [bad] = findings(mini, "ill-typed-literal")
     assert bad.where == f"data/sources/002.trig:{line_of(mini, 'data/sources/002.trig', '2021-02-30')}"
+
+
+def test_reused_terms_are_declared_in_the_import_module(mini: MiniRepo) -> None:
+    module = "ontology/imports/external.ttl"
+    mini.write(module, "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n")
+    found = {f.term: f for f in findings(mini, "import-declaration")}
+    assert {"dcterms:issued", "prov:wasDerivedFrom", "prov:Entity"} <= set(found)
+    assert found["dcterms:issued"].fix.startswith("add  dcterms:issued a owl:DatatypeProperty ; rdfs:label")
+    assert found["prov:wasDerivedFrom"].fix.startswith("add  prov:wasDerivedFrom a owl:ObjectProperty")
+    assert found["prov:Entity"].fix.endswith(f"to {module}")
+    assert found["dcterms:issued"].where == f"data/sources.trig:{line_of(mini, 'data/sources.trig', 'dcterms:issued')}"
+    mini.append(
+        module,
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        '<http://purl.org/dc/terms/issued> a owl:DatatypeProperty ; rdfs:label "Date Issued"@en .',
+    )
+    assert "dcterms:issued" not in {f.term for f in findings(mini, "import-declaration")}
