@@ -229,7 +229,7 @@ def _closure(start: Node, direct: dict[Node, set[Node]]) -> set[Node]:
     return seen
 
 
-def _fix_hint(iri: URIRef, candidates: Iterable[URIRef], otherwise: str) -> str:
+def fix_hint(iri: URIRef, candidates: Iterable[URIRef], otherwise: str) -> str:
     """``did you mean X? {otherwise}`` with the candidate most like ``iri`` (ignoring case), or just ``otherwise``.
 
     Only candidates of the same kind are offered: a local name with a capital (a class, by the
@@ -424,7 +424,7 @@ def undefined_term(ctx: CheckContext) -> Iterator[Finding]:
                 "undefined-term",
                 term,
                 f"used in {where} but not defined by the ontology",
-                _fix_hint(term, candidates, "otherwise define it in ontology/ilrs.ttl"),
+                fix_hint(term, candidates, "otherwise define it in ontology/ilrs.ttl"),
             )
 
 
@@ -444,7 +444,7 @@ def unknown_vocabulary_term(ctx: CheckContext) -> Iterator[Finding]:
                     "unknown-vocabulary-term",
                     term,
                     f"{show(term)} is not a term of {ns}",
-                    _fix_hint(term, known, "check the spelling against the vocabulary"),
+                    fix_hint(term, known, "check the spelling against the vocabulary"),
                 )
                 break
 
@@ -464,7 +464,7 @@ def dangling_instance(ctx: CheckContext) -> Iterator[Finding]:
                         "dangling-instance",
                         node,
                         f"used in <{name}> but typed nowhere: a typo in the IRI, or a missing description",
-                        _fix_hint(node, candidates, "or give it a ilrs:SomeClass ; rdfs:label …"),
+                        fix_hint(node, candidates, "or give it a ilrs:SomeClass ; rdfs:label …"),
                         ctx.graph_files(name),
                     )
 

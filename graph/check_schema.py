@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
@@ -195,7 +194,10 @@ def import_declaration(ctx: CheckContext) -> Iterator[Finding]:
     used: dict[URIRef, str] = {}
     for graph in [ctx.ontology, *ctx.data.values()]:
         for _, p, o in graph:
-            kinds = [(p, "owl:DatatypeProperty" if isinstance(o, Literal) else "owl:ObjectProperty")]
+            # What the term most likely is: in the ontology, a property annotates the terms; in the data,
+            # it links to a resource or gives a value.
+            kind = "owl:DatatypeProperty" if isinstance(o, Literal) else "owl:ObjectProperty"
+            kinds = [(p, "owl:AnnotationProperty" if graph is ctx.ontology else kind)]
             if p in (RDF.type, RDFS.subClassOf):
                 kinds.append((o, "owl:Class"))
             elif p == RDFS.subPropertyOf:
@@ -203,7 +205,7 @@ def import_declaration(ctx: CheckContext) -> Iterator[Finding]:
             for term, kind in kinds:
                 if isinstance(term, URIRef) and not str(term).startswith((str(ILRS), *BUILT_IN)):
                     used.setdefault(term, kind)
-    module = _display(ctx, folder / "external.ttl")
+    module = ctx.locator.display(folder / "external.ttl")
     for term, kind in sorted(used.items()):
         if (term, RDF.type, None) not in declared or (term, RDFS.label, None) not in declared:
             yield ctx.finding(
@@ -375,9 +377,10 @@ def valid_example(ctx: CheckContext) -> Iterator[Finding]:
                 "error",
                 "valid-example",
                 cls,
-                f"{_display(ctx, example)} has no instance of the class, so no test shows that valid data conforms",
+                f"{ctx.locator.display(example)} has no instance of the class, "
+                "so no test shows that valid data conforms",
                 f"add a conforming {show(cls)} (label, IRI …/id/{{kind}}/{{key}}, required values) to "
-                f"{_display(ctx, example)}",
+                f"{ctx.locator.display(example)}",
                 [ctx.ontology_file],
             )
 
@@ -391,7 +394,7 @@ def negative_example(ctx: CheckContext) -> Iterator[Finding]:
     except ValueError as err:
         yield Finding("error", "negative-example", "(examples)", str(err), "complete the case's header")
         return
-    folder = _display(ctx, ctx.shape_cases_dir / "negative")
+    folder = ctx.locator.display(ctx.shape_cases_dir / "negative")
     for shape in sorted(named_node_shapes(ctx.shapes)):
         name = shape.removeprefix(str(shape).rsplit("#", 1)[0] + "#")
         if name not in covered:
@@ -416,7 +419,9 @@ def context_coercion(ctx: CheckContext) -> Iterator[Finding]:
     try:
         terms = json.loads(ctx.context_file.read_text(encoding="utf-8")).get("@context", {})
     except ValueError as err:
-        yield Finding("error", "context-coercion", _display(ctx, ctx.context_file), f"not JSON: {err}", "fix the file")
+        yield Finding(
+            "error", "context-coercion", ctx.locator.display(ctx.context_file), f"not JSON: {err}", "fix the file"
+        )
         return
     for prop in _properties(ctx, OWL.ObjectProperty):
         name = _local(prop)
@@ -428,16 +433,8 @@ def context_coercion(ctx: CheckContext) -> Iterator[Finding]:
             "error",
             "context-coercion",
             prop,
-            f'{_display(ctx, ctx.context_file)} {state}: JSON-LD clients would get {{"@id": …}} objects',
-            f'add  "{name}": {{ "@type": "@id" }}  to {_display(ctx, ctx.context_file)} '
+            f'{ctx.locator.display(ctx.context_file)} {state}: JSON-LD clients would get {{"@id": …}} objects',
+            f'add  "{name}": {{ "@type": "@id" }}  to {ctx.locator.display(ctx.context_file)} '
             "(the object properties' block)",
             [ctx.ontology_file],
         )
-
-
-def _display(ctx: CheckContext, path: Path) -> str:
-    root = ctx.locator.root
-    try:
-        return str(path.resolve().relative_to(root.resolve())) if root else str(path)
-    except ValueError:
-        return str(path)

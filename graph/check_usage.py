@@ -15,7 +15,7 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from .check_rules import CheckContext, Finding, _fix_hint, rule
+from .check_rules import CheckContext, Finding, fix_hint, rule
 from .deprecation import deprecations
 from .namespaces import ILRS, PREFIXES
 from .rdfview import show
@@ -80,14 +80,6 @@ def _queries(ctx: CheckContext) -> list[Path]:
     return sorted(ctx.queries_dir.glob("*.rq"))
 
 
-def _display(ctx: CheckContext, path: Path) -> str:
-    root = ctx.locator.root
-    try:
-        return str(path.resolve().relative_to(root.resolve())) if root else str(path)
-    except ValueError:
-        return str(path)
-
-
 @rule("query-terms", "every ilrs: term of the SPARQL queries in queries/ is defined by the ontology")
 def query_term_rule(ctx: CheckContext) -> Iterator[Finding]:
     candidates = [t for t in ctx.defined if str(t).startswith(str(ILRS))]
@@ -102,8 +94,8 @@ def query_term_rule(ctx: CheckContext) -> Iterator[Finding]:
                     "query-terms",
                     show(iri),
                     "used in the query but not defined by the ontology: the query finds nothing with it",
-                    _fix_hint(iri, candidates, "otherwise correct the query"),
-                    f"{_display(ctx, path)}:{term.line}",
+                    fix_hint(iri, candidates, "otherwise correct the query"),
+                    f"{ctx.locator.display(path)}:{term.line}",
                 )
 
 
@@ -173,5 +165,5 @@ def deprecated_use(ctx: CheckContext) -> Iterator[Finding]:
                     show(term.iri),
                     "deprecated, but used in the query" + (f": {info.reason}" if info.reason else ""),
                     info.advice(),
-                    f"{_display(ctx, path)}:{term.line}",
+                    f"{ctx.locator.display(path)}:{term.line}",
                 )

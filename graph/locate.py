@@ -45,7 +45,7 @@ class Locator:
                 for path in group:
                     found = self._first_line(path, iri, starts)
                     if found is not None:
-                        return f"{self._display(path)}:{found}"
+                        return f"{self.display(path)}:{found}"
         return None
 
     def _first_line(self, path: Path, iri: str, starts: bool) -> int | None:
@@ -94,7 +94,7 @@ class Locator:
                 if last_subject is not None and p_pattern.search(code):
                     last_predicate = number
                 if last_predicate is not None and o_pattern.search(code):
-                    return f"{self._display(path)}:{number}"
+                    return f"{self.display(path)}:{number}"
         return self.find(subject, prefer)
 
     def _read(self, path: Path) -> _File | None:
@@ -108,7 +108,8 @@ class Locator:
                 self._cache[path] = _File(path, content.splitlines(), prefixes)
         return self._cache[path]
 
-    def _display(self, path: Path) -> str:
+    def display(self, path: Path) -> str:
+        """``path`` as the reports write it: relative to the repository's root where it lies inside."""
         if self.root is not None:
             try:
                 return str(path.resolve().relative_to(self.root.resolve()))
