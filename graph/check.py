@@ -1,11 +1,13 @@
-"""``ilrs check``: a quality report over the ontology, the shapes and the data.
+"""``ilrs check``: a quality report over the ontology, the shapes, their examples, the data and the queries.
 
 In the spirit of ``robot report``: every finding has a level (``error``,
 ``warning``, ``info``), a rule id, the term it is about, a message, a fix hint and,
-where the term is written in a file, ``file:line``. Errors make the command fail;
-warnings only with ``--strict``. The rules themselves are in
-:mod:`ilrs.graph.check_rules`; this module loads the inputs, runs the rules and
-formats the report.
+where it is written in a file, ``file:line`` (of the statement itself when the finding
+is about one). Errors make the command fail; warnings only with ``--strict``. The
+rules are in :mod:`ilrs.graph.check_rules` (terms, references, domains and ranges,
+provenance), :mod:`ilrs.graph.check_schema` (what the test suite demands of a schema
+change) and :mod:`ilrs.graph.check_usage` (deprecated terms, the queries' terms);
+this module loads the inputs, runs the rules and formats the report.
 """
 
 from __future__ import annotations
