@@ -19,7 +19,7 @@ from rdflib import Graph
 
 from . import check_schema, check_usage  # noqa: F401  (register their rules)
 from .check_rules import RULES, CheckContext, Finding
-from .loader import build_store, dataset_files
+from .loader import build_store, dataset_files, loaded_graphs
 from .locate import Locator
 from .namespaces import ONTOLOGY_GRAPH
 from .rdfview import graphs_of, read_shapes
@@ -103,6 +103,7 @@ def run_checks(settings: Settings, store: Store | None = None) -> CheckReport:
         ontology_file=settings.ontology_dir / "ilrs.ttl",
         shapes_files=sorted(settings.shapes_dir.glob("*.ttl")),
         queries_dir=settings.queries_dir,
+        scratch_graphs=frozenset(loaded_graphs(settings).values()),
         context_file=settings.context_file,
         shape_cases_dir=settings.shape_cases_dir,
     )

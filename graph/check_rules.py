@@ -95,6 +95,8 @@ class CheckContext:
     ontology_file: Path
     shapes_files: list[Path] = field(default_factory=list)
     queries_dir: Path | None = None
+    #: Graphs of files loaded with ``--load``: tried out, never part of the dataset, so never described.
+    scratch_graphs: frozenset[str] = frozenset()
     context_file: Path | None = None
     shape_cases_dir: Path | None = None
 
@@ -259,11 +261,6 @@ def _term_names(vocabulary: type[DefinedNamespace]) -> set[str]:
 
 def _is_source_graph(name: str) -> bool:
     return name.startswith(f"{GRAPH}source/")
-
-
-def _is_scratch_graph(name: str) -> bool:
-    """A file loaded with ``--load`` (named by its ``file:`` IRI): tried out, never part of the dataset."""
-    return name.startswith("file:")
 
 
 def _is_reference_graph(name: str) -> bool:
@@ -586,7 +583,7 @@ def undescribed_graph(ctx: CheckContext) -> Iterator[Finding]:
                 "triples outside any named graph: every fact belongs to the graph of its source",
                 "wrap them in  GRAPH <https://w3id.org/ilrs/graph/source/NNN> { … }",
             )
-        elif not (_is_reference_graph(name) or _is_scratch_graph(name) or name in {str(SOURCES_GRAPH), *described}):
+        elif not (_is_reference_graph(name) or name in ctx.scratch_graphs or name in {str(SOURCES_GRAPH), *described}):
             yield ctx.finding(
                 "error",
                 "undescribed-graph",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -63,11 +64,12 @@ def _parser() -> argparse.ArgumentParser:
     scratch = argparse.ArgumentParser(add_help=False)
     scratch.add_argument(
         "--load",
-        type=Path,
+        type=_loaded_file,
         nargs="+",
         default=[],
-        metavar="FILE",
-        help="also load these RDF files, each as its own named graph (scratch graphs: never part of the dataset)",
+        metavar="FILE[=IRI]",
+        help="also load these RDF files, each as its own named graph: IRI, or "
+        "https://w3id.org/ilrs/graph/loaded/<file stem> (never part of the dataset's files)",
     )
 
     p = sub.add_parser("validate", parents=[common, scratch], help="check ontology, shapes and data with SHACL")
@@ -98,6 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", parents=[common, scratch], help="run the HTTP server")
     p.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 8000)")
+    p.add_argument("--public-url", metavar="URL", help="the server's public URL (default http://HOST:PORT)")
     p.add_argument("--query-timeout", type=float, metavar="SECONDS", help="query deadline (default 30)")
     p.add_argument("--watch", action="store_true", help="rebuild and swap the graph when its files change")
     p.set_defaults(run=_serve)
@@ -155,7 +158,7 @@ def _load(args: argparse.Namespace, settings: Settings | None = None) -> Store:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    settings = _settings(args, extra_files=list(args.load) or None)
+    settings = _settings(args, **_loaded(args))
     report = validate_store(_load(args, settings), settings)
     print(report.to_json() if args.format == "json" else report.to_text())
     return 0 if report.conforms else 1
@@ -252,13 +255,33 @@ def _stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _loaded_file(arg: str) -> tuple[Path, str | None]:
+    """``FILE`` or ``FILE=IRI`` (split at the last ``=`` followed by an absolute IRI, so paths may hold ``=``)."""
+    path, sep, iri = arg.rpartition("=")
+    if sep and re.match(r"[A-Za-z][A-Za-z0-9+.-]*:\S+$", iri):
+        if not path:
+            raise argparse.ArgumentTypeError(f"{arg!r}: no file before '='")
+        return Path(path), iri
+    return Path(arg), None
+
+
+def _loaded(args: argparse.Namespace) -> dict[str, object]:
+    """The settings for ``--load FILE[=IRI]…``: the files, and the graph names chosen for some."""
+    loads: list[tuple[Path, str | None]] = args.load
+    return {
+        "extra_files": [path for path, _ in loads] or None,
+        "extra_graph_names": {str(path): iri for path, iri in loads if iri} or None,
+    }
+
+
 def _serve(args: argparse.Namespace) -> int:
     settings = _settings(
         args,
         host=args.host,
         port=args.port,
+        public_base_url=args.public_url,
         query_timeout=args.query_timeout,
-        extra_files=list(args.load) or None,
+        **_loaded(args),
     )
     from ilrs.server.app import run  # the HTTP stack is imported only when serving
 
@@ -269,7 +292,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from .check import run_checks
 
-    report = run_checks(_settings(args, extra_files=list(args.load) or None))
+    report = run_checks(_settings(args, **_loaded(args)))
     print(report.to_json() if args.format == "json" else report.to_table())
     return 1 if report.failed(strict=args.strict) else 0
 
