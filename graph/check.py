@@ -19,6 +19,7 @@ from rdflib import Graph
 
 from . import check_schema, check_usage  # noqa: F401  (register their rules)
 from .check_rules import RULES, CheckContext, Finding
+from .derived import is_derived
 from .loader import build_store, dataset_files, loaded_graphs
 from .locate import Locator
 from .namespaces import ONTOLOGY_GRAPH
@@ -89,8 +90,8 @@ def run_checks(settings: Settings, store: Store | None = None) -> CheckReport:
     Raises :class:`~ilrs.graph.errors.NotFound` when a file is missing and
     :class:`~ilrs.graph.errors.ParseError` (naming ``file:line:col``) when one does not parse.
     """
-    store = store or build_store(settings.model_copy(update={"store_dir": None}))
-    graphs = graphs_of(store)
+    store = store or build_store(settings.model_copy(update={"store_dir": None}), derived=False)
+    graphs = {name: g for name, g in graphs_of(store).items() if not is_derived(name)}  # (a served store has them)
     shapes = read_shapes(settings.shapes_dir)
     ontology = graphs.pop(str(ONTOLOGY_GRAPH), None) or Graph()  # an empty ilrs.ttl loads no graph
     files = [f.path for f in dataset_files(settings)] + sorted(settings.shapes_dir.glob("*.ttl"))
@@ -109,7 +110,8 @@ def run_checks(settings: Settings, store: Store | None = None) -> CheckReport:
     )
     findings = [finding for rule in RULES.values() for finding in rule.run(ctx)]
     findings.sort(key=lambda f: (LEVELS.index(f.level), f.rule, f.term, f.message))
-    return CheckReport(findings, terms=len(ctx.terms), triples=store.count())
+    triples = len(ctx.ontology) + sum(len(g) for g in graphs.values())
+    return CheckReport(findings, terms=len(ctx.terms), triples=triples)
 
 
 def _plural(n: int, word: str) -> str:

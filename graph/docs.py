@@ -49,7 +49,9 @@ def generate_docs(
     """
     target = out_dir or settings.docs_dir
     if graphs is None:
-        graphs = graphs_of(build_store(settings.model_copy(update={"store_dir": None, "extra_files": []})))
+        graphs = graphs_of(
+            build_store(settings.model_copy(update={"store_dir": None, "extra_files": []}), derived=False)
+        )
     ontology = graphs.get(str(ONTOLOGY_GRAPH))
     if ontology is None:
         raise ValidationError(f"{settings.ontology_dir / 'ilrs.ttl'}: the ontology is empty")

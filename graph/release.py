@@ -64,7 +64,7 @@ def make_release(
     """
     settings = settings.model_copy(update={"store_dir": None, "extra_files": []})
     _refuse_if_dirty(settings)
-    store = build_store(settings)
+    store = build_store(settings, derived=False)
     _refuse_if_invalid(settings, store)
     version = ontology_version(store)
     folder = settings.release_dir / version
