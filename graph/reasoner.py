@@ -76,7 +76,7 @@ def reason(settings: Settings, *, with_data: bool = False, extra: Graph | None =
     """
     graph = ontology_graph(settings)
     if with_data:
-        graphs = graphs_of(build_store(settings.model_copy(update={"store_dir": None})))
+        graphs = graphs_of(build_store(settings.model_copy(update={"store_dir": None}), derived=False))
         graphs.pop(str(ONTOLOGY_GRAPH), None)
         graph = union([graph, *graphs.values()])
     if extra is not None:
