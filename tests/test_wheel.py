@@ -50,8 +50,8 @@ SHIPPED_PATTERNS = {
     "graph/*.py": "ilrs/graph",
     "graph/*.jsonld": "ilrs/graph",
     "server/**/*.py": "ilrs/server",
-    "ontology/*.ttl": "ilrs/ontology",
-    "shapes/*.ttl": "ilrs/shapes",
+    "ontology/**/*.ttl": "ilrs/ontology",
+    "shapes/**/*.ttl": "ilrs/shapes",
     "queries/*.rq": "ilrs/queries",
 }
 
@@ -159,6 +159,7 @@ def test_the_wheel_holds_every_file_the_package_reads(installed: Installed) -> N
         "ilrs/graph/context.jsonld",
         "ilrs/graph/data/reference/countries.ttl",
         "ilrs/ontology/ilrs.ttl",
+        "ilrs/ontology/imports/external.ttl",
         "ilrs/shapes/ilrs-shapes.ttl",
         "ilrs/docs/ontology/index.html",
     ]:
