@@ -127,7 +127,7 @@ def _collection_response(request: Request, store: Store, settings: Settings, col
     if number > last:
         raise ParameterError(f"page: {number} is past the last page, {last}")
 
-    base = public_base(request, settings)
+    base = public_base(settings)
     collection_url = f"{base}/{collection.name}" + (f"?{urlencode(sorted(filters.items()))}" if filters else "")
 
     def page_url(n: int) -> str:
@@ -141,7 +141,7 @@ def _collection_response(request: Request, store: Store, settings: Settings, col
         previous=page_url(number - 1) if number > 1 else None,
         next=page_url(number + 1) if number < last else None,
     )
-    ctx = context_url(request, settings)
+    ctx = context_url(settings)
     described = [st for items in statements(store, result.members).values() for st in items]
     stated = [(st.triple, st.graphs) for st in described]
     linked = label_triples(store, linked_iris(described, exclude=result.members))
