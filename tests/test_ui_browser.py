@@ -254,7 +254,7 @@ def test_example_runs_and_renders_the_store_results(
     names, expected = expected_table(dataset, example["query"])
     wait = WebDriverWait(browser, WAIT)
 
-    browser.get(live_server.url("/"))
+    browser.get(live_server.url("/query"))
     wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".yasgui .CodeMirror")))
     completers = browser.execute_script("return window.ilrsYasgui.getTab().getYasqe().config.autocompleters")
     assert not {"class", "property", "prefixes"} & set(completers), "a completer that calls out is enabled"
@@ -297,7 +297,7 @@ def test_results_download_as_csv(
 ) -> None:
     example = pick_example(client, dataset)
     names, expected = expected_table(dataset, example["query"])
-    browser.get(live_server.url("/"))
+    browser.get(live_server.url("/query"))
     run_example(browser, example, len(expected))
 
     downloads: Path = browser.downloads  # type: ignore[attr-defined]
@@ -365,7 +365,7 @@ def test_stored_tabs_of_an_older_version_are_discarded(
     browser: WebDriver, live_server: LiveServer, listener: Listener
 ) -> None:
     """Tabs saved by an earlier version of the page kept their endpoint, and the result tables they held."""
-    browser.get(live_server.url("/"))
+    browser.get(live_server.url("/query"))
     WebDriverWait(browser, WAIT).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".yasgui .CodeMirror")))
     ours, elsewhere = live_server.url("/sparql"), f"http://127.0.0.1:{listener.port}/sparql"
     # What an older version left behind: every stored endpoint pointing elsewhere, no storage version.
@@ -379,7 +379,7 @@ def test_stored_tabs_of_an_older_version_are_discarded(
         elsewhere,
     )
     assert str(listener.port) in browser.execute_script(_STORAGE)
-    browser.get(live_server.url("/"))
+    browser.get(live_server.url("/query"))
     WebDriverWait(browser, WAIT).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".yasgui .CodeMirror")))
     stored = json.loads(browser.execute_script(_STORAGE))
     assert str(listener.port) not in json.dumps(stored) and "yagui_old" not in stored
@@ -430,3 +430,59 @@ def test_result_values_are_shown_as_text(
         assert datatype.get_attribute("href") == "https://example.org/dt'class='injected"
         assert "javascript:alert('iri')" in " ".join(cells)  # shown, but not as a link
         assert not console_errors(browser)
+
+
+# --- the pages for people, at a laptop's and a phone's size ----------------------------------------
+
+#: Where the screenshots of the pages are kept (git-ignored): a reviewer looks at them after a run.
+SCREENSHOTS = Path(__file__).resolve().parent / "artifacts" / "screenshots"
+SIZES = {"laptop": (1366, 768), "phone": (390, 844)}
+PEOPLE_PAGES = ["/", "/disagreements", "/id/phase/ilrs-1", "/id/country/PK", "/query"]
+
+
+def viewport(driver: WebDriver, width: int, height: int) -> None:
+    """Emulate a screen of ``width`` × ``height`` CSS pixels (the window's chrome is not counted)."""
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600},
+    )
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("path", PEOPLE_PAGES)
+def test_page_fits_the_screen_without_errors(browser: WebDriver, live_server: LiveServer, path: str, size: str) -> None:
+    width, height = SIZES[size]
+    viewport(browser, width, height)
+    try:
+        console_errors(browser)  # forget earlier pages' messages
+        browser.get(live_server.url(path))
+        WebDriverWait(browser, WAIT).until(lambda d: d.execute_script("return document.readyState") == "complete")
+        if path == "/query":
+            WebDriverWait(browser, WAIT).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".yasgui .CodeMirror")))
+        overflow = browser.execute_script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        name = path.strip("/").replace("/", "_") or "front"
+        browser.save_screenshot(str(SCREENSHOTS / f"{name}-{size}.png"))
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow} px at {width}×{height}"
+        errors = console_errors(browser)
+        assert not errors, errors  # among them any Content-Security-Policy violation
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_visitor_reaches_phase_one_years_from_the_front_page(browser: WebDriver, live_server: LiveServer) -> None:
+    """From the front page to both of phase 1's target years, with their sources, in two clicks."""
+    browser.get(live_server.url("/"))
+    browser.find_element(By.LINK_TEXT, "where the sources disagree").click()
+    wait = WebDriverWait(browser, WAIT)
+    section = wait.until(ec.presence_of_element_located((By.ID, "d-ilrs-1-targetYear")))
+    text = section.text
+    assert "2028" in text and "2035" in text
+    assert len(section.find_elements(By.CSS_SELECTOR, "tbody tr")) == 2
+    section.find_element(By.CSS_SELECTOR, "h2 a").click()
+    wait.until(lambda d: "/id/phase/ilrs-1" in d.current_url)
+    marks = browser.find_elements(By.CSS_SELECTOR, "a.dispute")
+    assert len(marks) == 2
+    assert not console_errors(browser)

@@ -21,8 +21,10 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from ilrs.graph import describe as ld
+from ilrs.graph.disagreements import conflicting, disagreements
 from ilrs.graph.jsonld import resource_document
 from ilrs.graph.namespaces import ILRS, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, SHAPES_IRI
+from ilrs.graph.overview import cached
 from ilrs.graph.settings import BASE_IRI, Settings
 from ilrs.graph.store import Store
 from ilrs.graph.terms import vocabulary_terms
@@ -98,7 +100,7 @@ def named_graph(path: str, request: Request, store: StoreDep, settings: Settings
     if choice.media_type != HTML:
         return _rdf(request, store, settings, choice, triples)
     description = ld.describe(store, iri)
-    page = _page(request, settings, description)
+    page = _page(request, settings, store, description)
     page["contents"] = _triple_rows(store, triples, page["base"])
     return html_response(request, "resource.html", page, headers_for(store, choice))
 
@@ -159,7 +161,9 @@ def _resource_response(request: Request, store: Store, settings: Settings, iri: 
         return not_modified_response(store, choice)
     if choice.media_type != HTML:
         return _rdf(request, store, settings, choice, description.triples, iri, description.outgoing)
-    return html_response(request, "resource.html", _page(request, settings, description), headers_for(store, choice))
+    return html_response(
+        request, "resource.html", _page(request, settings, store, description), headers_for(store, choice)
+    )
 
 
 def _rdf(
@@ -263,10 +267,17 @@ def _source_views(description: ld.Description, base: str) -> dict[str, dict[str,
     return views
 
 
-def _rows(statements: list[ld.Statement], description: ld.Description, sources: dict[str, Any], base: str) -> list:
+def _rows(
+    statements: list[ld.Statement],
+    description: ld.Description,
+    sources: dict[str, Any],
+    base: str,
+    disputed: set[tuple[str, str]] = frozenset(),  # type: ignore[assignment]
+) -> list:
     labels = description.labels
     return [
         {
+            "disputed": (str(getattr(st.subject, "value", "")), st.predicate.value) in disputed,
             "subject": term_view(st.subject, labels, base),
             "predicate": term_view(st.predicate, labels, base),
             "predicate_name": prefixed(st.predicate.value),
@@ -277,7 +288,7 @@ def _rows(statements: list[ld.Statement], description: ld.Description, sources: 
     ]
 
 
-def _page(request: Request, settings: Settings, description: ld.Description) -> dict[str, Any]:
+def _page(request: Request, settings: Settings, store: Store, description: ld.Description) -> dict[str, Any]:
     """Everything resource.html shows about a described resource."""
     base = public_base(settings)
     iri = description.iri
@@ -295,6 +306,7 @@ def _page(request: Request, settings: Settings, description: ld.Description) -> 
     if name:
         embedded["schema:name"] = name
     here = local_url(iri, base) or iri
+    disputed = conflicting(cached(store, "disagreements", lambda: disagreements(store)))
     return {
         "base": base,
         "iri": iri,
@@ -305,7 +317,7 @@ def _page(request: Request, settings: Settings, description: ld.Description) -> 
             for label in sorted(description.own_labels, key=lambda lit: (lit.language or "", lit.value))
         ],
         "types": [term_view(ox.NamedNode(t), description.labels, base) for t in description.types],
-        "outgoing": _rows([s for s in own], description, sources, base),
+        "outgoing": _rows([s for s in own], description, sources, base, disputed),
         "nested": _rows([s for s in description.outgoing if s not in own], description, sources, base),
         "incoming": _rows(description.incoming, description, sources, base),
         "incoming_truncated": description.incoming_truncated,

@@ -1,0 +1,182 @@
+"""Pages for people who would rather look than write SPARQL: the front page and the disagreements.
+
+The front page (``/``) offers a search box, the kinds of things to browse, the sources with
+their dates and fact counts, and the example questions answered as tables; the query editor
+is at ``/query`` (a ``/#query=…`` link of the earlier front page is forwarded there by
+``static/front.js``). ``/disagreements`` lists every claim on which the sources differ, as
+computed by :mod:`ilrs.graph.disagreements`, in HTML or JSON-LD.
+"""
+
+from __future__ import annotations
+
+import calendar
+from typing import Any
+from urllib.parse import quote
+
+import pyoxigraph as ox
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ilrs.graph import describe as ld
+from ilrs.graph import overview
+from ilrs.graph.disagreements import Disagreement, disagreements
+from ilrs.graph.examples import load_examples
+from ilrs.graph.settings import Settings
+from ilrs.graph.store import Store
+
+from ..deps import SettingsDep, StoreDep
+from ..representations import (
+    HTML,
+    JSONLD,
+    NotAcceptable,
+    body_response,
+    choose,
+    dump_json,
+    headers_for,
+    html_response,
+    local_url,
+    not_acceptable_response,
+    public_base,
+    templates,
+)
+from .resources import TermView, prefixed, term_view
+
+router = APIRouter(tags=["explore"])
+
+#: What ``/disagreements`` is offered as.
+DISAGREEMENT_OFFERS = [HTML, JSONLD, "application/json"]
+
+
+def human_date(value: str | None) -> str:
+    """``12 August 2025`` for ``2025-08-12``, ``June 2021`` for ``2021-06``, a year as itself."""
+    if not value:
+        return ""
+    parts = value[:10].split("-")
+    try:
+        if len(parts) == 3:
+            return f"{int(parts[2])} {calendar.month_name[int(parts[1])]} {parts[0]}"
+        if len(parts) == 2:
+            return f"{calendar.month_name[int(parts[1])]} {parts[0]}"
+    except (ValueError, IndexError):
+        return value
+    return value
+
+
+templates.env.filters["human_date"] = human_date
+
+
+def _labelled(store: Store, terms: list[Any], base: str) -> list[TermView]:
+    iris = {t.value for t in terms if isinstance(t, ox.NamedNode)}
+    names = ld.labels(store, iris)
+    return [term_view(t, names, base) if t is not None else TermView("", kind="literal") for t in terms]
+
+
+def editor_link(query: str) -> str:
+    """The query editor's URL with ``query`` opened in it (a ``#query=`` link, as YASGUI shares them)."""
+    return f"query#query={quote(query, safe='')}"
+
+
+@router.get("/", summary="The front page: search, browse, sources, example questions answered")
+def front_page(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    base = public_base(settings)
+    examples = load_examples(settings.queries_dir)
+    answers = overview.cached(store, "answers", lambda: [overview.answer(store, e) for e in examples])
+    tables = []
+    for a in answers:
+        cells = _labelled(store, [c for row in a.rows for c in row], base)
+        width = len(a.columns) or 1
+        rows = [cells[i : i + width] for i in range(0, len(cells), width)]
+        tables.append({"answer": a, "rows": rows, "editor": editor_link(a.example.query)})
+    page = {
+        "base": base,
+        "title": "The ILRS Knowledge Graph",
+        "kinds": overview.cached(store, "kinds", lambda: overview.kinds(store)),
+        "sources": overview.cached(store, "sources", lambda: overview.source_graphs(store)),
+        "tables": tables,
+        "disputes": len(overview.cached(store, "disagreements", lambda: disagreements(store))),
+        "local": lambda iri: local_url(iri, base),
+    }
+    return html_response(request, "home.html", page, {"Cache-Control": "no-cache"})
+
+
+@router.get("/disagreements", summary="Every claim on which the sources differ (HTML or JSON-LD)")
+def disagreements_page(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    return _disagreements(request, store, settings, None)
+
+
+@router.get("/disagreements.{ext}", summary="The disagreements as .html or .jsonld")
+def disagreements_file(ext: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    return _disagreements(request, store, settings, ext)
+
+
+def _disagreements(request: Request, store: Store, settings: Settings, ext: str | None) -> Response:
+    try:
+        choice = choose(request, ext, DISAGREEMENT_OFFERS)
+    except NotAcceptable as err:
+        return not_acceptable_response(request, err)
+    found = overview.cached(store, "disagreements", lambda: disagreements(store))
+    base = public_base(settings)
+    if choice.media_type != HTML:
+        return body_response(dump_json(disagreements_document(found, base)), choice, headers_for(store, choice))
+    graphs = {c.graph for d in found for c in d.claims}
+    iris = {d.topic for d in found} | {d.predicate for d in found} | graphs
+    iris |= {d.counted for d in found if d.counted} | {d.status for d in found if d.status}
+    iris |= {v.value for d in found for c in d.claims for v in c.values if isinstance(v, ox.NamedNode)}
+    names = ld.labels(store, iris)
+    cited = ld.sources(store, graphs)
+    view = lambda iri: term_view(ox.NamedNode(iri), names, base)  # noqa: E731 - a template helper
+    page = {
+        "base": base,
+        "title": "Where the sources disagree",
+        "found": found,
+        "term": view,
+        "value": lambda v: term_view(v, names, base),
+        "source": lambda g: cited.get(g, ld.Source(g)),
+        "graph_href": lambda g: local_url(g, base),
+        "prefixed": prefixed,
+        "jsonld_url": f"{base}/disagreements.jsonld",
+    }
+    return html_response(request, "disagreements.html", page, headers_for(store, choice))
+
+
+def disagreements_document(found: list[Disagreement], base: str) -> dict[str, Any]:
+    """The disagreements as JSON-LD: each topic with one claim per graph, its values and the graph."""
+    vocab = f"{base}/disagreements#"
+    return {
+        "@context": {
+            "@vocab": vocab,
+            "topic": {"@type": "@id"},
+            "property": {"@type": "@id"},
+            "counted": {"@type": "@id"},
+            "status": {"@type": "@id"},
+            "graph": {"@type": "@id"},
+            "resource": {"@type": "@id"},
+            "claims": {"@container": "@list"},
+        },
+        "@id": f"{base}/disagreements",
+        "@type": "DisagreementList",
+        "disagreements": [
+            {
+                "@id": f"{base}/disagreements#{d.key}",
+                "@type": "Disagreement",
+                "kind": d.kind,
+                "topic": d.topic,
+                "property": d.predicate,
+                **({"counted": d.counted} if d.counted else {}),
+                **({"status": d.status} if d.status else {}),
+                "claims": [
+                    {
+                        "graph": c.graph,
+                        "resource": sorted(c.resources),
+                        "value": [
+                            {"@id": v.value} if isinstance(v, ox.NamedNode) else {"@value": v.value} for v in c.values
+                        ],
+                        **({"asOf": c.as_of} if c.as_of else {}),
+                    }
+                    for c in d.claims
+                ],
+            }
+            for d in found
+        ],
+    }

@@ -1,0 +1,159 @@
+"""The pages for people: the front page, and where the sources disagree (computed from the graph)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import httpx
+from conftest import LiveServer
+from pyld import jsonld
+
+from ilrs.graph.settings import BASE_IRI
+
+HTML = "text/html"
+PHASE_1 = f"{BASE_IRI}id/phase/ilrs-1"
+TARGET_YEAR = f"{BASE_IRI}ontology#targetYear"
+
+
+class Links(HTMLParser):
+    """Every ``<a href>`` of a page, with its text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[tuple[str, str]] = []
+        self._href: str | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self._href, self._text = dict(attrs).get("href"), []
+
+    def handle_data(self, data: str) -> None:
+        if self._href is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._href is not None:
+            self.links.append((self._href, "".join(self._text).strip()))
+            self._href = None
+
+
+def links(html: str) -> list[tuple[str, str]]:
+    parser = Links()
+    parser.feed(html)
+    return parser.links
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_front_page_offers_search_kinds_sources_and_answers(live_server: LiveServer) -> None:
+    page = httpx.get(live_server.url("/"), headers={"Accept": HTML})
+    assert page.status_code == 200
+    html = page.text
+    assert re.search(r'<form[^>]+action="[^"]*/search"', html) and 'name="q"' in html
+    found = links(html)
+    hrefs = [h for h, _ in found]
+    for kind in ("country", "mission", "agency", "person", "agreement", "source"):
+        assert live_server.url(f"/id/{kind}/") in hrefs, kind
+    text = text_of(html)
+    # The sources: titles, a date for people, and the undated article said plainly.
+    assert "China Wants to Involve 50 Countries in Lunar Station Development Program" in text
+    assert "12 August 2025" in text and "undated: the article gives no date" in text
+    # Every example answered, each with a link that opens its exact query in the editor.
+    editors = [h for h, t in found if t == "Open in the query editor"]
+    examples = httpx.get(live_server.url("/examples.json")).json()
+    assert len(editors) == len(examples) > 0
+    for href, example in zip(editors, examples, strict=True):
+        url = urlsplit(href)
+        assert url.path == "/query" and unquote(url.fragment.removeprefix("query=")) == example["query"]
+    # Answers show labels, not IRIs: Wu Weiren's name appears, linked to his page.
+    assert ("/id/person/wu-weiren" in " ".join(hrefs)) and "Wu Weiren" in text
+
+
+def test_every_page_links_the_disagreements_and_the_editor(live_server: LiveServer) -> None:
+    for path in ("/", "/query", "/id/country/PK", "/disagreements", "/.well-known/void"):
+        hrefs = [h for h, _ in links(httpx.get(live_server.url(path), headers={"Accept": HTML}).text)]
+        assert any(h.endswith("/disagreements") for h in hrefs), path
+        assert any(h.endswith("/query") for h in hrefs), path
+
+
+def test_disagreements_list_both_phase_one_years_with_their_sources(live_server: LiveServer) -> None:
+    html = httpx.get(live_server.url("/disagreements"), headers={"Accept": HTML}).text
+    section = re.search(r'<section class="disagreement" id="d-ilrs-1-targetYear">(.*?)</section>', html, re.S)
+    assert section, "phase 1's target year is not listed"
+    rows = re.findall(r"<tr>(.*?)</tr>", section.group(1), re.S)[1:]  # after the heading row
+    said = {re.search(r"/graph/source/(\d+)", r).group(1): text_of(r) for r in rows}  # type: ignore[union-attr]
+    assert set(said) == {"003", "004"}
+    assert "2028" in said["003"] and "2035" in said["004"]
+    assert "2035" not in said["003"] and "2028" not in said["004"]
+    # Counts, statuses and the announcement are there too.
+    text = text_of(html)
+    assert "Pakistan" in text and "committed" in text and "signed" in text
+    assert "2017" in text and "2021-03-09" in text
+
+
+def test_disagreements_as_json_ld(live_server: LiveServer) -> None:
+    response = httpx.get(live_server.url("/disagreements"), headers={"Accept": "application/ld+json"})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/ld+json")
+    expanded = jsonld.expand(response.json())
+    vocab = response.json()["@context"]["@vocab"]
+    (listing,) = expanded
+    items = listing[vocab + "disagreements"]
+    phase = next(
+        d for d in items if d[vocab + "topic"] == [{"@id": PHASE_1}] and d[vocab + "property"] == [{"@id": TARGET_YEAR}]
+    )
+    claims = phase[vocab + "claims"][0]["@list"]
+    said = {c[vocab + "graph"][0]["@id"].rsplit("/", 1)[1]: c[vocab + "value"][0]["@value"] for c in claims}
+    assert said == {"003": "2028", "004": "2035"}
+
+
+CONTRADICTION = """\
+@prefix ilrs: <https://w3id.org/ilrs/ontology#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<https://w3id.org/ilrs/id/phase/ilrs-3> ilrs:targetYear "2031"^^xsd:gYear .
+<https://w3id.org/ilrs/id/country/SN> ilrs:partnerStatus <https://w3id.org/ilrs/id/status/declined> .
+"""
+
+
+def test_a_new_contradicting_source_appears(server_factory: Callable[..., LiveServer], tmp_path: Path) -> None:
+    """Nothing is listed by hand: a loaded graph that contradicts the articles makes new disagreements."""
+    before = httpx.get(server_factory().url("/disagreements.jsonld")).json()
+    topics = {(d["topic"], d["property"]) for d in before["disagreements"]}
+    assert (f"{BASE_IRI}id/country/SN", f"{BASE_IRI}ontology#partnerStatus") not in topics
+    extra = tmp_path / "rival.ttl"
+    extra.write_text(CONTRADICTION, encoding="utf-8")
+    rival = "https://example.org/graph/rival"
+    server = server_factory("--load", f"{extra}={rival}")
+    after = httpx.get(server.url("/disagreements.jsonld")).json()["disagreements"]
+    senegal = next(d for d in after if d["topic"] == f"{BASE_IRI}id/country/SN")
+    assert rival in {c["graph"] for c in senegal["claims"]} and len(senegal["claims"]) >= 2
+    html = httpx.get(server.url("/disagreements"), headers={"Accept": HTML}).text
+    assert rival in html and "declined" in text_of(html).lower()
+    # The country's page marks the disputed row.
+    page = httpx.get(server.url("/id/country/SN"), headers={"Accept": HTML}).text
+    assert "sources disagree" in page
+
+
+def test_resource_page_marks_the_disputed_rows(live_server: LiveServer) -> None:
+    html = httpx.get(live_server.url("/id/phase/ilrs-1"), headers={"Accept": HTML}).text
+    rows = [r for r in re.findall(r"<tr>(.*?)</tr>", html, re.S) if "sources disagree" in r]
+    assert rows and all("targetYear" in r or "target year" in text_of(r).lower() for r in rows)
+    assert len(rows) == 2  # 2028 and 2035
+    undisputed = httpx.get(live_server.url("/id/country/CN"), headers={"Accept": HTML}).text
+    assert "sources disagree" not in undisputed
+
+
+def test_old_editor_links_still_work(live_server: LiveServer) -> None:
+    """``/#query=…`` (the earlier front page's shared links) reaches the editor: the front page forwards it."""
+    html = httpx.get(live_server.url("/")).text
+    script = re.search(r'<script src="([^"]*front\.js[^"]*)"', html)
+    assert script
+    body = httpx.get(live_server.url(script.group(1))).text
+    assert "query" in body and "location.replace" in body
+    assert httpx.get(live_server.url("/query")).status_code == 200
