@@ -441,7 +441,7 @@ PEOPLE_PAGES = ["/", "/disagreements", "/id/phase/ilrs-1", "/id/country/PK", "/q
 
 
 def viewport(driver: WebDriver, width: int, height: int) -> None:
-    """Emulate a screen of ``width`` × ``height`` CSS pixels (the window's chrome is not counted)."""
+    """Emulate a screen of ``width`` by ``height`` CSS pixels (the window's chrome is not counted)."""
     driver.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride",
         {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600},
@@ -465,7 +465,7 @@ def test_page_fits_the_screen_without_errors(browser: WebDriver, live_server: Li
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         name = path.strip("/").replace("/", "_") or "front"
         browser.save_screenshot(str(SCREENSHOTS / f"{name}-{size}.png"))
-        assert overflow <= 0, f"{path} scrolls sideways by {overflow} px at {width}×{height}"
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow} px at {width}x{height}"
         errors = console_errors(browser)
         assert not errors, errors  # among them any Content-Security-Policy violation
     finally:
