@@ -14,7 +14,7 @@ The dataset is built from, in this order:
 * researchers' own files (``ilrs serve --load FILE``), each into the named graph
   ``…/graph/loaded/{stem}``, or the IRI given with ``--load FILE=IRI``. A graph's
   name is published (service description, VoID): it never tells where the file
-  lies on the serving machine.
+  lies on the serving machine;
 
 and then the derived graphs of :mod:`graph.derived` (inferred types, all claims merged)
 are computed from all of these. The shapes are every ``shapes/*.ttl``, in the graph
