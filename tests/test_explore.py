@@ -157,3 +157,43 @@ def test_old_editor_links_still_work(live_server: LiveServer) -> None:
     body = httpx.get(live_server.url(script.group(1))).text
     assert "query" in body and "location.replace" in body
     assert httpx.get(live_server.url("/query")).status_code == 200
+
+
+def hits(server: LiveServer, q: str, **params: str) -> list[dict[str, str]]:
+    response = httpx.get(server.url("/search"), params={"q": q, **params}, headers={"Accept": "application/ld+json"})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/ld+json")
+    return [e["item"] for e in response.json()["itemListElement"]]
+
+
+def test_search_is_tolerant_of_case_accents_apostrophes_and_scripts(live_server: LiveServer) -> None:
+    change_7 = f"{BASE_IRI}id/mission/change-7"
+    for q in ("change 7", "Chang'e-7", "CHANG\u2019E 7", "嫦娥七号", "change7"):
+        first = hits(live_server, q)[0]
+        assert first["@id"] == change_7 and first["additionalType"] == "mission", q
+    for q in ("Türkiye", "turkiye", "Turkey", "turky"):
+        assert hits(live_server, q)[0]["@id"] == f"{BASE_IRI}id/country/TR", q
+    for q in ("PAK", "pk", "pakistan"):
+        first = hits(live_server, q)[0]
+        assert first["@id"] == f"{BASE_IRI}id/country/PK" and first["name"] == "Pakistan", q
+    assert hits(live_server, "zzqqxx") == []
+
+
+def test_search_ranks_the_exact_name_first_and_links_every_hit(live_server: LiveServer) -> None:
+    found = hits(live_server, "Wu Weiren")
+    assert found[0]["@id"] == f"{BASE_IRI}id/person/wu-weiren" and len(found) > 1
+    expanded = jsonld.expand(
+        httpx.get(
+            live_server.url("/search"), params={"q": "Wu Weiren"}, headers={"Accept": "application/ld+json"}
+        ).json()
+    )
+    assert expanded[0]["@type"] == ["https://schema.org/ItemList"]
+    page = httpx.get(live_server.url("/search"), params={"q": "wu weiren"}, headers={"Accept": HTML}).text
+    assert live_server.url("/id/person/wu-weiren") in [h for h, _ in links(page)]
+    assert "Nothing is named like" in httpx.get(live_server.url("/search?q=zzqqxx")).text
+
+
+def test_search_refuses_bad_parameters_clearly(live_server: LiveServer) -> None:
+    too_long = httpx.get(live_server.url("/search"), params={"q": "x" * 201})
+    assert too_long.status_code == 400 and "201 characters" in too_long.json()["detail"]
+    bad_limit = httpx.get(live_server.url("/search"), params={"q": "a", "limit": "0"})
+    assert bad_limit.status_code == 400 and "limit" in bad_limit.json()["detail"]

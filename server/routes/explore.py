@@ -1,10 +1,11 @@
-"""Pages for people who would rather look than write SPARQL: the front page and the disagreements.
+"""Pages for people who would rather look than write SPARQL: the front page, the disagreements, search.
 
 The front page (``/``) offers a search box, the kinds of things to browse, the sources with
 their dates and fact counts, and the example questions answered as tables; the query editor
 is at ``/query`` (a ``/#query=…`` link of the earlier front page is forwarded there by
 ``static/front.js``). ``/disagreements`` lists every claim on which the sources differ, as
-computed by :mod:`ilrs.graph.disagreements`, in HTML or JSON-LD.
+computed by :mod:`ilrs.graph.disagreements`, in HTML or JSON-LD. ``/search?q=`` finds resources by
+any of their names (:mod:`ilrs.graph.search`); its JSON is what the search box suggests as one types.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from starlette.responses import Response
 from ilrs.graph import describe as ld
 from ilrs.graph import overview
 from ilrs.graph.disagreements import Disagreement, disagreements
+from ilrs.graph.errors import ParameterError
 from ilrs.graph.examples import load_examples
+from ilrs.graph.search import Hit, search
 from ilrs.graph.settings import Settings
 from ilrs.graph.store import Store
 
@@ -178,5 +181,56 @@ def disagreements_document(found: list[Disagreement], base: str) -> dict[str, An
                 ],
             }
             for d in found
+        ],
+    }
+
+
+#: Longest search query accepted (characters): a name, not a document.
+MAX_QUERY = 200
+
+
+@router.get("/search", summary="Resources by name, in any language (HTML or JSON-LD)")
+def search_page(
+    request: Request, store: StoreDep, settings: SettingsDep, q: str = "", kind: str | None = None, limit: int = 20
+) -> Response:
+    try:
+        choice = choose(request, None, DISAGREEMENT_OFFERS)
+    except NotAcceptable as err:
+        return not_acceptable_response(request, err)
+    if len(q) > MAX_QUERY:
+        raise ParameterError(f"the search query is {len(q)} characters long; at most {MAX_QUERY} are searched")
+    if not 1 <= limit <= 100:
+        raise ParameterError(f"limit must be between 1 and 100, not {limit}")
+    base = public_base(settings)
+    hits = search(store, q, limit, kind or None)
+    names = ld.labels(store, {h.iri for h in hits})
+    shown = [(h, ld.best_label(names.get(h.iri, [])) or h.name) for h in hits]
+    headers = {"Cache-Control": "no-cache", "Vary": "Accept"}
+    if choice.media_type != HTML:
+        return body_response(dump_json(search_document(q, shown, base)), choice, headers)
+    page = {"base": base, "title": f"Search: {q}" if q else "Search", "q": q, "hits": shown, "local": local_url}
+    return html_response(request, "search.html", page, headers)
+
+
+def search_document(q: str, shown: list[tuple[Hit, str]], base: str) -> dict[str, Any]:
+    """The hits as a schema.org ``ItemList`` in JSON-LD, best first; ``url`` is this server's page."""
+    return {
+        "@context": {"@vocab": "https://schema.org/", "url": {"@type": "@id"}},
+        "@type": "ItemList",
+        "name": f"Resources named like “{q}”",
+        "numberOfItems": len(shown),
+        "itemListElement": [
+            {
+                "@type": "ListItem",
+                "position": n,
+                "item": {
+                    "@id": hit.iri,
+                    "name": label,
+                    **({"alternateName": hit.name} if hit.name != label else {}),
+                    "additionalType": hit.kind,
+                    "url": local_url(hit.iri, base),
+                },
+            }
+            for n, (hit, label) in enumerate(shown, start=1)
         ],
     }
