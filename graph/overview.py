@@ -102,3 +102,42 @@ def answer(store: Store, example: Example, limit: int = ANSWER_ROWS) -> Answer:
         if out.total <= limit:
             out.rows.append([row[c] for c in out.columns])  # type: ignore[misc]
     return out
+
+
+@dataclass(frozen=True)
+class Member:
+    """A resource in a list: its IRI, its label (English first) and the labels of its types."""
+
+    iri: str
+    label: str
+    types: tuple[str, ...]
+
+
+def members(store: Store, kind: str | None = None, cls: str | None = None) -> list[Member]:
+    """The typed resources under ``…/id/{kind}/`` or of class ``cls`` (with its subclasses), by label.
+
+    ``kind`` is one path segment and ``cls`` an IRI; callers check both (:func:`ilrs.graph.describe.is_iri`).
+    """
+    where = f'FILTER(STRSTARTS(STR(?s), "{BASE_IRI}id/{kind}/"))' if kind else ""
+    typed = f"?s a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* <{cls}> ." if cls else "?s a ?any ."
+    query = f"""
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?s (SAMPLE(?en) AS ?english) (SAMPLE(?l) AS ?label)
+               (GROUP_CONCAT(DISTINCT ?typeLabel; SEPARATOR="\\u001f") AS ?types) WHERE {{
+          {typed}
+          FILTER(isIRI(?s)) {where}
+          OPTIONAL {{ ?s rdfs:label ?en FILTER(LANGMATCHES(LANG(?en), "en")) }}
+          OPTIONAL {{ ?s rdfs:label ?l }}
+          OPTIONAL {{ ?s a ?t . ?t rdfs:label ?typeLabel FILTER(STRSTARTS(STR(?t), "{BASE_IRI}ontology#")
+                      && LANGMATCHES(LANG(?typeLabel), "en")) }}
+        }} GROUP BY ?s"""
+    rows = store.query(query, union_default_graph=True)
+    assert isinstance(rows, ox.QuerySolutions)
+    out = []
+    for row in rows:
+        iri = row["s"].value  # type: ignore[union-attr]
+        label = row["english"] or row["label"]
+        types = row["types"].value.split("\x1f") if row["types"] is not None and row["types"].value else []
+        out.append(Member(iri, label.value if label is not None else iri.rsplit("/", 1)[-1], tuple(sorted(types))))
+    out.sort(key=lambda m: m.label.casefold())
+    return out

@@ -188,13 +188,23 @@ def not_acceptable_response(request: Request, err: NotAcceptable) -> Response:
     return error_response(request, err)
 
 
-def not_found_response(request: Request, settings: Settings, message: str, extension: str | None = None) -> Response:
-    """404: the HTML page for browsers (or a ``.html`` path), problem details for everything else."""
+def not_found_response(
+    request: Request,
+    settings: Settings,
+    message: str,
+    extension: str | None = None,
+    suggestions: list[tuple[str, str, str]] | None = None,
+) -> Response:
+    """404: the HTML page for browsers (or a ``.html`` path), problem details for everything else.
+
+    ``suggestions`` (link, label, kind) are what the page offers instead: the nearest names.
+    """
     accept = request.headers.get("accept")
     wanted = EXTENSIONS.get(extension or "") or best_match(accept, [TURTLE, HTML, "application/json", JSONLD])
     headers = {"Vary": "Accept", "Cache-Control": "no-cache"}
     if wanted == HTML:
-        context = {"message": message, "path": request.url.path, "base": public_base(settings)}
+        context: dict[str, Any] = {"message": message, "path": request.url.path, "base": public_base(settings)}
+        context["suggestions"] = suggestions or []
         return templates.TemplateResponse(request, "404.html", context, status_code=404, headers=headers)
     response = error_response(request, NotFound(message))
     response.headers.update(headers)

@@ -197,3 +197,30 @@ def test_search_refuses_bad_parameters_clearly(live_server: LiveServer) -> None:
     assert too_long.status_code == 400 and "201 characters" in too_long.json()["detail"]
     bad_limit = httpx.get(live_server.url("/search"), params={"q": "a", "limit": "0"})
     assert bad_limit.status_code == 400 and "limit" in bad_limit.json()["detail"]
+
+
+def test_kind_lists_link_their_members_and_filter_by_name(live_server: LiveServer) -> None:
+    missions = httpx.get(live_server.url("/id/mission/"), headers={"Accept": HTML})
+    assert missions.status_code == 200
+    found = dict(links(missions.text))
+    assert found.get(live_server.url("/id/mission/change-7")) == "Chang'e-7"
+    countries = httpx.get(live_server.url("/id/country/"), params={"q": "pakist"}).text
+    members = [h for h, _ in links(countries) if "/id/country/" in h and not h.endswith("/")]
+    assert members == [live_server.url("/id/country/PK")]
+    assert httpx.get(live_server.url("/id/no-such-kind/")).status_code == 404
+
+
+def test_dataset_class_counts_link_to_their_instances(live_server: LiveServer) -> None:
+    page = httpx.get(live_server.url("/.well-known/void"), headers={"Accept": HTML}).text
+    mission = next(h for h, _ in links(page) if "/instances?class=" in h and h.endswith("Mission"))
+    listed = httpx.get(mission.replace("&amp;", "&"))
+    assert (listed.status_code == 200 and "Chang&#39;e-7" in listed.text) or "Chang'e-7" in listed.text
+    assert httpx.get(live_server.url("/instances"), params={"class": "not an iri"}).status_code == 400
+
+
+def test_unknown_resource_suggests_the_nearest(live_server: LiveServer) -> None:
+    for path in ("/id/country/pk", "/id/country/PAK", "/id/country/pakistan"):
+        response = httpx.get(live_server.url(path), headers={"Accept": HTML})
+        assert response.status_code == 404
+        suggested = links(response.text.split("Did you mean", 1)[1])
+        assert suggested[0] == (live_server.url("/id/country/PK"), "Pakistan"), path

@@ -11,11 +11,12 @@ any of their names (:mod:`ilrs.graph.search`); its JSON is what the search box s
 from __future__ import annotations
 
 import calendar
+import re
 from typing import Any
 from urllib.parse import quote
 
 import pyoxigraph as ox
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -24,7 +25,8 @@ from ilrs.graph import overview
 from ilrs.graph.disagreements import Disagreement, disagreements
 from ilrs.graph.errors import ParameterError
 from ilrs.graph.examples import load_examples
-from ilrs.graph.search import Hit, search
+from ilrs.graph.overview import Member, members
+from ilrs.graph.search import Hit, normalise, search
 from ilrs.graph.settings import Settings
 from ilrs.graph.store import Store
 
@@ -38,8 +40,10 @@ from ..representations import (
     dump_json,
     headers_for,
     html_response,
+    link_target,
     local_url,
     not_acceptable_response,
+    not_found_response,
     public_base,
     templates,
 )
@@ -234,3 +238,40 @@ def search_document(q: str, shown: list[tuple[Hit, str]], base: str) -> dict[str
             for n, (hit, label) in enumerate(shown, start=1)
         ],
     }
+
+
+_KIND = re.compile(r"[A-Za-z0-9][\w-]*")
+
+
+@router.get("/id/{kind}/", summary="Every resource of one kind (/id/mission/, /id/country/ …), filterable by name")
+def kind_list(request: Request, kind: str, store: StoreDep, settings: SettingsDep, q: str = "") -> Response:
+    if not _KIND.fullmatch(kind):
+        return not_found_response(request, settings, f"no kind of resource {kind!r}")
+    found = members(store, kind=kind)
+    if not found:
+        return not_found_response(request, settings, f"no resources of the kind {kind!r}: see the front page's list")
+    return _list_page(request, store, settings, f"Every {kind}", found, q)
+
+
+@router.get("/instances", summary="Every instance of one class (and its subclasses), filterable by name")
+def class_list(
+    request: Request, store: StoreDep, settings: SettingsDep, class_: str = Query(alias="class"), q: str = ""
+) -> Response:
+    if not ld.is_iri(class_):
+        raise ParameterError(f"class must be an absolute IRI, not {class_!r}")
+    found = members(store, cls=class_)
+    label = ld.best_label(ld.labels(store, [class_]).get(class_, [])) or prefixed(class_)
+    return _list_page(request, store, settings, f"Every {label}", found, q, class_)
+
+
+def _list_page(
+    request: Request, store: Store, settings: Settings, title: str, found: list[Member], q: str, cls: str = ""
+) -> Response:
+    if len(q) > MAX_QUERY:
+        raise ParameterError(f"the filter is {len(q)} characters long; at most {MAX_QUERY} are used")
+    wanted = normalise(q)
+    shown = [m for m in found if wanted in normalise(m.label)] if wanted else found
+    base = public_base(settings)
+    page = {"base": base, "title": title, "members": shown, "total": len(found), "q": q, "cls": cls}
+    page["local"] = lambda iri: local_url(iri, base) or link_target(iri)
+    return html_response(request, "list.html", page, {"Cache-Control": "no-cache"})

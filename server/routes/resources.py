@@ -25,6 +25,7 @@ from ilrs.graph.disagreements import conflicting, disagreements
 from ilrs.graph.jsonld import resource_document
 from ilrs.graph.namespaces import ILRS, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, SHAPES_IRI
 from ilrs.graph.overview import cached
+from ilrs.graph.search import search
 from ilrs.graph.settings import BASE_IRI, Settings
 from ilrs.graph.store import Store
 from ilrs.graph.terms import vocabulary_terms
@@ -156,7 +157,8 @@ def _resource_response(request: Request, store: Store, settings: Settings, iri: 
         return not_found_response(request, settings, f"not a resource IRI: {iri}", ext)
     description = ld.describe(store, iri, with_context=choice.media_type == HTML)
     if not (description.exists or ld.mentioned(store, iri)):
-        return not_found_response(request, settings, f"nothing in the dataset is known about <{iri}>", ext)
+        message = f"nothing in the dataset is known about <{iri}>"
+        return not_found_response(request, settings, message, ext, _nearest(store, settings, iri))
     if is_fresh(request, store, choice):
         return not_modified_response(store, choice)
     if choice.media_type != HTML:
@@ -164,6 +166,15 @@ def _resource_response(request: Request, store: Store, settings: Settings, iri: 
     return html_response(
         request, "resource.html", _page(request, settings, store, description), headers_for(store, choice)
     )
+
+
+def _nearest(store: Store, settings: Settings, iri: str) -> list[tuple[str, str, str]]:
+    """The resources named most like the last segment of an unknown IRI, its kind's first."""
+    kind, _, key = iri.removeprefix(f"{BASE_IRI}id/").rpartition("/")
+    hits = search(store, key, 5, kind) or search(store, key, 5)
+    base = public_base(settings)
+    names = ld.labels(store, {h.iri for h in hits})
+    return [(local_url(h.iri, base) or h.iri, ld.best_label(names.get(h.iri, [])) or h.name, h.kind) for h in hits]
 
 
 def _rdf(
