@@ -8,6 +8,7 @@ validators from :mod:`server.caching` and answers ``If-None-Match`` with 304.
 
 from __future__ import annotations
 
+import calendar
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -37,6 +38,24 @@ templates = Jinja2Templates(directory=TEMPLATES_DIR)
 templates.env.globals["asset"] = asset_link
 #: ``{{ text|isolate }}``: bidi-isolated text where no ``<bdi>`` can go (``<title>``): FSI … PDI.
 templates.env.filters["isolate"] = lambda text: f"\u2068{text}\u2069"
+
+
+def human_date(value: str | None) -> str:
+    """``12 August 2025`` for ``2025-08-12``, ``June 2021`` for ``2021-06``, a year as itself."""
+    if not value:
+        return ""
+    parts = value[:10].split("-")
+    try:
+        if len(parts) == 3:
+            return f"{int(parts[2])} {calendar.month_name[int(parts[1])]} {parts[0]}"
+        if len(parts) == 2:
+            return f"{calendar.month_name[int(parts[1])]} {parts[0]}"
+    except (ValueError, IndexError):
+        return value
+    return value
+
+
+templates.env.filters["human_date"] = human_date
 
 HTML = "text/html"
 TURTLE = "text/turtle"

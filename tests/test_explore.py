@@ -95,7 +95,7 @@ def test_disagreements_list_both_phase_one_years_with_their_sources(live_server:
     # Counts, statuses and the announcement are there too.
     text = text_of(html)
     assert "Pakistan" in text and "committed" in text and "signed" in text
-    assert "2017" in text and "2021-03-09" in text
+    assert "2017" in text and "9 March 2021" in text
 
 
 def test_disagreements_as_json_ld(live_server: LiveServer) -> None:
@@ -143,8 +143,9 @@ def test_a_new_contradicting_source_appears(server_factory: Callable[..., LiveSe
 def test_resource_page_marks_the_disputed_rows(live_server: LiveServer) -> None:
     html = httpx.get(live_server.url("/id/phase/ilrs-1"), headers={"Accept": HTML}).text
     rows = [r for r in re.findall(r"<tr>(.*?)</tr>", html, re.S) if "sources disagree" in r]
-    assert rows and all("targetYear" in r or "target year" in text_of(r).lower() for r in rows)
-    assert len(rows) == 2  # 2028 and 2035
+    assert len(rows) == 1 and f'title="{TARGET_YEAR}"' in rows[0]
+    marked = [text_of(v) for v in re.findall(r"<li>(.*?)</li>", rows[0], re.S) if "sources disagree" in v]
+    assert len(marked) == 2 and "2028" in marked[0] + marked[1] and "2035" in marked[0] + marked[1]
     undisputed = httpx.get(live_server.url("/id/country/CN"), headers={"Accept": HTML}).text
     assert "sources disagree" not in undisputed
 
@@ -224,3 +225,25 @@ def test_unknown_resource_suggests_the_nearest(live_server: LiveServer) -> None:
         assert response.status_code == 404
         suggested = links(response.text.split("Did you mean", 1)[1])
         assert suggested[0] == (live_server.url("/id/country/PK"), "Pakistan"), path
+
+
+def test_resource_page_reads_for_people(live_server: LiveServer) -> None:
+    """Headed by its title, grouped by property with labels, dates for people, stable citation marks."""
+    source = httpx.get(live_server.url("/id/source/003"), headers={"Accept": HTML}).text
+    assert re.search(r"<h1><bdi>ILRS: Next Frontier</bdi></h1>", source)
+    phase = httpx.get(live_server.url("/id/phase/ilrs-1"), headers={"Accept": HTML}).text
+    groups = re.findall(r'<th scope="row">(.*?)</th>', phase, re.S)
+    names = [text_of(g).strip() for g in groups]
+    assert len(names) == len(set(names)) and "target year" in names  # each property once, by its label
+    assert f'title="{TARGET_YEAR}"' in phase  # the IRI on hover
+    statements = phase.split("<h2>Statements</h2>")[1].split("</table>")[0]
+    assert "2028" in text_of(statements) and "xsd:gYear" not in text_of(statements)  # plain values
+    # Source 003 is [003] on every page that cites it, and the curated or inferred graphs are not articles.
+    for path in ("/id/phase/ilrs-1", "/id/mission/change-7", "/id/person/wu-weiren"):
+        page = httpx.get(live_server.url(path), headers={"Accept": HTML}).text
+        assert '<a class="cite" href="#source-003"' in page and "[003]" in page, path
+        assert 'id="source-003"' in page
+    announcement = httpx.get(live_server.url("/id/announcement/002-formal"), headers={"Accept": HTML}).text
+    assert "9 March 2021" in text_of(announcement) and 'title="2021-03-09"' in announcement
+    country = httpx.get(live_server.url("/id/country/PK"), headers={"Accept": HTML}).text
+    assert "not an article" in country  # the reference graph of countries, shown as such

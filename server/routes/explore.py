@@ -10,7 +10,6 @@ any of their names (:mod:`ilrs.graph.search`); its JSON is what the search box s
 
 from __future__ import annotations
 
-import calendar
 import re
 from typing import Any
 from urllib.parse import quote
@@ -45,7 +44,6 @@ from ..representations import (
     not_acceptable_response,
     not_found_response,
     public_base,
-    templates,
 )
 from .resources import TermView, prefixed, term_view
 
@@ -53,24 +51,6 @@ router = APIRouter(tags=["explore"])
 
 #: What ``/disagreements`` is offered as.
 DISAGREEMENT_OFFERS = [HTML, JSONLD, "application/json"]
-
-
-def human_date(value: str | None) -> str:
-    """``12 August 2025`` for ``2025-08-12``, ``June 2021`` for ``2021-06``, a year as itself."""
-    if not value:
-        return ""
-    parts = value[:10].split("-")
-    try:
-        if len(parts) == 3:
-            return f"{int(parts[2])} {calendar.month_name[int(parts[1])]} {parts[0]}"
-        if len(parts) == 2:
-            return f"{calendar.month_name[int(parts[1])]} {parts[0]}"
-    except (ValueError, IndexError):
-        return value
-    return value
-
-
-templates.env.filters["human_date"] = human_date
 
 
 def _labelled(store: Store, terms: list[Any], base: str) -> list[TermView]:

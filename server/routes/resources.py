@@ -40,6 +40,7 @@ from ..representations import (
     context_url,
     headers_for,
     html_response,
+    human_date,
     is_fresh,
     link_target,
     local_url,
@@ -205,6 +206,10 @@ def _rdf(
 # --- HTML view models ---------------------------------------------------------------
 
 
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+#: Datatypes whose values are shown as dates for people (``June 2021``), the value itself on hover.
+_DATES = {f"{_XSD}date", f"{_XSD}gYearMonth", f"{_XSD}dateTime"}
+
 #: Literals longer than this (characters) are shown shortened, the whole text behind a disclosure.
 LONG_LITERAL = 2000
 #: How much of a long literal is shown before it is opened.
@@ -224,6 +229,8 @@ class TermView:
     hint: str | None = None
     kind: str = "iri"
     full: str | None = None
+    title: str | None = None
+    """For a date shown for people (``9 March 2021``): its value as written (``2021-03-09``)."""
 
 
 def prefixed(iri: str) -> str:
@@ -246,12 +253,16 @@ def term_view(term: object, labels: dict[str, list[ox.Literal]], base: str) -> T
     if isinstance(term, ox.Literal):
         # A plain string needs no hint; a language or another datatype changes what the value means.
         hint = f"@{term.language}" if term.language else None
-        if not term.language and term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-            hint = prefixed(term.datatype.value)
+        typed = not term.language and term.datatype.value != f"{_XSD}string"
+        if typed and not term.datatype.value.startswith(_XSD):
+            hint = prefixed(term.datatype.value)  # a datatype of the data's own: part of what it means
+        if not term.language and term.datatype.value in _DATES:
+            return TermView(human_date(term.value), None, None, "literal", title=term.value)
         if len(term.value) > LONG_LITERAL:
             preview = term.value[:LITERAL_PREVIEW]
             return TermView(preview, None, hint, "literal", full=term.value)
-        return TermView(term.value, None, hint, "literal")
+        # An XML Schema number or year reads plainly (2028, not 2028 xsd:gYear); hovering tells its type.
+        return TermView(term.value, None, hint, "literal", title=prefixed(term.datatype.value) if typed else None)
     return TermView(str(term), None, None, "other")
 
 
@@ -259,11 +270,12 @@ def _source_views(description: ld.Description, base: str) -> dict[str, dict[str,
     """Graph → what to cite for it: number, title, date, publisher and links (source graphs first)."""
     graphs = sorted(description.sources, key=lambda g: (description.sources[g].document is None, g))
     views: dict[str, dict[str, Any]] = {}
-    for number, graph in enumerate(graphs, start=1):
+    for graph in graphs:
         source = description.sources[graph]
         fallback = ld.best_label(description.labels.get(graph, [])) or graph.removeprefix(BASE_IRI)
         views[graph] = {
-            "number": number,
+            "number": citation_mark(graph),
+            "article": source.document is not None,
             "graph": graph,
             "graph_href": local_url(graph, base),
             "title": source.title or fallback,
@@ -276,6 +288,12 @@ def _source_views(description: ld.Description, base: str) -> dict[str, dict[str,
             "url": link_target(source.url) if source.url else None,
         }
     return views
+
+
+def citation_mark(graph: str) -> str:
+    """The mark a graph is cited by, the same on every page: ``003`` for ``…/graph/source/003``,
+    ``curated``, ``reference/countries``, ``inferred`` for the graphs no article states."""
+    return graph.removeprefix(f"{BASE_IRI}graph/").removeprefix("source/")
 
 
 def _rows(
@@ -291,9 +309,9 @@ def _rows(
             "disputed": (str(getattr(st.subject, "value", "")), st.predicate.value) in disputed,
             "subject": term_view(st.subject, labels, base),
             "predicate": term_view(st.predicate, labels, base),
-            "predicate_name": prefixed(st.predicate.value),
+            "predicate_name": ld.best_label(labels.get(st.predicate.value, [])) or prefixed(st.predicate.value),
             "object": term_view(st.object, labels, base),
-            "sources": [sources[g] for g in sorted(st.graphs, key=lambda g: sources[g]["number"]) if g in sources],
+            "sources": [sources[g] for g in sorted(st.graphs, key=lambda g: sources[g]["graph"]) if g in sources],
         }
         for st in statements
     ]
@@ -313,7 +331,7 @@ def _page(request: Request, settings: Settings, store: Store, description: ld.De
     if schema_types:
         existing = embedded.get("@type", [])
         embedded["@type"] = [*([existing] if isinstance(existing, str) else existing), *schema_types]
-    name = ld.best_label(description.own_labels)
+    name = ld.best_label(description.own_labels) or ld.best_label(description.own_names)
     if name:
         embedded["schema:name"] = name
     here = local_url(iri, base) or iri
@@ -329,6 +347,7 @@ def _page(request: Request, settings: Settings, store: Store, description: ld.De
         ],
         "types": [term_view(ox.NamedNode(t), description.labels, base) for t in description.types],
         "outgoing": _rows([s for s in own], description, sources, base, disputed),
+        "groups": _groups(_rows([s for s in own], description, sources, base, disputed)),
         "nested": _rows([s for s in description.outgoing if s not in own], description, sources, base),
         "incoming": _rows(description.incoming, description, sources, base),
         "incoming_truncated": description.incoming_truncated,
@@ -337,6 +356,16 @@ def _page(request: Request, settings: Settings, store: Store, description: ld.De
         "jsonld": _script_json(embedded),
         "contents": None,
     }
+
+
+def _groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows grouped by property (``rdf:type`` first), each property once with all its values."""
+    groups: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        iri = row["predicate"].hint
+        group = groups.setdefault(iri, {"predicate": row["predicate"], "name": row["predicate_name"], "values": []})
+        group["values"].append(row)
+    return sorted(groups.values(), key=lambda g: (g["predicate"].hint != _RDF_TYPE, g["name"].casefold()))
 
 
 def _long(literal: ox.Literal) -> bool:
