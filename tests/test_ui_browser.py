@@ -414,7 +414,7 @@ def test_result_values_are_shown_as_text(
     server = server_factory("--load", str(hostile))
     query = "SELECT ?o WHERE { <https://example.org/evil> ?p ?o } ORDER BY ?o"
     for visit in ("query", "stored"):
-        browser.get(server.url("/"))
+        browser.get(server.url("/query"))
         WebDriverWait(browser, WAIT).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".yasgui .CodeMirror")))
         if visit == "query":
             browser.execute_script("window.ilrsYasgui.getTab().setQuery(arguments[0])", query)
@@ -503,4 +503,22 @@ def test_search_box_suggests_as_one_types(browser: WebDriver, live_server: LiveS
     assert first.text == "Chang'e-7"
     first.click()
     wait.until(lambda d: d.current_url == live_server.url("/id/mission/change-7"))
+    assert not console_errors(browser)
+
+
+def test_results_show_labels_beside_iris_and_plain_values(browser: WebDriver, live_server: LiveServer) -> None:
+    query = (
+        "SELECT ?who ?year WHERE { BIND(<https://w3id.org/ilrs/id/person/wu-weiren> AS ?who)"
+        ' BIND("2028"^^<http://www.w3.org/2001/XMLSchema#gYear> AS ?year) }'
+    )
+    browser.get(live_server.url("/query"))
+    WebDriverWait(browser, WAIT).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".yasgui .CodeMirror")))
+    browser.execute_script("window.ilrsYasgui.getTab().setQuery(arguments[0])", query)
+    run_current_tab(browser, 1)
+    label = WebDriverWait(browser, WAIT).until(
+        ec.visibility_of_element_located((By.CSS_SELECTOR, f"{TABLE_ROWS} .iri-label"))
+    )
+    assert label.text == "Wu Weiren"
+    year = browser.find_element(By.CSS_SELECTOR, f"{TABLE_ROWS} td .nonIri")
+    assert year.text == "2028"  # not "2028"^^xsd:gYear
     assert not console_errors(browser)
