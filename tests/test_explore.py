@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -13,6 +14,7 @@ from conftest import LiveServer
 from pyld import jsonld
 
 from ilrs.graph.settings import BASE_IRI
+from ilrs.graph.timeline import span
 
 HTML = "text/html"
 PHASE_1 = f"{BASE_IRI}id/phase/ilrs-1"
@@ -247,3 +249,25 @@ def test_resource_page_reads_for_people(live_server: LiveServer) -> None:
     assert "9 March 2021" in text_of(announcement) and 'title="2021-03-09"' in announcement
     country = httpx.get(live_server.url("/id/country/PK"), headers={"Accept": HTML}).text
     assert "not an article" in country  # the reference graph of countries, shown as such
+
+
+def test_partial_dates_are_spans() -> None:
+    assert span("2021") == (date(2021, 1, 1), date(2022, 1, 1))  # a year is a year, not 1 January
+    assert span("2021-12") == (date(2021, 12, 1), date(2022, 1, 1))
+    assert span("2021-03-09") == (date(2021, 3, 9), date(2021, 3, 10))
+    assert span("2023-05-11T09:40:43") == (date(2023, 5, 11), date(2023, 5, 12))
+    assert span("around 2026") is None and span("2021-02-30") is None
+
+
+def test_timeline_shows_the_2021_founding_events_filterable(live_server: LiveServer) -> None:
+    html = httpx.get(live_server.url("/timeline"), headers={"Accept": HTML}).text
+    rows = [text_of(r) for r in re.findall(r'<tr class="kind-[^"]+">(.*?)</tr>', html, re.S)]
+    founding = [r for r in rows if "2021" in r]
+    assert any("9 March 2021" in r and "announcement" in r for r in founding)
+    assert any("June 2021" in r and "[004]" in r for r in founding)
+    # The year-only announcement of source 001 is drawn across its whole year: as wide as twelve months.
+    bars = dict(re.findall(r'aria-label="([^"]+)"><rect x="[^"]+" y="1" width="([^"]+)"', html))
+    assert float(bars["2021"]) > 10 * float(bars["2021-06"])
+    only = httpx.get(live_server.url("/timeline"), params={"kind": "agreement", "source": "003"}).text
+    kinds = set(re.findall(r'<tr class="kind-([^"]+)">', only))
+    assert kinds == {"agreement"} and "/graph/source/003" in only and "/graph/source/004" not in only

@@ -11,6 +11,7 @@ any of their names (:mod:`ilrs.graph.search`); its JSON is what the search box s
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -28,6 +29,7 @@ from ilrs.graph.overview import Member, members
 from ilrs.graph.search import Hit, normalise, search
 from ilrs.graph.settings import Settings
 from ilrs.graph.store import Store
+from ilrs.graph.timeline import entries
 
 from ..deps import SettingsDep, StoreDep
 from ..representations import (
@@ -45,7 +47,7 @@ from ..representations import (
     not_found_response,
     public_base,
 )
-from .resources import TermView, prefixed, term_view
+from .resources import TermView, citation_mark, prefixed, term_view
 
 router = APIRouter(tags=["explore"])
 
@@ -255,3 +257,46 @@ def _list_page(
     page = {"base": base, "title": title, "members": shown, "total": len(found), "q": q, "cls": cls}
     page["local"] = lambda iri: local_url(iri, base) or link_target(iri)
     return html_response(request, "list.html", page, {"Cache-Control": "no-cache"})
+
+
+#: The timeline's axis is drawn in this many units across (an SVG ``viewBox``, scaled to the page).
+AXIS = 1000
+
+
+@router.get("/timeline", summary="Everything the graph dates on one axis, filterable by kind and source")
+def timeline_page(
+    request: Request, store: StoreDep, settings: SettingsDep, kind: str = "", source: str = ""
+) -> Response:
+    everything = entries(store)
+    shown = [e for e in everything if (not kind or e.kind == kind) and (not source or citation_mark(e.graph) == source)]
+    base = public_base(settings)
+    first = min((e.start for e in everything), default=None)
+    last = max((e.end for e in everything), default=None)
+    rows = []
+    if first and last:
+        width = (last - first).days or 1
+        for e in shown:
+            x = AXIS * (e.start - first).days / width
+            w = max(AXIS * (e.end - e.start).days / width, 3)  # a day stays visible
+            rows.append({"entry": e, "x": round(x, 1), "w": round(w, 1), "href": local_url(e.iri, base)})
+    ticks = []
+    if first and last:
+        step = 5 if last.year - first.year > 15 else 1
+        for year in range(first.year + (-first.year % step), last.year + 1, step):
+            ticks.append(
+                {"year": year, "x": round(AXIS * (date(year, 1, 1) - first).days / ((last - first).days or 1), 1)}
+            )
+    page = {
+        "base": base,
+        "title": "Timeline",
+        "rows": rows,
+        "ticks": ticks,
+        "axis": AXIS,
+        "kinds": sorted({e.kind for e in everything}),
+        "sources": sorted({citation_mark(e.graph) for e in everything}),
+        "kind": kind,
+        "source": source,
+        "graph_href": lambda g: local_url(g, base),
+        "mark": citation_mark,
+    }
+    return html_response(request, "timeline.html", page, {"Cache-Control": "no-cache"})
