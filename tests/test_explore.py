@@ -10,10 +10,13 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import httpx
+import pyoxigraph as ox
 from conftest import LiveServer
 from pyld import jsonld
 
+from ilrs.graph.partners import AS_OF_PATTERN
 from ilrs.graph.settings import BASE_IRI
+from ilrs.graph.store import Store
 from ilrs.graph.timeline import span
 
 HTML = "text/html"
@@ -271,3 +274,41 @@ def test_timeline_shows_the_2021_founding_events_filterable(live_server: LiveSer
     only = httpx.get(live_server.url("/timeline"), params={"kind": "agreement", "source": "003"}).text
     kinds = set(re.findall(r'<tr class="kind-([^"]+)">', only))
     assert kinds == {"agreement"} and "/graph/source/003" in only and "/graph/source/004" not in only
+
+
+def statuses_on(svg: str) -> dict[str, str]:
+    """Country IRI → the status the map colours it with."""
+    return dict((c, s) for s, c in re.findall(r'data-status="([^"]+)" data-country="([^"]*)"', svg) if c)
+
+
+def test_map_colours_each_country_by_its_status_per_source(live_server: LiveServer) -> None:
+    response = httpx.get(live_server.url("/map.svg"), params={"source": "003"})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("image/svg+xml")
+    coloured = statuses_on(response.text)
+    assert coloured[f"{BASE_IRI}id/country/PK"] == "signed" and coloured[f"{BASE_IRI}id/country/RU"] == "signed"
+    assert coloured[f"{BASE_IRI}id/country/SN"] == "none"  # source 003 does not speak of Senegal
+    assert coloured[f"{BASE_IRI}id/country/US"] == "none"
+    latest = statuses_on(httpx.get(live_server.url("/map.svg")).text)
+    # Without a source: the latest dated source that speaks (003 for Pakistan: 001 and 004 are undated).
+    assert latest[f"{BASE_IRI}id/country/SN"] == "signed" and latest[f"{BASE_IRI}id/country/PK"] == "signed"
+    assert (
+        statuses_on(httpx.get(live_server.url("/map.svg"), params={"source": "004"}).text)[f"{BASE_IRI}id/country/PK"]
+        == "committed"
+    )
+    page = httpx.get(live_server.url("/map"), params={"source": "003"}, headers={"Accept": HTML}).text
+    assert f'<a href="{live_server.url("/id/country/PK")}"><path' in page  # a click opens the country's page
+    assert "signed an agreement" in page and "none stated" in page  # the legend
+
+
+def test_map_as_of_a_day_agrees_with_the_documented_sparql(live_server: LiveServer, dataset: Store) -> None:
+    coloured = statuses_on(httpx.get(live_server.url("/map.svg"), params={"asOf": "2023-06-01"}).text)
+    partners = {c: s for c, s in coloured.items() if s != "none"}
+    assert f"{BASE_IRI}id/country/SN" not in partners  # only source 000 (2025) speaks of Senegal
+    assert partners[f"{BASE_IRI}id/country/PK"] == "signed"  # 003 (2023-05-11) said so; 004 came later
+    rows = dataset.query(AS_OF_PATTERN)
+    assert isinstance(rows, ox.QuerySolutions)
+    by_sparql = {r["country"].value: r["status"].value.rsplit("/", 1)[-1] for r in rows}  # type: ignore[union-attr]
+    assert by_sparql == partners
+    bad = httpx.get(live_server.url("/map"), params={"asOf": "June 2023"})
+    assert bad.status_code == 400 and "YYYY-MM-DD" in bad.json()["detail"]
+    assert httpx.get(live_server.url("/map"), params={"source": "999"}).status_code == 400

@@ -440,6 +440,7 @@ SIZES = {"laptop": (1366, 768), "phone": (390, 844)}
 PEOPLE_PAGES = [
     *("/", "/disagreements", "/id/phase/ilrs-1", "/id/country/PK", "/query", "/id/mission/"),
     *("/search?q=change%207", "/id/country/PAK", "/.well-known/void", "/graph/source/003", "/timeline"),
+    *("/map", "/map?asOf=2023-06-01"),
 ]
 
 
