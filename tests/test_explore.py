@@ -312,3 +312,26 @@ def test_map_as_of_a_day_agrees_with_the_documented_sparql(live_server: LiveServ
     bad = httpx.get(live_server.url("/map"), params={"asOf": "June 2023"})
     assert bad.status_code == 400 and "YYYY-MM-DD" in bad.json()["detail"]
     assert httpx.get(live_server.url("/map"), params={"source": "999"}).status_code == 400
+
+
+def test_every_link_into_the_ontology_docs_lands_on_an_anchor(live_server: LiveServer, dataset: Store) -> None:
+    """Pages link a term by its IRI (…/ontology#statusReason): the served docs must hold that exact id."""
+    docs = httpx.get(live_server.url("/ontology/"), headers={"Accept": HTML})
+    assert docs.status_code == 200
+    anchors = set(re.findall(r'\bid="([^"]+)"', docs.text))
+    rows = dataset.query(
+        f"""SELECT DISTINCT ?t WHERE {{ {{ ?s ?t ?o }} UNION {{ ?s a ?t }} UNION {{ ?s ?p ?t }}
+            FILTER(isIRI(?t) && STRSTARTS(STR(?t), "{BASE_IRI}ontology#")) }}"""
+    )
+    assert isinstance(rows, ox.QuerySolutions)
+    used = {r["t"].value.split("#", 1)[1] for r in rows}  # type: ignore[union-attr]
+    assert {"statusReason", "countValue", "Announcement"} <= used
+    assert sorted(used - anchors) == []
+    # And the links the pages really make, from every kind of page.
+    pages = ["/id/phase/ilrs-1", "/id/country/PK", "/id/count/000-countries", "/id/announcement/002-formal"]
+    pages += [h for h, _ in links(httpx.get(live_server.url("/")).text) if re.search(r"/id/[\w-]+/$", h)][:3]
+    for page in pages:
+        html = httpx.get(page if page.startswith("http") else live_server.url(page), headers={"Accept": HTML}).text
+        for href, _ in links(html):
+            if "/ontology#" in href:
+                assert href.split("#", 1)[1] in anchors, (page, href)
