@@ -335,3 +335,13 @@ def test_every_link_into_the_ontology_docs_lands_on_an_anchor(live_server: LiveS
         for href, _ in links(html):
             if "/ontology#" in href:
                 assert href.split("#", 1)[1] in anchors, (page, href)
+
+
+def test_a_source_graph_page_groups_its_facts_by_subject(live_server: LiveServer) -> None:
+    html = httpx.get(live_server.url("/graph/source/003"), headers={"Accept": HTML}).text
+    assert re.search(r"<h1><bdi>Facts stated in “ILRS: Next Frontier”</bdi></h1>", html)
+    subjects = [text_of(s).strip() for s in re.findall(r'<th scope="rowgroup"[^>]*>(.*?)</th>', html, re.S)]
+    assert subjects and len(subjects) == len(set(subjects))  # each subject once
+    assert "ILRS phase 1" in subjects
+    table = html.split('class="statements by-subject"')[1].split("</table>")[0]
+    assert "target year" in text_of(table) and "ilrs:targetYear" not in text_of(table)  # readable property names

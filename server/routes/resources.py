@@ -373,17 +373,18 @@ def _long(literal: ox.Literal) -> bool:
 
 
 def _triple_rows(store: Store, triples: list[ox.Triple], base: str) -> list[dict[str, Any]]:
-    """A named graph's triples as table rows, labelled, sorted by subject."""
-    iris = {t.value for tr in triples for t in (tr.subject, tr.object) if isinstance(t, ox.NamedNode)}
+    """A named graph's triples as table rows, labelled, sorted by subject (``key``: the page groups by it)."""
+    iris = {t.value for tr in triples for t in (tr.subject, tr.predicate, tr.object) if isinstance(t, ox.NamedNode)}
     labels = ld.labels(store, iris)
     ordered = sorted(
         triples, key=lambda t: (str(t.subject), t.predicate.value != _RDF_TYPE, str(t.predicate), str(t.object))
     )
     return [
         {
+            "key": str(t.subject),
             "subject": term_view(t.subject, labels, base),
             "predicate": term_view(t.predicate, labels, base),
-            "predicate_name": prefixed(t.predicate.value),
+            "predicate_name": ld.best_label(labels.get(t.predicate.value, [])) or prefixed(t.predicate.value),
             "object": term_view(t.object, labels, base),
         }
         for t in ordered
