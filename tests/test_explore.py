@@ -345,3 +345,16 @@ def test_a_source_graph_page_groups_its_facts_by_subject(live_server: LiveServer
     assert "ILRS phase 1" in subjects
     table = html.split('class="statements by-subject"')[1].split("</table>")[0]
     assert "target year" in text_of(table) and "ilrs:targetYear" not in text_of(table)  # readable property names
+
+
+def test_language_switch_where_the_graph_has_the_labels(live_server: LiveServer) -> None:
+    page = httpx.get(live_server.url("/id/country/PK"), headers={"Accept": HTML}).text
+    switch = re.search(r'<p class="languages".*?</p>', page, re.S)
+    assert switch and {h for h, _ in links(switch.group(0))} == {"?lang=zh", "?lang=ru"}
+    for lang, name in (("zh", "巴基斯坦"), ("ru", "Пакистан"), ("en", "Pakistan")):
+        html = httpx.get(live_server.url("/id/country/PK"), params={"lang": lang}, headers={"Accept": HTML}).text
+        assert re.search(rf'<h1 lang="{lang}"><bdi>{name}</bdi></h1>', html), lang
+    china = httpx.get(live_server.url("/id/agency/cnsa"), params={"lang": "zh"}, headers={"Accept": HTML}).text
+    assert "中国" in text_of(china.split("<h2>Statements</h2>")[1])  # linked resources' labels too
+    only_english = httpx.get(live_server.url("/id/phase/ilrs-1"), headers={"Accept": HTML}).text
+    assert 'class="languages"' not in only_english

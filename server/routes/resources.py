@@ -318,9 +318,13 @@ def _rows(
 
 
 def _page(request: Request, settings: Settings, store: Store, description: ld.Description) -> dict[str, Any]:
-    """Everything resource.html shows about a described resource."""
+    """Everything resource.html shows about a described resource (its labels in ``?lang=`` if it has them)."""
     base = public_base(settings)
     iri = description.iri
+    lang = request.query_params.get("lang", "")
+    languages = [code for code in LANGUAGES if any(lit.language == code for lit in description.own_labels)]
+    if lang in LANGUAGES:
+        description.labels = {k: _in_language(v, lang) for k, v in description.labels.items()}
     sources = _source_views(description, base)
     own = description.own
     # The embedded JSON-LD is exactly the resource's triples, plus schema.org types and name for search engines.
@@ -340,7 +344,12 @@ def _page(request: Request, settings: Settings, store: Store, description: ld.De
         "base": base,
         "iri": iri,
         "here": here,
-        "title": name or prefixed(iri),
+        "title": (ld.best_label(_in_language(description.own_labels, lang)) if lang in LANGUAGES else None)
+        or name
+        or prefixed(iri),
+        "languages": languages if len(languages) > 1 else [],
+        "lang": lang if lang in LANGUAGES else "en",
+        "language_names": LANGUAGES,
         "labels": [
             term_view(label, {}, base)
             for label in sorted(description.own_labels, key=lambda lit: (lit.language or "", lit.value))
@@ -356,6 +365,15 @@ def _page(request: Request, settings: Settings, store: Store, description: ld.De
         "jsonld": _script_json(embedded),
         "contents": None,
     }
+
+
+#: The languages a page can be read in, where the graph has labels in them, with their own names.
+LANGUAGES = {"en": "English", "zh": "中文", "ru": "Русский"}
+
+
+def _in_language(labels: list[ox.Literal], lang: str) -> list[ox.Literal]:
+    """The labels in ``lang``, or all of them when there is none in it."""
+    return [lit for lit in labels if lit.language == lang] or labels
 
 
 def _groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
