@@ -523,3 +523,25 @@ def test_results_show_labels_beside_iris_and_plain_values(browser: WebDriver, li
     year = browser.find_element(By.CSS_SELECTOR, f"{TABLE_ROWS} td .nonIri")
     assert year.text == "2028"  # not "2028"^^xsd:gYear
     assert not console_errors(browser)
+
+
+@pytest.mark.parametrize("route", ["search", "browse"])
+def test_visitor_reaches_wu_weirens_roles(browser: WebDriver, live_server: LiveServer, route: str) -> None:
+    """From the front page to Wu Weiren's roles in a few clicks: by the search box, or by browsing people."""
+    browser.get(live_server.url("/"))
+    wait = WebDriverWait(browser, WAIT)
+    if route == "search":
+        box = browser.find_element(By.ID, "front-search")
+        box.send_keys("wu weiren")
+        box.submit()
+        wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "ol.hits li a"))).click()
+    else:
+        browser.find_element(By.CSS_SELECTOR, 'ul.kinds a[href$="/id/person/"]').click()
+        wait.until(ec.presence_of_element_located((By.LINK_TEXT, "Wu Weiren"))).click()
+    wait.until(lambda d: d.current_url == live_server.url("/id/person/wu-weiren"))
+    text = browser.find_element(By.TAG_NAME, "main").text
+    assert "Wu Weiren" in browser.find_element(By.TAG_NAME, "h1").text
+    assert (
+        "Head of China's Lunar Exploration Program" in text or "head of the Deep Space Exploration Laboratory" in text
+    )
+    assert not console_errors(browser)
