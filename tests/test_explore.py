@@ -235,7 +235,7 @@ def test_unknown_resource_suggests_the_nearest(live_server: LiveServer) -> None:
 def test_resource_page_reads_for_people(live_server: LiveServer) -> None:
     """Headed by its title, grouped by property with labels, dates for people, stable citation marks."""
     source = httpx.get(live_server.url("/id/source/003"), headers={"Accept": HTML}).text
-    assert re.search(r"<h1><bdi>ILRS: Next Frontier</bdi></h1>", source)
+    assert re.search(r'<h1 lang="en"><bdi>ILRS: Next Frontier</bdi></h1>', source)
     phase = httpx.get(live_server.url("/id/phase/ilrs-1"), headers={"Accept": HTML}).text
     groups = re.findall(r'<th scope="row">(.*?)</th>', phase, re.S)
     names = [text_of(g).strip() for g in groups]
@@ -339,7 +339,7 @@ def test_every_link_into_the_ontology_docs_lands_on_an_anchor(live_server: LiveS
 
 def test_a_source_graph_page_groups_its_facts_by_subject(live_server: LiveServer) -> None:
     html = httpx.get(live_server.url("/graph/source/003"), headers={"Accept": HTML}).text
-    assert re.search(r"<h1><bdi>Facts stated in “ILRS: Next Frontier”</bdi></h1>", html)
+    assert re.search(r'<h1 lang="en"><bdi>Facts stated in “ILRS: Next Frontier”</bdi></h1>', html)
     subjects = [text_of(s).strip() for s in re.findall(r'<th scope="rowgroup"[^>]*>(.*?)</th>', html, re.S)]
     assert subjects and len(subjects) == len(set(subjects))  # each subject once
     assert "ILRS phase 1" in subjects

@@ -545,3 +545,21 @@ def test_visitor_reaches_wu_weirens_roles(browser: WebDriver, live_server: LiveS
         "Head of China's Lunar Exploration Program" in text or "head of the Deep Space Exploration Laboratory" in text
     )
     assert not console_errors(browser)
+
+
+def test_a_syntax_error_is_one_line_and_marks_its_line(browser: WebDriver, live_server: LiveServer) -> None:
+    browser.get(live_server.url("/query"))
+    wait = WebDriverWait(browser, WAIT)
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".yasgui .CodeMirror")))
+    browser.execute_script(
+        "window.ilrsYasgui.getTab().setQuery(arguments[0])", "SELECT * WHERE {\n ?s ?p ?o\n FILTER(\n}"
+    )
+    browser.find_element(By.CSS_SELECTOR, ".tabPanel.active .yasqe_queryButton").click()
+    error = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, ".yasr .errorResult")))
+    assert "error at 4:" in error.text and "Traceback" not in error.text
+    marked = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".CodeMirror .ilrs-syntax-error")))
+    assert marked.find_element(By.CSS_SELECTOR, ".CodeMirror-line").text.strip() == "}"  # line 4, as the message says
+    browser.execute_script("window.ilrsYasgui.getTab().getYasqe().replaceRange(' ', {line: 0, ch: 0})")
+    assert not browser.find_elements(By.CSS_SELECTOR, ".CodeMirror .ilrs-syntax-error")  # edited: unmarked
+    errors = [e for e in console_errors(browser) if "/sparql" not in e["message"]]  # the 400 itself is logged
+    assert not errors, errors

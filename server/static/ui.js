@@ -218,10 +218,39 @@
     }
   }
 
+  // --- A syntax error's place in the editor ----------------------------------------------
+
+  const ERROR_AT = /error at (\d+):(\d+)/;
+  let marked = null; // { yasqe, line } of the line marked now
+
+  /** When the endpoint answers "error at LINE:COL", mark that line of the query until it is edited. */
+  function markSyntaxError(container) {
+    const shown = container.querySelector(".yasr .errorResult:not([data-marked])");
+    const found = shown && ERROR_AT.exec(shown.textContent);
+    if (shown && shown.textContent.trim()) shown.dataset.marked = "1"; // marked once: an edit unmarks it for good
+    const yasqe = window.ilrsYasgui && window.ilrsYasgui.getTab() && window.ilrsYasgui.getTab().getYasqe();
+    if (!found || !yasqe) return;
+    const line = Math.min(Number(found[1]) - 1, yasqe.lineCount() - 1);
+    clearSyntaxError();
+    yasqe.addLineClass(line, "wrap", "ilrs-syntax-error");
+    marked = { yasqe: yasqe, line: line };
+    yasqe.on("change", clearSyntaxError);
+  }
+
+  function clearSyntaxError() {
+    if (!marked) return;
+    marked.yasqe.removeLineClass(marked.line, "wrap", "ilrs-syntax-error");
+    marked.yasqe.off("change", clearSyntaxError);
+    marked = null;
+  }
+
   function watchResults(container) {
     rewriteLinks(container);
     // The results table is redrawn on every query, page change and sort: rewrite after each.
-    new MutationObserver(() => rewriteLinks(container)).observe(container, { childList: true, subtree: true });
+    new MutationObserver(() => {
+      rewriteLinks(container);
+      markSyntaxError(container);
+    }).observe(container, { childList: true, subtree: true });
   }
 
   // --- Examples ---------------------------------------------------------------------
