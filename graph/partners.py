@@ -124,3 +124,42 @@ def numeric_codes(store: Store) -> dict[str, str]:
     rows = store.query(f"SELECT ?c ?n WHERE {{ ?c <{ILRS.isoNumeric}> ?n }}")
     assert isinstance(rows, ox.QuerySolutions)
     return {row["n"].value.zfill(3): row["c"].value for row in rows}  # type: ignore[union-attr]
+
+
+@dataclass(frozen=True)
+class ReportedCount:
+    """A count a source reports (``ilrs:ReportedCount``): how many of what, and as of when."""
+
+    iri: str
+    label: str
+    value: int
+    graph: str
+    day: str | None
+    """The count's ``ilrs:asOf``, else its source's publication day; ``None`` when neither is known."""
+
+
+def reported_counts(store: Store, as_of: dt.date | None = None) -> list[ReportedCount]:
+    """Every reported count, by day; with ``as_of`` only those known to stand on or before that day."""
+    query = f"""
+        PREFIX prov: <http://www.w3.org/ns/prov#>
+        PREFIX dcterms: <http://purl.org/dc/terms/>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?c ?g ?value (SAMPLE(?l) AS ?label) (SAMPLE(?day0) AS ?day) (SAMPLE(?issued) AS ?published) WHERE {{
+          GRAPH ?g {{ ?c a <{ILRS.ReportedCount}> ; <{ILRS.countValue}> ?value . OPTIONAL {{ ?c rdfs:label ?l }}
+                      OPTIONAL {{ ?c <{ILRS.asOf}> ?day0 }} }}
+          FILTER(?g != <{BASE_IRI}graph/merged> && ?g != <{BASE_IRI}graph/inferred>)
+          OPTIONAL {{ GRAPH <{SOURCES_GRAPH}> {{ ?g prov:wasDerivedFrom ?doc . ?doc dcterms:issued ?issued }} }}
+        }} GROUP BY ?c ?g ?value"""
+    rows = store.query(query, union_default_graph=False)
+    assert isinstance(rows, ox.QuerySolutions)
+    out = []
+    for row in rows:
+        known = row["day"] or row["published"]
+        day = known.value[:10] if known is not None else None
+        if as_of is not None and (day is None or day > as_of.isoformat()):
+            continue
+        iri = row["c"].value  # type: ignore[union-attr]
+        label = row["label"].value if row["label"] is not None else iri.rsplit("/", 1)[-1]
+        out.append(ReportedCount(iri, label, int(row["value"].value), row["g"].value, day))  # type: ignore[union-attr]
+    out.sort(key=lambda c: (c.day or "9999", c.iri))
+    return out

@@ -358,3 +358,15 @@ def test_language_switch_where_the_graph_has_the_labels(live_server: LiveServer)
     assert "中国" in text_of(china.split("<h2>Statements</h2>")[1])  # linked resources' labels too
     only_english = httpx.get(live_server.url("/id/phase/ilrs-1"), headers={"Accept": HTML}).text
     assert 'class="languages"' not in only_english
+
+
+def test_reported_counts_as_of_a_day(live_server: LiveServer) -> None:
+    def counts(**params: str) -> list[str]:
+        html = httpx.get(live_server.url("/map"), params=params, headers={"Accept": HTML}).text
+        table = html.split('class="statements counts"')[1].split("</table>")[0]
+        return re.findall(r'href="[^"]*/id/count/([^"]+)"', table)
+
+    everything = counts()
+    assert {"000-countries", "001-countries", "003-countries-and-organizations"} <= set(everything)
+    assert counts(asOf="2023-06-01") == ["003-countries-and-organizations"]  # 000 is of 2025; 001, 004 undated
+    assert counts(asOf="2020-01-01") == []

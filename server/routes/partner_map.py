@@ -19,7 +19,15 @@ from starlette.responses import Response
 
 from ilrs.graph import describe as ld
 from ilrs.graph.errors import ParameterError
-from ilrs.graph.partners import AS_OF_PATTERN, STATUSES, Partner, numeric_codes, outlines, partner_statuses
+from ilrs.graph.partners import (
+    AS_OF_PATTERN,
+    STATUSES,
+    Partner,
+    numeric_codes,
+    outlines,
+    partner_statuses,
+    reported_counts,
+)
 from ilrs.graph.settings import BASE_IRI, Settings
 from ilrs.graph.store import Store
 
@@ -166,6 +174,7 @@ def _page(
         "svg": Markup(map_svg(store, partners, base, _caption(source, day))),
         "svg_url": f"{base}/map.svg" + (f"?{query}" if query else ""),
         "partners": ordered,
+        "counts": reported_counts(store, day),
         "name": name,
         "local": lambda iri: local_url(iri, base),
         "mark": citation_mark,
