@@ -563,3 +563,20 @@ def test_a_syntax_error_is_one_line_and_marks_its_line(browser: WebDriver, live_
     assert not browser.find_elements(By.CSS_SELECTOR, ".CodeMirror .ilrs-syntax-error")  # edited: unmarked
     errors = [e for e in console_errors(browser) if "/sparql" not in e["message"]]  # the 400 itself is logged
     assert not errors, errors
+
+
+@pytest.mark.parametrize(("size", "within"), [("laptop", 768), ("phone", 2900)])
+def test_the_editor_is_near_the_top(browser: WebDriver, live_server: LiveServer, size: str, within: int) -> None:
+    """On a laptop the editor is on the first screen; on a phone the examples do not push it far down."""
+    viewport(browser, *SIZES[size])
+    try:
+        browser.get(live_server.url("/query"))
+        editor = WebDriverWait(browser, WAIT).until(
+            ec.presence_of_element_located((By.CSS_SELECTOR, ".yasgui .CodeMirror"))
+        )
+        top, bottom = browser.execute_script(
+            "const r = arguments[0].getBoundingClientRect(); return [r.top + scrollY, r.bottom + scrollY]", editor
+        )
+        assert (bottom if size == "laptop" else top) <= within, (top, bottom)
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
