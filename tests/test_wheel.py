@@ -228,10 +228,11 @@ def test_the_installed_server_serves_the_ui_and_its_assets(served: LiveServer) -
         page = httpx.get(served.url(path), timeout=30)
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
         links = re.findall(r'(?:src|href)="([^"]*static/[^"]+)"', page.text)
-        files = [urlsplit(link).path for link in links]  # static/NAME?v=DIGEST
-        assert any(f.endswith(".js") for f in files) and any(f.endswith(".css") for f in files)
+        assert links, path
         assets += [urljoin(served.url(path), link) for link in links]
-    assert any("/vendor/yasgui/" in a for a in assets) and any("/vendor/swagger-ui/" in a for a in assets)
+    files = [urlsplit(url).path for url in assets]  # static/NAME?v=DIGEST
+    assert any(f.endswith(".js") for f in files) and any(f.endswith(".css") for f in files)
+    assert any("/vendor/" in a for a in assets)  # a vendored build, not only the project's own files
     for url in assets:
         response = httpx.get(url, timeout=30)
         assert response.status_code == 200, url
