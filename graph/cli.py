@@ -18,6 +18,7 @@ import pyoxigraph as ox
 
 from . import __version__
 from .export import EXPORT_FORMATS, export
+from .formats import FORM_NAMES, OFFERS, RESULT_FORMATS, Format, UnknownFormat, by_name, form_of
 from .loader import build_store
 from .namespaces import sparql_prologue
 from .query_analysis import Refused, analyse
@@ -26,13 +27,8 @@ from .stats import compute_stats
 from .store import OxigraphStore, StoreError
 from .validate import validate_store
 
-RESULT_FORMATS = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-}
-GRAPH_FORMATS = {k: v for k, v in EXPORT_FORMATS.items() if k not in {"trig", "nquads"}}
+#: ``ilrs query --format``: a table (Turtle for CONSTRUCT/DESCRIBE), or any result format by name or alias.
+TABLE = "table"
 
 
 class CliError(Exception):
@@ -70,15 +66,21 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("query", help="the query text, or the path of a file holding it")
     p.add_argument(
         "--format",
-        choices=["table", *RESULT_FORMATS, *GRAPH_FORMATS],
-        default="table",
+        type=_format_name([TABLE], RESULT_FORMATS),
+        default=TABLE,
+        metavar="{" + "|".join([TABLE, *(f.name for f in RESULT_FORMATS)]) + "}",
         help="output format (default: a table for SELECT, Turtle for CONSTRUCT/DESCRIBE)",
     )
     p.add_argument("--graph", action="append", metavar="IRI", help="query only this named graph (repeatable)")
     p.set_defaults(run=_query)
 
     p = sub.add_parser("export", parents=[common], help="write the dataset or one graph as RDF")
-    p.add_argument("--format", choices=list(EXPORT_FORMATS), default="trig")
+    p.add_argument(
+        "--format",
+        type=_format_name([], EXPORT_FORMATS),
+        default="trig",
+        metavar="{" + "|".join(f.name for f in EXPORT_FORMATS) + "}",
+    )
     p.add_argument("--graph", metavar="IRI", help="only this named graph")
     p.add_argument("--output", "-o", type=Path, metavar="FILE", help="write to FILE (default: standard output)")
     p.set_defaults(run=_export)
@@ -126,6 +128,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _format_name(extra: list[str], offers: tuple[Format, ...]):  # type: ignore[no-untyped-def]
+    """An argparse ``type``: the canonical name of the format a name or alias selects (``ttl`` → ``turtle``)."""
+
+    def convert(value: str) -> str:
+        if value in extra:
+            return value
+        try:
+            return by_name(value, offers).name
+        except UnknownFormat as err:
+            raise argparse.ArgumentTypeError(str(err)) from err
+
+    return convert
+
+
 def _settings(args: argparse.Namespace, **overrides: object) -> Settings:
     values = {k: v for k, v in overrides.items() if v is not None}
     if args.store is not None:
@@ -171,17 +187,15 @@ def _query(args: argparse.Namespace) -> int:
     except StoreError as err:
         raise CliError(f"invalid query: {_shift_line(str(err), sparql_prologue().count(chr(10)))}") from err
     out = sys.stdout.buffer
-    if isinstance(result, ox.QueryTriples):
-        fmt = "turtle" if args.format == "table" else args.format
-        if fmt not in GRAPH_FORMATS:
-            raise CliError(f"a CONSTRUCT or DESCRIBE result cannot be written as {fmt}")
-        ox.serialize(result, out, format=ox.RdfFormat.from_media_type(GRAPH_FORMATS[fmt]))
-    elif args.format == "table":
+    form = form_of(result)
+    if args.format == TABLE and not isinstance(result, ox.QueryTriples):
         out.write(_table(result).encode())
-    elif args.format in RESULT_FORMATS:
-        result.serialize(out, format=ox.QueryResultsFormat.from_media_type(RESULT_FORMATS[args.format]))
     else:
-        raise CliError(f"a SELECT or ASK result cannot be written as {args.format}")
+        try:
+            fmt = by_name("turtle" if args.format == TABLE else args.format, OFFERS[form])
+        except UnknownFormat:
+            raise CliError(f"a {FORM_NAMES[form]} result cannot be written as {args.format}") from None
+        fmt.write(result, out)
     out.flush()
     return 0
 
@@ -231,11 +245,11 @@ def _cell(term: object) -> str:
 def _export(args: argparse.Namespace) -> int:
     store = _load(args)
     if args.output is None:
-        export(store, sys.stdout.buffer, args.format, args.graph)
+        export(store, sys.stdout.buffer, by_name(args.format, EXPORT_FORMATS), args.graph)
         return 0
     try:
         with args.output.open("wb") as out:
-            export(store, out, args.format, args.graph)
+            export(store, out, by_name(args.format, EXPORT_FORMATS), args.graph)
     except OSError as err:
         raise CliError(f"{args.output}: {err.strerror}") from err
     if not args.quiet:

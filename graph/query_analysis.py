@@ -1,5 +1,9 @@
-"""What a query's text says before it runs: the services it calls, whether it names its dataset, and
-whether it nests too deeply to be run.
+"""What a query's text says before it runs: its form, the services it calls, whether it names its
+dataset, and whether it nests too deeply to be run.
+
+The form (``SELECT``, ``ASK``, ``CONSTRUCT``, ``DESCRIBE``: the first keyword after the prologue)
+lets the server choose the result's format before the query takes a worker; the query engine
+still decides what the query is, and its result is written in a format that fits it.
 
 ``SERVICE`` makes the query engine send HTTP requests to any address the query names —
 a server-side request forgery if left open — so a query may only call the endpoints in
@@ -12,7 +16,7 @@ would otherwise override the query's ``FROM``).
 The query engine's parser recurses once per level of nesting and runs out of stack (the process
 dies) on a few thousand levels: :data:`MAX_NESTING` levels of brackets are accepted.
 
-All three are read off the query's tokens (:mod:`graph.sparql_tokens`: one linear scan, no parse
+All four are read off the query's tokens (:mod:`graph.sparql_tokens`: one linear scan, no parse
 tree, no recursion, whatever the text), so that a comment, a string literal or an IRI can neither
 hide a clause nor raise a false alarm. The engine (pyoxigraph) matches a keyword without a word
 boundary on either side (``1SERVICE``, ``SERVICESILENT<…>`` and ``SERVICE:x`` call a service), so
@@ -26,6 +30,7 @@ import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 
+from .formats import Form
 from .sparql_tokens import Token, line_and_column, tokens, unescape
 
 #: What the endpoint answers when it is sent an update.
@@ -58,6 +63,8 @@ class QueryFacts:
     services: list[str] = field(default_factory=list)
     #: Whether the query has ``FROM`` or ``FROM NAMED`` (its own dataset).
     declares_dataset: bool = False
+    #: What the query returns, by its first keyword after the prologue (``None`` if that is no query form).
+    form: Form | None = None
 
 
 def analyse(query: str, allowlist: Collection[str], max_nesting: int = MAX_NESTING) -> QueryFacts:
@@ -87,7 +94,7 @@ def analyse(query: str, allowlist: Collection[str], max_nesting: int = MAX_NESTI
                     )
                 called.append(iri)
     declares = any(_word(t).lower().startswith("from") for t in significant)
-    return QueryFacts(services=list(dict.fromkeys(called)), declares_dataset=declares)
+    return QueryFacts(services=list(dict.fromkeys(called)), declares_dataset=declares, form=_form(significant))
 
 
 def looks_like_update(query: str) -> bool:
@@ -123,6 +130,29 @@ def _check_nesting(query: str, significant: list[Token], limit: int) -> None:
                 )
         elif token.text in _CLOSE:
             depth = max(0, depth - 1)
+
+
+_FORMS: tuple[tuple[str, Form], ...] = (
+    ("select", "solutions"),
+    ("ask", "boolean"),
+    ("construct", "graph"),
+    ("describe", "graph"),
+)
+
+
+def _form(significant: list[Token]) -> Form | None:
+    """The form named by the first keyword after the prologue (``BASE <iri>``, ``PREFIX p: <iri>``)."""
+    index = 0
+    while index < len(significant):
+        word = _word(significant[index]).lower()
+        if word == "base":
+            index += 2
+        elif word == "prefix":
+            index += 3
+        else:
+            # The engine reads a keyword without a word boundary after it ("SELECT*", "ASK{").
+            return next((form for keyword, form in _FORMS if word.startswith(keyword)), None)
+    return None
 
 
 def _word(token: Token) -> str:

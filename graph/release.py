@@ -22,6 +22,7 @@ from rdflib.namespace import OWL
 from .check import run_checks
 from .diff import SemanticDiff, diff_snapshots
 from .export import export
+from .formats import JSONLD, NQUADS, TRIG
 from .loader import build_store
 from .namespaces import ONTOLOGY_GRAPH, ONTOLOGY_IRI
 from .rdfview import graphs_of, read_shapes
@@ -160,12 +161,12 @@ def _write(settings: Settings, store: OxigraphStore, folder: Path) -> list[Path]
         if source.is_file():
             files.append(Path(shutil.copyfile(source, folder / source.name)))
     with (folder / "ilrs.jsonld").open("wb") as out:
-        export(store, out, "jsonld", str(ONTOLOGY_GRAPH))
+        export(store, out, JSONLD, str(ONTOLOGY_GRAPH))
     read_shapes(settings.shapes_dir).serialize(folder / RELEASE_SHAPES, format="turtle")
     with (folder / "dataset.trig").open("wb") as out:
-        export(store, out, "trig")
+        export(store, out, TRIG)
     with (folder / RELEASE_DATASET).open("wb") as out:
-        export(store, out, "nquads")
+        export(store, out, NQUADS)
     files += [folder / n for n in ("ilrs.jsonld", RELEASE_SHAPES, "dataset.trig", RELEASE_DATASET)]
     return files
 

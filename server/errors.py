@@ -6,6 +6,9 @@
 * A 404 for a path no route serves is the site's page for browsers, and FastAPI's
   ``{"detail": …}`` for everything else; other HTTP errors (405 with its ``Allow``) are
   FastAPI's own.
+* A representation nothing acceptable can be sent as
+  (:class:`~ilrs.graph.formats.NotAcceptable`) is a 406 listing what there is, and a client
+  whose cached copy is current (:class:`~.representations.NotModified`) gets an empty 304.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from .negotiation import best_match
-from .representations import HTML, not_found_response
+from ilrs.graph.formats import NotAcceptable
+
+from .representations import NotModified, not_acceptable_response, not_found_response, wants_html
 
 INTERNAL_ERROR = "internal server error: the request could not be answered (the server's log says why)"
 
@@ -26,6 +30,13 @@ def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
     app.add_exception_handler(Exception, internal_error)
     app.add_exception_handler(HTTPException, http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(NotAcceptable, not_acceptable_response)  # type: ignore[arg-type]
+    app.add_exception_handler(NotModified, not_modified)  # type: ignore[arg-type]
+
+
+async def not_modified(request: Request, exc: NotModified) -> Response:
+    """An empty 304 carrying the same validators as the full response would."""
+    return Response(status_code=304, headers=exc.headers)
 
 
 async def internal_error(request: Request, exc: Exception) -> Response:
@@ -37,7 +48,7 @@ async def internal_error(request: Request, exc: Exception) -> Response:
 
 async def http_error(request: Request, exc: HTTPException) -> Response:
     """FastAPI's answer, but the HTML page for a browser that finds nothing at a path."""
-    if exc.status_code == 404 and best_match(request.headers.get("accept"), ["application/json", HTML]) == HTML:
+    if exc.status_code == 404 and wants_html(request.headers.get("accept")):
         settings = request.app.state.settings
         detail = exc.detail if exc.detail != "Not Found" else "there is no page at this address"
         return not_found_response(request, settings, str(detail), "html")

@@ -1,15 +1,20 @@
 """Shared by the linked-data, API and dataset routes: URLs, format choice, RDF and HTML responses.
 
 A representation is chosen by a file extension in the path (``/id/country/PK.ttl``)
-or, without one, by ``Accept`` through :mod:`server.negotiation`; responses chosen
-by ``Accept`` say so with ``Vary: Accept``. Every response carries the dataset's
+or, without one, by ``Accept``, through :func:`ilrs.graph.formats.negotiate`; responses
+chosen by ``Accept`` say so with ``Vary: Accept``. Every response carries the dataset's
 validators from :mod:`server.caching` and answers ``If-None-Match`` with 304.
+
+:func:`choose` raises :class:`~ilrs.graph.formats.NotAcceptable` and :func:`check_modified`
+raises :class:`NotModified`; the application answers both (:mod:`server.errors`), so a route
+reads as the happy path.
 """
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,13 +25,14 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
-from ilrs.graph.jsonld import JSONLD_MEDIA_TYPE, graph_document
+from ilrs.graph import formats
+from ilrs.graph.formats import Format, NotAcceptable, negotiate
+from ilrs.graph.jsonld import graph_document
 from ilrs.graph.namespaces import PREFIXES
 from ilrs.graph.settings import BASE_IRI, Settings
 from ilrs.graph.store import OxigraphStore, Store
 
 from .caching import cache_headers, not_modified
-from .negotiation import best_match
 from .state import get_app_settings, get_store
 
 #: Route parameters: the settings the app was created with, and the store of the current dataset version.
@@ -37,51 +43,48 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 #: The Jinja2 environment of the linked-data pages (autoescaping on, as for every ``.html`` template).
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 
-HTML = "text/html"
-TURTLE = "text/turtle"
-NTRIPLES = "application/n-triples"
-JSONLD = JSONLD_MEDIA_TYPE
+HTML = formats.HTML.media_type
+TURTLE = formats.TURTLE.media_type
+NTRIPLES = formats.NTRIPLES.media_type
+JSONLD = formats.JSONLD.media_type
+#: JSON-LD asked for as plain JSON: the same body, sent as ``application/json``.
+PLAIN_JSON = "application/json"
 
-#: Path extensions that select a representation.
-EXTENSIONS: dict[str, str] = {"html": HTML, "ttl": TURTLE, "nt": NTRIPLES, "jsonld": JSONLD}
 #: Offers of an RDF resource, in the order that breaks ties: a bare ``*/*`` (curl, scripts) gets Turtle;
 #: browsers name ``text/html`` and get the page.
-RDF_OFFERS = [TURTLE, HTML, JSONLD, NTRIPLES, "application/json"]
-#: Short names used in ETags, so each representation has its own validator.
-VARIANTS = {HTML: "html", TURTLE: "ttl", NTRIPLES: "nt", JSONLD: "jsonld", "application/json": "json"}
-
-_CONTENT_TYPES = {
-    HTML: "text/html; charset=utf-8",
-    TURTLE: "text/turtle; charset=utf-8",
-    NTRIPLES: "application/n-triples; charset=utf-8",
-    JSONLD: JSONLD,
-    "application/json": "application/json",
-}
+RDF_OFFERS: tuple[Format, ...] = (formats.TURTLE, formats.HTML, formats.JSONLD, formats.NTRIPLES)
+#: Path extensions that select a representation.
+EXTENSIONS: dict[str, str] = {f.extensions[0]: f.media_type for f in RDF_OFFERS}
 
 
 @dataclass(frozen=True)
 class Choice:
-    """The representation to send: its media type, and whether ``Accept`` chose it (``Vary: Accept``)."""
+    """The representation to send: its format, the media type asked for, and whether ``Accept`` chose it."""
 
+    format: Format
     media_type: str
     negotiated: bool
 
     @property
     def variant(self) -> str:
-        return VARIANTS.get(self.media_type, "other")
+        """A short name used in ETags, so each representation has its own validator."""
+        return "json" if self.media_type == PLAIN_JSON else self.format.extensions[0]
 
     @property
     def is_jsonld(self) -> bool:
-        return self.media_type in (JSONLD, "application/json")
+        return self.format is formats.JSONLD
+
+    @property
+    def content_type(self) -> str:
+        return PLAIN_JSON if self.media_type == PLAIN_JSON else self.format.content_type
 
 
-class NotAcceptable(Exception):
-    """No offered representation fits ``Accept``, or the path's extension names none (``extension``)."""
+class NotModified(Exception):
+    """The client's cached copy is current: answered with an empty 304 carrying ``headers``."""
 
-    def __init__(self, offers: list[str], extension: str | None = None) -> None:
-        super().__init__(", ".join(offers))
-        self.offers = offers
-        self.extension = extension
+    def __init__(self, headers: dict[str, str]) -> None:
+        super().__init__("not modified")
+        self.headers = headers
 
 
 def split_extension(name: str, extensions: Iterable[str] = EXTENSIONS) -> tuple[str, str | None]:
@@ -92,19 +95,10 @@ def split_extension(name: str, extensions: Iterable[str] = EXTENSIONS) -> tuple[
     return name, None
 
 
-def choose(request: Request, extension: str | None, offers: list[str] = RDF_OFFERS) -> Choice:
-    """The representation for ``request``; :class:`NotAcceptable` when nothing offered fits."""
-    if extension is not None:
-        media_type = EXTENSIONS.get(extension)
-        if media_type is None:
-            raise NotAcceptable(offers, extension)
-        if media_type not in offers:
-            raise NotAcceptable(offers)
-        return Choice(media_type, negotiated=False)
-    chosen = best_match(request.headers.get("accept"), offers)
-    if chosen is None:
-        raise NotAcceptable(offers)
-    return Choice(chosen, negotiated=True)
+def choose(request: Request, extension: str | None, offers: Sequence[Format] = RDF_OFFERS) -> Choice:
+    """The representation for ``request``; :class:`~ilrs.graph.formats.NotAcceptable` when nothing offered fits."""
+    chosen = negotiate(offers, request.headers.get("accept"), extension=extension, listing="extension")
+    return Choice(chosen.format, chosen.media_type, chosen.negotiated)
 
 
 def public_base(request: Request, settings: Settings) -> str:
@@ -141,23 +135,20 @@ def headers_for(
     return headers
 
 
-def is_fresh(request: Request, store: Store, choice: Choice) -> bool:
-    """Whether the client's cached copy is current (answer :func:`not_modified_response`)."""
-    return not_modified(request, store, choice.variant)
+def check_modified(request: Request, store: Store, choice: Choice) -> None:
+    """:class:`NotModified` (an empty 304 with the validators the full response would carry) if the client's
+    cached copy is current."""
+    if not_modified(request, store, choice.variant):
+        raise NotModified(headers_for(store, choice))
 
 
-def not_modified_response(store: Store, choice: Choice) -> Response:
-    """An empty 304 carrying the same validators as the full response would."""
-    return Response(status_code=304, headers=headers_for(store, choice))
-
-
-def serialize_triples(triples: list[ox.Triple], media_type: str, context: str) -> bytes:
-    """Turtle (with the project's prefixes), N-Triples or compact JSON-LD (naming ``context``)."""
-    if media_type in (JSONLD, "application/json"):
+def serialize_triples(triples: list[ox.Triple], fmt: Format, context: str) -> bytes:
+    """Compact JSON-LD (naming ``context``), or ``fmt``'s serialization with the project's prefixes."""
+    if fmt is formats.JSONLD:
         return dump_json(graph_document(triples, context))
-    fmt = ox.RdfFormat.TURTLE if media_type == TURTLE else ox.RdfFormat.N_TRIPLES
-    data = ox.serialize(triples, format=fmt, prefixes=PREFIXES if fmt == ox.RdfFormat.TURTLE else None)
-    return data or b""
+    out = io.BytesIO()
+    fmt.write(triples, out, PREFIXES)
+    return out.getvalue()
 
 
 def dump_json(document: Any) -> bytes:
@@ -167,26 +158,22 @@ def dump_json(document: Any) -> bytes:
 
 def body_response(content: bytes, choice: Choice, headers: dict[str, str], status_code: int = 200) -> Response:
     """A response with the right ``Content-Type`` for ``choice``."""
-    return Response(content, status_code=status_code, media_type=_CONTENT_TYPES[choice.media_type], headers=headers)
+    return Response(content, status_code=status_code, media_type=choice.content_type, headers=headers)
 
 
 def not_acceptable_response(request: Request, err: NotAcceptable) -> Response:
     """406 listing what is offered (as JSON for JSON clients, text otherwise); 404 for an unknown extension."""
-    status, headers = 406, {"Vary": "Accept"}
-    message = f"none of the offered representations is acceptable: {', '.join(err.offers)}"
-    if err.extension is not None:
-        known = ", ".join(f".{ext}" for ext, media_type in EXTENSIONS.items() if media_type in err.offers)
-        status = 404
-        message = f"no representation .{err.extension} here: add {known}, or none to choose by Accept"
+    status, headers = (404 if err.extension is not None else 406), {"Vary": "Accept"}
     if "json" in (request.headers.get("accept") or ""):
-        return JSONResponse({"detail": message, "offers": err.offers}, status_code=status, headers=headers)
-    return PlainTextResponse(message + "\n", status_code=status, headers=headers)
+        body = {"detail": err.message, "offers": err.available}
+        return JSONResponse(body, status_code=status, headers=headers)
+    return PlainTextResponse(err.message + "\n", status_code=status, headers=headers)
 
 
 def not_found_response(request: Request, settings: Settings, message: str, extension: str | None = None) -> Response:
     """404: the HTML page for browsers, a short JSON or text body for everything else."""
     accept = request.headers.get("accept")
-    wanted = EXTENSIONS.get(extension or "") or best_match(accept, [TURTLE, HTML, "application/json", JSONLD])
+    wanted = EXTENSIONS.get(extension or "") or _error_media_type(accept)
     headers = {"Vary": "Accept", "Cache-Control": "no-cache"}
     if wanted == HTML:
         context = {"message": message, "path": request.url.path, "base": public_base(request, settings)}
@@ -194,6 +181,17 @@ def not_found_response(request: Request, settings: Settings, message: str, exten
     if wanted in (JSONLD, "application/json"):
         return JSONResponse({"detail": message}, status_code=404, headers=headers)
     return PlainTextResponse(message + "\n", status_code=404, headers=headers)
+
+
+def _error_media_type(accept: str | None) -> str:
+    """How to word an error for a client: a page for browsers, JSON for JSON clients, else plain text."""
+    chosen = formats.by_accept(accept, [formats.TURTLE, formats.HTML, formats.JSONLD])
+    return chosen.media_type if chosen is not None else TURTLE
+
+
+def wants_html(accept: str | None) -> bool:
+    """Whether a client prefers a page (a browser) to JSON."""
+    return _error_media_type(accept) == HTML
 
 
 def error_response(request: Request, status_code: int, message: str) -> Response:

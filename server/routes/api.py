@@ -18,6 +18,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ilrs.graph import formats
 from ilrs.graph.collections import COLLECTIONS, Collection, FilterError, build_filters, page
 from ilrs.graph.describe import statements
 from ilrs.graph.jsonld import CONTEXT_VERSION, JSONLD_MEDIA_TYPE, PageLinks, collection_document, context_bytes
@@ -26,26 +27,24 @@ from ilrs.graph.store import OxigraphStore
 
 from ..representations import (
     JSONLD,
+    PLAIN_JSON,
     AppSettings,
     CurrentStore,
-    NotAcceptable,
     body_response,
+    check_modified,
     choose,
     context_url,
     dump_json,
     error_response,
     headers_for,
-    is_fresh,
     local_linker,
-    not_acceptable_response,
-    not_modified_response,
     public_base,
 )
 
 router = APIRouter(tags=["JSON-LD API"])
 
 #: What a collection can be sent as: JSON-LD, or the same document to clients that ask for plain JSON.
-API_OFFERS = [JSONLD, "application/json"]
+API_OFFERS = (formats.JSONLD,)
 _JSONLD_CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
 
 
@@ -99,10 +98,7 @@ def _int_param(name: str, raw: str | None, default: int, low: int, high: int) ->
 def _collection_response(
     request: Request, store: OxigraphStore, settings: Settings, collection: Collection
 ) -> Response:
-    try:
-        choice = choose(request, None, API_OFFERS)
-    except NotAcceptable as err:
-        return not_acceptable_response(request, err)
+    choice = choose(request, None, API_OFFERS)
     params = request.query_params
     try:
         for name in params:
@@ -118,8 +114,7 @@ def _collection_response(
     except FilterError as err:
         return error_response(request, 400, str(err))
 
-    if is_fresh(request, store, choice):
-        return not_modified_response(store, choice)
+    check_modified(request, store, choice)
     result = page(store, collection, patterns, offset=(number - 1) * limit, limit=limit)
     last = max(1, -(-result.total // limit))
     if number > last:
@@ -144,7 +139,7 @@ def _collection_response(
     document = collection_document(links, result.total, result.members, triples, ctx, local_linker(base))
     rels = [("first", links.first), ("prev", links.previous), ("next", links.next), ("last", links.last)]
     link_header = [f'<{url}>; rel="{rel}"' for rel, url in rels if url]
-    if choice.media_type != JSONLD:
+    if choice.media_type == PLAIN_JSON:
         # Plain-JSON clients learn the context from the Link header (JSON-LD 1.1, section 6.1).
         link_header.append(f'<{ctx}>; rel="{_JSONLD_CONTEXT_REL}"; type="{JSONLD}"')
     headers = headers_for(store, choice, extra={"Link": ", ".join(link_header)})

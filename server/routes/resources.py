@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from ilrs.graph import describe as ld
+from ilrs.graph import formats
 from ilrs.graph.jsonld import resource_document
 from ilrs.graph.namespaces import ILRS, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, SHAPES_IRI
 from ilrs.graph.settings import BASE_IRI, Settings
@@ -28,21 +29,17 @@ from ilrs.graph.store import OxigraphStore, Store, StoreError
 from ilrs.graph.terms import vocabulary_terms
 
 from ..representations import (
-    HTML,
     AppSettings,
     Choice,
     CurrentStore,
-    NotAcceptable,
     body_response,
+    check_modified,
     choose,
     context_url,
     headers_for,
     html_response,
-    is_fresh,
     local_url,
-    not_acceptable_response,
     not_found_response,
-    not_modified_response,
     public_base,
     serialize_triples,
     split_extension,
@@ -85,16 +82,12 @@ def resource(path: str, request: Request, store: CurrentStore, settings: AppSett
 def named_graph(path: str, request: Request, store: CurrentStore, settings: AppSettings) -> Response:
     stem, ext = split_extension(path)
     iri = f"{BASE_IRI}graph/{stem}"
-    try:
-        choice = choose(request, ext)
-    except NotAcceptable as err:
-        return not_acceptable_response(request, err)
+    choice = choose(request, ext)
     if iri not in store.graphs():
         return not_found_response(request, settings, f"no named graph <{iri}> in the dataset", ext)
-    if is_fresh(request, store, choice):
-        return not_modified_response(store, choice)
+    check_modified(request, store, choice)
     triples = ld.graph_triples(store, iri)
-    if choice.media_type != HTML:
+    if choice.format is not formats.HTML:
         return _rdf(request, store, settings, choice, triples)
     description = ld.describe(store, iri)
     page = _page(request, settings, description)
@@ -145,18 +138,14 @@ def shapes_file(ext: str, request: Request, settings: AppSettings) -> Response:
 
 
 def _resource_response(request: Request, store: Store, settings: Settings, iri: str, ext: str | None) -> Response:
-    try:
-        choice = choose(request, ext)
-    except NotAcceptable as err:
-        return not_acceptable_response(request, err)
+    choice = choose(request, ext)
     if not ld.is_iri(iri):
         return not_found_response(request, settings, f"not a resource IRI: {iri}", ext)
-    description = ld.describe(store, iri, with_context=choice.media_type == HTML)
+    description = ld.describe(store, iri, with_context=choice.format is formats.HTML)
     if not (description.exists or ld.mentioned(store, iri)):
         return not_found_response(request, settings, f"nothing in the dataset is known about <{iri}>", ext)
-    if is_fresh(request, store, choice):
-        return not_modified_response(store, choice)
-    if choice.media_type != HTML:
+    check_modified(request, store, choice)
+    if choice.format is not formats.HTML:
         return _rdf(request, store, settings, choice, description.triples, iri)
     return html_response(request, "resource.html", _page(request, settings, description), headers_for(store, choice))
 
@@ -174,7 +163,7 @@ def _rdf(
     if iri is not None and choice.is_jsonld:
         body = json.dumps(resource_document(iri, triples, ctx), ensure_ascii=False, indent=2).encode()
     else:
-        body = serialize_triples(triples, choice.media_type, ctx)
+        body = serialize_triples(triples, choice.format, ctx)
     return body_response(body, choice, headers_for(store, choice))
 
 
@@ -329,20 +318,16 @@ def _docs_file(settings: Settings, name: str) -> Path | None:
 
 
 def _ontology_response(request: Request, store: Store, settings: Settings, ext: str | None) -> Response:
-    try:
-        choice = choose(request, ext)
-    except NotAcceptable as err:
-        return not_acceptable_response(request, err)
+    choice = choose(request, ext)
     if str(ONTOLOGY_GRAPH) not in store.graphs():
         return not_found_response(request, settings, "the ontology is not loaded", ext)
-    if choice.media_type == HTML and _docs_file(settings, "index.html") is not None:
+    if choice.format is formats.HTML and _docs_file(settings, "index.html") is not None:
         # The generated documentation links its figures relatively: serve it from /ontology/.
         return RedirectResponse(
             f"{public_base(request, settings)}/ontology/", status_code=303, headers={"Vary": "Accept"}
         )
-    if is_fresh(request, store, choice):
-        return not_modified_response(store, choice)
-    if choice.media_type != HTML:
+    check_modified(request, store, choice)
+    if choice.format is not formats.HTML:
         return _rdf(request, store, settings, choice, ld.graph_triples(store, str(ONTOLOGY_GRAPH)))
     page = _terms_page(request, settings, store, str(ONTOLOGY_GRAPH), "The ILRS ontology", ONTOLOGY_IRI, "ontology")
     return html_response(request, "terms.html", page, headers_for(store, choice))
@@ -368,19 +353,15 @@ def shapes_store(settings: Settings) -> OxigraphStore:
 
 
 def _shapes_response(request: Request, settings: Settings, ext: str | None) -> Response:
-    try:
-        choice = choose(request, ext)
-    except NotAcceptable as err:
-        return not_acceptable_response(request, err)
+    choice = choose(request, ext)
     try:
         store = shapes_store(settings)
     except StoreError as err:
         return not_found_response(request, settings, f"the shapes cannot be read: {err}", ext)
     if store.count() == 0:
         return not_found_response(request, settings, "no shapes are published yet", ext)
-    if is_fresh(request, store, choice):
-        return not_modified_response(store, choice)
-    if choice.media_type != HTML:
+    check_modified(request, store, choice)
+    if choice.format is not formats.HTML:
         return _rdf(request, store, settings, choice, ld.graph_triples(store, SHAPES_IRI))
     page = _terms_page(request, settings, store, SHAPES_IRI, "The ILRS SHACL shapes", SHAPES_IRI, "shapes")
     return html_response(request, "terms.html", page, headers_for(store, choice))

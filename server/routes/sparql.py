@@ -33,6 +33,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.types import Send
 
+from ilrs.graph.formats import HTML, OFFERS, Format, NotAcceptable, UnknownFormat, negotiate
 from ilrs.graph.namespaces import PREFIXES
 from ilrs.graph.query_analysis import READ_ONLY, Refused, analyse, looks_like_update
 from ilrs.graph.settings import Settings
@@ -40,11 +41,9 @@ from ilrs.graph.stats import compute_stats
 from ilrs.graph.store import Store
 
 from ..caching import cache_headers, not_modified
-from ..negotiation import best_match
 from ..representations import local_url, public_base, templates
-from ..sparql.evaluate import QueryFailed, QueryJob
+from ..sparql.evaluate import QueryFailed, QueryJob, choose_result_format
 from ..sparql.executor import Deadline, ExecutorBusy, QueryExecutor, QueryTimeout
-from ..sparql.formats import OFFERS, Format, competing_media_types, lookup
 from ..sparql.process_executor import ProcessExecutor
 from ..sparql.protocol import METHODS, ProtocolError, SparqlRequest, check_method, read_request
 from ..sparql.service_description import Limits, describe_service, serialize_description, service_page
@@ -54,7 +53,9 @@ from ..state import get_app_settings, get_store
 log = logging.getLogger("ilrs.server.sparql")
 
 PATH = "/sparql"
-HTML = "text/html"
+#: The service description's formats: Turtle first (a bare */* gets Turtle), then the page (browsers name
+#: text/html), then the other graph formats.
+DESCRIPTION_OFFERS: tuple[Format, ...] = (OFFERS["graph"][0], HTML, *OFFERS["graph"][1:])
 
 T = TypeVar("T")
 
@@ -130,7 +131,7 @@ async def sparql(request: Request) -> Response:
     except ProtocolError as err:
         return error_response(err.status, err.message, err.headers)
     if parsed.describes_service:
-        return await _service_description(request, store, settings, parsed.format)
+        return await _service_description(request, store, settings, parsed.requested)
     return await _answer(request, store, settings, parsed)
 
 
@@ -165,19 +166,25 @@ async def _answer(request: Request, store: Store, settings: Settings, parsed: Sp
     try:
         # A linear scan of the text, but of up to max_query_length bytes: off the event loop, inside the deadline.
         facts = await asyncio.wait_for(asyncio.to_thread(analyse, parsed.query, settings.service_allowlist), seconds)
+        # Chosen here, before the query takes a slot: a request nothing can be sent to costs no worker.
+        accept = request.headers.get("accept")
+        chosen = choose_result_format(facts.form, accept, parsed.requested) if facts.form else None
         job = QueryJob(
             query=parsed.query,
             default_graphs=parsed.default_graphs,
             named_graphs=parsed.named_graphs,
             union_default_graph=not facts.declares_dataset,
             base_iri=endpoint_url(request, settings),
-            accept=request.headers.get("accept"),
-            format=parsed.format,
+            format=chosen.name if chosen else None,
+            accept=accept,
+            requested=parsed.requested,
             prefixes=PREFIXES,
         )
         stream = await _unless_disconnected(request, executor_for(request.app).run(store, job, deadline))
-    except Refused as err:
+    except (Refused, UnknownFormat) as err:
         return error_response(400, str(err))
+    except NotAcceptable as err:
+        return error_response(406, str(err), {"Vary": "Accept"})
     except QueryFailed as err:
         if err.status == 400 and looks_like_update(parsed.query):
             return error_response(400, f"{READ_ONLY} ({err.message})")
@@ -242,25 +249,17 @@ async def _disconnect(request: Request) -> None:
 # --- the service description -------------------------------------------------------------------------
 
 
-async def _service_description(request: Request, store: Store, settings: Settings, format_name: str | None) -> Response:
-    fmt: Format | None = None
-    if format_name is None:
-        accept = request.headers.get("accept")
-        candidates = competing_media_types(accept, OFFERS["graph"])
-        # Turtle first (a bare */* gets Turtle), then the page (browsers name text/html), then the others.
-        first, *rest = candidates or [None]
-        media_type = best_match(accept, [m for m in [first, HTML, *rest] if m is not None])
-        fmt = candidates.get(media_type or "")
-    elif format_name.lower() == "html":
-        media_type = HTML
-    else:
-        fmt = lookup(format_name).get("graph")
-        media_type = fmt.media_type if fmt else None
-    if media_type is None:
-        listed = ", ".join(f"{f.media_type} (format={f.name})" for f in OFFERS["graph"])
-        message = f"the service description is available as {HTML} (format=html), {listed}"
-        return error_response(406, message, {"Vary": "Accept"})
-    variant = f"sd-{fmt.name if fmt else 'html'}"
+async def _service_description(request: Request, store: Store, settings: Settings, requested: list[str]) -> Response:
+    try:
+        choice = negotiate(
+            DESCRIPTION_OFFERS, request.headers.get("accept"), requested, subject="the service description"
+        )
+    except UnknownFormat as err:
+        return error_response(400, str(err))
+    except NotAcceptable as err:
+        return error_response(406, str(err), {"Vary": "Accept"})
+    fmt = choice.format
+    variant = f"sd-{fmt.name}"
     headers = {**cache_headers(store, variant), "Vary": "Accept"}
     if not_modified(request, store, variant):
         return Response(status_code=304, headers=headers)
@@ -270,7 +269,7 @@ async def _service_description(request: Request, store: Store, settings: Setting
     limits = Limits(
         settings.query_timeout, settings.max_query_length, settings.max_concurrent_queries, settings.service_allowlist
     )
-    if fmt is None:
+    if fmt is HTML:
         links = {g: local_url(g, base) for g in sizes}
         page = service_page(
             templates.env, endpoint=endpoint, base=base, graph_sizes=sizes, graph_links=links, limits=limits

@@ -3,8 +3,8 @@
 One job per module:
 
 * :mod:`.protocol` — turn an HTTP request into a :class:`~.protocol.SparqlRequest` (or a 4xx);
-* :mod:`.formats` — the result and graph formats, chosen by ``Accept`` or ``format=``;
-* :mod:`ilrs.graph.query_analysis` — what a query's text says before it runs (``SERVICE``, ``FROM``, nesting);
+* :mod:`ilrs.graph.query_analysis` — what a query's text says before it runs (its form, ``SERVICE``, ``FROM``, nesting);
+* :mod:`ilrs.graph.formats` — the result and graph formats, chosen by ``Accept`` or ``format=``;
 * :mod:`.evaluate` — evaluate one query and serialize its result into chunks (no I/O of its own);
 * :mod:`.executor` — the :class:`~.executor.QueryExecutor` interface, deadlines, streaming, query slots;
 * :mod:`.process_executor` and :mod:`.worker` — the default executor: killable worker processes;

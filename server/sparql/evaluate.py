@@ -14,11 +14,18 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import IO, Any, Protocol, cast
 
-import pyoxigraph as ox
-
+from ilrs.graph.formats import (
+    FORM_NAMES,
+    OFFERS,
+    Form,
+    Format,
+    NotAcceptable,
+    UnknownFormat,
+    by_name,
+    form_of,
+    negotiate,
+)
 from ilrs.graph.store import Store, StoreError
-
-from .formats import Form, NotAcceptable, UnknownFormat, choose
 
 #: Bytes gathered before a chunk is handed on. A result that fits in one chunk is complete before the
 #: response starts, so any error it meets still gets a proper status code.
@@ -44,10 +51,12 @@ class QueryJob:
     union_default_graph: bool = True
     #: The base IRI against which relative IRIs in the query resolve (the endpoint's URL).
     base_iri: str | None = None
-    #: The request's ``Accept`` header and ``format=`` parameter, to choose the result format once the
-    #: query's form is known.
-    accept: str | None = None
+    #: The result format chosen before the query ran (by the form its text shows), if one was.
     format: str | None = None
+    #: The request's ``Accept`` header and ``format``/``output``/``results`` values, to choose the result
+    #: format once the query's form is known, when it was not chosen before or does not fit that form.
+    accept: str | None = None
+    requested: list[str] = field(default_factory=list)
     #: Prefixes that abbreviate IRIs in Turtle and TriG output (never injected into the query).
     prefixes: dict[str, str] = field(default_factory=dict)
 
@@ -116,15 +125,6 @@ class ChunkWriter:
             self._buffer.clear()
 
 
-def form_of(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> Form:
-    """Which form of query produced ``result``."""
-    if isinstance(result, ox.QuerySolutions):
-        return "solutions"
-    if isinstance(result, ox.QueryBoolean):
-        return "boolean"
-    return "graph"
-
-
 def evaluate(store: Store, job: QueryJob, sink: Sink) -> None:
     """Evaluate ``job`` against ``store`` and write the result to ``sink``.
 
@@ -145,7 +145,7 @@ def evaluate(store: Store, job: QueryJob, sink: Sink) -> None:
     except OSError as err:  # an ASK is evaluated at once, so its evaluation errors surface here
         raise QueryFailed(500, f"query evaluation failed: {err}") from err
     try:
-        chosen = choose(form_of(result), job.accept, job.format)
+        chosen = result_format(form_of(result), job)
     except (NotAcceptable, UnknownFormat) as err:
         raise QueryFailed(406 if isinstance(err, NotAcceptable) else 400, str(err)) from err
     sink.start(chosen.content_type)
@@ -155,6 +155,25 @@ def evaluate(store: Store, job: QueryJob, sink: Sink) -> None:
     except (OSError, SyntaxError, ValueError) as err:  # pyoxigraph's evaluation errors, raised while iterating
         raise QueryFailed(500, f"query evaluation failed: {err}") from err
     writer.close()
+
+
+def result_format(form: Form, job: QueryJob) -> Format:
+    """The format to write a result of ``form`` in: the one chosen beforehand if it fits, else negotiated."""
+    if job.format is not None:
+        chosen = by_name(job.format)
+        if form in chosen.forms:
+            return chosen
+    return choose_result_format(form, job.accept, job.requested)
+
+
+def choose_result_format(form: Form, accept: str | None, requested: list[str]) -> Format:
+    """The format of a result of ``form`` for a request's ``Accept`` and ``format=`` values.
+
+    Raises :class:`~ilrs.graph.formats.NotAcceptable` or :class:`~ilrs.graph.formats.UnknownFormat`.
+    """
+    return negotiate(
+        OFFERS[form], accept, requested, subject=f"{'an' if form == 'boolean' else 'a'} {FORM_NAMES[form]} result"
+    ).format
 
 
 def start_evaluation_thread(target: Callable[..., object], *args: object, name: str) -> threading.Thread:

@@ -4,8 +4,9 @@ Accepted: ``GET ?query=…``, ``POST`` with ``application/x-www-form-urlencoded`
 in the body; parameters in the URL count too) and ``POST`` with ``application/sparql-query``
 (the body is the query; the other parameters are in the URL). Parameters:
 ``default-graph-uri`` and ``named-graph-uri`` (repeatable: the protocol's dataset, which
-replaces any ``FROM``/``FROM NAMED`` of the query), ``format`` (a result format by name, for
-links typed by hand) and ``timeout`` (seconds; may only shorten the server's deadline).
+replaces any ``FROM``/``FROM NAMED`` of the query), ``format``, ``output`` and ``results`` (result
+formats by name or media type, for links typed by hand and for the clients that send them: repeatable,
+the first that fits the query wins) and ``timeout`` (seconds; may only shorten the server's deadline).
 
 Everything wrong with a request raises :class:`ProtocolError` with the status it deserves.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
@@ -25,8 +26,6 @@ from starlette.requests import ClientDisconnect, Request
 from ilrs.graph.query_analysis import READ_ONLY
 from ilrs.graph.settings import Settings
 
-from .formats import UnknownFormat, lookup
-
 FORM = "application/x-www-form-urlencoded"
 QUERY = "application/sparql-query"
 UPDATE = "application/sparql-update"
@@ -34,6 +33,8 @@ UPDATE = "application/sparql-update"
 METHODS = ("GET", "HEAD", "POST")
 
 _DATASET_PARAMETERS = ("default-graph-uri", "named-graph-uri")
+#: The parameters that name result formats: Virtuoso's, Jena's and others' names, all sent by SPARQLWrapper.
+FORMAT_PARAMETERS = ("format", "output", "results")
 
 
 class ProtocolError(Exception):
@@ -53,7 +54,8 @@ class SparqlRequest:
     query: str | None
     default_graphs: list[str] | None = None
     named_graphs: list[str] | None = None
-    format: str | None = None
+    #: The ``format``/``output``/``results`` values, in the order they were sent.
+    requested: list[str] = field(default_factory=list)
     timeout: float | None = None
 
     @property
@@ -115,19 +117,13 @@ def _check(parameters: MultiDict, direct_query: str | None, method: str, setting
     queries = parameters.getlist("query") + ([direct_query] if direct_query is not None else [])
     if len(queries) > 1:
         raise ProtocolError(400, f"the request carries {len(queries)} queries; send exactly one")
-    format_name = _single(parameters, "format")
-    if format_name is not None:
-        try:
-            lookup(format_name)
-        except UnknownFormat as err:
-            if format_name.lower() != "html":  # html only names the service description's page
-                raise ProtocolError(400, str(err)) from err
+    requested = [value for name, value in parameters.multi_items() if name in FORMAT_PARAMETERS]
     timeout = _timeout(_single(parameters, "timeout"))
     default_graphs = _graph_iris(parameters.getlist("default-graph-uri"), "default-graph-uri")
     named_graphs = _graph_iris(parameters.getlist("named-graph-uri"), "named-graph-uri")
     if not queries:
         if method in ("GET", "HEAD") and not any(p in parameters for p in _DATASET_PARAMETERS):
-            return SparqlRequest(None, format=format_name)
+            return SparqlRequest(None, requested=requested)
         raise ProtocolError(400, f"no query: send it in a query= parameter, or as an {QUERY} body")
     query = queries[0]
     if not query.strip():
@@ -140,7 +136,7 @@ def _check(parameters: MultiDict, direct_query: str | None, method: str, setting
     # The protocol's dataset replaces the query's FROM/FROM NAMED; what it leaves out is empty.
     if default_graphs is not None or named_graphs is not None:
         default_graphs, named_graphs = default_graphs or [], named_graphs or []
-    return SparqlRequest(query, default_graphs, named_graphs, format_name, timeout)
+    return SparqlRequest(query, default_graphs, named_graphs, requested, timeout)
 
 
 def _content_type(header: str | None) -> tuple[str | None, str | None]:

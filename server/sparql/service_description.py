@@ -4,7 +4,7 @@ It says what a client needs before its first query: the endpoint, the language (
 Query; no update), every result format, that the default graph is the union of all named
 graphs (``sd:UnionDefaultGraph``), and the default dataset's named graphs with their sizes.
 There are no extension functions, so the description lists none. Served as RDF (every graph
-format of :mod:`.formats`) and as an HTML page for people.
+format of :mod:`ilrs.graph.formats`) and as an HTML page for people.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from functools import cache
 import jinja2
 import pyoxigraph as ox
 
-from .formats import ALL_FORMATS, FORM_NAMES, OFFERS, Format
+from ilrs.graph.formats import FORM_NAMES, OFFERS, RESULT_FORMATS, Format
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -73,7 +73,7 @@ def describe_service(
         ox.Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Query")),
         ox.Triple(service, _sd("feature"), _sd("UnionDefaultGraph")),
         ox.Triple(service, _sd("defaultEntailmentRegime"), _SIMPLE_ENTAILMENT),
-        *(ox.Triple(service, _sd("resultFormat"), ox.NamedNode(f.iri)) for f in ALL_FORMATS),
+        *(ox.Triple(service, _sd("resultFormat"), ox.NamedNode(f.iri)) for f in RESULT_FORMATS),
         *(ox.Triple(service, _RDFS_COMMENT, ox.Literal(note, language="en")) for note in NOTES),
         *(ox.Triple(service, _RDFS_SEE_ALSO, ox.NamedNode(iri)) for iri in see_also),
     ]
