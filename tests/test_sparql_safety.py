@@ -256,6 +256,25 @@ def test_client_going_away_stops_its_query(server_factory: Callable[..., LiveSer
         assert response.status_code == 200
 
 
+def test_an_unacceptable_format_costs_no_query_slot(server_factory: Callable[..., LiveServer]) -> None:
+    server = server_factory("--query-timeout", "3", env={"ILRS_MAX_CONCURRENT_QUERIES": "1"})
+    with client_of(server) as c:
+        held: list[int] = []
+        holder = threading.Thread(target=lambda: held.append(c.post("/sparql", data={"query": ENDLESS}).status_code))
+        holder.start()
+        for _ in range(50):  # until the long query holds the only slot
+            busy = c.post("/sparql", data={"query": "ASK {}"})
+            if busy.status_code == 503:
+                break
+            time.sleep(0.05)
+        refused(busy, 503, "retry in")
+        # The format is chosen before a slot is taken: these are answered at once, not with 503.
+        refused(c.post("/sparql", data={"query": COUNT_ALL}, headers={"Accept": "text/turtle"}), 406, "text/csv")
+        refused(c.post("/sparql", data={"query": "ASK {}", "format": "yaml"}), 400, "unknown format 'yaml'")
+        holder.join()
+        assert held == [504]
+
+
 @needs_proc
 def test_thread_executor_keeps_deadlines_and_limits(server_factory: Callable[..., LiveServer]) -> None:
     env = {"ILRS_QUERY_EXECUTOR": "thread", "ILRS_MAX_CONCURRENT_QUERIES": "1"}
