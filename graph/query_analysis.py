@@ -182,7 +182,9 @@ def _service_targets(significant: list[Token]) -> Iterator[Token]:
             continue
         for match in _SERVICE.finditer(token.text):
             for rest in _without_silent(token.text[match.end() :]):
-                yield from _target(rest, token.start, significant[index + 1 :])
+                # A call reads [SILENT] target { : three tokens at most (a longer slice would copy the rest
+                # of the query for every word that contains "service").
+                yield from _target(rest, token.start, significant[index + 1 : index + 4])
 
 
 def _target(rest: str, start: int, after: list[Token]) -> list[Token]:

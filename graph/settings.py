@@ -48,8 +48,22 @@ class Settings(BaseSettings):
     port: int = 8000
     public_base_url: str | None = Field(None, description="Where the server is reachable, if not host:port.")
     query_timeout: float = Field(30.0, gt=0, description="Seconds a query may run before it is stopped.")
-    max_query_length: int = Field(100_000, gt=0, description="Largest accepted query text, in bytes.")
-    max_body_bytes: int = Field(1_000_000, gt=0, description="Largest accepted request body, in bytes.")
+    max_query_length: int = Field(
+        2 * 1024 * 1024,
+        gt=0,
+        description="Largest accepted query text, in bytes (a VALUES list of tens of thousands of IRIs fits).",
+    )
+    max_body_bytes: int = Field(
+        8 * 1024 * 1024,
+        gt=0,
+        description="Largest accepted request body, in bytes: room for the longest query, percent-encoded in a form.",
+    )
+    max_request_head: int = Field(
+        256 * 1024,
+        gt=0,
+        description="Largest request line and headers, in bytes (larger: 400). It bounds a query sent by GET, "
+        "percent-encoded in the URL; longer queries are sent by POST.",
+    )
     max_concurrent_queries: int = Field(8, gt=0, description="Queries evaluated at the same time.")
     max_query_memory: int = Field(
         1024,

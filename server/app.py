@@ -77,10 +77,5 @@ def run(settings: Settings, watch: bool = False) -> None:
         # httptools, uvicorn's default parser, buffers a request head of any size (a 300 MB header took
         # 450 MB and minutes of the event loop); h11 refuses a larger head than this with 400.
         http="h11",
-        h11_max_incomplete_event_size=request_head_limit(settings),
+        h11_max_incomplete_event_size=settings.max_request_head,
     )
-
-
-def request_head_limit(settings: Settings) -> int:
-    """The largest request line and headers accepted: room for a GET of the longest query, percent-encoded."""
-    return 3 * settings.max_query_length + 64 * 1024

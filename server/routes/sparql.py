@@ -128,11 +128,15 @@ async def sparql(request: Request) -> Response:
     store = get_store(request)
     try:
         parsed = await read_request(request, settings)
+        if parsed.describes_service:
+            return await _service_description(request, store, settings, parsed.requested)
+        return await _answer(request, store, settings, parsed)
     except ProtocolError as err:
         return error_response(err.status, err.message, err.headers)
-    if parsed.describes_service:
-        return await _service_description(request, store, settings, parsed.requested)
-    return await _answer(request, store, settings, parsed)
+    except UnknownFormat as err:
+        return error_response(400, str(err))
+    except NotAcceptable as err:
+        return error_response(406, str(err), {"Vary": "Accept"})
 
 
 @router.api_route(PATH, methods=["PUT", "DELETE", "PATCH", "OPTIONS"], include_in_schema=False)
@@ -181,10 +185,8 @@ async def _answer(request: Request, store: Store, settings: Settings, parsed: Sp
             prefixes=PREFIXES,
         )
         stream = await _unless_disconnected(request, executor_for(request.app).run(store, job, deadline))
-    except (Refused, UnknownFormat) as err:
+    except Refused as err:
         return error_response(400, str(err))
-    except NotAcceptable as err:
-        return error_response(406, str(err), {"Vary": "Accept"})
     except QueryFailed as err:
         if err.status == 400 and looks_like_update(parsed.query):
             return error_response(400, f"{READ_ONLY} ({err.message})")
@@ -250,15 +252,8 @@ async def _disconnect(request: Request) -> None:
 
 
 async def _service_description(request: Request, store: Store, settings: Settings, requested: list[str]) -> Response:
-    try:
-        choice = negotiate(
-            DESCRIPTION_OFFERS, request.headers.get("accept"), requested, subject="the service description"
-        )
-    except UnknownFormat as err:
-        return error_response(400, str(err))
-    except NotAcceptable as err:
-        return error_response(406, str(err), {"Vary": "Accept"})
-    fmt = choice.format
+    accept = request.headers.get("accept")
+    fmt = negotiate(DESCRIPTION_OFFERS, accept, requested, subject="the service description").format
     variant = f"sd-{fmt.name}"
     headers = {**cache_headers(store, variant), "Vary": "Accept"}
     if not_modified(request, store, variant):
