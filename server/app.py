@@ -19,6 +19,7 @@ from .head import HeadMiddleware
 from .request_log import RequestLogMiddleware
 from .routes import api, dataset, health, resources, sparql, ui
 from .state import DatasetHolder
+from .utf8 import Utf8Middleware
 
 log = logging.getLogger("ilrs.server")
 
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None, store: OxigraphStore | None = N
     app.state.settings = settings
     app.state.dataset = DatasetHolder(store or build_store(settings))
     errors.install(app)
+    app.add_middleware(Utf8Middleware)  # inside the CORS middleware: browsers can read its refusals
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -26,6 +26,8 @@ from starlette.requests import ClientDisconnect, Request
 from ilrs.graph.query_analysis import READ_ONLY
 from ilrs.graph.settings import Settings
 
+from ..utf8 import utf8_problem
+
 FORM = "application/x-www-form-urlencoded"
 QUERY = "application/sparql-query"
 UPDATE = "application/sparql-update"
@@ -89,12 +91,13 @@ async def read_request(request: Request, settings: Settings) -> SparqlRequest:
                 f"Content-Encoding {encoding} is not supported: send the body uncompressed",
                 {"Accept-Encoding": "identity"},
             )
-        body = _decode(await _read_body(request, settings.max_body_bytes, settings.query_timeout))
+        raw = await _read_body(request, settings.max_body_bytes, settings.query_timeout)
+        body = _decode(raw)
         if media_type == FORM:
-            try:
-                pairs += parse_qsl(body, keep_blank_values=True, errors="strict")
-            except (UnicodeDecodeError, ValueError) as err:
-                raise ProtocolError(400, f"the form body is not valid URL-encoded UTF-8: {err}") from err
+            problem = utf8_problem(raw, "the form body", percent_encoded=True, pairs=True)
+            if problem is not None:
+                raise ProtocolError(400, problem)
+            pairs += parse_qsl(body, keep_blank_values=True)
         else:
             direct_query = body
     parameters = MultiDict(pairs)
@@ -178,11 +181,10 @@ async def _read_body(request: Request, limit: int, seconds: float) -> bytes:
 
 
 def _decode(body: bytes) -> str:
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise ProtocolError(400, f"the body is not valid UTF-8 (byte {err.start}): SPARQL is sent as UTF-8") from err
-    return text.removeprefix("\ufeff")  # a byte order mark, as some editors save files
+    problem = utf8_problem(body, "the body")
+    if problem is not None:
+        raise ProtocolError(400, f"{problem}: SPARQL is sent as UTF-8")
+    return body.decode("utf-8").removeprefix("\ufeff")  # a byte order mark, as some editors save files
 
 
 def _single(parameters: MultiDict, name: str) -> str | None:
