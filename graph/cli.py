@@ -101,6 +101,8 @@ def _parser() -> argparse.ArgumentParser:
         help="also load these RDF files, each as its own named graph",
     )
     p.add_argument("--query-timeout", type=float, metavar="SECONDS", help="query deadline (default 30)")
+    p.add_argument("--max-result-rows", type=int, metavar="N", help="most rows one result may have (default 1000000)")
+    p.add_argument("--max-result-bytes", type=int, metavar="N", help="most bytes one result may have (default 100 MiB)")
     p.add_argument("--watch", action="store_true", help="rebuild and swap the graph when its files change")
     p.set_defaults(run=_serve)
 
@@ -277,6 +279,8 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         query_timeout=args.query_timeout,
+        max_result_rows=args.max_result_rows,
+        max_result_bytes=args.max_result_bytes,
         extra_files=list(args.load) or None,
     )
     from ilrs.server.app import run  # the HTTP stack is imported only when serving

@@ -65,6 +65,15 @@ class Settings(BaseSettings):
         "percent-encoded in the URL; longer queries are sent by POST.",
     )
     max_concurrent_queries: int = Field(8, gt=0, description="Queries evaluated at the same time.")
+    max_result_rows: int = Field(
+        1_000_000,
+        gt=0,
+        description="Most rows (SELECT solutions, CONSTRUCT/DESCRIBE triples) one result may have: a result "
+        "that would have more is cut short, unmistakably (507 before it starts, else an unfinished response).",
+    )
+    max_result_bytes: int = Field(
+        100 * 1024 * 1024, gt=0, description="Most bytes one result may have, cut short like max_result_rows."
+    )
     max_query_memory: int = Field(
         1024,
         gt=0,

@@ -183,11 +183,15 @@ async def _answer(request: Request, store: Store, settings: Settings, parsed: Sp
             accept=accept,
             requested=parsed.requested,
             prefixes=PREFIXES,
+            max_rows=settings.max_result_rows,
+            max_bytes=settings.max_result_bytes,
         )
         stream = await _unless_disconnected(request, executor_for(request.app).run(store, job, deadline))
     except Refused as err:
         return error_response(400, str(err))
     except QueryFailed as err:
+        if err.status == 507:
+            log.warning("query refused before its answer began: %s", err.message)
         if err.status == 400 and looks_like_update(parsed.query):
             return error_response(400, f"{READ_ONLY} ({err.message})")
         return error_response(err.status, err.message, {"Vary": "Accept"} if err.status == 406 else None)

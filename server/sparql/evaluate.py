@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import IO, Any, Protocol, cast
 
+import pyoxigraph as ox
+
 from ilrs.graph.formats import (
     FORM_NAMES,
     OFFERS,
@@ -26,6 +28,8 @@ from ilrs.graph.formats import (
     negotiate,
 )
 from ilrs.graph.store import Store, StoreError
+
+from .result_limits import ResultMeter, ResultTooLarge, row_counter
 
 #: Bytes gathered before a chunk is handed on. A result that fits in one chunk is complete before the
 #: response starts, so any error it meets still gets a proper status code.
@@ -59,6 +63,9 @@ class QueryJob:
     requested: list[str] = field(default_factory=list)
     #: Prefixes that abbreviate IRIs in Turtle and TriG output (never injected into the query).
     prefixes: dict[str, str] = field(default_factory=dict)
+    #: The most rows (solutions or triples) and bytes the result may have (``None``: no limit).
+    max_rows: int | None = None
+    max_bytes: int | None = None
 
     def to_json(self) -> str:
         """One line of JSON."""
@@ -100,19 +107,29 @@ class Sink(Protocol):
 
 
 class ChunkWriter:
-    """A binary file object for pyoxigraph's serializers that passes on :data:`CHUNK_SIZE`-byte chunks."""
+    """A binary file object for pyoxigraph's serializers that passes on :data:`CHUNK_SIZE`-byte chunks.
 
-    def __init__(self, sink: Sink, size: int = CHUNK_SIZE) -> None:
+    Each chunk is counted by ``meter`` before it is passed on: one that would take the result past
+    its limits raises :class:`~.result_limits.ResultTooLarge` instead.
+    """
+
+    def __init__(self, sink: Sink, meter: ResultMeter | None = None, size: int = CHUNK_SIZE) -> None:
         self._sink = sink
+        self._meter = meter or ResultMeter(None, None)
         self._size = size
         self._buffer = bytearray()
 
     def write(self, data: bytes) -> int:
         self._buffer += data
         if len(self._buffer) >= self._size:
-            self._sink.chunk(bytes(self._buffer))
-            self._buffer.clear()
+            self._pass_on()
         return len(data)
+
+    def _pass_on(self) -> None:
+        chunk = bytes(self._buffer)
+        self._buffer.clear()
+        self._meter.check(chunk)
+        self._sink.chunk(chunk)
 
     def flush(self) -> None:
         # pyoxigraph flushes as it goes; chunk boundaries are ours to choose, so wait for close().
@@ -121,16 +138,16 @@ class ChunkWriter:
     def close(self) -> None:
         """Pass on what is left."""
         if self._buffer:
-            self._sink.chunk(bytes(self._buffer))
-            self._buffer.clear()
+            self._pass_on()
 
 
 def evaluate(store: Store, job: QueryJob, sink: Sink) -> None:
     """Evaluate ``job`` against ``store`` and write the result to ``sink``.
 
-    Raises :class:`QueryFailed` with status 400 (invalid query), 406 (no acceptable format) or 500
-    (evaluation failed). An exception raised by ``sink`` propagates unchanged, so a sink can stop
-    the evaluation (a cancelled request, a passed deadline) by raising.
+    Raises :class:`QueryFailed` with status 400 (invalid query), 406 (no acceptable format), 500
+    (evaluation failed) or 507 (the result passed ``job.max_rows`` or ``job.max_bytes``: the result
+    written so far is incomplete). An exception raised by ``sink`` propagates unchanged, so a sink can
+    stop the evaluation (a cancelled request, a passed deadline) by raising.
     """
     try:
         result = store.query(
@@ -149,12 +166,19 @@ def evaluate(store: Store, job: QueryJob, sink: Sink) -> None:
     except (NotAcceptable, UnknownFormat) as err:
         raise QueryFailed(406 if isinstance(err, NotAcceptable) else 400, str(err)) from err
     sink.start(chosen.content_type)
-    writer = ChunkWriter(sink)
+    form = form_of(result)
+    meter = ResultMeter(job.max_rows, job.max_bytes, row_counter(chosen) if form == "solutions" else None)
+    writer = ChunkWriter(sink, meter)
     try:
-        chosen.write(result, cast(IO[bytes], writer), job.prefixes)  # it has what pyoxigraph calls
+        if isinstance(result, ox.QueryTriples):
+            chosen.write(meter.counted(result), cast(IO[bytes], writer), job.prefixes)
+        else:
+            chosen.write(result, cast(IO[bytes], writer), job.prefixes)  # it has what pyoxigraph calls
+        writer.close()
+    except ResultTooLarge as err:
+        raise QueryFailed(507, str(err)) from err
     except (OSError, SyntaxError, ValueError) as err:  # pyoxigraph's evaluation errors, raised while iterating
         raise QueryFailed(500, f"query evaluation failed: {err}") from err
-    writer.close()
 
 
 def result_format(form: Form, job: QueryJob) -> Format:
