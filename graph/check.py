@@ -78,8 +78,8 @@ class CheckReport:
 def run_checks(settings: Settings) -> CheckReport:
     """Load the dataset and the shapes as ``settings`` says and run every rule.
 
-    Raises :class:`ilrs.graph.store.StoreError` (naming ``file:line:col``) when a file is
-    missing or does not parse.
+    Raises :class:`~ilrs.graph.errors.NotFound` when a file is missing and
+    :class:`~ilrs.graph.errors.ParseError` (naming ``file:line:col``) when one does not parse.
     """
     store = build_store(settings.model_copy(update={"store_dir": None}))
     graphs = graphs_of(store)

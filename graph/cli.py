@@ -1,8 +1,9 @@
 """The ``ilrs`` command: validate, query, export, describe and serve the graph.
 
 Every failure the user can cause (a missing file, a syntax error in a data file,
-an invalid query) is reported as one clear message with its position, and a
-non-zero exit status; never as a traceback.
+an invalid query) raises an :class:`~ilrs.graph.errors.IlrsError`, reported once,
+in :func:`main`, as ``ilrs: error: …`` with its position (``file:line:col``) where
+known, and exit status 1; never as a traceback.
 """
 
 from __future__ import annotations
@@ -17,22 +18,19 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import __version__
+from .errors import IlrsError, InputError, NotFound, ParameterError, QuerySyntaxError, UnknownFormat
 from .export import EXPORT_FORMATS, export
-from .formats import FORM_NAMES, OFFERS, RESULT_FORMATS, Format, UnknownFormat, by_name, form_of
+from .formats import FORM_NAMES, OFFERS, RESULT_FORMATS, Format, by_name, form_of
 from .loader import build_store
 from .namespaces import sparql_prologue
-from .query_analysis import Refused, analyse
+from .query_analysis import analyse
 from .settings import Settings, get_settings
 from .stats import compute_stats
-from .store import OxigraphStore, StoreError
+from .store import Store
 from .validate import validate_store
 
 #: ``ilrs query --format``: a table (Turtle for CONSTRUCT/DESCRIBE), or any result format by name or alias.
 TABLE = "table"
-
-
-class CliError(Exception):
-    """A user-facing error: printed as ``ilrs: error: …``, exit status 1."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -40,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return int(args.run(args) or 0)
-    except (CliError, StoreError) as err:
+    except IlrsError as err:
         print(f"ilrs: error: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -157,7 +155,7 @@ def _progress(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return lambda line: print(line, file=sys.stderr)
 
 
-def _load(args: argparse.Namespace, settings: Settings | None = None) -> OxigraphStore:
+def _load(args: argparse.Namespace, settings: Settings | None = None) -> Store:
     settings = settings or _settings(args)
     started = time.perf_counter()
     store = build_store(settings, _progress(args))
@@ -176,18 +174,17 @@ def _validate(args: argparse.Namespace) -> int:
 def _query(args: argparse.Namespace) -> int:
     text = _query_text(args.query)
     settings = _settings(args)
-    try:
-        # The default graph is the union of all graphs, unless the query names its own dataset with FROM.
-        facts = analyse(text, settings.service_allowlist)
-    except Refused as err:
-        raise CliError(str(err)) from err
+    # The default graph is the union of all graphs, unless the query names its own dataset with FROM.
+    facts = analyse(text, settings.service_allowlist)
     store = _load(args, settings)
     try:
         result = store.query(
             sparql_prologue() + text, default_graphs=args.graph, union_default_graph=not facts.declares_dataset
         )
-    except StoreError as err:
-        raise CliError(f"invalid query: {_shift_line(str(err), sparql_prologue().count(chr(10)))}") from err
+    except QuerySyntaxError as err:
+        # Positions in the user's own text, not in the text with the prologue put before it.
+        lines = sparql_prologue().count("\n")
+        raise QuerySyntaxError.from_engine(str(err), prefix="", line_offset=lines) from err
     out = sys.stdout.buffer
     form = form_of(result)
     if args.format == TABLE and not isinstance(result, ox.QueryTriples):
@@ -196,7 +193,7 @@ def _query(args: argparse.Namespace) -> int:
         try:
             fmt = by_name("turtle" if args.format == TABLE else args.format, OFFERS[form])
         except UnknownFormat:
-            raise CliError(f"a {FORM_NAMES[form]} result cannot be written as {args.format}") from None
+            raise ParameterError(f"a {FORM_NAMES[form]} result cannot be written as {args.format}") from None
         fmt.write(result, out)
     out.flush()
     return 0
@@ -209,20 +206,10 @@ def _query_text(arg: str) -> str:
         try:
             return path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as err:
-            raise CliError(f"{path}: cannot read: {err}") from err
+            raise InputError(f"{path}: cannot read: {err}") from err
     if looks_like_file:
-        raise CliError(f"{arg}: no such query file")
+        raise NotFound(f"{arg}: no such query file")
     return arg
-
-
-def _shift_line(message: str, lines: int) -> str:
-    """Report query-error positions in the user's own text, not the text with our prologue prepended."""
-    import re
-
-    def fix(m: re.Match[str]) -> str:
-        return f"error at {int(m.group(1)) - lines}:{m.group(2)}"
-
-    return re.sub(r"error at (\d+):(\d+)", fix, message)
 
 
 def _table(result: ox.QuerySolutions | ox.QueryBoolean) -> str:
@@ -253,7 +240,7 @@ def _export(args: argparse.Namespace) -> int:
         with args.output.open("wb") as out:
             export(store, out, by_name(args.format, EXPORT_FORMATS), args.graph)
     except OSError as err:
-        raise CliError(f"{args.output}: {err.strerror}") from err
+        raise ParameterError(f"{args.output}: {err.strerror}") from err
     if not args.quiet:
         print(f"wrote {args.output}", file=sys.stderr)
     return 0

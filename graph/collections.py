@@ -4,7 +4,7 @@ A collection holds the IRI resources typed with its class or a subclass (through
 ``rdfs:subClassOf*`` over the ontology graph), in IRI order so pages are stable.
 Filter values arrive as text from users; :func:`build_filters` turns them into
 SPARQL only after checking them against the data, so a bad value is a clear
-:class:`FilterError`, never an injection and never a silently empty page.
+:class:`~ilrs.graph.errors.ParameterError`, never an injection and never a silently empty page.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from .describe import is_iri
+from .errors import ParameterError
 from .namespaces import ID, ILRS, mint
 from .store import Store
 
@@ -23,10 +24,6 @@ _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _YEAR = re.compile(r"[0-9]{4}")
 #: Kinds whose instances can be an agreement's party, in the order a bare key is tried.
 PARTY_KINDS = ("country", "agency", "organization", "person")
-
-
-class FilterError(ValueError):
-    """A filter value that names nothing in the data, or is malformed; the message says which and why."""
 
 
 @dataclass(frozen=True)
@@ -89,11 +86,11 @@ def resolve_party(store: Store, value: str) -> str:
         candidates = [mint("country", value.upper()), *(mint(k, value.lower()) for k in PARTY_KINDS[1:])]
         candidates += [mint(k, value) for k in PARTY_KINDS if value not in (value.upper(), value.lower())]
     else:
-        raise FilterError(f"party: {value!r} is neither an IRI nor a key such as PK or cnsa")
+        raise ParameterError(f"party: {value!r} is neither an IRI nor a key such as PK or cnsa")
     for iri in candidates:
         if _exists(store, iri):
             return iri
-    raise FilterError(f"party: nothing in the data is called {value!r}")
+    raise ParameterError(f"party: nothing in the data is called {value!r}")
 
 
 def partner_statuses(store: Store) -> dict[str, str]:
@@ -122,7 +119,7 @@ def resolve_status(store: Store, value: str) -> str:
         if key in statuses:
             return statuses[key]
     known = ", ".join(sorted(statuses)) or "none in the data"
-    raise FilterError(f"status: unknown partner status {value!r} (known: {known})")
+    raise ParameterError(f"status: unknown partner status {value!r} (known: {known})")
 
 
 def build_filters(store: Store, collection: Collection, params: Mapping[str, str]) -> str:
@@ -130,19 +127,19 @@ def build_filters(store: Store, collection: Collection, params: Mapping[str, str
     patterns = []
     for name, value in sorted(params.items()):
         if name not in collection.filters:
-            raise FilterError(f"{collection.name} has no filter {name!r}")
+            raise ParameterError(f"{collection.name} has no filter {name!r}")
         if name == "status":
             patterns.append(f"?s <{ILRS.partnerStatus}> <{resolve_status(store, value)}> .")
         elif name == "partners":
             if value not in ("true", "false"):
-                raise FilterError(f"partners: expected true or false, not {value!r}")
+                raise ParameterError(f"partners: expected true or false, not {value!r}")
             negation = "" if value == "true" else "NOT "
             patterns.append(f"FILTER {negation}EXISTS {{ ?s <{ILRS.partnerStatus}> ?_status }}")
         elif name == "party":
             patterns.append(f"?s <{ILRS.party}> <{resolve_party(store, value)}> .")
         elif name == "year":
             if not _YEAR.fullmatch(value):
-                raise FilterError(f"year: expected four digits such as 2023, not {value!r}")
+                raise ParameterError(f"year: expected four digits such as 2023, not {value!r}")
             # Dates are xsd:date, xsd:gYearMonth or xsd:gYear: all begin with the year.
             patterns.append(
                 "FILTER EXISTS { ?s <http://purl.org/dc/terms/date> ?_date "

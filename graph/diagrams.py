@@ -19,6 +19,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 from rdflib.term import Node
 
+from .errors import ToolError
 from .namespaces import ILRS, SOURCES_GRAPH
 from .rdfview import show, union
 
@@ -26,10 +27,6 @@ CLASS_TYPES = (OWL.Class, RDFS.Class)
 #: Literal properties left out of the instance boxes: the label is the box's title; the rest is prose.
 _LONG_TEXT = (RDFS.label, RDFS.comment, ILRS.quote, SKOS.altLabel, SKOS.definition)
 _FONT = 'fontname="Helvetica"'
-
-
-class DiagramError(Exception):
-    """Graphviz is missing or failed; the message says what to do."""
 
 
 def class_diagram(ontology: Graph) -> str:
@@ -121,13 +118,13 @@ def instance_diagram(graphs: dict[str, Graph], agreement: URIRef) -> str:
 
 
 def render_svg(dot: str) -> str:
-    """The SVG Graphviz draws for ``dot``; :class:`DiagramError` if ``dot`` is missing or fails."""
+    """The SVG Graphviz draws for ``dot``; :class:`ToolError` if ``dot`` is missing or fails."""
     executable = shutil.which("dot")
     if executable is None:
-        raise DiagramError("Graphviz's dot is not installed (Debian: apt-get install graphviz)")
+        raise ToolError("Graphviz's dot is not installed (Debian: apt-get install graphviz)")
     done = subprocess.run([executable, "-Tsvg"], input=dot.encode(), capture_output=True, timeout=120, check=False)
     if done.returncode != 0:
-        raise DiagramError(f"dot failed: {done.stderr.decode(errors='replace').strip()}")
+        raise ToolError(f"dot failed: {done.stderr.decode(errors='replace').strip()}")
     return done.stdout.decode()
 
 

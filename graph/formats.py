@@ -32,6 +32,8 @@ from typing import IO, Literal
 
 import pyoxigraph as ox
 
+from .errors import NotAcceptable, NotFound, UnknownFormat
+
 #: What a query returns: ``SELECT`` solutions, an ``ASK`` boolean, or ``CONSTRUCT``/``DESCRIBE`` triples.
 Form = Literal["solutions", "boolean", "graph"]
 
@@ -40,29 +42,6 @@ FORM_NAMES: dict[Form, str] = {"solutions": "SELECT", "boolean": "ASK", "graph":
 _GRAPH: frozenset[Form] = frozenset({"graph"})
 #: How a request selects an offer beside ``Accept``: a ``format=`` parameter, or an extension of the path.
 Listing = Literal["format", "extension"]
-
-
-class UnknownFormat(ValueError):
-    """A format name (``format=yaml``, ``--format yaml``) that names no format at all.
-
-    Defined here, beside the registry it checks names against; it is an input error of the
-    project's error tree and may be re-parented there without changing how it is raised.
-    """
-
-
-class NotAcceptable(Exception):
-    """None of the formats on offer is acceptable to the client (HTTP answers it with 406).
-
-    ``available`` lists the media types that are on offer, ``extension`` is set when a file
-    extension of the path named no offered format. Defined here with the negotiation that raises
-    it; it may be re-parented onto the project's error tree without changing how it is raised.
-    """
-
-    def __init__(self, message: str, *, available: Sequence[str] = (), extension: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.available = list(available)
-        self.extension = extension
 
 
 @dataclass(frozen=True)
@@ -418,14 +397,16 @@ def negotiate(
 
     ``extension`` (of the path), if given, decides alone. Otherwise the first of the ``requested``
     values (``format=``/``output=``/``results=``, see :func:`requested_values`) that names an offered
-    format wins; when none does, ``accept`` decides. Raises :class:`UnknownFormat` when no value fits
-    and one of them names no format at all, :class:`NotAcceptable` when nothing offered is acceptable
-    (``subject`` names what is on offer in its message, ``listing`` how a client selects each offer).
+    format wins; when none does, ``accept`` decides. Raises :class:`~.errors.UnknownFormat` when no
+    value fits and one of them names no format at all, :class:`~.errors.NotAcceptable` when nothing
+    offered is acceptable (``subject`` names what is on offer in its message, ``listing`` how a client
+    selects each offer), and :class:`~.errors.NotFound` for an extension that names no offer.
     """
     if extension is not None:
         fmt = by_extension(extension, offers)
         if fmt is None:
-            raise not_acceptable(offers, subject, listing, extension=extension)
+            known = ", ".join(f".{f.extensions[0]}" for f in offers if f.extensions)
+            raise NotFound(f"no representation .{extension} here: add {known}, or none to choose by Accept")
         return Choice(fmt, fmt.media_type, negotiated=False)
     values = requested_values(requested)
     for value in values:
@@ -442,17 +423,11 @@ def negotiate(
     return chosen
 
 
-def not_acceptable(
-    offers: Sequence[Format], subject: str, listing: Listing = "format", extension: str | None = None
-) -> NotAcceptable:
-    """The :class:`NotAcceptable` for ``offers``, listing each with the name or extension that selects it."""
+def not_acceptable(offers: Sequence[Format], subject: str, listing: Listing = "format") -> NotAcceptable:
+    """The :class:`~.errors.NotAcceptable` for ``offers``, listing each with the name or extension that selects it."""
     listed = ", ".join(
         f"{f.media_type} (format={f.name})" if listing == "format" else f"{f.media_type} (.{f.extensions[0]})"
         for f in offers
     )
-    if extension is not None:
-        known = ", ".join(f".{e}" for f in offers for e in f.extensions[:1])
-        message = f"no representation .{extension} here: add {known}, or none to choose by Accept"
-    else:
-        message = f"{subject} is available as {listed}; none of them is acceptable"
-    return NotAcceptable(message, available=[f.media_type for f in offers], extension=extension)
+    message = f"{subject} is available as {listed}; none of them is acceptable"
+    return NotAcceptable(message, available=[f.media_type for f in offers])

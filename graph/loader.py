@@ -1,4 +1,9 @@
-"""Find the graph's files and load them into a store, each into its named graph.
+"""Find the graph's files and load them: the dataset into its store, each file into its named graph,
+and the SHACL shapes into a store of their own.
+
+:func:`build_dataset` loads both (what the server serves and ``--watch`` swaps as one);
+:func:`build_store` the dataset alone, :func:`load_shapes` the shapes alone. Every store
+comes from :func:`ilrs.graph.store.open_store` or :func:`~ilrs.graph.store.memory_store`.
 
 The dataset is built from, in this order:
 
@@ -8,6 +13,8 @@ The dataset is built from, in this order:
 * every ``graph/data/**/*.trig`` file, whose quads name their own graphs;
 * researchers' own files (``ilrs serve --load FILE``), each into the named graph
   of its ``file:`` IRI.
+
+The shapes are every ``shapes/*.ttl``, in the graph ``https://w3id.org/ilrs/shapes``.
 """
 
 from __future__ import annotations
@@ -16,9 +23,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .namespaces import GRAPH, ONTOLOGY_GRAPH
+from .errors import NotFound
+from .namespaces import GRAPH, ONTOLOGY_GRAPH, SHAPES_IRI
 from .settings import Settings
-from .store import OxigraphStore, StoreError
+from .store import Store, memory_store, open_store
 
 VOCABULARIES_GRAPH = str(GRAPH["reference/vocabularies"])
 
@@ -34,7 +42,7 @@ class DataFile:
 
 
 def dataset_files(settings: Settings) -> list[DataFile]:
-    """Every file of the dataset, in load order; :class:`StoreError` if a required one is missing."""
+    """Every file of the dataset, in load order; :class:`NotFound` if one is missing."""
     files = [DataFile(settings.ontology_dir / "ilrs.ttl", str(ONTOLOGY_GRAPH))]
     vocabularies = settings.ontology_dir / "vocabularies.ttl"
     if vocabularies.exists():
@@ -45,23 +53,48 @@ def dataset_files(settings: Settings) -> list[DataFile]:
     files += [DataFile(p.resolve(), p.resolve().as_uri()) for p in settings.extra_files]
     for f in files:
         if not f.path.is_file():
-            raise StoreError(f"{f.path}: no such file")
+            raise NotFound(f"{f.path}: no such file")
     return files
 
 
-def build_store(settings: Settings, progress: Progress | None = None) -> OxigraphStore:
+@dataclass(frozen=True)
+class Dataset:
+    """What the server answers from: the dataset's store (the ontology is its graph ``…/graph/ontology``)
+    and the shapes' store, loaded from the same version of the files."""
+
+    store: Store
+    shapes: Store
+
+
+def build_dataset(settings: Settings, progress: Progress | None = None) -> Dataset:
+    """The dataset (:func:`build_store`) and its shapes (:func:`load_shapes`)."""
+    return Dataset(build_store(settings, progress), load_shapes(settings))
+
+
+def build_store(settings: Settings, progress: Progress | None = None) -> Store:
     """A store holding the whole dataset.
 
     With ``settings.store_dir`` the store is on disk; it is emptied and reloaded, so
     the files in the repository stay the one source of truth.
     """
-    store = OxigraphStore(settings.store_dir)
+    store = open_store(settings)
     if settings.store_dir is not None:
         store.clear()
     for f in dataset_files(settings):
         added = store.load_file(f.path, graph=f.graph)
         if progress:
             progress(f"loaded {added:>6} quads from {_display(f.path)}")
+    return store
+
+
+def load_shapes(settings: Settings) -> Store:
+    """The shapes files (``settings.shapes_dir/*.ttl``) in a store of their own, in the graph ``…/shapes``.
+
+    Empty when there are none; :class:`~ilrs.graph.errors.ParseError` (``file:line:col``) if one does not parse.
+    """
+    store = memory_store()
+    for path in sorted(settings.shapes_dir.glob("*.ttl")):
+        store.load_file(path, graph=SHAPES_IRI)
     return store
 
 

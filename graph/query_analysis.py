@@ -30,6 +30,7 @@ import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 
+from .errors import ForbiddenService, QuerySyntaxError, QueryTooComplex, UnsupportedQuery
 from .formats import Form
 from .sparql_tokens import Token, line_and_column, tokens, unescape
 
@@ -51,10 +52,6 @@ _UPDATE_KEYWORD = re.compile(r"(?:INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE
 _OPEN, _CLOSE = "{([", "})]"
 
 
-class Refused(Exception):
-    """The query may not run here; the message says why (sent with status 400)."""
-
-
 @dataclass(frozen=True)
 class QueryFacts:
     """What :func:`analyse` found in a query."""
@@ -68,14 +65,16 @@ class QueryFacts:
 
 
 def analyse(query: str, allowlist: Collection[str], max_nesting: int = MAX_NESTING) -> QueryFacts:
-    """The :class:`QueryFacts` of ``query``; :class:`Refused` unless every ``SERVICE`` IRI is in ``allowlist``
-    and the query nests at most ``max_nesting`` levels deep.
+    """The :class:`QueryFacts` of ``query``, if every ``SERVICE`` IRI is in ``allowlist`` (else
+    :class:`ForbiddenService`) and the query nests at most ``max_nesting`` levels deep (else
+    :class:`QueryTooComplex`). An update is :class:`UnsupportedQuery`, a string never closed a
+    :class:`QuerySyntaxError`.
 
     A ``SERVICE ?variable`` is always refused (its target is only known at run time), and so is
     a relative service IRI (it would depend on how each parser resolves it).
     """
     if looks_like_update(query):
-        raise Refused(READ_ONLY)
+        raise UnsupportedQuery(READ_ONLY)
     significant = _significant(query)
     _check_nesting(query, significant, max_nesting)
     called: list[str] = []
@@ -88,7 +87,7 @@ def analyse(query: str, allowlist: Collection[str], max_nesting: int = MAX_NESTI
             for iri in _service_iris(target, prefixes):
                 if iri not in allowlist:
                     allowed = ", ".join(f"<{a}>" for a in allowlist) if allowlist else "none"
-                    raise Refused(
+                    raise ForbiddenService(
                         f"SERVICE <{iri}> is not allowed: this endpoint only calls the services on its allow-list "
                         f"(Settings.service_allowlist; allowed: {allowed})"
                     )
@@ -107,11 +106,12 @@ def looks_like_update(query: str) -> bool:
 
 
 def _significant(query: str) -> list[Token]:
-    """The tokens of ``query`` but whitespace and comments; :class:`Refused` at a string that never ends."""
+    """The tokens of ``query`` but whitespace and comments; :class:`QuerySyntaxError` at a string that never ends."""
     significant = [t for t in tokens(query) if t.kind not in ("ws", "comment")]
     if significant and significant[-1].kind == "unterminated":
         line, column = line_and_column(query, significant[-1].start)
-        raise Refused(f"invalid query: the string that starts at line {line}, column {column} is not closed")
+        message = f"invalid query: the string that starts at line {line}, column {column} is not closed"
+        raise QuerySyntaxError(message, line=line, column=column)
     return significant
 
 
@@ -124,9 +124,11 @@ def _check_nesting(query: str, significant: list[Token], limit: int) -> None:
             depth += 1
             if depth > limit:
                 line, column = line_and_column(query, token.start)
-                raise Refused(
+                raise QueryTooComplex(
                     f"the query nests brackets more than {limit} levels deep (at line {line}, column {column}), "
-                    "deeper than this endpoint accepts: simplify it"
+                    "deeper than this endpoint accepts: simplify it",
+                    line=line,
+                    column=column,
                 )
         elif token.text in _CLOSE:
             depth = max(0, depth - 1)
@@ -213,13 +215,15 @@ def _without_silent(text: str) -> list[str]:
 
 
 def _service_iris(target: Token, prefixes: dict[str, list[str]]) -> list[str]:
-    """The absolute IRIs a service target can name; :class:`Refused` for a variable or a relative IRI."""
+    """The absolute IRIs a service target can name; :class:`ForbiddenService` for a variable or a relative IRI."""
     if target.kind == "var":
-        raise Refused(f"SERVICE {target.text} is not allowed: a service must be named by an IRI on the allow-list")
+        raise ForbiddenService(
+            f"SERVICE {target.text} is not allowed: a service must be named by an IRI on the allow-list"
+        )
     if target.kind == "pname":
         prefix, _, local = target.text.partition(":")
         if prefix not in prefixes:
-            raise Refused(f"SERVICE {target.text} uses an undeclared prefix {prefix}:")
+            raise ForbiddenService(f"SERVICE {target.text} uses an undeclared prefix {prefix}:")
         written = [iri[:-1] + local + ">" for iri in prefixes[prefix]]
     else:
         written = [target.text]
@@ -228,8 +232,8 @@ def _service_iris(target: Token, prefixes: dict[str, list[str]]) -> list[str]:
         try:
             iri = unescape(text[1:-1])
         except (ValueError, OverflowError) as err:
-            raise Refused(f"SERVICE {text} is not allowed: its IRI has an invalid escape") from err
+            raise ForbiddenService(f"SERVICE {text} is not allowed: its IRI has an invalid escape") from err
         if not _SCHEME.match(iri):
-            raise Refused(f"SERVICE <{iri}> is not allowed: a service IRI must be absolute")
+            raise ForbiddenService(f"SERVICE <{iri}> is not allowed: a service IRI must be absolute")
         iris.append(iri)
     return iris

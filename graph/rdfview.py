@@ -19,8 +19,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
+from .errors import ParseError, StoreError
 from .namespaces import PREFIXES, SHAPES_IRI
-from .store import OxigraphStore, StoreError
+from .store import Store, memory_store
 from .validate import load_shapes
 
 #: The key of the default graph in :func:`graphs_of` (triples loaded from a Turtle file without a graph).
@@ -59,7 +60,7 @@ def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.DefaultGraph |
     raise StoreError(f"unsupported term in the dataset: {term!r}")
 
 
-def graphs_of(store: OxigraphStore) -> dict[str, Graph]:
+def graphs_of(store: Store) -> dict[str, Graph]:
     """Every graph of the store as an rdflib graph, keyed by graph IRI (:data:`DEFAULT_GRAPH` for the default)."""
     graphs: dict[str, Graph] = {}
     with quiet_rdflib():
@@ -88,8 +89,8 @@ def read_shapes(shapes_dir: Path) -> Graph:
             shapes = load_shapes(shapes_dir)
     except Exception as err:  # rdflib raises many kinds; pyoxigraph re-parses the culprit to say where
         for path in sorted(shapes_dir.glob("*.ttl")):
-            OxigraphStore().load_file(path)  # raises StoreError "path:line:col: message"
-        raise StoreError(f"{shapes_dir}: cannot read the shapes: {err}") from err
+            memory_store().load_file(path)  # raises ParseError "path:line:col: message"
+        raise ParseError(f"{shapes_dir}: cannot read the shapes: {err}", path=str(shapes_dir)) from err
     _bind(shapes)
     return shapes
 

@@ -21,6 +21,7 @@ from rdflib.namespace import OWL
 
 from .check import run_checks
 from .diff import SemanticDiff, diff_snapshots
+from .errors import InputError, ToolError, ValidationError
 from .export import export
 from .formats import JSONLD, NQUADS, TRIG
 from .loader import build_store
@@ -28,7 +29,7 @@ from .namespaces import ONTOLOGY_GRAPH, ONTOLOGY_IRI
 from .rdfview import graphs_of, read_shapes
 from .settings import Settings
 from .snapshot import RELEASE_DATASET, RELEASE_SHAPES, Snapshot, load_snapshot, read_path, run_git
-from .store import OxigraphStore, StoreError
+from .store import Store
 from .validate import data_graph, validate_graph
 
 CHANGELOG = "CHANGELOG.md"
@@ -50,8 +51,9 @@ def make_release(
 ) -> Release:
     """Check, validate and write ``settings.release_dir/<version>/``, and prepend its CHANGELOG entry.
 
-    Raises :class:`StoreError` when the checks fail, the version is already released
-    (unless ``force``), or a file or ``since`` cannot be read.
+    Raises :class:`~ilrs.graph.errors.ValidationError` when the checks or the shapes fail,
+    :class:`~ilrs.graph.errors.InputError` when the version is already released (unless ``force``),
+    and the errors of reading a file or ``since``.
     """
     settings = settings.model_copy(update={"store_dir": None, "extra_files": []})
     store = build_store(settings)
@@ -59,7 +61,7 @@ def make_release(
     version = ontology_version(store)
     folder = settings.release_dir / version
     if folder.exists() and not force:
-        raise StoreError(f"{folder} exists: bump owl:versionInfo and owl:versionIRI in ontology/ilrs.ttl first")
+        raise InputError(f"{folder} exists: bump owl:versionInfo and owl:versionIRI in ontology/ilrs.ttl first")
     previous = _previous(settings, version, since)
     if folder.exists():
         shutil.rmtree(folder)
@@ -71,14 +73,14 @@ def make_release(
     return Release(version, folder, files, entry)
 
 
-def ontology_version(store: OxigraphStore) -> str:
-    """The ontology's ``owl:versionInfo``; :class:`StoreError` if it has none or several."""
+def ontology_version(store: Store) -> str:
+    """The ontology's ``owl:versionInfo``; :class:`ValidationError` if it has none or several."""
     ontology = graphs_of(store).get(str(ONTOLOGY_GRAPH))
     versions = sorted(str(v) for v in ontology.objects(URIRef(ONTOLOGY_IRI), OWL.versionInfo)) if ontology else []
     if len(versions) != 1:
-        raise StoreError(f"the ontology needs exactly one owl:versionInfo to be released (found {len(versions)})")
+        raise ValidationError(f"the ontology needs exactly one owl:versionInfo to be released (found {len(versions)})")
     if not re.fullmatch(r"[\w.\-+]+", versions[0]):
-        raise StoreError(f"owl:versionInfo {versions[0]!r} cannot name a release folder")
+        raise ValidationError(f"owl:versionInfo {versions[0]!r} cannot name a release folder")
     return versions[0]
 
 
@@ -123,13 +125,15 @@ def _changes(diff: SemanticDiff) -> list[str]:
     return lines
 
 
-def _refuse_if_invalid(settings: Settings, store: OxigraphStore) -> None:
+def _refuse_if_invalid(settings: Settings, store: Store) -> None:
     report = run_checks(settings)
     if report.failed():
-        raise StoreError(f"not released: ilrs check reports {report.count('error')} error(s); run ilrs check")
+        raise ValidationError(f"not released: ilrs check reports {report.count('error')} error(s); run ilrs check")
     shacl = validate_graph(data_graph(store), read_shapes(settings.shapes_dir))
     if not shacl.conforms:
-        raise StoreError(f"not released: the data does not conform to the shapes; run ilrs validate\n{shacl.to_text()}")
+        raise ValidationError(
+            f"not released: the data does not conform to the shapes; run ilrs validate\n{shacl.to_text()}"
+        )
 
 
 def _previous(settings: Settings, version: str, since: str | None) -> Snapshot | None:
@@ -144,7 +148,7 @@ def _previous(settings: Settings, version: str, since: str | None) -> Snapshot |
         return Snapshot(f"release {latest.name}", read_path(latest, settings))
     try:
         tag = run_git(settings, "describe", "--tags", "--abbrev=0").decode().strip()
-    except StoreError:
+    except ToolError:
         return None  # no git, or no tag yet: the first release
     return load_snapshot(f"git:{tag}", settings)
 
@@ -154,7 +158,7 @@ def _key(version: str) -> tuple[tuple[int, str], ...]:
     return tuple((int(p), "") if p.isdigit() else (-1, p) for p in re.split(r"[.\-+]", version))
 
 
-def _write(settings: Settings, store: OxigraphStore, folder: Path) -> list[Path]:
+def _write(settings: Settings, store: Store, folder: Path) -> list[Path]:
     """The release's files: the ontology as authored and as JSON-LD, the shapes, the dataset in two formats."""
     files = []
     for source in (settings.ontology_dir / "ilrs.ttl", settings.ontology_dir / "vocabularies.ttl"):

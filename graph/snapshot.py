@@ -25,11 +25,12 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph
 
+from .errors import NotFound, ToolError
 from .loader import build_store
 from .namespaces import SHAPES_IRI
 from .rdfview import DEFAULT_GRAPH, graphs_of, read_shapes
 from .settings import Settings
-from .store import OxigraphStore, StoreError
+from .store import memory_store
 
 #: The key of the shapes in a snapshot of a checkout or a release.
 SHAPES_GRAPH = SHAPES_IRI
@@ -49,8 +50,9 @@ def load_snapshot(spec: str, settings: Settings) -> Snapshot:
     """Read the version ``spec`` names (see the module docstring).
 
     The repository's layout (where ``ontology/``, ``shapes/`` and the data folder are) and
-    its git repository are taken from ``settings``. Raises :class:`StoreError` for a path
-    or revision that does not exist and for a file that does not parse.
+    its git repository are taken from ``settings``. Raises :class:`NotFound` for a path
+    or revision that does not exist, :class:`~ilrs.graph.errors.ParseError` for a file that
+    does not parse and :class:`ToolError` when git fails.
     """
     path = Path(spec)
     if spec.startswith("git:"):
@@ -60,7 +62,7 @@ def load_snapshot(spec: str, settings: Settings) -> Snapshot:
     if ":" in spec and not spec.startswith(("http:", "https:", "file:")):
         revision, _, inner = spec.partition(":")
         return _at_revision(spec, revision, inner, settings)
-    raise StoreError(f"{spec}: no such file or folder, and not a git revision (REV:PATH or git:REV)")
+    raise NotFound(f"{spec}: no such file or folder, and not a git revision (REV:PATH or git:REV)")
 
 
 def read_path(path: Path, settings: Settings) -> dict[str, Graph]:
@@ -101,7 +103,7 @@ def _load_files(files: list[Path], root: Path) -> dict[str, Graph]:
     graphs: dict[str, Graph] = {}
     single = len(files) == 1
     for path in files:
-        store = OxigraphStore()
+        store = memory_store()
         store.load_file(path)
         for name, graph in graphs_of(store).items():
             key = name if name != DEFAULT_GRAPH or single else str(path.relative_to(root))
@@ -126,14 +128,14 @@ def _layout(settings: Settings) -> dict[str, Path]:
 
 
 def run_git(settings: Settings, *args: str) -> bytes:
-    """Run git in the repository holding the ontology folder; :class:`StoreError` with git's message if it fails."""
+    """Run git in the repository holding the ontology folder; :class:`ToolError` with git's message if it fails."""
     where = settings.ontology_dir.parent
     try:
         done = subprocess.run(["git", "-C", str(where), *args], capture_output=True, check=False, timeout=120)
     except FileNotFoundError as err:
-        raise StoreError("git is not installed") from err
+        raise ToolError("git is not installed") from err
     if done.returncode != 0:
-        raise StoreError(done.stderr.decode(errors="replace").strip() or f"git {' '.join(args)} failed")
+        raise ToolError(done.stderr.decode(errors="replace").strip() or f"git {' '.join(args)} failed")
     return done.stdout
 
 
@@ -141,8 +143,8 @@ def _at_revision(spec: str, revision: str, inner: str | None, settings: Settings
     """The file or folder ``inner`` (or, with ``None``, the whole checkout) at git ``revision``."""
     try:
         run_git(settings, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
-    except StoreError as err:
-        raise StoreError(f"{spec}: unknown git revision {revision!r}") from err
+    except ToolError as err:
+        raise NotFound(f"{spec}: unknown git revision {revision!r}") from err
     toplevel = Path(run_git(settings, "rev-parse", "--show-toplevel").decode().strip())
     root = settings.ontology_dir.parent.resolve().relative_to(toplevel.resolve())
     with tempfile.TemporaryDirectory(prefix="ilrs-snapshot-") as tmp:
@@ -154,7 +156,7 @@ def _at_revision(spec: str, revision: str, inner: str | None, settings: Settings
                 f for f in folders if run_git(settings, "ls-tree", "-d", "--name-only", revision, "--", f).strip()
             ]
             if str(root / layout["ontology"]) not in present:
-                raise StoreError(f"{spec}: revision {revision} has no {root / layout['ontology']}/")
+                raise NotFound(f"{spec}: revision {revision} has no {root / layout['ontology']}/")
             _extract(run_git(settings, "archive", "--format=tar", revision, "--", *present), target)
             return Snapshot(spec, read_checkout(target / root, settings))
         inner = inner.lstrip("/")
@@ -170,8 +172,8 @@ def _at_revision(spec: str, revision: str, inner: str | None, settings: Settings
 def _object_type(settings: Settings, revision: str, inner: str, spec: str) -> str:
     try:
         return run_git(settings, "cat-file", "-t", f"{revision}:{inner}").decode().strip()
-    except StoreError as err:
-        raise StoreError(f"{spec}: no {inner} at git revision {revision}") from err
+    except ToolError as err:
+        raise NotFound(f"{spec}: no {inner} at git revision {revision}") from err
 
 
 def _extract(tar: bytes, target: Path) -> None:

@@ -1,12 +1,15 @@
 """The store interface and its embedded implementation.
 
 Everything that reads or writes quads goes through :class:`Store`, so that an
-external SPARQL 1.1 store can later replace the embedded one. Query results are
-pyoxigraph's result objects (:class:`pyoxigraph.QuerySolutions`,
-:class:`pyoxigraph.QueryBoolean`, :class:`pyoxigraph.QueryTriples`); a remote
-store can produce the same objects with :func:`pyoxigraph.parse_query_results`.
+external SPARQL 1.1 store can later replace the embedded one: code outside this
+module names only :class:`Store`, and gets a store from :func:`open_store` (the
+dataset's store, as the settings say) or :func:`memory_store` (a scratch store to
+parse files into). Query results are pyoxigraph's result objects
+(:class:`pyoxigraph.QuerySolutions`, :class:`pyoxigraph.QueryBoolean`,
+:class:`pyoxigraph.QueryTriples`); a remote store can produce the same objects
+with :func:`pyoxigraph.parse_query_results`.
 
->>> store = OxigraphStore()
+>>> store = memory_store()
 >>> store.load(b'<http://a> <http://b> "c" .', "application/n-triples", graph="http://g")
 1
 >>> [str(s["o"].value) for s in store.query("SELECT ?o { ?s ?p ?o }")]
@@ -16,7 +19,6 @@ store can produce the same objects with :func:`pyoxigraph.parse_query_results`.
 from __future__ import annotations
 
 import hashlib
-import re
 import threading
 import time
 from collections.abc import Iterable
@@ -25,11 +27,19 @@ from typing import IO, Protocol
 
 import pyoxigraph as ox
 
+from .errors import (
+    InputError,
+    NotFound,
+    ParameterError,
+    ParseError,
+    QuerySyntaxError,
+    StoreError,
+    UnknownFormat,
+    located,
+)
+from .settings import Settings
+
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
-
-
-class StoreError(Exception):
-    """A load or query failed; the message names the problem and its position where known."""
 
 
 class Store(Protocol):
@@ -47,12 +57,29 @@ class Store(Protocol):
         """Evaluate a SPARQL 1.1 query.
 
         With neither ``default_graphs`` nor ``named_graphs``, the default graph is the
-        union of all named graphs (``union_default_graph``).
+        union of all named graphs (``union_default_graph``). Raises
+        :class:`~ilrs.graph.errors.QuerySyntaxError` for a query that does not parse and
+        :class:`~ilrs.graph.errors.StoreError` when evaluation fails.
         """
         ...
 
     def load(self, data: bytes | str | IO[bytes], media_type: str, *, graph: str | None = None) -> int:
-        """Add RDF data; triples go to ``graph`` (quads keep their own graph). Returns the quads added."""
+        """Add RDF data; triples go to ``graph`` (quads keep their own graph). Returns the quads added.
+
+        Raises :class:`~ilrs.graph.errors.ParseError` (with its line and column) for data that does
+        not parse, :class:`~ilrs.graph.errors.UnknownFormat` for an unknown ``media_type``.
+        """
+        ...
+
+    def load_file(self, path: Path, *, graph: str | None = None) -> int:
+        """Add an RDF file, its format taken from its extension; returns the quads added.
+
+        Raises :class:`~ilrs.graph.errors.ParseError` whose message starts with ``path:line:col``.
+        """
+        ...
+
+    def clear(self) -> None:
+        """Remove every quad."""
         ...
 
     def graphs(self) -> list[str]:
@@ -67,6 +94,10 @@ class Store(Protocol):
         """Write the whole dataset (a quad format) or one graph (any format) to ``output``."""
         ...
 
+    def quads(self, graph: str | None = None) -> Iterable[ox.Quad]:
+        """Every quad, or the quads of one named graph."""
+        ...
+
     @property
     def version(self) -> str:
         """A digest that changes whenever the data changes (for ETags and caches)."""
@@ -78,17 +109,32 @@ class Store(Protocol):
         ...
 
 
+def open_store(settings: Settings) -> Store:
+    """The dataset's store as ``settings`` say: on disk in ``store_dir`` if set, else in memory."""
+    return OxigraphStore(settings.store_dir)
+
+
+def memory_store() -> Store:
+    """A new, empty store in memory: to parse files into, or for a process's own copy of the dataset."""
+    return OxigraphStore()
+
+
 def rdf_format(media_type: str) -> ox.RdfFormat:
-    """The pyoxigraph format for a media type or file extension; :class:`StoreError` if unknown."""
+    """The pyoxigraph format for a media type or file extension; :class:`UnknownFormat` if unknown."""
     fmt = ox.RdfFormat.from_media_type(media_type) or ox.RdfFormat.from_extension(media_type.lstrip("."))
     if fmt is None:
-        raise StoreError(f"unsupported RDF format: {media_type!r}")
+        raise UnknownFormat(f"unsupported RDF format: {media_type!r}")
     return fmt
 
 
-def _strip_position(message: str) -> str:
-    """pyoxigraph's message without its "Parser error at line L column C:" prefix (shown as path:L:C)."""
-    return re.sub(r"^Parser error at line \d+ column \d+: ", "", message)
+def _parse_error(err: SyntaxError, path: Path | None = None) -> ParseError:
+    """pyoxigraph's syntax error as a :class:`ParseError`; with ``path``, its message starts ``path:line:col``."""
+    line, column = err.lineno, err.offset
+    if path is None:
+        return ParseError(str(err), line=line, column=column)
+    # pyoxigraph's own "Parser error at line L column C:" prefix is said as path:L:C instead.
+    reason = str(err.msg).split(": ", 1)[1] if str(err.msg).startswith("Parser error at ") else str(err.msg)
+    return ParseError(f"{located(path, line, column)}: {reason}", path=str(path), line=line, column=column)
 
 
 class OxigraphStore:
@@ -121,10 +167,10 @@ class OxigraphStore:
                 default_graph=[ox.NamedNode(g) for g in default_graphs] if default_graphs is not None else None,
                 named_graphs=[ox.NamedNode(g) for g in named_graphs] if named_graphs is not None else None,
             )
-        except SyntaxError as err:
-            raise StoreError(str(err)) from err
-        except ValueError as err:
-            raise StoreError(str(err)) from err
+        except (SyntaxError, ValueError) as err:
+            raise QuerySyntaxError.from_engine(str(err)) from err
+        except OSError as err:  # an ASK is evaluated at once, so its evaluation errors surface here
+            raise StoreError(f"query evaluation failed: {err}") from err
 
     def load(self, data: bytes | str | IO[bytes], media_type: str, *, graph: str | None = None) -> int:
         fmt = rdf_format(media_type)
@@ -137,22 +183,27 @@ class OxigraphStore:
                 self._store.load(payload, format=fmt, to_graph=target if not fmt.supports_datasets else None)
                 self._touch(payload, graph)
         except SyntaxError as err:
-            raise StoreError(str(err)) from err
+            raise _parse_error(err) from err
         return len(self._store) - before
 
     def load_file(self, path: Path, *, graph: str | None = None) -> int:
-        """Add an RDF file, its format taken from the file extension."""
+        """Add an RDF file, its format taken from the file extension.
+
+        :class:`ParseError` whose message starts with ``path:line:col`` if it does not parse;
+        :class:`NotFound` or :class:`InputError` if it cannot be read.
+        """
         try:
             data = path.read_bytes()
-        except OSError as err:
-            raise StoreError(f"{path}: {err.strerror}") from err
+        except FileNotFoundError as err:
+            raise NotFound(f"{path}: no such file") from err
+        except OSError as err:  # a folder, a file without read permission: the path given is wrong
+            raise InputError(f"{path}: {err.strerror}") from err
         try:
             return self.load(data, path.suffix, graph=graph)
-        except StoreError as err:
+        except ParseError as err:
             cause = err.__cause__
-            line = getattr(cause, "lineno", None)
-            where = f"{path}:{line}:{getattr(cause, 'offset', 0)}" if line else str(path)
-            raise StoreError(f"{where}: {_strip_position(str(err))}") from err
+            assert isinstance(cause, SyntaxError)
+            raise _parse_error(cause, path) from cause
 
     def add_quads(self, quads: Iterable[ox.Quad]) -> None:
         """Add quads built in Python (used by generators of reference data)."""
@@ -181,7 +232,7 @@ class OxigraphStore:
         elif fmt.supports_datasets:
             self._store.dump(output, format=fmt)
         else:
-            raise StoreError(f"{fmt.name} holds one graph: name the graph to export, or use TriG or N-Quads")
+            raise ParameterError(f"{fmt.name} holds one graph: name the graph to export, or use TriG or N-Quads")
 
     def quads(self, graph: str | None = None) -> Iterable[ox.Quad]:
         """Every quad, or those of one named graph."""

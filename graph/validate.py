@@ -19,7 +19,7 @@ from rdflib.namespace import RDF, SH
 
 from .namespaces import GRAPH, ILRS
 from .settings import Settings
-from .store import OxigraphStore
+from .store import Store
 
 SOURCE_GRAPH_PREFIX = f"{GRAPH}source/"
 
@@ -72,7 +72,7 @@ def load_shapes(shapes_dir: Path) -> Graph:
     return shapes
 
 
-def data_graph(store: OxigraphStore) -> Graph:
+def data_graph(store: Store) -> Graph:
     """The union of all named graphs, with each source graph typed ``ilrs:SourceGraph``."""
     nt = ox.serialize(
         (ox.Triple(q.subject, q.predicate, q.object) for q in store.quads()), format=ox.RdfFormat.N_TRIPLES
@@ -93,7 +93,7 @@ def validate_graph(data: Graph, shapes: Graph, ontology: Graph | None = None) ->
     return Report(bool(conforms), _violations(results), len(data))
 
 
-def validate_store(store: OxigraphStore, settings: Settings) -> Report:
+def validate_store(store: Store, settings: Settings) -> Report:
     """Validate everything the store holds against the project's shapes."""
     return validate_graph(data_graph(store), load_shapes(settings.shapes_dir))
 

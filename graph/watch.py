@@ -13,10 +13,10 @@ from pathlib import Path
 
 from watchfiles import Change, DefaultFilter
 
-from .loader import build_store
+from .errors import IlrsError
+from .loader import Dataset, build_dataset
 from .rdfview import read_shapes
 from .settings import Settings
-from .store import OxigraphStore, StoreError
 from .validate import Report, data_graph, validate_graph
 
 #: Extensions of the files whose change triggers a rebuild.
@@ -25,33 +25,35 @@ WATCHED_SUFFIXES = frozenset({".ttl", ".trig", ".nt", ".nq", ".jsonld", ".rdf"})
 
 @dataclass(frozen=True)
 class Rebuild:
-    """The outcome of a rebuild: the new store if it may be served, and what to log either way."""
+    """The outcome of a rebuild: the new dataset (store and shapes) if it may be served, and what to log."""
 
-    store: OxigraphStore | None
+    dataset: Dataset | None
     message: str
     report: Report | None = None
 
     @property
     def accepted(self) -> bool:
-        return self.store is not None
+        return self.dataset is not None
 
 
 def rebuild(settings: Settings) -> Rebuild:
-    """Build a fresh in-memory store from the files and validate it against the shapes.
+    """Build a fresh in-memory dataset, with its shapes, from the files and validate it against the shapes.
 
     The store is always in memory: with ``--store DIR`` the on-disk store is the one
     being served, and rebuilding into it would change it before validation.
     """
     started = time.perf_counter()
     try:
-        store = build_store(settings.model_copy(update={"store_dir": None}))
-        report = validate_graph(data_graph(store), read_shapes(settings.shapes_dir))
-    except StoreError as err:
+        dataset = build_dataset(settings.model_copy(update={"store_dir": None}))
+        report = validate_graph(data_graph(dataset.store), read_shapes(settings.shapes_dir))
+    except IlrsError as err:  # a file that does not parse, a missing file
         return Rebuild(None, f"kept the previous graph: {err}")
     if not report.conforms:
         return Rebuild(None, f"kept the previous graph: the edited data {report.to_text()}", report)
     elapsed = time.perf_counter() - started
-    return Rebuild(store, f"reloaded {store.count()} quads (version {store.version}) in {elapsed:.2f} s", report)
+    store = dataset.store
+    message = f"reloaded {store.count()} quads (version {store.version}) and the shapes in {elapsed:.2f} s"
+    return Rebuild(dataset, message, report)
 
 
 def watched_paths(settings: Settings) -> list[Path]:

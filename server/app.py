@@ -10,22 +10,25 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
 from ilrs.graph import __version__
-from ilrs.graph.loader import build_store
+from ilrs.graph.loader import Dataset, build_dataset, load_shapes
 from ilrs.graph.settings import Settings, get_settings
-from ilrs.graph.store import OxigraphStore
+from ilrs.graph.store import Store
 
 from . import errors
 from .head import HeadMiddleware
 from .request_log import RequestLogMiddleware
-from .routes import api, dataset, health, resources, sparql, ui
+from .routes import api, dataset, health, problems, resources, sparql, ui
 from .state import DatasetHolder
 from .utf8 import Utf8Middleware
 
 log = logging.getLogger("ilrs.server")
 
 
-def create_app(settings: Settings | None = None, store: OxigraphStore | None = None) -> FastAPI:
-    """The application serving ``store`` (by default the dataset built from the repository's files)."""
+def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
+    """The application serving ``store`` (by default the dataset built from the repository's files).
+
+    The shapes are always loaded from ``settings.shapes_dir``.
+    """
     settings = settings or get_settings()
     app = FastAPI(
         title="ILRS Knowledge Graph",
@@ -36,7 +39,8 @@ def create_app(settings: Settings | None = None, store: OxigraphStore | None = N
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.dataset = DatasetHolder(store or build_store(settings))
+    served = build_dataset(settings) if store is None else Dataset(store, load_shapes(settings))
+    app.state.dataset = DatasetHolder(served)
     errors.install(app)
     app.add_middleware(Utf8Middleware)  # inside the CORS middleware: browsers can read its refusals
     app.add_middleware(
@@ -54,6 +58,7 @@ def create_app(settings: Settings | None = None, store: OxigraphStore | None = N
     app.include_router(resources.router)
     app.include_router(api.router)
     app.include_router(dataset.router)
+    app.include_router(problems.router)
     # The vendored editor and swagger-ui are megabytes of text: compress them (query results are not, to keep
     # their CPU for queries).
     app.mount("/static", GZipMiddleware(StaticFiles(directory=ui.STATIC_DIR), minimum_size=1024), name="static")

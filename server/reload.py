@@ -39,8 +39,8 @@ async def watch_and_reload(holder: DatasetHolder, settings: Settings, stop: asyn
         except Exception:  # a bug, not a bad edit: say so, and keep watching and serving
             log.exception("rebuild failed; kept the previous graph")
             continue
-        if result.store is not None:
-            holder.swap(result.store)
+        if result.dataset is not None:
+            holder.swap(result.dataset)
             log.info(result.message)
         else:
             log.error(result.message)

@@ -5,9 +5,10 @@ or, without one, by ``Accept``, through :func:`ilrs.graph.formats.negotiate`; re
 chosen by ``Accept`` say so with ``Vary: Accept``. Every response carries the dataset's
 validators from :mod:`server.caching` and answers ``If-None-Match`` with 304.
 
-:func:`choose` raises :class:`~ilrs.graph.formats.NotAcceptable` and :func:`check_modified`
-raises :class:`NotModified`; the application answers both (:mod:`server.errors`), so a route
-reads as the happy path.
+:func:`choose` raises :class:`~ilrs.graph.errors.NotAcceptable` (or
+:class:`~ilrs.graph.errors.NotFound` for an unknown extension) and :func:`check_modified` raises
+:class:`NotModified`; the application answers them (:mod:`server.errors`), so a route reads as
+the happy path.
 """
 
 from __future__ import annotations
@@ -17,27 +18,23 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import pyoxigraph as ox
-from fastapi import Depends
 from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, Response
 
 from ilrs.graph import formats
-from ilrs.graph.formats import Format, NotAcceptable, negotiate
+from ilrs.graph.errors import NotFound
+from ilrs.graph.formats import Format, negotiate
 from ilrs.graph.jsonld import graph_document
 from ilrs.graph.namespaces import PREFIXES
 from ilrs.graph.settings import BASE_IRI, Settings
-from ilrs.graph.store import OxigraphStore, Store
+from ilrs.graph.store import Store
 
 from .caching import cache_headers, not_modified
-from .state import get_app_settings, get_store
-
-#: Route parameters: the settings the app was created with, and the store of the current dataset version.
-AppSettings = Annotated[Settings, Depends(get_app_settings)]
-CurrentStore = Annotated[OxigraphStore, Depends(get_store)]
+from .problems import error_response
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 #: The Jinja2 environment of the linked-data pages (autoescaping on, as for every ``.html`` template).
@@ -96,7 +93,8 @@ def split_extension(name: str, extensions: Iterable[str] = EXTENSIONS) -> tuple[
 
 
 def choose(request: Request, extension: str | None, offers: Sequence[Format] = RDF_OFFERS) -> Choice:
-    """The representation for ``request``; :class:`~ilrs.graph.formats.NotAcceptable` when nothing offered fits."""
+    """The representation for ``request``; :class:`~ilrs.graph.errors.NotAcceptable` when nothing offered fits,
+    :class:`~ilrs.graph.errors.NotFound` when ``extension`` names no representation."""
     chosen = negotiate(offers, request.headers.get("accept"), extension=extension, listing="extension")
     return Choice(chosen.format, chosen.media_type, chosen.negotiated)
 
@@ -161,26 +159,16 @@ def body_response(content: bytes, choice: Choice, headers: dict[str, str], statu
     return Response(content, status_code=status_code, media_type=choice.content_type, headers=headers)
 
 
-def not_acceptable_response(request: Request, err: NotAcceptable) -> Response:
-    """406 listing what is offered (as JSON for JSON clients, text otherwise); 404 for an unknown extension."""
-    status, headers = (404 if err.extension is not None else 406), {"Vary": "Accept"}
-    if "json" in (request.headers.get("accept") or ""):
-        body = {"detail": err.message, "offers": err.available}
-        return JSONResponse(body, status_code=status, headers=headers)
-    return PlainTextResponse(err.message + "\n", status_code=status, headers=headers)
-
-
 def not_found_response(request: Request, settings: Settings, message: str, extension: str | None = None) -> Response:
-    """404: the HTML page for browsers, a short JSON or text body for everything else."""
-    accept = request.headers.get("accept")
-    wanted = EXTENSIONS.get(extension or "") or _error_media_type(accept)
+    """404: the HTML page for browsers (or a ``.html`` path), problem details for everything else."""
+    wanted = EXTENSIONS.get(extension or "") or _error_media_type(request.headers.get("accept"))
     headers = {"Vary": "Accept", "Cache-Control": "no-cache"}
     if wanted == HTML:
         context = {"message": message, "path": request.url.path, "base": public_base(request, settings)}
         return templates.TemplateResponse(request, "404.html", context, status_code=404, headers=headers)
-    if wanted in (JSONLD, "application/json"):
-        return JSONResponse({"detail": message}, status_code=404, headers=headers)
-    return PlainTextResponse(message + "\n", status_code=404, headers=headers)
+    response = error_response(request, NotFound(message))
+    response.headers.update(headers)
+    return response
 
 
 def _error_media_type(accept: str | None) -> str:
@@ -192,11 +180,6 @@ def _error_media_type(accept: str | None) -> str:
 def wants_html(accept: str | None) -> bool:
     """Whether a client prefers a page (a browser) to JSON."""
     return _error_media_type(accept) == HTML
-
-
-def error_response(request: Request, status_code: int, message: str) -> Response:
-    """A 4xx with a short explanation, as FastAPI's own errors are: ``{"detail": message}``."""
-    return JSONResponse({"detail": message}, status_code=status_code)
 
 
 def html_response(request: Request, template: str, context: dict[str, Any], headers: dict[str, str]) -> HTMLResponse:

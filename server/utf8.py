@@ -5,7 +5,8 @@ character, which a lenient decoder would turn into U+FFFD and pass on as if the 
 written it. Every request's path and query string are checked here, as plain ASGI middleware
 (:class:`Utf8Middleware`), before any route sees them; the SPARQL endpoint checks its bodies
 with :func:`utf8_problem` as it reads them. The answer is a 400 that names the offending byte,
-where it was written and, in a query string or form, the parameter it belongs to.
+where it was written and, in a query string or form, the parameter it belongs to: one line of text
+for ``/sparql``, problem details (:mod:`.problems`) everywhere else.
 """
 
 from __future__ import annotations
@@ -13,8 +14,12 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote_to_bytes
 
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ilrs.graph.errors import InputError
+
+from .problems import error_response
 
 _ESCAPE = re.compile(rb"%[0-9A-Fa-f]{2}")
 
@@ -79,14 +84,9 @@ class Utf8Middleware:
                 query_string = scope.get("query_string", b"")
                 problem = utf8_problem(query_string, "the query string", percent_encoded=True, pairs=True)
             if problem is not None:
-                await _refusal(scope, problem)(scope, receive, send)
+                # As every refusal of the route would be: one line of text for /sparql, else problem details.
+                request = Request(scope)
+                plain = request.url.path.startswith("/sparql")
+                await error_response(request, InputError(problem), plain_text=plain)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
-
-
-def _refusal(scope: Scope, message: str) -> Response:
-    """400, as JSON (``{"detail": …}``) for clients that ask for JSON, else as one line of text."""
-    accept = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"accept"), "")
-    if "json" in accept:
-        return JSONResponse({"detail": message}, status_code=400)
-    return PlainTextResponse(message + "\n", status_code=400)

@@ -17,7 +17,7 @@ from rdflib import Graph
 
 from ilrs.graph.loader import build_store
 from ilrs.graph.settings import PROJECT_ROOT, get_settings
-from ilrs.graph.store import OxigraphStore
+from ilrs.graph.store import Store
 from ilrs.graph.validate import load_shapes
 
 SHARED = PROJECT_ROOT.parent / "shared"
@@ -106,7 +106,7 @@ def client(live_server: LiveServer) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="session")
-def dataset() -> OxigraphStore:
+def dataset() -> Store:
     """The whole dataset in an in-memory store, built once per session. Do not modify it."""
     return build_store(get_settings())
 

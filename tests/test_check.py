@@ -12,8 +12,8 @@ from minirepo import PREFIXES, MiniRepo, copy_mini
 
 from ilrs.graph.check import CheckReport, run_checks
 from ilrs.graph.check_rules import RULES, Finding
+from ilrs.graph.errors import ParseError
 from ilrs.graph.settings import get_settings
-from ilrs.graph.store import StoreError
 
 ONTOLOGY = "ontology/ilrs.ttl"
 SHAPES = "shapes/shapes.ttl"
@@ -185,7 +185,7 @@ def test_every_rule_is_exercised() -> None:
 
 def test_parse_error_names_file_line_and_column(mini: MiniRepo) -> None:
     mini.append(SHAPES, "shapes:Broken a sh:NodeShape ; sh:targetClass .")
-    with pytest.raises(StoreError, match=r"shapes/shapes\.ttl:\d+:\d+: "):
+    with pytest.raises(ParseError, match=r"shapes/shapes\.ttl:\d+:\d+: "):
         run_checks(mini.settings)
 
 

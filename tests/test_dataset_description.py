@@ -15,7 +15,7 @@ from ldtools import ID, ILRS, jsonld_triples, select
 from rdflib import Graph, Literal, Namespace, URIRef
 
 from ilrs.graph.stats import Stats, compute_stats
-from ilrs.graph.store import OxigraphStore
+from ilrs.graph.store import Store
 
 DATASET = URIRef("https://w3id.org/ilrs/dataset")
 BROWSER = "text/html,application/xhtml+xml,*/*;q=0.8"
@@ -28,7 +28,7 @@ IANA = Namespace("https://www.iana.org/assignments/media-types/")
 
 
 @pytest.fixture(scope="module")
-def stats(dataset: OxigraphStore) -> Stats:
+def stats(dataset: Store) -> Stats:
     return compute_stats(dataset)
 
 
@@ -56,7 +56,7 @@ def test_dataset_is_void_and_dcat(void: Graph, client: httpx.Client) -> None:
     assert (DATASET, VOID.vocabulary, URIRef(ILRS)) in void
 
 
-def test_void_numbers_are_the_stats(void: Graph, stats: Stats, dataset: OxigraphStore) -> None:
+def test_void_numbers_are_the_stats(void: Graph, stats: Stats, dataset: Store) -> None:
     assert _int(void, DATASET, VOID.triples) == stats.total
     partitions = {
         str(void.value(p, VOID["class"])): _int(void, p, VOID.entities)
@@ -71,7 +71,7 @@ def test_void_numbers_are_the_stats(void: Graph, stats: Stats, dataset: Oxigraph
     assert _int(void, DATASET, VOID.entities) == int(subjects[0])
 
 
-def test_sources_are_cited(void: Graph, dataset: OxigraphStore) -> None:
+def test_sources_are_cited(void: Graph, dataset: Store) -> None:
     documents = set(select(dataset, f"SELECT ?d WHERE {{ ?d a <{ILRS}SourceDocument> }}"))
     assert documents
     assert {str(o) for o in void.objects(DATASET, DCTERMS.source)} == documents
@@ -113,12 +113,12 @@ def test_void_in_jsonld_and_html(client: httpx.Client, void: Graph, stats: Stats
     assert client.get("/.well-known/void", headers={"Accept": BROWSER, "If-None-Match": etag}).status_code == 304
 
 
-def _quads(dataset: OxigraphStore) -> set[ox.Quad]:
+def _quads(dataset: Store) -> set[ox.Quad]:
     return set(dataset.quads())
 
 
 @pytest.mark.parametrize("name", ["ilrs.trig", "ilrs.nq", "ilrs.jsonld"])
-def test_dumps_hold_the_whole_dataset(client: httpx.Client, dataset: OxigraphStore, name: str) -> None:
+def test_dumps_hold_the_whole_dataset(client: httpx.Client, dataset: Store, name: str) -> None:
     r = client.get(f"/dumps/{name}")
     assert r.status_code == 200
     assert r.headers["etag"]

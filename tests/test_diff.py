@@ -12,8 +12,8 @@ import pytest
 from minirepo import MiniRepo, copy_mini
 
 from ilrs.graph.diff import diff_snapshots
+from ilrs.graph.errors import NotFound, ParseError
 from ilrs.graph.snapshot import load_snapshot
-from ilrs.graph.store import StoreError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "diff"
 
@@ -85,14 +85,14 @@ def test_file_and_folder_at_a_revision(repo: MiniRepo) -> None:
 
 
 def test_bad_input_is_a_clear_error(repo: MiniRepo) -> None:
-    with pytest.raises(StoreError, match="unknown git revision 'nope'"):
+    with pytest.raises(NotFound, match="unknown git revision 'nope'"):
         load_snapshot("git:nope", repo.settings)
-    with pytest.raises(StoreError, match=r"no ontology/missing\.ttl at git revision HEAD"):
+    with pytest.raises(NotFound, match=r"no ontology/missing\.ttl at git revision HEAD"):
         load_snapshot("HEAD:ontology/missing.ttl", repo.settings)
-    with pytest.raises(StoreError, match="no such file or folder"):
+    with pytest.raises(NotFound, match="no such file or folder"):
         load_snapshot(str(repo.path("nowhere.ttl")), repo.settings)
     repo.append("ontology/ilrs.ttl", "ilrs:Broken a .")
-    with pytest.raises(StoreError, match=r"ilrs\.ttl:\d+:\d+: "):
+    with pytest.raises(ParseError, match=r"ilrs\.ttl:\d+:\d+: "):
         load_snapshot(str(repo.path("ontology/ilrs.ttl")), repo.settings)
 
 

@@ -19,7 +19,7 @@ def refused(response: httpx.Response, *words: str) -> str:
     """``response`` is a 400 whose message contains ``words``; returns the message."""
     assert response.status_code == 400, response.text
     assert "Traceback" not in response.text
-    text = response.json()["detail"] if "json" in response.headers["content-type"] else response.text
+    text = response.json()["detail"] if "problem+json" in response.headers["content-type"] else response.text
     for word in words:
         assert word in text, text
     return text

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 import pytest
 from ldtools import CONTEXT_FILE, ID, ILRS, assert_same_triples, jsonld_triples, nquads_triples, outgoing, select
 
-from ilrs.graph.store import OxigraphStore
+from ilrs.graph.store import Store, memory_store
 
 HYDRA = "http://www.w3.org/ns/hydra/core#"
 JS_DIR = Path(__file__).parent / "js"
@@ -41,7 +41,7 @@ def context_url(client: httpx.Client) -> str:
     return str(client.base_url.join("/context.jsonld"))
 
 
-def instances(dataset: OxigraphStore, class_name: str, extra: str = "") -> set[str]:
+def instances(dataset: Store, class_name: str, extra: str = "") -> set[str]:
     """Instances of an ontology class or its subclasses, by plain SPARQL."""
     query = f"""SELECT DISTINCT ?s WHERE {{
         ?s a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* <{ILRS}{class_name}> FILTER(isIRI(?s)) {extra} }}"""
@@ -52,7 +52,7 @@ def members(document: dict) -> list[str]:
     return [m["@id"] for m in document["member"]]
 
 
-def expected_triples(dataset: OxigraphStore, iris: list[str]) -> set[ox.Triple]:
+def expected_triples(dataset: Store, iris: list[str]) -> set[ox.Triple]:
     return set().union(*(outgoing(dataset, iri) for iri in iris)) if iris else set()
 
 
@@ -77,7 +77,7 @@ def test_context_is_the_published_file(client: httpx.Client) -> None:
     assert client.get("/context/0.0.0-nope.jsonld").status_code == 404
 
 
-def test_context_coerces_every_object_property(dataset: OxigraphStore) -> None:
+def test_context_coerces_every_object_property(dataset: Store) -> None:
     """Object properties of the ontology compact to plain IRI strings (so sites need not unwrap {"@id": …})."""
     terms = json.loads(CONTEXT_FILE.read_text())["@context"]
     props = select(
@@ -93,7 +93,7 @@ def test_context_coerces_every_object_property(dataset: OxigraphStore) -> None:
 
 
 @pytest.mark.parametrize("name", ["agencies", "agreements", "countries", "missions", "sources", "phases"])
-def test_page_expands_to_exactly_the_members_triples(client: httpx.Client, dataset: OxigraphStore, name: str) -> None:
+def test_page_expands_to_exactly_the_members_triples(client: httpx.Client, dataset: Store, name: str) -> None:
     r = client.get(f"/{name}", params={"limit": 20})
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("application/ld+json")
@@ -136,7 +136,7 @@ def jsonld_js() -> Path:
     return JS_DIR
 
 
-def test_jsonld_js_round_trip(client: httpx.Client, dataset: OxigraphStore, jsonld_js: Path) -> None:
+def test_jsonld_js_round_trip(client: httpx.Client, dataset: Store, jsonld_js: Path) -> None:
     pages = {f"{client.base_url}/{name}?limit=25": name for name in ("agencies", "agreements", "countries", "missions")}
     resources = [f"{client.base_url}/id/agency/cnsa", f"{client.base_url}/id/country/PK"]
     done = subprocess.run(
@@ -177,7 +177,7 @@ def _links(response: httpx.Response) -> dict[str, str]:
     return {rel: link["url"] for rel, link in response.links.items()}
 
 
-def test_pages_cover_the_collection_exactly(client: httpx.Client, dataset: OxigraphStore) -> None:
+def test_pages_cover_the_collection_exactly(client: httpx.Client, dataset: Store) -> None:
     expected = instances(dataset, "Country")
     url: str | None = "/countries?limit=40"
     seen: list[str] = []
@@ -259,7 +259,7 @@ def test_collection_validators(client: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize("party", ["cnsa", "agency/cnsa", CNSA])
-def test_agreements_by_party(client: httpx.Client, dataset: OxigraphStore, party: str) -> None:
+def test_agreements_by_party(client: httpx.Client, dataset: Store, party: str) -> None:
     r = client.get("/agreements", params={"party": party, "limit": 1000})
     assert r.status_code == 200
     got = set(members(r.json()))
@@ -268,7 +268,7 @@ def test_agreements_by_party(client: httpx.Client, dataset: OxigraphStore, party
     assert joint and set(joint) <= got  # the CNSA-APSCO joint statement
 
 
-def test_agreements_by_country_code_and_year(client: httpx.Client, dataset: OxigraphStore) -> None:
+def test_agreements_by_country_code_and_year(client: httpx.Client, dataset: Store) -> None:
     parties = select(
         dataset, f"SELECT DISTINCT ?p WHERE {{ ?a <{ILRS}party> ?p FILTER(STRSTARTS(STR(?p), '{ID}country/')) }}"
     )
@@ -288,7 +288,7 @@ def test_agreements_by_country_code_and_year(client: httpx.Client, dataset: Oxig
     assert both, "the CNSA-APSCO joint statement was signed in 2023"
 
 
-def test_countries_by_status(client: httpx.Client, dataset: OxigraphStore) -> None:
+def test_countries_by_status(client: httpx.Client, dataset: Store) -> None:
     statuses = select(dataset, f"SELECT DISTINCT ?st WHERE {{ ?c a <{ILRS}Country> ; <{ILRS}partnerStatus> ?st }}")
     assert statuses
     for status in statuses:
@@ -301,7 +301,7 @@ def test_countries_by_status(client: httpx.Client, dataset: OxigraphStore) -> No
     assert partners["totalItems"] + others["totalItems"] == len(instances(dataset, "Country"))
 
 
-def test_every_collection_lists_its_class(client: httpx.Client, dataset: OxigraphStore) -> None:
+def test_every_collection_lists_its_class(client: httpx.Client, dataset: Store) -> None:
     for name, class_name in COLLECTIONS.items():
         document = client.get(f"/{name}", params={"limit": 1000}).json()
         assert set(members(document)) == instances(dataset, class_name), name
@@ -333,8 +333,8 @@ GRAPH <http://example.org/g2> { <https://w3id.org/ilrs/id/thing/a> ex:int 7 . }
 
 
 @pytest.fixture(scope="module")
-def edge_store() -> OxigraphStore:
-    store = OxigraphStore()
+def edge_store() -> Store:
+    store = memory_store()
     store.load(EDGE_CASES, "application/trig")
     store.load(
         b"<https://w3id.org/ilrs/id/thing/a> <http://example.org/inDefault> "
@@ -344,7 +344,7 @@ def edge_store() -> OxigraphStore:
     return store
 
 
-def test_statements_are_the_union_with_graphs_and_blank_node_closure(edge_store: OxigraphStore) -> None:
+def test_statements_are_the_union_with_graphs_and_blank_node_closure(edge_store: Store) -> None:
     from ilrs.graph.describe import statements
 
     iri = "https://w3id.org/ilrs/id/thing/a"
@@ -358,7 +358,7 @@ def test_statements_are_the_union_with_graphs_and_blank_node_closure(edge_store:
     assert {s.triple for s in found if s.subject == ox.NamedNode(iri)} == expected
 
 
-def test_jsonld_of_edge_cases_is_exact(edge_store: OxigraphStore) -> None:
+def test_jsonld_of_edge_cases_is_exact(edge_store: Store) -> None:
     from ilrs.graph.describe import statements
     from ilrs.graph.jsonld import resource_document
 
@@ -372,7 +372,7 @@ def test_jsonld_of_edge_cases_is_exact(edge_store: OxigraphStore) -> None:
     )
 
 
-def test_collection_and_page_of_edge_cases_via_the_app(edge_store: OxigraphStore) -> None:
+def test_collection_and_page_of_edge_cases_via_the_app(edge_store: Store) -> None:
     from fastapi.testclient import TestClient
 
     from ilrs.graph.describe import statements

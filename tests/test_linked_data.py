@@ -26,7 +26,7 @@ from ldtools import (
 )
 
 from ilrs.graph.namespaces import ONTOLOGY_GRAPH, SOURCES_GRAPH
-from ilrs.graph.store import OxigraphStore
+from ilrs.graph.store import Store
 
 CNSA = f"{ID}agency/cnsa"
 APSCO = f"{ID}organization/apsco"
@@ -40,7 +40,7 @@ def path_of(iri: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def joint_statement(dataset: OxigraphStore) -> str:
+def joint_statement(dataset: Store) -> str:
     """The CNSA-APSCO joint statement (docs/model.md's example agreement)."""
     found = select(dataset, f"SELECT ?a WHERE {{ ?a <{ILRS}party> <{CNSA}>, <{APSCO}> }}")
     assert found, "the data should hold the CNSA-APSCO joint statement"
@@ -52,14 +52,14 @@ def resources(joint_statement: str) -> list[str]:
     return [*RESOURCES, joint_statement]
 
 
-def test_resources_exist_in_the_dataset(dataset: OxigraphStore, resources: list[str]) -> None:
+def test_resources_exist_in_the_dataset(dataset: Store, resources: list[str]) -> None:
     for iri in resources:
         assert outgoing(dataset, iri), f"{iri} has no triples: the fixtures of these tests are out of date"
 
 
 @pytest.mark.parametrize("media_type", ["text/turtle", "application/n-triples"])
 def test_rdf_by_accept_equals_the_store(
-    client: httpx.Client, dataset: OxigraphStore, resources: list[str], media_type: str
+    client: httpx.Client, dataset: Store, resources: list[str], media_type: str
 ) -> None:
     for iri in resources:
         r = client.get(path_of(iri), headers={"Accept": media_type})
@@ -71,7 +71,7 @@ def test_rdf_by_accept_equals_the_store(
 
 @pytest.mark.parametrize("ext", ["ttl", "nt"])
 def test_rdf_by_extension_equals_the_store(
-    client: httpx.Client, dataset: OxigraphStore, resources: list[str], ext: str
+    client: httpx.Client, dataset: Store, resources: list[str], ext: str
 ) -> None:
     for iri in resources:
         r = client.get(f"{path_of(iri)}.{ext}", headers={"Accept": "text/html"})  # the extension wins
@@ -80,7 +80,7 @@ def test_rdf_by_extension_equals_the_store(
         assert_same_triples(parse_triples(r.content, RDF_TYPES[ext]), outgoing(dataset, iri))
 
 
-def test_jsonld_expands_to_the_store(client: httpx.Client, dataset: OxigraphStore, resources: list[str]) -> None:
+def test_jsonld_expands_to_the_store(client: httpx.Client, dataset: Store, resources: list[str]) -> None:
     context = client.base_url.join("/context.jsonld")
     for iri in resources:
         for r in (
@@ -135,7 +135,7 @@ def _page(client: httpx.Client, path: str) -> tuple[httpx.Response, _Scripts]:
 
 
 def test_html_page_shows_labels_statements_and_sources(
-    client: httpx.Client, dataset: OxigraphStore, joint_statement: str
+    client: httpx.Client, dataset: Store, joint_statement: str
 ) -> None:
     r, page = _page(client, path_of(joint_statement))
     assert r.status_code == 200
@@ -159,7 +159,7 @@ def test_html_page_shows_labels_statements_and_sources(
         assert title in text
 
 
-def test_html_embeds_parseable_jsonld(client: httpx.Client, dataset: OxigraphStore, resources: list[str]) -> None:
+def test_html_embeds_parseable_jsonld(client: httpx.Client, dataset: Store, resources: list[str]) -> None:
     context = str(client.base_url.join("/context.jsonld"))
     for iri in resources:
         _, page = _page(client, path_of(iri))
@@ -189,7 +189,11 @@ def test_html_escapes_data(client: httpx.Client) -> None:
 
 @pytest.mark.parametrize(
     ("accept", "content_type"),
-    [(BROWSER, "text/html"), ("text/turtle", "text/plain"), ("application/json", "application/json")],
+    [
+        (BROWSER, "text/html"),
+        ("text/turtle", "application/problem+json"),
+        ("application/json", "application/problem+json"),
+    ],
 )
 def test_unknown_resource_is_404(client: httpx.Client, accept: str, content_type: str) -> None:
     r = client.get("/id/country/XX-not-a-country", headers={"Accept": accept})
@@ -229,7 +233,7 @@ def test_validators_and_304(client: httpx.Client) -> None:
     assert client.get("/id/agency/cnsa.ttl", headers={"If-None-Match": '"stale"'}).status_code == 200
 
 
-def test_named_graph_has_its_triples(client: httpx.Client, dataset: OxigraphStore) -> None:
+def test_named_graph_has_its_triples(client: httpx.Client, dataset: Store) -> None:
     graph = "https://w3id.org/ilrs/graph/source/003"
     for ext, media_type in RDF_TYPES.items():
         r = client.get(f"/graph/source/003.{ext}")
@@ -245,7 +249,7 @@ def test_named_graph_has_its_triples(client: httpx.Client, dataset: OxigraphStor
     assert "Triples in this graph" in r.text
 
 
-def test_ontology(client: httpx.Client, dataset: OxigraphStore) -> None:
+def test_ontology(client: httpx.Client, dataset: Store) -> None:
     expected = graph_triples(dataset, str(ONTOLOGY_GRAPH))
     for path, headers in (("/ontology", {"Accept": "text/turtle"}), ("/ontology.ttl", {})):
         r = client.get(path, headers=headers)
@@ -264,7 +268,7 @@ def test_ontology(client: httpx.Client, dataset: OxigraphStore) -> None:
     assert 'id="SpaceAgency"' in r.text or "SpaceAgency" in r.text
 
 
-def test_ontology_version_iri(client: httpx.Client, dataset: OxigraphStore) -> None:
+def test_ontology_version_iri(client: httpx.Client, dataset: Store) -> None:
     versions = select(
         dataset,
         "SELECT ?v WHERE { <https://w3id.org/ilrs/ontology> <http://www.w3.org/2002/07/owl#versionIRI> ?v }",

@@ -8,7 +8,7 @@ import pyoxigraph as ox
 import pytest
 
 from ilrs.graph.settings import PROJECT_ROOT
-from ilrs.graph.store import OxigraphStore
+from ilrs.graph.store import Store
 
 QUERIES = PROJECT_ROOT / "queries"
 ID = "https://w3id.org/ilrs/id/"
@@ -36,7 +36,7 @@ def short(term: ox.NamedNode | ox.Literal | ox.BlankNode | None) -> str | None:
     return term.value
 
 
-def run(dataset: OxigraphStore, name: str, *columns: str, text: str | None = None) -> set[Row]:
+def run(dataset: Store, name: str, *columns: str, text: str | None = None) -> set[Row]:
     """The answer of ``queries/{name}.rq`` projected on ``columns``, as a set of tuples."""
     sparql = text if text is not None else (QUERIES / f"{name}.rq").read_text(encoding="utf-8")
     solutions = dataset.query(sparql)
@@ -45,7 +45,7 @@ def run(dataset: OxigraphStore, name: str, *columns: str, text: str | None = Non
     return set(rows)
 
 
-def run_list(dataset: OxigraphStore, name: str, *columns: str) -> list[Row]:
+def run_list(dataset: Store, name: str, *columns: str) -> list[Row]:
     sparql = (QUERIES / f"{name}.rq").read_text(encoding="utf-8")
     return [tuple(short(s[c]) for c in columns) for s in dataset.query(sparql)]  # type: ignore[union-attr]
 
@@ -72,7 +72,7 @@ def test_every_query_is_tested_and_documented() -> None:
         assert "PREFIX ilrs: <https://w3id.org/ilrs/ontology#>" in lines, path.name
 
 
-def test_signed_countries(dataset: OxigraphStore) -> None:
+def test_signed_countries(dataset: Store) -> None:
     expected = {(f"country/{c}", None, None, None, "source/001") for c in SIGNED_001_004}
     expected |= {(f"country/{c}", None, None, None, "source/003") for c in ("RU", "PK", "AE")}
     expected |= {
@@ -82,7 +82,7 @@ def test_signed_countries(dataset: OxigraphStore) -> None:
     assert run(dataset, "signed-countries", "country", "agreement", "date", "dateWording", "source") == expected
 
 
-def test_organizations_with_agreements(dataset: OxigraphStore) -> None:
+def test_organizations_with_agreements(dataset: Store) -> None:
     tunxi, hefei = "event/tunxi-forum-2025", "event/deep-space-exploration-conference-2023-opening"
     cnsa, dsel, apsco = "agency/cnsa", "organization/dsel", "organization/apsco"
     senegal, roscosmos = "agency/senegal-space-agency", "agency/roscosmos"
@@ -109,14 +109,14 @@ def test_organizations_with_agreements(dataset: OxigraphStore) -> None:
     assert (mous, "10") in counts
 
 
-def test_applied_not_signed(dataset: OxigraphStore) -> None:
+def test_applied_not_signed(dataset: Store) -> None:
     assert run(dataset, "applied-not-signed", "country", "application", "source") == {
         ("country/TR", "application/001-turkey", "source/001"),
         ("country/TR", "application/004-turkey", "source/004"),
     }
 
 
-def test_phases_show_the_disagreement(dataset: OxigraphStore) -> None:
+def test_phases_show_the_disagreement(dataset: Store) -> None:
     assert run(dataset, "phases", "phase", "order", "targetYear", "targetWording", "source", "yearsClaimed") == {
         ("phase/ilrs-1", "1", "2028", "before 2028", "source/003", "2"),
         ("phase/ilrs-1", "1", "2035", "by 2035", "source/004", "2"),
@@ -129,7 +129,7 @@ def test_phases_show_the_disagreement(dataset: OxigraphStore) -> None:
     assert ("phase/ilrs-2", "an extended station", "source/004") in goals
 
 
-def test_missions_per_phase(dataset: OxigraphStore) -> None:
+def test_missions_per_phase(dataset: Store) -> None:
     columns = ("phase", "mission", "phaseSource", "launchYear", "launchWording", "launchSource")
     assert run(dataset, "missions-per-phase", *columns) == {
         ("phase/ilrs-1", "mission/change-6", "source/003", "2024", "around 2024", "source/003"),
@@ -141,7 +141,7 @@ def test_missions_per_phase(dataset: OxigraphStore) -> None:
     }
 
 
-def test_change_7_payloads(dataset: OxigraphStore) -> None:
+def test_change_7_payloads(dataset: Store) -> None:
     assert run(dataset, "change-7-payloads", "payload", "developer", "source") == {
         ("payload/change-7-hyperspectral-imager", "country/BH", "source/004"),
         ("payload/change-7-hyperspectral-imager", "country/EG", "source/004"),
@@ -149,7 +149,7 @@ def test_change_7_payloads(dataset: OxigraphStore) -> None:
     }
 
 
-def test_entity_by_source_wu_weiren(dataset: OxigraphStore) -> None:
+def test_entity_by_source_wu_weiren(dataset: Store) -> None:
     wu = "person/wu-weiren"
 
     def about(source: str, *extra: tuple[str, str, str]) -> set[Row]:
@@ -189,7 +189,7 @@ def test_entity_by_source_wu_weiren(dataset: OxigraphStore) -> None:
     assert run(dataset, "entity-by-source", "source", "subject", "property", "object") == expected
 
 
-def test_entity_by_source_with_another_entity(dataset: OxigraphStore) -> None:
+def test_entity_by_source_with_another_entity(dataset: Store) -> None:
     text = (QUERIES / "entity-by-source.rq").read_text(encoding="utf-8")
     text = text.replace(f"<{ID}person/wu-weiren>", f"<{ID}country/TR>")
     reasons = {
@@ -206,7 +206,7 @@ def test_entity_by_source_with_another_entity(dataset: OxigraphStore) -> None:
     assert run(dataset, "", "source", "subject", "property", "object", text=text) == expected
 
 
-def test_targets_and_counts(dataset: OxigraphStore) -> None:
+def test_targets_and_counts(dataset: Store) -> None:
     countries, institutions = "counted/countries", "counted/research-institutions"
     researchers, both = "counted/researchers", "counted/countries-and-organizations"
     signed, committed, negotiating = "status/signed", "status/committed", "status/negotiating"
@@ -231,7 +231,7 @@ def test_targets_and_counts(dataset: OxigraphStore) -> None:
     }  # fmt: skip
 
 
-def test_announcements(dataset: OxigraphStore) -> None:
+def test_announcements(dataset: Store) -> None:
     columns = ("announcement", "date", "dateWording", "announcedBy", "source")
     assert run(dataset, "announcements", *columns) == {
         ("announcement/000-proposed", "2017", "back in 2017", "country/CN", "source/000"),
@@ -243,7 +243,7 @@ def test_announcements(dataset: OxigraphStore) -> None:
     }
 
 
-def test_non_partner_countries(dataset: OxigraphStore) -> None:
+def test_non_partner_countries(dataset: Store) -> None:
     tied = {
         "SN",  # 000: CNSA-Senegal agreement
         *SIGNED_001_004,  # 001, 004
@@ -267,7 +267,7 @@ def test_non_partner_countries(dataset: OxigraphStore) -> None:
     assert run(dataset, "non-partner-countries", "country", "status", "source") == expected
 
 
-def test_partner_statuses(dataset: OxigraphStore) -> None:
+def test_partner_statuses(dataset: Store) -> None:
     expected = {(f"country/{c}", "status/signed", "source/001") for c in SIGNED_001_004}
     expected |= {(f"country/{c}", "status/committed", "source/004") for c in SIGNED_001_004}
     expected |= {
@@ -289,7 +289,7 @@ def test_partner_statuses(dataset: OxigraphStore) -> None:
     assert run(dataset, "partner-statuses", "party", "status", "source") == expected
 
 
-def test_declined_or_restricted(dataset: OxigraphStore) -> None:
+def test_declined_or_restricted(dataset: Store) -> None:
     assert run(dataset, "declined-or-restricted", "party", "status", "reason", "source") == {
         ("agency/esa", "status/declined",
          "The European Space Agency has stated it will not engage in the ILRS project due to Russian participation.",
@@ -304,7 +304,7 @@ def test_declined_or_restricted(dataset: OxigraphStore) -> None:
     }  # fmt: skip
 
 
-def test_positions(dataset: OxigraphStore) -> None:
+def test_positions(dataset: Store) -> None:
     wu, clep, dsel = "person/wu-weiren", "program/chinese-lunar-exploration-program", "organization/dsel"
     assert run(dataset, "positions", "person", "title", "in", "source") == {
         (wu, "Head", clep, "source/001"),
@@ -315,7 +315,7 @@ def test_positions(dataset: OxigraphStore) -> None:
     }
 
 
-def test_facility_components(dataset: OxigraphStore) -> None:
+def test_facility_components(dataset: Store) -> None:
     south_pole = "place/lunar-south-pole"
     assert run(dataset, "facility-components", "component", "type", "location", "source") == {
         ("facility/lunar-surface-station", "ilrs:LunarSurfaceStation", None, "source/000"),
@@ -328,7 +328,7 @@ def test_facility_components(dataset: OxigraphStore) -> None:
     }
 
 
-def test_agreements_timeline(dataset: OxigraphStore) -> None:
+def test_agreements_timeline(dataset: Store) -> None:
     columns = ("date", "dateWording", "agreement", "type", "event", "source")
     rows = run_list(dataset, "agreements-timeline", *columns)
     assert set(rows) == {
@@ -353,7 +353,7 @@ def test_agreements_timeline(dataset: OxigraphStore) -> None:
     assert rows[0][0] == "2021-04" and rows[-1][0] is None  # in date order, the undated last
 
 
-def test_sources(dataset: OxigraphStore) -> None:
+def test_sources(dataset: Store) -> None:
     columns = ("source", "issued", "publisher", "creator", "fileName", "graph")
     assert run(dataset, "sources", *columns) == {
         ("source/000", "2025-08-12", None, None, "000_e04313745358c330.txt", "graph:source/000"),
@@ -368,7 +368,7 @@ def test_sources(dataset: OxigraphStore) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(TESTED))
-def test_query_runs_on_the_union_of_named_graphs_only(dataset: OxigraphStore, name: str) -> None:
+def test_query_runs_on_the_union_of_named_graphs_only(dataset: Store, name: str) -> None:
     """Nothing lies in the store's default graph, so every answer comes from the named graphs."""
     assert dataset.count() == sum(dataset.count(g) for g in dataset.graphs())
     assert run(dataset, name, *_first_variable(name))

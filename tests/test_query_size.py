@@ -16,16 +16,17 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from ilrs.graph.query_analysis import Refused, analyse
+from ilrs.graph.errors import QueryRefused
+from ilrs.graph.query_analysis import analyse
 from ilrs.graph.settings import Settings
-from ilrs.graph.store import OxigraphStore
+from ilrs.graph.store import Store
 
 ISO3 = "https://w3id.org/ilrs/ontology#isoAlpha3"
 COUNTRY = "https://w3id.org/ilrs/id/country/"
 MIB = 1024 * 1024
 
 
-def values_query(dataset: OxigraphStore, size: int) -> str:
+def values_query(dataset: Store, size: int) -> str:
     """A SELECT joining a VALUES list of ``size`` bytes or more (every country, then unknown IRIs) with the data."""
     rows = dataset.query(f"SELECT ?c WHERE {{ ?c <{ISO3}> ?code }} ORDER BY ?c")
     known = [row["c"].value for row in rows]  # type: ignore[union-attr]
@@ -49,7 +50,7 @@ def test_the_defaults_take_a_query_of_a_mebibyte() -> None:
 
 
 @pytest.mark.parametrize("sending", ["form", "direct"])
-def test_a_one_mebibyte_values_query_is_answered(client: httpx.Client, dataset: OxigraphStore, sending: str) -> None:
+def test_a_one_mebibyte_values_query_is_answered(client: httpx.Client, dataset: Store, sending: str) -> None:
     text = values_query(dataset, MIB)
     assert len(text.encode()) >= MIB and text.count("<https://") > 4000
     expected = dataset.query(text)
@@ -67,7 +68,7 @@ def test_a_one_mebibyte_values_query_is_answered(client: httpx.Client, dataset: 
     assert len(rows) > 200  # every country in the list, none of the unknown IRIs
 
 
-def test_a_query_of_tens_of_kilobytes_is_answered_by_get(endpoint: str, dataset: OxigraphStore) -> None:
+def test_a_query_of_tens_of_kilobytes_is_answered_by_get(endpoint: str, dataset: Store) -> None:
     text = values_query(dataset, 60 * 1024)  # percent-encoded, within the 256 KiB request-head limit
     url = f"{endpoint}?{urllib.parse.urlencode({'query': text})}"
     assert len(url) > 64 * 1024  # more than httpx lets a URL component be: sent with urllib
@@ -108,7 +109,7 @@ def cpu_seconds(text: str) -> float:
     for _ in range(3):
         started = time.process_time()
         # Some shapes may be refused (nested too deep, say): reading them must be linear too.
-        with contextlib.suppress(Refused):
+        with contextlib.suppress(QueryRefused):
             analyse(text, [])
         times.append(time.process_time() - started)
     return statistics.median(times)

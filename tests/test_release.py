@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from minirepo import MiniRepo, copy_mini
 
+from ilrs.graph.errors import InputError, ValidationError
 from ilrs.graph.release import make_release
 from ilrs.graph.snapshot import load_snapshot
-from ilrs.graph.store import StoreError
 
 DAY = dt.date(2025, 1, 2)
 ROVER = (
@@ -42,7 +42,7 @@ def test_first_and_second_release(mini: MiniRepo) -> None:
         == load_snapshot(str(mini.root), mini.settings).graphs.keys()
     )
 
-    with pytest.raises(StoreError, match="exists: bump owl:versionInfo"):
+    with pytest.raises(InputError, match="exists: bump owl:versionInfo"):
         make_release(mini.settings, today=DAY)
 
     bump(mini, "0.1.0", "0.2.0")
@@ -66,11 +66,11 @@ def test_since_a_given_version(mini: MiniRepo) -> None:
 
 def test_refused_while_check_or_shacl_fails(mini: MiniRepo) -> None:
     mini.append("ontology/ilrs.ttl", 'ilrs:Rover a owl:Class ; rdfs:label "rover"@en .')  # no definition
-    with pytest.raises(StoreError, match="ilrs check reports 2 error"):
+    with pytest.raises(ValidationError, match="ilrs check reports 2 error"):
         make_release(mini.settings, today=DAY)
     assert not mini.path("release").exists()
 
     copy_mini(mini.root)
     mini.replace("data/sources/001.trig", "ilrs:party agency:cnsa , agency:roscosmos ;", "")  # the shape wants one
-    with pytest.raises(StoreError, match="does not conform to the shapes"):
+    with pytest.raises(ValidationError, match="does not conform to the shapes"):
         make_release(mini.settings, today=DAY)

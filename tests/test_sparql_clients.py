@@ -33,7 +33,7 @@ from SPARQLWrapper import (
     SPARQLWrapper,
 )
 
-from ilrs.graph.store import OxigraphStore
+from ilrs.graph.store import Store
 
 ILRS = "https://w3id.org/ilrs/ontology#"
 COUNTRIES = "https://w3id.org/ilrs/graph/reference/countries"
@@ -52,7 +52,7 @@ def endpoint(client: httpx.Client) -> str:
     return f"{client.base_url}/sparql"
 
 
-def expected(dataset: OxigraphStore) -> list[dict[str, str]]:
+def expected(dataset: Store) -> list[dict[str, str]]:
     """The SELECT's solutions as {variable: lexical form or IRI}."""
     result = dataset.query(SELECT)
     assert isinstance(result, ox.QuerySolutions)
@@ -75,7 +75,7 @@ def wrapper(endpoint: str, text: str, return_format: str, method: str | None = N
 
 
 @pytest.mark.parametrize("method", [None, POST], ids=["get", "post"])
-def test_sparqlwrapper_json(endpoint: str, dataset: OxigraphStore, method: str | None) -> None:
+def test_sparqlwrapper_json(endpoint: str, dataset: Store, method: str | None) -> None:
     result = wrapper(endpoint, SELECT, JSON, method).queryAndConvert()
     assert isinstance(result, dict)
     assert result["head"]["vars"] == ["country", "code", "label"]
@@ -84,7 +84,7 @@ def test_sparqlwrapper_json(endpoint: str, dataset: OxigraphStore, method: str |
     assert {b["label"]["xml:lang"] for b in result["results"]["bindings"]} == {"zh"}
 
 
-def test_sparqlwrapper_xml(endpoint: str, dataset: OxigraphStore) -> None:
+def test_sparqlwrapper_xml(endpoint: str, dataset: Store) -> None:
     document = wrapper(endpoint, SELECT, XML).queryAndConvert()
     rows = []
     for result in document.getElementsByTagName("result"):  # type: ignore[union-attr]
@@ -96,14 +96,14 @@ def test_sparqlwrapper_xml(endpoint: str, dataset: OxigraphStore) -> None:
     assert rows == expected(dataset)
 
 
-def test_sparqlwrapper_csv(endpoint: str, dataset: OxigraphStore) -> None:
+def test_sparqlwrapper_csv(endpoint: str, dataset: Store) -> None:
     data = wrapper(endpoint, SELECT, CSV).queryAndConvert()
     assert isinstance(data, bytes)
     table = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
     assert table == expected(dataset)
 
 
-def test_sparqlwrapper_ask_and_construct(endpoint: str, dataset: OxigraphStore) -> None:
+def test_sparqlwrapper_ask_and_construct(endpoint: str, dataset: Store) -> None:
     ask = wrapper(endpoint, f"ASK {{ <{PK}> <{ILRS}isoAlpha2> 'PK' }}", JSON).queryAndConvert()
     assert ask == {"head": {}, "boolean": True}
     turtle = wrapper(endpoint, CONSTRUCT, TURTLE).queryAndConvert()
@@ -118,13 +118,13 @@ def test_sparqlwrapper_ask_and_construct(endpoint: str, dataset: OxigraphStore) 
 
 
 @pytest.mark.parametrize("return_format", ["xml", "json", "csv"])
-def test_rdflib_sparqlstore_select(endpoint: str, dataset: OxigraphStore, return_format: str) -> None:
+def test_rdflib_sparqlstore_select(endpoint: str, dataset: Store, return_format: str) -> None:
     graph = Graph(store=SPARQLStore(endpoint, returnFormat=return_format))
     rows = [{str(k): str(v) for k, v in row.asdict().items()} for row in graph.query(SELECT)]  # type: ignore[union-attr]
     assert rows == expected(dataset)
 
 
-def test_rdflib_sparqlstore_triples_and_construct(endpoint: str, dataset: OxigraphStore) -> None:
+def test_rdflib_sparqlstore_triples_and_construct(endpoint: str, dataset: Store) -> None:
     graph = Graph(store=SPARQLStore(endpoint))
     # triples() becomes a SELECT over the endpoint's default graph: the union of all named graphs.
     codes = {o for _, _, o in graph.triples((PK, URIRef(f"{ILRS}isoAlpha2"), None))}
@@ -174,7 +174,7 @@ def expected_media_type(form: str, return_format: str) -> str | None:
     return RESULTS_SENT.get(return_format, "application/sparql-results+json")
 
 
-def solutions_of(dataset: OxigraphStore, text: str) -> list[dict[str, str]]:
+def solutions_of(dataset: Store, text: str) -> list[dict[str, str]]:
     """The store's own solutions, each term in N-Triples syntax."""
     result = dataset.query(text)
     assert isinstance(result, ox.QuerySolutions)
@@ -182,7 +182,7 @@ def solutions_of(dataset: OxigraphStore, text: str) -> list[dict[str, str]]:
     return [{n: str(s[n]) for n in names if s[n] is not None} for s in result]
 
 
-def graph_of(dataset: OxigraphStore, text: str) -> Graph:
+def graph_of(dataset: Store, text: str) -> Graph:
     result = dataset.query(text)
     assert isinstance(result, ox.QueryTriples)
     return Graph().parse(data=ox.serialize(result, format=ox.RdfFormat.N_TRIPLES) or b"", format="nt")
@@ -215,7 +215,7 @@ def json_bytes(document: object) -> bytes:
     return json.dumps(document).encode()
 
 
-def table_of(dataset: OxigraphStore, text: str, media_type: str) -> list[list[str]]:
+def table_of(dataset: Store, text: str, media_type: str) -> list[list[str]]:
     """The store's own SELECT answer as the rows of a CSV (lexical forms) or TSV (N-Triples terms) table."""
     result = dataset.query(text)
     assert isinstance(result, ox.QuerySolutions)
@@ -230,7 +230,7 @@ def table_of(dataset: OxigraphStore, text: str, media_type: str) -> list[list[st
 @pytest.mark.parametrize("form", list(QUERIES))
 @pytest.mark.parametrize("return_format", RETURN_FORMATS)
 def test_sparqlwrapper_every_return_format(
-    endpoint: str, dataset: OxigraphStore, return_format: str, form: str, sending: str
+    endpoint: str, dataset: Store, return_format: str, form: str, sending: str
 ) -> None:
     text = QUERIES[form]
     method, request_method = SENDING[sending]

@@ -21,7 +21,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS, Namespace
 
 from ilrs.graph.settings import PROJECT_ROOT
-from ilrs.graph.store import OxigraphStore
+from ilrs.graph.store import Store
 
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
 
@@ -79,13 +79,13 @@ def rows(solutions: ox.QuerySolutions) -> list[tuple[object, ...]]:
     return [tuple(s[n] for n in names) for s in solutions]
 
 
-def expected_rows(dataset: OxigraphStore, query: str) -> list[tuple[object, ...]]:
+def expected_rows(dataset: Store, query: str) -> list[tuple[object, ...]]:
     result = dataset.query(query)
     assert isinstance(result, ox.QuerySolutions)
     return rows(result)
 
 
-def expected_triples(dataset: OxigraphStore, query: str) -> set[ox.Triple]:
+def expected_triples(dataset: Store, query: str) -> set[ox.Triple]:
     result = dataset.query(query)
     assert isinstance(result, ox.QueryTriples)
     return set(result)
@@ -100,9 +100,7 @@ def query(client: httpx.Client, text: str, accept: str | None = None, **params: 
 
 
 @pytest.mark.parametrize("accept", list(RESULTS))
-def test_select_round_trips_in_every_parseable_format(
-    client: httpx.Client, dataset: OxigraphStore, accept: str
-) -> None:
+def test_select_round_trips_in_every_parseable_format(client: httpx.Client, dataset: Store, accept: str) -> None:
     response = query(client, SELECT, accept)
     assert response.status_code == 200, response.text
     assert media_type(response) == accept
@@ -115,7 +113,7 @@ def test_select_round_trips_in_every_parseable_format(
     assert rows(parsed) == expected
 
 
-def test_select_as_csv_matches_the_store(client: httpx.Client, dataset: OxigraphStore) -> None:
+def test_select_as_csv_matches_the_store(client: httpx.Client, dataset: Store) -> None:
     response = query(client, SELECT, "text/csv")
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
@@ -129,9 +127,7 @@ def test_select_as_csv_matches_the_store(client: httpx.Client, dataset: Oxigraph
 
 @pytest.mark.parametrize("accept", ["application/sparql-results+json", "application/sparql-results+xml"])
 @pytest.mark.parametrize(("text", "answer"), [(ASK_TRUE, True), (ASK_FALSE, False)])
-def test_ask_in_json_and_xml(
-    client: httpx.Client, dataset: OxigraphStore, accept: str, text: str, answer: bool
-) -> None:
+def test_ask_in_json_and_xml(client: httpx.Client, dataset: Store, accept: str, text: str, answer: bool) -> None:
     response = query(client, text, accept)
     assert response.status_code == 200
     assert media_type(response) == accept
@@ -141,7 +137,7 @@ def test_ask_in_json_and_xml(
 
 
 @pytest.mark.parametrize("accept", list(GRAPHS))
-def test_construct_round_trips_in_every_graph_format(client: httpx.Client, dataset: OxigraphStore, accept: str) -> None:
+def test_construct_round_trips_in_every_graph_format(client: httpx.Client, dataset: Store, accept: str) -> None:
     response = query(client, CONSTRUCT, accept)
     assert response.status_code == 200, response.text
     assert media_type(response) == accept
@@ -154,16 +150,14 @@ def test_construct_round_trips_in_every_graph_format(client: httpx.Client, datas
 @pytest.mark.parametrize(
     ("accept", "rdflib_format"), [("application/rdf+xml", "xml"), ("application/ld+json", "json-ld")]
 )
-def test_construct_is_read_by_rdflib_too(
-    client: httpx.Client, dataset: OxigraphStore, accept: str, rdflib_format: str
-) -> None:
+def test_construct_is_read_by_rdflib_too(client: httpx.Client, dataset: Store, accept: str, rdflib_format: str) -> None:
     response = query(client, CONSTRUCT, accept)
     received = Graph().parse(data=response.content, format=rdflib_format)
     expected_nt = ox.serialize(expected_triples(dataset, CONSTRUCT), format=ox.RdfFormat.N_TRIPLES) or b""
     assert isomorphic(received, Graph().parse(data=expected_nt, format="nt"))
 
 
-def test_describe_returns_the_store_description(client: httpx.Client, dataset: OxigraphStore) -> None:
+def test_describe_returns_the_store_description(client: httpx.Client, dataset: Store) -> None:
     text = "DESCRIBE <https://w3id.org/ilrs/id/country/PK>"
     response = query(client, text, "application/n-triples")
     assert response.status_code == 200
@@ -192,7 +186,7 @@ def test_get_post_form_and_post_direct_agree(client: httpx.Client) -> None:
     assert by_get.content == by_form.content == direct.content
 
 
-def test_large_results_are_streamed_in_chunks(client: httpx.Client, dataset: OxigraphStore) -> None:
+def test_large_results_are_streamed_in_chunks(client: httpx.Client, dataset: Store) -> None:
     text = f"SELECT * WHERE {{ GRAPH <{COUNTRIES}> {{ ?s ?p ?o }} }}"
     with client.stream("POST", "/sparql", data={"query": text}, headers={"Accept": "text/csv"}) as response:
         assert response.status_code == 200
@@ -326,7 +320,7 @@ def count_query(client: httpx.Client, text: str, **params: list[str]) -> int:
     return int(response.text.splitlines()[1])
 
 
-def test_default_graph_is_the_union_of_all_named_graphs(client: httpx.Client, dataset: OxigraphStore) -> None:
+def test_default_graph_is_the_union_of_all_named_graphs(client: httpx.Client, dataset: Store) -> None:
     text = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     union = count_query(client, text)
     # The store's union counts a triple once per named graph that holds it (use DISTINCT to merge).
@@ -335,7 +329,7 @@ def test_default_graph_is_the_union_of_all_named_graphs(client: httpx.Client, da
     assert distinct == len({q.triple for q in dataset.quads()})
 
 
-def test_default_graph_uri_selects_the_default_graph(client: httpx.Client, dataset: OxigraphStore) -> None:
+def test_default_graph_uri_selects_the_default_graph(client: httpx.Client, dataset: Store) -> None:
     text = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     assert count_query(client, text, **{"default-graph-uri": [COUNTRIES]}) == dataset.count(COUNTRIES)
     both = count_query(client, text, **{"default-graph-uri": [COUNTRIES, ONTOLOGY]})
@@ -354,7 +348,7 @@ def test_named_graph_uri_limits_graph_and_empties_the_default(client: httpx.Clie
     assert count_query(client, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", **params) == 0
 
 
-def test_protocol_dataset_replaces_the_query_from(client: httpx.Client, dataset: OxigraphStore) -> None:
+def test_protocol_dataset_replaces_the_query_from(client: httpx.Client, dataset: Store) -> None:
     text = f"SELECT (COUNT(*) AS ?n) FROM <{ONTOLOGY}> WHERE {{ ?s ?p ?o }}"
     assert count_query(client, text) == dataset.count(ONTOLOGY)
     assert count_query(client, text, **{"default-graph-uri": [COUNTRIES]}) == dataset.count(COUNTRIES)
@@ -462,9 +456,7 @@ def service_description(client: httpx.Client, accept: str, rdflib_format: str) -
         ("application/n-triples", "nt"),
     ],
 )
-def test_service_description_in_rdf(
-    client: httpx.Client, dataset: OxigraphStore, accept: str, rdflib_format: str
-) -> None:
+def test_service_description_in_rdf(client: httpx.Client, dataset: Store, accept: str, rdflib_format: str) -> None:
     sd = service_description(client, accept, rdflib_format)
     endpoint = URIRef(f"{client.base_url}/sparql")
     assert (endpoint, RDF.type, SD.Service) in sd
@@ -495,7 +487,7 @@ def test_service_description_in_rdf(
     assert sizes == {g: Literal(dataset.count(g), datatype=XSD_INTEGER) for g in dataset.graphs()}
 
 
-def test_service_description_page_for_browsers(client: httpx.Client, dataset: OxigraphStore) -> None:
+def test_service_description_page_for_browsers(client: httpx.Client, dataset: Store) -> None:
     browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
     response = client.get("/sparql", headers={"Accept": browser})
     assert response.status_code == 200
@@ -580,7 +572,7 @@ QUERIES = sorted((PROJECT_ROOT / "queries").glob("*.rq"))
 
 
 @pytest.mark.parametrize("path", QUERIES, ids=[p.stem for p in QUERIES])
-def test_competency_query_through_the_endpoint(client: httpx.Client, dataset: OxigraphStore, path: Path) -> None:
+def test_competency_query_through_the_endpoint(client: httpx.Client, dataset: Store, path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     response = query(client, text, "application/sparql-results+json")
     assert response.status_code == 200, response.text

@@ -16,7 +16,7 @@ from conftest import LiveServer, start_server, stop_server
 from fastapi.testclient import TestClient
 
 from ilrs.graph.settings import get_settings
-from ilrs.graph.store import OxigraphStore
+from ilrs.graph.store import Store, memory_store
 from ilrs.server.app import create_app
 from ilrs.server.sparql.thread_executor import ThreadExecutor
 
@@ -77,7 +77,7 @@ def client_of(server: LiveServer, timeout: float = 30) -> httpx.Client:
     ],
 )
 def test_updates_are_refused_and_change_nothing(
-    client: httpx.Client, dataset: OxigraphStore, send: Callable[[httpx.Client], httpx.Response]
+    client: httpx.Client, dataset: Store, send: Callable[[httpx.Client], httpx.Response]
 ) -> None:
     refused(send(client), 400, "read-only")
     after = client.get("/sparql", params={"query": COUNT_ALL}, headers={"Accept": "text/csv"})
@@ -308,7 +308,7 @@ def test_no_worker_outlives_the_server(tmp_path: Path) -> None:
 def test_app_served_without_its_lifespan_falls_back_to_threads() -> None:
     """An in-process test client used without ``with`` runs each request in a new event loop, where
     worker processes could not be looked after: such an app evaluates its queries in threads."""
-    store = OxigraphStore()
+    store = memory_store()
     store.load(b"<urn:a> <urn:b> <urn:c> .", "application/n-triples", graph="urn:g")
     app = create_app(get_settings(), store)
     client = TestClient(app)

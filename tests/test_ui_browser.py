@@ -29,7 +29,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 from ilrs.graph.settings import BASE_IRI
-from ilrs.graph.store import OxigraphStore
+from ilrs.graph.store import Store
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -134,7 +134,7 @@ def term_text(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None)
     return term.value
 
 
-def expected_table(dataset: OxigraphStore, query: str) -> tuple[list[str], list[tuple[str, ...]]]:
+def expected_table(dataset: Store, query: str) -> tuple[list[str], list[tuple[str, ...]]]:
     """The variables and rows of ``query`` evaluated on the test store (default graph = union of all)."""
     result = dataset.query(query)
     assert isinstance(result, ox.QuerySolutions)
@@ -180,7 +180,7 @@ def rendered_table(driver: WebDriver, names: list[str]) -> tuple[list[tuple[str,
     return rows, links
 
 
-def pick_example(client: httpx.Client, dataset: OxigraphStore) -> dict[str, str]:
+def pick_example(client: httpx.Client, dataset: Store) -> dict[str, str]:
     """The phases example, or else the first whose results fit on one table page and link an instance."""
     examples = client.get("/examples.json").json()
     assert examples, "no queries/*.rq examples to run"
@@ -201,7 +201,7 @@ def run_example(browser: WebDriver, example: dict[str, Any], rows: int) -> None:
 
 
 def test_example_runs_and_renders_the_store_results(
-    browser: WebDriver, live_server: LiveServer, client: httpx.Client, dataset: OxigraphStore
+    browser: WebDriver, live_server: LiveServer, client: httpx.Client, dataset: Store
 ) -> None:
     example = pick_example(client, dataset)
     names, expected = expected_table(dataset, example["query"])
@@ -246,7 +246,7 @@ def test_example_runs_and_renders_the_store_results(
 
 
 def test_results_download_as_csv(
-    browser: WebDriver, live_server: LiveServer, client: httpx.Client, dataset: OxigraphStore
+    browser: WebDriver, live_server: LiveServer, client: httpx.Client, dataset: Store
 ) -> None:
     example = pick_example(client, dataset)
     names, expected = expected_table(dataset, example["query"])

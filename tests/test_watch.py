@@ -95,3 +95,38 @@ def test_serve_watch_swaps_valid_edits_only(mini: MiniRepo, server_factory: Call
     assert wait_for(lambda: "does not conform" in server.log()), server.log()
     assert version(server) == second and knows_esa(server)
     assert "wasDerivedFrom" in server.log()
+
+
+MISSION_SHAPE = PREFIXES + (
+    "shapes:MissionShape a sh:NodeShape ;\n"
+    "    sh:targetClass ilrs:Mission ;\n"
+    '    rdfs:comment "Every mission has a label."@en ;\n'
+    "    sh:property [ sh:path rdfs:label ; sh:minCount 1 ] .\n"
+)
+
+
+def served_shapes(server: LiveServer) -> httpx.Response:
+    return httpx.get(server.url("/shapes.ttl"), timeout=10)
+
+
+def test_serve_watch_swaps_edited_shapes_into_shapes_route(
+    mini: MiniRepo, server_factory: Callable[..., LiveServer]
+) -> None:
+    """/shapes serves the shapes loaded with the dataset, so a valid edit of a shapes file reaches it."""
+    server = server_factory("--watch", env=mini.env)
+    before = served_shapes(server)
+    assert before.status_code == 200 and "OrganizationShape" in before.text
+    assert "MissionShape" not in before.text
+    tag = before.headers["etag"]
+
+    mini.append("shapes/shapes.ttl", MISSION_SHAPE)
+    assert wait_for(lambda: "MissionShape" in served_shapes(server).text), server.log()
+    after = served_shapes(server)
+    assert after.headers["etag"] != tag  # caches see the new version
+    assert "Every mission has a label." in httpx.get(server.url("/shapes"), timeout=10).text
+
+    # A shapes file that does not parse keeps the shapes (and the graph) being served.
+    mini.append("shapes/shapes.ttl", "shapes:Broken a sh:NodeShape ;;")
+    assert wait_for(lambda: "kept the previous graph" in server.log()), server.log()
+    assert "shapes/shapes.ttl:" in server.log()
+    assert served_shapes(server).headers["etag"] == after.headers["etag"]

@@ -5,7 +5,7 @@
 ``hydra:Collection`` page whose members are the canonical IRIs with exactly their
 triples from the graph; ``?page=`` and ``?limit=`` page it (with ``hydra:view`` and
 RFC 8288 ``Link`` headers), and some collections take filters (``?status=``,
-``?partners=``, ``?party=``, ``?year=``). Bad parameters get a 400 saying why.
+``?partners=``, ``?party=``, ``?year=``). Bad parameters get a 400 saying why, as problem details.
 """
 
 from __future__ import annotations
@@ -19,23 +19,22 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ilrs.graph import formats
-from ilrs.graph.collections import COLLECTIONS, Collection, FilterError, build_filters, page
+from ilrs.graph.collections import COLLECTIONS, Collection, build_filters, page
 from ilrs.graph.describe import statements
+from ilrs.graph.errors import NotFound, ParameterError
 from ilrs.graph.jsonld import CONTEXT_VERSION, JSONLD_MEDIA_TYPE, PageLinks, collection_document, context_bytes
 from ilrs.graph.settings import Settings
-from ilrs.graph.store import OxigraphStore
+from ilrs.graph.store import Store
 
+from ..deps import SettingsDep, StoreDep
 from ..representations import (
     JSONLD,
     PLAIN_JSON,
-    AppSettings,
-    CurrentStore,
     body_response,
     check_modified,
     choose,
     context_url,
     dump_json,
-    error_response,
     headers_for,
     local_linker,
     public_base,
@@ -52,7 +51,7 @@ _JSONLD_CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
 @router.get("/context/{version}.jsonld", include_in_schema=False)
 def context(request: Request, version: str | None = None) -> Response:
     if version is not None and version != CONTEXT_VERSION:
-        return error_response(request, 404, f"no context version {version!r}; the current one is {CONTEXT_VERSION}")
+        raise NotFound(f"no context version {version!r}; the current one is {CONTEXT_VERSION}")
     body = context_bytes()
     tag = f'"context-{CONTEXT_VERSION}-{hashlib.sha256(body).hexdigest()[:12]}"'
     # A versioned URL never changes; the unversioned one may gain terms, so caches revalidate daily.
@@ -66,8 +65,8 @@ def context(request: Request, version: str | None = None) -> Response:
 def _handler(collection: Collection) -> Callable[..., Response]:
     def list_members(
         request: Request,
-        store: CurrentStore,
-        settings: AppSettings,
+        store: StoreDep,
+        settings: SettingsDep,
     ) -> Response:
         return _collection_response(request, store, settings, collection)
 
@@ -91,34 +90,29 @@ def _int_param(name: str, raw: str | None, default: int, low: int, high: int) ->
     if raw is None:
         return default
     if not raw.isdigit() or not low <= int(raw) <= high:
-        raise FilterError(f"{name}: expected a whole number from {low} to {high}, not {raw!r}")
+        raise ParameterError(f"{name}: expected a whole number from {low} to {high}, not {raw!r}")
     return int(raw)
 
 
-def _collection_response(
-    request: Request, store: OxigraphStore, settings: Settings, collection: Collection
-) -> Response:
+def _collection_response(request: Request, store: Store, settings: Settings, collection: Collection) -> Response:
     choice = choose(request, None, API_OFFERS)
     params = request.query_params
-    try:
-        for name in params:
-            if name not in ("page", "limit", *collection.filters):
-                allowed = ", ".join(("page", "limit", *collection.filters))
-                raise FilterError(f"unknown parameter {name!r} for /{collection.name} (allowed: {allowed})")
-            if len(params.getlist(name)) > 1:
-                raise FilterError(f"{name}: give it once")
-        limit = _int_param("limit", params.get("limit"), settings.page_size, 1, settings.max_page_size)
-        number = _int_param("page", params.get("page"), 1, 1, 10**9)
-        filters = {k: v for k, v in params.items() if k in collection.filters}
-        patterns = build_filters(store, collection, filters)
-    except FilterError as err:
-        return error_response(request, 400, str(err))
+    for name in params:
+        if name not in ("page", "limit", *collection.filters):
+            allowed = ", ".join(("page", "limit", *collection.filters))
+            raise ParameterError(f"unknown parameter {name!r} for /{collection.name} (allowed: {allowed})")
+        if len(params.getlist(name)) > 1:
+            raise ParameterError(f"{name}: give it once")
+    limit = _int_param("limit", params.get("limit"), settings.page_size, 1, settings.max_page_size)
+    number = _int_param("page", params.get("page"), 1, 1, 10**9)
+    filters = {k: v for k, v in params.items() if k in collection.filters}
+    patterns = build_filters(store, collection, filters)
 
     check_modified(request, store, choice)
     result = page(store, collection, patterns, offset=(number - 1) * limit, limit=limit)
     last = max(1, -(-result.total // limit))
     if number > last:
-        return error_response(request, 400, f"page: {number} is past the last page, {last}")
+        raise ParameterError(f"page: {number} is past the last page, {last}")
 
     base = public_base(request, settings)
     collection_url = f"{base}/{collection.name}" + (f"?{urlencode(sorted(filters.items()))}" if filters else "")

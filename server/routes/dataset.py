@@ -26,9 +26,8 @@ from ilrs.graph.store import Store
 from ilrs.graph.void import DATASET_IRI, DUMPS, Endpoints, describe_dataset
 
 from ..caching import cache_headers, not_modified
+from ..deps import SettingsDep, StoreDep
 from ..representations import (
-    AppSettings,
-    CurrentStore,
     body_response,
     check_modified,
     choose,
@@ -62,8 +61,8 @@ def endpoints(base: str) -> Endpoints:
 @router.get("/dataset.{ext}", include_in_schema=False)
 def void(
     request: Request,
-    store: CurrentStore,
-    settings: AppSettings,
+    store: StoreDep,
+    settings: SettingsDep,
     ext: str | None = None,
 ) -> Response:
     choice = choose(request, ext)
@@ -98,7 +97,7 @@ def _page(store: Store, settings: Settings, base: str, stats: Any) -> dict[str, 
 
 
 @router.get("/dumps/{name}", summary="The whole dataset as TriG, N-Quads or JSON-LD (streamed)")
-def dump(name: str, request: Request, store: CurrentStore, settings: AppSettings) -> Response:
+def dump(name: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     if name not in DUMPS:
         return not_found_response(request, settings, f"no dump {name!r}; there are {', '.join(DUMPS)}")
     media_type = DUMPS[name][0].media_type

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ..state import StoreDep
+from ..deps import StoreDep
 
 router = APIRouter(tags=["service"])
 

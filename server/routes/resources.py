@@ -25,13 +25,12 @@ from ilrs.graph import formats
 from ilrs.graph.jsonld import resource_document
 from ilrs.graph.namespaces import ILRS, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, SHAPES_IRI
 from ilrs.graph.settings import BASE_IRI, Settings
-from ilrs.graph.store import OxigraphStore, Store, StoreError
+from ilrs.graph.store import Store
 from ilrs.graph.terms import vocabulary_terms
 
+from ..deps import SettingsDep, ShapesDep, StoreDep
 from ..representations import (
-    AppSettings,
     Choice,
-    CurrentStore,
     body_response,
     check_modified,
     choose,
@@ -73,13 +72,13 @@ SCHEMA_TYPES: dict[str, str] = {
 
 
 @router.get("/id/{path:path}", summary="A resource: HTML, Turtle, N-Triples or JSON-LD (by Accept or extension)")
-def resource(path: str, request: Request, store: CurrentStore, settings: AppSettings) -> Response:
+def resource(path: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     stem, ext = split_extension(path)
     return _resource_response(request, store, settings, f"{BASE_IRI}id/{stem}", ext)
 
 
 @router.get("/graph/{path:path}", summary="A named graph: its triples (HTML, Turtle, N-Triples or JSON-LD)")
-def named_graph(path: str, request: Request, store: CurrentStore, settings: AppSettings) -> Response:
+def named_graph(path: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     stem, ext = split_extension(path)
     iri = f"{BASE_IRI}graph/{stem}"
     choice = choose(request, ext)
@@ -96,17 +95,17 @@ def named_graph(path: str, request: Request, store: CurrentStore, settings: AppS
 
 
 @router.get("/ontology", summary="The ontology (its terms are hash IRIs …/ontology#Term)")
-def ontology(request: Request, store: CurrentStore, settings: AppSettings) -> Response:
+def ontology(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     return _ontology_response(request, store, settings, None)
 
 
 @router.get("/ontology.{ext}", summary="The ontology as .ttl, .nt, .jsonld or .html")
-def ontology_file(ext: str, request: Request, store: CurrentStore, settings: AppSettings) -> Response:
+def ontology_file(ext: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     return _ontology_response(request, store, settings, ext)
 
 
 @router.get("/ontology/{name}", summary="A version of the ontology, or a file of its generated documentation")
-def ontology_version(name: str, request: Request, store: CurrentStore, settings: AppSettings) -> Response:
+def ontology_version(name: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     stem, ext = split_extension(name)
     if f"{ONTOLOGY_IRI}/{stem}" in _version_iris(store):
         return _ontology_response(request, store, settings, ext)
@@ -117,7 +116,7 @@ def ontology_version(name: str, request: Request, store: CurrentStore, settings:
 
 
 @router.get("/ontology/", include_in_schema=False)
-def ontology_docs(request: Request, settings: AppSettings) -> Response:
+def ontology_docs(request: Request, settings: SettingsDep) -> Response:
     doc = _docs_file(settings, "index.html")
     if doc is None:
         return RedirectResponse(f"{public_base(request, settings)}/ontology", status_code=303)
@@ -125,13 +124,13 @@ def ontology_docs(request: Request, settings: AppSettings) -> Response:
 
 
 @router.get("/shapes", summary="The SHACL shapes the data is validated with")
-def shapes(request: Request, settings: AppSettings) -> Response:
-    return _shapes_response(request, settings, None)
+def shapes(request: Request, store: ShapesDep, settings: SettingsDep) -> Response:
+    return _shapes_response(request, store, settings, None)
 
 
 @router.get("/shapes.{ext}", summary="The SHACL shapes as .ttl, .nt, .jsonld or .html")
-def shapes_file(ext: str, request: Request, settings: AppSettings) -> Response:
-    return _shapes_response(request, settings, ext)
+def shapes_file(ext: str, request: Request, store: ShapesDep, settings: SettingsDep) -> Response:
+    return _shapes_response(request, store, settings, ext)
 
 
 # --- resources ----------------------------------------------------------------------
@@ -333,31 +332,9 @@ def _ontology_response(request: Request, store: Store, settings: Settings, ext: 
     return html_response(request, "terms.html", page, headers_for(store, choice))
 
 
-_shapes_cache: dict[tuple[tuple[str, int, int], ...], OxigraphStore] = {}
-
-
-def shapes_store(settings: Settings) -> OxigraphStore:
-    """The shapes files parsed into a store of their own (graph ``…/shapes``); :class:`StoreError` if invalid.
-
-    Parsed again only when a file changes, so the validators (``Last-Modified``) stay put.
-    """
-    files = sorted(settings.shapes_dir.glob("*.ttl"))
-    key = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
-    if key not in _shapes_cache:
-        store = OxigraphStore()
-        for path in files:
-            store.load_file(path, graph=SHAPES_IRI)
-        _shapes_cache.clear()
-        _shapes_cache[key] = store
-    return _shapes_cache[key]
-
-
-def _shapes_response(request: Request, settings: Settings, ext: str | None) -> Response:
+def _shapes_response(request: Request, store: Store, settings: Settings, ext: str | None) -> Response:
+    """The shapes, from their own store: loaded with the dataset, and swapped with it by ``--watch``."""
     choice = choose(request, ext)
-    try:
-        store = shapes_store(settings)
-    except StoreError as err:
-        return not_found_response(request, settings, f"the shapes cannot be read: {err}", ext)
     if store.count() == 0:
         return not_found_response(request, settings, "no shapes are published yet", ext)
     check_modified(request, store, choice)

@@ -12,11 +12,14 @@ refused with 400. Each query runs off the event loop under a deadline
 (``Settings.query_timeout``; ``timeout=`` may shorten it), a limit on concurrent queries
 and size limits; ``SERVICE`` may only call the allow-listed endpoints.
 
-Status codes: 400 bad request or query (the parser's message and position), 405 wrong
-method, 406 no acceptable format, 408 a body that does not arrive within the deadline, 413
-too large, 415 wrong ``Content-Type``, charset or ``Content-Encoding``, 503 every query slot
-taken (with ``Retry-After``), 504 the query passed its deadline, 507 it needed more memory than
-``Settings.max_query_memory`` (worker processes only).
+Refusals are one line of plain text, as SPARQL clients show them; their status comes from the
+error's class (:data:`ilrs.server.problems.STATUS`): 400 bad request or query (the parser's
+message and position), 405 wrong method, 406 no acceptable format, 408 a body that does not
+arrive within the deadline, 413 too large, 415 wrong ``Content-Type``, charset or
+``Content-Encoding``, 503 every query slot taken (with ``Retry-After``), 504 the query passed
+its deadline, 507 it needed more memory than ``Settings.max_query_memory`` (worker processes only)
+or its result would pass ``Settings.max_result_rows`` or ``max_result_bytes``. A result that passes
+them, or its deadline, once it has begun is cut short: the response is left unfinished.
 """
 
 from __future__ import annotations
@@ -30,25 +33,27 @@ from typing import TypeVar
 
 from fastapi import APIRouter, FastAPI
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.responses import HTMLResponse, Response, StreamingResponse
 from starlette.types import Send
 
-from ilrs.graph.formats import HTML, OFFERS, Format, NotAcceptable, UnknownFormat, negotiate
+from ilrs.graph.errors import IlrsError, QuerySyntaxError, QueryTimeout, ResultTooLarge, UnsupportedQuery
+from ilrs.graph.formats import HTML, OFFERS, Format, negotiate
 from ilrs.graph.namespaces import PREFIXES
-from ilrs.graph.query_analysis import READ_ONLY, Refused, analyse, looks_like_update
+from ilrs.graph.query_analysis import READ_ONLY, analyse, looks_like_update
 from ilrs.graph.settings import Settings
 from ilrs.graph.stats import compute_stats
 from ilrs.graph.store import Store
 
 from ..caching import cache_headers, not_modified
+from ..deps import ExecutorDep, SettingsDep, StoreDep
+from ..problems import error_response
 from ..representations import local_url, public_base, templates
-from ..sparql.evaluate import QueryFailed, QueryJob, choose_result_format
-from ..sparql.executor import Deadline, ExecutorBusy, QueryExecutor, QueryTimeout
+from ..sparql.evaluate import QueryJob, choose_result_format
+from ..sparql.executor import Deadline, QueryExecutor
 from ..sparql.process_executor import ProcessExecutor
-from ..sparql.protocol import METHODS, ProtocolError, SparqlRequest, check_method, read_request
+from ..sparql.protocol import METHODS, SparqlRequest, check_method, read_request
 from ..sparql.service_description import Limits, describe_service, serialize_description, service_page
 from ..sparql.thread_executor import ThreadExecutor
-from ..state import get_app_settings, get_store
 
 log = logging.getLogger("ilrs.server.sparql")
 
@@ -70,7 +75,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             settings.max_concurrent_queries, memory_mib=settings.max_query_memory
         )
         # In the background: the server answers at once; the first query finds a worker ready, or starts one.
-        warm_up = asyncio.create_task(_warm_up(process_executor, app.state.dataset.store))
+        warm_up = asyncio.create_task(_warm_up(process_executor, app.state.dataset.current.store))
     app.state.sparql_executor = executor
     try:
         yield
@@ -92,20 +97,6 @@ async def _warm_up(executor: ProcessExecutor, store: Store) -> None:
 router = APIRouter(tags=["sparql"], lifespan=_lifespan)
 
 
-def executor_for(app: FastAPI) -> QueryExecutor:
-    """The application's query executor, made by its lifespan as ``Settings.query_executor`` says.
-
-    Worker processes belong to the event loop that runs the application's lifespan, which also
-    stops them. An application served without its lifespan (an in-process test client used
-    without ``with``, which runs each request in a new event loop) gets the thread executor.
-    """
-    executor: QueryExecutor | None = getattr(app.state, "sparql_executor", None)
-    if executor is None:
-        settings: Settings = app.state.settings
-        executor = app.state.sparql_executor = ThreadExecutor(settings.max_concurrent_queries)
-    return executor
-
-
 @router.api_route(
     PATH,
     methods=list(METHODS),
@@ -123,20 +114,14 @@ def executor_for(app: FastAPI) -> QueryExecutor:
         507: {"description": "The query needed more memory than one query may use"},
     },
 )
-async def sparql(request: Request) -> Response:
-    settings = get_app_settings(request)
-    store = get_store(request)
+async def sparql(request: Request, store: StoreDep, settings: SettingsDep, executor: ExecutorDep) -> Response:
     try:
         parsed = await read_request(request, settings)
         if parsed.describes_service:
             return await _service_description(request, store, settings, parsed.requested)
-        return await _answer(request, store, settings, parsed)
-    except ProtocolError as err:
-        return error_response(err.status, err.message, err.headers)
-    except UnknownFormat as err:
-        return error_response(400, str(err))
-    except NotAcceptable as err:
-        return error_response(406, str(err), {"Vary": "Accept"})
+        return await _answer(request, store, settings, executor, parsed)
+    except IlrsError as err:
+        return refusal(request, err)
 
 
 @router.api_route(PATH, methods=["PUT", "DELETE", "PATCH", "OPTIONS"], include_in_schema=False)
@@ -145,14 +130,14 @@ async def other_methods(request: Request) -> Response:
         return Response(status_code=204, headers={"Allow": ", ".join(METHODS)})
     try:
         check_method(request.method)
-    except ProtocolError as err:
-        return error_response(err.status, err.message, err.headers)
+    except IlrsError as err:
+        return refusal(request, err)
     raise AssertionError(f"{request.method} is routed here but allowed")  # pragma: no cover
 
 
-def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    """A refusal as SPARQL clients expect it: plain text, one message."""
-    return PlainTextResponse(f"{message}\n", status_code=status, headers=headers)
+def refusal(request: Request, err: IlrsError) -> Response:
+    """A refusal as SPARQL clients expect it: plain text, one line."""
+    return error_response(request, err, plain_text=True)
 
 
 def endpoint_url(request: Request, settings: Settings) -> str:
@@ -163,7 +148,9 @@ def endpoint_url(request: Request, settings: Settings) -> str:
 # --- queries -----------------------------------------------------------------------------------------
 
 
-async def _answer(request: Request, store: Store, settings: Settings, parsed: SparqlRequest) -> Response:
+async def _answer(
+    request: Request, store: Store, settings: Settings, executor: QueryExecutor, parsed: SparqlRequest
+) -> Response:
     assert parsed.query is not None
     seconds = min(settings.query_timeout, parsed.timeout or math.inf)
     deadline = Deadline.after(seconds)
@@ -186,25 +173,21 @@ async def _answer(request: Request, store: Store, settings: Settings, parsed: Sp
             max_rows=settings.max_result_rows,
             max_bytes=settings.max_result_bytes,
         )
-        stream = await _unless_disconnected(request, executor_for(request.app).run(store, job, deadline))
-    except Refused as err:
-        return error_response(400, str(err))
-    except QueryFailed as err:
-        if err.status == 507:
-            log.warning("query refused before its answer began: %s", err.message)
-        if err.status == 400 and looks_like_update(parsed.query):
-            return error_response(400, f"{READ_ONLY} ({err.message})")
-        return error_response(err.status, err.message, {"Vary": "Accept"} if err.status == 406 else None)
-    except (QueryTimeout, TimeoutError):
+        stream = await _unless_disconnected(request, executor.run(store, job, deadline))
+    except ResultTooLarge as err:
+        log.warning("query refused before its answer began: %s", err)
+        raise
+    except QuerySyntaxError as err:
+        if looks_like_update(parsed.query):
+            raise UnsupportedQuery(f"{READ_ONLY} ({err})") from err
+        raise
+    except (QueryTimeout, TimeoutError) as err:
         limit = "the timeout parameter" if parsed.timeout and parsed.timeout < settings.query_timeout else "the server"
-        return error_response(
-            504, f"the query was stopped after {seconds:g} s, the deadline set by {limit}; simplify or narrow it"
-        )
-    except ExecutorBusy as err:
-        return error_response(503, str(err), {"Retry-After": str(err.retry_after)})
+        message = f"the query was stopped after {seconds:g} s, the deadline set by {limit}; simplify or narrow it"
+        raise QueryTimeout(message, seconds=seconds) from err
     except _ClientGone:
         log.info("client went away before its query finished; query stopped")
-        return error_response(499, "client closed the request")
+        return Response(status_code=499)  # nobody reads it: for the log
     return ResultResponse(stream, headers={"Content-Type": stream.content_type, "Vary": "Accept"})
 
 
@@ -221,7 +204,7 @@ class ResultResponse(StreamingResponse):
         try:
             async for chunk in self.body_iterator:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        except (QueryTimeout, QueryFailed) as err:
+        except IlrsError as err:  # the deadline, an evaluation error
             log.warning("result cut short, connection closed: %s", err)
             return
         await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from ilrs.graph.errors import NotFound
 from ilrs.graph.examples import Example, load_examples
 from ilrs.graph.namespaces import PREFIXES, sparql_prologue
 from ilrs.graph.settings import Settings
-from ilrs.graph.store import OxigraphStore
 
-from ..state import get_app_settings, get_store
+from ..deps import SettingsDep, StoreDep
 
 SERVER_DIR = Path(__file__).resolve().parent.parent
 #: Served at ``/static``; ``vendor/`` holds the third-party builds.
@@ -51,9 +51,6 @@ ORDER BY DESC(?things)
 
 router = APIRouter(tags=["query UI"])
 
-AppSettings = Annotated[Settings, Depends(get_app_settings)]
-CurrentStore = Annotated[OxigraphStore, Depends(get_store)]
-
 
 def _examples(settings: Settings) -> list[Example]:
     return load_examples(settings.queries_dir)
@@ -69,8 +66,8 @@ def _script_json(value: Any) -> Markup:
 @router.get("/", response_class=HTMLResponse, summary="The SPARQL query UI, with the competency queries as examples")
 def query_ui(
     request: Request,
-    settings: AppSettings,
-    store: CurrentStore,
+    settings: SettingsDep,
+    store: StoreDep,
 ) -> HTMLResponse:
     examples = _examples(settings)
     config = {
@@ -95,7 +92,7 @@ def query_ui(
 
 
 @router.get("/examples.json", summary="The competency queries (queries/*.rq) with their titles and descriptions")
-def examples_json(response: Response, settings: AppSettings) -> list[Example]:
+def examples_json(response: Response, settings: SettingsDep) -> list[Example]:
     response.headers["Cache-Control"] = "no-cache"
     return _examples(settings)
 
@@ -106,13 +103,13 @@ def examples_json(response: Response, settings: AppSettings) -> list[Example]:
     summary="One competency query as SPARQL text",
     responses={404: {"description": "No such example"}},
 )
-def example_text(example_id: str, settings: AppSettings) -> PlainTextResponse:
+def example_text(example_id: str, settings: SettingsDep) -> PlainTextResponse:
     for example in _examples(settings):
         if example.id == example_id:
             return PlainTextResponse(
                 example.query, media_type="application/sparql-query", headers={"Cache-Control": "no-cache"}
             )
-    raise HTTPException(status_code=404, detail=f"no example {example_id!r}")
+    raise NotFound(f"no example {example_id!r}")
 
 
 @router.get("/docs", include_in_schema=False)

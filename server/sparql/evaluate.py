@@ -16,20 +16,11 @@ from typing import IO, Any, Protocol, cast
 
 import pyoxigraph as ox
 
-from ilrs.graph.formats import (
-    FORM_NAMES,
-    OFFERS,
-    Form,
-    Format,
-    NotAcceptable,
-    UnknownFormat,
-    by_name,
-    form_of,
-    negotiate,
-)
-from ilrs.graph.store import Store, StoreError
+from ilrs.graph.errors import StoreError
+from ilrs.graph.formats import FORM_NAMES, OFFERS, Form, Format, by_name, form_of, negotiate
+from ilrs.graph.store import Store
 
-from .result_limits import ResultMeter, ResultTooLarge, row_counter
+from .result_limits import ResultMeter, row_counter
 
 #: Bytes gathered before a chunk is handed on. A result that fits in one chunk is complete before the
 #: response starts, so any error it meets still gets a proper status code.
@@ -77,23 +68,6 @@ class QueryJob:
         return cls(**data)
 
 
-class QueryFailed(Exception):
-    """The query could not be answered: ``status`` is the HTTP status the client should get."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-def out_of_memory(limit_mib: int) -> str:
-    """The message of a query stopped at its memory limit (status 507)."""
-    return (
-        f"the query was stopped: it needed more than the {limit_mib} MiB of memory a query may use here; "
-        "simplify or narrow it"
-    )
-
-
 class Sink(Protocol):
     """Where an evaluated result goes: first its content type, then its bytes."""
 
@@ -110,7 +84,7 @@ class ChunkWriter:
     """A binary file object for pyoxigraph's serializers that passes on :data:`CHUNK_SIZE`-byte chunks.
 
     Each chunk is counted by ``meter`` before it is passed on: one that would take the result past
-    its limits raises :class:`~.result_limits.ResultTooLarge` instead.
+    its limits raises :class:`~ilrs.graph.errors.ResultTooLarge` instead.
     """
 
     def __init__(self, sink: Sink, meter: ResultMeter | None = None, size: int = CHUNK_SIZE) -> None:
@@ -144,29 +118,24 @@ class ChunkWriter:
 def evaluate(store: Store, job: QueryJob, sink: Sink) -> None:
     """Evaluate ``job`` against ``store`` and write the result to ``sink``.
 
-    Raises :class:`QueryFailed` with status 400 (invalid query), 406 (no acceptable format), 500
-    (evaluation failed) or 507 (the result passed ``job.max_rows`` or ``job.max_bytes``: the result
-    written so far is incomplete). An exception raised by ``sink`` propagates unchanged, so a sink can
-    stop the evaluation (a cancelled request, a passed deadline) by raising.
+    Raises the project's errors (:mod:`ilrs.graph.errors`): :class:`~ilrs.graph.errors.QuerySyntaxError`,
+    :class:`~ilrs.graph.errors.NotAcceptable`, :class:`~ilrs.graph.errors.UnknownFormat`,
+    :class:`~ilrs.graph.errors.StoreError` when evaluation fails, or
+    :class:`~ilrs.graph.errors.ResultTooLarge` when the result passes ``job.max_rows`` or
+    ``job.max_bytes`` (what was written of it is incomplete). An exception raised by ``sink``
+    propagates unchanged, so a sink can stop the evaluation (a cancelled request, a passed deadline)
+    by raising.
     """
-    try:
-        result = store.query(
-            job.query,
-            default_graphs=job.default_graphs,
-            named_graphs=job.named_graphs,
-            union_default_graph=job.union_default_graph,
-            base_iri=job.base_iri,
-        )
-    except StoreError as err:
-        raise QueryFailed(400, f"invalid query: {err}") from err
-    except OSError as err:  # an ASK is evaluated at once, so its evaluation errors surface here
-        raise QueryFailed(500, f"query evaluation failed: {err}") from err
-    try:
-        chosen = result_format(form_of(result), job)
-    except (NotAcceptable, UnknownFormat) as err:
-        raise QueryFailed(406 if isinstance(err, NotAcceptable) else 400, str(err)) from err
-    sink.start(chosen.content_type)
+    result = store.query(
+        job.query,
+        default_graphs=job.default_graphs,
+        named_graphs=job.named_graphs,
+        union_default_graph=job.union_default_graph,
+        base_iri=job.base_iri,
+    )
     form = form_of(result)
+    chosen = result_format(form, job)
+    sink.start(chosen.content_type)
     meter = ResultMeter(job.max_rows, job.max_bytes, row_counter(chosen) if form == "solutions" else None)
     writer = ChunkWriter(sink, meter)
     try:
@@ -174,11 +143,9 @@ def evaluate(store: Store, job: QueryJob, sink: Sink) -> None:
             chosen.write(meter.counted(result), cast(IO[bytes], writer), job.prefixes)
         else:
             chosen.write(result, cast(IO[bytes], writer), job.prefixes)  # it has what pyoxigraph calls
-        writer.close()
-    except ResultTooLarge as err:
-        raise QueryFailed(507, str(err)) from err
     except (OSError, SyntaxError, ValueError) as err:  # pyoxigraph's evaluation errors, raised while iterating
-        raise QueryFailed(500, f"query evaluation failed: {err}") from err
+        raise StoreError(f"query evaluation failed: {err}") from err
+    writer.close()
 
 
 def result_format(form: Form, job: QueryJob) -> Format:
@@ -193,11 +160,10 @@ def result_format(form: Form, job: QueryJob) -> Format:
 def choose_result_format(form: Form, accept: str | None, requested: list[str]) -> Format:
     """The format of a result of ``form`` for a request's ``Accept`` and ``format=`` values.
 
-    Raises :class:`~ilrs.graph.formats.NotAcceptable` or :class:`~ilrs.graph.formats.UnknownFormat`.
+    Raises :class:`~ilrs.graph.errors.NotAcceptable` or :class:`~ilrs.graph.errors.UnknownFormat`.
     """
-    return negotiate(
-        OFFERS[form], accept, requested, subject=f"{'an' if form == 'boolean' else 'a'} {FORM_NAMES[form]} result"
-    ).format
+    subject = f"{'an' if form == 'boolean' else 'a'} {FORM_NAMES[form]} result"
+    return negotiate(OFFERS[form], accept, requested, subject=subject).format
 
 
 def start_evaluation_thread(target: Callable[..., object], *args: object, name: str) -> threading.Thread:

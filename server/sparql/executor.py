@@ -2,8 +2,9 @@
 
 Every executor implements :class:`QueryExecutor`: ``await executor.run(store, job, deadline)``
 returns a :class:`ResultStream` once the result's first chunk is ready (so a query that fails
-early still gets a proper status code), or raises :class:`~.evaluate.QueryFailed`,
-:class:`QueryTimeout` or :class:`ExecutorBusy`. The stream then yields the rest of the result.
+early still gets a proper status code), or raises the query's error (an
+:class:`~ilrs.graph.errors.IlrsError`: an invalid query, :class:`~ilrs.graph.errors.QueryTimeout`,
+:class:`~ilrs.graph.errors.Busy`…). The stream then yields the rest of the result.
 
 An executor starts an :class:`Execution` per query; the shared machinery here
 (:func:`open_stream`) reads its events, enforces the deadline and stops the execution when
@@ -29,9 +30,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Protocol
 
+from ilrs.graph.errors import Busy, IlrsError, QueryTimeout
 from ilrs.graph.store import Store
 
-from .evaluate import QueryFailed, QueryJob
+from .evaluate import QueryJob
 
 log = logging.getLogger("ilrs.server.sparql")
 
@@ -58,10 +60,9 @@ class Chunk:
 
 @dataclass(frozen=True)
 class Failed:
-    """The query failed; ``status`` is the HTTP status it deserves."""
+    """The query failed with ``error``."""
 
-    status: int
-    message: str
+    error: IlrsError
 
 
 @dataclass(frozen=True)
@@ -74,22 +75,6 @@ Event = Start | Chunk | Failed | Done
 
 class ExecutionStopped(Exception):
     """Raised by :meth:`Execution.next_event` once :meth:`Execution.stop` was called."""
-
-
-class QueryTimeout(Exception):
-    """The query did not finish before its deadline."""
-
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"the query was stopped: it did not finish within its deadline of {seconds:g} s")
-        self.seconds = seconds
-
-
-class ExecutorBusy(Exception):
-    """Every query slot is taken; the client should retry after ``retry_after`` seconds."""
-
-    def __init__(self, slots: int, retry_after: int = RETRY_AFTER) -> None:
-        super().__init__(f"the server is already evaluating {slots} queries, its limit; retry in {retry_after} s")
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -127,7 +112,8 @@ class QueryExecutor(Protocol):
     async def run(self, store: Store, job: QueryJob, deadline: Deadline) -> ResultStream:
         """Start ``job`` on ``store`` and return its result stream once its first chunk is ready.
 
-        Raises :class:`~.evaluate.QueryFailed`, :class:`QueryTimeout` or :class:`ExecutorBusy`.
+        Raises the query's :class:`~ilrs.graph.errors.IlrsError`, :class:`~ilrs.graph.errors.QueryTimeout`
+        or :class:`~ilrs.graph.errors.Busy`.
         Cancelling the awaiting task stops the query.
         """
         ...
@@ -188,7 +174,7 @@ class ResultStream:
                 except ExecutionStopped:
                     if self._watchdog.expired:
                         log.warning("query stopped mid-stream at its deadline of %g s", self._deadline.seconds)
-                        raise QueryTimeout(self._deadline.seconds) from None
+                        raise QueryTimeout(seconds=self._deadline.seconds) from None
                     raise
                 if isinstance(event, Chunk):
                     yield event.data
@@ -196,8 +182,8 @@ class ResultStream:
                     self._finished = True
                 elif isinstance(event, Failed):
                     self._finished = True
-                    log.warning("query failed mid-stream: %s", event.message)
-                    raise QueryFailed(event.status, event.message)
+                    log.warning("query failed mid-stream: %s", event.error)
+                    raise event.error
         finally:
             self.close()
 
@@ -231,16 +217,16 @@ async def open_stream(execution: Execution, deadline: Deadline) -> ResultStream:
             elif isinstance(event, Done):
                 break
             else:
-                raise QueryFailed(event.status, event.message)
+                raise event.error
     except ExecutionStopped:
         watchdog.cancel()
         if watchdog.expired:
-            raise QueryTimeout(deadline.seconds) from None
+            raise QueryTimeout(seconds=deadline.seconds) from None
         raise
     except BaseException as err:
         watchdog.cancel()
         # A failure reported by the query leaves its executor healthy; anything else (cancellation) stops it.
-        if isinstance(err, QueryFailed):
+        if isinstance(err, IlrsError):
             execution.release()
         else:
             execution.stop()
@@ -265,10 +251,10 @@ class Slots:
         self._lock = threading.Lock()
 
     def take(self) -> None:
-        """Take a slot, or raise :class:`ExecutorBusy`."""
+        """Take a slot, or raise :class:`~ilrs.graph.errors.Busy`."""
         with self._lock:
             if self._free <= 0:
-                raise ExecutorBusy(self.size)
+                raise Busy(slots=self.size, retry_after=RETRY_AFTER)
             self._free -= 1
 
     def give_back(self) -> None:

@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ilrs.graph.errors import MemoryLimitExceeded, QueryTimeout, StoreError, rebuild_error
 from ilrs.graph.store import Store
 
-from .evaluate import QueryJob, out_of_memory
+from .evaluate import QueryJob
 from .executor import (
     Chunk,
     Deadline,
@@ -35,7 +36,6 @@ from .executor import (
     Event,
     ExecutionStopped,
     Failed,
-    QueryTimeout,
     ResultStream,
     Slots,
     Start,
@@ -108,9 +108,9 @@ class _ProcessExecution:
             return Done()
         if kind == FAILED:
             failure = json.loads(payload)
-            return Failed(int(failure["status"]), str(failure["message"]))
+            return Failed(rebuild_error(str(failure["error"]), str(failure["message"]), failure["fields"]))
         self.stop()
-        return Failed(500, f"the query worker sent an unknown frame {kind!r}")
+        return Failed(StoreError(f"the query worker sent an unknown frame {kind!r}"))
 
     async def _death(self) -> Failed:
         """Why the worker ended in the middle of a query: its memory limit (the engine aborts), or else unknown."""
@@ -118,8 +118,8 @@ class _ProcessExecution:
             await asyncio.wait_for(self._worker.process.wait(), 2)
         limit = self._executor.memory_mib
         if limit is not None and self._worker.process.returncode == -signal.SIGABRT:
-            return Failed(507, out_of_memory(limit))
-        return Failed(500, "the process evaluating the query ended unexpectedly")
+            return Failed(MemoryLimitExceeded(limit_mib=limit))
+        return Failed(StoreError("the process evaluating the query ended unexpectedly"))
 
     def stop(self) -> None:
         self._stopped = True
@@ -168,7 +168,7 @@ class ProcessExecutor:
                     raise
         except TimeoutError:
             self._slots.give_back()
-            raise QueryTimeout(deadline.seconds) from None
+            raise QueryTimeout(seconds=deadline.seconds) from None
         except BaseException:
             self._slots.give_back()
             raise

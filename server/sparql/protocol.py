@@ -8,7 +8,10 @@ replaces any ``FROM``/``FROM NAMED`` of the query), ``format``, ``output`` and `
 formats by name or media type, for links typed by hand and for the clients that send them: repeatable,
 the first that fits the query wins) and ``timeout`` (seconds; may only shorten the server's deadline).
 
-Everything wrong with a request raises :class:`ProtocolError` with the status it deserves.
+Everything wrong with a request raises an :class:`~ilrs.graph.errors.InputError` naming the problem:
+:class:`~ilrs.graph.errors.ParameterError`, :class:`~ilrs.graph.errors.UnsupportedQuery` (an update),
+:class:`~ilrs.graph.errors.LimitExceeded`, :class:`~ilrs.graph.errors.UnsupportedMediaType`,
+:class:`~ilrs.graph.errors.UnsupportedOperation` (a method) or :class:`~ilrs.graph.errors.InputTimeout`.
 """
 
 from __future__ import annotations
@@ -23,6 +26,15 @@ import pyoxigraph as ox
 from starlette.datastructures import MultiDict
 from starlette.requests import ClientDisconnect, Request
 
+from ilrs.graph.errors import (
+    InputError,
+    InputTimeout,
+    LimitExceeded,
+    ParameterError,
+    UnsupportedMediaType,
+    UnsupportedOperation,
+    UnsupportedQuery,
+)
 from ilrs.graph.query_analysis import READ_ONLY
 from ilrs.graph.settings import Settings
 
@@ -37,16 +49,6 @@ METHODS = ("GET", "HEAD", "POST")
 _DATASET_PARAMETERS = ("default-graph-uri", "named-graph-uri")
 #: The parameters that name result formats: Virtuoso's, Jena's and others' names, all sent by SPARQLWrapper.
 FORMAT_PARAMETERS = ("format", "output", "results")
-
-
-class ProtocolError(Exception):
-    """A request the endpoint cannot take: ``status`` and a message for the client."""
-
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.headers = headers or {}
 
 
 @dataclass(frozen=True)
@@ -66,37 +68,31 @@ class SparqlRequest:
 
 
 async def read_request(request: Request, settings: Settings) -> SparqlRequest:
-    """Parse and check ``request``; :class:`ProtocolError` (400, 405, 408, 413 or 415) when it is not acceptable."""
+    """Parse and check ``request``; an :class:`~ilrs.graph.errors.InputError` when it is not acceptable."""
     check_method(request.method)
     pairs = list(request.query_params.multi_items())
     direct_query: str | None = None
     if request.method == "POST":
         media_type, charset = _content_type(request.headers.get("content-type"))
         if media_type == UPDATE:
-            raise ProtocolError(400, READ_ONLY)
+            raise UnsupportedQuery(READ_ONLY)
         if media_type not in (FORM, QUERY):
             shown = f"Content-Type {media_type}" if media_type else "no Content-Type"
-            raise ProtocolError(
-                415,
+            raise UnsupportedMediaType(
                 f"a POST needs Content-Type {FORM} (query=… in the body) or {QUERY} (the query as the body); "
                 f"this one has {shown}",
             )
         if charset not in (None, "utf-8", "utf8"):
-            raise ProtocolError(415, f"the body must be UTF-8; charset={charset} is not supported")
+            raise UnsupportedMediaType(f"the body must be UTF-8; charset={charset} is not supported")
         encoding = request.headers.get("content-encoding", "").strip().lower()
         if encoding not in ("", "identity"):
-            # RFC 7694: say which content codings are accepted.
-            raise ProtocolError(
-                415,
-                f"Content-Encoding {encoding} is not supported: send the body uncompressed",
-                {"Accept-Encoding": "identity"},
-            )
+            raise UnsupportedMediaType(f"Content-Encoding {encoding} is not supported: send the body uncompressed")
         raw = await _read_body(request, settings.max_body_bytes, settings.query_timeout)
         body = _decode(raw)
         if media_type == FORM:
             problem = utf8_problem(raw, "the form body", percent_encoded=True, pairs=True)
             if problem is not None:
-                raise ProtocolError(400, problem)
+                raise ParameterError(problem)
             pairs += parse_qsl(body, keep_blank_values=True)
         else:
             direct_query = body
@@ -105,21 +101,19 @@ async def read_request(request: Request, settings: Settings) -> SparqlRequest:
 
 
 def check_method(method: str) -> None:
-    """:class:`ProtocolError` 405 (with ``Allow``) unless ``method`` is one of :data:`METHODS`."""
+    """:class:`~ilrs.graph.errors.UnsupportedOperation` unless ``method`` is one of :data:`METHODS`."""
     if method not in METHODS:
-        raise ProtocolError(
-            405,
-            f"{method} is not supported here: send a query with GET or POST (SPARQL 1.1 Protocol)",
-            {"Allow": ", ".join(METHODS)},
+        raise UnsupportedOperation(
+            f"{method} is not supported here: send a query with GET or POST (SPARQL 1.1 Protocol)", allowed=METHODS
         )
 
 
 def _check(parameters: MultiDict, direct_query: str | None, method: str, settings: Settings) -> SparqlRequest:
     if "update" in parameters:
-        raise ProtocolError(400, READ_ONLY)
+        raise UnsupportedQuery(READ_ONLY)
     queries = parameters.getlist("query") + ([direct_query] if direct_query is not None else [])
     if len(queries) > 1:
-        raise ProtocolError(400, f"the request carries {len(queries)} queries; send exactly one")
+        raise ParameterError(f"the request carries {len(queries)} queries; send exactly one")
     requested = [value for name, value in parameters.multi_items() if name in FORMAT_PARAMETERS]
     timeout = _timeout(_single(parameters, "timeout"))
     default_graphs = _graph_iris(parameters.getlist("default-graph-uri"), "default-graph-uri")
@@ -127,14 +121,14 @@ def _check(parameters: MultiDict, direct_query: str | None, method: str, setting
     if not queries:
         if method in ("GET", "HEAD") and not any(p in parameters for p in _DATASET_PARAMETERS):
             return SparqlRequest(None, requested=requested)
-        raise ProtocolError(400, f"no query: send it in a query= parameter, or as an {QUERY} body")
+        raise ParameterError(f"no query: send it in a query= parameter, or as an {QUERY} body")
     query = queries[0]
     if not query.strip():
-        raise ProtocolError(400, "the query is empty")
+        raise ParameterError("the query is empty")
     size = len(query.encode("utf-8"))
     if size > settings.max_query_length:
-        raise ProtocolError(
-            413, f"the query is {size} bytes long; this endpoint accepts at most {settings.max_query_length}"
+        raise LimitExceeded(
+            f"the query is {size} bytes long; this endpoint accepts at most {settings.max_query_length}"
         )
     # The protocol's dataset replaces the query's FROM/FROM NAMED; what it leaves out is empty.
     if default_graphs is not None or named_graphs is not None:
@@ -156,12 +150,14 @@ def _content_type(header: str | None) -> tuple[str | None, str | None]:
 
 
 async def _read_body(request: Request, limit: int, seconds: float) -> bytes:
-    """The request body, refusing with 413 as soon as it is known to exceed ``limit`` bytes.
+    """The request body, refused (:class:`~ilrs.graph.errors.LimitExceeded`) as soon as it is known to
+    exceed ``limit`` bytes.
 
     A body that has not arrived within ``seconds`` (a client that declares more than it sends,
-    or sends it a byte at a time) is refused with 408, so that it cannot hold its connection.
+    or sends it a byte at a time) is refused (:class:`~ilrs.graph.errors.InputTimeout`), so that it
+    cannot hold its connection.
     """
-    too_large = ProtocolError(413, f"the request body exceeds {limit} bytes, this endpoint's limit")
+    too_large = LimitExceeded(f"the request body exceeds {limit} bytes, this endpoint's limit")
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise too_large
@@ -174,23 +170,23 @@ async def _read_body(request: Request, limit: int, seconds: float) -> bytes:
                     raise too_large
     except TimeoutError as err:
         message = f"the request body did not arrive within {seconds:g} s ({len(body)} bytes came)"
-        raise ProtocolError(408, message, {"Connection": "close"}) from err
+        raise InputTimeout(message) from err
     except ClientDisconnect as err:
-        raise ProtocolError(400, "the client closed the connection before the whole body arrived") from err
+        raise InputError("the client closed the connection before the whole body arrived") from err
     return bytes(body)
 
 
 def _decode(body: bytes) -> str:
     problem = utf8_problem(body, "the body")
     if problem is not None:
-        raise ProtocolError(400, f"{problem}: SPARQL is sent as UTF-8")
+        raise InputError(f"{problem}: SPARQL is sent as UTF-8")
     return body.decode("utf-8").removeprefix("\ufeff")  # a byte order mark, as some editors save files
 
 
 def _single(parameters: MultiDict, name: str) -> str | None:
     values = parameters.getlist(name)
     if len(values) > 1:
-        raise ProtocolError(400, f"the {name} parameter is given {len(values)} times; give it once")
+        raise ParameterError(f"the {name} parameter is given {len(values)} times; give it once")
     return values[0] if values else None
 
 
@@ -202,7 +198,7 @@ def _timeout(value: str | None) -> float | None:
     except ValueError:
         seconds = math.nan
     if not math.isfinite(seconds) or seconds <= 0:
-        raise ProtocolError(400, f"timeout={value!r} is not a positive number of seconds")
+        raise ParameterError(f"timeout={value!r} is not a positive number of seconds")
     return seconds
 
 
@@ -214,5 +210,5 @@ def _graph_iris(values: Sequence[str], parameter: str) -> list[str] | None:
         try:
             ox.NamedNode(value)
         except ValueError as err:
-            raise ProtocolError(400, f"{parameter}={value!r} is not an absolute IRI: {err}") from err
+            raise ParameterError(f"{parameter}={value!r} is not an absolute IRI: {err}") from err
     return list(values)

@@ -1,9 +1,10 @@
 """Limits on the size of one query result: how many rows (solutions, or triples) and how many bytes.
 
 A careless cartesian product can stream gigabytes before its deadline. :class:`ResultMeter`
-counts what a result has produced and raises :class:`ResultTooLarge` as soon as it would pass
-a limit; the endpoint then answers with an error if the response has not started, and otherwise
-ends it unfinished, as at a deadline, so that no client takes the cut result for a whole one.
+counts what a result has produced and raises :class:`~ilrs.graph.errors.ResultTooLarge` as soon
+as it would pass a limit; the endpoint then answers with an error if the response has not started,
+and otherwise ends it unfinished, as at a deadline, so that no client takes the cut result for a
+whole one.
 
 Solutions are counted in the serialized text, by format: pyoxigraph writes a whole result at
 once, so the rows are read back from its output — exactly, and at the speed of ``bytes.count``
@@ -24,12 +25,9 @@ from collections.abc import Iterable, Iterator
 from typing import Protocol, TypeVar
 
 from ilrs.graph import formats
+from ilrs.graph.errors import ResultTooLarge
 
 T = TypeVar("T")
-
-
-class ResultTooLarge(Exception):
-    """The result passed one of its limits; the message says which, and what to do."""
 
 
 class RowCounter(Protocol):

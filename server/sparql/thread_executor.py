@@ -16,9 +16,10 @@ import logging
 import threading
 from collections.abc import Callable
 
+from ilrs.graph.errors import IlrsError, StoreError
 from ilrs.graph.store import Store
 
-from .evaluate import QueryFailed, QueryJob, evaluate, start_evaluation_thread
+from .evaluate import QueryJob, evaluate, start_evaluation_thread
 from .executor import (
     Chunk,
     Deadline,
@@ -62,13 +63,13 @@ class _ThreadExecution:
         try:
             evaluate(store, job, self)
             self._post(Done())
-        except QueryFailed as err:
-            self._post(Failed(err.status, err.message))
+        except IlrsError as err:
+            self._post(Failed(err))
         except _Stopped:
             pass
         except Exception as err:  # a bug: report it to the client as one line, log the traceback
             log.exception("query evaluation crashed")
-            self._post(Failed(500, f"internal error while evaluating the query: {err}"))
+            self._post(Failed(StoreError(f"internal error while evaluating the query: {err}")))
         finally:
             self._on_exit()
 

@@ -10,7 +10,8 @@ The wire protocol, over the worker's standard input and output:
 * out: frames of one type byte, a 4-byte big-endian length and the payload —
   :data:`READY` (once, after loading), then per job :data:`START` (the content type),
   any number of :data:`CHUNK` and one :data:`DONE`, or :data:`FAILED` (JSON
-  ``{"status", "message"}``) at any point.
+  ``{"error", "message", "fields"}``: the class, message and fields of an
+  :class:`~ilrs.graph.errors.IlrsError`, see :func:`~ilrs.graph.errors.rebuild_error`) at any point.
 
 It imports no more than pyoxigraph and the modules it needs, so that it starts in a fraction
 of a second.
@@ -28,9 +29,10 @@ import sys
 from pathlib import Path
 from typing import IO
 
-from ilrs.graph.store import OxigraphStore, StoreError
+from ilrs.graph.errors import IlrsError, MemoryLimitExceeded
+from ilrs.graph.store import memory_store
 
-from .evaluate import QueryFailed, QueryJob, evaluate, out_of_memory, start_evaluation_thread
+from .evaluate import QueryJob, evaluate, start_evaluation_thread
 
 READY, START, CHUNK, FAILED, DONE = b"R", b"S", b"C", b"F", b"D"
 #: Frame header: type byte, payload length.
@@ -64,7 +66,7 @@ def serve(snapshot: Path, jobs: IO[bytes], out: IO[bytes], memory_mib: int | Non
     a query that needs more makes the engine abort the process (the server answers 507), or raises
     :class:`MemoryError` here.
     """
-    store = OxigraphStore()
+    store = memory_store()
     with snapshot.open("rb") as data:
         store.load(data, "application/n-quads")
     if memory_mib is not None:
@@ -74,13 +76,18 @@ def serve(snapshot: Path, jobs: IO[bytes], out: IO[bytes], memory_mib: int | Non
         job = QueryJob.from_json(line)
         try:
             evaluate(store, job, FrameSink(out))
-        except QueryFailed as err:
-            write_frame(out, FAILED, json.dumps({"status": err.status, "message": err.message}).encode())
+        except IlrsError as err:
+            write_failure(out, err)
         except MemoryError:
-            failure = {"status": 507, "message": out_of_memory(memory_mib or 0)}
-            write_frame(out, FAILED, json.dumps(failure).encode())
+            write_failure(out, MemoryLimitExceeded(limit_mib=memory_mib or 0))
         else:
             write_frame(out, DONE)
+
+
+def write_failure(out: IO[bytes], err: IlrsError) -> None:
+    """Send ``err`` as a :data:`FAILED` frame, to be rebuilt by the server."""
+    failure = {"error": type(err).__name__, "message": str(err), "fields": err.fields()}
+    write_frame(out, FAILED, json.dumps(failure).encode())
 
 
 def limit_memory(mib: int) -> None:
@@ -116,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     start_evaluation_thread(work, name="sparql-worker").join()
     if not failure or isinstance(failure[0], BrokenPipeError | KeyboardInterrupt):  # done, or the server went away
         return 0
-    if isinstance(failure[0], OSError | StoreError):
+    if isinstance(failure[0], OSError | IlrsError):
         print(f"ilrs query worker: {failure[0]}", file=sys.stderr)
         return 1
     raise failure[0]
