@@ -99,8 +99,12 @@ def _parser() -> argparse.ArgumentParser:
         help="also load these RDF files, each as its own named graph",
     )
     p.add_argument("--query-timeout", type=float, metavar="SECONDS", help="query deadline (default 30)")
-    p.add_argument("--max-result-rows", type=int, metavar="N", help="most rows one result may have (default 1000000)")
-    p.add_argument("--max-result-bytes", type=int, metavar="N", help="most bytes one result may have (default 100 MiB)")
+    p.add_argument(
+        "--max-result-rows", type=_positive, metavar="N", help="most rows one result may have (default 1000000)"
+    )
+    p.add_argument(
+        "--max-result-bytes", type=_positive, metavar="N", help="most bytes one result may have (default 100 MiB)"
+    )
     p.add_argument("--watch", action="store_true", help="rebuild and swap the graph when its files change")
     p.set_defaults(run=_serve)
 
@@ -126,6 +130,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite an existing release of this version")
     p.set_defaults(run=_release)
     return parser
+
+
+def _positive(value: str) -> int:
+    """An argparse ``type``: a whole number above 0."""
+    if not value.isdigit() or int(value) == 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number above 0, not {value!r}")
+    return int(value)
 
 
 def _format_name(extra: list[str], offers: tuple[Format, ...]):  # type: ignore[no-untyped-def]

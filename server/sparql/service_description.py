@@ -158,8 +158,9 @@ _PAGE = """{% extends "base.html" %}
     <li><code>POST</code> with <code>Content-Type: application/sparql-query</code> and the query as the body</li>
   </ul>
   <p>Optional parameters: <code>default-graph-uri</code> and <code>named-graph-uri</code> (repeatable; they replace
-    the default dataset, and any <code>FROM</code> of the query), <code>format</code> (a name below, instead of
-    <code>Accept</code>), <code>timeout</code> (seconds, at most the server's limit).</p>
+    the default dataset, and any <code>FROM</code> of the query), <code>format</code> (or <code>output</code>,
+    <code>results</code>: a name below or a media type, instead of <code>Accept</code>; repeatable, the first
+    that fits the query wins), <code>timeout</code> (seconds, at most the server's limit).</p>
   <pre>curl {{ endpoint }} -H 'Accept: text/csv' --data-urlencode 'query=SELECT * WHERE { ?s ?p ?o } LIMIT 10'</pre>
   <h2>Result formats</h2>
   <table class="statements">
