@@ -52,6 +52,8 @@ PLAIN_JSON = "application/json"
 RDF_OFFERS: tuple[Format, ...] = (formats.TURTLE, formats.HTML, formats.JSONLD, formats.NTRIPLES)
 #: Path extensions that select a representation.
 EXTENSIONS: dict[str, str] = {f.extensions[0]: f.media_type for f in RDF_OFFERS}
+#: The extensions of the RDF representations, as a page links them ("ttl", "jsonld", "nt").
+RDF_EXTENSIONS: tuple[str, ...] = tuple(f.extensions[0] for f in RDF_OFFERS if f.writer is not None)
 
 
 @dataclass(frozen=True)

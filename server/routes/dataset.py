@@ -28,6 +28,7 @@ from ilrs.graph.void import DATASET_IRI, DUMPS, Endpoints, describe_dataset
 from ..caching import cache_headers, not_modified
 from ..deps import SettingsDep, StoreDep
 from ..representations import (
+    RDF_EXTENSIONS,
     body_response,
     check_modified,
     choose,
@@ -92,7 +93,7 @@ def _page(store: Store, settings: Settings, base: str, stats: Any) -> dict[str, 
         "endpoints": endpoints(base),
         "dumps": DUMPS,
         "license": settings.data_license,
-        "formats": {ext: f"{base}/dataset.{ext}" for ext in ("ttl", "jsonld", "nt")},
+        "formats": {ext: f"{base}/dataset.{ext}" for ext in RDF_EXTENSIONS},
     }
 
 

@@ -30,6 +30,7 @@ from ilrs.graph.terms import vocabulary_terms
 
 from ..deps import SettingsDep, ShapesDep, StoreDep
 from ..representations import (
+    RDF_EXTENSIONS,
     Choice,
     body_response,
     check_modified,
@@ -267,7 +268,7 @@ def _page(request: Request, settings: Settings, description: ld.Description) -> 
         "incoming": _rows(description.incoming, description, sources, base),
         "incoming_truncated": description.incoming_truncated,
         "sources": list(sources.values()),
-        "formats": {ext: f"{here}.{ext}" for ext in ("ttl", "jsonld", "nt")},
+        "formats": {ext: f"{here}.{ext}" for ext in RDF_EXTENSIONS},
         "jsonld": _script_json(embedded),
         "contents": None,
     }
@@ -356,6 +357,6 @@ def _terms_page(
         "iri": iri,
         "sections": sections,
         "term": lambda value: term_view(ox.NamedNode(value), names, base),
-        "formats": {ext: f"{base}/{path}.{ext}" for ext in ("ttl", "jsonld", "nt")},
+        "formats": {ext: f"{base}/{path}.{ext}" for ext in RDF_EXTENSIONS},
         "triples": store.count(),
     }
