@@ -128,7 +128,7 @@ JSON = Format(
     _RESULTS,
     also=("application/json",),
     aliases=("srj",),
-    extensions=("srj",),
+    extensions=("json", "srj"),
 )
 XML = Format(
     "xml",
@@ -138,7 +138,7 @@ XML = Format(
     _RESULTS,
     also=("application/xml",),
     aliases=("srx",),
-    extensions=("srx",),
+    extensions=("xml", "srx"),
 )
 CSV = Format(
     "csv",
@@ -224,6 +224,11 @@ OFFERS: dict[Form, tuple[Format, ...]] = {
 }
 #: The formats of a query result, each once (the service description lists them).
 RESULT_FORMATS: tuple[Format, ...] = tuple(f for f in FORMATS if f.forms)
+#: What the query editor offers to download: the formats of a result table, and the common graph formats.
+DOWNLOADS: dict[str, tuple[Format, ...]] = {
+    "results": (CSV, TSV, JSON, XML),
+    "graph": (TURTLE, NTRIPLES, JSONLD, RDFXML),
+}
 #: The formats that hold a whole dataset, every named graph kept.
 DATASET_FORMATS: tuple[Format, ...] = tuple(f for f in FORMATS if f.holds_datasets)
 

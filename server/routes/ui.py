@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from ilrs.graph import formats
 from ilrs.graph.errors import NotFound
 from ilrs.graph.examples import Example, load_examples
 from ilrs.graph.namespaces import PREFIXES, sparql_prologue
@@ -86,6 +87,7 @@ def query_ui(
             "base_iri": settings.base_iri,
             "quads": f"{store.count():,}",
             "graphs": len(store.graphs()),
+            "downloads": formats.DOWNLOADS,
         },
         headers={"Cache-Control": "no-cache"},
     )
