@@ -55,6 +55,8 @@ class Limits:
     max_query_length: int
     max_concurrent_queries: int
     service_allowlist: Collection[str]
+    max_result_rows: int
+    max_result_bytes: int
 
 
 def _sd(name: str) -> ox.NamedNode:
@@ -174,7 +176,10 @@ _PAGE = """{% extends "base.html" %}
   <ul>
     <li>A query is stopped after {{ limits.query_timeout }} s (answer 504).</li>
     <li>At most {{ limits.max_concurrent_queries }} queries run at once (answer 503 with <code>Retry-After</code>).</li>
-    <li>A query may be {{ limits.max_query_length }} bytes long (answer 413).</li>
+    <li>A query may be {{ limits.max_query_length }} bytes long (answer 413); send a long one by <code>POST</code>.</li>
+    <li>A result may have {{ limits.max_result_rows }} rows (or triples) and {{ limits.max_result_bytes }} bytes:
+      one that would have more is refused with 507 or, once it has begun, cut short by ending the response
+      unfinished, which every client reports as an incomplete read.</li>
     <li><code>SERVICE</code> may call {% if limits.service_allowlist %}only
       {% for s in limits.service_allowlist %}<code>{{ s }}</code>{{ ", " if not loop.last }}{% endfor %}{% else %}no
       other endpoint{% endif %}.</li>
