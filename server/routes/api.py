@@ -114,7 +114,7 @@ def _collection_response(request: Request, store: Store, settings: Settings, col
     if number > last:
         raise ParameterError(f"page: {number} is past the last page, {last}")
 
-    base = public_base(request, settings)
+    base = public_base(settings)
     collection_url = f"{base}/{collection.name}" + (f"?{urlencode(sorted(filters.items()))}" if filters else "")
 
     def page_url(n: int) -> str:
@@ -128,7 +128,7 @@ def _collection_response(request: Request, store: Store, settings: Settings, col
         previous=page_url(number - 1) if number > 1 else None,
         next=page_url(number + 1) if number < last else None,
     )
-    ctx = context_url(request, settings)
+    ctx = context_url(settings)
     triples = [st.triple for items in statements(store, result.members).values() for st in items]
     document = collection_document(links, result.total, result.members, triples, ctx, local_linker(base))
     rels = [("first", links.first), ("prev", links.previous), ("next", links.next), ("last", links.last)]
