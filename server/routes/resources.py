@@ -148,7 +148,7 @@ def _resource_response(request: Request, store: Store, settings: Settings, iri: 
         return not_found_response(request, settings, f"nothing in the dataset is known about <{iri}>", ext)
     check_modified(request, store, choice)
     if choice.format is not formats.HTML:
-        return _rdf(request, store, settings, choice, description.triples, iri)
+        return _rdf(request, store, settings, choice, description.triples, iri, description.outgoing)
     return html_response(request, "resource.html", _page(request, settings, description), headers_for(store, choice))
 
 
@@ -159,11 +159,19 @@ def _rdf(
     choice: Choice,
     triples: list[ox.Triple],
     iri: str | None = None,
+    statements: list[ld.Statement] | None = None,
 ) -> Response:
-    """One RDF representation (a single resource's JSON-LD is a node object, anything else a ``@graph``)."""
+    """One RDF representation (a single resource's JSON-LD is a node object, anything else a ``@graph``).
+
+    A resource's JSON-LD also carries, in ``@included``, the named graphs that state each of its
+    statements and the labels of the resources it links to (see :func:`ilrs.graph.jsonld.included`).
+    """
     ctx = context_url(settings)
     if iri is not None and choice.is_jsonld:
-        body = json.dumps(resource_document(iri, triples, ctx), ensure_ascii=False, indent=2).encode()
+        stated = [(st.triple, st.graphs) for st in statements or []]
+        linked = ld.label_triples(store, ld.linked_iris(statements or [], exclude=[iri]))
+        document = resource_document(iri, triples, ctx, stated, linked)
+        body = json.dumps(document, ensure_ascii=False, indent=2).encode()
     else:
         body = serialize_triples(triples, choice.format, ctx)
     return body_response(body, choice, headers_for(store, choice))
