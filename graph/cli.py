@@ -21,7 +21,7 @@ import pyoxigraph as ox
 from . import __version__
 from .errors import IlrsError, InputError, NotFound, ParameterError, QuerySyntaxError, UnknownFormat
 from .export import EXPORT_FORMATS, export
-from .formats import FORM_NAMES, OFFERS, RESULT_FORMATS, Format, by_name, form_of
+from .formats import OFFERS, RESULT_FORMATS, Format, by_name, form_of, result_of
 from .loader import build_store
 from .namespaces import sparql_prologue
 from .query_analysis import analyse
@@ -32,6 +32,8 @@ from .validate import validate_store
 
 #: ``ilrs query --format``: a table (Turtle for CONSTRUCT/DESCRIBE), or any result format by name or alias.
 TABLE = "table"
+#: The SPARQL results formats, for SELECT and ASK alike.
+_SPARQL_RESULTS = tuple(f for f in RESULT_FORMATS if isinstance(f.writer, ox.QueryResultsFormat))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -204,10 +206,12 @@ def _query(args: argparse.Namespace) -> int:
     if args.format == TABLE and not isinstance(result, ox.QueryTriples):
         out.write(_table(result).encode())
     else:
+        # A boolean is written in CSV or TSV too (as the bare word), which the endpoint does not offer.
+        offers = OFFERS["graph"] if form == "graph" else _SPARQL_RESULTS
         try:
-            fmt = by_name("turtle" if args.format == TABLE else args.format, OFFERS[form])
+            fmt = by_name("turtle" if args.format == TABLE else args.format, offers)
         except UnknownFormat:
-            raise ParameterError(f"a {FORM_NAMES[form]} result cannot be written as {args.format}") from None
+            raise ParameterError(f"{result_of(form)} cannot be written as {args.format}") from None
         fmt.write(result, out)
     out.flush()
     return 0
