@@ -38,6 +38,7 @@ data file, ``line L, column C`` for a query). Anything else that escapes is a bu
     * :class:`QueryTimeout` — the query did not finish before its deadline.
     * :class:`MemoryLimitExceeded` — the query needed more memory than one query may use.
     * :class:`Busy` — every query slot is taken; retry after ``retry_after`` seconds.
+    * :class:`ResultTooLarge` — the result has more rows or bytes than one result may have.
 
   * :class:`ValidationError` — the data does not conform to the shapes, or fails the project's checks.
   * :class:`StoreError` — the store itself failed: evaluating a valid query, or the process evaluating it.
@@ -281,6 +282,12 @@ class Busy(ResourceLimit):
 
     def fields(self) -> dict[str, Any]:
         return {"slots": self.slots, "retry_after": self.retry_after}
+
+
+class ResultTooLarge(ResourceLimit):
+    """The query's result has more rows or bytes than one result may have; it is cut short there."""
+
+    title = "Result too large"
 
 
 class ValidationError(IlrsError):

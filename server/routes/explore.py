@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ilrs.graph import describe as ld
-from ilrs.graph import overview
+from ilrs.graph import formats, overview
 from ilrs.graph.disagreements import Disagreement, disagreements
 from ilrs.graph.errors import ParameterError
 from ilrs.graph.examples import load_examples
@@ -33,9 +33,6 @@ from ilrs.graph.timeline import entries
 
 from ..deps import SettingsDep, StoreDep
 from ..representations import (
-    HTML,
-    JSONLD,
-    NotAcceptable,
     body_response,
     choose,
     dump_json,
@@ -43,7 +40,6 @@ from ..representations import (
     html_response,
     link_target,
     local_url,
-    not_acceptable_response,
     not_found_response,
     public_base,
 )
@@ -52,7 +48,7 @@ from .resources import TermView, citation_mark, prefixed, term_view
 router = APIRouter(tags=["explore"])
 
 #: What ``/disagreements`` is offered as.
-DISAGREEMENT_OFFERS = [HTML, JSONLD, "application/json"]
+DISAGREEMENT_OFFERS = (formats.HTML, formats.JSONLD)
 
 
 def _labelled(store: Store, terms: list[Any], base: str) -> list[TermView]:
@@ -100,13 +96,10 @@ def disagreements_file(ext: str, request: Request, store: StoreDep, settings: Se
 
 
 def _disagreements(request: Request, store: Store, settings: Settings, ext: str | None) -> Response:
-    try:
-        choice = choose(request, ext, DISAGREEMENT_OFFERS)
-    except NotAcceptable as err:
-        return not_acceptable_response(request, err)
+    choice = choose(request, ext, DISAGREEMENT_OFFERS)
     found = overview.cached(store, "disagreements", lambda: disagreements(store))
     base = public_base(settings)
-    if choice.media_type != HTML:
+    if choice.format is not formats.HTML:
         return body_response(dump_json(disagreements_document(found, base)), choice, headers_for(store, choice))
     graphs = {c.graph for d in found for c in d.claims}
     iris = {d.topic for d in found} | {d.predicate for d in found} | graphs
@@ -179,10 +172,7 @@ MAX_QUERY = 200
 def search_page(
     request: Request, store: StoreDep, settings: SettingsDep, q: str = "", kind: str | None = None, limit: int = 20
 ) -> Response:
-    try:
-        choice = choose(request, None, DISAGREEMENT_OFFERS)
-    except NotAcceptable as err:
-        return not_acceptable_response(request, err)
+    choice = choose(request, None, DISAGREEMENT_OFFERS)
     if len(q) > MAX_QUERY:
         raise ParameterError(f"the search query is {len(q)} characters long; at most {MAX_QUERY} are searched")
     if not 1 <= limit <= 100:
@@ -192,7 +182,7 @@ def search_page(
     names = ld.labels(store, {h.iri for h in hits})
     shown = [(h, ld.best_label(names.get(h.iri, [])) or h.name) for h in hits]
     headers = {"Cache-Control": "no-cache", "Vary": "Accept"}
-    if choice.media_type != HTML:
+    if choice.format is not formats.HTML:
         return body_response(dump_json(search_document(q, shown, base)), choice, headers)
     page = {"base": base, "title": f"Search: {q}" if q else "Search", "q": q, "hits": shown, "local": local_url}
     return html_response(request, "search.html", page, headers)

@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from ilrs.graph import describe as ld
+from ilrs.graph import formats
 from ilrs.graph.disagreements import conflicting, disagreements
 from ilrs.graph.jsonld import resource_document
 from ilrs.graph.namespaces import ILRS, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, SHAPES_IRI
@@ -32,21 +33,18 @@ from ilrs.graph.terms import vocabulary_terms
 
 from ..deps import SettingsDep, ShapesDep, StoreDep
 from ..representations import (
-    HTML,
+    RDF_EXTENSIONS,
     Choice,
-    NotAcceptable,
     body_response,
+    check_modified,
     choose,
     context_url,
     headers_for,
     html_response,
     human_date,
-    is_fresh,
     link_target,
     local_url,
-    not_acceptable_response,
     not_found_response,
-    not_modified_response,
     public_base,
     serialize_triples,
     split_extension,
@@ -90,16 +88,12 @@ def resource(path: str, request: Request, store: StoreDep, settings: SettingsDep
 def named_graph(path: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     stem, ext = split_extension(path)
     iri = f"{BASE_IRI}graph/{stem}"
-    try:
-        choice = choose(request, ext)
-    except NotAcceptable as err:
-        return not_acceptable_response(request, err)
+    choice = choose(request, ext)
     if iri not in store.graphs():
         return not_found_response(request, settings, f"no named graph <{iri}> in the dataset", ext)
-    if is_fresh(request, store, choice):
-        return not_modified_response(store, choice)
+    check_modified(request, store, choice)
     triples = ld.graph_triples(store, iri)
-    if choice.media_type != HTML:
+    if choice.format is not formats.HTML:
         return _rdf(request, store, settings, choice, triples)
     description = ld.describe(store, iri)
     page = _page(request, settings, store, description)
@@ -150,19 +144,15 @@ def shapes_file(ext: str, request: Request, store: ShapesDep, settings: Settings
 
 
 def _resource_response(request: Request, store: Store, settings: Settings, iri: str, ext: str | None) -> Response:
-    try:
-        choice = choose(request, ext)
-    except NotAcceptable as err:
-        return not_acceptable_response(request, err)
+    choice = choose(request, ext)
     if not ld.is_iri(iri):
         return not_found_response(request, settings, f"not a resource IRI: {iri}", ext)
-    description = ld.describe(store, iri, with_context=choice.media_type == HTML)
+    description = ld.describe(store, iri, with_context=choice.format is formats.HTML)
     if not (description.exists or ld.mentioned(store, iri)):
         message = f"nothing in the dataset is known about <{iri}>"
         return not_found_response(request, settings, message, ext, _nearest(store, settings, iri))
-    if is_fresh(request, store, choice):
-        return not_modified_response(store, choice)
-    if choice.media_type != HTML:
+    check_modified(request, store, choice)
+    if choice.format is not formats.HTML:
         return _rdf(request, store, settings, choice, description.triples, iri, description.outgoing)
     return html_response(
         request, "resource.html", _page(request, settings, store, description), headers_for(store, choice)
@@ -199,7 +189,7 @@ def _rdf(
         document = resource_document(iri, triples, ctx, stated, linked)
         body = json.dumps(document, ensure_ascii=False, indent=2).encode()
     else:
-        body = serialize_triples(triples, choice.media_type, ctx)
+        body = serialize_triples(triples, choice.format, ctx)
     return body_response(body, choice, headers_for(store, choice))
 
 
@@ -361,7 +351,7 @@ def _page(request: Request, settings: Settings, store: Store, description: ld.De
         "incoming": _rows(description.incoming, description, sources, base),
         "incoming_truncated": description.incoming_truncated,
         "sources": list(sources.values()),
-        "formats": {ext: f"{here}.{ext}" for ext in ("ttl", "jsonld", "nt")},
+        "formats": {ext: f"{here}.{ext}" for ext in RDF_EXTENSIONS},
         "jsonld": _script_json(embedded),
         "contents": None,
     }
@@ -445,18 +435,14 @@ def _docs_file(request: Request, settings: Settings, name: str) -> Path | None:
 
 
 def _ontology_response(request: Request, store: Store, settings: Settings, ext: str | None) -> Response:
-    try:
-        choice = choose(request, ext)
-    except NotAcceptable as err:
-        return not_acceptable_response(request, err)
+    choice = choose(request, ext)
     if str(ONTOLOGY_GRAPH) not in store.graphs():
         return not_found_response(request, settings, "the ontology is not loaded", ext)
-    if choice.media_type == HTML and _docs_file(request, settings, "index.html") is not None:
+    if choice.format is formats.HTML and _docs_file(request, settings, "index.html") is not None:
         # The generated documentation links its figures relatively: serve it from /ontology/.
         return RedirectResponse(f"{public_base(settings)}/ontology/", status_code=303, headers={"Vary": "Accept"})
-    if is_fresh(request, store, choice):
-        return not_modified_response(store, choice)
-    if choice.media_type != HTML:
+    check_modified(request, store, choice)
+    if choice.format is not formats.HTML:
         return _rdf(request, store, settings, choice, ld.graph_triples(store, str(ONTOLOGY_GRAPH)))
     page = _terms_page(request, settings, store, str(ONTOLOGY_GRAPH), "The ILRS ontology", ONTOLOGY_IRI, "ontology")
     return html_response(request, "terms.html", page, headers_for(store, choice))
@@ -464,15 +450,11 @@ def _ontology_response(request: Request, store: Store, settings: Settings, ext: 
 
 def _shapes_response(request: Request, store: Store, settings: Settings, ext: str | None) -> Response:
     """The shapes, from their own store: loaded with the dataset, and swapped with it by ``--watch``."""
-    try:
-        choice = choose(request, ext)
-    except NotAcceptable as err:
-        return not_acceptable_response(request, err)
+    choice = choose(request, ext)
     if store.count() == 0:
         return not_found_response(request, settings, "no shapes are published yet", ext)
-    if is_fresh(request, store, choice):
-        return not_modified_response(store, choice)
-    if choice.media_type != HTML:
+    check_modified(request, store, choice)
+    if choice.format is not formats.HTML:
         return _rdf(request, store, settings, choice, ld.graph_triples(store, SHAPES_IRI))
     page = _terms_page(request, settings, store, SHAPES_IRI, "The ILRS SHACL shapes", SHAPES_IRI, "shapes")
     return html_response(request, "terms.html", page, headers_for(store, choice))
@@ -490,6 +472,6 @@ def _terms_page(
         "iri": iri,
         "sections": sections,
         "term": lambda value: term_view(ox.NamedNode(value), names, base),
-        "formats": {ext: f"{base}/{path}.{ext}" for ext in ("ttl", "jsonld", "nt")},
+        "formats": {ext: f"{base}/{path}.{ext}" for ext in RDF_EXTENSIONS},
         "triples": store.count(),
     }

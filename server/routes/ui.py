@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 from markupsafe import Markup
 
+from ilrs.graph import formats
 from ilrs.graph.errors import NotFound
 from ilrs.graph.examples import Example, load_examples
 from ilrs.graph.namespaces import PREFIXES, sparql_prologue
@@ -81,6 +82,7 @@ def query_ui(
             "base_iri": settings.base_iri,
             "quads": f"{store.count():,}",
             "graphs": len(store.graphs()),
+            "downloads": formats.DOWNLOADS,
         },
         headers={"Cache-Control": "no-cache", "Content-Security-Policy": CSP_QUERY_UI},
     )
