@@ -49,7 +49,7 @@ def test_docstring_examples_hold(name: str) -> None:
 def test_the_modules_with_examples_are_found() -> None:
     with_examples = {name for name in module_names() if run_doctests(importlib.import_module(name))[0]}
     # One module of each layer and a sub-package: the walk reaches them all.
-    assert {"ilrs.graph.store", "ilrs.server.negotiation", "ilrs.server.sparql.formats"} <= with_examples
+    assert {"ilrs.graph.store", "ilrs.server.problems", "ilrs.server.sparql.result_limits"} <= with_examples
 
 
 def test_a_false_example_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
