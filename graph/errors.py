@@ -171,6 +171,12 @@ class QueryTooComplex(QueryRefused):
     title = "Query nested too deeply"
 
 
+class ForbiddenLoad(QueryRefused):
+    """A ``LOAD`` of a URL not on the allow-list (``Settings.load_allowlist``)."""
+
+    title = "Load not allowed"
+
+
 class LimitExceeded(InputError):
     """The input is larger than accepted (a query's length, a request body's size); the message gives the limit."""
 
@@ -277,6 +283,36 @@ class ValidationError(IlrsError):
     """The data does not conform to the SHACL shapes, or fails the project's checks; the message holds the report."""
 
     title = "Validation failed"
+
+
+class ShapeViolation(ValidationError):
+    """A write that would leave the data not conforming to the shapes; nothing was written.
+
+    ``report`` is the validation report (:meth:`ilrs.graph.validate.Report.to_dict`).
+    """
+
+    title = "The write does not conform to the shapes"
+
+    def __init__(self, message: str, *, report: dict[str, Any], turtle: str = "") -> None:
+        super().__init__(message)
+        self.report = report
+        #: The SHACL validation report graph, as Turtle.
+        self.turtle = turtle
+
+    def fields(self) -> dict[str, Any]:
+        return {"report": self.report, "turtle": self.turtle}
+
+
+class Unauthenticated(IlrsError):
+    """A write without credentials (``Authorization: Bearer …``)."""
+
+    title = "Authentication required"
+
+
+class Forbidden(IlrsError):
+    """A write that may not happen: writes are off, the token is wrong, or the graph is not writable."""
+
+    title = "Forbidden"
 
 
 class StoreError(IlrsError):

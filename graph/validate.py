@@ -11,15 +11,19 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
-from rdflib import Graph, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
 from .namespaces import GRAPH, ILRS
 from .settings import Settings
 from .store import Store
+
+if TYPE_CHECKING:
+    from .staging import Delta, StagedStore
 
 SOURCE_GRAPH_PREFIX = f"{GRAPH}source/"
 
@@ -56,12 +60,11 @@ class Report:
         lines += [str(v) for v in self.violations]
         return "\n".join(lines)
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"conforms": self.conforms, "triples": self.triples, "violations": [asdict(v) for v in self.violations]}
+
     def to_json(self) -> str:
-        return json.dumps(
-            {"conforms": self.conforms, "triples": self.triples, "violations": [asdict(v) for v in self.violations]},
-            indent=2,
-            ensure_ascii=False,
-        )
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
 
 
 def load_shapes(shapes_dir: Path) -> Graph:
@@ -118,3 +121,65 @@ def _violations(results: Graph) -> list[Violation]:
             )
         )
     return sorted(found, key=lambda v: (v.focus, v.path or "", v.message))
+
+
+# --- validating a write ----------------------------------------------------------------------------
+
+
+def validate_change(view: StagedStore, delta: Delta, shapes: Graph, ontology: Graph) -> tuple[Report, Graph]:
+    """Validate what ``delta`` touches in the staged ``view``: its report and the SHACL results graph.
+
+    The focus nodes are the subjects and objects of the changed triples, the nodes pointing at a
+    changed subject (whose ``sh:class`` or ``sh:node`` checks read it) and the source graphs
+    written to. The data graph holds their neighbourhood (two steps out, one step in) and the
+    ontology (for subclasses): its size, so the cost, follows the write, not the whole graph.
+    """
+    changed = delta.added | delta.removed
+    subjects = {q[0] for q in changed}
+    focus = subjects | {q[2] for q in changed if not isinstance(q[2], Literal)}
+    for node in subjects:
+        focus |= {q[0] for q in view.match((None, None, node), None)}
+    graphs = {q[3] for q in changed if str(q[3]).startswith(SOURCE_GRAPH_PREFIX)}
+    focus |= graphs
+    data = Graph()
+    for triple in ontology:
+        data.add(triple)
+    for name in graphs:
+        data.add((name, RDF.type, ILRS.SourceGraph))
+    frontier = set(focus)
+    for depth in range(3):
+        reached = set()
+        for node in frontier:
+            for s, p, o, _ in view.match((node, None, None), None):
+                data.add((s, p, o))
+                if depth < 2 and not isinstance(o, Literal):
+                    reached.add(o)
+            if depth == 0:
+                for s, p, o, _ in view.match((None, None, node), None):
+                    data.add((s, p, o))
+        frontier = reached
+    # Every node of the neighbourhood is validated, and only the focus nodes' results are kept: the outer
+    # nodes lack what lies beyond the neighbourhood. (pyshacl's focus_nodes option would be cheaper, but it
+    # also filters the value nodes of nested shapes, so that every sh:not fails.)
+    _, results, _ = shacl_validate(data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True)
+    _keep_focus(results, {str(n) for n in focus})
+    violations = _violations(results)
+    return Report(not violations, violations, len(data)), results
+
+
+def _keep_focus(results: Graph, focus: set[str]) -> None:
+    """Drop from the SHACL results graph the results about nodes outside ``focus``."""
+    report = results.value(predicate=RDF.type, object=SH.ValidationReport)
+    for result in list(results.objects(report, SH.result)):
+        if str(results.value(result, SH.focusNode)) not in focus:
+            results.remove((report, SH.result, result))
+            _drop_tree(results, result)
+    conforms = not any(True for _ in results.objects(report, SH.result))
+    results.set((report, SH.conforms, Literal(conforms)))
+
+
+def _drop_tree(graph: Graph, node: object) -> None:
+    for _, p, o in list(graph.triples((node, None, None))):
+        graph.remove((node, p, o))
+        if p == SH.detail or (isinstance(o, BNode) and p != SH.sourceShape):
+            _drop_tree(graph, o)

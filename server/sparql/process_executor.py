@@ -7,8 +7,8 @@ streams the result back over a pipe. When a query passes its deadline or its cli
 the worker is killed — the CPU it was burning is reclaimed at once, which a thread cannot offer
 — and a fresh one is started in the background. Idle workers are kept for the next query.
 
-When the dataset changes (``ilrs serve --watch`` swaps the store), the next query writes a new
-snapshot; workers holding the old data finish what they are doing and are then retired.
+When the dataset changes (``ilrs serve --watch`` swaps the store, or a write commits), the next query
+writes a new snapshot; workers holding the old data finish what they are doing and are then retired.
 """
 
 from __future__ import annotations
@@ -216,14 +216,14 @@ class ProcessExecutor:
         async with self._snapshot_lock:
             version = store.version
             if self._snapshot is None or self._snapshot.version != version:
-                path = Path(self._dir.name) / f"dataset-{version}.nq"
-                await asyncio.to_thread(_dump, store, path)
+                # A write may commit meanwhile: the snapshot is named by the version it holds.
+                version, path = await asyncio.to_thread(_dump, store, Path(self._dir.name))
                 stale = self._snapshot
                 self._snapshot = _Snapshot(version, path)
                 for worker in [w for w in self._idle if w.version != version]:
                     self._idle.remove(worker)
                     self._retire(worker)
-                if stale is not None:
+                if stale is not None and stale.path != path:
                     # Workers still being spawned for the old version have opened it already, or will fail
                     # to start (their query then gets a clean 500); nobody reads it after this swap.
                     stale.path.unlink(missing_ok=True)
@@ -277,9 +277,14 @@ class ProcessExecutor:
         task.add_done_callback(self._tasks.discard)
 
 
-def _dump(store: Store, path: Path) -> None:
-    with path.open("wb") as out:
-        store.dump(out, "application/n-quads")
+def _dump(store: Store, folder: Path) -> tuple[str, Path]:
+    """Write one version of the dataset into ``folder``; its version, and the file holding it."""
+    partial = folder / "dataset.nq.partial"
+    with partial.open("wb") as out:
+        version = store.dump_snapshot(out)
+    path = folder / f"dataset-{version}.nq"
+    partial.replace(path)
+    return version, path
 
 
 async def _reap(worker: _Worker) -> None:
