@@ -17,7 +17,6 @@ Each write through the API or ``ilrs load``/``ilrs update`` is recorded in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -117,8 +116,9 @@ def last_edit(store: Store, iri: str) -> LastEdit | None:
             OPTIONAL {{ ?edit <{RDFS_COMMENT.value}> ?message }}
           }}
         }} ORDER BY DESC(?when) LIMIT 1"""
-    for row in store.query(query, union_default_graph=False):
-        assert isinstance(row, ox.QuerySolution)
+    result = store.query(query, union_default_graph=False)
+    assert isinstance(result, ox.QuerySolutions)
+    for row in result:
         message = row["message"]
         return LastEdit(str(row["when"].value), str(row["who"].value), str(message.value) if message else None)
     return None
@@ -154,16 +154,12 @@ def _edits(store: Store) -> list[tuple[str, str, list[str]]]:
           }}
         }} GROUP BY ?version ?previous ?when ORDER BY ?when"""
     rows = []
-    for row in store.query(query, union_default_graph=False):
-        assert isinstance(row, ox.QuerySolution)
+    result = store.query(query, union_default_graph=False)
+    assert isinstance(result, ox.QuerySolutions)
+    for row in result:
         graphs = str(row["graphs"].value).split() if row["graphs"] else []
         rows.append((str(row["version"].value), str(row["previous"].value), graphs))
-    return _chain(rows)
-
-
-def _chain(rows: Iterable[tuple[str, str, list[str]]]) -> list[tuple[str, str, list[str]]]:
-    """The edits in commit order (each one's previous version is the one before it)."""
-    return list(rows)
+    return rows
 
 
 def now() -> datetime:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import __version__
+from . import __version__, cli_writes
 from .errors import IlrsError, InputError, NotFound, ParameterError, QuerySyntaxError
 from .export import EXPORT_FORMATS, export
 from .loader import build_store
@@ -54,11 +54,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--store", type=Path, metavar="DIR", help="keep the store on disk in DIR (default: memory)")
+    common.add_argument(
+        "--reload", action="store_true", help="with --store: empty the store and reload the files even if it has data"
+    )
     common.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
 
     parser = argparse.ArgumentParser(prog="ilrs", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"ilrs {__version__}")
-    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND", dest="command")
 
     p = sub.add_parser("validate", parents=[common], help="check ontology, shapes and data with SHACL")
     p.add_argument("--format", choices=["text", "json"], default="text")
@@ -79,6 +82,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=list(EXPORT_FORMATS), default="trig")
     p.add_argument("--graph", metavar="IRI", help="only this named graph")
     p.add_argument("--output", "-o", type=Path, metavar="FILE", help="write to FILE (default: standard output)")
+    p.add_argument(
+        "--changed-since",
+        metavar="VERSION",
+        help="write each graph changed by the writes after VERSION as a file in the layout of graph/data/, "
+        "under --output DIR",
+    )
     p.set_defaults(run=_export)
 
     p = sub.add_parser("stats", parents=[common], help="triples per graph and instances per class")
@@ -98,7 +107,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--query-timeout", type=float, metavar="SECONDS", help="query deadline (default 30)")
     p.add_argument("--watch", action="store_true", help="rebuild and swap the graph when its files change")
+    p.add_argument("--tokens", type=Path, metavar="FILE", help="accept writes with these tokens (ilrs token add)")
     p.set_defaults(run=_serve)
+    cli_writes.add_parsers(sub, common)
 
     p = sub.add_parser("check", parents=[common], help="quality report over ontology, shapes and data")
     p.add_argument("--format", choices=["table", "json"], default="table")
@@ -128,6 +139,8 @@ def _settings(args: argparse.Namespace, **overrides: object) -> Settings:
     values = {k: v for k, v in overrides.items() if v is not None}
     if args.store is not None:
         values["store_dir"] = args.store
+    if getattr(args, "reload", False):
+        values["reload_store"] = True
     return get_settings().model_copy(update=values)
 
 
@@ -217,6 +230,12 @@ def _cell(term: object) -> str:
 
 def _export(args: argparse.Namespace) -> int:
     store = _load(args)
+    if args.changed_since is not None:
+        if args.output is None:
+            raise ParameterError("--changed-since writes files: give the folder with --output DIR")
+        for path in cli_writes.export_changed(store, args.changed_since, args.output):
+            print(path)
+        return 0
     if args.output is None:
         export(store, sys.stdout.buffer, args.format, args.graph)
         return 0
@@ -251,7 +270,12 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         query_timeout=args.query_timeout,
         extra_files=list(args.load) or None,
+        tokens_file=args.tokens,
     )
+    if args.watch and settings.tokens_file is not None:
+        raise ParameterError(
+            "--watch rebuilds the graph from its files, which would drop the writes: use one or the other"
+        )
     from ilrs.server.app import run  # the HTTP stack is imported only when serving
 
     run(settings, watch=args.watch)

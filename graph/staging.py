@@ -123,8 +123,8 @@ class StagedStore(RdflibStore):  # type: ignore[misc]
             oxg = None if graph is None else to_ox(graph)
         except (TypeError, ValueError):  # a term the store cannot hold (a literal subject): no match
             return
-        for quad in self.base.match(oxs, oxp, oxo, oxg):
-            found = from_ox_quad(quad)
+        for stored in self.base.match(oxs, oxp, oxo, oxg):
+            found = from_ox_quad(stored)
             if found not in self.delta.removed:
                 yield found
         for quad in list(self.delta.added):
@@ -153,7 +153,7 @@ class StagedStore(RdflibStore):  # type: ignore[misc]
                 continue
             pattern = triple if triple is not None else (None, None, None)
             if next(self.match(pattern, name), None) is not None:
-                yield Graph(store=self, identifier=name)
+                yield Graph(store=self, identifier=name)  # type: ignore[arg-type]
 
     # -- writing (to the delta only)
 

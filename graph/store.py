@@ -187,7 +187,7 @@ class OxigraphStore:
         """The version the last committed write recorded (a store reopened from disk keeps its version)."""
         head = ox.NamedNode(CHANGELOG_GRAPH)
         for quad in self._store.quads_for_pattern(head, ox.NamedNode(VERSION_PREDICATE), None, head):
-            return str(quad.object.value)
+            return str(quad.object.value) if isinstance(quad.object, ox.Literal) else None
         return None
 
     def query(
@@ -305,9 +305,11 @@ class OxigraphStore:
             "ad": [q for q in added if isinstance(q.graph_name, ox.DefaultGraph)],
         }
 
-        def term(part: ox.Literal, row: ox.Literal, position: ox.Literal) -> object:
+        def term(part: ox.Literal, row: ox.Literal, position: ox.Literal) -> ox.NamedNode | ox.BlankNode | ox.Literal:
             quad = parts[part.value][int(row.value)]
-            return (quad.subject, quad.predicate, quad.object, quad.graph_name)[int(position.value)]
+            found = (quad.subject, quad.predicate, quad.object, quad.graph_name)[int(position.value)]
+            assert isinstance(found, ox.NamedNode | ox.BlankNode | ox.Literal)  # the default graph is not asked for
+            return found
 
         operations = []
         for part, quads in parts.items():

@@ -177,9 +177,17 @@ def stage_graph(
     quads: list[ox.Quad] | None = None,
 ) -> StagedStore:
     """A Graph Store Protocol write on a staged view: the triples of ``quads`` replace or join those of
-    ``graph`` (``None``: the default graph), or ``delete`` removes the graph (:class:`NotFound` if empty)."""
+    ``graph`` (``""``: the default graph), or ``delete`` removes the graph (:class:`NotFound` if empty).
+
+    With ``graph=None`` the quads join their own graphs (a TriG or N-Quads body merged into the store).
+    """
     staged = StagedStore(store)
-    target = URIRef(graph) if graph is not None else DATASET_DEFAULT_GRAPH_ID
+    if graph is None:
+        for quad in quads or []:
+            s, p, o, g = from_ox_quad(quad)
+            staged.add((s, p, o), Graph(store=staged, identifier=g))
+        return staged
+    target = URIRef(graph) if graph else DATASET_DEFAULT_GRAPH_ID
     context = Graph(store=staged, identifier=target)
     exists = next(staged.match((None, None, None), target), None) is not None
     if operation == "delete" and not exists:

@@ -17,6 +17,7 @@ import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
+from rdflib.term import Node
 
 from .namespaces import GRAPH, ILRS
 from .settings import Settings
@@ -170,6 +171,7 @@ def validate_change(view: StagedStore, delta: Delta, shapes: Graph, ontology: Gr
 def _keep_focus(results: Graph, focus: set[str]) -> None:
     """Drop from the SHACL results graph the results about nodes outside ``focus``."""
     report = results.value(predicate=RDF.type, object=SH.ValidationReport)
+    assert report is not None
     for result in list(results.objects(report, SH.result)):
         if str(results.value(result, SH.focusNode)) not in focus:
             results.remove((report, SH.result, result))
@@ -178,7 +180,7 @@ def _keep_focus(results: Graph, focus: set[str]) -> None:
     results.set((report, SH.conforms, Literal(conforms)))
 
 
-def _drop_tree(graph: Graph, node: object) -> None:
+def _drop_tree(graph: Graph, node: Node) -> None:
     for _, p, o in list(graph.triples((node, None, None))):
         graph.remove((node, p, o))
         if p == SH.detail or (isinstance(o, BNode) and p != SH.sourceShape):

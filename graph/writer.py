@@ -117,9 +117,10 @@ class Writer:
         editor: str,
         message: str | None = None,
     ) -> Commit:
-        """Replace, add to or delete one graph (``None``: the default graph) as one validated transaction."""
+        """Replace, add to or delete one graph (``""``: the default graph; ``None``: the graphs the quads
+        name, merge only) as one validated transaction."""
         with self._lock:
-            if graph is not None:
+            if graph:
                 _check_writable({graph})
             return self._commit(stage_graph(self.store, operation, graph, quads), editor, message)
 

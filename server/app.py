@@ -13,11 +13,13 @@ from ilrs.graph import __version__
 from ilrs.graph.loader import Dataset, build_dataset, load_shapes
 from ilrs.graph.settings import Settings, get_settings
 from ilrs.graph.store import Store
+from ilrs.graph.tokens import TokenRegistry
+from ilrs.graph.writer import Writer
 
 from . import errors
 from .head import HeadMiddleware
 from .request_log import RequestLogMiddleware
-from .routes import api, dataset, health, problems, resources, sparql, ui
+from .routes import api, dataset, health, problems, resources, sparql, ui, writes
 from .state import DatasetHolder
 
 log = logging.getLogger("ilrs.server")
@@ -40,11 +42,14 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.settings = settings
     served = build_dataset(settings) if store is None else Dataset(store, load_shapes(settings))
     app.state.dataset = DatasetHolder(served)
+    app.state.tokens = TokenRegistry.from_file(settings.tokens_file)
+    app.state.writer = Writer(served.store, settings)
+    app.state.writer.subscribe(app.state.dataset.committed)
     errors.install(app)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
-        allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+        allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
         allow_headers=["*"],
         expose_headers=["ETag", "Link", "Location", "Content-Location", "Vary"],
     )
@@ -52,6 +57,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.add_middleware(RequestLogMiddleware)
     app.include_router(health.router)
     app.include_router(sparql.router)
+    app.include_router(writes.router)
     app.include_router(ui.router)
     app.include_router(resources.router)
     app.include_router(api.router)

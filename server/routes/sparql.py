@@ -53,6 +53,7 @@ from ..sparql.process_executor import ProcessExecutor
 from ..sparql.protocol import METHODS, SparqlRequest, check_method, read_request
 from ..sparql.service_description import Limits, describe_service, serialize_description, service_page
 from ..sparql.thread_executor import ThreadExecutor
+from .writes import committed, run_update, write_refusal
 
 log = logging.getLogger("ilrs.server.sparql")
 
@@ -74,9 +75,22 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         # In the background: the server answers at once; the first query finds a worker ready, or starts one.
         warm_up = asyncio.create_task(_warm_up(process_executor, app.state.dataset.current.store))
     app.state.sparql_executor = executor
+    refreshes: set[asyncio.Task[None]] = set()
+    if settings.query_executor == "process":
+        loop = asyncio.get_running_loop()
+
+        def refresh() -> None:  # on the event loop
+            task = loop.create_task(_warm_up(process_executor, app.state.dataset.current.store))
+            refreshes.add(task)
+            task.add_done_callback(refreshes.discard)
+
+        # After a commit, the new version's snapshot is written at once, not by the next query.
+        app.state.dataset.subscribe(lambda version: loop.call_soon_threadsafe(refresh))
     try:
         yield
     finally:
+        for task in list(refreshes):
+            task.cancel()
         if warm_up is not None:
             warm_up.cancel()
             with contextlib.suppress(BaseException):
@@ -114,11 +128,13 @@ router = APIRouter(tags=["sparql"], lifespan=_lifespan)
 async def sparql(request: Request, store: StoreDep, settings: SettingsDep, executor: ExecutorDep) -> Response:
     try:
         parsed = await read_request(request, settings)
+        if parsed.update is not None:
+            return committed(await run_update(request, parsed.update, settings))
         if parsed.describes_service:
             return await _service_description(request, store, settings, parsed.format)
         return await _answer(request, store, settings, executor, parsed)
     except IlrsError as err:
-        return refusal(request, err)
+        return write_refusal(request, err, plain_text=True)
 
 
 @router.api_route(PATH, methods=["PUT", "DELETE", "PATCH", "OPTIONS"], include_in_schema=False)
