@@ -5,6 +5,8 @@
 :class:`Delta`. rdflib's SPARQL Update engine runs on it (:mod:`ilrs.graph.updates`), the
 validation reads it (:func:`ilrs.graph.validate.validate_change`), and only the delta is
 committed: the cost of a write follows what it touches, not the size of the graph.
+
+The changelog graph is not part of the view: an update neither reads nor clears it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID, Dataset
 from rdflib.store import Store as RdflibStore
 from rdflib.term import Node
 
-from .store import Store
+from .store import CHANGELOG_GRAPH, Store
+
+#: The server's own record of the writes: invisible to updates (``CLEAR ALL`` leaves it), never written by them.
+_CHANGELOG = URIRef(CHANGELOG_GRAPH)
 
 #: A quad as rdflib terms; the graph is a named graph's IRI or :data:`DATASET_DEFAULT_GRAPH_ID`.
 RQuad = tuple[Node, Node, Node, URIRef | BNode]
@@ -118,6 +123,8 @@ class StagedStore(RdflibStore):  # type: ignore[misc]
     def match(self, pattern: Pattern, graph: Node | None) -> Iterator[RQuad]:
         """The quads of the staged state matching ``pattern`` in ``graph`` (``None``: every graph)."""
         s, p, o = pattern
+        if graph == _CHANGELOG:
+            return
         try:
             oxs, oxp, oxo = (None if t is None else to_ox(t) for t in (s, p, o))
             oxg = None if graph is None else to_ox(graph)
@@ -125,7 +132,7 @@ class StagedStore(RdflibStore):  # type: ignore[misc]
             return
         for stored in self.base.match(oxs, oxp, oxo, oxg):
             found = from_ox_quad(stored)
-            if found not in self.delta.removed:
+            if found not in self.delta.removed and found[3] != _CHANGELOG:
                 yield found
         for quad in list(self.delta.added):
             if _matches(quad, pattern, graph):
@@ -148,6 +155,7 @@ class StagedStore(RdflibStore):  # type: ignore[misc]
         names: set[Node] = {to_rdflib(g) for g in _named_graphs(self.base)}
         names |= {q[3] for q in self.delta.added}
         names.add(DATASET_DEFAULT_GRAPH_ID)
+        names.discard(_CHANGELOG)
         for name in sorted(names, key=str):
             if name != DATASET_DEFAULT_GRAPH_ID and self.visible_named is not None and name not in self.visible_named:
                 continue

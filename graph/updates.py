@@ -81,9 +81,9 @@ def stage_update(
     operations = parse_update(text, base_iri)
     protocol_dataset = bool(using_graphs or using_named_graphs)
     for op in operations:
-        if op.name == "Modify" and op.using and protocol_dataset:
+        if op.name == "Modify" and (op.using or op.withClause) and protocol_dataset:
             raise ParameterError(
-                "the update names its dataset with USING and the request with using-graph-uri or "
+                "the update names its dataset with USING or WITH and the request with using-graph-uri or "
                 "using-named-graph-uri: give it in one place"
             )
         if op.name == "Load" and str(op.iri) not in load_allowlist:
@@ -92,7 +92,7 @@ def stage_update(
     staged = StagedStore(store)
     dataset = staged_dataset(staged)
     for op in operations:
-        ctx = QueryContext(dataset)
+        ctx = QueryContext(dataset, initBindings={})
         ctx.prologue = op.prologue
         try:
             _evaluate(ctx, staged, op, list(using_graphs), list(using_named_graphs), fetch)
@@ -141,7 +141,9 @@ def _modify(ctx: QueryContext, staged: StagedStore, op: CompValue, using: list[s
     named = [URIRef(g) for g in using_named] + [d.named for d in op.using or [] if d.named]
     where_ctx = ctx
     if defaults or named:
-        where_ctx = ctx.pushGraph(ReadOnlyGraphAggregate([dataset.get_context(g) for g in defaults]))
+        # With USING NAMED alone, the default graph is empty.
+        merged = ReadOnlyGraphAggregate([dataset.get_context(g) for g in defaults]) if defaults else Graph()
+        where_ctx = ctx.pushGraph(merged)
         staged.visible_named = set(named)
     elif op.withClause:
         where_ctx = ctx.pushGraph(dataset.get_context(op.withClause))

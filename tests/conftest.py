@@ -18,6 +18,7 @@ from rdflib import Graph
 from ilrs.graph.loader import build_store
 from ilrs.graph.settings import PROJECT_ROOT, get_settings
 from ilrs.graph.store import Store
+from ilrs.graph.tokens import add_token
 from ilrs.graph.validate import load_shapes
 
 SHARED = PROJECT_ROOT.parent / "shared"
@@ -73,6 +74,34 @@ def stop_server(server: LiveServer) -> None:
     except subprocess.TimeoutExpired:
         server.process.kill()
         server.process.wait()
+
+
+@dataclass
+class Writable:
+    """A token file holding one token, and the token (``Authorization: Bearer <token>``)."""
+
+    path: Path
+    token: str
+    name: str = "curator"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def write_token(tmp: Path, name: str = "curator") -> Writable:
+    """A new tokens file in ``tmp`` with one token named ``name``."""
+    path = tmp / "tokens"
+    return Writable(path, add_token(path, name), name)
+
+
+def empty_dataset_env(tmp: Path) -> dict[str, str]:
+    """Settings for a server holding no ILRS data (an empty ontology file, no data files): for the W3C
+    manifests, whose updates clear and drop every graph."""
+    (tmp / "ontology").mkdir(exist_ok=True)
+    (tmp / "ontology" / "ilrs.ttl").write_text("")
+    (tmp / "data").mkdir(exist_ok=True)
+    return {"ILRS_ONTOLOGY_DIR": str(tmp / "ontology"), "ILRS_DATA_DIR": str(tmp / "data")}
 
 
 @pytest.fixture(scope="session")

@@ -268,7 +268,11 @@ async def _service_description(request: Request, store: Store, settings: Setting
     base = public_base(request, settings)
     sizes = (await asyncio.to_thread(compute_stats, store)).graphs
     limits = Limits(
-        settings.query_timeout, settings.max_query_length, settings.max_concurrent_queries, settings.service_allowlist
+        settings.query_timeout,
+        settings.max_query_length,
+        settings.max_concurrent_queries,
+        settings.service_allowlist,
+        writes=request.app.state.tokens.enabled,
     )
     if fmt is None:
         links = {g: local_url(g, base) for g in sizes}

@@ -38,8 +38,12 @@ SD_PREFIXES = {
 }
 
 UNION_DEFAULT_GRAPH = "union of all named graphs (unless the request names its own dataset)"
+READ_ONLY_NOTE = "Read-only: SPARQL 1.1 Query only; updates are refused (no write token is configured)."
+WRITABLE_NOTE = (
+    "SPARQL 1.1 Update is accepted here and at /update with an Authorization: Bearer token; every update is "
+    "validated against the shapes before it is committed. The Graph Store Protocol is at /store."
+)
 NOTES = (
-    "Read-only: SPARQL 1.1 Query only; updates are refused.",
     f"The default graph is the {UNION_DEFAULT_GRAPH}; GRAPH ?g tells which named graph states a fact.",
     "No prefixes are pre-declared: a query declares every prefix it uses.",
     "Relative IRIs in a query resolve against the endpoint's URL.",
@@ -55,6 +59,7 @@ class Limits:
     max_query_length: int
     max_concurrent_queries: int
     service_allowlist: Collection[str]
+    writes: bool = False
 
 
 def _sd(name: str) -> ox.NamedNode:
@@ -71,6 +76,9 @@ def describe_service(
         ox.Triple(service, _sd("endpoint"), service),
         ox.Triple(service, _DCT_TITLE, ox.Literal("ILRS Knowledge Graph SPARQL 1.1 endpoint", language="en")),
         ox.Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Query")),
+        ox.Triple(
+            service, _RDFS_COMMENT, ox.Literal(WRITABLE_NOTE if limits.writes else READ_ONLY_NOTE, language="en")
+        ),
         ox.Triple(service, _sd("feature"), _sd("UnionDefaultGraph")),
         ox.Triple(service, _sd("defaultEntailmentRegime"), _SIMPLE_ENTAILMENT),
         *(ox.Triple(service, _sd("resultFormat"), ox.NamedNode(f.iri)) for f in ALL_FORMATS),
@@ -79,6 +87,8 @@ def describe_service(
     ]
     if limits.service_allowlist:
         out.append(ox.Triple(service, _sd("feature"), _sd("BasicFederatedQuery")))
+    if limits.writes:
+        out.append(ox.Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Update")))
     dataset, default_graph = ox.BlankNode(), ox.BlankNode()
     out += [
         ox.Triple(service, _sd("defaultDataset"), dataset),
