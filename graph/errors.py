@@ -19,7 +19,7 @@ data file, ``line L, column C`` for a query). Anything else that escapes is a bu
 
     * :class:`QueryRefused` — a well-formed query that may not run here.
 
-      * :class:`UnsupportedQuery` — a SPARQL Update sent to the read-only dataset.
+      * :class:`UnsupportedQuery` — a SPARQL Update sent as a query.
       * :class:`ForbiddenService` — a ``SERVICE`` call to an endpoint not on the allow-list.
       * :class:`QueryTooComplex` — brackets nested deeper than the query engine can take.
 
@@ -154,7 +154,7 @@ class QueryRefused(InputError):
 
 
 class UnsupportedQuery(QueryRefused):
-    """A SPARQL Update (``INSERT``, ``DELETE``, ``LOAD``…) sent to the dataset, which is read-only."""
+    """A SPARQL Update (``INSERT``, ``DELETE``, ``LOAD``…) sent as a query (``query=``), which is read-only."""
 
     title = "Updates are not accepted"
 

@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from ilrs.graph import describe as ld
+from ilrs.graph.changelog import last_edit
 from ilrs.graph.jsonld import resource_document
 from ilrs.graph.namespaces import ILRS, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, SHAPES_IRI
 from ilrs.graph.settings import BASE_IRI, Settings
@@ -157,7 +158,8 @@ def _resource_response(request: Request, store: Store, settings: Settings, iri: 
         return not_modified_response(store, choice)
     if choice.media_type != HTML:
         return _rdf(request, store, settings, choice, description.triples, iri)
-    return html_response(request, "resource.html", _page(request, settings, description), headers_for(store, choice))
+    page = {**_page(request, settings, description), "last_edit": last_edit(store, iri)}
+    return html_response(request, "resource.html", page, headers_for(store, choice))
 
 
 def _rdf(

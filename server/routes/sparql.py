@@ -7,7 +7,8 @@ JSON-LD, RDF/XML, N-Triples, or an HTML page for browsers).
 
 The default graph is the union of all named graphs. No prefixes are declared for the
 client: ``/sparql`` is a standard endpoint, and a query declares what it uses (the query
-UI writes the project's prefixes into its editor). The dataset is read-only: updates are
+UI writes the project's prefixes into its editor). Updates (``update=``, ``application/sparql-update``)
+go to the writer, as at ``/update`` (:mod:`.writes`); an update sent as a query is
 refused with 400. Each query runs off the event loop under a deadline
 (``Settings.query_timeout``; ``timeout=`` may shorten it), a limit on concurrent queries
 and size limits; ``SERVICE`` may only call the allow-listed endpoints.
