@@ -23,6 +23,7 @@ from typing import Any, Literal
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID, ReadOnlyGraphAggregate
+from rdflib.plugins.sparql import algebra
 from rdflib.plugins.sparql.algebra import translateUpdate
 from rdflib.plugins.sparql.evaluate import evalPart
 from rdflib.plugins.sparql.evalutils import _fillTemplate
@@ -34,7 +35,6 @@ from rdflib.plugins.sparql.update import (
     evalClear,
     evalCopy,
     evalDeleteData,
-    evalDeleteWhere,
     evalDrop,
     evalInsertData,
     evalMove,
@@ -55,7 +55,6 @@ _SIMPLE = {
     "Copy": evalCopy,
     "InsertData": evalInsertData,
     "DeleteData": evalDeleteData,
-    "DeleteWhere": evalDeleteWhere,
 }
 
 
@@ -116,6 +115,8 @@ def _evaluate(
         _SIMPLE[op.name](ctx, op)
     elif op.name == "Modify":
         _modify(ctx, staged, op, using, using_named)
+    elif op.name == "DeleteWhere":
+        _modify(ctx, staged, _as_modify(op), [], [])
     elif op.name == "Create":
         if next(staged.match((None, None, None), op.graphiri), None) is not None and not op.silent:
             raise InputError(f"CREATE GRAPH <{op.graphiri}>: the graph already exists")
@@ -162,6 +163,15 @@ def _modify(ctx: QueryContext, staged: StagedStore, op: CompValue, using: list[s
                 if target is None:
                     continue
                 _apply(dataset.get_context(target), _fillTemplate(template, solution), add)
+
+
+def _as_modify(op: CompValue) -> CompValue:
+    """``DELETE WHERE { P }`` as ``DELETE { P } WHERE { P }`` (rdflib's own cannot take ``GRAPH ?g``)."""
+    where = algebra.BGP(op.triples or [])
+    for graph, triples in (op.quads or {}).items():
+        where = algebra.Join(where, algebra.Graph(graph, algebra.BGP(triples)))
+    delete = CompValue("DeleteClause", triples=op.triples or [], quads=op.quads or {})
+    return CompValue("Modify", delete=delete, insert=None, where=where, using=None, withClause=None)
 
 
 def _apply(graph: Graph, triples: Any, add: bool) -> None:

@@ -67,7 +67,11 @@ def client_of(server: LiveServer, timeout: float = 30) -> httpx.Client:
             403,
             "writes are disabled",
         ),
-        (lambda c: c.post("/sparql", data={"query": "INSERT DATA { <urn:service> <urn:b> 'SERVICE' }"}), 400, "read-only"),
+        (
+            lambda c: c.post("/sparql", data={"query": "INSERT DATA { <urn:service> <urn:b> 'SERVICE' }"}),
+            400,
+            "read-only",
+        ),
     ],
     ids=[
         "insert-as-query",
