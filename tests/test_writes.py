@@ -6,6 +6,7 @@ quads (``/health``) are the same after it as before.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -284,10 +285,8 @@ def test_load_is_refused_unless_allow_listed(client: httpx.Client) -> None:
     connections: list[object] = []
 
     def accept() -> None:
-        try:
+        with contextlib.suppress(OSError):
             connections.append(listener.accept())
-        except OSError:
-            pass
 
     watcher = threading.Thread(target=accept)
     watcher.start()
