@@ -46,7 +46,9 @@ def batch_update(number: int) -> str:
 
 def counts_by_sparql(client: httpx.Client) -> Counter[int]:
     query = f"SELECT ?b (COUNT(*) AS ?n) WHERE {{ GRAPH <{GRAPH}> {{ ?s <{P}> ?b }} }} GROUP BY ?b"
-    rows = client.post("/sparql", data={"query": query}, headers={"Accept": "application/json"}).json()
+    response = client.post("/sparql", data={"query": query}, headers={"Accept": "application/json"})
+    assert response.status_code == 200, (response.status_code, response.text)
+    rows = response.json()
     return Counter({int(r["b"]["value"]): int(r["n"]["value"]) for r in rows["results"]["bindings"]})
 
 
@@ -64,6 +66,7 @@ def test_concurrent_readers_see_whole_writes_and_versions_change_with_each_commi
     versions: list[str] = []
     partial: list[tuple[str, int, int]] = []
     errors: list[str] = []
+    observed: dict[str, list[int]] = {"sparql": [], "store": []}  # batches each read saw
     stop = threading.Event()
 
     def write(first: int) -> None:
@@ -79,9 +82,13 @@ def test_concurrent_readers_see_whole_writes_and_versions_change_with_each_commi
         count = counts_by_sparql if kind == "sparql" else counts_by_store
         with httpx.Client(base_url=server.base_url, timeout=60) as c:
             while not stop.is_set():
-                for number, n in count(c).items():
-                    if n != BATCH:
-                        partial.append((kind, number, n))
+                try:
+                    seen = count(c)
+                except AssertionError as err:
+                    errors.append(f"{kind}: {err}")
+                    return
+                partial.extend((kind, number, n) for number, n in seen.items() if n != BATCH)
+                observed[kind].append(len(seen))
 
     before = httpx.get(server.url("/health")).json()["version"]
     readers = [threading.Thread(target=read, args=(kind,)) for kind in ("sparql", "store", "sparql")]
@@ -96,6 +103,8 @@ def test_concurrent_readers_see_whole_writes_and_versions_change_with_each_commi
         thread.join()
     assert errors == []
     assert partial == []
+    for kind, seen in observed.items():  # the readers read while the writes went on, and saw them grow
+        assert len(set(seen)) > 2, (kind, seen)
     # Every commit had its own version; the server now reports the last one, and only commits changed it.
     assert len(versions) == len(set(versions)) == WRITERS * WRITES_EACH
     after = httpx.get(server.url("/health")).json()["version"]

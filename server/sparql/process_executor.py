@@ -46,12 +46,24 @@ from .worker import CHUNK, DONE, FAILED, HEADER, READY, START
 log = logging.getLogger("ilrs.server.sparql")
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Snapshot:
-    """The dataset of one version, written where workers can load it."""
+    """The dataset of one version, written where workers can load it.
+
+    ``loading`` counts the workers starting on it: a snapshot replaced by a newer one is deleted
+    once none is still reading it (a query that began before a commit is served the version it
+    began with; the next one gets the new version).
+    """
 
     version: str
     path: Path
+    loading: int = 0
+    stale: bool = False
+
+    def release(self) -> None:
+        self.loading -= 1
+        if self.stale and self.loading == 0:
+            self.path.unlink(missing_ok=True)
 
 
 class _Worker:
@@ -151,9 +163,8 @@ class ProcessExecutor:
 
     async def prepare(self, store: Store) -> None:
         """Write the snapshot of ``store`` and start the warm workers, so the first query does not wait."""
-        snapshot = await self._snapshot_for(store)
         for _ in range(self._warm - len(self._idle)):
-            self._idle.append(await self._spawn(snapshot))
+            self._idle.append(await self._spawn_current(store))
 
     async def run(self, store: Store, job: QueryJob, deadline: Deadline) -> ResultStream:
         self._slots.take()
@@ -210,7 +221,11 @@ class ProcessExecutor:
             if worker.alive and worker.version == snapshot.version:
                 return worker
             self._retire(worker)
-        return await self._spawn(snapshot)
+        return await self._spawn_current(store)
+
+    async def _spawn_current(self, store: Store) -> _Worker:
+        """A worker holding the current version."""
+        return await self._spawn(await self._snapshot_for(store))
 
     async def _snapshot_for(self, store: Store) -> _Snapshot:
         async with self._snapshot_lock:
@@ -224,28 +239,32 @@ class ProcessExecutor:
                     self._idle.remove(worker)
                     self._retire(worker)
                 if stale is not None and stale.path != path:
-                    # Workers still being spawned for the old version have opened it already, or will fail
-                    # to start (their query then gets a clean 500); nobody reads it after this swap.
-                    stale.path.unlink(missing_ok=True)
+                    stale.stale = True
+                    if stale.loading == 0:
+                        stale.path.unlink(missing_ok=True)
             return self._snapshot
 
     async def _spawn(self, snapshot: _Snapshot) -> _Worker:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "ilrs.server.sparql.worker",
-            str(snapshot.path),
-            *([str(self.memory_mib)] if self.memory_mib is not None else []),
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-        )
-        worker = _Worker(process, snapshot.version)
-        self._workers.add(worker)
+        snapshot.loading += 1  # before any await: the snapshot's file stays until the worker has read it
         try:
-            kind, _ = await worker.read_frame()
-        except BaseException:
-            self._retire(worker)
-            raise
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "ilrs.server.sparql.worker",
+                str(snapshot.path),
+                *([str(self.memory_mib)] if self.memory_mib is not None else []),
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+            )
+            worker = _Worker(process, snapshot.version)
+            self._workers.add(worker)
+            try:
+                kind, _ = await worker.read_frame()
+            except BaseException:
+                self._retire(worker)
+                raise
+        finally:
+            snapshot.release()
         if kind != READY:
             self._retire(worker)
             raise RuntimeError(f"a query worker failed to start (sent {kind!r})")
