@@ -31,6 +31,8 @@ RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 RDFS_COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
 XSD = "http://www.w3.org/2001/XMLSchema#"
+#: ``ilrs export --changed-since loaded``: every write since the store was loaded from the files.
+LOADED = "loaded"
 #: Resources named per activity at most (``cl:changed``); a bulk write names the first ones.
 MAX_CHANGED = 1000
 
@@ -125,16 +127,18 @@ def last_edit(store: Store, iri: str) -> LastEdit | None:
 
 
 def graphs_changed_since(store: Store, version: str) -> list[str]:
-    """The graphs changed by the writes committed after ``version``, sorted.
+    """The graphs changed by the writes committed after ``version``, sorted; ``"loaded"`` means every write
+    since the store was loaded from the files.
 
-    :class:`~ilrs.graph.errors.NotFound` if no committed write produced ``version`` (and it is not the
-    version the store was loaded at, when nothing was written since).
+    :class:`~ilrs.graph.errors.NotFound` if no committed write produced ``version`` (nor started from it).
     """
     from .errors import NotFound
 
     edits = _edits(store)
     versions = [e[0] for e in edits]
-    if version in versions:
+    if version == LOADED:
+        later = edits
+    elif version in versions:
         later = edits[versions.index(version) + 1 :]
     elif edits and edits[0][1] == version:  # the version before the first write: everything since
         later = edits

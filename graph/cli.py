@@ -85,8 +85,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--changed-since",
         metavar="VERSION",
-        help="write each graph changed by the writes after VERSION as a file in the layout of graph/data/, "
-        "under --output DIR",
+        help="write each graph changed by the writes after VERSION ('loaded': since the store was loaded from "
+        "the files) as a file in the layout of graph/data/, under --output DIR",
     )
     p.set_defaults(run=_export)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .changelog import graphs_changed_since
-from .errors import InputError, ParameterError
+from .errors import InputError, ParameterError, ParseError, located
 from .loader import build_store
 from .namespaces import GRAPH, PREFIXES, SOURCES_GRAPH
 from .settings import Settings, get_settings
@@ -91,7 +91,12 @@ def _load_file(args: argparse.Namespace) -> int:
         ox.NamedNode(args.graph)
     except ValueError as err:
         raise ParameterError(f"--graph {args.graph!r} is not an absolute IRI") from err
-    quads = parse_quads(data, args.file.suffix, base_iri=args.file.resolve().as_uri())
+    try:
+        quads = parse_quads(data, args.file.suffix, base_iri=args.file.resolve().as_uri())
+    except ParseError as err:
+        raise ParseError(
+            f"{located(args.file, err.line, err.column)}: {err}", path=str(args.file), line=err.line, column=err.column
+        ) from err
     if any(not isinstance(q.graph_name, ox.DefaultGraph) for q in quads):
         raise ParameterError(f"{args.file} names its own graphs: load a Turtle, N-Triples or RDF/XML file")
     commit = Writer(store, settings).write_graph("merge", args.graph, quads, editor=_editor(args), message=args.message)
