@@ -132,8 +132,9 @@ def validate_change(view: StagedStore, delta: Delta, shapes: Graph, ontology: Gr
 
     The focus nodes are the subjects and objects of the changed triples, the nodes pointing at a
     changed subject (whose ``sh:class`` or ``sh:node`` checks read it) and the source graphs
-    written to. The data graph holds their neighbourhood (two steps out, one step in) and the
-    ontology (for subclasses): its size, so the cost, follows the write, not the whole graph.
+    written to. The data graph holds their neighbourhood (one step in, two steps out, the types of
+    what lies three steps out) and the ontology (for subclasses): its size, so the cost, follows
+    what the write touches, not the size of the graph.
     """
     changed = delta.added | delta.removed
     subjects = {q[0] for q in changed}
@@ -147,11 +148,14 @@ def validate_change(view: StagedStore, delta: Delta, shapes: Graph, ontology: Gr
         data.add(triple)
     for name in graphs:
         data.add((name, RDF.type, ILRS.SourceGraph))
+    # The focus nodes: everything in and out. Their values: everything out (a nested sh:node reads it).
+    # The values' values: their types only (what sh:class reads), so that a hub two steps away (a country
+    # that thousands of statements describe) does not weigh on every write near it.
     frontier = set(focus)
     for depth in range(3):
         reached = set()
         for node in frontier:
-            for s, p, o, _ in view.match((node, None, None), None):
+            for s, p, o, _ in view.match((node, RDF.type if depth == 2 else None, None), None):
                 data.add((s, p, o))
                 if depth < 2 and not isinstance(o, Literal):
                     reached.add(o)
