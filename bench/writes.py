@@ -3,8 +3,9 @@
 The larger graph is the shipped one plus as many copies of the source articles' graphs and of
 their descriptions as make it 100 times the shipped number of quads, every instance IRI renamed in
 each copy (``…/id/agency/cnsa`` → ``…/id/agency/cnsa-r7``; the ISO countries, reference data, are
-shared), so that it is as valid, and as connected, as the original. Each run adds one new label to the same agency through :class:`~ilrs.graph.writer.Writer`;
-the median of ``--runs`` runs is reported.
+shared), so that it is as valid, and as connected, as the original. Each run adds one new label
+to the same agency through :class:`~ilrs.graph.writer.Writer`; the median of ``--runs`` runs is
+reported.
 
     python -m bench.writes --runs 7
 """
