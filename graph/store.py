@@ -21,9 +21,9 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Protocol, TypeVar
 
 import pyoxigraph as ox
 
@@ -40,6 +40,9 @@ from .errors import (
 from .settings import BASE_IRI, Settings
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+T = TypeVar("T")
+#: Optimistic tries of :meth:`OxigraphStore.consistent` before it holds off the writes to read.
+_CONSISTENT_TRIES = 3
 
 #: The graph where every committed write is recorded; it also holds the dataset version, so that the
 #: version is committed in the same transaction as the data it names.
@@ -132,6 +135,10 @@ class Store(Protocol):
         """Write the whole dataset as N-Quads, as of one version, and return that version."""
         ...
 
+    def consistent(self, read: Callable[[], T]) -> T:
+        """``read()`` (several queries, say) as of one version: run again if a write committed meanwhile."""
+        ...
+
     @property
     def version(self) -> str:
         """A digest that changes whenever the data changes (for ETags and caches)."""
@@ -182,6 +189,8 @@ class OxigraphStore:
             self._digest.update(str(self.count()).encode())
         self._version = self._committed_version() or self._digest.hexdigest()[:16]
         self._modified = time.time()
+        #: Odd while a commit is being applied (a sequence lock: readers check it did not move).
+        self._generation = 0
 
     def _committed_version(self) -> str | None:
         """The version the last committed write recorded (a store reopened from disk keeps its version)."""
@@ -324,10 +333,25 @@ class OxigraphStore:
             )
             operations.append(f"{verb} {{ {template} }} WHERE {{ VALUES ?i {{ {rows} }} {binds} }}")
         with self._lock:
-            if operations:
-                self._store.update(" ;\n".join(operations), custom_functions={_QUAD_TERM: term})
-            self._version = version
-            self._modified = time.time()
+            self._generation += 1
+            try:
+                if operations:
+                    self._store.update(" ;\n".join(operations), custom_functions={_QUAD_TERM: term})
+                self._version = version
+                self._modified = time.time()
+            finally:
+                self._generation += 1
+
+    def consistent(self, read: Callable[[], T]) -> T:
+        for _ in range(_CONSISTENT_TRIES):
+            start = self._generation
+            if start % 2 == 0:
+                result = read()
+                if self._generation == start:
+                    return result
+            time.sleep(0.001)
+        with self._lock:  # writes keep coming: hold them off for this one read
+            return read()
 
     def dump_snapshot(self, output: IO[bytes]) -> str:
         with self._lock:  # no commit between reading the version and the data

@@ -2,9 +2,10 @@
 
 Fenced blocks: ``append=PATH`` appends to a file, ``file=PATH`` writes one, ``scratch``
 marks an edit undone after the next ``console`` block. A ``console`` block's ``$ ilrs …``
-(and ``$ cp FROM TO``, inside the copy) lines are run (with ``ILRS_*_DIR`` pointing at the copy); the lines below each are the
-expected output, whitespace-insensitive, where ``...`` stands for any lines or, inside a
-line, any text; ``exit=N`` is the expected exit status (default 0).
+(and ``$ cp FROM TO``, inside the copy) lines are run (with ``ILRS_*_DIR`` pointing at the
+copy); the lines below each are the expected output, whitespace-insensitive, where ``...``
+stands for any lines or, inside a line, any text; ``exit=N`` is the expected exit status
+(default 0).
 """
 
 from __future__ import annotations

@@ -78,11 +78,16 @@ SCHEMA_TYPES: dict[str, str] = {
 @router.get("/id/{path:path}", summary="A resource: HTML, Turtle, N-Triples or JSON-LD (by Accept or extension)")
 def resource(path: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     stem, ext = split_extension(path)
-    return _resource_response(request, store, settings, f"{BASE_IRI}id/{stem}", ext)
+    # The page's queries and its ETag as of one version, though writes commit meanwhile.
+    return store.consistent(lambda: _resource_response(request, store, settings, f"{BASE_IRI}id/{stem}", ext))
 
 
 @router.get("/graph/{path:path}", summary="A named graph: its triples (HTML, Turtle, N-Triples or JSON-LD)")
 def named_graph(path: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    return store.consistent(lambda: _named_graph(path, request, store, settings))
+
+
+def _named_graph(path: str, request: Request, store: Store, settings: Settings) -> Response:
     stem, ext = split_extension(path)
     iri = f"{BASE_IRI}graph/{stem}"
     try:
