@@ -311,3 +311,40 @@ def test_the_service_description_names_updates(client: httpx.Client) -> None:
     sd = Graph().parse(data=client.get("/sparql", headers={"Accept": "text/turtle"}).text, format="turtle")
     supported = set(sd.objects(None, URIRef("http://www.w3.org/ns/sparql-service-description#supportedLanguage")))
     assert URIRef("http://www.w3.org/ns/sparql-service-description#SPARQL11Update") in supported
+
+
+def test_load_fetches_an_allow_listed_url(tmp_path_factory: pytest.TempPathFactory, token: Writable) -> None:
+    """A local HTTP server serves Turtle; a server whose load_allowlist names it loads it into a graph."""
+    import http.server
+
+    body = b"<urn:x:loaded> <urn:x:p> 1 .\n"
+
+    class Turtle(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/turtle")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    source = http.server.HTTPServer(("127.0.0.1", 0), Turtle)
+    url = f"http://127.0.0.1:{source.server_port}/data.ttl"
+    serving = threading.Thread(target=source.serve_forever)
+    serving.start()
+    tmp = tmp_path_factory.mktemp("load")
+    live = start_server(tmp, "--tokens", str(token.path), env={"ILRS_LOAD_ALLOWLIST": json.dumps([url])})
+    try:
+        with httpx.Client(base_url=live.base_url, timeout=60, headers=token.headers) as c:
+            loaded = c.post("/update", data={"update": f"LOAD <{url}> INTO GRAPH <urn:x:loaded>"})
+            assert loaded.status_code == 200, loaded.text
+            assert loaded.json()["added"] == 1
+            assert ask(c, "ASK { GRAPH <urn:x:loaded> { <urn:x:loaded> <urn:x:p> 1 } }")
+            other = c.post("/update", data={"update": f"LOAD <{url}?other> INTO GRAPH <urn:x:other>"})
+            assert other.status_code == 400
+    finally:
+        stop_server(live)
+        source.shutdown()
+        serving.join()

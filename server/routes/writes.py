@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import email.parser
 import email.policy
+import hashlib
 import uuid
 from typing import Any, Literal
 
@@ -267,7 +268,7 @@ def _read_graph(request: Request, store: Store, graph: str | None) -> Response:
     media_type = best_match(request.headers.get("accept"), GRAPH_FORMATS)
     if media_type is None:
         raise NotAcceptable(f"a graph is available as {', '.join(GRAPH_FORMATS)}", available=GRAPH_FORMATS)
-    variant = f"store-{media_type}-{graph}"
+    variant = f"store-{hashlib.sha256(f'{media_type} {graph}'.encode()).hexdigest()[:12]}"
     headers = {**cache_headers(store, variant, max_age=0), "Vary": "Accept"}
     if not_modified(request, store, variant):
         return Response(status_code=304, headers=headers)
