@@ -6,7 +6,8 @@
 validation reads it (:func:`ilrs.graph.validate.validate_change`), and only the delta is
 committed: the cost of a write follows what it touches, not the size of the graph.
 
-The changelog graph is not part of the view: an update neither reads nor clears it.
+The changelog graph and the derived graphs (inferred, merged) are not part of the view: an update
+neither reads nor clears them; the writer updates the derived graphs with each commit.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID, Dataset
 from rdflib.store import Store as RdflibStore
 from rdflib.term import Node
 
+from .derived import DERIVED_GRAPHS
 from .store import CHANGELOG_GRAPH, Store
 
-#: The server's own record of the writes: invisible to updates (``CLEAR ALL`` leaves it), never written by them.
-_CHANGELOG = URIRef(CHANGELOG_GRAPH)
+#: Graphs invisible to updates (``CLEAR ALL`` leaves them) and never written by them: the server's own
+#: record of the writes, and the graphs derived from the asserted ones, which the writer keeps up to date.
+HIDDEN = frozenset({URIRef(CHANGELOG_GRAPH), *(URIRef(g) for g in DERIVED_GRAPHS)})
 
 #: A quad as rdflib terms; the graph is a named graph's IRI or :data:`DATASET_DEFAULT_GRAPH_ID`.
 RQuad = tuple[Node, Node, Node, URIRef | BNode]
@@ -123,7 +126,7 @@ class StagedStore(RdflibStore):  # type: ignore[misc]
     def match(self, pattern: Pattern, graph: Node | None) -> Iterator[RQuad]:
         """The quads of the staged state matching ``pattern`` in ``graph`` (``None``: every graph)."""
         s, p, o = pattern
-        if graph == _CHANGELOG:
+        if graph in HIDDEN:
             return
         try:
             oxs, oxp, oxo = (None if t is None else to_ox(t) for t in (s, p, o))
@@ -132,7 +135,7 @@ class StagedStore(RdflibStore):  # type: ignore[misc]
             return
         for stored in self.base.match(oxs, oxp, oxo, oxg):
             found = from_ox_quad(stored)
-            if found not in self.delta.removed and found[3] != _CHANGELOG:
+            if found not in self.delta.removed and found[3] not in HIDDEN:
                 yield found
         for quad in list(self.delta.added):
             if _matches(quad, pattern, graph):
@@ -155,7 +158,7 @@ class StagedStore(RdflibStore):  # type: ignore[misc]
         names: set[Node] = {to_rdflib(g) for g in _named_graphs(self.base)}
         names |= {q[3] for q in self.delta.added}
         names.add(DATASET_DEFAULT_GRAPH_ID)
-        names.discard(_CHANGELOG)
+        names -= HIDDEN
         for name in sorted(names, key=str):
             if name != DATASET_DEFAULT_GRAPH_ID and self.visible_named is not None and name not in self.visible_named:
                 continue

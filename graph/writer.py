@@ -30,10 +30,11 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from .changelog import Edit, edit_quads, now, version_quads
+from .derived import INFERRED_GRAPH, MERGED_GRAPH, entailed
 from .errors import Forbidden, ShapeViolation
 from .namespaces import GRAPH, ONTOLOGY_GRAPH
 from .settings import Settings
-from .staging import Delta, StagedStore, from_ox_quad, to_ox_quad
+from .staging import Delta, StagedStore, from_ox_quad, to_ox, to_ox_quad
 from .store import CHANGELOG_GRAPH, Store
 from .updates import Fetcher, stage_graph, stage_update
 from .validate import load_shapes, validate_change
@@ -45,9 +46,9 @@ READ_ONLY_GRAPHS: dict[str, str] = {
     str(ONTOLOGY_GRAPH): "the ontology is edited in ontology/ilrs.ttl and reloaded, not written over the API",
     str(GRAPH["reference/"]): "reference data is generated from its sources (graph/data/reference/), not edited",
     CHANGELOG_GRAPH: "the changelog is written by the server alone, one activity per committed write",
-    str(GRAPH["inferred"]): "the inferred graph is derived from the data and rebuilt by the server",
-    str(GRAPH["merged"]): "the merged graph is derived from the data and rebuilt by the server",
-    str(GRAPH["curated"]): "the curated graph is derived from the source graphs and rebuilt by the server",
+    INFERRED_GRAPH: "the inferred graph is derived from the data, and updated with every write",
+    MERGED_GRAPH: "the merged graph is derived from the data, and updated with every write",
+    str(GRAPH["curated"]): "the curated names are the editors' (graph/data/curated.trig), edited in that file",
 }
 
 
@@ -78,6 +79,9 @@ class Writer:
         self._lock = threading.Lock()
         self._shapes = load_shapes(settings.shapes_dir)
         self._ontology = _ontology(store)
+        self._axioms = _axioms(store)
+        #: Whether the store holds the derived graphs (built with them), which each commit then updates.
+        self._derived = MERGED_GRAPH in store.graphs()
         self._listeners: list[Listener] = []
 
     def subscribe(self, listener: Listener) -> None:
@@ -155,6 +159,10 @@ class Writer:
         )
         removed = [to_ox_quad(q) for q in delta.removed] + version_quads(self.store)
         added = [to_ox_quad(q) for q in delta.added] + edit_quads(edit)
+        if self._derived:
+            derived_removed, derived_added = self._derived_change(staged)
+            removed += derived_removed
+            added += derived_added
         self.store.apply(removed, added, version)
         commit = Commit(version, edit.added, edit.removed, edit.graphs, edit)
         log.info("committed %s by %s: +%d -%d in %s", version, editor, edit.added, edit.removed, ", ".join(graphs))
@@ -164,6 +172,47 @@ class Writer:
             except Exception:  # a listener's bug must not turn a committed write into an error
                 log.exception("a commit listener failed")
         return commit
+
+    def _derived_change(self, staged: StagedStore) -> tuple[list[ox.Quad], list[ox.Quad]]:
+        """What the merged and inferred graphs lose and gain with the staged write.
+
+        The merged graph holds each asserted triple once: a triple added is added to it, a triple
+        removed leaves it when no graph states it any more. The inferred graph's triples about a
+        resource follow from that resource's own statements (subclass and subproperty closure), so
+        they are recomputed for the subjects the write changed.
+        """
+        delta = staged.delta
+        merged, inferred = ox.NamedNode(MERGED_GRAPH), ox.NamedNode(INFERRED_GRAPH)
+        removed: list[ox.Quad] = []
+        added: list[ox.Quad] = []
+        for quad in delta.added | delta.removed:
+            s, p, o = (to_ox(t) for t in quad[:3])
+            stated = next(staged.match(quad[:3], None), None) is not None
+            was = next(iter(self.store.match(s, p, o, merged)), None)
+            if stated and was is None:
+                added.append(ox.Quad(s, p, o, merged))
+            elif not stated and was is not None:
+                removed.append(was)
+        for subject in {q[0] for q in delta.added | delta.removed}:
+            node = to_ox(subject)
+            own = {ox.Triple(*(to_ox(t) for t in q[:3])) for q in staged.match((subject, None, None), None)}
+            should = {t for t in entailed(own | self._axioms) if t.subject == node} - own
+            current = {
+                ox.Triple(q.subject, q.predicate, q.object) for q in self.store.match(node, None, None, inferred)
+            }
+            added += [ox.Quad(t.subject, t.predicate, t.object, inferred) for t in should - current]
+            removed += [ox.Quad(t.subject, t.predicate, t.object, inferred) for t in current - should]
+        return removed, added
+
+
+def _axioms(store: Store) -> set[ox.Triple]:
+    """The subclass and subproperty axioms of the asserted graphs (the inferred graph follows from them)."""
+    found = set()
+    for predicate in ("subClassOf", "subPropertyOf"):
+        for quad in store.match(None, ox.NamedNode(f"http://www.w3.org/2000/01/rdf-schema#{predicate}"), None, None):
+            if quad.graph_name not in (ox.NamedNode(INFERRED_GRAPH), ox.NamedNode(MERGED_GRAPH)):
+                found.add(ox.Triple(quad.subject, quad.predicate, quad.object))
+    return found
 
 
 def _check_writable(graphs: set[str]) -> None:

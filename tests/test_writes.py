@@ -348,3 +348,38 @@ def test_load_fetches_an_allow_listed_url(tmp_path_factory: pytest.TempPathFacto
         stop_server(live)
         source.shutdown()
         serving.join()
+
+
+def test_the_derived_graphs_follow_each_commit(client: httpx.Client) -> None:
+    """The merged graph gains and loses the written triples; the inferred graph the types they entail."""
+    merged, inferred = "https://w3id.org/ilrs/graph/merged", "https://w3id.org/ilrs/graph/inferred"
+    agency = "https://w3id.org/ilrs/id/agency/example-derived"
+    rows = client.post(
+        "/sparql",
+        data={
+            "query": "SELECT ?super WHERE { GRAPH <https://w3id.org/ilrs/graph/ontology> { "
+            "<https://w3id.org/ilrs/ontology#SpaceAgency> <http://www.w3.org/2000/01/rdf-schema#subClassOf> ?super "
+            "FILTER isIRI(?super) } }"
+        },
+        headers={"Accept": "application/json"},
+    ).json()["results"]["bindings"]
+    superclass = rows[0]["super"]["value"]
+    triples = (
+        f"<{agency}> a <https://w3id.org/ilrs/ontology#SpaceAgency> ; "
+        f'<http://www.w3.org/2000/01/rdf-schema#label> "Example agency"@en'
+    )
+    assert client.post("/update", data={"update": insert(triples)}).status_code == 200
+    assert ask(client, f'ASK {{ GRAPH <{merged}> {{ <{agency}> ?p "Example agency"@en }} }}')
+    assert ask(client, f"ASK {{ GRAPH <{inferred}> {{ <{agency}> a <{superclass}> }} }}")
+    removed = client.post("/update", data={"update": f"DELETE WHERE {{ GRAPH <{SOURCE_003}> {{ <{agency}> ?p ?o }} }}"})
+    assert removed.status_code == 200, removed.text
+    assert not ask(client, f"ASK {{ GRAPH ?g {{ <{agency}> ?p ?o }} }}")
+
+
+@pytest.mark.parametrize("graph", ["https://w3id.org/ilrs/graph/merged", "https://w3id.org/ilrs/graph/inferred"])
+def test_writes_to_the_derived_graphs_are_refused(client: httpx.Client, graph: str) -> None:
+    before = state(client)
+    response = client.post("/update", data={"update": insert("<urn:a> <urn:b> <urn:c>", graph)})
+    assert response.status_code == 403 and "derived from the data" in response.json()["detail"]
+    assert client.delete("/store", params={"graph": graph}).status_code == 403
+    assert state(client) == before

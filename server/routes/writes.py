@@ -119,7 +119,7 @@ def committed(commit: Commit, status: int = 200, headers: dict[str, str] | None 
 async def run_update(request: Request, update: UpdateRequest, settings: Settings) -> Commit:
     """Run a checked update request as the request's token holder."""
     editor = authorize(request)
-    base = public_base(request, settings)
+    base = public_base(settings)
     return await asyncio.to_thread(
         writer_of(request).update,
         update.update,
@@ -190,7 +190,7 @@ def _target(request: Request, settings: Settings, path: str | None) -> str | Non
     if given > 1:
         raise ParameterError("name one graph: ?graph=IRI, ?default, or the graph's own URL under /store/")
     if path is not None:
-        return f"{public_base(request, settings)}{STORE_PATH}/{path}"
+        return f"{public_base(settings)}{STORE_PATH}/{path}"
     if "default" in params:
         return ""
     if named:
@@ -239,7 +239,7 @@ async def _graph_store(request: Request, store: Store, settings: Settings, path:
             return committed(commit, 200 if existed else 201)
         if graph is None and not any(not isinstance(q.graph_name, ox.DefaultGraph) for q in quads):
             # POST to the graph store itself: a new graph, named under /store/.
-            graph = f"{public_base(request, settings)}{STORE_PATH}/{uuid.uuid4().hex}"
+            graph = f"{public_base(settings)}{STORE_PATH}/{uuid.uuid4().hex}"
             commit = await _write(request, "merge", graph, quads, editor)
             return committed(commit, 201, {"Location": graph})
         commit = await _write(request, "merge", graph, quads, editor)
@@ -286,7 +286,7 @@ async def _body_quads(request: Request, settings: Settings, graph: str | None) -
     if media_type is None:
         raise UnsupportedMediaType("send the RDF with its Content-Type (text/turtle, application/trig, …)")
     body = await _read_body(request, settings.max_write_bytes, settings.query_timeout)
-    base = f"{public_base(request, settings)}{STORE_PATH}"
+    base = f"{public_base(settings)}{STORE_PATH}"
     if media_type == "multipart/form-data":
         parts = _multipart(request.headers["content-type"], body)
     else:
