@@ -135,9 +135,9 @@ def validate_change(view: StagedStore, delta: Delta, shapes: Graph, ontology: Gr
 
     The focus nodes are the subjects and objects of the changed triples, the nodes pointing at a
     changed subject (whose ``sh:class`` or ``sh:node`` checks read it) and the source graphs
-    written to. The data graph holds their neighbourhood (one step in, two steps out, the types of
-    what lies three steps out) and the ontology (for subclasses): its size, so the cost, follows
-    what the write touches, not the size of the graph.
+    written to. The data graph holds their neighbourhood (their statements, those pointing at them,
+    the types of their values, blank nodes whole) and the ontology (for subclasses): its size, so
+    the cost, follows what the write touches, not the size of the graph.
     """
     changed = delta.added | delta.removed
     subjects = {q[0] for q in changed}
@@ -151,16 +151,18 @@ def validate_change(view: StagedStore, delta: Delta, shapes: Graph, ontology: Gr
         data.add(triple)
     for name in graphs:
         data.add((name, RDF.type, ILRS.SourceGraph))
-    # The focus nodes: everything in and out. Their values: everything out (a nested sh:node reads it).
-    # The values' values: their types only (what sh:class reads), so that a hub two steps away (a country
-    # that thousands of statements describe) does not weigh on every write near it.
+    # The focus nodes: everything in and out. Their values: their types (what sh:class reads; the shapes
+    # check other resources only through sh:class), or everything out for a blank node, which has no
+    # description of its own: so a hub next to a write (a country that thousands of statements describe)
+    # does not weigh on it.
     frontier = set(focus)
     for depth in range(3):
         reached = set()
         for node in frontier:
-            for s, p, o, _ in view.match((node, RDF.type if depth == 2 else None, None), None):
+            whole = depth == 0 or isinstance(node, BNode)
+            for s, p, o, _ in view.match((node, None if whole else RDF.type, None), None):
                 data.add((s, p, o))
-                if depth < 2 and not isinstance(o, Literal):
+                if whole and not isinstance(o, Literal):
                     reached.add(o)
             if depth == 0:
                 for s, p, o, _ in view.match((None, None, node), None):
