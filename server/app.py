@@ -21,7 +21,7 @@ from .assets import STATIC_DIR, StaticCacheMiddleware
 from .fairness import ClientShareMiddleware
 from .head import HeadMiddleware
 from .request_log import RequestLogMiddleware
-from .routes import api, dataset, health, problems, resources, sparql, ui, writes
+from .routes import api, dataset, explore, health, partner_map, problems, resources, sparql, ui, writes
 from .security import SecurityHeadersMiddleware, TrustedHostMiddleware
 from .state import DatasetHolder
 
@@ -65,6 +65,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(health.router)
     app.include_router(sparql.router)
     app.include_router(writes.router)
+    app.include_router(explore.router)
+    app.include_router(partner_map.router)
     app.include_router(ui.router)
     app.include_router(resources.router)
     app.include_router(api.router)

@@ -8,6 +8,7 @@ validators from :mod:`server.caching` and answers ``If-None-Match`` with 304.
 
 from __future__ import annotations
 
+import calendar
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -37,6 +38,24 @@ templates = Jinja2Templates(directory=TEMPLATES_DIR)
 templates.env.globals["asset"] = asset_link
 #: ``{{ text|isolate }}``: bidi-isolated text where no ``<bdi>`` can go (``<title>``): FSI … PDI.
 templates.env.filters["isolate"] = lambda text: f"\u2068{text}\u2069"
+
+
+def human_date(value: str | None) -> str:
+    """``12 August 2025`` for ``2025-08-12``, ``June 2021`` for ``2021-06``, a year as itself."""
+    if not value:
+        return ""
+    parts = value[:10].split("-")
+    try:
+        if len(parts) == 3:
+            return f"{int(parts[2])} {calendar.month_name[int(parts[1])]} {parts[0]}"
+        if len(parts) == 2:
+            return f"{calendar.month_name[int(parts[1])]} {parts[0]}"
+    except (ValueError, IndexError):
+        return value
+    return value
+
+
+templates.env.filters["human_date"] = human_date
 
 HTML = "text/html"
 TURTLE = "text/turtle"
@@ -188,13 +207,23 @@ def not_acceptable_response(request: Request, err: NotAcceptable) -> Response:
     return error_response(request, err)
 
 
-def not_found_response(request: Request, settings: Settings, message: str, extension: str | None = None) -> Response:
-    """404: the HTML page for browsers (or a ``.html`` path), problem details for everything else."""
+def not_found_response(
+    request: Request,
+    settings: Settings,
+    message: str,
+    extension: str | None = None,
+    suggestions: list[tuple[str, str, str]] | None = None,
+) -> Response:
+    """404: the HTML page for browsers (or a ``.html`` path), problem details for everything else.
+
+    ``suggestions`` (link, label, kind) are what the page offers instead: the nearest names.
+    """
     accept = request.headers.get("accept")
     wanted = EXTENSIONS.get(extension or "") or best_match(accept, [TURTLE, HTML, "application/json", JSONLD])
     headers = {"Vary": "Accept", "Cache-Control": "no-cache"}
     if wanted == HTML:
-        context = {"message": message, "path": request.url.path, "base": public_base(settings)}
+        context: dict[str, Any] = {"message": message, "path": request.url.path, "base": public_base(settings)}
+        context["suggestions"] = suggestions or []
         return templates.TemplateResponse(request, "404.html", context, status_code=404, headers=headers)
     response = error_response(request, NotFound(message))
     response.headers.update(headers)
