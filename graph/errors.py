@@ -19,7 +19,7 @@ data file, ``line L, column C`` for a query). Anything else that escapes is a bu
 
     * :class:`QueryRefused` — a well-formed query that may not run here.
 
-      * :class:`UnsupportedQuery` — a SPARQL Update sent to the read-only dataset.
+      * :class:`UnsupportedQuery` — a SPARQL Update sent as a query.
       * :class:`ForbiddenService` — a ``SERVICE`` call to an endpoint not on the allow-list.
       * :class:`QueryTooComplex` — brackets nested deeper than the query engine can take.
 
@@ -157,7 +157,7 @@ class QueryRefused(InputError):
 
 
 class UnsupportedQuery(QueryRefused):
-    """A SPARQL Update (``INSERT``, ``DELETE``, ``LOAD``…) sent to the dataset, which is read-only."""
+    """A SPARQL Update (``INSERT``, ``DELETE``, ``LOAD``…) sent as a query (``query=``), which is read-only."""
 
     title = "Updates are not accepted"
 
@@ -172,6 +172,12 @@ class QueryTooComplex(QueryRefused):
     """A query nesting brackets deeper than the query engine can take; the position is the first too deep."""
 
     title = "Query nested too deeply"
+
+
+class ForbiddenLoad(QueryRefused):
+    """A ``LOAD`` of a URL not on the allow-list (``Settings.load_allowlist``)."""
+
+    title = "Load not allowed"
 
 
 class LimitExceeded(InputError):
@@ -294,6 +300,36 @@ class ValidationError(IlrsError):
     """The data does not conform to the SHACL shapes, or fails the project's checks; the message holds the report."""
 
     title = "Validation failed"
+
+
+class ShapeViolation(ValidationError):
+    """A write that would leave the data not conforming to the shapes; nothing was written.
+
+    ``report`` is the validation report (:meth:`ilrs.graph.validate.Report.to_dict`).
+    """
+
+    title = "The write does not conform to the shapes"
+
+    def __init__(self, message: str, *, report: dict[str, Any], turtle: str = "") -> None:
+        super().__init__(message)
+        self.report = report
+        #: The SHACL validation report graph, as Turtle.
+        self.turtle = turtle
+
+    def fields(self) -> dict[str, Any]:
+        return {"report": self.report, "turtle": self.turtle}
+
+
+class Unauthenticated(IlrsError):
+    """A write without credentials (``Authorization: Bearer …``)."""
+
+    title = "Authentication required"
+
+
+class Forbidden(IlrsError):
+    """A write that may not happen: writes are off, the token is wrong, or the graph is not writable."""
+
+    title = "Forbidden"
 
 
 class StoreError(IlrsError):

@@ -166,6 +166,16 @@ class Settings(BaseSettings):
     service_allowlist: list[str] = Field(
         default_factory=list, description="IRIs that SPARQL SERVICE may call; SERVICE is refused otherwise."
     )
+    tokens_file: Path | None = Field(
+        None, description="Tokens allowed to write (`ilrs token add`); without it every write is refused (403)."
+    )
+    load_allowlist: list[str] = Field(
+        default_factory=list, description="URLs that SPARQL LOAD may fetch; LOAD is refused otherwise."
+    )
+    max_write_bytes: int = Field(10_000_000, gt=0, description="Largest accepted write (update or RDF body), bytes.")
+    reload_store: bool = Field(
+        False, description="With store_dir: empty the on-disk store and reload the files even if it holds data."
+    )
     page_size: int = Field(50, gt=0, le=1000, description="Default page size of JSON-LD collections.")
     max_page_size: int = Field(1000, gt=0, description="Largest ?limit= a JSON-LD collection accepts.")
     data_license: str = Field(

@@ -7,8 +7,8 @@ streams the result back over a pipe. When a query passes its deadline or its cli
 the worker is killed — the CPU it was burning is reclaimed at once, which a thread cannot offer
 — and a fresh one is started in the background. Idle workers are kept for the next query.
 
-When the dataset changes (``ilrs serve --watch`` swaps the store), the next query writes a new
-snapshot; workers holding the old data finish what they are doing and are then retired.
+When the dataset changes (``ilrs serve --watch`` swaps the store, or a write commits), the next query
+writes a new snapshot; workers holding the old data finish what they are doing and are then retired.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 from ilrs.graph.errors import MemoryLimitExceeded, QueryTimeout, StoreError, rebuild_error
-from ilrs.graph.formats import NQUADS
 from ilrs.graph.store import Store
 
 from .evaluate import QueryJob
@@ -47,12 +46,24 @@ from .worker import CHUNK, DONE, FAILED, HEADER, READY, START
 log = logging.getLogger("ilrs.server.sparql")
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Snapshot:
-    """The dataset of one version, written where workers can load it."""
+    """The dataset of one version, written where workers can load it.
+
+    ``loading`` counts the workers starting on it: a snapshot replaced by a newer one is deleted
+    once none is still reading it (a query that began before a commit is served the version it
+    began with; the next one gets the new version).
+    """
 
     version: str
     path: Path
+    loading: int = 0
+    stale: bool = False
+
+    def release(self) -> None:
+        self.loading -= 1
+        if self.stale and self.loading == 0:
+            self.path.unlink(missing_ok=True)
 
 
 class _Worker:
@@ -152,9 +163,8 @@ class ProcessExecutor:
 
     async def prepare(self, store: Store) -> None:
         """Write the snapshot of ``store`` and start the warm workers, so the first query does not wait."""
-        snapshot = await self._snapshot_for(store)
         for _ in range(self._warm - len(self._idle)):
-            self._idle.append(await self._spawn(snapshot))
+            self._idle.append(await self._spawn_current(store))
 
     async def run(self, store: Store, job: QueryJob, deadline: Deadline) -> ResultStream:
         self._slots.take()
@@ -211,42 +221,50 @@ class ProcessExecutor:
             if worker.alive and worker.version == snapshot.version:
                 return worker
             self._retire(worker)
-        return await self._spawn(snapshot)
+        return await self._spawn_current(store)
+
+    async def _spawn_current(self, store: Store) -> _Worker:
+        """A worker holding the current version."""
+        return await self._spawn(await self._snapshot_for(store))
 
     async def _snapshot_for(self, store: Store) -> _Snapshot:
         async with self._snapshot_lock:
             version = store.version
             if self._snapshot is None or self._snapshot.version != version:
-                path = Path(self._dir.name) / f"dataset-{version}.nq"
-                await asyncio.to_thread(_dump, store, path)
+                # A write may commit meanwhile: the snapshot is named by the version it holds.
+                version, path = await asyncio.to_thread(_dump, store, Path(self._dir.name))
                 stale = self._snapshot
                 self._snapshot = _Snapshot(version, path)
                 for worker in [w for w in self._idle if w.version != version]:
                     self._idle.remove(worker)
                     self._retire(worker)
-                if stale is not None:
-                    # Workers still being spawned for the old version have opened it already, or will fail
-                    # to start (their query then gets a clean 500); nobody reads it after this swap.
-                    stale.path.unlink(missing_ok=True)
+                if stale is not None and stale.path != path:
+                    stale.stale = True
+                    if stale.loading == 0:
+                        stale.path.unlink(missing_ok=True)
             return self._snapshot
 
     async def _spawn(self, snapshot: _Snapshot) -> _Worker:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "ilrs.server.sparql.worker",
-            str(snapshot.path),
-            *([str(self.memory_mib)] if self.memory_mib is not None else []),
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-        )
-        worker = _Worker(process, snapshot.version)
-        self._workers.add(worker)
+        snapshot.loading += 1  # before any await: the snapshot's file stays until the worker has read it
         try:
-            kind, _ = await worker.read_frame()
-        except BaseException:
-            self._retire(worker)
-            raise
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "ilrs.server.sparql.worker",
+                str(snapshot.path),
+                *([str(self.memory_mib)] if self.memory_mib is not None else []),
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+            )
+            worker = _Worker(process, snapshot.version)
+            self._workers.add(worker)
+            try:
+                kind, _ = await worker.read_frame()
+            except BaseException:
+                self._retire(worker)
+                raise
+        finally:
+            snapshot.release()
         if kind != READY:
             self._retire(worker)
             raise RuntimeError(f"a query worker failed to start (sent {kind!r})")
@@ -278,9 +296,14 @@ class ProcessExecutor:
         task.add_done_callback(self._tasks.discard)
 
 
-def _dump(store: Store, path: Path) -> None:
-    with path.open("wb") as out:
-        store.dump(out, NQUADS.media_type)
+def _dump(store: Store, folder: Path) -> tuple[str, Path]:
+    """Write one version of the dataset into ``folder``; its version, and the file holding it."""
+    partial = folder / "dataset.nq.partial"
+    with partial.open("wb") as out:
+        version = store.dump_snapshot(out)
+    path = folder / f"dataset-{version}.nq"
+    partial.replace(path)
+    return version, path
 
 
 async def _reap(worker: _Worker) -> None:
