@@ -24,7 +24,7 @@ from .export import EXPORT_FORMATS, export
 from .loader import build_store
 from .namespaces import sparql_prologue
 from .query_analysis import analyse
-from .settings import Settings, get_settings
+from .settings import Settings, get_settings, store_url_problem
 from .stats import compute_stats
 from .store import Store
 from .validate import validate_store
@@ -54,7 +54,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--store", type=Path, metavar="DIR", help="keep the store on disk in DIR (default: memory)")
+    common.add_argument(
+        "--store",
+        metavar="DIR|URL",
+        help="keep the store on disk in DIR, or use the external SPARQL store whose query endpoint is URL "
+        "(credentials: ILRS_STORE_USER, ILRS_STORE_PASSWORD); default: memory",
+    )
     common.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
 
     parser = argparse.ArgumentParser(prog="ilrs", description=__doc__.splitlines()[0])
@@ -130,7 +135,13 @@ def _parser() -> argparse.ArgumentParser:
 def _settings(args: argparse.Namespace, **overrides: object) -> Settings:
     values = {k: v for k, v in overrides.items() if v is not None}
     if args.store is not None:
-        values["store_dir"] = args.store
+        if args.store.startswith(("http://", "https://")):
+            problem = store_url_problem(args.store)
+            if problem:
+                raise ParameterError(f"--store: {problem}")
+            values["store_url"] = args.store
+        else:
+            values["store_dir"] = Path(args.store)
     return get_settings().model_copy(update=values)
 
 

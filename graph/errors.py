@@ -36,6 +36,7 @@ data file, ``line L, column C`` for a query). Anything else that escapes is a bu
     * :class:`QueryTimeout` — the query did not finish before its deadline.
     * :class:`MemoryLimitExceeded` — the query needed more memory than one query may use.
     * :class:`Busy` — every query slot is taken; retry after ``retry_after`` seconds.
+    * :class:`ResultTooLarge` — an external store cut the answer at its row limit.
 
   * :class:`ValidationError` — the data does not conform to the shapes, or fails the project's checks.
   * :class:`StoreError` — the store itself failed: evaluating a valid query, or the process evaluating it.
@@ -271,6 +272,12 @@ class Busy(ResourceLimit):
 
     def fields(self) -> dict[str, Any]:
         return {"slots": self.slots, "retry_after": self.retry_after}
+
+
+class ResultTooLarge(ResourceLimit):
+    """An external store cut the answer at the most rows it returns: answering it cut would be wrong."""
+
+    title = "Result too large for the store"
 
 
 class ValidationError(IlrsError):

@@ -98,12 +98,13 @@ def build_dataset(settings: Settings, progress: Progress | None = None) -> Datas
 def build_store(settings: Settings, progress: Progress | None = None, *, derived: bool = True) -> Store:
     """A store holding the whole dataset, with the derived graphs unless ``derived`` is false.
 
-    With ``settings.store_dir`` the store is on disk; it is emptied and reloaded, so
+    With ``settings.store_dir`` the store is on disk, with ``settings.store_url`` an external
+    SPARQL store; either is emptied (the dataset's graphs) and reloaded, so
     the files in the repository stay the one source of truth. The editors' tools (check,
     docs, diff, release) ask for ``derived=False``: they work on what the files say.
     """
     store = open_store(settings)
-    if settings.store_dir is not None:
+    if settings.store_dir is not None or settings.store_url is not None:
         store.clear()
     for f in dataset_files(settings):
         added = store.load_file(f.path, graph=f.graph)

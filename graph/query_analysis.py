@@ -85,8 +85,16 @@ def analyse(query: str, allowlist: Collection[str], max_nesting: int = MAX_NESTI
                         f"(Settings.service_allowlist; allowed: {allowed})"
                     )
                 called.append(iri)
-    declares = any(_word(t).lower().startswith("from") for t in significant)
-    return QueryFacts(services=list(dict.fromkeys(called)), declares_dataset=declares)
+    return QueryFacts(services=list(dict.fromkeys(called)), declares_dataset=_declares_dataset(significant))
+
+
+def declares_dataset(query: str) -> bool:
+    """Whether ``query`` has ``FROM`` or ``FROM NAMED`` (its own dataset); comments and strings do not count."""
+    return _declares_dataset(_significant(query))
+
+
+def _declares_dataset(significant: list[Token]) -> bool:
+    return any(_word(t).lower().startswith("from") for t in significant)
 
 
 def looks_like_update(query: str) -> bool:

@@ -11,8 +11,9 @@ import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The project checkout: ``ontology/``, ``shapes/``, ``queries/`` and ``graph/data/`` live here.
@@ -37,6 +38,20 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_ROOT / "graph" / "data"
     queries_dir: Path = PROJECT_ROOT / "queries"
     store_dir: Path | None = Field(None, description="On-disk store; in memory when unset.")
+    store_url: str | None = Field(
+        None,
+        description="SPARQL 1.1 query endpoint of an external store (Oxigraph server, Virtuoso) to use instead "
+        "of the embedded one; emptied and reloaded from the files at start, like store_dir.",
+    )
+    store_update_url: str | None = Field(None, description="The external store's update endpoint (default: store_url).")
+    store_user: str | None = Field(None, description="User name for the external store (environment only).")
+    store_password: SecretStr | None = Field(None, description="Its password (environment only, never a flag).")
+    store_dialect: Literal["standard", "virtuoso"] = Field(
+        "standard", description="'virtuoso' works around Virtuoso 7's departures from the standard."
+    )
+    store_max_rows: int | None = Field(
+        None, gt=1, description="The external store's cap on result rows (Virtuoso's ResultSetMaxRows)."
+    )
     extra_files: list[Path] = Field(default_factory=list, description="Researchers' own RDF files to load.")
     extra_graph_names: dict[str, str] = Field(
         default_factory=dict,
@@ -110,6 +125,14 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
     log_level: str = "info"
 
+    @field_validator("store_url", "store_update_url")
+    @classmethod
+    def _no_credentials(cls, url: str | None) -> str | None:
+        problem = store_url_problem(url) if url is not None else None
+        if problem:
+            raise ValueError(problem)
+        return url
+
     @field_validator("trusted_proxies", "client_limits_exempt")
     @classmethod
     def _networks(cls, entries: list[str]) -> list[str]:
@@ -127,6 +150,17 @@ class Settings(BaseSettings):
             return self.public_base_url.rstrip("/")
         host = "127.0.0.1" if self.host in WILDCARD_HOSTS else self.host
         return f"http://{f'[{host}]' if ':' in host else host}:{self.port}"
+
+
+def store_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot name an external store, or ``None``: it must be http(s) and carry no credentials
+    (they would show in process lists and logs)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"{url!r} is not an http:// or https:// URL"
+    if parts.username or parts.password:
+        return "the store URL must not carry credentials: set ILRS_STORE_USER and ILRS_STORE_PASSWORD instead"
+    return None
 
 
 @lru_cache(maxsize=1)
