@@ -115,15 +115,18 @@ class SparqlStore:
     ) -> QueryResult:
         form: list[tuple[str, str]] = [("query", sparql)]
         if base_iri:
-            # The protocol has no base parameter: a BASE in front means the same.
-            form = [("query", f"BASE <{base_iri}>\n{sparql}")]
+            # The protocol has no base parameter: a BASE in front, on the same line, means the same.
+            form = [("query", f"BASE <{base_iri}> {sparql}")]
         if default_graphs is None and named_graphs is None and union_default_graph and not declares_dataset(sparql):
             # The union of the named graphs but the merged one, which repeats them (as the embedded store does).
             default_graphs = [g for g in self.graphs() if g != UNION_EXCLUDED_GRAPH]
             named_graphs = self.graphs()
         form += [("default-graph-uri", g) for g in default_graphs or []]
         form += [("named-graph-uri", g) for g in named_graphs or []]
-        response = self._post(self.query_url, data=form, headers={"Accept": _RESULTS_ACCEPT}, query=sparql)
+        try:
+            response = self._post(self.query_url, data=form, headers={"Accept": _RESULTS_ACCEPT})
+        except _Refused as refused:
+            raise _syntax_error(sparql, base_iri, refused.reason) from None
         return self._result(response)
 
     def graphs(self) -> list[str]:
@@ -212,7 +215,7 @@ class SparqlStore:
 
     def update(self, sparql: str) -> None:
         """Run a SPARQL 1.1 Update (form POST, as every engine accepts); :class:`StoreError` if refused."""
-        self._post(self.update_url, data=[("update", sparql)], headers={}, query=None)
+        self._post(self.update_url, data=[("update", sparql)], headers={})
 
     def close(self) -> None:
         """Close the HTTP connections."""
@@ -220,9 +223,9 @@ class SparqlStore:
 
     # -- internals --
 
-    def _post(
-        self, url: str, *, data: list[tuple[str, str]], headers: dict[str, str], query: str | None
-    ) -> httpx.Response:
+    def _post(self, url: str, *, data: list[tuple[str, str]], headers: dict[str, str]) -> httpx.Response:
+        """POST a form; :class:`_Refused` if a query is refused as malformed, :class:`StoreError` for any other
+        refusal, :class:`QueryTimeout` past the timeout."""
         try:
             response = self._client.post(url, data=dict_list(data), headers=headers)
         except httpx.TimeoutException as err:
@@ -231,8 +234,8 @@ class SparqlStore:
             ) from err
         except httpx.HTTPError as err:
             raise StoreError(f"the SPARQL store at {url} cannot be reached: {err}") from err
-        if response.status_code == 400 and query is not None:
-            raise QuerySyntaxError.from_engine(explain(response.text.strip(), query))
+        if response.status_code == 400 and data[0][0] == "query":
+            raise _Refused(response.text.strip())
         if response.status_code >= 400:
             raise StoreError(
                 f"the SPARQL store at {url} answered {response.status_code}: {response.text.strip()[:500]}"
@@ -260,9 +263,10 @@ class SparqlStore:
         return scratch.query("CONSTRUCT WHERE { ?s ?p ?o }")
 
     def _select(self, sparql: str) -> ox.QuerySolutions:
-        response = self._post(
-            self.query_url, data=[("query", sparql)], headers={"Accept": _RESULTS_ACCEPT}, query=sparql
-        )
+        try:
+            response = self._post(self.query_url, data=[("query", sparql)], headers={"Accept": _RESULTS_ACCEPT})
+        except _Refused as refused:  # the project's own queries are well-formed: the store failed
+            raise StoreError(f"the SPARQL store refused a query: {refused.reason[:500]}") from None
         result = self._result(response)
         assert isinstance(result, ox.QuerySolutions)
         return result
@@ -315,6 +319,26 @@ class SparqlStore:
             digest.update(f"{graph}\0{sizes[graph]}\0".encode())
         self._version = digest.hexdigest()[:16]
         self._modified = time.time()
+
+
+class _Refused(Exception):
+    """The store refused a query as malformed (400); ``reason`` is its message."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _syntax_error(sparql: str, base_iri: str | None, reason: str) -> QuerySyntaxError:
+    """The error for a query the store refused: the embedded engine's explained message (the same as on the
+    embedded store, with the position in the text as sent) if it finds the query malformed too, else the store's."""
+    try:
+        ox.Store().query(sparql, base_iri=base_iri)  # an empty store: a well-formed query costs nothing
+    except SyntaxError as err:
+        return QuerySyntaxError.from_engine(explain(str(err), sparql))
+    except (ValueError, OSError):
+        pass
+    return QuerySyntaxError(f"the SPARQL store refused the query: {reason[:500]}")
 
 
 def dict_list(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:

@@ -180,6 +180,10 @@ def virtuoso_server(folder: Path) -> Iterator[ExternalStore]:
         _stop(process)
 
 
+#: The external stores the tests can run on.
+EXTERNAL_STORES = ("oxigraph", "virtuoso")
+
+
 @contextmanager
 def external_store(name: str, folder: Path) -> Iterator[ExternalStore]:
     """The store called ``name`` (``oxigraph`` or ``virtuoso``), running until the block ends."""
