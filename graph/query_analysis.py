@@ -93,6 +93,16 @@ def declares_dataset(query: str) -> bool:
     return _declares_dataset(_significant(query))
 
 
+def query_form(query: str) -> str | None:
+    """The form of ``query``, lower case (``select``, ``ask``, ``construct`` or ``describe``), or ``None``.
+
+    >>> query_form('PREFIX s: <http://x/select#> # ask\nCONSTRUCT WHERE { ?s s:p "select" }')
+    'construct'
+    """
+    forms = ("select", "ask", "construct", "describe")
+    return next((w for w in (_word(t).lower() for t in _significant(query) if t.kind == "word") if w in forms), None)
+
+
 def _declares_dataset(significant: list[Token]) -> bool:
     return any(_word(t).lower().startswith("from") for t in significant)
 

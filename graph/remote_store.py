@@ -35,7 +35,7 @@ import hashlib
 import io
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Literal
 
@@ -52,13 +52,15 @@ from .errors import (
     ResultTooLarge,
     StoreError,
 )
-from .query_analysis import declares_dataset
+from .query_analysis import declares_dataset, query_form
 from .store import UNION_EXCLUDED_GRAPH, QueryResult, parse_error, rdf_format
 from .syntax_errors import explain
 
 Dialect = Literal["standard", "virtuoso"]
 
-_RESULTS_ACCEPT = "application/sparql-results+xml, application/n-triples;q=0.9, text/turtle;q=0.8"
+_RESULTS_ACCEPT = "application/sparql-results+xml"
+# Virtuoso answers 406 to an Accept listing both results and graph formats: each query form asks for one.
+_GRAPH_ACCEPT = "application/n-triples"
 # Quads per INSERT DATA request: Virtuoso refuses requests much larger than this.
 _BATCH = 2000
 
@@ -124,10 +126,16 @@ class SparqlStore:
         form += [("default-graph-uri", g) for g in default_graphs or []]
         form += [("named-graph-uri", g) for g in named_graphs or []]
         try:
-            response = self._post(self.query_url, data=form, headers={"Accept": _RESULTS_ACCEPT})
+            form_name = query_form(sparql)
+            accept = _GRAPH_ACCEPT if form_name in ("construct", "describe") else _RESULTS_ACCEPT
+            response = self._post(self.query_url, data=form, headers={"Accept": accept})
         except _Refused as refused:
             raise _syntax_error(sparql, base_iri, refused.reason) from None
-        return self._result(response)
+        result = self._result(response)
+        if form_name == "ask" and isinstance(result, ox.QuerySolutions):
+            # Virtuoso answers ASK as one row holding 1 or 0.
+            result = _boolean(any(_truthy(term) for row in result for term in row))
+        return result
 
     def graphs(self) -> list[str]:
         """The dataset's named graphs: those whose IRI starts with ``graph_prefix`` (the engine's own are left out)."""
@@ -256,7 +264,9 @@ class SparqlStore:
                     )
                 result = ox.parse_query_results(body, format=ox.QueryResultsFormat.from_media_type(media_type))
             return result
-        fmt = ox.RdfFormat.from_media_type(media_type) or ox.RdfFormat.TURTLE
+        fmt = ox.RdfFormat.from_media_type(media_type)
+        if fmt is None:
+            raise StoreError(f"the SPARQL store answered in {media_type!r}, neither query results nor RDF")
         # pyoxigraph builds QueryTriples only from a query: answer a CONSTRUCT over the graph received.
         scratch = ox.Store()
         scratch.load(body, format=fmt)
@@ -271,26 +281,33 @@ class SparqlStore:
         assert isinstance(result, ox.QuerySolutions)
         return result
 
-    def _graph_quads(self, graph: str) -> Iterator[ox.Quad]:
+    def _graph_quads(self, graph: str) -> list[ox.Quad]:
+        """The triples of ``graph`` as quads, a page at a time; :class:`StoreError` if they do not add up to COUNT.
+
+        Pages are ordered on a standard engine; Virtuoso refuses to sort past its MaxSortedTopRows, so
+        there they come unordered and are told apart as a set (a graph holds each triple once).
+        """
         expected = self.count(graph)
         name = ox.NamedNode(graph)
-        read = 0
+        order = "" if self.dialect == "virtuoso" else "ORDER BY ?s ?p ?o "
+        found: dict[ox.Quad, None] = {}
+        offset = 0
         while True:
             page = list(
                 self._select(
                     f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} "
-                    f"ORDER BY ?s ?p ?o LIMIT {self.page_size} OFFSET {read}"
+                    f"{order}LIMIT {self.page_size} OFFSET {offset}"
                 )
             )
-            for row in page:
-                yield ox.Quad(row["s"], row["p"], row["o"], name)  # type: ignore[arg-type]
-            read += len(page)
+            found.update((ox.Quad(row["s"], row["p"], row["o"], name), None) for row in page)  # type: ignore[arg-type]
+            offset += len(page)
             if len(page) < self.page_size:
                 break
-        if read != expected:
+        if len(found) != expected:
             raise StoreError(
-                f"the SPARQL store gave {read} of the {expected} triples of <{graph}>: its answers are cut"
+                f"the SPARQL store gave {len(found)} of the {expected} triples of <{graph}>: it cut its answers"
             )
+        return list(found)
 
     def _sizes(self) -> dict[str, int]:
         """Triples in each of the dataset's graphs (those under ``graph_prefix``)."""
@@ -319,6 +336,19 @@ class SparqlStore:
             digest.update(f"{graph}\0{sizes[graph]}\0".encode())
         self._version = digest.hexdigest()[:16]
         self._modified = time.time()
+
+
+def _truthy(term: object) -> bool:
+    return isinstance(term, ox.Literal) and term.value in ("1", "true")
+
+
+def _boolean(value: bool) -> ox.QueryBoolean:
+    """A :class:`pyoxigraph.QueryBoolean` (it has no constructor: parsed from its SPARQL JSON form)."""
+    answer = ox.parse_query_results(
+        f'{{"head": {{}}, "boolean": {"true" if value else "false"}}}'.encode(), format=ox.QueryResultsFormat.JSON
+    )
+    assert isinstance(answer, ox.QueryBoolean)
+    return answer
 
 
 class _Refused(Exception):

@@ -78,6 +78,8 @@ def run(settings: Settings, watch: bool = False) -> None:
     from .http_protocol import guarded_protocol
 
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request to an external store at INFO: one line per query is noise, failures are errors.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     app = create_app(settings)
     if watch:
         from .reload import enable_watch
