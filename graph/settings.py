@@ -131,6 +131,11 @@ class Settings(BaseSettings):
     data_license: str = Field(
         "https://creativecommons.org/licenses/by/4.0/", description="License IRI of the data (VoID/DCAT)."
     )
+    metrics: bool = Field(False, description="Serve Prometheus metrics at /metrics (to metrics_clients only).")
+    metrics_clients: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "::1"],
+        description="Addresses or networks that may read /metrics; it is 404 for everyone else.",
+    )
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
     log_level: str = "info"
 
@@ -142,7 +147,7 @@ class Settings(BaseSettings):
             raise ValueError(problem)
         return url
 
-    @field_validator("trusted_proxies", "client_limits_exempt")
+    @field_validator("trusted_proxies", "client_limits_exempt", "metrics_clients")
     @classmethod
     def _networks(cls, entries: list[str]) -> list[str]:
         """Each entry an IP address or network (a typo must not silently trust or exempt nobody)."""

@@ -18,6 +18,7 @@ from . import errors
 from .assets import STATIC_DIR, StaticCacheMiddleware
 from .fairness import ClientShareMiddleware
 from .head import HeadMiddleware
+from .metrics import MetricsMiddleware
 from .request_log import RequestLogMiddleware
 from .routes import api, dataset, health, problems, resources, sparql, ui
 from .security import SecurityHeadersMiddleware, TrustedHostMiddleware
@@ -57,6 +58,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     # Outermost, so refusals are logged and carry the security headers too.
     app.add_middleware(RequestLogMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
+    if settings.metrics:
+        app.add_middleware(MetricsMiddleware)  # outermost: refusals are counted and timed too
+        app.include_router(health.metrics_router)
     app.include_router(health.router)
     app.include_router(sparql.router)
     app.include_router(ui.router)
