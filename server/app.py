@@ -23,6 +23,7 @@ from .request_log import RequestLogMiddleware
 from .routes import api, dataset, health, problems, resources, sparql, ui
 from .security import SecurityHeadersMiddleware, TrustedHostMiddleware
 from .state import DatasetHolder
+from .versioning import VERSION_HEADER, DatasetVersionMiddleware
 
 log = logging.getLogger("ilrs.server")
 
@@ -50,7 +51,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
         allow_headers=["*"],
-        expose_headers=["ETag", "Link", "Location", "Content-Location", "Vary"],
+        expose_headers=["ETag", "Link", "Location", "Content-Location", "Vary", VERSION_HEADER],
     )
     app.add_middleware(HeadMiddleware)
     app.add_middleware(ClientShareMiddleware, settings=settings)
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     # Outermost, so refusals are logged and carry the security headers too.
     app.add_middleware(RequestLogMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(DatasetVersionMiddleware)  # every answer, refusals too, names its version
     if settings.metrics:
         app.add_middleware(MetricsMiddleware)  # outermost: refusals are counted and timed too
         app.include_router(health.metrics_router)
