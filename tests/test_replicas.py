@@ -3,6 +3,9 @@ files (the same dataset version) and nginx balancing between them, as docs/deplo
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 import subprocess
 import threading
 import time
@@ -14,6 +17,8 @@ import httpx
 import pytest
 from conftest import LiveServer, start_server, stop_server
 from external_stores import free_port, program
+
+from ilrs.graph.settings import get_settings
 
 NGINX_CONF = """\
 worker_processes 1;
@@ -65,10 +70,13 @@ class Cluster:
     replicas: list[LiveServer]
 
 
-@pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[Cluster]:
+def start_cluster(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[Cluster]:
+    """Two replicas started with ``args`` and ``env``, and nginx in front of them; all stopped at the end."""
     nginx = program("nginx")
-    replicas = [start_server(tmp_path / f"replica{i}") for i in (1, 2) if (tmp_path / f"replica{i}").mkdir() is None]
+    replicas = []
+    for i in (1, 2):
+        (tmp_path / f"replica{i}").mkdir()
+        replicas.append(start_server(tmp_path / f"replica{i}", *args, env=env))
     folder = tmp_path / "nginx"
     folder.mkdir()
     port = free_port()
@@ -94,6 +102,11 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
         for replica in replicas:
             if replica.process.poll() is None:
                 stop_server(replica)
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[Cluster]:
+    yield from start_cluster(tmp_path)
 
 
 def test_replicas_send_the_same_etags_and_version(cluster: Cluster) -> None:
@@ -163,3 +176,58 @@ def test_losing_a_replica_fails_only_requests_in_flight(cluster: Cluster) -> Non
     failed = [r for r in in_flight if r[2] != 200]
     assert len(failed) <= clients
     assert len({r[4] for r in results if r[2] == 200}) == 1  # one version throughout
+
+
+def test_a_published_snapshot_replaces_the_old_one_under_load(tmp_path: Path) -> None:
+    """The writer publishes a new version of the files (one atomic rename); each replica swaps to it whole:
+    every answer, during the switch too, is entirely one version's, and names it."""
+    data = tmp_path / "data"
+    shutil.copytree(get_settings().data_dir, data)
+    env = {"ILRS_DATA_DIR": str(data)}
+    nodes = start_cluster(tmp_path, "--watch", env=env)
+    cluster = next(nodes)
+    try:
+        seen: list[tuple[int, str, int]] = []  # status, version, quads counted
+        stop = threading.Event()
+        count = {"query": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"}
+
+        def traffic() -> None:
+            with httpx.Client(base_url=cluster.url, timeout=60) as client:
+                while not stop.is_set():
+                    r = client.get("/sparql", params=count, headers={"Accept": "application/sparql-results+json"})
+                    n = int(r.json()["results"]["bindings"][0]["n"]["value"]) if r.status_code == 200 else -1
+                    seen.append((r.status_code, r.headers.get("ilrs-dataset-version", ""), n))
+
+        threads = [threading.Thread(target=traffic) for _ in range(2)]
+        for t in threads:
+            t.start()
+        try:
+            old = httpx.get(cluster.replicas[0].url("/health")).json()["version"]
+            time.sleep(2)
+            # The single writer: a new file written beside the data, then renamed into it in one step.
+            staged = tmp_path / "countries-copy.ttl"
+            shutil.copy(data / "reference" / "countries.ttl", staged)
+            os.replace(staged, data / "reference" / "countries-copy.ttl")
+            deadline = time.monotonic() + 180
+            while time.monotonic() < deadline:
+                versions = {httpx.get(r.url("/health")).json()["version"] for r in cluster.replicas}
+                if old not in versions:
+                    break
+                time.sleep(0.5)
+            time.sleep(1)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join()
+        assert old not in versions, "the replicas did not switch to the new files"
+        assert all(status == 200 for status, _, _ in seen)
+        by_version: dict[str, set[int]] = {}
+        for _, version, n in seen:
+            by_version.setdefault(version, set()).add(n)
+        assert set(by_version) == {old, *versions} and len(versions) == 1
+        assert all(len(counts) == 1 for counts in by_version.values()), by_version  # no answer mixes versions
+        assert by_version[old] != by_version[versions.pop()]
+        assert seen[-1][1] != old  # after the switch, only the new version
+    finally:
+        with contextlib.suppress(StopIteration):
+            next(nodes)
