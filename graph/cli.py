@@ -41,6 +41,7 @@ GRAPH_FORMATS = {k: v for k, v in EXPORT_FORMATS.items() if k not in {"trig", "n
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ilrs`` console script."""
     args = _parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # `serve --workers` starts processes with them
     try:
         return int(args.run(args) or 0)
     except IlrsError as err:
@@ -108,6 +109,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--public-url", metavar="URL", help="the server's public URL (default http://HOST:PORT)")
     p.add_argument("--query-timeout", type=float, metavar="SECONDS", help="query deadline (default 30)")
     p.add_argument("--watch", action="store_true", help="rebuild and swap the graph when its files change")
+    p.add_argument(
+        "--workers", type=int, metavar="N", help="server processes sharing the port (0: one per core; default 1)"
+    )
+    p.add_argument("--listen-fd", type=int, help=argparse.SUPPRESS)  # a process started by --workers
     p.set_defaults(run=_serve)
 
     p = sub.add_parser("check", parents=[common, scratch], help="quality report over ontology, shapes and data")
@@ -294,10 +299,30 @@ def _serve(args: argparse.Namespace) -> int:
         query_timeout=args.query_timeout,
         **_loaded(args),
     )
+    workers = args.workers if args.workers is not None else settings.workers
+    if workers != 1 and args.listen_fd is None:
+        from ilrs.server.workers import supervise, worker_count
+
+        supervise(settings, _without_workers(args.argv[1:]), worker_count(workers))
+        return 0
     from ilrs.server.app import run  # the HTTP stack is imported only when serving
 
-    run(settings, watch=args.watch)
+    run(settings, watch=args.watch, listen_fd=args.listen_fd)
     return 0
+
+
+def _without_workers(argv: list[str]) -> list[str]:
+    """``serve``'s arguments without ``--workers N`` (each process started is one worker)."""
+    kept: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--workers":
+            skip = True
+        elif not arg.startswith("--workers="):
+            kept.append(arg)
+    return kept
 
 
 def _check(args: argparse.Namespace) -> int:

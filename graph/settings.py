@@ -78,6 +78,9 @@ class Settings(BaseSettings):
 
     # --- the server ------------------------------------------------------------
     host: str = "127.0.0.1"
+    workers: int = Field(
+        1, ge=0, description="Server processes sharing the port (`ilrs serve --workers`); 0: one per core."
+    )
     port: int = 8000
     public_base_url: str | None = Field(
         None,

@@ -77,8 +77,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     return app
 
 
-def run(settings: Settings, watch: bool = False) -> None:
-    """Serve the dataset with uvicorn until interrupted."""
+def run(settings: Settings, watch: bool = False, listen_fd: int | None = None) -> None:
+    """Serve the dataset with uvicorn until interrupted; on the socket ``listen_fd`` if given (one process of
+    ``ilrs serve --workers``, see :mod:`.workers`), else on ``settings.host:port``."""
+    import socket
+
     import uvicorn
 
     from .http_protocol import guarded_protocol
@@ -91,7 +94,7 @@ def run(settings: Settings, watch: bool = False) -> None:
         from .reload import enable_watch
 
         enable_watch(app, settings)
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
@@ -107,6 +110,8 @@ def run(settings: Settings, watch: bool = False) -> None:
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=settings.trusted_proxies or [],
     )
+    server = uvicorn.Server(config)
+    server.run(sockets=[socket.socket(fileno=listen_fd)] if listen_fd is not None else None)
 
 
 def request_head_limit(settings: Settings) -> int:
