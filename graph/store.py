@@ -131,7 +131,8 @@ def open_store(settings: Settings) -> Store:
             dialect=settings.store_dialect,
             max_rows=settings.store_max_rows,
             timeout=settings.query_timeout,
-            graph_prefix=settings.base_iri,
+            # Virtuoso keeps graphs of its own beside the data: only those under the base IRI are the dataset's.
+            graph_prefix=settings.base_iri if settings.store_dialect == "virtuoso" else "",
             skolem_base=f"{settings.base_iri}.well-known/genid/",
         )
     return OxigraphStore(settings.store_dir)
