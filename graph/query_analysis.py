@@ -96,11 +96,34 @@ def declares_dataset(query: str) -> bool:
 def query_form(query: str) -> str | None:
     """The form of ``query``, lower case (``select``, ``ask``, ``construct`` or ``describe``), or ``None``.
 
-    >>> query_form('PREFIX s: <http://x/select#> # ask\nCONSTRUCT WHERE { ?s s:p "select" }')
+    >>> query_form('PREFIX s: <http://x/select#> CONSTRUCT WHERE { ?s s:p "select" }')
     'construct'
     """
     forms = ("select", "ask", "construct", "describe")
     return next((w for w in (_word(t).lower() for t in _significant(query) if t.kind == "word") if w in forms), None)
+
+
+def without_dataset(query: str) -> str:
+    """``query`` with its ``FROM`` and ``FROM NAMED`` clauses blanked out (same length: positions hold).
+
+    >>> without_dataset('SELECT * FROM <http://g> FROM NAMED <http://n> WHERE { ?s ?p "FROM <x>" }')
+    'SELECT *                                       WHERE { ?s ?p "FROM <x>" }'
+    """
+    significant = _significant(query)
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(significant):
+        if significant[i].kind == "word" and significant[i].text.lower() == "from":
+            j = i + 1
+            if j < len(significant) and significant[j].kind == "word" and significant[j].text.lower() == "named":
+                j += 1
+            if j < len(significant):
+                spans.append((significant[i].start, significant[j].start + len(significant[j].text)))
+                i = j
+        i += 1
+    for start, end in reversed(spans):
+        query = query[:start] + " " * (end - start) + query[end:]
+    return query
 
 
 def _declares_dataset(significant: list[Token]) -> bool:

@@ -20,7 +20,9 @@ store. Two engines are supported and tested:
   - JSON results use ``typed-literal`` and JSON-LD output drops language tags: results are asked
     for as SPARQL XML and graphs as N-Triples or Turtle, never JSON;
   - the Graph Store Protocol's ``?default`` answers 500: graphs are read and written with
-    SPARQL, never with the Graph Store Protocol.
+    SPARQL, never with the Graph Store Protocol;
+  - a query's ``FROM`` is added to the dataset the protocol gives instead of being replaced by it:
+    the query is sent without its ``FROM`` clauses then.
 
   One departure cannot be worked around: a computed boolean (``SELECT (?a < ?b AS ?x)``) comes
   back as the integer 1 or 0. ``ASK`` answers are true booleans.
@@ -52,7 +54,7 @@ from .errors import (
     ResultTooLarge,
     StoreError,
 )
-from .query_analysis import declares_dataset, query_form
+from .query_analysis import declares_dataset, query_form, without_dataset
 from .store import UNION_EXCLUDED_GRAPH, QueryResult, parse_error, rdf_format
 from .syntax_errors import explain
 
@@ -115,10 +117,14 @@ class SparqlStore:
         union_default_graph: bool = True,
         base_iri: str | None = None,
     ) -> QueryResult:
-        form: list[tuple[str, str]] = [("query", sparql)]
+        sent = sparql
+        if self.dialect == "virtuoso" and (default_graphs or named_graphs) and declares_dataset(sparql):
+            # The protocol's dataset replaces the query's FROM (SPARQL 1.1 Protocol 2.1.4); Virtuoso adds both.
+            sent = without_dataset(sparql)
         if base_iri:
             # The protocol has no base parameter: a BASE in front, on the same line, means the same.
-            form = [("query", f"BASE <{base_iri}> {sparql}")]
+            sent = f"BASE <{base_iri}> {sent}"
+        form: list[tuple[str, str]] = [("query", sent)]
         if default_graphs is None and named_graphs is None and union_default_graph and not declares_dataset(sparql):
             # The union of the named graphs but the merged one, which repeats them (as the embedded store does).
             default_graphs = [g for g in self.graphs() if g != UNION_EXCLUDED_GRAPH]

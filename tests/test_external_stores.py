@@ -143,6 +143,14 @@ def test_an_answer_cut_by_the_store_is_refused(remote: SparqlStore) -> None:
     assert len(list(remote.query(everything + " LIMIT 10 OFFSET 100"))) == 10  # type: ignore[arg-type]
 
 
+def test_protocol_dataset_replaces_the_query_from(remote: SparqlStore) -> None:
+    graphs = remote.graphs()
+    first, second = graphs[0], graphs[1]
+    query = f"SELECT (COUNT(*) AS ?n) FROM <{first}> WHERE {{ ?s ?p ?o }}"
+    counted = next(iter(remote.query(query, default_graphs=[second], named_graphs=[])))  # type: ignore[call-overload]
+    assert int(counted["n"].value) == remote.count(second) != remote.count(first)
+
+
 def test_bad_query_is_a_syntax_error_with_its_position(remote: SparqlStore) -> None:
     with pytest.raises(QuerySyntaxError) as caught:
         remote.query("SELECT * WHERE { ?s ?p }")
