@@ -86,6 +86,7 @@ def ontology_html(ontology: Graph) -> str:
         page = OntPub(copy, sort_subjects=True).make_html()
     page = _sort_set_members(page)
     page = mark_deprecated(page, ontology)
+    page = restore_term_anchors(page, ontology)
     page = page.replace("<html>", f"<html>\n<!-- {GENERATED} -->", 1)
     page = page.replace('<div class="section" id="classes">', _DIAGRAMS + '<div class="section" id="classes">', 1)
     page = page.replace(
@@ -94,6 +95,25 @@ def ontology_html(ontology: Graph) -> str:
         '        <li>\n          <h4>\n            <a href="#diagrams">Diagrams</a>\n          </h4>\n        </li>',
         1,
     )
+    return page
+
+
+def restore_term_anchors(page: str, ontology: Graph) -> str:
+    """Give every term an anchor of its exact local name (``#statusReason``), as its IRI's fragment is.
+
+    pyLODE lower-cases some sections' ids (``id="statusreason"``), so a link to the term's IRI
+    (``…/ontology#statusReason``, which every resource page makes) would land nowhere: an empty
+    element with the exact id is put before such a section, and pyLODE's own ids stay as they are.
+    """
+    ids = set(re.findall(r'\bid="([^"]+)"', page))
+    for term in sorted({str(t) for t in ontology.subjects() if str(t).startswith(str(ILRS))}):
+        name = term.removeprefix(str(ILRS))
+        if not name or name in ids or name.lower() not in ids:
+            continue
+        section = re.compile(rf'(<div class="[^"]*\bentity\b[^"]*" id="{re.escape(name.lower())}">)')
+        page, found = section.subn(rf'<span id="{name}"></span>\g<1>', page, count=1)
+        if found:
+            ids.add(name)
     return page
 
 

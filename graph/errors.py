@@ -36,7 +36,7 @@ data file, ``line L, column C`` for a query). Anything else that escapes is a bu
     * :class:`QueryTimeout` — the query did not finish before its deadline.
     * :class:`MemoryLimitExceeded` — the query needed more memory than one query may use.
     * :class:`Busy` — every query slot is taken; retry after ``retry_after`` seconds.
-    * :class:`ResultTooLarge` — an external store cut the answer at its row limit.
+    * :class:`ResultTooLarge` — the result has more rows or bytes than one result may have.
 
   * :class:`ValidationError` — the data does not conform to the shapes, or fails the project's checks.
   * :class:`StoreError` — the store itself failed: evaluating a valid query, or the process evaluating it.
@@ -275,9 +275,9 @@ class Busy(ResourceLimit):
 
 
 class ResultTooLarge(ResourceLimit):
-    """An external store cut the answer at the most rows it returns: answering it cut would be wrong."""
+    """The query's result has more rows or bytes than one result may have; it is cut short there."""
 
-    title = "Result too large for the store"
+    title = "Result too large"
 
 
 class ValidationError(IlrsError):

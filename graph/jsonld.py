@@ -23,6 +23,7 @@ from typing import Any
 import pyoxigraph as ox
 from pyld import jsonld
 
+from .formats import JSONLD
 from .settings import BASE_IRI
 
 #: The published context document (``GET /context.jsonld``).
@@ -36,7 +37,7 @@ ARCHIVED_CONTEXTS = {"0.1.0": Path(__file__).with_name("context-0.1.0.jsonld")}
 #: The context's canonical, persistent IRI.
 CONTEXT_IRI = f"{BASE_IRI}context.jsonld"
 #: Media type of every JSON-LD document we produce.
-JSONLD_MEDIA_TYPE = "application/ld+json"
+JSONLD_MEDIA_TYPE = JSONLD.media_type
 
 JsonObject = dict[str, Any]
 DocumentLoader = Callable[[str, Mapping[str, Any]], JsonObject]

@@ -31,6 +31,7 @@ from .check import run_checks
 from .diff import SemanticDiff, diff_snapshots
 from .errors import InputError, ToolError, ValidationError
 from .export import export
+from .formats import NQUADS, TRIG
 from .loader import build_store
 from .namespaces import ONTOLOGY_GRAPH, ONTOLOGY_IRI
 from .rdfview import graphs_of, read_shapes, union
@@ -220,9 +221,9 @@ def _write(settings: Settings, store: Store, folder: Path, prior: str | None) ->
         files.append(Path(shutil.copyfile(vocabularies, folder / vocabularies.name)))
     read_shapes(settings.shapes_dir).serialize(folder / RELEASE_SHAPES, format="turtle")
     with (folder / "dataset.trig").open("wb") as out:
-        export(store, out, "trig")
+        export(store, out, TRIG)
     with (folder / RELEASE_DATASET).open("wb") as out:
-        export(store, out, "nquads")
+        export(store, out, NQUADS)
     return [*files, folder / RELEASE_SHAPES, folder / "dataset.trig", folder / RELEASE_DATASET]
 
 

@@ -133,12 +133,12 @@ class SparqlStore:
         form += [("named-graph-uri", g) for g in named_graphs or []]
         try:
             form_name = query_form(sparql)
-            accept = _GRAPH_ACCEPT if form_name in ("construct", "describe") else _RESULTS_ACCEPT
+            accept = _GRAPH_ACCEPT if form_name == "graph" else _RESULTS_ACCEPT
             response = self._post(self.query_url, data=form, headers={"Accept": accept})
         except _Refused as refused:
             raise _syntax_error(sparql, base_iri, refused.reason) from None
         result = self._result(response)
-        if form_name == "ask" and isinstance(result, ox.QuerySolutions):
+        if form_name == "boolean" and isinstance(result, ox.QuerySolutions):
             # Virtuoso answers ASK as one row holding 1 or 0.
             result = _boolean(any(_truthy(term) for row in result for term in row))
         return result

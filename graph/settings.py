@@ -112,9 +112,32 @@ class Settings(BaseSettings):
         description="Addresses or networks exempt from the per-client limits (and trusted proxies always).",
     )
     query_timeout: float = Field(30.0, gt=0, description="Seconds a query may run before it is stopped.")
-    max_query_length: int = Field(100_000, gt=0, description="Largest accepted query text, in bytes.")
-    max_body_bytes: int = Field(1_000_000, gt=0, description="Largest accepted request body, in bytes.")
+    max_query_length: int = Field(
+        2 * 1024 * 1024,
+        gt=0,
+        description="Largest accepted query text, in bytes (a VALUES list of tens of thousands of IRIs fits).",
+    )
+    max_body_bytes: int = Field(
+        8 * 1024 * 1024,
+        gt=0,
+        description="Largest accepted request body, in bytes: room for the longest query, percent-encoded in a form.",
+    )
+    max_request_head: int = Field(
+        256 * 1024,
+        gt=0,
+        description="Largest request line and headers, in bytes (larger: 400). It bounds a query sent by GET, "
+        "percent-encoded in the URL; longer queries are sent by POST.",
+    )
     max_concurrent_queries: int = Field(8, gt=0, description="Queries evaluated at the same time.")
+    max_result_rows: int = Field(
+        1_000_000,
+        gt=0,
+        description="Most rows (SELECT solutions, CONSTRUCT/DESCRIBE triples) one result may have: a result "
+        "that would have more is cut short, unmistakably (507 before it starts, else an unfinished response).",
+    )
+    max_result_bytes: int = Field(
+        100 * 1024 * 1024, gt=0, description="Most bytes one result may have, cut short like max_result_rows."
+    )
     max_query_memory: int = Field(
         1024,
         gt=0,

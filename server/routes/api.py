@@ -18,6 +18,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ilrs.graph import formats
 from ilrs.graph.collections import COLLECTIONS, Collection, build_filters, page
 from ilrs.graph.describe import label_triples, linked_iris, statements
 from ilrs.graph.errors import NotFound, ParameterError
@@ -35,23 +36,21 @@ from ilrs.graph.store import Store
 from ..deps import SettingsDep, StoreDep
 from ..representations import (
     JSONLD,
-    NotAcceptable,
+    PLAIN_JSON,
     body_response,
+    check_modified,
     choose,
     context_url,
     dump_json,
     headers_for,
-    is_fresh,
     local_linker,
-    not_acceptable_response,
-    not_modified_response,
     public_base,
 )
 
 router = APIRouter(tags=["JSON-LD API"])
 
 #: What a collection can be sent as: JSON-LD, or the same document to clients that ask for plain JSON.
-API_OFFERS = [JSONLD, "application/json"]
+API_OFFERS = (formats.JSONLD,)
 _JSONLD_CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
 
 
@@ -104,10 +103,7 @@ def _int_param(name: str, raw: str | None, default: int, low: int, high: int) ->
 
 
 def _collection_response(request: Request, store: Store, settings: Settings, collection: Collection) -> Response:
-    try:
-        choice = choose(request, None, API_OFFERS)
-    except NotAcceptable as err:
-        return not_acceptable_response(request, err)
+    choice = choose(request, None, API_OFFERS)
     params = request.query_params
     for name in params:
         if name not in ("page", "limit", *collection.filters):
@@ -120,8 +116,7 @@ def _collection_response(request: Request, store: Store, settings: Settings, col
     filters = {k: v for k, v in params.items() if k in collection.filters}
     patterns = build_filters(store, collection, filters)
 
-    if is_fresh(request, store, choice):
-        return not_modified_response(store, choice)
+    check_modified(request, store, choice)
     result = page(store, collection, patterns, offset=(number - 1) * limit, limit=limit)
     last = max(1, -(-result.total // limit))
     if number > last:
@@ -151,7 +146,7 @@ def _collection_response(request: Request, store: Store, settings: Settings, col
     )
     rels = [("first", links.first), ("prev", links.previous), ("next", links.next), ("last", links.last)]
     link_header = [f'<{url}>; rel="{rel}"' for rel, url in rels if url]
-    if choice.media_type != JSONLD:
+    if choice.media_type == PLAIN_JSON:
         # Plain-JSON clients learn the context from the Link header (JSON-LD 1.1, section 6.1).
         link_header.append(f'<{ctx}>; rel="{_JSONLD_CONTEXT_REL}"; type="{JSONLD}"')
     headers = headers_for(store, choice, extra={"Link": ", ".join(link_header)})
