@@ -28,6 +28,8 @@ data file, ``line L, column C`` for a query). Anything else that escapes is a bu
     * :class:`UnsupportedOperation` — an operation (a request method) that is not offered; ``allowed``
       lists those that are.
     * :class:`InputTimeout` — the input did not arrive within its deadline.
+    * :class:`NoCheckout` — an editors' command that works on a source checkout was run on the
+      copy of the files installed with the package.
 
   * :class:`NotFound` — nothing by that name: a resource, a named graph, a file, a git revision, a representation.
   * :class:`NotAcceptable` — no available format is acceptable; ``available`` lists the media types there are.
@@ -201,6 +203,14 @@ class InputTimeout(InputError):
     """The input (a request body) did not arrive within its deadline."""
 
     title = "Input did not arrive in time"
+
+
+class NoCheckout(InputError):
+    """An editors' command that writes into the project or reads its git history (``ilrs docs``,
+    ``ilrs release``, ``ilrs diff git:REV``) was run on the files installed with the package; it works
+    in a source checkout (an editable install) or on the folders the settings name."""
+
+    title = "No source checkout"
 
 
 class NotFound(IlrsError):

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import LiveServer, start_server, stop_server
 from fastapi.testclient import TestClient
+from servers import LiveServer, start_server, stop_server
 
 from ilrs.graph.settings import get_settings
 from ilrs.graph.store import Store, memory_store
