@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test install install-test lint typecheck bench clean docs release wheel
+.PHONY: serve test test-stores install install-test lint typecheck bench clean docs release wheel
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,10 +20,17 @@ install-test: $(BIN)/python  ## install the project with its test dependencies
 serve: install  ## run the server on the embedded store with the graph loaded
 	$(BIN)/ilrs serve --host $(HOST) --port $(PORT)
 
-test: install-test  ## run lint, type checks and the whole test suite
+test: install-test  ## run lint, type checks, the whole test suite, and the server's protocol tests on Oxigraph server
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest
+	$(MAKE) test-stores
+
+# The SPARQL protocol, linked data and JSON-LD API modules again, the server on an external store
+# (tests/test_external_stores.py runs on both Oxigraph server and Virtuoso within the main run).
+STORE_SUITE := tests/test_sparql_protocol.py tests/test_linked_data.py tests/test_jsonld_api.py
+test-stores: install-test  ## the server's protocol, linked-data and JSON-LD tests on Oxigraph server
+	$(BIN)/pytest -q --store-backend oxigraph $(STORE_SUITE)
 
 docs: install  ## regenerate docs/ontology/ from the ontology and data (needs Graphviz: apt-get install graphviz)
 	$(BIN)/ilrs docs

@@ -25,7 +25,7 @@ from .formats import OFFERS, RESULT_FORMATS, Format, by_name, form_of, result_of
 from .loader import build_store
 from .namespaces import sparql_prologue
 from .query_analysis import analyse
-from .settings import Settings, get_settings
+from .settings import Settings, get_settings, store_url_problem
 from .stats import compute_stats
 from .store import Store
 from .validate import validate_store
@@ -39,6 +39,7 @@ _SPARQL_RESULTS = tuple(f for f in RESULT_FORMATS if isinstance(f.writer, ox.Que
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ilrs`` console script."""
     args = _parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # `serve --workers` starts processes with them
     try:
         return int(args.run(args) or 0)
     except IlrsError as err:
@@ -52,7 +53,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--store", type=Path, metavar="DIR", help="keep the store on disk in DIR (default: memory)")
+    common.add_argument(
+        "--store",
+        metavar="DIR|URL",
+        help="keep the store on disk in DIR, or use the external SPARQL store whose query endpoint is URL "
+        "(credentials: ILRS_STORE_USER, ILRS_STORE_PASSWORD); default: memory",
+    )
     common.add_argument(
         "--reload", action="store_true", help="with --store: empty the store and reload the files even if it has data"
     )
@@ -123,6 +129,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--watch", action="store_true", help="rebuild and swap the graph when its files change")
     p.add_argument("--tokens", type=Path, metavar="FILE", help="accept writes with these tokens (ilrs token add)")
+    p.add_argument(
+        "--workers", type=int, metavar="N", help="server processes sharing the port (0: one per core; default 1)"
+    )
+    p.add_argument("--listen-fd", type=int, help=argparse.SUPPRESS)  # a process started by --workers
     p.set_defaults(run=_serve)
     cli_writes.add_parsers(sub, common)
 
@@ -180,7 +190,13 @@ def _format_name(extra: list[str], offers: tuple[Format, ...]):  # type: ignore[
 def _settings(args: argparse.Namespace, **overrides: object) -> Settings:
     values = {k: v for k, v in overrides.items() if v is not None}
     if args.store is not None:
-        values["store_dir"] = args.store
+        if args.store.startswith(("http://", "https://")):
+            problem = store_url_problem(args.store)
+            if problem:
+                raise ParameterError(f"--store: {problem}")
+            values["store_url"] = args.store
+        else:
+            values["store_dir"] = Path(args.store)
     if getattr(args, "reload", False):
         values["reload_store"] = True
     return get_settings().model_copy(update=values)
@@ -340,10 +356,30 @@ def _serve(args: argparse.Namespace) -> int:
         raise ParameterError(
             "--watch rebuilds the graph from its files, which would drop the writes: use one or the other"
         )
+    workers = args.workers if args.workers is not None else settings.workers
+    if workers != 1 and args.listen_fd is None:
+        from ilrs.server.workers import supervise, worker_count
+
+        supervise(settings, _without_workers(args.argv[1:]), worker_count(workers))
+        return 0
     from ilrs.server.app import run  # the HTTP stack is imported only when serving
 
-    run(settings, watch=args.watch)
+    run(settings, watch=args.watch, listen_fd=args.listen_fd)
     return 0
+
+
+def _without_workers(argv: list[str]) -> list[str]:
+    """``serve``'s arguments without ``--workers N`` (each process started is one worker)."""
+    kept: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--workers":
+            skip = True
+        elif not arg.startswith("--workers="):
+            kept.append(arg)
+    return kept
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -92,8 +92,50 @@ def analyse(query: str, allowlist: Collection[str], max_nesting: int = MAX_NESTI
                         f"(Settings.service_allowlist; allowed: {allowed})"
                     )
                 called.append(iri)
-    declares = any(_word(t).lower().startswith("from") for t in significant)
-    return QueryFacts(services=list(dict.fromkeys(called)), declares_dataset=declares, form=_form(significant))
+    return QueryFacts(
+        services=list(dict.fromkeys(called)), declares_dataset=_declares_dataset(significant), form=_form(significant)
+    )
+
+
+def declares_dataset(query: str) -> bool:
+    """Whether ``query`` has ``FROM`` or ``FROM NAMED`` (its own dataset); comments and strings do not count."""
+    return _declares_dataset(_significant(query))
+
+
+def query_form(query: str) -> Form | None:
+    """The form of ``query`` (``solutions``, ``boolean``, ``graph``), or ``None``.
+
+    >>> query_form('PREFIX s: <http://x/select#> CONSTRUCT WHERE { ?s s:p "select" }')
+    'graph'
+    """
+    return _form(_significant(query))
+
+
+def without_dataset(query: str) -> str:
+    """``query`` with its ``FROM`` and ``FROM NAMED`` clauses blanked out (same length: positions hold).
+
+    >>> without_dataset('SELECT * FROM <http://g> FROM NAMED <http://n> WHERE { ?s ?p "FROM <x>" }')
+    'SELECT *                                       WHERE { ?s ?p "FROM <x>" }'
+    """
+    significant = _significant(query)
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(significant):
+        if significant[i].kind == "word" and significant[i].text.lower() == "from":
+            j = i + 1
+            if j < len(significant) and significant[j].kind == "word" and significant[j].text.lower() == "named":
+                j += 1
+            if j < len(significant):
+                spans.append((significant[i].start, significant[j].start + len(significant[j].text)))
+                i = j
+        i += 1
+    for start, end in reversed(spans):
+        query = query[:start] + " " * (end - start) + query[end:]
+    return query
+
+
+def _declares_dataset(significant: list[Token]) -> bool:
+    return any(_word(t).lower().startswith("from") for t in significant)
 
 
 def looks_like_update(query: str) -> bool:

@@ -12,8 +12,9 @@ from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import NoCheckout
@@ -63,6 +64,20 @@ class Settings(BaseSettings):
         default_factory=lambda: package_folder("ilrs.queries"), description="The query UI's examples (*.rq)."
     )
     store_dir: Path | None = Field(None, description="On-disk store; in memory when unset.")
+    store_url: str | None = Field(
+        None,
+        description="SPARQL 1.1 query endpoint of an external store (Oxigraph server, Virtuoso) to use instead "
+        "of the embedded one; emptied and reloaded from the files at start, like store_dir.",
+    )
+    store_update_url: str | None = Field(None, description="The external store's update endpoint (default: store_url).")
+    store_user: str | None = Field(None, description="User name for the external store (environment only).")
+    store_password: SecretStr | None = Field(None, description="Its password (environment only, never a flag).")
+    store_dialect: Literal["standard", "virtuoso"] = Field(
+        "standard", description="'virtuoso' works around Virtuoso 7's departures from the standard."
+    )
+    store_max_rows: int | None = Field(
+        None, gt=1, description="The external store's cap on result rows (Virtuoso's ResultSetMaxRows)."
+    )
     extra_files: list[Path] = Field(default_factory=list, description="Researchers' own RDF files to load.")
     extra_graph_names: dict[str, str] = Field(
         default_factory=dict,
@@ -95,6 +110,9 @@ class Settings(BaseSettings):
 
     # --- the server ------------------------------------------------------------
     host: str = "127.0.0.1"
+    workers: int = Field(
+        1, ge=0, description="Server processes sharing the port (`ilrs serve --workers`); 0: one per core."
+    )
     port: int = 8000
     public_base_url: str | None = Field(
         None,
@@ -181,10 +199,23 @@ class Settings(BaseSettings):
     data_license: str = Field(
         "https://creativecommons.org/licenses/by/4.0/", description="License IRI of the data (VoID/DCAT)."
     )
+    metrics: bool = Field(False, description="Serve Prometheus metrics at /metrics (to metrics_clients only).")
+    metrics_clients: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "::1"],
+        description="Addresses or networks that may read /metrics; it is 404 for everyone else.",
+    )
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
     log_level: str = "info"
 
-    @field_validator("trusted_proxies", "client_limits_exempt")
+    @field_validator("store_url", "store_update_url")
+    @classmethod
+    def _no_credentials(cls, url: str | None) -> str | None:
+        problem = store_url_problem(url) if url is not None else None
+        if problem:
+            raise ValueError(problem)
+        return url
+
+    @field_validator("trusted_proxies", "client_limits_exempt", "metrics_clients")
     @classmethod
     def _networks(cls, entries: list[str]) -> list[str]:
         """Each entry an IP address or network (a typo must not silently trust or exempt nobody)."""
@@ -219,6 +250,17 @@ class Settings(BaseSettings):
     def release_folder(self) -> Path:
         """``release_dir``, else ``release/`` of the project (:meth:`project_dir`)."""
         return self.release_dir or self.project_dir("ilrs release") / "release"
+
+
+def store_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot name an external store, or ``None``: it must be http(s) and carry no credentials
+    (they would show in process lists and logs)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"{url!r} is not an http:// or https:// URL"
+    if parts.username or parts.password:
+        return "the store URL must not carry credentials: set ILRS_STORE_USER and ILRS_STORE_PASSWORD instead"
+    return None
 
 
 @lru_cache(maxsize=1)

@@ -158,8 +158,30 @@ class Store(Protocol):
 
 
 def open_store(settings: Settings) -> Store:
-    """The dataset's store as ``settings`` say: on disk in ``store_dir`` if set, else in memory."""
+    """The dataset's store as ``settings`` say: the external SPARQL store at ``store_url`` if set,
+    else the embedded one, on disk in ``store_dir`` if set, else in memory."""
+    if settings.store_url:
+        from .remote_store import SparqlStore  # httpx is imported only for an external store
+
+        password = settings.store_password.get_secret_value() if settings.store_password else None
+        return SparqlStore(
+            settings.store_url,
+            settings.store_update_url,
+            user=settings.store_user,
+            password=password,
+            dialect=settings.store_dialect,
+            max_rows=settings.store_max_rows,
+            timeout=settings.query_timeout,
+            # Virtuoso keeps graphs of its own beside the data: only those under the base IRI are the dataset's.
+            graph_prefix=settings.base_iri if settings.store_dialect == "virtuoso" else "",
+            skolem_base=f"{settings.base_iri}.well-known/genid/",
+        )
     return OxigraphStore(settings.store_dir)
+
+
+def is_external(settings: Settings) -> bool:
+    """Whether the dataset lives in an external store (queries then run there, not in worker processes)."""
+    return settings.store_url is not None
 
 
 def memory_store() -> Store:
@@ -175,7 +197,7 @@ def rdf_format(media_type: str) -> ox.RdfFormat:
     return fmt
 
 
-def _parse_error(err: SyntaxError, path: Path | None = None) -> ParseError:
+def parse_error(err: SyntaxError, path: Path | None = None) -> ParseError:
     """pyoxigraph's syntax error as a :class:`ParseError`; with ``path``, its message starts ``path:line:col``."""
     line, column = err.lineno, err.offset
     if path is None:
@@ -251,7 +273,7 @@ class OxigraphStore:
                 )
                 self._touch(payload, graph)
         except SyntaxError as err:
-            raise _parse_error(err) from err
+            raise parse_error(err) from err
         return len(self._store) - before
 
     def load_file(self, path: Path, *, graph: str | None = None) -> int:
@@ -271,7 +293,7 @@ class OxigraphStore:
         except ParseError as err:
             cause = err.__cause__
             assert isinstance(cause, SyntaxError)
-            raise _parse_error(cause, path) from cause
+            raise parse_error(cause, path) from cause
 
     def add_quads(self, quads: Iterable[ox.Quad]) -> None:
         """Add quads built in Python (used by generators of reference data)."""

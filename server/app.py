@@ -20,11 +20,13 @@ from . import errors
 from .assets import STATIC_DIR, StaticCacheMiddleware
 from .fairness import ClientShareMiddleware
 from .head import HeadMiddleware
+from .metrics import MetricsMiddleware
 from .request_log import RequestLogMiddleware
 from .routes import api, dataset, explore, health, partner_map, problems, resources, sparql, ui, writes
 from .security import SecurityHeadersMiddleware, TrustedHostMiddleware
 from .state import DatasetHolder
 from .utf8 import Utf8Middleware
+from .versioning import VERSION_HEADER, DatasetVersionMiddleware
 
 log = logging.getLogger("ilrs.server")
 
@@ -56,7 +58,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
         allow_headers=["*"],
-        expose_headers=["ETag", "Link", "Location", "Content-Location", "Vary"],
+        expose_headers=["ETag", "Link", "Location", "Content-Location", "Vary", VERSION_HEADER],
     )
     app.add_middleware(HeadMiddleware)
     app.add_middleware(ClientShareMiddleware, settings=settings)
@@ -64,6 +66,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     # Outermost, so refusals are logged and carry the security headers too.
     app.add_middleware(RequestLogMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(DatasetVersionMiddleware)  # every answer, refusals too, names its version
+    if settings.metrics:
+        app.add_middleware(MetricsMiddleware)  # outermost: refusals are counted and timed too
+        app.include_router(health.metrics_router)
     app.include_router(health.router)
     app.include_router(sparql.router)
     app.include_router(writes.router)
@@ -81,19 +87,24 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     return app
 
 
-def run(settings: Settings, watch: bool = False) -> None:
-    """Serve the dataset with uvicorn until interrupted."""
+def run(settings: Settings, watch: bool = False, listen_fd: int | None = None) -> None:
+    """Serve the dataset with uvicorn until interrupted; on the socket ``listen_fd`` if given (one process of
+    ``ilrs serve --workers``, see :mod:`.workers`), else on ``settings.host:port``."""
+    import socket
+
     import uvicorn
 
     from .http_protocol import guarded_protocol
 
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request to an external store at INFO: one line per query is noise, failures are errors.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     app = create_app(settings)
     if watch:
         from .reload import enable_watch
 
         enable_watch(app, settings)
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
@@ -109,3 +120,5 @@ def run(settings: Settings, watch: bool = False) -> None:
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=settings.trusted_proxies or [],
     )
+    server = uvicorn.Server(config)
+    server.run(sockets=[socket.socket(fileno=listen_fd)] if listen_fd is not None else None)

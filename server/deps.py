@@ -29,7 +29,10 @@ async def get_app_settings(request: Request) -> Settings:
 
 
 async def get_dataset(request: Request) -> Dataset:
-    """The current dataset version: its store and its shapes."""
+    """The dataset version this request answers from (pinned when it arrived): its store and its shapes."""
+    pinned: Dataset | None = getattr(request.state, "dataset", None)
+    if pinned is not None:
+        return pinned
     holder: DatasetHolder = request.app.state.dataset
     return holder.current
 

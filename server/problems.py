@@ -26,6 +26,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from ilrs.graph import errors
 from ilrs.graph.settings import BASE_IRI
 
+from . import metrics
+
 PROBLEM_JSON = "application/problem+json"
 #: Where problem types are named: ``…/problems/query-syntax-error``, served by the server at ``/problems/…``.
 PROBLEM_TYPES = f"{BASE_IRI}problems/"
@@ -145,6 +147,7 @@ def http_problem(request: Request, status: int, detail: str, headers: dict[str, 
 
 def error_response(request: Request, err: errors.IlrsError, *, plain_text: bool = False) -> Response:
     """The response for ``err``: problem details, or with ``plain_text`` one line of text (``/sparql``)."""
+    metrics.stopped(err)
     status = status_of(err)
     headers = headers_of(err)
     if plain_text:

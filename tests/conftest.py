@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from checkout import SHARED
+from external_stores import EXTERNAL_STORES, external_store
 from rdflib import Graph
 from servers import LiveServer, start_server, stop_server
 
@@ -20,10 +21,32 @@ from ilrs.graph.store import Store
 from ilrs.graph.validate import load_shapes
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--store-backend",
+        choices=["embedded", *EXTERNAL_STORES],
+        default="embedded",
+        help="the store the shared live server runs on: the embedded one, or an external SPARQL store "
+        "started for the session (tests/external_stores.py)",
+    )
+
+
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The server on the default dataset, shared by the whole session (read-only tests only)."""
-    server = start_server(tmp_path_factory.mktemp("live"))
+def store_backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """The ``ILRS_*`` environment of the session's store backend (``--store-backend``); empty for the embedded one."""
+    name = request.config.getoption("--store-backend")
+    if name == "embedded":
+        yield {}
+        return
+    with external_store(name, tmp_path_factory.mktemp(name)) as store:
+        yield store.env
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory, store_backend: dict[str, str]) -> Iterator[LiveServer]:
+    """The server on the default dataset, in the session's store backend, shared by the whole session
+    (read-only tests only)."""
+    server = start_server(tmp_path_factory.mktemp("live"), env=store_backend)
     yield server
     stop_server(server)
 

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
 
-from ..deps import HolderDep
+from ilrs.graph.errors import NotFound
+
+from .. import metrics
+from ..deps import HolderDep, SettingsDep
 
 router = APIRouter(tags=["service"])
+#: Included only when ``Settings.metrics`` is on.
+metrics_router = APIRouter(tags=["service"])
 
 
 @router.get("/health", summary="Is the server up, which dataset version does it serve, and is it the files' latest?")
@@ -29,3 +36,11 @@ def health(holder: HolderDep) -> dict[str, object]:
             "serving": store.version,
         }
     return body
+
+
+@metrics_router.get("/metrics", summary="Prometheus metrics of this process (only to Settings.metrics_clients)")
+def metrics_endpoint(request: Request, holder: HolderDep, settings: SettingsDep) -> Response:
+    """The metrics of :mod:`ilrs.server.metrics`; 404 to a client not in ``metrics_clients``."""
+    if not metrics.allowed(settings, request.client.host if request.client else None):
+        raise NotFound(f"no resource at {request.url.path}")
+    return metrics.render(request, holder)

@@ -43,7 +43,7 @@ from ilrs.graph.namespaces import PREFIXES
 from ilrs.graph.query_analysis import READ_ONLY, analyse, looks_like_update
 from ilrs.graph.settings import Settings
 from ilrs.graph.stats import compute_stats
-from ilrs.graph.store import Store
+from ilrs.graph.store import Store, is_external
 
 from ..caching import cache_headers, not_modified
 from ..deps import ExecutorDep, SettingsDep, StoreDep
@@ -72,7 +72,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     executor: QueryExecutor = ThreadExecutor(settings.max_concurrent_queries)
     warm_up = None
-    if settings.query_executor == "process":
+    # On an external store the engine evaluates queries: there is no local copy for workers to load.
+    if settings.query_executor == "process" and not is_external(settings):
         executor = process_executor = ProcessExecutor(
             settings.max_concurrent_queries, memory_mib=settings.max_query_memory
         )

@@ -33,6 +33,7 @@ from typing import Protocol
 from ilrs.graph.errors import Busy, IlrsError, QueryTimeout
 from ilrs.graph.store import Store
 
+from .. import metrics
 from .evaluate import QueryJob
 
 log = logging.getLogger("ilrs.server.sparql")
@@ -174,7 +175,9 @@ class ResultStream:
                 except ExecutionStopped:
                     if self._watchdog.expired:
                         log.warning("query stopped mid-stream at its deadline of %g s", self._deadline.seconds)
-                        raise QueryTimeout(seconds=self._deadline.seconds) from None
+                        timeout = QueryTimeout(seconds=self._deadline.seconds)
+                        metrics.stopped(timeout)  # after the status line: no error handler sees it
+                        raise timeout from None
                     raise
                 if isinstance(event, Chunk):
                     yield event.data
@@ -256,7 +259,10 @@ class Slots:
             if self._free <= 0:
                 raise Busy(slots=self.size, retry_after=RETRY_AFTER)
             self._free -= 1
+            metrics.SLOTS_BUSY.inc()
 
     def give_back(self) -> None:
         with self._lock:
+            if self._free < self.size:
+                metrics.SLOTS_BUSY.dec()
             self._free = min(self._free + 1, self.size)

@@ -28,6 +28,7 @@ from typing import Any
 from ilrs.graph.errors import MemoryLimitExceeded, QueryTimeout, StoreError, rebuild_error
 from ilrs.graph.store import Store
 
+from .. import metrics
 from .evaluate import QueryJob
 from .executor import (
     Chunk,
@@ -197,6 +198,7 @@ class ProcessExecutor:
 
     def discard(self, worker: _Worker) -> None:
         """Kill a worker whose query is being stopped, and start a replacement in the background."""
+        metrics.WORKERS_RESTARTED.inc()
         self._retire(worker)
         self._slots.give_back()
         if not self._closed and self._snapshot is not None and len(self._idle) < self._warm:

@@ -1,0 +1,441 @@
+"""An external SPARQL 1.1 store behind the :class:`~ilrs.graph.store.Store` interface.
+
+:class:`SparqlStore` speaks the SPARQL 1.1 Protocol (queries and updates) over HTTP, so the
+server and the command line can run on an existing engine instead of the embedded pyoxigraph
+store. Two engines are supported and tested:
+
+* **Oxigraph server** (``oxigraph serve``): standard; it has no authentication, so it must only
+  listen where nobody else can reach it.
+* **Virtuoso Open Source 7** (``dialect="virtuoso"``), whose departures from the standard are
+  worked around here:
+
+  - a query POSTed directly (``application/sparql-query``) never gets an answer: queries are sent
+    as a form POST (``application/x-www-form-urlencoded``), which every engine must accept;
+  - ``INSERT DATA`` refuses blank nodes and very large requests: blank nodes are skolemised
+    (RDF 1.1, section 3.5: ``…/.well-known/genid/…`` IRIs) and the data is sent in batches;
+  - results are cut silently at its ``ResultSetMaxRows``: reading quads pages with
+    ``LIMIT``/``OFFSET`` and checks the total against ``COUNT``; a query whose answer has exactly
+    ``max_rows`` rows is refused (:class:`~ilrs.graph.errors.ResultTooLarge`) rather than
+    answered cut;
+  - JSON results use ``typed-literal`` and JSON-LD output drops language tags: results are asked
+    for as SPARQL XML and graphs as N-Triples or Turtle, never JSON;
+  - the Graph Store Protocol's ``?default`` answers 500: graphs are read and written with
+    SPARQL, never with the Graph Store Protocol;
+  - a query's ``FROM`` is added to the dataset the protocol gives instead of being replaced by it:
+    the query is sent without its ``FROM`` clauses then.
+
+  One departure cannot be worked around: a computed boolean (``SELECT (?a < ?b AS ?x)``) comes
+  back as the integer 1 or 0. ``ASK`` answers are true booleans.
+
+Query results are parsed with :func:`pyoxigraph.parse_query_results`, so callers get the same
+result objects as from the embedded store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import IO, Literal
+
+import httpx
+import pyoxigraph as ox
+
+from .errors import (
+    InputError,
+    NotFound,
+    ParameterError,
+    ParseError,
+    QuerySyntaxError,
+    QueryTimeout,
+    ResultTooLarge,
+    StoreError,
+    UnsupportedOperation,
+)
+from .query_analysis import declares_dataset, query_form, without_dataset
+from .store import UNION_EXCLUDED_GRAPH, QueryResult, T, parse_error, rdf_format
+from .syntax_errors import explain
+
+Dialect = Literal["standard", "virtuoso"]
+
+_RESULTS_ACCEPT = "application/sparql-results+xml"
+# Virtuoso answers 406 to an Accept listing both results and graph formats: each query form asks for one.
+_GRAPH_ACCEPT = "application/n-triples"
+# Quads per INSERT DATA request: Virtuoso refuses requests much larger than this.
+_BATCH = 2000
+
+
+class SparqlStore:
+    """A store reached over the SPARQL 1.1 Protocol.
+
+    ``query_url`` answers queries, ``update_url`` (default: ``query_url``) takes updates; ``user`` and
+    ``password`` authenticate both (HTTP digest for Virtuoso, basic otherwise). ``max_rows`` is the
+    engine's own cap on result rows (Virtuoso's ``ResultSetMaxRows``), ``page_size`` the rows read
+    per request when listing quads (below ``max_rows``), ``timeout`` the seconds one request may take.
+    """
+
+    def __init__(
+        self,
+        query_url: str,
+        update_url: str | None = None,
+        *,
+        user: str | None = None,
+        password: str | None = None,
+        dialect: Dialect = "standard",
+        max_rows: int | None = None,
+        page_size: int = 10_000,
+        timeout: float = 60.0,
+        graph_prefix: str = "",
+        skolem_base: str = "https://w3id.org/ilrs/.well-known/genid/",
+    ) -> None:
+        auth: httpx.Auth | None = None
+        if user is not None:
+            secret = password or ""
+            auth = httpx.DigestAuth(user, secret) if dialect == "virtuoso" else httpx.BasicAuth(user, secret)
+        self.query_url = query_url
+        self.update_url = update_url or query_url
+        self.dialect = dialect
+        self.max_rows = max_rows
+        self.page_size = min(page_size, max_rows - 1) if max_rows else page_size
+        self._skolem_base = skolem_base
+        self._graph_prefix = graph_prefix
+        self.timeout = timeout
+        self._client = httpx.Client(auth=auth, timeout=timeout)
+        self._graphs: list[str] | None = None
+        self._refresh()
+
+    # -- reading --
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        union_default_graph: bool = True,
+        base_iri: str | None = None,
+    ) -> QueryResult:
+        sent = sparql
+        if self.dialect == "virtuoso" and (default_graphs or named_graphs) and declares_dataset(sparql):
+            # The protocol's dataset replaces the query's FROM (SPARQL 1.1 Protocol 2.1.4); Virtuoso adds both.
+            sent = without_dataset(sparql)
+        if base_iri:
+            # The protocol has no base parameter: a BASE in front, on the same line, means the same.
+            sent = f"BASE <{base_iri}> {sent}"
+        form: list[tuple[str, str]] = [("query", sent)]
+        if default_graphs is None and named_graphs is None and union_default_graph and not declares_dataset(sparql):
+            # The union of the named graphs but the merged one, which repeats them (as the embedded store does).
+            default_graphs = [g for g in self.graphs() if g != UNION_EXCLUDED_GRAPH]
+            named_graphs = self.graphs()
+        form += [("default-graph-uri", g) for g in default_graphs or []]
+        form += [("named-graph-uri", g) for g in named_graphs or []]
+        try:
+            form_name = query_form(sparql)
+            accept = _GRAPH_ACCEPT if form_name == "graph" else _RESULTS_ACCEPT
+            response = self._post(self.query_url, data=form, headers={"Accept": accept})
+        except _Refused as refused:
+            raise _syntax_error(sparql, base_iri, refused.reason) from None
+        result = self._result(response)
+        if form_name == "boolean" and isinstance(result, ox.QuerySolutions):
+            # Virtuoso answers ASK as one row holding 1 or 0.
+            result = _boolean(any(_truthy(term) for row in result for term in row))
+        return result
+
+    def graphs(self) -> list[str]:
+        """The dataset's named graphs: those whose IRI starts with ``graph_prefix`` (the engine's own are left out)."""
+        if self._graphs is None:
+            self._refresh()
+        assert self._graphs is not None
+        return list(self._graphs)
+
+    def count(self, graph: str | None = None) -> int:
+        if graph is None:
+            return sum(self._sizes().values())
+        rows = list(self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"))
+        return int(rows[0]["n"].value)
+
+    def quads(self, graph: str | None = None) -> Iterable[ox.Quad]:
+        """Every quad, or those of one named graph, read one page at a time (each graph checked against COUNT)."""
+        return [quad for name in ([graph] if graph else self.graphs()) for quad in self._graph_quads(name)]
+
+    def dump(self, output: IO[bytes], media_type: str, *, graph: str | None = None) -> None:
+        fmt = rdf_format(media_type)
+        if graph is None and not fmt.supports_datasets:
+            raise ParameterError(f"{fmt.name} holds one graph: name the graph to export, or use TriG or N-Quads")
+        quads = self.quads(graph)
+        if graph is not None:
+            ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads], output, format=fmt)
+        else:
+            ox.serialize(quads, output, format=fmt)
+
+    def match(
+        self,
+        subject: ox.NamedNode | ox.BlankNode | None,
+        predicate: ox.NamedNode | None,
+        object: ox.NamedNode | ox.BlankNode | ox.Literal | None,
+        graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph | None,
+    ) -> Iterable[ox.Quad]:
+        """The quads matching a pattern, filtered from the graphs read page by page."""
+        if isinstance(graph, ox.DefaultGraph):
+            return []
+        name = graph.value if isinstance(graph, ox.NamedNode) else None
+        return [
+            q
+            for q in self.quads(name)
+            if (subject is None or q.subject == subject)
+            and (predicate is None or q.predicate == predicate)
+            and (object is None or q.object == object)
+            and (graph is None or q.graph_name == graph)
+        ]
+
+    def apply(self, removed: list[ox.Quad], added: list[ox.Quad], version: str) -> None:
+        """Refused: the SHACL-gated write path runs on the embedded store only, for now."""
+        raise UnsupportedOperation(
+            "writes through this server go to the embedded store; an external SPARQL store is read here, "
+            "and written with its own tools"
+        )
+
+    def dump_snapshot(self, output: IO[bytes]) -> str:
+        """The whole dataset as N-Quads, and the version it was read at."""
+        version = self._version
+        ox.serialize(self.quads(), output, format=ox.RdfFormat.N_QUADS)
+        return version
+
+    def consistent(self, read: Callable[[], T]) -> T:
+        """``read()``: the external store is loaded once at start and not written through this server."""
+        return read()
+
+    @property
+    def version(self) -> str:
+        return self._version
+
+    @property
+    def modified(self) -> float:
+        return self._modified
+
+    # -- writing --
+
+    def load(
+        self, data: bytes | str | IO[bytes], media_type: str, *, graph: str | None = None, base_iri: str | None = None
+    ) -> int:
+        fmt = rdf_format(media_type)
+        raw = data if isinstance(data, bytes | str) else data.read()
+        payload = raw.encode() if isinstance(raw, str) else raw
+        target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+        try:
+            parsed = list(ox.parse(payload, format=fmt, base_iri=base_iri))
+        except SyntaxError as err:
+            raise parse_error(err) from err
+        if not fmt.supports_datasets:
+            parsed = [ox.Quad(q.subject, q.predicate, q.object, target) for q in parsed]
+        self.add_quads(parsed)
+        return len(parsed)
+
+    def load_file(self, path: Path, *, graph: str | None = None) -> int:
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError as err:
+            raise NotFound(f"{path}: no such file") from err
+        except OSError as err:
+            raise InputError(f"{path}: {err.strerror}") from err
+        try:
+            return self.load(data, path.suffix, graph=graph)
+        except ParseError as err:
+            cause = err.__cause__
+            assert isinstance(cause, SyntaxError)
+            raise parse_error(cause, path) from cause
+
+    def add_quads(self, quads: Iterable[ox.Quad]) -> None:
+        """Add quads with ``INSERT DATA``: one request on a standard engine, batches of skolemised quads on Virtuoso."""
+        items = list(quads)
+        if self.dialect == "virtuoso":
+            items = self._skolemise(items)
+            batches = [items[i : i + _BATCH] for i in range(0, len(items), _BATCH)]
+        else:
+            batches = [items]  # blank node labels are scoped to one request: keep them together
+        for batch in batches:
+            if batch:
+                self.update(f"INSERT DATA {{ {_quads_text(batch)} }}")
+        self._refresh()
+
+    def clear(self) -> None:
+        """Remove every quad of the dataset's graphs (an engine's own graphs, such as Virtuoso's, stay)."""
+        for graph in self.graphs():
+            self.update(f"DROP SILENT GRAPH <{graph}>")
+        self._refresh()
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL 1.1 Update (form POST, as every engine accepts); :class:`StoreError` if refused."""
+        self._post(self.update_url, data=[("update", sparql)], headers={})
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self._client.close()
+
+    # -- internals --
+
+    def _post(self, url: str, *, data: list[tuple[str, str]], headers: dict[str, str]) -> httpx.Response:
+        """POST a form; :class:`_Refused` if a query is refused as malformed, :class:`StoreError` for any other
+        refusal, :class:`QueryTimeout` past the timeout."""
+        try:
+            response = self._client.post(url, data=dict_list(data), headers=headers)
+        except httpx.TimeoutException as err:
+            raise QueryTimeout(
+                f"the SPARQL store at {url} did not answer within {self.timeout:g} s", seconds=self.timeout
+            ) from err
+        except httpx.HTTPError as err:
+            raise StoreError(f"the SPARQL store at {url} cannot be reached: {err}") from err
+        if response.status_code == 400 and data[0][0] == "query":
+            raise _Refused(response.text.strip())
+        if response.status_code >= 400:
+            raise StoreError(
+                f"the SPARQL store at {url} answered {response.status_code}: {response.text.strip()[:500]}"
+            )
+        return response
+
+    def _result(self, response: httpx.Response) -> QueryResult:
+        media_type = response.headers.get("content-type", "").split(";")[0].strip()
+        body = response.content
+        if "sparql-results" in media_type:
+            result = ox.parse_query_results(body, format=ox.QueryResultsFormat.from_media_type(media_type))
+            if isinstance(result, ox.QuerySolutions) and self.max_rows is not None:
+                rows = sum(1 for _ in result)
+                if rows >= self.max_rows:
+                    raise ResultTooLarge(
+                        f"the store cuts answers at {self.max_rows} rows and this one reached it: "
+                        "narrow the query or page through it with LIMIT and OFFSET"
+                    )
+                result = ox.parse_query_results(body, format=ox.QueryResultsFormat.from_media_type(media_type))
+            return result
+        fmt = ox.RdfFormat.from_media_type(media_type)
+        if fmt is None:
+            raise StoreError(f"the SPARQL store answered in {media_type!r}, neither query results nor RDF")
+        # pyoxigraph builds QueryTriples only from a query: answer a CONSTRUCT over the graph received.
+        scratch = ox.Store()
+        scratch.load(body, format=fmt)
+        return scratch.query("CONSTRUCT WHERE { ?s ?p ?o }")
+
+    def _select(self, sparql: str) -> ox.QuerySolutions:
+        try:
+            response = self._post(self.query_url, data=[("query", sparql)], headers={"Accept": _RESULTS_ACCEPT})
+        except _Refused as refused:  # the project's own queries are well-formed: the store failed
+            raise StoreError(f"the SPARQL store refused a query: {refused.reason[:500]}") from None
+        result = self._result(response)
+        assert isinstance(result, ox.QuerySolutions)
+        return result
+
+    def _graph_quads(self, graph: str) -> list[ox.Quad]:
+        """The triples of ``graph`` as quads, a page at a time; :class:`StoreError` if they do not add up to COUNT.
+
+        Pages are ordered on a standard engine; Virtuoso refuses to sort past its MaxSortedTopRows, so
+        there they come unordered and are told apart as a set (a graph holds each triple once).
+        """
+        expected = self.count(graph)
+        name = ox.NamedNode(graph)
+        order = "" if self.dialect == "virtuoso" else "ORDER BY ?s ?p ?o "
+        found: dict[ox.Quad, None] = {}
+        offset = 0
+        while True:
+            page = list(
+                self._select(
+                    f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} "
+                    f"{order}LIMIT {self.page_size} OFFSET {offset}"
+                )
+            )
+            found.update((ox.Quad(row["s"], row["p"], row["o"], name), None) for row in page)  # type: ignore[arg-type]
+            offset += len(page)
+            if len(page) < self.page_size:
+                break
+        if len(found) != expected:
+            raise StoreError(
+                f"the SPARQL store gave {len(found)} of the {expected} triples of <{graph}>: it cut its answers"
+            )
+        return list(found)
+
+    def _sizes(self) -> dict[str, int]:
+        """Triples in each of the dataset's graphs (those under ``graph_prefix``)."""
+        rows = self._select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        return {
+            r["g"].value: int(r["n"].value)
+            for r in rows
+            if isinstance(r["g"], ox.NamedNode) and r["g"].value.startswith(self._graph_prefix)
+        }
+
+    def _skolemise(self, quads: list[ox.Quad]) -> list[ox.Quad]:
+        """Blank nodes as fresh ``.well-known/genid`` IRIs, one per label (Virtuoso's INSERT DATA refuses them)."""
+        prefix = f"{self._skolem_base}{uuid.uuid4().hex}-"
+
+        def term(t):  # type: ignore[no-untyped-def]
+            return ox.NamedNode(prefix + t.value) if isinstance(t, ox.BlankNode) else t
+
+        return [ox.Quad(term(q.subject), q.predicate, term(q.object), term(q.graph_name)) for q in quads]
+
+    def _refresh(self) -> None:
+        """Read the graphs and their sizes again; the version is their digest (it changes when a write lands)."""
+        sizes = self._sizes()
+        self._graphs = sorted(sizes)
+        digest = hashlib.sha256(self.query_url.encode())
+        for graph in self._graphs:
+            digest.update(f"{graph}\0{sizes[graph]}\0".encode())
+        self._version = digest.hexdigest()[:16]
+        self._modified = time.time()
+
+
+def _truthy(term: object) -> bool:
+    return isinstance(term, ox.Literal) and term.value in ("1", "true")
+
+
+def _boolean(value: bool) -> ox.QueryBoolean:
+    """A :class:`pyoxigraph.QueryBoolean` (it has no constructor: parsed from its SPARQL JSON form)."""
+    answer = ox.parse_query_results(
+        f'{{"head": {{}}, "boolean": {"true" if value else "false"}}}'.encode(), format=ox.QueryResultsFormat.JSON
+    )
+    assert isinstance(answer, ox.QueryBoolean)
+    return answer
+
+
+class _Refused(Exception):
+    """The store refused a query as malformed (400); ``reason`` is its message."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _syntax_error(sparql: str, base_iri: str | None, reason: str) -> QuerySyntaxError:
+    """The error for a query the store refused: the embedded engine's explained message (the same as on the
+    embedded store, with the position in the text as sent) if it finds the query malformed too, else the store's."""
+    try:
+        ox.Store().query(sparql, base_iri=base_iri)  # an empty store: a well-formed query costs nothing
+    except SyntaxError as err:
+        return QuerySyntaxError.from_engine(explain(str(err), sparql))
+    except (ValueError, OSError):
+        pass
+    return QuerySyntaxError(f"the SPARQL store refused the query: {reason[:500]}")
+
+
+def dict_list(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """Form fields as httpx takes repeated ones: each name and its values in order."""
+    fields: dict[str, list[str]] = {}
+    for key, value in pairs:
+        fields.setdefault(key, []).append(value)
+    return fields
+
+
+def _quads_text(quads: list[ox.Quad]) -> str:
+    """Quads as the body of ``INSERT DATA``: triples of the default graph, then ``GRAPH`` blocks."""
+    out = io.BytesIO()
+    by_graph: dict[str, list[ox.Triple]] = {}
+    for q in quads:
+        key = "" if isinstance(q.graph_name, ox.DefaultGraph) else str(q.graph_name)
+        by_graph.setdefault(key, []).append(ox.Triple(q.subject, q.predicate, q.object))
+    parts = []
+    for graph, triples in by_graph.items():
+        out = io.BytesIO()
+        ox.serialize(triples, out, format=ox.RdfFormat.N_TRIPLES)
+        text = out.getvalue().decode()
+        parts.append(f"GRAPH {graph} {{\n{text}}}" if graph else text)
+    return "\n".join(parts)

@@ -1,0 +1,132 @@
+"""Prometheus metrics of the server, served at ``/metrics`` when ``Settings.metrics`` is on.
+
+The endpoint answers only the addresses in ``Settings.metrics_clients`` (loopback by default):
+everyone else gets 404, as if it did not exist, so a public deployment never shows its load.
+The metrics are those of this process:
+
+* ``ilrs_http_requests_total{route,method,status}`` and ``ilrs_http_request_duration_seconds{route}``:
+  every request, by route template (``/id/{path}``, not each IRI: the label set stays small);
+* ``ilrs_requests_stopped_total{reason}``: work stopped or refused by a limit (the deadline, memory,
+  sizes, busy slots, a store's row cap), by error class;
+* ``ilrs_query_slots_busy`` and ``ilrs_query_workers_restarted_total``: queries being evaluated now,
+  and worker processes killed (at a deadline, a client gone) and replaced;
+* ``ilrs_result_cache_total{outcome}`` and ``ilrs_writes_total{outcome}``: counters that a result cache
+  and a write path report to with :func:`cache_lookup` and :func:`write_outcome`;
+* ``ilrs_dataset_info{version}`` and ``ilrs_dataset_quads``: the dataset version being served.
+
+The counters live in one registry per process (:data:`REGISTRY`), like the process they describe.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from typing import TYPE_CHECKING
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ilrs.graph.errors import IlrsError, LimitExceeded, ResourceLimit
+
+if TYPE_CHECKING:
+    from ilrs.graph.settings import Settings
+
+    from .state import DatasetHolder
+
+REGISTRY = CollectorRegistry()
+
+REQUESTS = Counter(
+    "ilrs_http_requests", "HTTP requests answered, by route template, method and status.",
+    ["route", "method", "status"], registry=REGISTRY,
+)  # fmt: skip
+LATENCY = Histogram(
+    "ilrs_http_request_duration_seconds", "Time from a request's arrival to the end of its response, by route.",
+    ["route"], registry=REGISTRY,
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)  # fmt: skip
+STOPPED = Counter(
+    "ilrs_requests_stopped", "Work stopped or refused at a limit (deadline, memory, size, busy), by error class.",
+    ["reason"], registry=REGISTRY,
+)  # fmt: skip
+SLOTS_BUSY = Gauge("ilrs_query_slots_busy", "Queries being evaluated now.", registry=REGISTRY)
+WORKERS_RESTARTED = Counter(
+    "ilrs_query_workers_restarted", "Query worker processes killed (deadline, client gone) and replaced.",
+    registry=REGISTRY,
+)  # fmt: skip
+CACHE = Counter("ilrs_result_cache", "Result cache lookups, by outcome (hit, miss).", ["outcome"], registry=REGISTRY)
+WRITES = Counter(
+    "ilrs_writes", "Writes to the dataset, by outcome (accepted, refused).", ["outcome"], registry=REGISTRY
+)
+DATASET = Gauge("ilrs_dataset_info", "The dataset version served (always 1).", ["version"], registry=REGISTRY)
+QUADS = Gauge("ilrs_dataset_quads", "Quads in the dataset served.", registry=REGISTRY)
+
+for _outcome in ("hit", "miss"):
+    CACHE.labels(_outcome)
+for _outcome in ("accepted", "refused"):
+    WRITES.labels(_outcome)
+
+
+def cache_lookup(hit: bool) -> None:
+    """Count one result-cache lookup."""
+    CACHE.labels("hit" if hit else "miss").inc()
+
+
+def write_outcome(accepted: bool) -> None:
+    """Count one write to the dataset, accepted or refused (by validation, a limit, a conflict)."""
+    WRITES.labels("accepted" if accepted else "refused").inc()
+
+
+def stopped(err: IlrsError) -> None:
+    """Count ``err`` if it stopped or refused work at a limit."""
+    if isinstance(err, ResourceLimit | LimitExceeded):
+        STOPPED.labels(type(err).__name__).inc()
+
+
+class MetricsMiddleware:
+    """Counts and times every request by its route template (pure ASGI: streamed bodies are timed to their end)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or ("/static" if scope["path"].startswith("/static/") else "other")
+            REQUESTS.labels(template, scope["method"], str(status)).inc()
+            LATENCY.labels(template).observe(time.perf_counter() - started)
+
+
+def allowed(settings: Settings, host: str | None) -> bool:
+    """Whether a client at ``host`` may read the metrics."""
+    if host is None:
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(n, strict=False) for n in settings.metrics_clients)
+
+
+def render(request: Request, holder: DatasetHolder) -> Response:
+    """The metrics in Prometheus' text format, the dataset gauges read now."""
+    store = holder.current.store
+    DATASET.clear()
+    DATASET.labels(store.version).set(1)
+    QUADS.set(store.count())
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

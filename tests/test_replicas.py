@@ -1,0 +1,233 @@
+"""Replicated read servers behind nginx, all on 127.0.0.1: two ``ilrs serve`` processes on the same
+files (the same dataset version) and nginx balancing between them, as docs/deployment.md sets up."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import LiveServer, start_server, stop_server
+from external_stores import free_port, program
+
+from ilrs.graph.settings import get_settings
+
+NGINX_CONF = """\
+worker_processes 1;
+pid {folder}/nginx.pid;
+error_log {folder}/error.log warn;
+daemon off;
+events {{ worker_connections 512; }}
+http {{
+    access_log {folder}/access.log;
+    client_body_temp_path {folder}/body;
+    proxy_temp_path {folder}/proxy;
+    fastcgi_temp_path {folder}/fastcgi;
+    uwsgi_temp_path {folder}/uwsgi;
+    scgi_temp_path {folder}/scgi;
+    upstream ilrs {{
+        server 127.0.0.1:{first} max_fails=1 fail_timeout=30s;
+        server 127.0.0.1:{second} max_fails=1 fail_timeout=30s;
+        keepalive 16;
+    }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://ilrs;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $remote_addr;
+            proxy_next_upstream error timeout http_502 http_503;
+            proxy_next_upstream_tries 2;
+            proxy_connect_timeout 2s;
+            add_header X-Upstream $upstream_addr always;
+        }}
+    }}
+}}
+"""
+
+#: Mixed traffic: SPARQL, an HTML page, a JSON-LD document, a collection.
+REQUESTS = [
+    ("/sparql", {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}, "application/sparql-results+json"),
+    ("/id/agency/cnsa", {}, "text/html"),
+    ("/id/agency/cnsa", {}, "application/ld+json"),
+    ("/agreements", {"limit": "5"}, "application/ld+json"),
+]
+
+
+@dataclass
+class Cluster:
+    url: str
+    replicas: list[LiveServer]
+
+
+def start_cluster(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[Cluster]:
+    """Two replicas started with ``args`` and ``env``, and nginx in front of them; all stopped at the end."""
+    nginx = program("nginx")
+    replicas = []
+    for i in (1, 2):
+        (tmp_path / f"replica{i}").mkdir()
+        replicas.append(start_server(tmp_path / f"replica{i}", *args, env=env))
+    folder = tmp_path / "nginx"
+    folder.mkdir()
+    port = free_port()
+    first, second = (int(r.base_url.rsplit(":", 1)[1]) for r in replicas)
+    conf = folder / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(folder=folder, first=first, second=second, port=port))
+    process = subprocess.Popen([nginx, "-p", str(folder), "-c", str(conf), "-e", str(folder / "error.log")])
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError((folder / "error.log").read_text()) from None
+                time.sleep(0.1)
+        yield Cluster(url, replicas)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        for replica in replicas:
+            if replica.process.poll() is None:
+                stop_server(replica)
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[Cluster]:
+    yield from start_cluster(tmp_path)
+
+
+def test_replicas_send_the_same_etags_and_version(cluster: Cluster) -> None:
+    for path, params, accept in REQUESTS[1:]:
+        answers = [httpx.get(r.url(path), params=params, headers={"Accept": accept}) for r in cluster.replicas]
+        assert all(a.status_code == 200 for a in answers)
+        assert answers[0].headers["etag"] == answers[1].headers["etag"]
+        assert answers[0].headers["ilrs-dataset-version"] == answers[1].headers["ilrs-dataset-version"]
+        assert (
+            answers[0].headers["ilrs-dataset-version"]
+            == httpx.get(cluster.replicas[0].url("/health")).json()["version"]
+        )
+
+
+def test_losing_a_replica_fails_only_requests_in_flight(cluster: Cluster) -> None:
+    clients = 4
+    stop = threading.Event()
+    killed_at: list[float] = []
+    results: list[tuple[float, float, int, str, str]] = []  # started, ended, status, upstream, version
+    lock = threading.Lock()
+
+    def traffic(offset: int) -> None:
+        with httpx.Client(base_url=cluster.url, timeout=30) as client:
+            i = offset
+            while not stop.is_set():
+                path, params, accept = REQUESTS[i % len(REQUESTS)]
+                i += 1
+                started = time.monotonic()
+                try:
+                    r = client.get(path, params=params, headers={"Accept": accept})
+                    outcome = (
+                        r.status_code,
+                        r.headers.get("x-upstream", ""),
+                        r.headers.get("ilrs-dataset-version", ""),
+                    )
+                except httpx.HTTPError:
+                    outcome = (0, "", "")
+                with lock:
+                    results.append((started, time.monotonic(), *outcome))
+
+    threads = [threading.Thread(target=traffic, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    try:
+        time.sleep(4)
+        victim = cluster.replicas[0]
+        killed_at.append(time.monotonic())
+        victim.process.kill()  # no goodbye: like a machine that fails
+        victim.process.wait()
+        time.sleep(4)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+
+    kill = killed_at[0]
+    before = [r for r in results if r[1] < kill]
+    after = [r for r in results if r[0] > kill]
+    in_flight = [r for r in results if r[0] <= kill <= r[1]]
+    victim_port = cluster.replicas[0].base_url.rsplit(":", 1)[1]
+    assert {r[3].rsplit(":", 1)[-1] for r in before} == {
+        victim_port,
+        cluster.replicas[1].base_url.rsplit(":", 1)[1],
+    }  # both replicas served before the kill
+    assert all(r[2] == 200 for r in before)
+    assert len(after) > 10 and all(r[2] == 200 for r in after), [r for r in after if r[2] != 200]
+    failed = [r for r in in_flight if r[2] != 200]
+    assert len(failed) <= clients
+    assert len({r[4] for r in results if r[2] == 200}) == 1  # one version throughout
+
+
+def test_a_published_snapshot_replaces_the_old_one_under_load(tmp_path: Path) -> None:
+    """The writer publishes a new version of the files (one atomic rename); each replica swaps to it whole:
+    every answer, during the switch too, is entirely one version's, and names it."""
+    data = tmp_path / "data"
+    shutil.copytree(get_settings().data_dir, data)
+    env = {"ILRS_DATA_DIR": str(data)}
+    nodes = start_cluster(tmp_path, "--watch", env=env)
+    cluster = next(nodes)
+    try:
+        seen: list[tuple[int, str, int]] = []  # status, version, quads counted
+        stop = threading.Event()
+        count = {"query": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"}
+
+        def traffic() -> None:
+            with httpx.Client(base_url=cluster.url, timeout=60) as client:
+                while not stop.is_set():
+                    r = client.get("/sparql", params=count, headers={"Accept": "application/sparql-results+json"})
+                    n = int(r.json()["results"]["bindings"][0]["n"]["value"]) if r.status_code == 200 else -1
+                    seen.append((r.status_code, r.headers.get("ilrs-dataset-version", ""), n))
+
+        threads = [threading.Thread(target=traffic) for _ in range(2)]
+        for t in threads:
+            t.start()
+        try:
+            old = httpx.get(cluster.replicas[0].url("/health")).json()["version"]
+            time.sleep(2)
+            # The single writer: a new file written beside the data, then renamed into it in one step.
+            staged = tmp_path / "countries-copy.ttl"
+            shutil.copy(data / "reference" / "countries.ttl", staged)
+            os.replace(staged, data / "reference" / "countries-copy.ttl")
+            deadline = time.monotonic() + 180
+            while time.monotonic() < deadline:
+                versions = {httpx.get(r.url("/health")).json()["version"] for r in cluster.replicas}
+                if old not in versions:
+                    break
+                time.sleep(0.5)
+            time.sleep(1)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join()
+        assert old not in versions, "the replicas did not switch to the new files"
+        assert all(status == 200 for status, _, _ in seen)
+        by_version: dict[str, set[int]] = {}
+        for _, version, n in seen:
+            by_version.setdefault(version, set()).add(n)
+        assert set(by_version) == {old, *versions} and len(versions) == 1
+        assert all(len(counts) == 1 for counts in by_version.values()), by_version  # no answer mixes versions
+        assert by_version[old] != by_version[versions.pop()]
+        assert seen[-1][1] != old  # after the switch, only the new version
+    finally:
+        with contextlib.suppress(StopIteration):
+            next(nodes)
