@@ -16,10 +16,10 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
-from conftest import LiveServer, start_server, stop_server
 from external_stores import EXTERNAL_STORES, VIRTUOSO_MAX_ROWS, ExternalStore, external_store
 from rdflib import Graph
 from rdflib.compare import isomorphic
+from servers import LiveServer, start_server, stop_server
 
 from ilrs.graph.errors import QuerySyntaxError, ResultTooLarge
 from ilrs.graph.remote_store import SparqlStore

@@ -6,8 +6,8 @@ import threading
 from collections.abc import Callable
 
 import httpx
-from conftest import LiveServer
 from prometheus_client.parser import text_string_to_metric_families
+from servers import LiveServer
 
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 

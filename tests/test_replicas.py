@@ -15,8 +15,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import LiveServer, start_server, stop_server
 from external_stores import free_port, program
+from servers import LiveServer, start_server, stop_server
 
 from ilrs.graph.settings import get_settings
 

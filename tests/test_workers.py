@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from conftest import LiveServer
+from servers import LiveServer
 
 
 def children(pid: int) -> list[int]:
