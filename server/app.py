@@ -18,6 +18,7 @@ from . import errors
 from .head import HeadMiddleware
 from .request_log import RequestLogMiddleware
 from .routes import api, dataset, health, problems, resources, sparql, ui
+from .sparql.result_cache import ResultCache
 from .state import DatasetHolder
 from .utf8 import Utf8Middleware
 
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.settings = settings
     served = build_dataset(settings) if store is None else Dataset(store, load_shapes(settings))
     app.state.dataset = DatasetHolder(served)
+    app.state.result_cache = ResultCache(settings.result_cache_bytes)
     errors.install(app)
     app.add_middleware(Utf8Middleware)  # inside the CORS middleware: browsers can read its refusals
     app.add_middleware(
