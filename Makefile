@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test install install-test lint typecheck bench clean docs release
+.PHONY: serve test install install-test install-bench lint typecheck bench bench-load clean docs release
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,13 @@ docs: install  ## regenerate docs/ontology/ from the ontology and data (needs Gr
 release: install  ## write release/<version>/ and its CHANGELOG entry (after ilrs check and validate pass)
 	$(BIN)/ilrs release
 
-bench: install-test  ## measure loading and validating the graph
+install-bench: $(BIN)/python  ## install the project with its test and benchmark dependencies
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+
+bench: install-bench  ## SPARQL benchmark against Oxigraph server and rdflib-endpoint; writes bench/RESULTS.md
+	$(BIN)/python -m bench.run --scales 1 10
+
+bench-load: install-test  ## measure loading and validating the graph
 	$(BIN)/python -m bench.load --runs 7
 
 clean:
