@@ -53,7 +53,7 @@ from ..sparql.evaluate import QueryJob, choose_result_format
 from ..sparql.executor import Deadline, QueryExecutor
 from ..sparql.process_executor import ProcessExecutor
 from ..sparql.protocol import METHODS, SparqlRequest, check_method, read_request
-from ..sparql.result_cache import ResultCache, ResultKey
+from ..sparql.result_cache import CachedResult, ResultCache, ResultKey
 from ..sparql.service_description import Limits, describe_service, serialize_description, service_page
 from ..sparql.thread_executor import ThreadExecutor
 
@@ -211,10 +211,17 @@ async def _answer(
         log.info("client went away before its query finished; query stopped")
         return Response(status_code=499)  # nobody reads it: for the log
     headers = {"Content-Type": stream.content_type, "Vary": "Accept"}
+    if key is not None:
+        headers["ETag"] = key.etag
+    cache: ResultCache = request.app.state.result_cache
+    if stream.complete:  # the whole result is in hand: one response, no streaming machinery
+        body = stream.body
+        if key is not None:
+            cache.put(key, CachedResult(stream.content_type, body))
+        return Response(body, headers=headers)
     if key is None:
         return ResultResponse(stream, headers=headers)
-    cache: ResultCache = request.app.state.result_cache
-    return ResultResponse(cache.recording(key, stream.content_type, stream), headers={**headers, "ETag": key.etag})
+    return ResultResponse(cache.recording(key, stream.content_type, stream), headers=headers)
 
 
 def _cached_answer(request: Request, key: ResultKey) -> Response | None:

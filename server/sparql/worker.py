@@ -49,18 +49,19 @@ from typing import IO
 from ilrs.graph.errors import IlrsError, MemoryLimitExceeded
 from ilrs.graph.store import Store, memory_store
 
-from .evaluate import QueryJob, evaluate, start_evaluation_thread
+from .evaluate import CHUNK_SIZE, QueryJob, evaluate, start_evaluation_thread
 
 READY, START, CHUNK, FAILED, DONE = b"R", b"S", b"C", b"F", b"D"
 #: Frame header: type byte, payload length.
 HEADER = struct.Struct(">cI")
 
 
-def write_frame(out: IO[bytes], kind: bytes, payload: bytes = b"") -> None:
-    """Send one frame and flush it, so the server sees each chunk as soon as it is made."""
+def write_frame(out: IO[bytes], kind: bytes, payload: bytes = b"", flush: bool = True) -> None:
+    """Send one frame, and flush it unless ``flush`` is false (a frame that another follows at once)."""
     out.write(HEADER.pack(kind, len(payload)))
     out.write(payload)
-    out.flush()
+    if flush:
+        out.flush()
 
 
 class FrameSink:
@@ -70,10 +71,12 @@ class FrameSink:
         self._out = out
 
     def start(self, content_type: str) -> None:
-        write_frame(self._out, START, content_type.encode())
+        write_frame(self._out, START, content_type.encode(), flush=False)  # a chunk or the end follows
 
     def chunk(self, data: bytes) -> None:
-        write_frame(self._out, CHUNK, data)
+        # A full chunk goes at once, so a long result streams; a short one is the last, and goes with
+        # the DONE frame that follows it: a small result reaches the server in one write.
+        write_frame(self._out, CHUNK, data, flush=len(data) >= CHUNK_SIZE)
 
 
 def answer_jobs(store: Store, jobs: IO[bytes], out: IO[bytes], memory_mib: int | None = None) -> None:
