@@ -35,7 +35,7 @@ install-bench: $(BIN)/python  ## install the project with its test and benchmark
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 
 bench: install-bench  ## SPARQL benchmark against Oxigraph server and rdflib-endpoint; writes bench/RESULTS.md
-	$(BIN)/python -m bench.run --scales 1 10
+	$(BIN)/python -m bench.run --scales 1 10 --budget 30
 
 bench-load: install-test  ## measure loading and validating the graph
 	$(BIN)/python -m bench.load --runs 7
