@@ -23,16 +23,21 @@ from typing import Any
 import pyoxigraph as ox
 from pyld import jsonld
 
+from .formats import JSONLD
 from .settings import BASE_IRI
 
 #: The published context document (``GET /context.jsonld``).
 CONTEXT_PATH = Path(__file__).with_name("context.jsonld")
-#: Its version: bump when a term changes meaning; adding a term is a minor change.
-CONTEXT_VERSION = "0.1.0"
+#: Its version: bump when a term changes meaning; adding a term is a minor change. 0.2.0 gives every
+#: property one key whatever its value's datatype (no datatype coercion: a date, a year-month and a
+#: year are all ``"date": {"@value": …, "@type": …}``) and language maps for titles and descriptions.
+CONTEXT_VERSION = "0.2.0"
+#: Earlier versions, still served at ``/context/{version}.jsonld`` for documents that name them.
+ARCHIVED_CONTEXTS = {"0.1.0": Path(__file__).with_name("context-0.1.0.jsonld")}
 #: The context's canonical, persistent IRI.
 CONTEXT_IRI = f"{BASE_IRI}context.jsonld"
 #: Media type of every JSON-LD document we produce.
-JSONLD_MEDIA_TYPE = "application/ld+json"
+JSONLD_MEDIA_TYPE = JSONLD.media_type
 
 JsonObject = dict[str, Any]
 DocumentLoader = Callable[[str, Mapping[str, Any]], JsonObject]
@@ -51,6 +56,15 @@ _CANONICAL_INTEGER = re.compile(r"0|-?[1-9][0-9]*")
 def context_bytes() -> bytes:
     """The context document exactly as published."""
     return CONTEXT_PATH.read_bytes()
+
+
+@lru_cache(maxsize=8)
+def versioned_context_bytes(version: str) -> bytes | None:
+    """The context of ``version`` (the current one or an archived one) as published; ``None`` if unknown."""
+    if version == CONTEXT_VERSION:
+        return context_bytes()
+    path = ARCHIVED_CONTEXTS.get(version)
+    return path.read_bytes() if path is not None else None
 
 
 @lru_cache(maxsize=1)
@@ -176,13 +190,49 @@ def compact(expanded: JsonObject | list[JsonObject], context_url: str) -> JsonOb
     return result
 
 
-def resource_document(iri: str, triples: Iterable[ox.Triple], context_url: str) -> JsonObject:
-    """One resource's triples as a compact JSON-LD node object (blank nodes embedded)."""
+#: A triple and the named graphs that state it.
+Stated = tuple[ox.Triple, Iterable[str]]
+
+
+def included(stated: Iterable[Stated] = (), linked: Iterable[ox.Triple] = ()) -> list[JsonObject]:
+    """The ``@included`` block of a document: where each statement comes from, and what links are called.
+
+    One graph object per named graph (``{"@id": graph, "@graph": [its statements]}``), so that every
+    value carries the graphs, that is the sources, that state it; then the ``linked`` triples (the
+    labels of the resources the document links to) as plain node objects. Everything in it is a quad
+    or a triple of the store, so the document still expands to exactly the store's data.
+    """
+    by_graph: dict[str, list[ox.Triple]] = {}
+    for triple, graphs in stated:
+        for graph in graphs:
+            by_graph.setdefault(graph, []).append(triple)
+    out: list[JsonObject] = []
+    for graph, triples in sorted(by_graph.items()):
+        nodes = node_objects(dict.fromkeys(triples))
+        out.append({"@id": graph, "@graph": embed_blank_nodes([k for k in nodes if not k.startswith("_:")], nodes)})
+    out += list(node_objects(dict.fromkeys(linked)).values())
+    return out
+
+
+def resource_document(
+    iri: str,
+    triples: Iterable[ox.Triple],
+    context_url: str,
+    stated: Iterable[Stated] = (),
+    linked: Iterable[ox.Triple] = (),
+) -> JsonObject:
+    """One resource's triples as a compact JSON-LD node object (blank nodes embedded).
+
+    With ``stated`` and ``linked``, the node also has an ``@included`` block (:func:`included`).
+    """
     nodes = node_objects(triples)
     roots = embed_blank_nodes([iri], nodes)
     if not roots:
         return {"@context": context_url, "@id": iri}
     expanded: JsonObject = roots[0] if len(roots) == 1 else {"@graph": roots}
+    extra = included(stated, linked)
+    if extra and "@graph" not in expanded:
+        expanded["@included"] = extra
     return compact(expanded, context_url)
 
 
@@ -217,11 +267,15 @@ def collection_document(
     triples: Iterable[ox.Triple],
     context_url: str,
     local_url: Callable[[str], str | None] | None = None,
+    stated: Iterable[Stated] = (),
+    linked: Iterable[ox.Triple] = (),
 ) -> JsonObject:
     """One page of a Hydra collection: ``members`` (in order) with exactly their ``triples``.
 
     ``local_url`` gives, for a member IRI, the URL where this server dereferences it; it
     is written as ``localUrl``, a term the context maps to ``null``, so it adds no triple.
+    ``stated`` and ``linked`` give the collection an ``@included`` block (:func:`included`):
+    the sources of each member's values, and the labels of what the members link to.
     """
     nodes = node_objects(triples)
     for iri in members:
@@ -243,6 +297,9 @@ def collection_document(
         f"{_HYDRA}member": embed_blank_nodes(members, nodes),
         f"{_HYDRA}view": [view],
     }
+    extra = included(stated, linked)
+    if extra:
+        expanded["@included"] = extra
     document = compact(expanded, context_url)
     member_list = document.get("member", [])
     if isinstance(member_list, dict):

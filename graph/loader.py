@@ -12,18 +12,24 @@ The dataset is built from, in this order:
 * ``graph/data/reference/*.ttl`` into ``…/graph/reference/{stem}``;
 * every ``graph/data/**/*.trig`` file, whose quads name their own graphs;
 * researchers' own files (``ilrs serve --load FILE``), each into the named graph
-  of its ``file:`` IRI.
+  ``…/graph/loaded/{stem}``, or the IRI given with ``--load FILE=IRI``. A graph's
+  name is published (service description, VoID): it never tells where the file
+  lies on the serving machine;
 
-The shapes are every ``shapes/*.ttl``, in the graph ``https://w3id.org/ilrs/shapes``.
+and then the derived graphs of :mod:`graph.derived` (inferred types, all claims merged)
+are computed from all of these. The shapes are every ``shapes/*.ttl``, in the graph
+``https://w3id.org/ilrs/shapes``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import NotFound
+from .derived import materialise
+from .errors import NotFound, ParameterError
 from .namespaces import GRAPH, ONTOLOGY_GRAPH, SHAPES_IRI
 from .settings import Settings
 from .store import Store, memory_store, open_store
@@ -50,11 +56,29 @@ def dataset_files(settings: Settings) -> list[DataFile]:
     reference = settings.data_dir / "reference"
     files += [DataFile(p, str(GRAPH[f"reference/{p.stem}"])) for p in sorted(reference.glob("*.ttl"))]
     files += [DataFile(p, None) for p in sorted(settings.data_dir.rglob("*.trig"))]
-    files += [DataFile(p.resolve(), p.resolve().as_uri()) for p in settings.extra_files]
+    files += [DataFile(p.resolve(), graph) for p, graph in loaded_graphs(settings).items()]
     for f in files:
         if not f.path.is_file():
             raise NotFound(f"{f.path}: no such file")
     return files
+
+
+def loaded_graph_iri(path: Path) -> str:
+    """The named graph of a researcher's file: ``…/graph/loaded/`` and its stem, reduced to safe characters."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", path.stem).strip("-.") or "file"
+    return str(GRAPH[f"loaded/{slug}"])
+
+
+def loaded_graphs(settings: Settings) -> dict[Path, str]:
+    """Each of ``settings.extra_files`` and its graph IRI; :class:`ParameterError` if two would share one."""
+    graphs: dict[Path, str] = {}
+    for path in settings.extra_files:
+        graph = settings.extra_graph_names.get(str(path)) or loaded_graph_iri(path)
+        for other, taken in graphs.items():
+            if taken == graph:
+                raise ParameterError(f"{other} and {path} would both be loaded into <{graph}>: name one with FILE=IRI")
+        graphs[path] = graph
+    return graphs
 
 
 @dataclass(frozen=True)
@@ -71,11 +95,12 @@ def build_dataset(settings: Settings, progress: Progress | None = None) -> Datas
     return Dataset(build_store(settings, progress), load_shapes(settings))
 
 
-def build_store(settings: Settings, progress: Progress | None = None) -> Store:
-    """A store holding the whole dataset.
+def build_store(settings: Settings, progress: Progress | None = None, *, derived: bool = True) -> Store:
+    """A store holding the whole dataset, with the derived graphs unless ``derived`` is false.
 
     With ``settings.store_dir`` the store is on disk; it is emptied and reloaded, so
-    the files in the repository stay the one source of truth.
+    the files in the repository stay the one source of truth. The editors' tools (check,
+    docs, diff, release) ask for ``derived=False``: they work on what the files say.
     """
     store = open_store(settings)
     if settings.store_dir is not None:
@@ -84,6 +109,10 @@ def build_store(settings: Settings, progress: Progress | None = None) -> Store:
         added = store.load_file(f.path, graph=f.graph)
         if progress:
             progress(f"loaded {added:>6} quads from {_display(f.path)}")
+    if derived:
+        counts = materialise(store)
+        if progress:
+            progress(f"derived {counts.inferred:>5} inferred and {counts.merged} merged triples")
     return store
 
 

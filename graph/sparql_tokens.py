@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 
 _BASE = (
     "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d\u2070-\u218f"
@@ -47,8 +48,18 @@ _ALTERNATIVES = [
 ]
 _PNAME = 10  # the index of the prefixed-name alternative above
 _TOKEN = re.compile("|".join(_ALTERNATIVES))
-#: The same scanner without prefixed names, for text where none can start (see :func:`tokens`).
-_TOKEN_NO_PNAME = re.compile("|".join(_ALTERNATIVES[:_PNAME] + _ALTERNATIVES[_PNAME + 1 :]))
+
+
+@cache
+def _token_no_pname() -> re.Pattern[str]:
+    """The same scanner without prefixed names, for text where none can start (see :func:`tokens`).
+
+    Compiled when first needed: its character classes take a while to compile, and worker processes,
+    which import this module, should start fast.
+    """
+    return re.compile("|".join(_ALTERNATIVES[:_PNAME] + _ALTERNATIVES[_PNAME + 1 :]))
+
+
 #: A run of the characters a prefix is made of: a prefixed name inside it can only end with the ``:`` after it.
 _PREFIX_RUN = re.compile(f"[{_CHARS}.]*")
 
@@ -78,7 +89,7 @@ def tokens(text: str) -> Iterator[Token]:
     position = 0
     no_pname_before = 0
     while position < len(text):
-        scanner = _TOKEN_NO_PNAME if position < no_pname_before else _TOKEN
+        scanner = _token_no_pname() if position < no_pname_before else _TOKEN
         match = scanner.match(text, position)
         assert match is not None and match.lastgroup is not None  # "other" matches any character
         kind = _KINDS.get(match.lastgroup, match.lastgroup)

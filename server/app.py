@@ -15,9 +15,12 @@ from ilrs.graph.settings import Settings, get_settings
 from ilrs.graph.store import Store
 
 from . import errors
+from .assets import STATIC_DIR, StaticCacheMiddleware
+from .fairness import ClientShareMiddleware
 from .head import HeadMiddleware
 from .request_log import RequestLogMiddleware
 from .routes import api, dataset, health, problems, resources, sparql, ui
+from .security import SecurityHeadersMiddleware, TrustedHostMiddleware
 from .sparql.result_cache import ResultCache
 from .state import DatasetHolder
 from .utf8 import Utf8Middleware
@@ -53,7 +56,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         expose_headers=["ETag", "Link", "Location", "Content-Location", "Vary"],
     )
     app.add_middleware(HeadMiddleware)
+    app.add_middleware(ClientShareMiddleware, settings=settings)
+    app.add_middleware(TrustedHostMiddleware, settings=settings)
+    # Outermost, so refusals are logged and carry the security headers too.
     app.add_middleware(RequestLogMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(health.router)
     app.include_router(sparql.router)
     app.include_router(ui.router)
@@ -62,14 +69,17 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(dataset.router)
     app.include_router(problems.router)
     # The vendored editor and swagger-ui are megabytes of text: compress them (query results are not, to keep
-    # their CPU for queries).
-    app.mount("/static", GZipMiddleware(StaticFiles(directory=ui.STATIC_DIR), minimum_size=1024), name="static")
+    # their CPU for queries); pages link them by digest, so browsers keep them (assets.py).
+    static = GZipMiddleware(StaticFiles(directory=STATIC_DIR), minimum_size=1024)
+    app.mount("/static", StaticCacheMiddleware(static), name="static")
     return app
 
 
 def run(settings: Settings, watch: bool = False) -> None:
     """Serve the dataset with uvicorn until interrupted."""
     import uvicorn
+
+    from .http_protocol import guarded_protocol
 
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(settings)
@@ -84,7 +94,12 @@ def run(settings: Settings, watch: bool = False) -> None:
         log_level=settings.log_level,
         access_log=False,
         # httptools, uvicorn's default parser, buffers a request head of any size (a 300 MB header took
-        # 450 MB and minutes of the event loop); h11 refuses a larger head than this with 400.
-        http="h11",
+        # 450 MB and minutes of the event loop): this is h11, refusing a larger head than the limit with
+        # 400, with a deadline for the head, a cap on connections per client and RFC 9112's refusals.
+        http=guarded_protocol(settings),
         h11_max_incomplete_event_size=settings.max_request_head,
+        # X-Forwarded-For/-Proto are believed only from the configured proxies (uvicorn trusts loopback
+        # by default, so any local client could make itself https or another address).
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or [],
     )

@@ -33,12 +33,17 @@ from ilrs.graph.namespaces import PREFIXES
 from ilrs.graph.settings import BASE_IRI, Settings
 from ilrs.graph.store import Store
 
+from .assets import asset_link
 from .caching import cache_headers, not_modified
 from .problems import error_response
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 #: The Jinja2 environment of the linked-data pages (autoescaping on, as for every ``.html`` template).
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
+#: ``{{ asset("site.css") }}``: a static file's versioned URL, relative to the site's root.
+templates.env.globals["asset"] = asset_link
+#: ``{{ text|isolate }}``: bidi-isolated text where no ``<bdi>`` can go (``<title>``): FSI … PDI.
+templates.env.filters["isolate"] = lambda text: f"\u2068{text}\u2069"
 
 HTML = formats.HTML.media_type
 TURTLE = formats.TURTLE.media_type
@@ -101,15 +106,29 @@ def choose(request: Request, extension: str | None, offers: Sequence[Format] = R
     return Choice(chosen.format, chosen.media_type, chosen.negotiated)
 
 
-def public_base(request: Request, settings: Settings) -> str:
-    """This server's base URL without a trailing slash (``public_base_url`` if set, else from the request)."""
-    base = settings.public_base_url or str(request.base_url)
-    return base.rstrip("/")
+def public_base(settings: Settings) -> str:
+    """This server's public URL without a trailing slash (:meth:`Settings.public_url`).
+
+    Never the request's ``Host``: responses are cached publicly, and a client's Host header must
+    not write the URLs every later visitor gets.
+    """
+    return settings.public_url()
 
 
-def context_url(request: Request, settings: Settings) -> str:
+def context_url(settings: Settings) -> str:
     """Where this server publishes the JSON-LD context: the ``@context`` of every document it sends."""
-    return f"{public_base(request, settings)}/context.jsonld"
+    return f"{public_base(settings)}/context.jsonld"
+
+
+#: Schemes an IRI from the data may be linked by: a ``javascript:`` or ``data:`` IRI in a loaded file
+#: must not become something a visitor clicks.
+LINKABLE_SCHEMES = ("http", "https")
+
+
+def link_target(iri: str) -> str | None:
+    """``iri`` if a page may link to it (an ``http:``/``https:`` IRI), else ``None`` (shown as text)."""
+    scheme, sep, _ = iri.partition(":")
+    return iri if sep and scheme.lower() in LINKABLE_SCHEMES else None
 
 
 def local_url(iri: str, base: str) -> str | None:
@@ -166,7 +185,7 @@ def not_found_response(request: Request, settings: Settings, message: str, exten
     wanted = EXTENSIONS.get(extension or "") or _error_media_type(request.headers.get("accept"))
     headers = {"Vary": "Accept", "Cache-Control": "no-cache"}
     if wanted == HTML:
-        context = {"message": message, "path": request.url.path, "base": public_base(request, settings)}
+        context = {"message": message, "path": request.url.path, "base": public_base(settings)}
         return templates.TemplateResponse(request, "404.html", context, status_code=404, headers=headers)
     response = error_response(request, NotFound(message))
     response.headers.update(headers)

@@ -15,8 +15,20 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
-from ldtools import CONTEXT_FILE, ID, ILRS, assert_same_triples, jsonld_triples, nquads_triples, outgoing, select
+from ldtools import (
+    CONTEXT_FILE,
+    ID,
+    ILRS,
+    assert_same_triples,
+    assert_sources_and_labels,
+    jsonld_quads,
+    jsonld_triples,
+    nquads_quads,
+    outgoing,
+    select,
+)
 
+from ilrs.graph.settings import PROJECT_ROOT
 from ilrs.graph.store import Store, memory_store
 
 HYDRA = "http://www.w3.org/ns/hydra/core#"
@@ -77,6 +89,27 @@ def test_context_is_the_published_file(client: httpx.Client) -> None:
     assert client.get("/context/0.0.0-nope.jsonld").status_code == 404
 
 
+def test_earlier_context_versions_stay_served(client: httpx.Client) -> None:
+    archived = PROJECT_ROOT / "graph" / "context-0.1.0.jsonld"
+    r = client.get("/context/0.1.0.jsonld")
+    assert r.status_code == 200 and r.content == archived.read_bytes()
+    assert "immutable" in r.headers["cache-control"] and r.headers["x-context-version"] == "0.1.0"
+    assert client.get("/context.jsonld").headers["x-context-version"] != "0.1.0"
+
+
+@pytest.mark.parametrize("name", ["events", "agreements", "phases", "sources", "missions", "organizations"])
+def test_every_property_has_one_key_whatever_its_datatype(client: httpx.Client, name: str) -> None:
+    """A date, a year-month, a year and a day of the year are all under "date"; no key is a compact IRI."""
+    members = client.get(f"/{name}", params={"limit": 200}).json()["member"]
+    keys = {key for member in members for key in member}
+    assert keys and not [k for k in keys if ":" in k], keys
+    if name == "events":
+        dates = {
+            d["@type"] for m in members for d in ([m["date"]] if isinstance(m.get("date"), dict) else m.get("date", []))
+        }
+        assert {"xsd:date", "xsd:gYearMonth", "xsd:gYear", "xsd:gMonthDay"} <= dates
+
+
 def test_context_coerces_every_object_property(dataset: Store) -> None:
     """Object properties of the ontology compact to plain IRI strings (so sites need not unwrap {"@id": …})."""
     terms = json.loads(CONTEXT_FILE.read_text())["@context"]
@@ -101,7 +134,8 @@ def test_page_expands_to_exactly_the_members_triples(client: httpx.Client, datas
     assert document["@context"] == context_url(client)
     iris = members(document)
     assert iris, f"/{name} is empty"
-    triples = jsonld_triples(document, context_url(client))
+    quads = jsonld_quads(document, context_url(client))
+    triples = assert_sources_and_labels(quads, dataset, iris)  # per-value sources, labels of linked resources
     assert_same_triples(member_triples(triples, iris), expected_triples(dataset, iris))
     # Besides the members' own triples, only the collection's Hydra triples.
     others = {t for t in triples - member_triples(triples, iris)}
@@ -150,12 +184,14 @@ def test_jsonld_js_round_trip(client: httpx.Client, dataset: Store, jsonld_js: P
     results = json.loads(done.stdout)
     for url in pages:
         iris = members(client.get(url).json())
-        triples = nquads_triples(results[url])
+        quads = nquads_quads(results[url])
+        triples = assert_sources_and_labels(quads, dataset, iris)
         assert_same_triples(member_triples(triples, iris), expected_triples(dataset, iris))
-        assert triples == jsonld_triples(client.get(url).json(), context_url(client))  # pyld agrees
+        assert quads == jsonld_quads(client.get(url).json(), context_url(client))  # pyld agrees
     for url in resources:
         iri = "https://w3id.org/ilrs/" + url.removeprefix(f"{client.base_url}/")
-        assert_same_triples(nquads_triples(results[url]), outgoing(dataset, iri))
+        own = assert_sources_and_labels(nquads_quads(results[url]), dataset, [iri])
+        assert_same_triples(own, outgoing(dataset, iri))
 
 
 def test_jsonld_js_refuses_remote_contexts(jsonld_js: Path, tmp_path: Path) -> None:
@@ -383,13 +419,13 @@ def test_collection_and_page_of_edge_cases_via_the_app(edge_store: Store) -> Non
     expected = {s.triple for s in statements(edge_store, [iri])[iri]}
     # Threads: this test needs no worker processes (nor their start-up at every app start).
     settings = get_settings().model_copy(update={"query_executor": "thread"})
-    with TestClient(create_app(settings, edge_store)) as app:
+    with TestClient(create_app(settings, edge_store), base_url="http://127.0.0.1") as app:
         page = app.get("/missions").json()
         assert members(page) == [iri]
-        triples = jsonld_triples(page, "http://testserver/context.jsonld")
-        hydra = {
-            t for t in triples if t.predicate.value.startswith(HYDRA) or str(t.subject).startswith("<http://testserver")
-        }
+        # Absolute URLs come from the public URL setting, never from the request's Host.
+        base = settings.public_url()
+        triples = jsonld_triples(page, f"{base}/context.jsonld")
+        hydra = {t for t in triples if t.predicate.value.startswith(HYDRA) or str(t.subject).startswith(f"<{base}")}
         assert_same_triples(triples - hydra, expected)
         r = app.get("/id/thing/a", headers={"Accept": "text/html"})
         assert r.status_code == 200

@@ -18,7 +18,9 @@ from ldtools import (
     ID,
     ILRS,
     assert_same_triples,
+    assert_sources_and_labels,
     graph_triples,
+    jsonld_quads,
     jsonld_triples,
     outgoing,
     parse_triples,
@@ -92,7 +94,9 @@ def test_jsonld_expands_to_the_store(client: httpx.Client, dataset: Store, resou
             document = r.json()
             assert document["@context"] == str(context)
             assert document["@id"] == iri
-            assert_same_triples(jsonld_triples(document, str(context)), outgoing(dataset, iri))
+            quads = jsonld_quads(document, str(context))
+            # Its own triples, each value also in the named graphs that state it, and the labels of its links.
+            assert_same_triples(assert_sources_and_labels(quads, dataset, [iri]), outgoing(dataset, iri))
 
 
 def test_curl_gets_turtle_and_browsers_get_html(client: httpx.Client) -> None:

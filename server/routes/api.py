@@ -20,9 +20,16 @@ from starlette.responses import Response
 
 from ilrs.graph import formats
 from ilrs.graph.collections import COLLECTIONS, Collection, build_filters, page
-from ilrs.graph.describe import statements
+from ilrs.graph.describe import label_triples, linked_iris, statements
 from ilrs.graph.errors import NotFound, ParameterError
-from ilrs.graph.jsonld import CONTEXT_VERSION, JSONLD_MEDIA_TYPE, PageLinks, collection_document, context_bytes
+from ilrs.graph.jsonld import (
+    CONTEXT_VERSION,
+    JSONLD_MEDIA_TYPE,
+    PageLinks,
+    collection_document,
+    context_bytes,
+    versioned_context_bytes,
+)
 from ilrs.graph.settings import Settings
 from ilrs.graph.store import Store
 
@@ -50,13 +57,14 @@ _JSONLD_CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
 @router.get("/context.jsonld", summary="The published JSON-LD context of every document this server sends")
 @router.get("/context/{version}.jsonld", include_in_schema=False)
 def context(request: Request, version: str | None = None) -> Response:
-    if version is not None and version != CONTEXT_VERSION:
+    body = context_bytes() if version is None else versioned_context_bytes(version)
+    if body is None:
         raise NotFound(f"no context version {version!r}; the current one is {CONTEXT_VERSION}")
-    body = context_bytes()
-    tag = f'"context-{CONTEXT_VERSION}-{hashlib.sha256(body).hexdigest()[:12]}"'
+    served = version or CONTEXT_VERSION
+    tag = f'"context-{served}-{hashlib.sha256(body).hexdigest()[:12]}"'
     # A versioned URL never changes; the unversioned one may gain terms, so caches revalidate daily.
     cache = "public, max-age=31536000, immutable" if version else "public, max-age=86400"
-    headers = {"ETag": tag, "Cache-Control": cache, "X-Context-Version": CONTEXT_VERSION}
+    headers = {"ETag": tag, "Cache-Control": cache, "X-Context-Version": served}
     if tag in {t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")}:
         return Response(status_code=304, headers=headers)
     return Response(body, media_type=JSONLD_MEDIA_TYPE, headers=headers)
@@ -114,7 +122,7 @@ def _collection_response(request: Request, store: Store, settings: Settings, col
     if number > last:
         raise ParameterError(f"page: {number} is past the last page, {last}")
 
-    base = public_base(request, settings)
+    base = public_base(settings)
     collection_url = f"{base}/{collection.name}" + (f"?{urlencode(sorted(filters.items()))}" if filters else "")
 
     def page_url(n: int) -> str:
@@ -128,9 +136,14 @@ def _collection_response(request: Request, store: Store, settings: Settings, col
         previous=page_url(number - 1) if number > 1 else None,
         next=page_url(number + 1) if number < last else None,
     )
-    ctx = context_url(request, settings)
-    triples = [st.triple for items in statements(store, result.members).values() for st in items]
-    document = collection_document(links, result.total, result.members, triples, ctx, local_linker(base))
+    ctx = context_url(settings)
+    described = [st for items in statements(store, result.members).values() for st in items]
+    stated = [(st.triple, st.graphs) for st in described]
+    linked = label_triples(store, linked_iris(described, exclude=result.members))
+    triples = [st.triple for st in described]
+    document = collection_document(
+        links, result.total, result.members, triples, ctx, local_linker(base), stated=stated, linked=linked
+    )
     rels = [("first", links.first), ("prev", links.previous), ("next", links.next), ("last", links.last)]
     link_header = [f'<{url}>; rel="{rel}"' for rel, url in rels if url]
     if choice.media_type == PLAIN_JSON:

@@ -35,6 +35,7 @@ from ..representations import (
     context_url,
     headers_for,
     html_response,
+    link_target,
     local_url,
     not_found_response,
     public_base,
@@ -68,11 +69,11 @@ def void(
 ) -> Response:
     choice = choose(request, ext)
     check_modified(request, store, choice)
-    base = public_base(request, settings)
+    base = public_base(settings)
     stats = compute_stats(store)
     triples = describe_dataset(store, endpoints(base), settings.data_license, stats)
     if choice.format is not formats.HTML:
-        body = serialize_triples(triples, choice.format, context_url(request, settings))
+        body = serialize_triples(triples, choice.format, context_url(settings))
         return body_response(body, choice, headers_for(store, choice))
     return html_response(request, "dataset.html", _page(store, settings, base, stats), headers_for(store, choice))
 
@@ -81,7 +82,8 @@ def _page(store: Store, settings: Settings, base: str, stats: Any) -> dict[str, 
     names = labels(store, [*stats.classes, *stats.graphs])
 
     def row(iri: str, n: int) -> dict[str, Any]:
-        return {"iri": iri, "href": local_url(iri, base) or iri, "label": best_label(names.get(iri, [])), "n": n}
+        href = local_url(iri, base) or link_target(iri)
+        return {"iri": iri, "href": href, "label": best_label(names.get(iri, [])), "n": n}
 
     return {
         "base": base,

@@ -38,12 +38,14 @@ from ..representations import (
     context_url,
     headers_for,
     html_response,
+    link_target,
     local_url,
     not_found_response,
     public_base,
     serialize_triples,
     split_extension,
 )
+from ..security import CSP_WITH_INLINE_STYLES
 
 router = APIRouter(tags=["linked data"])
 
@@ -112,7 +114,7 @@ def ontology_version(name: str, request: Request, store: StoreDep, settings: Set
         return _ontology_response(request, store, settings, ext)
     doc = _docs_file(settings, name or "index.html")
     if doc is not None:
-        return FileResponse(doc)
+        return _docs_response(doc)
     return not_found_response(request, settings, f"no ontology version or documentation file {name!r}", ext)
 
 
@@ -120,8 +122,8 @@ def ontology_version(name: str, request: Request, store: StoreDep, settings: Set
 def ontology_docs(request: Request, settings: SettingsDep) -> Response:
     doc = _docs_file(settings, "index.html")
     if doc is None:
-        return RedirectResponse(f"{public_base(request, settings)}/ontology", status_code=303)
-    return FileResponse(doc)
+        return RedirectResponse(f"{public_base(settings)}/ontology", status_code=303)
+    return _docs_response(doc)
 
 
 @router.get("/shapes", summary="The SHACL shapes the data is validated with")
@@ -146,7 +148,7 @@ def _resource_response(request: Request, store: Store, settings: Settings, iri: 
         return not_found_response(request, settings, f"nothing in the dataset is known about <{iri}>", ext)
     check_modified(request, store, choice)
     if choice.format is not formats.HTML:
-        return _rdf(request, store, settings, choice, description.triples, iri)
+        return _rdf(request, store, settings, choice, description.triples, iri, description.outgoing)
     return html_response(request, "resource.html", _page(request, settings, description), headers_for(store, choice))
 
 
@@ -157,11 +159,19 @@ def _rdf(
     choice: Choice,
     triples: list[ox.Triple],
     iri: str | None = None,
+    statements: list[ld.Statement] | None = None,
 ) -> Response:
-    """One RDF representation (a single resource's JSON-LD is a node object, anything else a ``@graph``)."""
-    ctx = context_url(request, settings)
+    """One RDF representation (a single resource's JSON-LD is a node object, anything else a ``@graph``).
+
+    A resource's JSON-LD also carries, in ``@included``, the named graphs that state each of its
+    statements and the labels of the resources it links to (see :func:`ilrs.graph.jsonld.included`).
+    """
+    ctx = context_url(settings)
     if iri is not None and choice.is_jsonld:
-        body = json.dumps(resource_document(iri, triples, ctx), ensure_ascii=False, indent=2).encode()
+        stated = [(st.triple, st.graphs) for st in statements or []]
+        linked = ld.label_triples(store, ld.linked_iris(statements or [], exclude=[iri]))
+        document = resource_document(iri, triples, ctx, stated, linked)
+        body = json.dumps(document, ensure_ascii=False, indent=2).encode()
     else:
         body = serialize_triples(triples, choice.format, ctx)
     return body_response(body, choice, headers_for(store, choice))
@@ -170,14 +180,25 @@ def _rdf(
 # --- HTML view models ---------------------------------------------------------------
 
 
+#: Literals longer than this (characters) are shown shortened, the whole text behind a disclosure.
+LONG_LITERAL = 2000
+#: How much of a long literal is shown before it is opened.
+LITERAL_PREVIEW = 300
+
+
 @dataclass(frozen=True)
 class TermView:
-    """How one RDF term is shown: its text, a link, and a hint (the IRI, language or datatype)."""
+    """How one RDF term is shown: its text, a link, and a hint (the IRI, language or datatype).
+
+    ``href`` is set only for IRIs a visitor may follow (this server's pages, ``http:``/``https:``);
+    a long literal's ``text`` is its beginning, and ``full`` the whole value.
+    """
 
     text: str
     href: str | None = None
     hint: str | None = None
     kind: str = "iri"
+    full: str | None = None
 
 
 def prefixed(iri: str) -> str:
@@ -193,7 +214,8 @@ def term_view(term: object, labels: dict[str, list[ox.Literal]], base: str) -> T
     """The view of an IRI (labelled, linked locally when under the canonical base), blank node or literal."""
     if isinstance(term, ox.NamedNode):
         label = ld.best_label(labels.get(term.value, []))
-        return TermView(label or prefixed(term.value), local_url(term.value, base) or term.value, term.value)
+        href = local_url(term.value, base) or link_target(term.value)
+        return TermView(label or prefixed(term.value), href, term.value)
     if isinstance(term, ox.BlankNode):
         return TermView(f"_:{term.value}", None, "blank node", "bnode")
     if isinstance(term, ox.Literal):
@@ -201,6 +223,9 @@ def term_view(term: object, labels: dict[str, list[ox.Literal]], base: str) -> T
         hint = f"@{term.language}" if term.language else None
         if not term.language and term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
             hint = prefixed(term.datatype.value)
+        if len(term.value) > LONG_LITERAL:
+            preview = term.value[:LITERAL_PREVIEW]
+            return TermView(preview, None, hint, "literal", full=term.value)
         return TermView(term.value, None, hint, "literal")
     return TermView(str(term), None, None, "other")
 
@@ -220,8 +245,10 @@ def _source_views(description: ld.Description, base: str) -> dict[str, dict[str,
             "issued": source.issued,
             "publisher": source.publisher,
             "document": source.document,
-            "document_href": local_url(source.document, base) if source.document else None,
-            "url": source.url,
+            "document_href": (local_url(source.document, base) or link_target(source.document))
+            if source.document
+            else None,
+            "url": link_target(source.url) if source.url else None,
         }
     return views
 
@@ -242,12 +269,14 @@ def _rows(statements: list[ld.Statement], description: ld.Description, sources: 
 
 def _page(request: Request, settings: Settings, description: ld.Description) -> dict[str, Any]:
     """Everything resource.html shows about a described resource."""
-    base = public_base(request, settings)
+    base = public_base(settings)
     iri = description.iri
     sources = _source_views(description, base)
     own = description.own
     # The embedded JSON-LD is exactly the resource's triples, plus schema.org types and name for search engines.
-    embedded: dict[str, Any] = resource_document(iri, description.triples, context_url(request, settings))
+    # A long literal is in the page once, in the table; the resource's JSON-LD (linked) has it whole.
+    short = [t for t in description.triples if not (isinstance(t.object, ox.Literal) and _long(t.object))]
+    embedded: dict[str, Any] = resource_document(iri, short, context_url(settings))
     schema_types = sorted({f"schema:{SCHEMA_TYPES[t]}" for t in description.types if t in SCHEMA_TYPES})
     if schema_types:
         existing = embedded.get("@type", [])
@@ -261,7 +290,10 @@ def _page(request: Request, settings: Settings, description: ld.Description) -> 
         "iri": iri,
         "here": here,
         "title": name or prefixed(iri),
-        "labels": sorted(description.own_labels, key=lambda lit: (lit.language or "", lit.value)),
+        "labels": [
+            term_view(label, {}, base)
+            for label in sorted(description.own_labels, key=lambda lit: (lit.language or "", lit.value))
+        ],
         "types": [term_view(ox.NamedNode(t), description.labels, base) for t in description.types],
         "outgoing": _rows([s for s in own], description, sources, base),
         "nested": _rows([s for s in description.outgoing if s not in own], description, sources, base),
@@ -272,6 +304,10 @@ def _page(request: Request, settings: Settings, description: ld.Description) -> 
         "jsonld": _script_json(embedded),
         "contents": None,
     }
+
+
+def _long(literal: ox.Literal) -> bool:
+    return len(literal.value) > LONG_LITERAL
 
 
 def _triple_rows(store: Store, triples: list[ox.Triple], base: str) -> list[dict[str, Any]]:
@@ -306,6 +342,12 @@ def _version_iris(store: Store) -> set[str]:
     return {row["v"].value for row in rows}  # type: ignore[union-attr]
 
 
+def _docs_response(path: Path) -> FileResponse:
+    """A file of the generated documentation; its HTML (pyLODE's) has inline styles, so its policy allows them."""
+    headers = {"Content-Security-Policy": CSP_WITH_INLINE_STYLES} if path.suffix == ".html" else None
+    return FileResponse(path, headers=headers)
+
+
 def _docs_file(settings: Settings, name: str) -> Path | None:
     """A file of the generated ontology documentation (``ilrs docs``), if it exists; never outside its folder."""
     root = settings.docs_dir.resolve()
@@ -323,9 +365,7 @@ def _ontology_response(request: Request, store: Store, settings: Settings, ext: 
         return not_found_response(request, settings, "the ontology is not loaded", ext)
     if choice.format is formats.HTML and _docs_file(settings, "index.html") is not None:
         # The generated documentation links its figures relatively: serve it from /ontology/.
-        return RedirectResponse(
-            f"{public_base(request, settings)}/ontology/", status_code=303, headers={"Vary": "Accept"}
-        )
+        return RedirectResponse(f"{public_base(settings)}/ontology/", status_code=303, headers={"Vary": "Accept"})
     check_modified(request, store, choice)
     if choice.format is not formats.HTML:
         return _rdf(request, store, settings, choice, ld.graph_triples(store, str(ONTOLOGY_GRAPH)))
@@ -348,7 +388,7 @@ def _shapes_response(request: Request, store: Store, settings: Settings, ext: st
 def _terms_page(
     request: Request, settings: Settings, store: Store, graph: str, title: str, iri: str, path: str
 ) -> dict[str, Any]:
-    base = public_base(request, settings)
+    base = public_base(settings)
     sections = vocabulary_terms(store, graph)
     names = {t.iri: t.labels for terms in sections.values() for t in terms}
     return {

@@ -145,9 +145,9 @@ def refusal(request: Request, err: IlrsError) -> Response:
     return error_response(request, err, plain_text=True)
 
 
-def endpoint_url(request: Request, settings: Settings) -> str:
+def endpoint_url(settings: Settings) -> str:
     """The endpoint's absolute URL: the ``sd:endpoint`` and the base IRI of every query."""
-    return public_base(request, settings) + PATH
+    return public_base(settings) + PATH
 
 
 # --- queries -----------------------------------------------------------------------------------------
@@ -169,7 +169,7 @@ async def _answer(
         # Chosen here, before the query takes a slot: a request nothing can be sent to costs no worker.
         accept = request.headers.get("accept")
         chosen = choose_result_format(facts.form, accept, parsed.requested) if facts.form else None
-        base_iri = endpoint_url(request, settings)
+        base_iri = endpoint_url(settings)
         key = None
         if facts.deterministic:
             key = ResultKey.of(
@@ -297,8 +297,8 @@ async def _service_description(request: Request, store: Store, settings: Setting
     headers = {**cache_headers(store, variant), "Vary": "Accept"}
     if not_modified(request, store, variant):
         return Response(status_code=304, headers=headers)
-    endpoint = endpoint_url(request, settings)
-    base = public_base(request, settings)
+    endpoint = endpoint_url(settings)
+    base = public_base(settings)
     sizes = (await asyncio.to_thread(compute_stats, store)).graphs
     limits = Limits(
         settings.query_timeout,

@@ -2,7 +2,8 @@
 
 It says what a client needs before its first query: the endpoint, the language (SPARQL 1.1
 Query; no update), every result format, that the default graph is the union of all named
-graphs (``sd:UnionDefaultGraph``), and the default dataset's named graphs with their sizes.
+graphs (``sd:UnionDefaultGraph``), and the default dataset's named graphs with their sizes (the
+derived ones, inferred and merged, with what they hold).
 There are no extension functions, so the description lists none. Served as RDF (every graph
 format of :mod:`ilrs.graph.formats`) and as an HTML page for people.
 """
@@ -17,6 +18,7 @@ from functools import cache
 import jinja2
 import pyoxigraph as ox
 
+from ilrs.graph.derived import DESCRIPTIONS, INFERRED_GRAPH, MERGED_GRAPH
 from ilrs.graph.formats import FORM_NAMES, OFFERS, RESULT_FORMATS, Format
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -37,10 +39,14 @@ SD_PREFIXES = {
     "ent": "http://www.w3.org/ns/entailment/",
 }
 
-UNION_DEFAULT_GRAPH = "union of all named graphs (unless the request names its own dataset)"
+UNION_DEFAULT_GRAPH = (
+    f"union of all named graphs but {MERGED_GRAPH}, which repeats them (unless the request names its own dataset)"
+)
 NOTES = (
     "Read-only: SPARQL 1.1 Query only; updates are refused.",
     f"The default graph is the {UNION_DEFAULT_GRAPH}; GRAPH ?g tells which named graph states a fact.",
+    f"FROM <{MERGED_GRAPH}> queries every claim once, without its source and without duplicates; "
+    f"add FROM <{INFERRED_GRAPH}> for the types and superproperties RDFS entails (rebuilt with every load).",
     "No prefixes are pre-declared: a query declares every prefix it uses.",
     "Relative IRIs in a query resolve against the endpoint's URL.",
     "No extension functions.",
@@ -81,7 +87,8 @@ def describe_service(
     ]
     if limits.service_allowlist:
         out.append(ox.Triple(service, _sd("feature"), _sd("BasicFederatedQuery")))
-    dataset, default_graph = ox.BlankNode(), ox.BlankNode()
+    # Blank nodes are labelled by what they stand for: the same dataset gives the same bytes (one ETag).
+    dataset, default_graph = ox.BlankNode("defaultDataset"), ox.BlankNode("defaultGraph")
     out += [
         ox.Triple(service, _sd("defaultDataset"), dataset),
         ox.Triple(dataset, _RDF_TYPE, _sd("Dataset")),
@@ -89,8 +96,8 @@ def describe_service(
         ox.Triple(default_graph, _RDF_TYPE, _sd("Graph")),
         ox.Triple(default_graph, _RDFS_COMMENT, ox.Literal(f"The {UNION_DEFAULT_GRAPH}.", language="en")),
     ]
-    for name, size in graph_sizes.items():
-        named, graph = ox.BlankNode(), ox.BlankNode()
+    for number, (name, size) in enumerate(graph_sizes.items()):
+        named, graph = ox.BlankNode(f"namedGraph{number}"), ox.BlankNode(f"graph{number}")
         out += [
             ox.Triple(dataset, _sd("namedGraph"), named),
             ox.Triple(named, _RDF_TYPE, _sd("NamedGraph")),
@@ -99,6 +106,10 @@ def describe_service(
             ox.Triple(graph, _RDF_TYPE, _sd("Graph")),
             ox.Triple(graph, _VOID_TRIPLES, ox.Literal(size)),
         ]
+        if name in DESCRIPTIONS:
+            title, comment = DESCRIPTIONS[name]
+            out.append(ox.Triple(named, _DCT_TITLE, ox.Literal(title, language="en")))
+            out.append(ox.Triple(named, _RDFS_COMMENT, ox.Literal(comment, language="en")))
     return out
 
 
@@ -126,7 +137,10 @@ def service_page(
         endpoint=endpoint,
         notes=NOTES,
         forms=forms,
-        graphs=[(name, size, graph_links.get(name)) for name, size in graph_sizes.items()],
+        graphs=[
+            (name, size, graph_links.get(name), DESCRIPTIONS.get(name, ("", ""))[1])
+            for name, size in graph_sizes.items()
+        ],
         limits=limits,
         description_formats=OFFERS["graph"],
     )
@@ -187,8 +201,9 @@ _PAGE = """{% extends "base.html" %}
   <h2>Default dataset: {{ graphs|length }} named graphs</h2>
   <table class="statements stats">
     <thead><tr><th>Named graph</th><th>Triples</th></tr></thead>
-    <tbody>{% for name, size, href in graphs %}
-      <tr><td>{% if href %}<a href="{{ href }}">{{ name }}</a>{% else %}{{ name }}{% endif %}</td>
+    <tbody>{% for name, size, href, about in graphs %}
+      <tr><td>{% if href %}<a href="{{ href }}">{{ name }}</a>{% else %}{{ name }}{% endif %}
+        {% if about %}<br><small>{{ about }}</small>{% endif %}</td>
         <td class="n">{{ size }}</td></tr>
     {% endfor %}</tbody>
   </table>

@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import IO
 
 from ilrs.graph.errors import IlrsError, MemoryLimitExceeded
+from ilrs.graph.formats import NQUADS
 from ilrs.graph.store import Store, memory_store
 
 from .evaluate import CHUNK_SIZE, QueryJob, evaluate, start_evaluation_thread
@@ -104,7 +105,7 @@ def load_snapshot(snapshot: Path) -> Store:
     """The dataset of ``snapshot`` (N-Quads) in a new in-memory store."""
     store = memory_store()
     with snapshot.open("rb") as data:
-        store.load(data, "application/n-quads")
+        store.load(data, NQUADS.media_type)
     return store
 
 
