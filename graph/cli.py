@@ -21,7 +21,7 @@ import pyoxigraph as ox
 from . import __version__
 from .errors import IlrsError, InputError, NotFound, ParameterError, QuerySyntaxError, UnknownFormat
 from .export import EXPORT_FORMATS, export
-from .formats import FORM_NAMES, OFFERS, RESULT_FORMATS, Format, by_name, form_of
+from .formats import OFFERS, RESULT_FORMATS, Format, by_name, form_of, result_of
 from .loader import build_store
 from .namespaces import sparql_prologue
 from .query_analysis import analyse
@@ -32,6 +32,8 @@ from .validate import validate_store
 
 #: ``ilrs query --format``: a table (Turtle for CONSTRUCT/DESCRIBE), or any result format by name or alias.
 TABLE = "table"
+#: The SPARQL results formats, for SELECT and ASK alike.
+_SPARQL_RESULTS = tuple(f for f in RESULT_FORMATS if isinstance(f.writer, ox.QueryResultsFormat))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -57,7 +59,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ilrs {__version__}")
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    p = sub.add_parser("validate", parents=[common], help="check ontology, shapes and data with SHACL")
+    scratch = argparse.ArgumentParser(add_help=False)
+    scratch.add_argument(
+        "--load",
+        type=_loaded_file,
+        nargs="+",
+        default=[],
+        metavar="FILE[=IRI]",
+        help="also load these RDF files, each as its own named graph: IRI, or "
+        "https://w3id.org/ilrs/graph/loaded/<file stem> (never part of the dataset's files)",
+    )
+
+    p = sub.add_parser("validate", parents=[common, scratch], help="check ontology, shapes and data with SHACL")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(run=_validate)
 
@@ -88,18 +101,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(run=_stats)
 
-    p = sub.add_parser("serve", parents=[common], help="run the HTTP server")
+    p = sub.add_parser("serve", parents=[common, scratch], help="run the HTTP server")
     p.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 8000)")
-    p.add_argument(
-        "--load",
-        type=_loaded_file,
-        nargs="+",
-        default=[],
-        metavar="FILE[=IRI]",
-        help="also load these RDF files, each as its own named graph: IRI, or "
-        "https://w3id.org/ilrs/graph/loaded/<file stem>",
-    )
     p.add_argument("--public-url", metavar="URL", help="the server's public URL (default http://HOST:PORT)")
     p.add_argument("--query-timeout", type=float, metavar="SECONDS", help="query deadline (default 30)")
     p.add_argument(
@@ -111,10 +115,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--watch", action="store_true", help="rebuild and swap the graph when its files change")
     p.set_defaults(run=_serve)
 
-    p = sub.add_parser("check", parents=[common], help="quality report over ontology, shapes and data")
+    p = sub.add_parser("check", parents=[common, scratch], help="quality report over ontology, shapes and data")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
     p.set_defaults(run=_check)
+
+    p = sub.add_parser(
+        "reason", parents=[common], help="OWL 2 DL reasoning (HermiT): consistency, unsatisfiable classes"
+    )
+    p.add_argument("--data", action="store_true", help="reason over the ontology and all the data (default: ontology)")
+    p.set_defaults(run=_reason)
 
     p = sub.add_parser("diff", help="semantic diff of two versions: files, folders, REV:PATH or git:REV")
     p.add_argument("old", metavar="OLD", help="e.g. HEAD~1:ontology/ilrs.ttl, git:v0.1.0, release/0.1.0, old.ttl")
@@ -179,7 +189,7 @@ def _load(args: argparse.Namespace, settings: Settings | None = None) -> Store:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = _settings(args, **_loaded(args))
     report = validate_store(_load(args, settings), settings)
     print(report.to_json() if args.format == "json" else report.to_text())
     return 0 if report.conforms else 1
@@ -204,10 +214,12 @@ def _query(args: argparse.Namespace) -> int:
     if args.format == TABLE and not isinstance(result, ox.QueryTriples):
         out.write(_table(result).encode())
     else:
+        # A boolean is written in CSV or TSV too (as the bare word), which the endpoint does not offer.
+        offers = OFFERS["graph"] if form == "graph" else _SPARQL_RESULTS
         try:
-            fmt = by_name("turtle" if args.format == TABLE else args.format, OFFERS[form])
+            fmt = by_name("turtle" if args.format == TABLE else args.format, offers)
         except UnknownFormat:
-            raise ParameterError(f"a {FORM_NAMES[form]} result cannot be written as {args.format}") from None
+            raise ParameterError(f"{result_of(form)} cannot be written as {args.format}") from None
         fmt.write(result, out)
     out.flush()
     return 0
@@ -284,8 +296,16 @@ def _loaded_file(arg: str) -> tuple[Path, str | None]:
     return Path(arg), None
 
 
-def _serve(args: argparse.Namespace) -> int:
+def _loaded(args: argparse.Namespace) -> dict[str, object]:
+    """The settings for ``--load FILE[=IRI]…``: the files, and the graph names chosen for some."""
     loads: list[tuple[Path, str | None]] = args.load
+    return {
+        "extra_files": [path for path, _ in loads] or None,
+        "extra_graph_names": {str(path): iri for path, iri in loads if iri} or None,
+    }
+
+
+def _serve(args: argparse.Namespace) -> int:
     settings = _settings(
         args,
         host=args.host,
@@ -294,8 +314,7 @@ def _serve(args: argparse.Namespace) -> int:
         query_timeout=args.query_timeout,
         max_result_rows=args.max_result_rows,
         max_result_bytes=args.max_result_bytes,
-        extra_files=[path for path, _ in loads] or None,
-        extra_graph_names={str(path): iri for path, iri in loads if iri} or None,
+        **_loaded(args),
     )
     from ilrs.server.app import run  # the HTTP stack is imported only when serving
 
@@ -306,9 +325,17 @@ def _serve(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from .check import run_checks
 
-    report = run_checks(_settings(args))
+    report = run_checks(_settings(args, **_loaded(args)))
     print(report.to_json() if args.format == "json" else report.to_table())
     return 1 if report.failed(strict=args.strict) else 0
+
+
+def _reason(args: argparse.Namespace) -> int:
+    from .reasoner import reason
+
+    report = reason(_settings(args), with_data=args.data)
+    print(report.to_text())
+    return 0 if report.ok else 1
 
 
 def _diff(args: argparse.Namespace) -> int:

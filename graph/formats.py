@@ -39,6 +39,12 @@ Form = Literal["solutions", "boolean", "graph"]
 
 FORM_NAMES: dict[Form, str] = {"solutions": "SELECT", "boolean": "ASK", "graph": "CONSTRUCT or DESCRIBE"}
 
+
+def result_of(form: Form) -> str:
+    """``"a SELECT result"``, ``"an ASK result"``: how a message names the result of ``form``."""
+    return f"{'an' if form == 'boolean' else 'a'} {FORM_NAMES[form]} result"
+
+
 _GRAPH: frozenset[Form] = frozenset({"graph"})
 #: How a request selects an offer beside ``Accept``: a ``format=`` parameter, or an extension of the path.
 Listing = Literal["format", "extension"]

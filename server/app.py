@@ -19,7 +19,7 @@ from .assets import STATIC_DIR, StaticCacheMiddleware
 from .fairness import ClientShareMiddleware
 from .head import HeadMiddleware
 from .request_log import RequestLogMiddleware
-from .routes import api, dataset, health, problems, resources, sparql, ui
+from .routes import api, dataset, explore, health, partner_map, problems, resources, sparql, ui
 from .security import SecurityHeadersMiddleware, TrustedHostMiddleware
 from .sparql.result_cache import ResultCache
 from .state import DatasetHolder
@@ -63,6 +63,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(health.router)
     app.include_router(sparql.router)
+    app.include_router(explore.router)
+    app.include_router(partner_map.router)
     app.include_router(ui.router)
     app.include_router(resources.router)
     app.include_router(api.router)

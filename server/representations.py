@@ -13,6 +13,7 @@ the happy path.
 
 from __future__ import annotations
 
+import calendar
 import io
 import json
 from collections.abc import Callable, Iterable, Sequence
@@ -44,6 +45,24 @@ templates = Jinja2Templates(directory=TEMPLATES_DIR)
 templates.env.globals["asset"] = asset_link
 #: ``{{ text|isolate }}``: bidi-isolated text where no ``<bdi>`` can go (``<title>``): FSI … PDI.
 templates.env.filters["isolate"] = lambda text: f"\u2068{text}\u2069"
+
+
+def human_date(value: str | None) -> str:
+    """``12 August 2025`` for ``2025-08-12``, ``June 2021`` for ``2021-06``, a year as itself."""
+    if not value:
+        return ""
+    parts = value[:10].split("-")
+    try:
+        if len(parts) == 3:
+            return f"{int(parts[2])} {calendar.month_name[int(parts[1])]} {parts[0]}"
+        if len(parts) == 2:
+            return f"{calendar.month_name[int(parts[1])]} {parts[0]}"
+    except (ValueError, IndexError):
+        return value
+    return value
+
+
+templates.env.filters["human_date"] = human_date
 
 HTML = formats.HTML.media_type
 TURTLE = formats.TURTLE.media_type
@@ -180,12 +199,22 @@ def body_response(content: bytes, choice: Choice, headers: dict[str, str], statu
     return Response(content, status_code=status_code, media_type=choice.content_type, headers=headers)
 
 
-def not_found_response(request: Request, settings: Settings, message: str, extension: str | None = None) -> Response:
-    """404: the HTML page for browsers (or a ``.html`` path), problem details for everything else."""
+def not_found_response(
+    request: Request,
+    settings: Settings,
+    message: str,
+    extension: str | None = None,
+    suggestions: list[tuple[str, str, str]] | None = None,
+) -> Response:
+    """404: the HTML page for browsers (or a ``.html`` path), problem details for everything else.
+
+    ``suggestions`` (link, label, kind) are what the page offers instead: the nearest names.
+    """
     wanted = EXTENSIONS.get(extension or "") or _error_media_type(request.headers.get("accept"))
     headers = {"Vary": "Accept", "Cache-Control": "no-cache"}
     if wanted == HTML:
-        context = {"message": message, "path": request.url.path, "base": public_base(settings)}
+        context: dict[str, Any] = {"message": message, "path": request.url.path, "base": public_base(settings)}
+        context["suggestions"] = suggestions or []
         return templates.TemplateResponse(request, "404.html", context, status_code=404, headers=headers)
     response = error_response(request, NotFound(message))
     response.headers.update(headers)

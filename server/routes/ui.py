@@ -1,4 +1,4 @@
-"""The query UI at ``/``, its examples, and the OpenAPI docs served from the project's own files.
+"""The query UI at ``/query``, its examples, and the OpenAPI docs served from the project's own files.
 
 Every asset the pages load is under ``/static`` (the vendored YASGUI and swagger-ui
 builds, see ``ui/``), so both pages work on a machine that reaches nothing but this
@@ -57,7 +57,9 @@ def _script_json(value: Any) -> Markup:
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
-@router.get("/", response_class=HTMLResponse, summary="The SPARQL query UI, with the competency queries as examples")
+@router.get(
+    "/query", response_class=HTMLResponse, summary="The SPARQL query UI, with the competency queries as examples"
+)
 def query_ui(
     request: Request,
     settings: SettingsDep,

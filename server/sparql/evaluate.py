@@ -17,7 +17,7 @@ from typing import IO, Any, Protocol, cast
 import pyoxigraph as ox
 
 from ilrs.graph.errors import StoreError
-from ilrs.graph.formats import FORM_NAMES, OFFERS, Form, Format, by_name, form_of, negotiate
+from ilrs.graph.formats import OFFERS, Form, Format, by_name, form_of, negotiate, result_of
 from ilrs.graph.store import Store
 
 from .result_limits import ResultMeter, row_counter
@@ -162,8 +162,7 @@ def choose_result_format(form: Form, accept: str | None, requested: list[str]) -
 
     Raises :class:`~ilrs.graph.errors.NotAcceptable` or :class:`~ilrs.graph.errors.UnknownFormat`.
     """
-    subject = f"{'an' if form == 'boolean' else 'a'} {FORM_NAMES[form]} result"
-    return negotiate(OFFERS[form], accept, requested, subject=subject).format
+    return negotiate(OFFERS[form], accept, requested, subject=result_of(form)).format
 
 
 def start_evaluation_thread(target: Callable[..., object], *args: object, name: str) -> threading.Thread:
