@@ -103,7 +103,7 @@ TEMPLATES: list[Template] = [
         "group-by",
         JSON,
         lambda rng, n, s: (
-            "SELECT ?status (COUNT(?country) AS ?n) WHERE { GRAPH ?g { ?country ilrs:partnerStatus ?status }"
+            "SELECT ?status (COUNT(DISTINCT ?country) AS ?n) WHERE { GRAPH ?g { ?country ilrs:partnerStatus ?status }"
             f" ?g prov:wasDerivedFrom ?source . ?source dcterms:issued ?issued"
             f' FILTER(?issued >= "{rng.randint(2019, 2026)}-{rng.randint(1, 12):02d}-01"^^xsd:date){_unique(s)} }}'
             " GROUP BY ?status ORDER BY ?status"
