@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import __version__
+from . import __version__, cli_writes
 from .errors import IlrsError, InputError, NotFound, ParameterError, QuerySyntaxError, UnknownFormat
 from .export import EXPORT_FORMATS, export
 from .formats import OFFERS, RESULT_FORMATS, Format, by_name, form_of, result_of
@@ -53,11 +53,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--store", type=Path, metavar="DIR", help="keep the store on disk in DIR (default: memory)")
+    common.add_argument(
+        "--reload", action="store_true", help="with --store: empty the store and reload the files even if it has data"
+    )
     common.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
 
     parser = argparse.ArgumentParser(prog="ilrs", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"ilrs {__version__}")
-    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND", dest="command")
 
     scratch = argparse.ArgumentParser(add_help=False)
     scratch.add_argument(
@@ -95,6 +98,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--graph", metavar="IRI", help="only this named graph")
     p.add_argument("--output", "-o", type=Path, metavar="FILE", help="write to FILE (default: standard output)")
+    p.add_argument(
+        "--changed-since",
+        metavar="VERSION",
+        help="write each graph changed by the writes after VERSION ('loaded': since the store was loaded from "
+        "the files) as a file in the layout of graph/data/, under --output DIR",
+    )
     p.set_defaults(run=_export)
 
     p = sub.add_parser("stats", parents=[common], help="triples per graph and instances per class")
@@ -113,7 +122,9 @@ def _parser() -> argparse.ArgumentParser:
         "--max-result-bytes", type=_positive, metavar="N", help="most bytes one result may have (default 100 MiB)"
     )
     p.add_argument("--watch", action="store_true", help="rebuild and swap the graph when its files change")
+    p.add_argument("--tokens", type=Path, metavar="FILE", help="accept writes with these tokens (ilrs token add)")
     p.set_defaults(run=_serve)
+    cli_writes.add_parsers(sub, common)
 
     p = sub.add_parser("check", parents=[common, scratch], help="quality report over ontology, shapes and data")
     p.add_argument("--format", choices=["table", "json"], default="table")
@@ -170,6 +181,8 @@ def _settings(args: argparse.Namespace, **overrides: object) -> Settings:
     values = {k: v for k, v in overrides.items() if v is not None}
     if args.store is not None:
         values["store_dir"] = args.store
+    if getattr(args, "reload", False):
+        values["reload_store"] = True
     return get_settings().model_copy(update=values)
 
 
@@ -259,6 +272,12 @@ def _cell(term: object) -> str:
 
 def _export(args: argparse.Namespace) -> int:
     store = _load(args)
+    if args.changed_since is not None:
+        if args.output is None:
+            raise ParameterError("--changed-since writes files: give the folder with --output DIR")
+        for path in cli_writes.export_changed(store, args.changed_since, args.output):
+            print(path)
+        return 0
     if args.output is None:
         export(store, sys.stdout.buffer, by_name(args.format, EXPORT_FORMATS), args.graph)
         return 0
@@ -315,7 +334,12 @@ def _serve(args: argparse.Namespace) -> int:
         max_result_rows=args.max_result_rows,
         max_result_bytes=args.max_result_bytes,
         **_loaded(args),
+        tokens_file=args.tokens,
     )
+    if args.watch and settings.tokens_file is not None:
+        raise ParameterError(
+            "--watch rebuilds the graph from its files, which would drop the writes: use one or the other"
+        )
     from ilrs.server.app import run  # the HTTP stack is imported only when serving
 
     run(settings, watch=args.watch)

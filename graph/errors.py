@@ -19,7 +19,7 @@ data file, ``line L, column C`` for a query). Anything else that escapes is a bu
 
     * :class:`QueryRefused` — a well-formed query that may not run here.
 
-      * :class:`UnsupportedQuery` — a SPARQL Update sent to the read-only dataset.
+      * :class:`UnsupportedQuery` — a SPARQL Update sent as a query.
       * :class:`ForbiddenService` — a ``SERVICE`` call to an endpoint not on the allow-list.
       * :class:`QueryTooComplex` — brackets nested deeper than the query engine can take.
 
@@ -28,6 +28,8 @@ data file, ``line L, column C`` for a query). Anything else that escapes is a bu
     * :class:`UnsupportedOperation` — an operation (a request method) that is not offered; ``allowed``
       lists those that are.
     * :class:`InputTimeout` — the input did not arrive within its deadline.
+    * :class:`NoCheckout` — an editors' command that works on a source checkout was run on the
+      copy of the files installed with the package.
 
   * :class:`NotFound` — nothing by that name: a resource, a named graph, a file, a git revision, a representation.
   * :class:`NotAcceptable` — no available format is acceptable; ``available`` lists the media types there are.
@@ -155,7 +157,7 @@ class QueryRefused(InputError):
 
 
 class UnsupportedQuery(QueryRefused):
-    """A SPARQL Update (``INSERT``, ``DELETE``, ``LOAD``…) sent to the dataset, which is read-only."""
+    """A SPARQL Update (``INSERT``, ``DELETE``, ``LOAD``…) sent as a query (``query=``), which is read-only."""
 
     title = "Updates are not accepted"
 
@@ -170,6 +172,12 @@ class QueryTooComplex(QueryRefused):
     """A query nesting brackets deeper than the query engine can take; the position is the first too deep."""
 
     title = "Query nested too deeply"
+
+
+class ForbiddenLoad(QueryRefused):
+    """A ``LOAD`` of a URL not on the allow-list (``Settings.load_allowlist``)."""
+
+    title = "Load not allowed"
 
 
 class LimitExceeded(InputError):
@@ -201,6 +209,14 @@ class InputTimeout(InputError):
     """The input (a request body) did not arrive within its deadline."""
 
     title = "Input did not arrive in time"
+
+
+class NoCheckout(InputError):
+    """An editors' command that writes into the project or reads its git history (``ilrs docs``,
+    ``ilrs release``, ``ilrs diff git:REV``) was run on the files installed with the package; it works
+    in a source checkout (an editable install) or on the folders the settings name."""
+
+    title = "No source checkout"
 
 
 class NotFound(IlrsError):
@@ -284,6 +300,36 @@ class ValidationError(IlrsError):
     """The data does not conform to the SHACL shapes, or fails the project's checks; the message holds the report."""
 
     title = "Validation failed"
+
+
+class ShapeViolation(ValidationError):
+    """A write that would leave the data not conforming to the shapes; nothing was written.
+
+    ``report`` is the validation report (:meth:`ilrs.graph.validate.Report.to_dict`).
+    """
+
+    title = "The write does not conform to the shapes"
+
+    def __init__(self, message: str, *, report: dict[str, Any], turtle: str = "") -> None:
+        super().__init__(message)
+        self.report = report
+        #: The SHACL validation report graph, as Turtle.
+        self.turtle = turtle
+
+    def fields(self) -> dict[str, Any]:
+        return {"report": self.report, "turtle": self.turtle}
+
+
+class Unauthenticated(IlrsError):
+    """A write without credentials (``Authorization: Bearer …``)."""
+
+    title = "Authentication required"
+
+
+class Forbidden(IlrsError):
+    """A write that may not happen: writes are off, the token is wrong, or the graph is not writable."""
+
+    title = "Forbidden"
 
 
 class StoreError(IlrsError):

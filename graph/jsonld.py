@@ -17,23 +17,22 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 from pyld import jsonld
 
 from .formats import JSONLD
-from .settings import BASE_IRI
+from .settings import BASE_IRI, package_folder
 
 #: The published context document (``GET /context.jsonld``).
-CONTEXT_PATH = Path(__file__).with_name("context.jsonld")
+CONTEXT_PATH = package_folder("ilrs.graph") / "context.jsonld"
 #: Its version: bump when a term changes meaning; adding a term is a minor change. 0.2.0 gives every
 #: property one key whatever its value's datatype (no datatype coercion: a date, a year-month and a
 #: year are all ``"date": {"@value": …, "@type": …}``) and language maps for titles and descriptions.
 CONTEXT_VERSION = "0.2.0"
 #: Earlier versions, still served at ``/context/{version}.jsonld`` for documents that name them.
-ARCHIVED_CONTEXTS = {"0.1.0": Path(__file__).with_name("context-0.1.0.jsonld")}
+ARCHIVED_CONTEXTS = {"0.1.0": package_folder("ilrs.graph") / "context-0.1.0.jsonld"}
 #: The context's canonical, persistent IRI.
 CONTEXT_IRI = f"{BASE_IRI}context.jsonld"
 #: Media type of every JSON-LD document we produce.

@@ -98,12 +98,17 @@ def build_dataset(settings: Settings, progress: Progress | None = None) -> Datas
 def build_store(settings: Settings, progress: Progress | None = None, *, derived: bool = True) -> Store:
     """A store holding the whole dataset, with the derived graphs unless ``derived`` is false.
 
-    With ``settings.store_dir`` the store is on disk; it is emptied and reloaded, so
-    the files in the repository stay the one source of truth. The editors' tools (check,
-    docs, diff, release) ask for ``derived=False``: they work on what the files say.
+    With ``settings.store_dir`` the store is on disk. A store that already holds data is kept as
+    it is — with the writes committed to it, and its derived graphs kept up to date by them —
+    unless ``settings.reload_store``, which empties it and reloads the files. The editors' tools
+    (check, docs, diff, release) ask for ``derived=False``: they work on what the files say.
     """
     store = open_store(settings)
     if settings.store_dir is not None:
+        if store.count() and not settings.reload_store:
+            if progress:
+                progress(f"kept the {store.count()} quads of the store in {settings.store_dir} (--reload to reload)")
+            return store
         store.clear()
     for f in dataset_files(settings):
         added = store.load_file(f.path, graph=f.graph)

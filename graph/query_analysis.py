@@ -36,8 +36,8 @@ from .sparql_tokens import Token, line_and_column, tokens, unescape
 
 #: What the endpoint answers when it is sent an update.
 READ_ONLY = (
-    "this endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, COPY, MOVE, ADD) "
-    "is not accepted; send a query (SELECT, ASK, CONSTRUCT or DESCRIBE)"
+    "a query is read-only: a SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, COPY, MOVE, ADD) is sent "
+    "as update=… or as an application/sparql-update body, to /update or /sparql, with a write token"
 )
 #: Deepest nesting of ``{``, ``(`` and ``[`` accepted (no hand-written or generated query comes close).
 MAX_NESTING = 128

@@ -21,9 +21,9 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Protocol, TypeVar
 
 import pyoxigraph as ox
 
@@ -37,7 +37,7 @@ from .errors import (
     UnknownFormat,
     located,
 )
-from .settings import Settings
+from .settings import BASE_IRI, Settings
 from .syntax_errors import explain
 
 #: The named graph that the union default graph leaves out: it repeats every other graph's triples
@@ -46,6 +46,17 @@ UNION_EXCLUDED_GRAPH = "https://w3id.org/ilrs/graph/merged"
 _MERGED = ox.NamedNode(UNION_EXCLUDED_GRAPH)
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+T = TypeVar("T")
+#: Optimistic tries of :meth:`OxigraphStore.consistent` before it holds off the writes to read.
+_CONSISTENT_TRIES = 3
+
+#: The graph where every committed write is recorded; it also holds the dataset version, so that the
+#: version is committed in the same transaction as the data it names.
+CHANGELOG_GRAPH = f"{BASE_IRI}graph/changelog"
+#: ``<CHANGELOG_GRAPH> VERSION_PREDICATE "version"`` in the changelog graph: the current version.
+VERSION_PREDICATE = f"{BASE_IRI}changelog#datasetVersion"
+#: The custom SPARQL function :meth:`OxigraphStore.apply` reads its quads through.
+_QUAD_TERM = ox.NamedNode("urn:ilrs:quad-term")
 
 
 class Store(Protocol):
@@ -70,8 +81,12 @@ class Store(Protocol):
         """
         ...
 
-    def load(self, data: bytes | str | IO[bytes], media_type: str, *, graph: str | None = None) -> int:
+    def load(
+        self, data: bytes | str | IO[bytes], media_type: str, *, graph: str | None = None, base_iri: str | None = None
+    ) -> int:
         """Add RDF data; triples go to ``graph`` (quads keep their own graph). Returns the quads added.
+
+        Relative IRIs resolve against ``base_iri``.
 
         Raises :class:`~ilrs.graph.errors.ParseError` (with its line and column) for data that does
         not parse, :class:`~ilrs.graph.errors.UnknownFormat` for an unknown ``media_type``.
@@ -103,6 +118,32 @@ class Store(Protocol):
 
     def quads(self, graph: str | None = None) -> Iterable[ox.Quad]:
         """Every quad, or the quads of one named graph."""
+        ...
+
+    def match(
+        self,
+        subject: ox.NamedNode | ox.BlankNode | None,
+        predicate: ox.NamedNode | None,
+        object: ox.NamedNode | ox.BlankNode | ox.Literal | None,
+        graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph | None,
+    ) -> Iterable[ox.Quad]:
+        """The quads matching a pattern (``None`` matches anything; ``graph=None`` every graph)."""
+        ...
+
+    def apply(self, removed: list[ox.Quad], added: list[ox.Quad], version: str) -> None:
+        """Remove ``removed`` and add ``added`` in one transaction, then call the dataset ``version``.
+
+        Readers see the store before or after, never in between; on disk, a process killed
+        during the call leaves all of it or none of it.
+        """
+        ...
+
+    def dump_snapshot(self, output: IO[bytes]) -> str:
+        """Write the whole dataset as N-Quads, as of one version, and return that version."""
+        ...
+
+    def consistent(self, read: Callable[[], T]) -> T:
+        """``read()`` (several queries, say) as of one version: run again if a write committed meanwhile."""
         ...
 
     @property
@@ -153,8 +194,17 @@ class OxigraphStore:
         self._digest = hashlib.sha256(b"ilrs")
         if path and self.count():
             self._digest.update(str(self.count()).encode())
-        self._version = self._digest.hexdigest()[:16]
+        self._version = self._committed_version() or self._digest.hexdigest()[:16]
         self._modified = time.time()
+        #: Odd while a commit is being applied (a sequence lock: readers check it did not move).
+        self._generation = 0
+
+    def _committed_version(self) -> str | None:
+        """The version the last committed write recorded (a store reopened from disk keeps its version)."""
+        head = ox.NamedNode(CHANGELOG_GRAPH)
+        for quad in self._store.quads_for_pattern(head, ox.NamedNode(VERSION_PREDICATE), None, head):
+            return str(quad.object.value) if isinstance(quad.object, ox.Literal) else None
+        return None
 
     def query(
         self,
@@ -186,7 +236,9 @@ class OxigraphStore:
         except OSError as err:  # an ASK is evaluated at once, so its evaluation errors surface here
             raise StoreError(f"query evaluation failed: {err}") from err
 
-    def load(self, data: bytes | str | IO[bytes], media_type: str, *, graph: str | None = None) -> int:
+    def load(
+        self, data: bytes | str | IO[bytes], media_type: str, *, graph: str | None = None, base_iri: str | None = None
+    ) -> int:
         fmt = rdf_format(media_type)
         raw = data if isinstance(data, bytes | str) else data.read()
         payload = raw.encode() if isinstance(raw, str) else raw
@@ -194,7 +246,9 @@ class OxigraphStore:
         before = len(self._store)
         try:
             with self._lock:
-                self._store.load(payload, format=fmt, to_graph=target if not fmt.supports_datasets else None)
+                self._store.load(
+                    payload, format=fmt, to_graph=target if not fmt.supports_datasets else None, base_iri=base_iri
+                )
                 self._touch(payload, graph)
         except SyntaxError as err:
             raise _parse_error(err) from err
@@ -251,6 +305,72 @@ class OxigraphStore:
     def quads(self, graph: str | None = None) -> Iterable[ox.Quad]:
         """Every quad, or those of one named graph."""
         return self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph) if graph else None)
+
+    def match(
+        self,
+        subject: ox.NamedNode | ox.BlankNode | None,
+        predicate: ox.NamedNode | None,
+        object: ox.NamedNode | ox.BlankNode | ox.Literal | None,
+        graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph | None,
+    ) -> Iterable[ox.Quad]:
+        return self._store.quads_for_pattern(subject, predicate, object, graph)
+
+    def apply(self, removed: list[ox.Quad], added: list[ox.Quad], version: str) -> None:
+        """One SPARQL update, so one transaction: ``DELETE``/``INSERT`` templates over ``VALUES`` rows.
+
+        ``DELETE DATA`` cannot name a stored blank node, and ``INSERT DATA`` would mint new ones:
+        the quads' terms are passed instead through a custom function that returns them as they are.
+        """
+        parts = {
+            "rn": [q for q in removed if not isinstance(q.graph_name, ox.DefaultGraph)],
+            "rd": [q for q in removed if isinstance(q.graph_name, ox.DefaultGraph)],
+            "an": [q for q in added if not isinstance(q.graph_name, ox.DefaultGraph)],
+            "ad": [q for q in added if isinstance(q.graph_name, ox.DefaultGraph)],
+        }
+
+        def term(part: ox.Literal, row: ox.Literal, position: ox.Literal) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+            quad = parts[part.value][int(row.value)]
+            found = (quad.subject, quad.predicate, quad.object, quad.graph_name)[int(position.value)]
+            assert isinstance(found, ox.NamedNode | ox.BlankNode | ox.Literal)  # the default graph is not asked for
+            return found
+
+        operations = []
+        for part, quads in parts.items():
+            if not quads:
+                continue
+            verb = "DELETE" if part[0] == "r" else "INSERT"
+            template = "GRAPH ?g { ?s ?p ?o }" if part[1] == "n" else "?s ?p ?o"
+            rows = " ".join(map(str, range(len(quads))))
+            binds = " ".join(
+                f'BIND(<{_QUAD_TERM.value}>("{part}", ?i, {n}) AS ?{v})'
+                for n, v in enumerate("spog" if part[1] == "n" else "spo")
+            )
+            operations.append(f"{verb} {{ {template} }} WHERE {{ VALUES ?i {{ {rows} }} {binds} }}")
+        with self._lock:
+            self._generation += 1
+            try:
+                if operations:
+                    self._store.update(" ;\n".join(operations), custom_functions={_QUAD_TERM: term})
+                self._version = version
+                self._modified = time.time()
+            finally:
+                self._generation += 1
+
+    def consistent(self, read: Callable[[], T]) -> T:
+        for _ in range(_CONSISTENT_TRIES):
+            start = self._generation
+            if start % 2 == 0:
+                result = read()
+                if self._generation == start:
+                    return result
+            time.sleep(0.001)
+        with self._lock:  # writes keep coming: hold them off for this one read
+            return read()
+
+    def dump_snapshot(self, output: IO[bytes]) -> str:
+        with self._lock:  # no commit between reading the version and the data
+            self._store.dump(output, format=ox.RdfFormat.N_QUADS)
+            return self._version
 
     @property
     def version(self) -> str:

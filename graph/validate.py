@@ -13,10 +13,11 @@ import json
 import re
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
-from rdflib import Graph, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 from rdflib.term import Node
 
@@ -26,6 +27,9 @@ from .locate import Locator
 from .namespaces import GRAPH, ILRS
 from .settings import Settings
 from .store import Store
+
+if TYPE_CHECKING:
+    from .staging import Delta, StagedStore
 
 SOURCE_GRAPH_PREFIX = f"{GRAPH}source/"
 
@@ -75,12 +79,11 @@ class Report:
         lines += [str(v) for v in self.violations]
         return "\n".join(lines)
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"conforms": self.conforms, "triples": self.triples, "violations": [asdict(v) for v in self.violations]}
+
     def to_json(self) -> str:
-        return json.dumps(
-            {"conforms": self.conforms, "triples": self.triples, "violations": [asdict(v) for v in self.violations]},
-            indent=2,
-            ensure_ascii=False,
-        )
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
 
 
 def load_shapes(shapes_dir: Path) -> Graph:
@@ -185,3 +188,72 @@ def _named_shape(shapes: Graph, source: Node | None) -> tuple[str, str | None]:
     owner = next(iter(shapes.subjects(SH.property, source)), source) if source is not None else None
     label = shapes.value(owner, RDFS.label) if owner is not None else None
     return str(owner), (str(label) if label is not None else None)
+
+
+# --- validating a write ----------------------------------------------------------------------------
+
+
+def validate_change(view: StagedStore, delta: Delta, shapes: Graph, ontology: Graph) -> tuple[Report, Graph]:
+    """Validate what ``delta`` touches in the staged ``view``: its report and the SHACL results graph.
+
+    The focus nodes are the subjects and objects of the changed triples, the nodes pointing at a
+    changed subject (whose ``sh:class`` or ``sh:node`` checks read it) and the source graphs
+    written to. The data graph holds their neighbourhood (their statements, those pointing at them,
+    the types of their values, blank nodes whole) and the ontology (for subclasses): its size, so
+    the cost, follows what the write touches, not the size of the graph.
+    """
+    changed = delta.added | delta.removed
+    subjects = {q[0] for q in changed}
+    focus = subjects | {q[2] for q in changed if not isinstance(q[2], Literal)}
+    for node in subjects:
+        focus |= {q[0] for q in view.match((None, None, node), None)}
+    graphs = {q[3] for q in changed if str(q[3]).startswith(SOURCE_GRAPH_PREFIX)}
+    focus |= graphs
+    data = Graph()
+    for triple in ontology:
+        data.add(triple)
+    for name in graphs:
+        data.add((name, RDF.type, ILRS.SourceGraph))
+    # The focus nodes: everything in and out. Their values: their types (what sh:class reads; the shapes
+    # check other resources only through sh:class), or everything out for a blank node, which has no
+    # description of its own: so a hub next to a write (a country that thousands of statements describe)
+    # does not weigh on it.
+    frontier = set(focus)
+    for depth in range(3):
+        reached = set()
+        for node in frontier:
+            whole = depth == 0 or isinstance(node, BNode)
+            for s, p, o, _ in view.match((node, None if whole else RDF.type, None), None):
+                data.add((s, p, o))
+                if whole and not isinstance(o, Literal):
+                    reached.add(o)
+            if depth == 0:
+                for s, p, o, _ in view.match((None, None, node), None):
+                    data.add((s, p, o))
+        frontier = reached
+    # Every node of the neighbourhood is validated, and only the focus nodes' results are kept: the outer
+    # nodes lack what lies beyond the neighbourhood. (pyshacl's focus_nodes option would be cheaper, but it
+    # also filters the value nodes of nested shapes, so that every sh:not fails.)
+    _, results, _ = shacl_validate(data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True)
+    _keep_focus(results, {str(n) for n in focus})
+    violations = _violations(results, shapes)
+    return Report(not violations, violations, len(data)), results
+
+
+def _keep_focus(results: Graph, focus: set[str]) -> None:
+    """Drop from the SHACL results graph the results about nodes outside ``focus``."""
+    report = results.value(predicate=RDF.type, object=SH.ValidationReport)
+    assert report is not None
+    for result in list(results.objects(report, SH.result)):
+        if str(results.value(result, SH.focusNode)) not in focus:
+            results.remove((report, SH.result, result))
+            _drop_tree(results, result)
+    conforms = not any(True for _ in results.objects(report, SH.result))
+    results.set((report, SH.conforms, Literal(conforms)))
+
+
+def _drop_tree(graph: Graph, node: Node) -> None:
+    for _, p, o in list(graph.triples((node, None, None))):
+        graph.remove((node, p, o))
+        if p == SH.detail or (isinstance(o, BNode) and p != SH.sourceShape):
+            _drop_tree(graph, o)

@@ -13,13 +13,15 @@ from ilrs.graph import __version__
 from ilrs.graph.loader import Dataset, build_dataset, load_shapes
 from ilrs.graph.settings import Settings, get_settings
 from ilrs.graph.store import Store
+from ilrs.graph.tokens import TokenRegistry
+from ilrs.graph.writer import Writer
 
 from . import errors
 from .assets import STATIC_DIR, StaticCacheMiddleware
 from .fairness import ClientShareMiddleware
 from .head import HeadMiddleware
 from .request_log import RequestLogMiddleware
-from .routes import api, dataset, explore, health, partner_map, problems, resources, sparql, ui
+from .routes import api, dataset, explore, health, partner_map, problems, resources, sparql, ui, writes
 from .security import SecurityHeadersMiddleware, TrustedHostMiddleware
 from .sparql.result_cache import ResultCache
 from .state import DatasetHolder
@@ -46,12 +48,15 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     served = build_dataset(settings) if store is None else Dataset(store, load_shapes(settings))
     app.state.dataset = DatasetHolder(served)
     app.state.result_cache = ResultCache(settings.result_cache_bytes)
+    app.state.tokens = TokenRegistry.from_file(settings.tokens_file)
+    app.state.writer = Writer(served.store, settings)
+    app.state.writer.subscribe(app.state.dataset.committed)
     errors.install(app)
     app.add_middleware(Utf8Middleware)  # inside the CORS middleware: browsers can read its refusals
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
-        allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+        allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
         allow_headers=["*"],
         expose_headers=["ETag", "Link", "Location", "Content-Location", "Vary"],
     )
@@ -63,6 +68,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(health.router)
     app.include_router(sparql.router)
+    app.include_router(writes.router)
     app.include_router(explore.router)
     app.include_router(partner_map.router)
     app.include_router(ui.router)

@@ -46,6 +46,8 @@ STATUS: dict[type[errors.IlrsError], int] = {
     errors.ResultTooLarge: 507,
     errors.Busy: 503,
     errors.ValidationError: 422,
+    errors.Unauthenticated: 401,
+    errors.Forbidden: 403,
     errors.StoreError: 500,
     errors.ToolError: 500,
 }
@@ -78,6 +80,8 @@ def headers_of(err: errors.IlrsError) -> dict[str, str]:
         return {"Vary": "Accept"}
     if isinstance(err, errors.UnsupportedMediaType):
         return {"Accept-Encoding": "identity"}  # RFC 7694: bodies are read uncompressed only
+    if isinstance(err, errors.Unauthenticated):
+        return {"WWW-Authenticate": 'Bearer realm="ilrs"'}
     if isinstance(err, errors.InputTimeout):
         return {"Connection": "close"}  # a client that sends too slowly does not keep its connection
     return {}
@@ -109,7 +113,7 @@ def problem_details(request: Request, err: errors.IlrsError) -> dict[str, Any]:
     fields = err.fields()
     if "line" in fields:
         body["position"] = {"line": fields["line"], **({"column": fields["column"]} if "column" in fields else {})}
-    for name in ("available", "allowed"):
+    for name in ("available", "allowed", "report"):
         if name in fields:
             body[name] = fields[name]
     return body

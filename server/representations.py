@@ -18,7 +18,6 @@ import io
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -31,14 +30,14 @@ from ilrs.graph.errors import NotFound
 from ilrs.graph.formats import Format, negotiate
 from ilrs.graph.jsonld import graph_document
 from ilrs.graph.namespaces import PREFIXES
-from ilrs.graph.settings import BASE_IRI, Settings
+from ilrs.graph.settings import BASE_IRI, Settings, package_folder
 from ilrs.graph.store import Store
 
 from .assets import asset_link
 from .caching import cache_headers, not_modified
 from .problems import error_response
 
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+TEMPLATES_DIR = package_folder("ilrs.server") / "templates"
 #: The Jinja2 environment of the linked-data pages (autoescaping on, as for every ``.html`` template).
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 #: ``{{ asset("site.css") }}``: a static file's versioned URL, relative to the site's root.

@@ -4,16 +4,26 @@ Requests read :attr:`DatasetHolder.current` once (through :mod:`.deps`) and keep
 dataset — its store and its shapes — for their whole life, so replacing it (``ilrs serve
 --watch``) never mixes two versions in one answer. The holder also keeps the ontology
 documentation generated from the served dataset by a reload, and the last refused reload.
+
+A committed write changes the store in place, in one transaction, and then its version
+(:class:`~ilrs.graph.writer.Writer`); :meth:`DatasetHolder.committed` is the one hook that tells
+whoever keeps something per version (the query executor's snapshot, caches) to move on:
+they :meth:`~DatasetHolder.subscribe`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ilrs.graph.loader import Dataset
+from ilrs.graph.writer import Commit
+
+log = logging.getLogger("ilrs.server.state")
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,7 @@ class DatasetHolder:
         self._since = dt.datetime.now(dt.UTC)
         self._refusal: Refusal | None = None
         self._lock = threading.Lock()
+        self._listeners: list[Callable[[str], None]] = []
 
     @property
     def current(self) -> Dataset:
@@ -68,3 +79,15 @@ class DatasetHolder:
         """Record that the files changed but could not be served, for ``reason``."""
         with self._lock:
             self._refusal = Refusal(dt.datetime.now(dt.UTC), reason)
+
+    def subscribe(self, listener: Callable[[str], None]) -> None:
+        """Call ``listener(version)`` after every committed write (from the writing thread)."""
+        self._listeners.append(listener)
+
+    def committed(self, commit: Commit) -> None:
+        """A write was committed to the current store: tell the listeners its version."""
+        for listener in list(self._listeners):
+            try:
+                listener(commit.version)
+            except Exception:  # one listener's bug must not keep the others from hearing of it
+                log.exception("a commit listener failed")

@@ -2,9 +2,9 @@
 
 Fenced blocks: ``append=PATH`` appends to a file, ``file=PATH`` writes one, ``edit=PATH``
 replaces its ``-`` lines by its ``+`` lines (once, exactly), ``scratch`` marks an edit undone
-after the next ``console`` block. A ``console`` block's ``$ ilrs …``
-lines are run (with ``ILRS_*_DIR`` pointing at the copy); the lines below each are the
-expected output, whitespace-insensitive, where ``...`` stands for any lines or, inside a
+after the next ``console`` block. A ``console`` block's ``$ ilrs …`` (and ``$ cp FROM TO``,
+inside the copy) lines are run (with ``ILRS_*_DIR`` pointing at the copy); the lines below each
+are the expected output, whitespace-insensitive, where ``...`` stands for any lines or, inside a
 line, any text; ``exit=N`` is the expected exit status (default 0).
 """
 
@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from checkout import PROJECT_ROOT
 
-from ilrs.graph.settings import PROJECT_ROOT, get_settings
+from ilrs.graph.settings import get_settings
 
 GUIDE = PROJECT_ROOT / "docs" / "CONTRIBUTING.md"
 EDITS = {"append", "file", "edit"}
@@ -84,7 +85,11 @@ class Workspace:
 
     def run(self, command: str) -> subprocess.CompletedProcess[str]:
         args = shlex.split(command)
-        assert args[0] == "ilrs", f"the guide may only run ilrs commands: {command}"
+        if args[0] == "cp":  # committing an exported file: a copy inside the workspace
+            source, target = (self.root / a for a in args[1:])
+            shutil.copyfile(source, target)
+            return subprocess.CompletedProcess(args, 0, "")
+        assert args[0] == "ilrs", f"the guide may only run ilrs and cp commands: {command}"
         return subprocess.run(
             [sys.executable, "-m", "ilrs.graph.cli", *args[1:]],
             cwd=self.root,

@@ -11,8 +11,8 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 import pyoxigraph as ox
-from conftest import LiveServer
 from pyld import jsonld
+from servers import LiveServer
 
 from ilrs.graph.partners import AS_OF_PATTERN
 from ilrs.graph.settings import BASE_IRI

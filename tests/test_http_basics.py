@@ -6,7 +6,7 @@ import time
 
 import httpx
 import pytest
-from conftest import LiveServer
+from servers import LiveServer
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterator
 import httpx
 import pyoxigraph as ox
 import pytest
-from conftest import LiveServer, start_server, stop_server
 from rdflib import Graph
+from servers import LiveServer, start_server, stop_server
 from SPARQLWrapper import JSON, XML, SPARQLWrapper
 
 from ilrs.graph import formats

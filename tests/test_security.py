@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 import pytest
-from conftest import LiveServer
+from servers import LiveServer
 
 from ilrs.server.assets import STATIC_DIR, asset_url
 
@@ -299,7 +299,7 @@ source:000 schema:url <https://example.org/original-article> .
 
 @pytest.fixture(scope="module")
 def payload_server(tmp_path_factory: pytest.TempPathFactory) -> tuple[LiveServer, Path]:
-    from conftest import start_server, stop_server
+    from servers import start_server, stop_server
 
     tmp = tmp_path_factory.mktemp("payload")
     (tmp / "payload file.ttl").write_text(PAYLOAD, encoding="utf-8")

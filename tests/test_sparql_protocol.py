@@ -15,14 +15,14 @@ from urllib.parse import quote
 import httpx
 import pyoxigraph as ox
 import pytest
-from conftest import LiveServer
+from checkout import PROJECT_ROOT
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS, Namespace
+from servers import LiveServer
 
 from ilrs.graph.derived import MERGED_GRAPH
 from ilrs.graph.query_analysis import analyse
-from ilrs.graph.settings import PROJECT_ROOT
 from ilrs.graph.store import Store
 
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")

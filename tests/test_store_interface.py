@@ -65,3 +65,36 @@ def test_loader_builds_the_dataset_with_its_shapes() -> None:
     assert shape_files and dataset.shapes.graphs() == ["https://w3id.org/ilrs/shapes"]
     assert dataset.store.count() > dataset.shapes.count() > 0
     assert "https://w3id.org/ilrs/shapes" not in dataset.store.graphs()  # the shapes are not data
+
+
+@pytest.mark.parametrize("make", [lambda _: memory_store(), _on_disk])
+def test_a_commit_is_atomic_and_changes_the_version_after_the_data(
+    make: Callable[[Path], Store], tmp_path: Path
+) -> None:
+    import pyoxigraph as ox
+
+    store = make(tmp_path)
+    a = ox.Quad(ox.BlankNode("b1"), ox.NamedNode("urn:p"), ox.Literal("x"), ox.NamedNode("urn:g"))
+    b = ox.Quad(ox.NamedNode("urn:s"), ox.NamedNode("urn:p"), ox.BlankNode("b1"), ox.DefaultGraph())
+    store.apply([], [a, b], "v1")
+    assert store.version == "v1" and set(store.quads()) == {a, b}
+    c = ox.Quad(ox.NamedNode("urn:s"), ox.NamedNode("urn:p"), ox.Literal("y"), ox.NamedNode("urn:g"))
+    store.apply([a, b], [c], "v2")  # stored blank nodes are removed as they are
+    assert store.version == "v2" and list(store.quads()) == [c]
+
+
+def test_consistent_reads_again_when_a_write_commits_meanwhile() -> None:
+    import pyoxigraph as ox
+
+    store = memory_store()
+    seen: list[str] = []
+    quad = ox.Quad(ox.NamedNode("urn:s"), ox.NamedNode("urn:p"), ox.Literal("x"), ox.NamedNode("urn:g"))
+
+    def read() -> int:
+        seen.append(store.version)
+        if len(seen) == 1:
+            store.apply([], [quad], "after")  # a commit while the first read runs
+        return store.count()
+
+    assert store.consistent(read) == 1
+    assert seen[1:] == ["after"]  # read again, as of the new version alone

@@ -22,13 +22,13 @@ from urllib.parse import SplitResult, quote, urlsplit
 import httpx
 import pyoxigraph as ox
 import pytest
-from conftest import LiveServer
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
+from servers import LiveServer
 
 from ilrs.graph.settings import BASE_IRI
 from ilrs.graph.store import Store

@@ -5,14 +5,12 @@ absent). Every entry of both manifests is either run or listed in :data:`NOT_APP
 reason, and :func:`test_every_manifest_entry_is_covered` fails on an entry that is neither, so a
 new entry cannot be skipped silently.
 
-The server under test is read-only. An entry whose request is a SPARQL Update (an ``update=``
-parameter or an ``application/sparql-update`` body) expects a 2xx from a server that supports
-updates; here the same request must be *refused* with a clear 4xx saying the endpoint is
-read-only, and the queries that follow it in the entry (they check the update's effect) do not
-apply. Entries that expect a 4xx for a bad update get a 4xx all the same.
-
-The entries' data (``ut:graphData``: ``data1.nt``… under the graph names their ``rdfs:label``
-gives) is written into one TriG file and loaded with ``ilrs serve --load``, beside the ILRS graph.
+The server under test accepts writes with a token (every request carries it): the update entries
+run, and the queries that follow them check their effect. Their updates clear and drop every
+graph, so the server holds no ILRS data, only the entries' data (``ut:graphData``: ``data1.nt``…
+under the graph names their ``rdfs:label`` gives), written into one TriG file and loaded with
+``ilrs serve --load``. The same update requests sent to a server without tokens are refused (403)
+and change nothing (:func:`test_updates_without_a_token_are_refused`).
 """
 
 from __future__ import annotations
@@ -27,10 +25,11 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pyoxigraph as ox
 import pytest
-from conftest import LiveServer, start_server, stop_server
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS
+from servers import LiveServer, start_server, stop_server
+from writing import Writable, empty_dataset_env, write_token
 
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
 
@@ -45,8 +44,18 @@ UT = Namespace("http://www.w3.org/2009/sparql/tests/test-update#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 STATUS_CLASS = "http://www.w3.org/2011/http-statusCodes#StatusCode"
 
-#: Entries not run, and why. (Every entry of both manifests applies to a read-only query endpoint today.)
+#: Entries not run, and why. (Every entry of both manifests applies.)
 NOT_APPLICABLE: dict[str, str] = {}
+#: The update entries: a server that accepts writes answers them with a 2xx.
+UPDATE_ENTRIES = [
+    "update_dataset_default_graph",
+    "update_dataset_default_graphs",
+    "update_dataset_named_graphs",
+    "update_dataset_full",
+    "update_post_form",
+    "update_post_direct",
+    "update_base_uri",
+]
 
 RESULT_FORMATS = {
     "application/sparql-results+json": ox.QueryResultsFormat.JSON,
@@ -163,10 +172,15 @@ def protocol_entries(w3c_dir: Path) -> list[Entry]:
 
 
 @pytest.fixture(scope="module")
+def w3c_token(tmp_path_factory: pytest.TempPathFactory) -> Writable:
+    return write_token(tmp_path_factory.mktemp("w3c-token"))
+
+
+@pytest.fixture(scope="module")
 def w3c_server(
-    w3c_dir: Path, protocol_entries: list[Entry], tmp_path_factory: pytest.TempPathFactory
+    w3c_dir: Path, protocol_entries: list[Entry], tmp_path_factory: pytest.TempPathFactory, w3c_token: Writable
 ) -> Iterator[LiveServer]:
-    """A server holding the ILRS graph and, in the named graphs the manifest labels, data1.nt … data3.nt."""
+    """A server accepting writes, holding in the named graphs the manifest labels data1.nt … data3.nt."""
     tmp = tmp_path_factory.mktemp("w3c")
     graphs = {label: name for entry in protocol_entries for name, label in entry.graph_data}
     trig = tmp / "protocol-data.trig"
@@ -174,7 +188,7 @@ def w3c_server(
         for label, name in sorted(graphs.items()):
             # The manifest's data1.nt is shared/w3c-sparql11/protocol-data1.nt (see its SOURCE.md).
             out.write(f"<{label}> {{\n{(w3c_dir / f'protocol-{name}').read_text(encoding='utf-8')}}}\n")
-    server = start_server(tmp, "--load", str(trig))
+    server = start_server(tmp, "--load", str(trig), "--tokens", str(w3c_token.path), env=empty_dataset_env(tmp))
     yield server
     stop_server(server)
 
@@ -208,19 +222,14 @@ def replay(entry: Entry, client: httpx.Client) -> None:
     """Send the entry's requests in order and check each response."""
     for request in entry.requests:
         response = client.request(request.method, request.path, headers=request.headers, content=request.body)
-        if request.is_update and 2 in request.statuses:
-            # Read-only: refused, clearly. The requests that follow check the update's effect: not applicable.
-            assert 400 <= response.status_code < 500, (response.status_code, response.text)
-            assert "read-only" in response.text
-            return
         check_response(request, response)
 
 
 def test_protocol_manifest_entries(
-    protocol_entries: list[Entry], w3c_server: LiveServer, subtests: pytest.Subtests
+    protocol_entries: list[Entry], w3c_server: LiveServer, w3c_token: Writable, subtests: pytest.Subtests
 ) -> None:
     assert len(protocol_entries) >= 30
-    with httpx.Client(base_url=w3c_server.base_url, timeout=30) as client:
+    with httpx.Client(base_url=w3c_server.base_url, timeout=30, headers=w3c_token.headers) as client:
         for entry in protocol_entries:
             if entry.id in NOT_APPLICABLE:
                 continue
@@ -228,29 +237,20 @@ def test_protocol_manifest_entries(
                 replay(entry, client)
 
 
-def test_update_entries_are_refused_as_read_only(protocol_entries: list[Entry], w3c_server: LiveServer) -> None:
-    """The reasoning above, checked: which entries are updates a read-write server would accept."""
-    accepted_elsewhere = sorted(
-        e.id for e in protocol_entries if any(r.is_update and 2 in r.statuses for r in e.requests)
-    )
-    assert accepted_elsewhere == sorted(
-        [
-            "update_dataset_default_graph",
-            "update_dataset_default_graphs",
-            "update_dataset_named_graphs",
-            "update_dataset_full",
-            "update_post_form",
-            "update_post_direct",
-            "update_base_uri",
-        ]
-    )
-    with httpx.Client(base_url=w3c_server.base_url, timeout=30) as client:
-        before = client.get("/sparql", params={"query": "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }"}).json()
-        for entry in protocol_entries:
-            if entry.id in accepted_elsewhere:
-                replay(entry, client)
-        after = client.get("/sparql", params={"query": "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }"}).json()
-    assert before == after  # nothing was cleared, dropped or inserted
+def test_updates_without_a_token_are_refused(protocol_entries: list[Entry], client: httpx.Client) -> None:
+    """On a server without tokens (the shared one, holding the ILRS graph) every update entry's update is
+    403, saying writes are off, and nothing is cleared, dropped or inserted."""
+    updates = sorted(e.id for e in protocol_entries if any(r.is_update and 2 in r.statuses for r in e.requests))
+    assert updates == sorted(UPDATE_ENTRIES)
+    count = {"query": "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }"}
+    before = client.get("/sparql", params=count).json()
+    for entry in protocol_entries:
+        if entry.id in updates:
+            request = entry.requests[0]
+            response = client.request(request.method, request.path, headers=request.headers, content=request.body)
+            assert response.status_code == 403, (entry.id, response.text)
+            assert "writes are disabled" in response.text
+    assert client.get("/sparql", params=count).json() == before
 
 
 # --- the service description manifest ------------------------------------------------------------------

@@ -76,7 +76,7 @@ def _handler(collection: Collection) -> Callable[..., Response]:
         store: StoreDep,
         settings: SettingsDep,
     ) -> Response:
-        return _collection_response(request, store, settings, collection)
+        return store.consistent(lambda: _collection_response(request, store, settings, collection))
 
     list_members.__name__ = f"list_{collection.name}"
     return list_members

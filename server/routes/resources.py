@@ -22,6 +22,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 
 from ilrs.graph import describe as ld
 from ilrs.graph import formats
+from ilrs.graph.changelog import last_edit
 from ilrs.graph.disagreements import conflicting, disagreements
 from ilrs.graph.jsonld import resource_document
 from ilrs.graph.namespaces import ILRS, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, SHAPES_IRI
@@ -81,11 +82,16 @@ SCHEMA_TYPES: dict[str, str] = {
 @router.get("/id/{path:path}", summary="A resource: HTML, Turtle, N-Triples or JSON-LD (by Accept or extension)")
 def resource(path: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     stem, ext = split_extension(path)
-    return _resource_response(request, store, settings, f"{BASE_IRI}id/{stem}", ext)
+    # The page's queries and its ETag as of one version, though writes commit meanwhile.
+    return store.consistent(lambda: _resource_response(request, store, settings, f"{BASE_IRI}id/{stem}", ext))
 
 
 @router.get("/graph/{path:path}", summary="A named graph: its triples (HTML, Turtle, N-Triples or JSON-LD)")
 def named_graph(path: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    return store.consistent(lambda: _named_graph(path, request, store, settings))
+
+
+def _named_graph(path: str, request: Request, store: Store, settings: Settings) -> Response:
     stem, ext = split_extension(path)
     iri = f"{BASE_IRI}graph/{stem}"
     choice = choose(request, ext)
@@ -154,9 +160,8 @@ def _resource_response(request: Request, store: Store, settings: Settings, iri: 
     check_modified(request, store, choice)
     if choice.format is not formats.HTML:
         return _rdf(request, store, settings, choice, description.triples, iri, description.outgoing)
-    return html_response(
-        request, "resource.html", _page(request, settings, store, description), headers_for(store, choice)
-    )
+    page = {**_page(request, settings, store, description), "last_edit": last_edit(store, iri)}
+    return html_response(request, "resource.html", page, headers_for(store, choice))
 
 
 def _nearest(store: Store, settings: Settings, iri: str) -> list[tuple[str, str, str]]:

@@ -7,7 +7,8 @@ JSON-LD, RDF/XML, N-Triples, or an HTML page for browsers).
 
 The default graph is the union of all named graphs. No prefixes are declared for the
 client: ``/sparql`` is a standard endpoint, and a query declares what it uses (the query
-UI writes the project's prefixes into its editor). The dataset is read-only: updates are
+UI writes the project's prefixes into its editor). Updates (``update=``, ``application/sparql-update``)
+go to the writer, as at ``/update`` (:mod:`.writes`); an update sent as a query is
 refused with 400. Each query runs off the event loop under a deadline
 (``Settings.query_timeout``; ``timeout=`` may shorten it), a limit on concurrent queries
 and size limits; ``SERVICE`` may only call the allow-listed endpoints.
@@ -56,6 +57,7 @@ from ..sparql.protocol import METHODS, SparqlRequest, check_method, read_request
 from ..sparql.result_cache import CachedResult, ResultCache, ResultKey
 from ..sparql.service_description import Limits, describe_service, serialize_description, service_page
 from ..sparql.thread_executor import ThreadExecutor
+from .writes import committed, run_update, write_refusal
 
 log = logging.getLogger("ilrs.server.sparql")
 
@@ -82,9 +84,22 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         # In the background: the server answers at once; the first query finds a worker ready, or starts one.
         warm_up = asyncio.create_task(_warm_up(process_executor, app.state.dataset.current.store))
     app.state.sparql_executor = executor
+    refreshes: set[asyncio.Task[None]] = set()
+    if settings.query_executor == "process":
+        loop = asyncio.get_running_loop()
+
+        def refresh() -> None:  # on the event loop
+            task = loop.create_task(_warm_up(process_executor, app.state.dataset.current.store))
+            refreshes.add(task)
+            task.add_done_callback(refreshes.discard)
+
+        # After a commit, the new version's snapshot is written at once, not by the next query.
+        app.state.dataset.subscribe(lambda version: loop.call_soon_threadsafe(refresh))
     try:
         yield
     finally:
+        for task in list(refreshes):
+            task.cancel()
         if warm_up is not None:
             warm_up.cancel()
             with contextlib.suppress(BaseException):
@@ -122,11 +137,13 @@ router = APIRouter(tags=["sparql"], lifespan=_lifespan)
 async def sparql(request: Request, store: StoreDep, settings: SettingsDep, executor: ExecutorDep) -> Response:
     try:
         parsed = await read_request(request, settings)
+        if parsed.update is not None:
+            return committed(await run_update(request, parsed.update, settings))
         if parsed.describes_service:
             return await _service_description(request, store, settings, parsed.requested)
         return await _answer(request, store, settings, executor, parsed)
     except IlrsError as err:
-        return refusal(request, err)
+        return write_refusal(request, err, plain_text=True)
 
 
 @router.api_route(PATH, methods=["PUT", "DELETE", "PATCH", "OPTIONS"], include_in_schema=False)
@@ -307,6 +324,7 @@ async def _service_description(request: Request, store: Store, settings: Setting
         settings.service_allowlist,
         settings.max_result_rows,
         settings.max_result_bytes,
+        writes=request.app.state.tokens.enabled,
     )
     if fmt is HTML:
         links = {g: local_url(g, base) for g in sizes}

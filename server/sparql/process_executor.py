@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 from ilrs.graph.errors import MemoryLimitExceeded, QueryTimeout, StoreError, rebuild_error
-from ilrs.graph.formats import NQUADS
 from ilrs.graph.store import Store
 
 from .evaluate import QueryJob
@@ -346,8 +345,8 @@ class ProcessExecutor:
         async with self._zygote_lock:
             version = store.version
             if self._zygote is None or self._zygote.version != version:
-                path = Path(self._dir.name) / f"dataset-{version}.nq"
-                await asyncio.to_thread(_dump, store, path)
+                # A write may commit meanwhile: the snapshot is named by the version it holds.
+                version, path = await asyncio.to_thread(_dump, store, Path(self._dir.name))
                 try:
                     zygote = await _Zygote.start(version, path, self.memory_mib)
                 finally:
@@ -402,9 +401,14 @@ class ProcessExecutor:
         task.add_done_callback(self._tasks.discard)
 
 
-def _dump(store: Store, path: Path) -> None:
-    with path.open("wb") as out:
-        store.dump(out, NQUADS.media_type)
+def _dump(store: Store, folder: Path) -> tuple[str, Path]:
+    """Write one version of the dataset into ``folder``; its version, and the file holding it."""
+    partial = folder / "dataset.nq.partial"
+    with partial.open("wb") as out:
+        version = store.dump_snapshot(out)
+    path = folder / f"dataset-{version}.nq"
+    partial.replace(path)
+    return version, path
 
 
 async def _wait(zygote: _Zygote) -> None:

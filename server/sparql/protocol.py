@@ -8,8 +8,12 @@ replaces any ``FROM``/``FROM NAMED`` of the query), ``format``, ``output`` and `
 formats by name or media type, for links typed by hand and for the clients that send them: repeatable,
 the first that fits the query wins) and ``timeout`` (seconds; may only shorten the server's deadline).
 
+An update (section 2.2: ``POST`` with ``update=…`` in a form, or an ``application/sparql-update``
+body) is read into :class:`UpdateRequest`, with ``using-graph-uri``, ``using-named-graph-uri``
+and ``message`` (the edit's message for the changelog).
+
 Everything wrong with a request raises an :class:`~ilrs.graph.errors.InputError` naming the problem:
-:class:`~ilrs.graph.errors.ParameterError`, :class:`~ilrs.graph.errors.UnsupportedQuery` (an update),
+:class:`~ilrs.graph.errors.ParameterError`,
 :class:`~ilrs.graph.errors.LimitExceeded`, :class:`~ilrs.graph.errors.UnsupportedMediaType`,
 :class:`~ilrs.graph.errors.UnsupportedOperation` (a method) or :class:`~ilrs.graph.errors.InputTimeout`.
 """
@@ -33,9 +37,7 @@ from ilrs.graph.errors import (
     ParameterError,
     UnsupportedMediaType,
     UnsupportedOperation,
-    UnsupportedQuery,
 )
-from ilrs.graph.query_analysis import READ_ONLY
 from ilrs.graph.settings import Settings
 
 from ..utf8 import utf8_problem
@@ -52,8 +54,19 @@ FORMAT_PARAMETERS = ("format", "output", "results")
 
 
 @dataclass(frozen=True)
+class UpdateRequest:
+    """A SPARQL Update request, checked: the update, its protocol dataset and the edit's message."""
+
+    update: str
+    using_graphs: list[str]
+    using_named_graphs: list[str]
+    message: str | None
+
+
+@dataclass(frozen=True)
 class SparqlRequest:
-    """A query request, checked. ``query`` is ``None`` for a plain ``GET /sparql``: the service description."""
+    """A query request, checked. ``query`` is ``None`` for a plain ``GET /sparql``: the service description,
+    or for an update (``update`` set)."""
 
     query: str | None
     default_graphs: list[str] | None = None
@@ -61,33 +74,34 @@ class SparqlRequest:
     #: The ``format``/``output``/``results`` values, in the order they were sent.
     requested: list[str] = field(default_factory=list)
     timeout: float | None = None
+    update: UpdateRequest | None = None
 
     @property
     def describes_service(self) -> bool:
-        return self.query is None
+        return self.query is None and self.update is None
 
 
-async def read_request(request: Request, settings: Settings) -> SparqlRequest:
-    """Parse and check ``request``; an :class:`~ilrs.graph.errors.InputError` when it is not acceptable."""
+async def read_request(request: Request, settings: Settings, *, body_limit: int | None = None) -> SparqlRequest:
+    """Parse and check ``request`` (a query or an update); an :class:`~ilrs.graph.errors.InputError` when it is
+    not acceptable. The body may have ``body_limit`` bytes (default ``Settings.max_body_bytes``)."""
     check_method(request.method)
     pairs = list(request.query_params.multi_items())
     direct_query: str | None = None
+    limit = body_limit or settings.max_body_bytes
     if request.method == "POST":
         media_type, charset = _content_type(request.headers.get("content-type"))
         if media_type == UPDATE:
-            raise UnsupportedQuery(READ_ONLY)
+            _check_encoding(request, charset)
+            body = _decode(await _read_body(request, limit, settings.query_timeout))
+            return SparqlRequest(None, update=_update(MultiDict(pairs), body))
         if media_type not in (FORM, QUERY):
             shown = f"Content-Type {media_type}" if media_type else "no Content-Type"
             raise UnsupportedMediaType(
                 f"a POST needs Content-Type {FORM} (query=… in the body) or {QUERY} (the query as the body); "
                 f"this one has {shown}",
             )
-        if charset not in (None, "utf-8", "utf8"):
-            raise UnsupportedMediaType(f"the body must be UTF-8; charset={charset} is not supported")
-        encoding = request.headers.get("content-encoding", "").strip().lower()
-        if encoding not in ("", "identity"):
-            raise UnsupportedMediaType(f"Content-Encoding {encoding} is not supported: send the body uncompressed")
-        raw = await _read_body(request, settings.max_body_bytes, settings.query_timeout)
+        _check_encoding(request, charset)
+        raw = await _read_body(request, limit, settings.query_timeout)
         body = _decode(raw)
         if media_type == FORM:
             problem = utf8_problem(raw, "the form body", percent_encoded=True, pairs=True)
@@ -100,6 +114,32 @@ async def read_request(request: Request, settings: Settings) -> SparqlRequest:
     return _check(parameters, direct_query, request.method, settings)
 
 
+def _check_encoding(request: Request, charset: str | None) -> None:
+    if charset not in (None, "utf-8", "utf8"):
+        raise UnsupportedMediaType(f"the body must be UTF-8; charset={charset} is not supported")
+    encoding = request.headers.get("content-encoding", "").strip().lower()
+    if encoding not in ("", "identity"):
+        raise UnsupportedMediaType(f"Content-Encoding {encoding} is not supported: send the body uncompressed")
+
+
+def _update(parameters: MultiDict, direct_update: str | None) -> UpdateRequest:
+    """The update of a request (``update=`` or the body), with ``using-graph-uri``, ``using-named-graph-uri``
+    and ``message``."""
+    if "query" in parameters:
+        raise ParameterError("the request carries both a query and an update; send one")
+    updates = parameters.getlist("update") + ([direct_update] if direct_update is not None else [])
+    if len(updates) != 1:
+        raise ParameterError(f"the request carries {len(updates)} updates; send exactly one")
+    if not updates[0].strip():
+        raise ParameterError("the update is empty")
+    return UpdateRequest(
+        updates[0],
+        _graph_iris(parameters.getlist("using-graph-uri"), "using-graph-uri") or [],
+        _graph_iris(parameters.getlist("using-named-graph-uri"), "using-named-graph-uri") or [],
+        _single(parameters, "message"),
+    )
+
+
 def check_method(method: str) -> None:
     """:class:`~ilrs.graph.errors.UnsupportedOperation` unless ``method`` is one of :data:`METHODS`."""
     if method not in METHODS:
@@ -110,7 +150,9 @@ def check_method(method: str) -> None:
 
 def _check(parameters: MultiDict, direct_query: str | None, method: str, settings: Settings) -> SparqlRequest:
     if "update" in parameters:
-        raise UnsupportedQuery(READ_ONLY)
+        if method != "POST":
+            raise ParameterError("an update changes the data: send it with POST, not GET (SPARQL 1.1 Protocol)")
+        return SparqlRequest(None, update=_update(parameters, None))
     queries = parameters.getlist("query") + ([direct_query] if direct_query is not None else [])
     if len(queries) > 1:
         raise ParameterError(f"the request carries {len(queries)} queries; send exactly one")

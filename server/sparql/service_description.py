@@ -42,8 +42,12 @@ SD_PREFIXES = {
 UNION_DEFAULT_GRAPH = (
     f"union of all named graphs but {MERGED_GRAPH}, which repeats them (unless the request names its own dataset)"
 )
+READ_ONLY_NOTE = "Read-only: SPARQL 1.1 Query only; updates are refused (no write token is configured)."
+WRITABLE_NOTE = (
+    "SPARQL 1.1 Update is accepted here and at /update with an Authorization: Bearer token; every update is "
+    "validated against the shapes before it is committed. The Graph Store Protocol is at /store."
+)
 NOTES = (
-    "Read-only: SPARQL 1.1 Query only; updates are refused.",
     f"The default graph is the {UNION_DEFAULT_GRAPH}; GRAPH ?g tells which named graph states a fact.",
     f"FROM <{MERGED_GRAPH}> queries every claim once, without its source and without duplicates; "
     f"add FROM <{INFERRED_GRAPH}> for the types and superproperties RDFS entails (rebuilt with every load).",
@@ -63,6 +67,7 @@ class Limits:
     service_allowlist: Collection[str]
     max_result_rows: int
     max_result_bytes: int
+    writes: bool = False
 
 
 def _sd(name: str) -> ox.NamedNode:
@@ -79,6 +84,9 @@ def describe_service(
         ox.Triple(service, _sd("endpoint"), service),
         ox.Triple(service, _DCT_TITLE, ox.Literal("ILRS Knowledge Graph SPARQL 1.1 endpoint", language="en")),
         ox.Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Query")),
+        ox.Triple(
+            service, _RDFS_COMMENT, ox.Literal(WRITABLE_NOTE if limits.writes else READ_ONLY_NOTE, language="en")
+        ),
         ox.Triple(service, _sd("feature"), _sd("UnionDefaultGraph")),
         ox.Triple(service, _sd("defaultEntailmentRegime"), _SIMPLE_ENTAILMENT),
         *(ox.Triple(service, _sd("resultFormat"), ox.NamedNode(f.iri)) for f in RESULT_FORMATS),
@@ -87,6 +95,8 @@ def describe_service(
     ]
     if limits.service_allowlist:
         out.append(ox.Triple(service, _sd("feature"), _sd("BasicFederatedQuery")))
+    if limits.writes:
+        out.append(ox.Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Update")))
     # Blank nodes are labelled by what they stand for: the same dataset gives the same bytes (one ETag).
     dataset, default_graph = ox.BlankNode("defaultDataset"), ox.BlankNode("defaultGraph")
     out += [

@@ -1,0 +1,223 @@
+"""A staged view of the store: the store as it would be after a write, without touching it.
+
+:class:`StagedStore` is an rdflib store that reads through to the dataset's
+:class:`~ilrs.graph.store.Store` and keeps what a write adds and removes to the side, in
+:class:`Delta`. rdflib's SPARQL Update engine runs on it (:mod:`ilrs.graph.updates`), the
+validation reads it (:func:`ilrs.graph.validate.validate_change`), and only the delta is
+committed: the cost of a write follows what it touches, not the size of the graph.
+
+The changelog graph and the derived graphs (inferred, merged) are not part of the view: an update
+neither reads nor clears them; the writer updates the derived graphs with each commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID, Dataset
+from rdflib.store import Store as RdflibStore
+from rdflib.term import Node
+
+from .derived import DERIVED_GRAPHS
+from .store import CHANGELOG_GRAPH, Store
+
+#: Graphs invisible to updates (``CLEAR ALL`` leaves them) and never written by them: the server's own
+#: record of the writes, and the graphs derived from the asserted ones, which the writer keeps up to date.
+HIDDEN = frozenset({URIRef(CHANGELOG_GRAPH), *(URIRef(g) for g in DERIVED_GRAPHS)})
+
+#: A quad as rdflib terms; the graph is a named graph's IRI or :data:`DATASET_DEFAULT_GRAPH_ID`.
+RQuad = tuple[Node, Node, Node, URIRef | BNode]
+Pattern = tuple[Node | None, Node | None, Node | None]
+
+
+@dataclass
+class Delta:
+    """What a write changes: quads it adds (absent before) and removes (present before)."""
+
+    added: set[RQuad] = field(default_factory=set)
+    removed: set[RQuad] = field(default_factory=set)
+
+    def graphs(self) -> set[str]:
+        """The graphs the write changes (the default graph as ``""``)."""
+        return {"" if q[3] == DATASET_DEFAULT_GRAPH_ID else str(q[3]) for q in self.added | self.removed}
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed)
+
+
+# --- terms: pyoxigraph <-> rdflib --------------------------------------------------------------------
+
+
+def to_rdflib(term: Any) -> Node:
+    """A pyoxigraph term as rdflib's (literals keep their lexical form: no normalization)."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language, normalize=False)
+        return Literal(term.value, datatype=URIRef(term.datatype.value), normalize=False)
+    if isinstance(term, ox.DefaultGraph):
+        return DATASET_DEFAULT_GRAPH_ID
+    raise TypeError(f"unsupported term {term!r}")
+
+
+def to_ox(term: Node) -> Any:
+    """An rdflib term as pyoxigraph's; :data:`DATASET_DEFAULT_GRAPH_ID` is the default graph."""
+    if term == DATASET_DEFAULT_GRAPH_ID:
+        return ox.DefaultGraph()
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(_bnode_id(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"unsupported term {term!r}")
+
+
+def _bnode_id(node: BNode) -> str:
+    """A blank node id pyoxigraph accepts (rdflib's ids are alphanumeric, but a parser may keep any label)."""
+    value = str(node)
+    return value if value.isalnum() else "b" + value.encode().hex()
+
+
+def to_ox_quad(quad: RQuad) -> ox.Quad:
+    return ox.Quad(to_ox(quad[0]), to_ox(quad[1]), to_ox(quad[2]), to_ox(quad[3]))
+
+
+def from_ox_quad(quad: ox.Quad) -> RQuad:
+    graph = to_rdflib(quad.graph_name)
+    assert isinstance(graph, URIRef | BNode)
+    return to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object), graph
+
+
+# --- the staged store ----------------------------------------------------------------------------------
+
+
+class StagedStore(RdflibStore):  # type: ignore[misc]
+    """An rdflib store over ``base`` whose changes go to :attr:`delta` (see the module documentation).
+
+    ``visible_named`` restricts the named graphs that ``GRAPH ?g`` ranges over (``USING NAMED``).
+    """
+
+    context_aware = True
+    graph_aware = True
+    formula_aware = False
+    transaction_aware = False
+
+    def __init__(self, base: Store) -> None:
+        super().__init__()
+        self.base = base
+        self.delta = Delta()
+        self.visible_named: set[Node] | None = None
+        self._namespaces: dict[str, URIRef] = {}
+
+    # -- reading
+
+    def match(self, pattern: Pattern, graph: Node | None) -> Iterator[RQuad]:
+        """The quads of the staged state matching ``pattern`` in ``graph`` (``None``: every graph)."""
+        s, p, o = pattern
+        if graph in HIDDEN:
+            return
+        try:
+            oxs, oxp, oxo = (None if t is None else to_ox(t) for t in (s, p, o))
+            oxg = None if graph is None else to_ox(graph)
+        except (TypeError, ValueError):  # a term the store cannot hold (a literal subject): no match
+            return
+        for stored in self.base.match(oxs, oxp, oxo, oxg):
+            found = from_ox_quad(stored)
+            if found not in self.delta.removed and found[3] not in HIDDEN:
+                yield found
+        for quad in list(self.delta.added):
+            if _matches(quad, pattern, graph):
+                yield quad
+
+    def contains(self, quad: RQuad) -> bool:
+        return next(self.match(quad[:3], quad[3]), None) is not None
+
+    def triples(  # type: ignore[override]
+        self, triple_pattern: Pattern, context: Graph | None = None
+    ) -> Iterator[tuple[tuple[Node, Node, Node], Iterator[Graph]]]:
+        graph = None if context is None else context.identifier
+        for s, p, o, g in self.match(triple_pattern, graph):
+            yield (s, p, o), iter([Graph(store=self, identifier=g)])
+
+    def __len__(self, context: Graph | None = None) -> int:
+        return sum(1 for _ in self.match((None, None, None), None if context is None else context.identifier))
+
+    def contexts(self, triple: Any = None) -> Iterator[Graph]:  # type: ignore[override]
+        names: set[Node] = {to_rdflib(g) for g in _named_graphs(self.base)}
+        names |= {q[3] for q in self.delta.added}
+        names.add(DATASET_DEFAULT_GRAPH_ID)
+        names -= HIDDEN
+        for name in sorted(names, key=str):
+            if name != DATASET_DEFAULT_GRAPH_ID and self.visible_named is not None and name not in self.visible_named:
+                continue
+            pattern = triple if triple is not None else (None, None, None)
+            if next(self.match(pattern, name), None) is not None:
+                yield Graph(store=self, identifier=name)  # type: ignore[arg-type]
+
+    # -- writing (to the delta only)
+
+    def add(self, triple: tuple[Node, Node, Node], context: Graph, quoted: bool = False) -> None:
+        graph = context.identifier if context is not None else DATASET_DEFAULT_GRAPH_ID
+        quad: RQuad = (*triple, graph)  # type: ignore[assignment]
+        if isinstance(quad[0], Literal) or not isinstance(quad[1], URIRef):
+            return  # not RDF (a template filled with a literal subject): SPARQL Update skips it
+        if quad in self.delta.removed:
+            self.delta.removed.discard(quad)
+        elif not self.contains(quad):
+            self.delta.added.add(quad)
+
+    def remove(self, triple: Pattern, context: Graph | None = None) -> None:
+        graph = None if context is None else context.identifier
+        for quad in list(self.match(triple, graph)):
+            if quad in self.delta.added:
+                self.delta.added.discard(quad)
+            else:
+                self.delta.removed.add(quad)
+
+    def add_graph(self, graph: Graph) -> None:
+        """Graphs exist while they hold triples: creating one is a no-op."""
+
+    def remove_graph(self, graph: Graph) -> None:
+        self.remove((None, None, None), graph)
+
+    # -- namespaces (rdflib asks for them; the staged view keeps them for its own life only)
+
+    def bind(self, prefix: str, namespace: URIRef, override: bool = True) -> None:
+        if override or prefix not in self._namespaces:
+            self._namespaces[prefix] = namespace
+
+    def namespace(self, prefix: str) -> URIRef | None:
+        return self._namespaces.get(prefix)
+
+    def prefix(self, namespace: URIRef) -> str | None:
+        return next((p for p, n in self._namespaces.items() if n == namespace), None)
+
+    def namespaces(self) -> Iterator[tuple[str, URIRef]]:
+        yield from self._namespaces.items()
+
+
+def staged_dataset(store: StagedStore) -> Dataset:
+    """An rdflib dataset over ``store`` whose default graph, for reading, is the union of all graphs."""
+    return Dataset(store=store, default_union=True)
+
+
+def _named_graphs(store: Store) -> Iterable[ox.NamedNode]:
+    return (ox.NamedNode(g) for g in store.graphs())
+
+
+def _matches(quad: RQuad, pattern: Pattern, graph: Node | None) -> bool:
+    return all(t is None or t == q for t, q in zip(pattern, quad[:3], strict=True)) and (
+        graph is None or graph == quad[3]
+    )

@@ -1,0 +1,239 @@
+"""What a write changes, computed on a staged view (:mod:`ilrs.graph.staging`) without touching the store.
+
+Two kinds of write:
+
+* a SPARQL 1.1 Update (:func:`stage_update`), evaluated by rdflib's update engine on the staged
+  view, with the dataset of the protocol (``using-graph-uri``/``using-named-graph-uri``) or of
+  ``USING``/``USING NAMED``, the operations in order; ``LOAD`` only from allow-listed URLs.
+  The ``WHERE`` of an update without a dataset reads the union of all graphs, as queries do;
+  templates without ``GRAPH`` write to the default graph.
+* a Graph Store Protocol request (:func:`stage_graph`): replace (PUT), merge (POST) or delete
+  (DELETE) one graph's triples.
+
+Each returns the staged store, whose :attr:`~ilrs.graph.staging.StagedStore.delta` the writer
+validates and commits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID, ReadOnlyGraphAggregate
+from rdflib.plugins.sparql import algebra
+from rdflib.plugins.sparql.algebra import translateUpdate
+from rdflib.plugins.sparql.evaluate import evalPart
+from rdflib.plugins.sparql.evalutils import _fillTemplate
+from rdflib.plugins.sparql.parser import parseUpdate
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.plugins.sparql.sparql import QueryContext
+from rdflib.plugins.sparql.update import (
+    evalAdd,
+    evalClear,
+    evalCopy,
+    evalDeleteData,
+    evalDrop,
+    evalInsertData,
+    evalMove,
+)
+
+from .errors import ForbiddenLoad, InputError, NotFound, ParameterError, QuerySyntaxError
+from .staging import StagedStore, from_ox_quad, staged_dataset
+from .store import Store, memory_store
+
+#: Fetches a ``LOAD`` URL (only called for allow-listed ones): its RDF as quads in the default graph.
+Fetcher = Callable[[str], list[ox.Quad]]
+
+_SIMPLE = {
+    "Clear": evalClear,
+    "Drop": evalDrop,
+    "Add": evalAdd,
+    "Move": evalMove,
+    "Copy": evalCopy,
+    "InsertData": evalInsertData,
+    "DeleteData": evalDeleteData,
+}
+
+
+def parse_update(text: str, base_iri: str | None) -> list[CompValue]:
+    """The operations of a SPARQL Update; :class:`QuerySyntaxError` with the position if it does not parse."""
+    try:
+        return list(translateUpdate(parseUpdate(text), base=base_iri).algebra)
+    except Exception as err:  # pyparsing's and rdflib's errors have no common base
+        raise _syntax_error(text, err) from err
+
+
+def stage_update(
+    store: Store,
+    text: str,
+    *,
+    base_iri: str | None = None,
+    using_graphs: Sequence[str] = (),
+    using_named_graphs: Sequence[str] = (),
+    load_allowlist: Sequence[str] = (),
+    fetch: Fetcher | None = None,
+) -> StagedStore:
+    """Evaluate the update ``text`` on a staged view of ``store``; the view's delta is what it changes."""
+    operations = parse_update(text, base_iri)
+    protocol_dataset = bool(using_graphs or using_named_graphs)
+    for op in operations:
+        if op.name == "Modify" and (op.using or op.withClause) and protocol_dataset:
+            raise ParameterError(
+                "the update names its dataset with USING or WITH and the request with using-graph-uri or "
+                "using-named-graph-uri: give it in one place"
+            )
+        if op.name == "Load" and str(op.iri) not in load_allowlist:
+            allowed = ", ".join(load_allowlist) or "none"
+            raise ForbiddenLoad(f"LOAD <{op.iri}> is not allowed: only the allow-listed URLs may be loaded ({allowed})")
+    staged = StagedStore(store)
+    dataset = staged_dataset(staged)
+    for op in operations:
+        ctx = QueryContext(dataset, initBindings={})
+        ctx.prologue = op.prologue
+        try:
+            _evaluate(ctx, staged, op, list(using_graphs), list(using_named_graphs), fetch)
+        except InputError:
+            raise
+        except Exception as err:  # rdflib reports an operation's failure as a bare Exception
+            if not op.silent:
+                raise InputError(f"the update failed at its {op.name} operation: {err}") from err
+    return staged
+
+
+def _evaluate(
+    ctx: QueryContext,
+    staged: StagedStore,
+    op: CompValue,
+    using: list[str],
+    using_named: list[str],
+    fetch: Fetcher | None,
+) -> None:
+    if op.name in _SIMPLE:
+        _SIMPLE[op.name](ctx, op)
+    elif op.name == "Modify":
+        _modify(ctx, staged, op, using, using_named)
+    elif op.name == "DeleteWhere":
+        _modify(ctx, staged, _as_modify(op), [], [])
+    elif op.name == "Create":
+        if next(staged.match((None, None, None), op.graphiri), None) is not None and not op.silent:
+            raise InputError(f"CREATE GRAPH <{op.graphiri}>: the graph already exists")
+    elif op.name == "Load":
+        assert fetch is not None, "LOAD needs a fetcher"
+        target = op.graphiri if op.graphiri else DATASET_DEFAULT_GRAPH_ID
+        graph = ctx.dataset.get_context(target)
+        for quad in fetch(str(op.iri)):
+            s, p, o, _ = from_ox_quad(quad)
+            graph.add((s, p, o))
+    else:  # pragma: no cover - the parser produces no other operation
+        raise InputError(f"unsupported update operation {op.name}")
+
+
+def _modify(ctx: QueryContext, staged: StagedStore, op: CompValue, using: list[str], using_named: list[str]) -> None:
+    """``DELETE``/``INSERT`` … ``WHERE``, with its dataset (``USING``, the protocol's, or ``WITH``).
+
+    rdflib's own evaluation fetches ``USING`` graphs over the network; here they name graphs of
+    the staged view: the default graph is their merge, ``GRAPH ?g`` ranges over the named ones.
+    """
+    dataset = ctx.dataset
+    defaults = [URIRef(g) for g in using] + [d.default for d in op.using or [] if d.default]
+    named = [URIRef(g) for g in using_named] + [d.named for d in op.using or [] if d.named]
+    where_ctx = ctx
+    if defaults or named:
+        # With USING NAMED alone, the default graph is empty.
+        merged = ReadOnlyGraphAggregate([dataset.get_context(g) for g in defaults]) if defaults else Graph()
+        where_ctx = ctx.pushGraph(merged)
+        staged.visible_named = set(named)
+    elif op.withClause:
+        where_ctx = ctx.pushGraph(dataset.get_context(op.withClause))
+    try:
+        solutions = list(evalPart(where_ctx, op.where))
+    finally:
+        staged.visible_named = None
+    default = dataset.get_context(op.withClause) if op.withClause else dataset.default_context
+    for solution in solutions:
+        for clause, add in ((op.delete, False), (op.insert, True)):
+            if not clause:
+                continue
+            _apply(default, _fillTemplate(clause.triples, solution), add)
+            for g, template in clause.quads.items():
+                target = solution.get(g)
+                if target is None:
+                    continue
+                _apply(dataset.get_context(target), _fillTemplate(template, solution), add)
+
+
+def _as_modify(op: CompValue) -> CompValue:
+    """``DELETE WHERE { P }`` as ``DELETE { P } WHERE { P }`` (rdflib's own cannot take ``GRAPH ?g``)."""
+    where = algebra.BGP(op.triples or [])
+    for graph, triples in (op.quads or {}).items():
+        where = algebra.Join(where, algebra.Graph(graph, algebra.BGP(triples)))
+    delete = CompValue("DeleteClause", triples=op.triples or [], quads=op.quads or {})
+    return CompValue("Modify", delete=delete, insert=None, where=where, using=None, withClause=None)
+
+
+def _apply(graph: Graph, triples: Any, add: bool) -> None:
+    for triple in triples:
+        if add:
+            graph.add(triple)
+        else:
+            graph.remove(triple)
+
+
+def stage_graph(
+    store: Store,
+    operation: Literal["replace", "merge", "delete"],
+    graph: str | None,
+    quads: list[ox.Quad] | None = None,
+) -> StagedStore:
+    """A Graph Store Protocol write on a staged view: the triples of ``quads`` replace or join those of
+    ``graph`` (``""``: the default graph), or ``delete`` removes the graph (:class:`NotFound` if empty).
+
+    With ``graph=None`` the quads join their own graphs (a TriG or N-Quads body merged into the store).
+    """
+    staged = StagedStore(store)
+    if graph is None:
+        for quad in quads or []:
+            s, p, o, g = from_ox_quad(quad)
+            staged.add((s, p, o), Graph(store=staged, identifier=g))
+        return staged
+    target = URIRef(graph) if graph else DATASET_DEFAULT_GRAPH_ID
+    context = Graph(store=staged, identifier=target)
+    exists = next(staged.match((None, None, None), target), None) is not None
+    if operation == "delete" and not exists:
+        raise NotFound(f"no graph {graph}" if graph else "the default graph is empty")
+    if operation in ("replace", "delete"):
+        staged.remove((None, None, None), context)
+    for quad in quads or []:
+        s, p, o, _ = from_ox_quad(quad)
+        staged.add((s, p, o), context)
+    return staged
+
+
+def parse_quads(data: bytes, media_type: str, *, base_iri: str | None = None) -> list[ox.Quad]:
+    """The quads of an RDF document; :class:`~ilrs.graph.errors.ParseError` (line, column) if it does not parse.
+
+    Parsed by pyoxigraph, so JSON-LD never fetches a remote ``@context``.
+    """
+    scratch = memory_store()
+    scratch.load(data, media_type, base_iri=base_iri)
+    return list(scratch.quads())
+
+
+def _syntax_error(text: str, err: Exception) -> QuerySyntaxError:
+    """The clearest message for an update that rdflib could not parse: pyoxigraph's, with its position.
+
+    pyoxigraph only parses an update by running it, so it is asked on an empty scratch store, and
+    not at all when the text may hold a ``LOAD`` (which it would fetch).
+    """
+    if not re.search(r"\bLOAD\b", text, re.IGNORECASE):
+        try:
+            ox.Store().update(text)
+        except SyntaxError as engine:
+            return QuerySyntaxError.from_engine(str(engine), prefix="invalid update: ")
+        except Exception:
+            pass
+    line, column = getattr(err, "lineno", None), getattr(err, "col", None)
+    return QuerySyntaxError(f"invalid update: {err}", line=line, column=column)

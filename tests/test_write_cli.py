@@ -1,0 +1,138 @@
+"""``ilrs token add``, ``ilrs load``, ``ilrs update`` and ``ilrs export --changed-since`` on a store on disk.
+
+The commands run as a user runs them (``python -m ilrs.graph.cli``), each a process of its own, on
+one store folder; refusals are checked to leave the store as it was.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset, URIRef
+
+from ilrs.graph.tokens import TokenRegistry, read_tokens
+
+SOURCE_003 = "https://w3id.org/ilrs/graph/source/003"
+CNSA = "https://w3id.org/ilrs/id/agency/cnsa"
+LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+
+
+def ilrs(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ilrs.graph.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("cli-store") / "store"
+    done = ilrs("stats", "--store", folder, "--quiet")
+    assert done.returncode == 0, done.stderr
+    return folder
+
+
+def quads(store: Path) -> int:
+    done = ilrs("query", "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }", "--store", store, "--format", "csv")
+    assert done.returncode == 0, done.stderr
+    return int(done.stdout.split()[-1])
+
+
+def test_token_add_prints_the_token_once_and_stores_its_hash(tmp_path: Path) -> None:
+    tokens = tmp_path / "tokens"
+    done = ilrs("token", "add", "alice", "--file", tokens)
+    assert done.returncode == 0, done.stderr
+    token = done.stdout.strip()
+    assert len(token) >= 40 and token not in tokens.read_text()
+    assert [e.name for e in read_tokens(tokens)] == ["alice"]
+    assert TokenRegistry.from_file(tokens).identify(token) == "alice"
+    assert TokenRegistry.from_file(tokens).identify(token + "x") is None
+    again = ilrs("token", "add", "alice", "--file", tokens)
+    assert again.returncode == 1 and "exists already" in again.stderr
+    assert ilrs("token", "add", "bad name", "--file", tokens).returncode == 1
+
+
+def test_load_and_update_write_through_the_same_gate(store: Path, tmp_path: Path) -> None:
+    before = quads(store)
+    data = tmp_path / "label.ttl"
+    data.write_text(f'<{CNSA}> <{LABEL}> "Agence spatiale chinoise"@fr .\n')
+    loaded = ilrs("load", data, "--graph", SOURCE_003, "--store", store, "--as", "bob", "-m", "from 003")
+    assert loaded.returncode == 0, loaded.stderr
+    assert "committed version" in loaded.stderr and "+1 -0" in loaded.stderr
+    updated = ilrs(
+        "update",
+        f'INSERT DATA {{ GRAPH <{SOURCE_003}> {{ <{CNSA}> <{LABEL}> "CNSA"@it }} }}',
+        "--store",
+        store,
+        "--as",
+        "bob",
+    )
+    assert updated.returncode == 0, updated.stderr
+    asked = ilrs(
+        "query",
+        f"ASK {{ GRAPH <https://w3id.org/ilrs/graph/changelog> {{ "
+        f"?a <https://w3id.org/ilrs/changelog#changed> <{CNSA}> ; "
+        f'<http://www.w3.org/2000/01/rdf-schema#comment> "from 003" }} }}',
+        "--store",
+        store,
+    )
+    assert asked.returncode == 0 and "true" in asked.stdout.lower()
+    assert quads(store) > before + 2
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (["update", "INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> } }"], "invalid update: error at 1:"),
+        (
+            [
+                "update",
+                "INSERT DATA { GRAPH <https://w3id.org/ilrs/graph/source/003> { "
+                "<https://w3id.org/ilrs/id/agency/x> a <https://w3id.org/ilrs/ontology#SpaceAgency> } }",
+            ],
+            "does not conform",
+        ),
+        (["update", "CLEAR GRAPH <https://w3id.org/ilrs/graph/reference/countries>"], "reference data"),
+    ],
+    ids=["syntax", "shapes", "reference"],
+)
+def test_refused_writes_say_why_and_change_nothing(store: Path, command: list[str], message: str) -> None:
+    before = quads(store)
+    done = ilrs(*command, "--store", store)
+    assert done.returncode == 1
+    assert message in done.stderr and "Traceback" not in done.stderr
+    assert quads(store) == before
+
+
+def test_load_of_malformed_turtle_names_the_file_line_and_column(store: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("<urn:a> <urn:b> <urn:c> .\n<urn:a> <urn:b> .\n")
+    before = quads(store)
+    done = ilrs("load", bad, "--graph", "urn:x:g", "--store", store)
+    assert done.returncode == 1 and f"{bad}:2:" in done.stderr, done.stderr
+    assert quads(store) == before
+
+
+def test_writes_need_a_store_on_disk() -> None:
+    done = ilrs("update", "INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> <urn:c> } }")
+    assert done.returncode == 1 and "--store DIR" in done.stderr
+
+
+def test_export_changed_since_writes_the_changed_graphs_in_the_data_layout(store: Path, tmp_path: Path) -> None:
+    update = f'INSERT DATA {{ GRAPH <{SOURCE_003}> {{ <{CNSA}> <{LABEL}> "CNSA"@es }} }}'
+    assert ilrs("update", update, "--store", store).returncode == 0
+    out = tmp_path / "exported"
+    done = ilrs("export", "--store", store, "--changed-since", "loaded", "--output", out)
+    assert done.returncode == 0, done.stderr
+    assert (out / "sources" / "003.trig").is_file()
+    assert [p.relative_to(out).as_posix() for p in sorted(out.rglob("*.trig"))] == ["sources/003.trig"]
+    exported = Dataset().parse(out / "sources" / "003.trig", format="trig")
+    graph = exported.graph(URIRef(SOURCE_003))
+    assert (URIRef(CNSA), URIRef(LABEL), None) in graph and len(graph) > 10
+    unknown = ilrs("export", "--store", store, "--changed-since", "0000", "--output", out)
+    assert unknown.returncode == 1 and "no committed write produced version" in unknown.stderr
