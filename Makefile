@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test test-stores install install-test lint typecheck bench clean docs release wheel
+.PHONY: serve test test-stores install install-test install-bench lint typecheck bench bench-load clean docs release wheel
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +41,13 @@ release: install  ## write release/<version>/ and its CHANGELOG entry (after ilr
 wheel: $(BIN)/python  ## build the installable wheel into dist/ (pip install dist/ilrs_kg-*.whl)
 	$(BIN)/pip wheel --quiet --no-deps --wheel-dir dist .
 
-bench: install-test  ## measure loading and validating the graph
+install-bench: $(BIN)/python  ## install the project with its test and benchmark dependencies
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+
+bench: install-bench  ## SPARQL benchmark against Oxigraph server and rdflib-endpoint; writes bench/RESULTS.md
+	$(BIN)/python -m bench.run --scales 1 10 --budget 30
+
+bench-load: install-test  ## measure loading and validating the graph
 	$(BIN)/python -m bench.load --runs 7
 
 clean:

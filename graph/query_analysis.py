@@ -62,6 +62,16 @@ class QueryFacts:
     declares_dataset: bool = False
     #: What the query returns, by its first keyword after the prologue (``None`` if that is no query form).
     form: Form | None = None
+    #: The query without comments, its tokens separated by one space: queries that differ only in layout
+    #: have the same one (strings and IRIs are kept as written).
+    normalised: str = ""
+    #: Whether the answer depends only on the query and the data: no ``SERVICE`` and none of the functions
+    #: whose value changes from one evaluation to the next (``NOW``, ``RAND``, ``UUID``, ``STRUUID``, ``BNODE``).
+    deterministic: bool = True
+
+
+#: Functions whose value differs from one evaluation of a query to the next.
+_VOLATILE = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE"})
 
 
 def analyse(query: str, allowlist: Collection[str], max_nesting: int = MAX_NESTING) -> QueryFacts:
@@ -92,8 +102,13 @@ def analyse(query: str, allowlist: Collection[str], max_nesting: int = MAX_NESTI
                         f"(Settings.service_allowlist; allowed: {allowed})"
                     )
                 called.append(iri)
+    volatile = any(t.kind == "word" and t.text.upper() in _VOLATILE for t in significant)
     return QueryFacts(
-        services=list(dict.fromkeys(called)), declares_dataset=_declares_dataset(significant), form=_form(significant)
+        services=list(dict.fromkeys(called)),
+        declares_dataset=_declares_dataset(significant),
+        form=_form(significant),
+        normalised=" ".join(t.text for t in significant),
+        deterministic=not called and not volatile and expanded == query,
     )
 
 

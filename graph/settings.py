@@ -176,6 +176,12 @@ class Settings(BaseSettings):
         description="MiB of memory one query may take beyond the dataset's copy (worker processes only; "
         "a query needing more is stopped, 507).",
     )
+    result_cache_bytes: int = Field(
+        64 * 1024 * 1024,
+        ge=0,
+        description="Bytes of finished SPARQL results kept to answer the same query again while the data is "
+        "unchanged (0: no cache). One result larger than an eighth of it is not kept.",
+    )
     query_executor: Literal["process", "thread"] = Field(
         "process",
         description="Where queries run: worker processes, killed at the deadline (CPU reclaimed at once), "

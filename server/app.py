@@ -24,6 +24,7 @@ from .metrics import MetricsMiddleware
 from .request_log import RequestLogMiddleware
 from .routes import api, dataset, explore, health, partner_map, problems, resources, sparql, ui, writes
 from .security import SecurityHeadersMiddleware, TrustedHostMiddleware
+from .sparql.result_cache import ResultCache
 from .state import DatasetHolder
 from .utf8 import Utf8Middleware
 from .versioning import VERSION_HEADER, DatasetVersionMiddleware
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.settings = settings
     served = build_dataset(settings) if store is None else Dataset(store, load_shapes(settings))
     app.state.dataset = DatasetHolder(served)
+    app.state.result_cache = ResultCache(settings.result_cache_bytes)
     app.state.tokens = TokenRegistry.from_file(settings.tokens_file)
     app.state.writer = Writer(served.store, settings)
     app.state.writer.subscribe(app.state.dataset.committed)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -26,6 +27,11 @@ ENDLESS = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{COUNTRIES}> {{ ?a ?p ?o . ?
 # Starts streaming at once, and would stream for hours.
 ENDLESS_STREAM = f"SELECT * WHERE {{ GRAPH <{COUNTRIES}> {{ ?a ?p ?o . ?b ?q ?r . ?c ?x ?y }} }}"
 COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+def probe() -> str:
+    """A light query never asked before: no cached result can answer it, so it needs a query slot."""
+    return f"ASK {{ <urn:uuid:{uuid.uuid4()}> ?p ?o }}"
 
 
 def refused(response: httpx.Response, status: int, *words: str) -> None:
@@ -218,7 +224,7 @@ def test_saturated_server_answers_503_with_retry_after(strict: LiveServer) -> No
         runner.start()
     time.sleep(0.3)  # both have arrived and hold a slot, well within their 1 s
     with client_of(strict) as c:
-        busy = c.post("/sparql", data={"query": "ASK {}"})
+        busy = c.post("/sparql", data={"query": probe()})
         refused(busy, 503, "already evaluating 2 queries")
         assert int(busy.headers["retry-after"]) > 0
         for runner in runners:
@@ -235,9 +241,10 @@ needs_proc = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="re
 
 
 def _workers_of(server: LiveServer) -> dict[int, str]:
-    """The server's query worker processes and their states, from /proc: R if any of its threads is
-    running (a worker evaluates on a thread of its own), else its main thread's (S sleeping …)."""
-    workers = {}
+    """The server's query worker processes (its children and theirs: the zygote and the workers it forks) and
+    their states, from /proc: R if any of its threads is running (a worker evaluates on a thread of its own),
+    else its main thread's (S sleeping …)."""
+    found: dict[int, tuple[int, str]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -248,10 +255,11 @@ def _workers_of(server: LiveServer) -> dict[int, str]:
         except OSError:
             continue
         fields = stat.rsplit(")", 1)[1].split()
-        if int(fields[1]) == server.process.pid and b"ilrs.server.sparql.worker" in cmdline:
+        if b"ilrs.server.sparql.worker" in cmdline:
             states = {t.rsplit(")", 1)[1].split()[0] for t in threads}
-            workers[int(entry.name)] = "R" if "R" in states else fields[0]
-    return workers
+            found[int(entry.name)] = (int(fields[1]), "R" if "R" in states else fields[0])
+    zygotes = {pid for pid, (parent, _) in found.items() if parent == server.process.pid}
+    return {pid: state for pid, (parent, state) in found.items() if pid in zygotes or parent in zygotes}
 
 
 @needs_proc
@@ -298,7 +306,7 @@ def test_an_unacceptable_format_costs_no_query_slot(server_factory: Callable[...
         holder.start()
         time.sleep(0.5)
         for _ in range(100):  # until the long query holds the slot (its worker may take a while to start)
-            busy = c.post("/sparql", data={"query": "ASK {}"})
+            busy = c.post("/sparql", data={"query": probe()})
             if busy.status_code == 503:
                 break
             time.sleep(0.1)
@@ -321,7 +329,7 @@ def test_thread_executor_keeps_deadlines_and_limits(server_factory: Callable[...
         refused(c.post("/sparql", data={"query": "SELECT * WHERE { ?s ?p }"}), 400, "error at 1:")
         refused(c.post("/sparql", data={"query": ENDLESS}), 504, "stopped after 1 s")
         # A thread cannot be killed: the stopped query keeps its slot until it ends, so the next one is refused.
-        refused(c.post("/sparql", data={"query": "ASK {}"}), 503, "retry in")
+        refused(c.post("/sparql", data={"query": probe()}), 503, "retry in")
         assert c.get("/health").status_code == 200  # the event loop is free all the same
 
 

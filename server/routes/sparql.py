@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import math
 from collections.abc import AsyncIterator, Awaitable
@@ -53,6 +54,7 @@ from ..sparql.evaluate import QueryJob, choose_result_format
 from ..sparql.executor import Deadline, QueryExecutor
 from ..sparql.process_executor import ProcessExecutor
 from ..sparql.protocol import METHODS, SparqlRequest, check_method, read_request
+from ..sparql.result_cache import CachedResult, ResultCache, ResultKey
 from ..sparql.service_description import Limits, describe_service, serialize_description, service_page
 from ..sparql.thread_executor import ThreadExecutor
 from .writes import committed, run_update, write_refusal
@@ -60,6 +62,9 @@ from .writes import committed, run_update, write_refusal
 log = logging.getLogger("ilrs.server.sparql")
 
 PATH = "/sparql"
+#: Queries up to this many characters are read on the event loop (the scan takes microseconds); longer ones
+#: on a thread, so that a megabyte of query text does not hold up other requests.
+INLINE_ANALYSIS = 8192
 #: The service description's formats: Turtle first (a bare */* gets Turtle), then the page (browsers name
 #: text/html), then the other graph formats.
 DESCRIPTION_OFFERS: tuple[Format, ...] = (OFFERS["graph"][0], HTML, *OFFERS["graph"][1:])
@@ -173,17 +178,34 @@ async def _answer(
     seconds = min(settings.query_timeout, parsed.timeout or math.inf)
     deadline = Deadline.after(seconds)
     try:
-        # A linear scan of the text, but of up to max_query_length bytes: off the event loop, inside the deadline.
-        facts = await asyncio.wait_for(asyncio.to_thread(analyse, parsed.query, settings.service_allowlist), seconds)
+        if len(parsed.query) <= INLINE_ANALYSIS:
+            facts = analyse(parsed.query, settings.service_allowlist)
+        else:  # a linear scan, but of up to max_query_length bytes: off the event loop, inside the deadline
+            facts = await asyncio.wait_for(
+                asyncio.to_thread(analyse, parsed.query, settings.service_allowlist), seconds
+            )
         # Chosen here, before the query takes a slot: a request nothing can be sent to costs no worker.
         accept = request.headers.get("accept")
         chosen = choose_result_format(facts.form, accept, parsed.requested) if facts.form else None
+        base_iri = endpoint_url(settings)
+        key = None
+        if facts.deterministic:
+            key = ResultKey.of(
+                store.version,
+                facts.normalised,
+                dataset=(parsed.default_graphs, parsed.named_graphs, not facts.declares_dataset),
+                base_iri=base_iri,
+                result_format=chosen.name if chosen else json.dumps([accept, parsed.requested]),
+            )
+            cached = _cached_answer(request, key)
+            if cached is not None:
+                return cached
         job = QueryJob(
             query=parsed.query,
             default_graphs=parsed.default_graphs,
             named_graphs=parsed.named_graphs,
             union_default_graph=not facts.declares_dataset,
-            base_iri=endpoint_url(settings),
+            base_iri=base_iri,
             format=chosen.name if chosen else None,
             accept=accept,
             requested=parsed.requested,
@@ -206,7 +228,37 @@ async def _answer(
     except _ClientGone:
         log.info("client went away before its query finished; query stopped")
         return Response(status_code=499)  # nobody reads it: for the log
-    return ResultResponse(stream, headers={"Content-Type": stream.content_type, "Vary": "Accept"})
+    headers = {"Content-Type": stream.content_type, "Vary": "Accept"}
+    if key is not None:
+        headers["ETag"] = key.etag
+    cache: ResultCache = request.app.state.result_cache
+    if stream.complete:  # the whole result is in hand: one response, no streaming machinery
+        body = stream.body
+        if key is not None:
+            cache.put(key, CachedResult(stream.content_type, body))
+        return Response(body, headers=headers)
+    if key is None:
+        return ResultResponse(stream, headers=headers)
+    return ResultResponse(cache.recording(key, stream.content_type, stream), headers=headers)
+
+
+def _cached_answer(request: Request, key: ResultKey) -> Response | None:
+    """The answer to a query whose result is known: 304 if the client has it (``If-None-Match``), else the result."""
+    headers = {"Vary": "Accept", "ETag": key.etag}
+    if request.method in ("GET", "HEAD") and key.etag in _entity_tags(request.headers.get("if-none-match")):
+        return Response(status_code=304, headers=headers)
+    cache: ResultCache = request.app.state.result_cache
+    cached = cache.get(key)
+    if cached is None:
+        return None
+    return Response(cached.body, headers={**headers, "Content-Type": cached.content_type})
+
+
+def _entity_tags(header: str | None) -> set[str]:
+    """The strong tags an ``If-None-Match`` header names (``*`` included)."""
+    if not header:
+        return set()
+    return {t.strip().removeprefix("W/") for t in header.split(",")}
 
 
 class ResultResponse(StreamingResponse):

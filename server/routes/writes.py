@@ -48,6 +48,7 @@ from ilrs.graph.tokens import TokenRegistry
 from ilrs.graph.updates import parse_quads
 from ilrs.graph.writer import Commit, Writer
 
+from .. import metrics
 from ..caching import cache_headers, not_modified
 from ..deps import SettingsDep, StoreDep
 from ..problems import error_response
@@ -92,6 +93,7 @@ def _message(request: Request, given: str | None = None) -> str | None:
 
 def write_refusal(request: Request, err: IlrsError, *, plain_text: bool = False) -> Response:
     """A refused write: a failed validation as its report (Turtle if preferred), anything else as usual."""
+    metrics.write_outcome(False)
     if isinstance(err, ShapeViolation):
         choice = formats.by_accept(request.headers.get("accept"), [formats.JSONLD, formats.TURTLE])
         if choice is not None and choice.format is formats.TURTLE:
@@ -102,6 +104,7 @@ def write_refusal(request: Request, err: IlrsError, *, plain_text: bool = False)
 
 def committed(commit: Commit, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """The answer to a committed write: the new version and what changed (also ``ETag``)."""
+    metrics.write_outcome(True)
     body: dict[str, Any] = {
         "version": commit.version,
         "added": commit.added,

@@ -34,7 +34,7 @@ from ilrs.graph.errors import Busy, IlrsError, QueryTimeout
 from ilrs.graph.store import Store
 
 from .. import metrics
-from .evaluate import QueryJob
+from .evaluate import CHUNK_SIZE, QueryJob
 
 log = logging.getLogger("ilrs.server.sparql")
 
@@ -152,14 +152,29 @@ class ResultStream:
     """
 
     def __init__(
-        self, content_type: str, first: list[bytes], execution: Execution, watchdog: _Watchdog, deadline: Deadline
+        self,
+        content_type: str,
+        first: list[bytes],
+        execution: Execution,
+        watchdog: _Watchdog,
+        deadline: Deadline,
+        complete: bool = False,
     ) -> None:
         self.content_type = content_type
         self._first = first
         self._execution = execution
         self._watchdog = watchdog
         self._deadline = deadline
-        self._finished = not first  # nothing was buffered: the result was complete (or empty) already
+        #: Whether the whole result is in hand already (:attr:`body`): it can be sent as one response.
+        self.complete = complete or not first
+        self._finished = self.complete
+
+    @property
+    def body(self) -> bytes:
+        """The whole result, when :attr:`complete`."""
+        if not self.complete:
+            raise RuntimeError("the result is still being evaluated")
+        return b"".join(self._first)
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self._chunks()
@@ -209,6 +224,7 @@ async def open_stream(execution: Execution, deadline: Deadline) -> ResultStream:
     watchdog = _Watchdog(execution, deadline)
     content_type: str | None = None
     first: list[bytes] = []
+    complete = False
     try:
         while True:
             event = await execution.next_event()
@@ -216,8 +232,11 @@ async def open_stream(execution: Execution, deadline: Deadline) -> ResultStream:
                 content_type = event.content_type
             elif isinstance(event, Chunk):
                 first.append(event.data)
+                if len(event.data) < CHUNK_SIZE:  # a short chunk is the last: the end is on its way
+                    continue
                 break
             elif isinstance(event, Done):
+                complete = True
                 break
             else:
                 raise event.error
@@ -236,8 +255,8 @@ async def open_stream(execution: Execution, deadline: Deadline) -> ResultStream:
         raise
     if content_type is None:
         raise RuntimeError("an execution sent its result before its content type")
-    stream = ResultStream(content_type, first, execution, watchdog, deadline)
-    if not first:
+    stream = ResultStream(content_type, first, execution, watchdog, deadline, complete)
+    if stream.complete:
         stream.close()
     return stream
 

@@ -1,14 +1,17 @@
 """The default executor: queries run in worker processes that are killed when they overrun.
 
-Each worker (:mod:`.worker`) holds its own in-memory copy of the dataset, loaded from an
-N-Quads snapshot that this executor writes once per dataset version (through
-:meth:`Store.dump`, so any store can be served). A worker evaluates one query at a time and
-streams the result back over a pipe. When a query passes its deadline or its client goes away
-the worker is killed — the CPU it was burning is reclaimed at once, which a thread cannot offer
-— and a fresh one is started in the background. Idle workers are kept for the next query.
+The dataset is copied out of the server's store once per dataset version: this executor writes an
+N-Quads snapshot (through :meth:`Store.dump`, so any store can be served) and starts a *zygote*
+(:mod:`.worker`) that loads it into memory and then forks the workers. Every worker of a version
+shares the zygote's pages copy-on-write — one copy of the data, however many workers — and a new
+worker is ready in milliseconds. A worker evaluates one query at a time and streams the result back
+over a Unix socket. When a query passes its deadline or its client goes away the worker is killed —
+the CPU it was burning is reclaimed at once, which a thread cannot offer — and a fresh one is forked
+in the background. Idle workers are kept for the next query.
 
-When the dataset changes (``ilrs serve --watch`` swaps the store, or a write commits), the next query
-writes a new snapshot; workers holding the old data finish what they are doing and are then retired.
+When the dataset changes (a new :attr:`Store.version`), the next query starts a zygote for the new
+version; workers holding the old data finish what they are doing and are then retired, and the old
+zygote ends with its last worker. The snapshot file is deleted as soon as its zygote has loaded it.
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import signal
+import socket
 import sys
 import tempfile
+import threading
 from collections.abc import Coroutine
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,51 +52,151 @@ from .worker import CHUNK, DONE, FAILED, HEADER, READY, START
 log = logging.getLogger("ilrs.server.sparql")
 
 
-@dataclass
-class _Snapshot:
-    """The dataset of one version, written where workers can load it.
+class _Zygote:
+    """The process holding one dataset version in memory, which forks the workers of that version."""
 
-    ``loading`` counts the workers starting on it: a snapshot replaced by a newer one is deleted
-    once none is still reading it (a query that began before a commit is served the version it
-    began with; the next one gets the new version).
-    """
+    def __init__(self, version: str, process: asyncio.subprocess.Process, control: socket.socket) -> None:
+        self.version = version
+        self.process = process
+        #: Workers forked and not yet reaped.
+        self.workers = 0
+        self._control = control
+        self._lock = threading.Lock()  # one command and its reply at a time
 
-    version: str
-    path: Path
-    loading: int = 0
-    stale: bool = False
+    @classmethod
+    async def start(cls, version: str, snapshot: Path, memory_mib: int | None) -> _Zygote:
+        """Start the zygote of ``snapshot`` and wait until it has loaded it."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "ilrs.server.sparql.worker",
+                str(snapshot),
+                *([str(memory_mib)] if memory_mib is not None else []),
+                stdin=theirs.fileno(),
+            )
+        except BaseException:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        zygote = cls(version, process, ours)
+        try:
+            header = await asyncio.to_thread(_receive_exactly, ours, HEADER.size)
+        except BaseException:
+            zygote.close()
+            raise
+        kind, _ = HEADER.unpack(header)
+        if kind != READY:
+            zygote.close()
+            raise RuntimeError(f"the query worker process failed to start (sent {kind!r})")
+        return zygote
 
-    def release(self) -> None:
-        self.loading -= 1
-        if self.stale and self.loading == 0:
-            self.path.unlink(missing_ok=True)
+    async def fork(self) -> _Worker:
+        """A new worker, forked from this zygote."""
+        pid, channel = await asyncio.to_thread(self._fork)
+        self.workers += 1
+        try:
+            reader, writer = await asyncio.open_unix_connection(sock=channel)
+        except BaseException:
+            worker = _Worker(pid, None, None, self)
+            worker.kill()
+            raise
+        return _Worker(pid, reader, writer, self)
+
+    async def reap(self, pid: int) -> int:
+        """Wait for worker ``pid`` to end (kill it first) and return its exit code (``-N``: signal ``N``)."""
+        status = await asyncio.to_thread(self._command, f"reap {pid}")
+        self.workers -= 1
+        return os.waitstatus_to_exitcode(int(status))
+
+    def close(self) -> None:
+        """End the zygote: it kills the workers it has left and exits."""
+        self._control.close()
+
+    def _fork(self) -> tuple[int, socket.socket]:
+        with self._lock:
+            self._control.sendall(b"fork\n")
+            reply, fds, _, _ = socket.recv_fds(self._control, 64, 1)
+            if not fds:
+                raise ConnectionError("the query worker process did not fork a worker")
+            while not reply.endswith(b"\n"):
+                more = self._control.recv(64)
+                if not more:
+                    raise ConnectionError("the query worker process ended")
+                reply += more
+            return int(reply), socket.socket(fileno=fds[0])
+
+    def _command(self, command: str) -> str:
+        with self._lock:
+            self._control.sendall(command.encode() + b"\n")
+            reply = b""
+            while not reply.endswith(b"\n"):
+                more = self._control.recv(64)
+                if not more:
+                    raise ConnectionError("the query worker process ended")
+                reply += more
+            return reply.decode()
+
+
+def _receive_exactly(channel: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        more = channel.recv(size - len(data))
+        if not more:
+            raise ConnectionError("the query worker process ended before it was ready")
+        data += more
+    return data
 
 
 class _Worker:
-    """One worker process and the dataset version it holds."""
+    """One worker process, forked by the zygote of the dataset version it holds."""
 
-    def __init__(self, process: asyncio.subprocess.Process, version: str) -> None:
-        self.process = process
-        self.version = version
+    def __init__(
+        self, pid: int, reader: asyncio.StreamReader | None, writer: asyncio.StreamWriter | None, zygote: _Zygote
+    ) -> None:
+        self.pid = pid
+        self.zygote = zygote
+        self._reader = reader
+        self._writer = writer
+        self._killed = False
+        self._exit: asyncio.Task[int] | None = None
+
+    @property
+    def version(self) -> str:
+        return self.zygote.version
 
     @property
     def alive(self) -> bool:
-        return self.process.returncode is None
+        return not self._killed and self._reader is not None and not self._reader.at_eof()
 
     async def send(self, job: QueryJob) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write(job.to_json().encode() + b"\n")
-        await self.process.stdin.drain()
+        assert self._writer is not None
+        self._writer.write(job.to_json().encode() + b"\n")
+        await self._writer.drain()
 
     async def read_frame(self) -> tuple[bytes, bytes]:
         """The next frame; :class:`asyncio.IncompleteReadError` if the worker has ended."""
-        assert self.process.stdout is not None
-        kind, length = HEADER.unpack(await self.process.stdout.readexactly(HEADER.size))
-        return kind, await self.process.stdout.readexactly(length) if length else b""
+        assert self._reader is not None
+        kind, length = HEADER.unpack(await self._reader.readexactly(HEADER.size))
+        return kind, await self._reader.readexactly(length) if length else b""
 
     def kill(self) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            self.process.kill()
+        """Kill the process (it stays a zombie of its zygote until :meth:`exit_code` reaps it)."""
+        if not self._killed:
+            self._killed = True
+            # Safe: the zygote reaps a worker only when told to (exit_code), so this pid is still this worker's.
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            if self._writer is not None:
+                self._writer.close()
+
+    def exit_code(self) -> asyncio.Task[int]:
+        """Reap the ended (or killed) worker, once: its exit code."""
+        if self._exit is None:
+            self._exit = asyncio.get_running_loop().create_task(self.zygote.reap(self.pid))
+        return self._exit
 
 
 class _ProcessExecution:
@@ -127,10 +232,11 @@ class _ProcessExecution:
 
     async def _death(self) -> Failed:
         """Why the worker ended in the middle of a query: its memory limit (the engine aborts), or else unknown."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._worker.process.wait(), 2)
+        code = None
+        with contextlib.suppress(TimeoutError, OSError):
+            code = await asyncio.wait_for(asyncio.shield(self._worker.exit_code()), 2)
         limit = self._executor.memory_mib
-        if limit is not None and self._worker.process.returncode == -signal.SIGABRT:
+        if limit is not None and code == -signal.SIGABRT:
             return Failed(MemoryLimitExceeded(limit_mib=limit))
         return Failed(StoreError("the process evaluating the query ended unexpectedly"))
 
@@ -156,16 +262,19 @@ class ProcessExecutor:
         self._warm = min(warm, max_concurrent)
         self._idle: list[_Worker] = []
         self._workers: set[_Worker] = set()
-        self._snapshot: _Snapshot | None = None
-        self._snapshot_lock = asyncio.Lock()
+        self._zygote: _Zygote | None = None
+        #: Zygotes of earlier versions, ended once their last worker is reaped.
+        self._draining: set[_Zygote] = set()
+        self._zygote_lock = asyncio.Lock()
         self._dir = tempfile.TemporaryDirectory(prefix="ilrs-sparql-")
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
 
     async def prepare(self, store: Store) -> None:
-        """Write the snapshot of ``store`` and start the warm workers, so the first query does not wait."""
+        """Load the dataset of ``store`` and fork the warm workers, so the first query does not wait."""
+        zygote = await self._zygote_for(store)
         for _ in range(self._warm - len(self._idle)):
-            self._idle.append(await self._spawn_current(store))
+            self._idle.append(await self._spawn(zygote))
 
     async def run(self, store: Store, job: QueryJob, deadline: Deadline) -> ResultStream:
         self._slots.take()
@@ -190,95 +299,80 @@ class ProcessExecutor:
     def give_back(self, worker: _Worker) -> None:
         """A worker that finished its query goes back to the idle pool (or retires, if its data is stale)."""
         self._slots.give_back()
-        current = self._snapshot is not None and worker.version == self._snapshot.version
+        current = worker.zygote is self._zygote
         if current and worker.alive and not self._closed and len(self._idle) < self._slots.size:
             self._idle.append(worker)
         else:
             self._retire(worker)
 
     def discard(self, worker: _Worker) -> None:
-        """Kill a worker whose query is being stopped, and start a replacement in the background."""
+        """Kill a worker whose query is being stopped, and fork a replacement in the background."""
         metrics.WORKERS_RESTARTED.inc()
         self._retire(worker)
         self._slots.give_back()
-        if not self._closed and self._snapshot is not None and len(self._idle) < self._warm:
-            self._background(self._replenish(self._snapshot))
+        if not self._closed and self._zygote is not None and len(self._idle) < self._warm:
+            self._background(self._replenish(self._zygote))
 
     async def aclose(self) -> None:
         self._closed = True
         for worker in list(self._workers):
-            self._retire(worker)
+            worker.kill()
+        self._workers.clear()
+        self._idle.clear()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._idle.clear()
+        zygotes = [*self._draining, *([self._zygote] if self._zygote else [])]
+        for zygote in zygotes:
+            zygote.close()  # it kills the workers it has left
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*(z.process.wait() for z in zygotes)), 5)
+        for zygote in zygotes:
+            with contextlib.suppress(ProcessLookupError):
+                zygote.process.kill()
         self._dir.cleanup()
 
     # -- internals --
 
     async def _checkout(self, store: Store) -> _Worker:
-        snapshot = await self._snapshot_for(store)
+        zygote = await self._zygote_for(store)
         while self._idle:
             worker = self._idle.pop()
-            if worker.alive and worker.version == snapshot.version:
+            if worker.alive and worker.zygote is zygote:
                 return worker
             self._retire(worker)
-        return await self._spawn_current(store)
+        return await self._spawn(zygote)
 
-    async def _spawn_current(self, store: Store) -> _Worker:
-        """A worker holding the current version."""
-        return await self._spawn(await self._snapshot_for(store))
-
-    async def _snapshot_for(self, store: Store) -> _Snapshot:
-        async with self._snapshot_lock:
+    async def _zygote_for(self, store: Store) -> _Zygote:
+        async with self._zygote_lock:
             version = store.version
-            if self._snapshot is None or self._snapshot.version != version:
+            if self._zygote is None or self._zygote.version != version:
                 # A write may commit meanwhile: the snapshot is named by the version it holds.
                 version, path = await asyncio.to_thread(_dump, store, Path(self._dir.name))
-                stale = self._snapshot
-                self._snapshot = _Snapshot(version, path)
-                for worker in [w for w in self._idle if w.version != version]:
-                    self._idle.remove(worker)
+                try:
+                    zygote = await _Zygote.start(version, path, self.memory_mib)
+                finally:
+                    path.unlink(missing_ok=True)  # loaded by the zygote, or of no use
+                stale, self._zygote = self._zygote, zygote
+                for worker in [w for w in self._idle if w.zygote is not zygote]:
                     self._retire(worker)
-                if stale is not None and stale.path != path:
-                    stale.stale = True
-                    if stale.loading == 0:
-                        stale.path.unlink(missing_ok=True)
-            return self._snapshot
+                if stale is not None:
+                    self._draining.add(stale)
+                    self._end_if_drained(stale)
+            return self._zygote
 
-    async def _spawn(self, snapshot: _Snapshot) -> _Worker:
-        snapshot.loading += 1  # before any await: the snapshot's file stays until the worker has read it
-        try:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "ilrs.server.sparql.worker",
-                str(snapshot.path),
-                *([str(self.memory_mib)] if self.memory_mib is not None else []),
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE,
-            )
-            worker = _Worker(process, snapshot.version)
-            self._workers.add(worker)
-            try:
-                kind, _ = await worker.read_frame()
-            except BaseException:
-                self._retire(worker)
-                raise
-        finally:
-            snapshot.release()
-        if kind != READY:
-            self._retire(worker)
-            raise RuntimeError(f"a query worker failed to start (sent {kind!r})")
+    async def _spawn(self, zygote: _Zygote) -> _Worker:
+        worker = await zygote.fork()
+        self._workers.add(worker)
         return worker
 
-    async def _replenish(self, snapshot: _Snapshot) -> None:
+    async def _replenish(self, zygote: _Zygote) -> None:
         try:
-            worker = await self._spawn(snapshot)
+            worker = await self._spawn(zygote)
         except Exception:
             log.exception("could not start a query worker; the next query will try again")
             return
-        if self._closed or self._snapshot is not snapshot:
+        if self._closed or self._zygote is not zygote:
             self._retire(worker)
         else:
             self._idle.append(worker)
@@ -288,9 +382,20 @@ class ProcessExecutor:
         self._workers.discard(worker)
         with contextlib.suppress(ValueError):
             self._idle.remove(worker)
-        if worker.alive:
-            worker.kill()
-        self._background(_reap(worker))
+        worker.kill()
+        self._background(self._reap(worker))
+
+    async def _reap(self, worker: _Worker) -> None:
+        with contextlib.suppress(OSError):
+            await worker.exit_code()
+        self._end_if_drained(worker.zygote)
+
+    def _end_if_drained(self, zygote: _Zygote) -> None:
+        """End a zygote of an earlier version once none of its workers is left."""
+        if zygote in self._draining and zygote.workers == 0:
+            self._draining.discard(zygote)
+            zygote.close()
+            self._background(_wait(zygote))
 
     def _background(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)
@@ -308,6 +413,6 @@ def _dump(store: Store, folder: Path) -> tuple[str, Path]:
     return version, path
 
 
-async def _reap(worker: _Worker) -> None:
+async def _wait(zygote: _Zygote) -> None:
     with contextlib.suppress(ProcessLookupError):
-        await worker.process.wait()
+        await zygote.process.wait()

@@ -1,17 +1,32 @@
-"""A query worker process: ``python -m ilrs.server.sparql.worker SNAPSHOT.nq``.
+"""Query worker processes: ``python -m ilrs.server.sparql.worker SNAPSHOT.nq [MEMORY_MIB]``.
 
-It loads the dataset snapshot (N-Quads) into its own in-memory store, says it is ready,
-then evaluates one job after another, so that the server can kill it — reclaiming the
+The process started by the server is a *zygote*: it loads the dataset snapshot (N-Quads) into an
+in-memory store once, says it is ready, and then forks one worker per request of the server. A
+worker shares the zygote's copy of the data page by page (copy-on-write, and nobody writes it), so
+eight workers cost about one copy, and a new worker is ready in milliseconds. The zygote forks
+before it has started any thread, so a worker inherits no lock held by a thread that no longer
+exists. A worker evaluates one job after another, so that the server can kill it — reclaiming the
 CPU at once — when a query passes its deadline or its client goes away.
 
-The wire protocol, over the worker's standard input and output:
+The zygote's control channel is a Unix socket on its standard input. The server sends one line per
+command and reads one reply:
+
+* ``fork`` — the zygote forks a worker and replies with its process id, passing the server its end
+  of the worker's socket (``SCM_RIGHTS``);
+* ``reap PID`` — after the server has killed the worker (or seen its socket close): the zygote waits
+  for it and replies with its wait status. Until then the worker stays a zombie, so its process id
+  cannot be reused and the server's kill can never reach another process.
+
+The zygote ends, killing the workers it has left, when the server closes the channel.
+
+The wire protocol between the server and a worker, over the worker's socket:
 
 * in: one :class:`~.evaluate.QueryJob` per line, as JSON;
 * out: frames of one type byte, a 4-byte big-endian length and the payload —
-  :data:`READY` (once, after loading), then per job :data:`START` (the content type),
-  any number of :data:`CHUNK` and one :data:`DONE`, or :data:`FAILED` (JSON
-  ``{"error", "message", "fields"}``: the class, message and fields of an
+  per job :data:`START` (the content type), any number of :data:`CHUNK` and one :data:`DONE`, or
+  :data:`FAILED` (JSON ``{"error", "message", "fields"}``: the class, message and fields of an
   :class:`~ilrs.graph.errors.IlrsError`, see :func:`~ilrs.graph.errors.rebuild_error`) at any point.
+  The zygote sends :data:`READY` on its channel once it has loaded the data.
 
 It imports no more than pyoxigraph and the modules it needs, so that it starts in a fraction
 of a second.
@@ -19,11 +34,13 @@ of a second.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import resource
 import signal
+import socket
 import struct
 import sys
 from pathlib import Path
@@ -31,20 +48,21 @@ from typing import IO
 
 from ilrs.graph.errors import IlrsError, MemoryLimitExceeded
 from ilrs.graph.formats import NQUADS
-from ilrs.graph.store import memory_store
+from ilrs.graph.store import Store, memory_store
 
-from .evaluate import QueryJob, evaluate, start_evaluation_thread
+from .evaluate import CHUNK_SIZE, QueryJob, evaluate, start_evaluation_thread
 
 READY, START, CHUNK, FAILED, DONE = b"R", b"S", b"C", b"F", b"D"
 #: Frame header: type byte, payload length.
 HEADER = struct.Struct(">cI")
 
 
-def write_frame(out: IO[bytes], kind: bytes, payload: bytes = b"") -> None:
-    """Send one frame and flush it, so the server sees each chunk as soon as it is made."""
+def write_frame(out: IO[bytes], kind: bytes, payload: bytes = b"", flush: bool = True) -> None:
+    """Send one frame, and flush it unless ``flush`` is false (a frame that another follows at once)."""
     out.write(HEADER.pack(kind, len(payload)))
     out.write(payload)
-    out.flush()
+    if flush:
+        out.flush()
 
 
 class FrameSink:
@@ -54,25 +72,23 @@ class FrameSink:
         self._out = out
 
     def start(self, content_type: str) -> None:
-        write_frame(self._out, START, content_type.encode())
+        write_frame(self._out, START, content_type.encode(), flush=False)  # a chunk or the end follows
 
     def chunk(self, data: bytes) -> None:
-        write_frame(self._out, CHUNK, data)
+        # A full chunk goes at once, so a long result streams; a short one is the last, and goes with
+        # the DONE frame that follows it: a small result reaches the server in one write.
+        write_frame(self._out, CHUNK, data, flush=len(data) >= CHUNK_SIZE)
 
 
-def serve(snapshot: Path, jobs: IO[bytes], out: IO[bytes], memory_mib: int | None = None) -> None:
-    """Load ``snapshot``, then answer every job read from ``jobs`` until it ends.
+def answer_jobs(store: Store, jobs: IO[bytes], out: IO[bytes], memory_mib: int | None = None) -> None:
+    """Answer every job read from ``jobs`` until it ends, writing frames to ``out``.
 
-    With ``memory_mib``, the worker's memory may grow by that much beyond what it holds once loaded:
-    a query that needs more makes the engine abort the process (the server answers 507), or raises
+    With ``memory_mib``, the process's memory may grow by that much beyond what it holds now: a query
+    that needs more makes the engine abort the process (the server answers 507), or raises
     :class:`MemoryError` here.
     """
-    store = memory_store()
-    with snapshot.open("rb") as data:
-        store.load(data, NQUADS.media_type)
     if memory_mib is not None:
         limit_memory(memory_mib)
-    write_frame(out, READY)
     for line in jobs:
         job = QueryJob.from_json(line)
         try:
@@ -83,6 +99,80 @@ def serve(snapshot: Path, jobs: IO[bytes], out: IO[bytes], memory_mib: int | Non
             write_failure(out, MemoryLimitExceeded(limit_mib=memory_mib or 0))
         else:
             write_frame(out, DONE)
+
+
+def load_snapshot(snapshot: Path) -> Store:
+    """The dataset of ``snapshot`` (N-Quads) in a new in-memory store."""
+    store = memory_store()
+    with snapshot.open("rb") as data:
+        store.load(data, NQUADS.media_type)
+    return store
+
+
+class Zygote:
+    """Forks workers that share its store; see the module documentation."""
+
+    def __init__(self, store: Store, control: socket.socket, memory_mib: int | None) -> None:
+        self._store = store
+        self._control = control
+        self._memory_mib = memory_mib
+        self._children: set[int] = set()
+
+    def serve(self) -> None:
+        """Answer the server's commands until it closes the channel, then end the workers left."""
+        commands = self._control.makefile("rb")
+        try:
+            for line in commands:
+                command, _, argument = line.decode().strip().partition(" ")
+                if command == "fork":
+                    self._fork()
+                elif command == "reap":
+                    self._reap(int(argument))
+        finally:
+            for pid in self._children:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
+    def _fork(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        pid = os.fork()
+        if pid == 0:  # the worker: it never returns
+            self._control.close()
+            theirs.close()
+            # The channel is also the zygote's standard input: the worker must not hold it open, or the
+            # server would not see the channel close if the zygote died.
+            os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+            os._exit(run_worker(self._store, ours, self._memory_mib))
+        ours.close()
+        self._children.add(pid)
+        socket.send_fds(self._control, [f"{pid}\n".encode()], [theirs.fileno()])
+        theirs.close()
+
+    def _reap(self, pid: int) -> None:
+        status = 0
+        if pid in self._children:
+            self._children.discard(pid)
+            _, status = os.waitpid(pid, 0)
+        self._control.sendall(f"{status}\n".encode())
+
+
+def run_worker(store: Store, channel: socket.socket, memory_mib: int | None) -> int:
+    """A forked worker's life: answer jobs from ``channel`` on a thread with a large stack; the exit status."""
+    jobs, out = channel.makefile("rb"), channel.makefile("wb")
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            answer_jobs(store, jobs, out, memory_mib)
+        except BaseException as err:  # handed to the main thread
+            failure.append(err)
+
+    # Queries are evaluated on a thread with a large stack: the main thread's overflows on deep queries.
+    start_evaluation_thread(work, name="sparql-worker").join()
+    if not failure or isinstance(failure[0], BrokenPipeError | ConnectionError | KeyboardInterrupt):
+        return 0  # done, or the server went away
+    print(f"ilrs query worker: {failure[0]!r}", file=sys.stderr)
+    return 1
 
 
 def write_failure(out: IO[bytes], err: IlrsError) -> None:
@@ -104,30 +194,25 @@ def limit_memory(mib: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; the arguments are the snapshot's path and, optionally, the memory limit in MiB."""
+    """Entry point of the zygote; the arguments are the snapshot's path and, optionally, the memory limit in MiB.
+
+    Its standard input is the control channel (a Unix socket).
+    """
     args = sys.argv[1:] if argv is None else argv
     memory_mib = int(args[1]) if len(args) > 1 else None
     # Ctrl-C in a terminal reaches the whole process group: the server decides when workers end.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # The frames get the real standard output; anything else printed goes to standard error.
-    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    failure: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            serve(Path(args[0]), sys.stdin.buffer, out, memory_mib)
-        except BaseException as err:  # handed to the main thread
-            failure.append(err)
-
-    # Queries are evaluated on a thread with a large stack: the main thread's overflows on deep queries.
-    start_evaluation_thread(work, name="sparql-worker").join()
-    if not failure or isinstance(failure[0], BrokenPipeError | KeyboardInterrupt):  # done, or the server went away
-        return 0
-    if isinstance(failure[0], OSError | IlrsError):
-        print(f"ilrs query worker: {failure[0]}", file=sys.stderr)
+    control = socket.socket(fileno=os.dup(sys.stdin.fileno()))
+    try:
+        store = load_snapshot(Path(args[0]))
+    except (OSError, IlrsError) as err:
+        print(f"ilrs query worker: {err}", file=sys.stderr)
         return 1
-    raise failure[0]
+    channel = control.makefile("wb")
+    write_frame(channel, READY)
+    with contextlib.suppress(BrokenPipeError, ConnectionError, KeyboardInterrupt):  # the server went away
+        Zygote(store, control, memory_mib).serve()
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,162 @@
+"""The systems the benchmark compares, each started as a server on 127.0.0.1, and the measurement of a
+process tree's memory."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def tree_memory(root: int) -> tuple[int, int]:
+    """Bytes of PSS and of RSS summed over ``root`` and its descendants (from /proc; ``(0, 0)`` elsewhere).
+
+    PSS counts a page shared by n processes as 1/n in each, so the sum is the tree's real footprint;
+    the sum of RSS counts shared pages once per process.
+    """
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir() if Path("/proc/self/stat").exists() else []:
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    tree, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        children = [p for p, parent in parents.items() if parent == pid and p not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    pss = rss = 0
+    for pid in tree:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    pss += int(line.split()[1]) * 1024
+                elif line.startswith("Rss:"):
+                    rss += int(line.split()[1]) * 1024
+        except (OSError, ValueError):
+            continue
+    return pss, rss
+
+
+@dataclass
+class Server:
+    """A started system."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    port: int
+    startup: float
+    log: Path
+    #: Whether the system serves the project's linked-data pages (JSON-LD resources and collections).
+    pages: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def sparql_path(self) -> str:
+        return {"oxigraph": "/query", "rdflib-endpoint": "/"}.get(self.name, "/sparql")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _get(port: int, path: str, timeout: float = 5) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+def _wait(process: subprocess.Popen[bytes], port: int, path: str, deadline: float, log: Path) -> None:
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}; see {log}")
+        try:
+            if _get(port, path) == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"the server did not answer {path} in time; see {log}")
+
+
+def _executable(name: str) -> str:
+    beside = Path(sys.executable).with_name(name)
+    found = str(beside) if beside.exists() else shutil.which(name)
+    if found is None:
+        raise RuntimeError(f"{name} is not installed: pip install -e '.[bench]'")
+    return found
+
+
+ASK = "/sparql?query=" + quote("ASK {}")
+
+
+def start_ilrs(generated: Path, workdir: Path, timeout: float) -> Server:
+    """This project's server, on its shipped data and ``generated`` (loaded as an extra file)."""
+    port = free_port()
+    log = workdir / "ilrs.log"
+    env = {**os.environ, "ILRS_EXTRA_FILES": json.dumps([str(generated)]), "ILRS_LOG_LEVEL": "warning"}
+    command = [sys.executable, "-c", "from ilrs.graph.cli import main; main()", "serve", "--port", str(port)]
+    started = time.monotonic()
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+    _wait(process, port, ASK, started + timeout, log)  # a query answered: the workers have the data too
+    return Server("ilrs", process, port, time.monotonic() - started, log, pages=True)
+
+
+def start_oxigraph(dataset: Path, workdir: Path, timeout: float) -> Server:
+    """Oxigraph server in memory (union default graph), the dataset posted to its store once it listens."""
+    port = free_port()
+    log = workdir / "oxigraph.log"
+    command = [_executable("oxigraph"), "serve", "--bind", f"127.0.0.1:{port}", "--union-default-graph"]
+    started = time.monotonic()
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    _wait(process, port, "/query?query=" + quote("ASK {}"), started + timeout, log)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    with dataset.open("rb") as body:
+        connection.request("POST", "/store", body=body, headers={"Content-Type": "application/n-quads"})
+        response = connection.getresponse()
+        response.read()
+    connection.close()
+    if response.status >= 300:
+        process.kill()
+        raise RuntimeError(f"oxigraph refused the data: {response.status}")
+    return Server("oxigraph", process, port, time.monotonic() - started, log)
+
+
+def start_rdflib_endpoint(dataset: Path, workdir: Path, timeout: float) -> Server:
+    """rdflib-endpoint serving the dataset file."""
+    port = free_port()
+    log = workdir / "rdflib-endpoint.log"
+    command = [_executable("rdflib-endpoint"), "serve", str(dataset), "--host", "127.0.0.1", "--port", str(port)]
+    started = time.monotonic()
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    _wait(process, port, "/?query=" + quote("ASK {}"), started + timeout, log)
+    return Server("rdflib-endpoint", process, port, time.monotonic() - started, log)

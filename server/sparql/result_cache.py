@@ -1,0 +1,123 @@
+"""Finished query results kept in memory, so that a query asked again is answered without evaluating it.
+
+An entry is keyed by everything its bytes depend on — the normalised query text, the dataset the
+request names (``default-graph-uri``/``named-graph-uri``, the union default graph, the base IRI),
+the result format, and the dataset version — so a change of the data can never be answered from
+the cache: entries of any other version are dropped the first time a new one is seen. Only whole
+results of deterministic queries are kept (see :attr:`~ilrs.graph.query_analysis.QueryFacts.deterministic`),
+and the cache holds at most ``capacity`` bytes, the least recently used entries going first.
+
+The key's digest is also the result's strong ``ETag``: a client that revalidates with
+``If-None-Match`` gets 304 while the version lasts, without the query being evaluated.
+
+It is used from the event loop only, so it takes no lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import OrderedDict
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+
+from .. import metrics
+
+
+@dataclass(frozen=True)
+class CachedResult:
+    """A whole result: its content type and its bytes."""
+
+    content_type: str
+    body: bytes
+
+
+@dataclass(frozen=True)
+class ResultKey:
+    """What a result's bytes depend on, for one dataset version."""
+
+    version: str
+    digest: str
+
+    @classmethod
+    def of(
+        cls,
+        version: str,
+        query: str,
+        *,
+        dataset: tuple[list[str] | None, list[str] | None, bool],
+        base_iri: str,
+        result_format: str,
+    ) -> ResultKey:
+        """The key of ``query`` (normalised) asked of ``dataset`` (default graphs, named graphs, union) in a format.
+
+        ``result_format`` is the chosen format's name, or — when the format can only be chosen once the
+        query has run — whatever it will be chosen from (the ``Accept`` header and ``format=`` values).
+        """
+        parts = json.dumps([query, *dataset, base_iri, result_format], ensure_ascii=False)
+        return cls(version, hashlib.sha256(parts.encode()).hexdigest()[:32])
+
+    @property
+    def etag(self) -> str:
+        """The strong entity tag of the result this key names."""
+        return f'"{self.version}-{self.digest}"'
+
+
+class ResultCache:
+    """A bounded, least-recently-used map of :class:`ResultKey` to :class:`CachedResult` of one dataset version."""
+
+    def __init__(self, capacity: int, max_entry: int | None = None) -> None:
+        #: Bytes the cache may hold (0 turns it off); no entry is larger than ``max_entry``.
+        self.capacity = capacity
+        self.max_entry = min(capacity, max_entry if max_entry is not None else max(capacity // 8, 1))
+        self._entries: OrderedDict[str, CachedResult] = OrderedDict()
+        self._version: str | None = None
+        self._size = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def size(self) -> int:
+        """Bytes held."""
+        return self._size
+
+    def get(self, key: ResultKey) -> CachedResult | None:
+        """The result kept under ``key``, if any."""
+        entry = self._entries.get(key.digest) if key.version == self._version else None
+        if entry is not None:
+            self._entries.move_to_end(key.digest)
+        metrics.cache_lookup(entry is not None)
+        return entry
+
+    def put(self, key: ResultKey, result: CachedResult) -> None:
+        """Keep ``result`` (unless it is larger than :attr:`max_entry`); a new version empties the cache first."""
+        if key.version != self._version:
+            self._entries.clear()
+            self._size = 0
+            self._version = key.version
+        if len(result.body) > self.max_entry:
+            return
+        previous = self._entries.pop(key.digest, None)
+        if previous is not None:
+            self._size -= len(previous.body)
+        self._entries[key.digest] = result
+        self._size += len(result.body)
+        while self._size > self.capacity:
+            _, dropped = self._entries.popitem(last=False)
+            self._size -= len(dropped.body)
+
+    async def recording(self, key: ResultKey, content_type: str, chunks: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
+        """Pass ``chunks`` on, and keep the result once it has been passed on whole (and is small enough)."""
+        kept: list[bytes] | None = []
+        size = 0
+        async for chunk in chunks:
+            yield chunk
+            if kept is not None:
+                size += len(chunk)
+                if size > self.max_entry:
+                    kept = None
+                else:
+                    kept.append(chunk)
+        if kept is not None:
+            self.put(key, CachedResult(content_type, b"".join(kept)))
