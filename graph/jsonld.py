@@ -25,10 +25,14 @@ from pyld import jsonld
 
 from .settings import BASE_IRI
 
-#: The published context document (``GET /context.jsonld``).
+#: The published context document (``GET /context.jsonld`` and ``/context/{CONTEXT_VERSION}.jsonld``).
 CONTEXT_PATH = Path(__file__).with_name("context.jsonld")
 #: Its version: bump when a term changes meaning; adding a term is a minor change.
-CONTEXT_VERSION = "0.1.0"
+CONTEXT_VERSION = "0.2.0"
+#: Earlier versions, still served at ``/context/{version}.jsonld`` for documents that name them.
+#: 0.1.0 mapped ``localUrl`` to ``null``, left most terms without ``@container: @set`` and
+#: ``publisher``/``creator`` without ``@type: @id``.
+PREVIOUS_CONTEXTS: dict[str, Path] = {"0.1.0": Path(__file__).with_name("context-0.1.0.jsonld")}
 #: The context's canonical, persistent IRI.
 CONTEXT_IRI = f"{BASE_IRI}context.jsonld"
 #: Media type of every JSON-LD document we produce.
@@ -42,15 +46,21 @@ _XSD = "http://www.w3.org/2001/XMLSchema#"
 _XSD_STRING = f"{_XSD}string"
 _RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _HYDRA = "http://www.w3.org/ns/hydra/core#"
+#: The predicate of ``localUrl``: the page of this server about a resource (its "primary topic").
+#: A real property, so that every document expands without dropping a key (JSON-LD safe mode).
+LOCAL_URL = "http://xmlns.com/foaf/0.1/isPrimaryTopicOf"
+#: Gives the URL where this server dereferences an IRI (``None`` for IRIs it does not serve).
+LocalLinker = Callable[[str], str | None]
 # JSON-LD turns a native number into a literal in canonical form; only canonical
 # lexical forms may therefore become native JSON values (otherwise "007" → "7").
 _CANONICAL_INTEGER = re.compile(r"0|-?[1-9][0-9]*")
 
 
-@lru_cache(maxsize=1)
-def context_bytes() -> bytes:
-    """The context document exactly as published."""
-    return CONTEXT_PATH.read_bytes()
+@lru_cache(maxsize=4)
+def context_bytes(version: str = CONTEXT_VERSION) -> bytes:
+    """The context document of ``version`` exactly as published (:class:`KeyError` for an unknown version)."""
+    path = CONTEXT_PATH if version == CONTEXT_VERSION else PREVIOUS_CONTEXTS[version]
+    return path.read_bytes()
 
 
 @lru_cache(maxsize=1)
@@ -173,17 +183,77 @@ def compact(expanded: JsonObject | list[JsonObject], context_url: str) -> JsonOb
     ctx = context_document()["@context"]
     result: JsonObject = jsonld.compact(expanded, {"@context": ctx}, {"documentLoader": local_document_loader()})
     result["@context"] = context_url
+    if isinstance(result.get("@included"), dict):  # always a list, like every multi-valued key
+        result["@included"] = [result["@included"]]
     return result
 
 
-def resource_document(iri: str, triples: Iterable[ox.Triple], context_url: str) -> JsonObject:
-    """One resource's triples as a compact JSON-LD node object (blank nodes embedded)."""
+def _mentioned(nodes: Iterable[JsonObject]) -> list[str]:
+    """Every IRI a set of expanded node objects names as a subject or an object, in first-seen order."""
+    seen: dict[str, None] = {}
+
+    def visit(value: Any) -> None:
+        if isinstance(value, list):
+            for item in value:
+                visit(item)
+        elif isinstance(value, dict):
+            node_id = value.get("@id")
+            if isinstance(node_id, str) and not node_id.startswith("_:"):
+                seen.setdefault(node_id, None)
+            for key, item in value.items():
+                if not key.startswith("@"):
+                    visit(item)
+
+    visit(list(nodes))
+    return list(seen)
+
+
+def _with_local_urls(nodes: list[JsonObject], local_url: LocalLinker | None) -> list[JsonObject]:
+    """``nodes`` plus, for every IRI they mention that this server dereferences, its ``localUrl``.
+
+    An IRI that already has a node object of its own at the top level gets the value there; every
+    other one gets a node object holding only its ``localUrl``.
+    """
+    if local_url is None:
+        return nodes
+    tops = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str)}
+    extra = []
+    for iri in _mentioned(nodes):
+        url = local_url(iri)
+        if url is None:
+            continue
+        if iri in tops:
+            tops[iri][LOCAL_URL] = [{"@id": url}]
+        else:
+            extra.append({"@id": iri, LOCAL_URL: [{"@id": url}]})
+    return nodes + extra
+
+
+def resource_document(
+    iri: str,
+    triples: Iterable[ox.Triple],
+    context_url: str,
+    incoming: Iterable[ox.Triple] = (),
+    local_url: LocalLinker | None = None,
+) -> JsonObject:
+    """One resource as a compact JSON-LD node object: its triples (blank nodes embedded), and in
+    ``@included`` the ``incoming`` statements (each under its own subject) and, with ``local_url``,
+    the ``localUrl`` of the resource and of every resource the document mentions.
+    """
     nodes = node_objects(triples)
-    roots = embed_blank_nodes([iri], nodes)
-    if not roots:
-        return {"@context": context_url, "@id": iri}
-    expanded: JsonObject = roots[0] if len(roots) == 1 else {"@graph": roots}
-    return compact(expanded, context_url)
+    nodes.setdefault(iri, {"@id": iri})
+    root, *others = embed_blank_nodes([iri], nodes)
+    inbound = list(node_objects(incoming).values())
+    root, *included = _with_local_urls([root, *others, *inbound], local_url)
+    expanded: JsonObject = dict(root)
+    if included:
+        expanded["@included"] = included
+    document = compact(expanded, context_url)
+    if "@graph" in document:  # compaction moves a node without properties of its own into a graph
+        context = document.pop("@context")
+        graph = document.pop("@graph")
+        document = {"@context": context, **graph[0], "@included": graph[1:]}
+    return document
 
 
 def graph_document(triples: Iterable[ox.Triple], context_url: str) -> JsonObject:
@@ -216,16 +286,23 @@ def collection_document(
     members: list[str],
     triples: Iterable[ox.Triple],
     context_url: str,
-    local_url: Callable[[str], str | None] | None = None,
+    local_url: LocalLinker | None = None,
+    search: JsonObject | None = None,
+    member_assertion: JsonObject | None = None,
 ) -> JsonObject:
     """One page of a Hydra collection: ``members`` (in order) with exactly their ``triples``.
 
-    ``local_url`` gives, for a member IRI, the URL where this server dereferences it; it
-    is written as ``localUrl``, a term the context maps to ``null``, so it adds no triple.
+    With ``local_url``, every member and every resource the page mentions carries its ``localUrl``
+    (mentioned resources as node objects in ``@included``). ``search`` (a ``hydra:IriTemplate``) and
+    ``member_assertion`` describe the collection's filters and members, in expanded form.
     """
     nodes = node_objects(triples)
     for iri in members:
         nodes.setdefault(iri, {"@id": iri})
+    member_nodes = embed_blank_nodes(members, nodes)
+    member_nodes, included = member_nodes[: len(members)], member_nodes[len(members) :]
+    linked = _with_local_urls([*member_nodes, *included], local_url)
+    member_nodes, included = linked[: len(members)], linked[len(members) :]
     view: JsonObject = {
         "@id": links.page,
         "@type": [f"{_HYDRA}PartialCollectionView"],
@@ -236,21 +313,19 @@ def collection_document(
         view[f"{_HYDRA}previous"] = [{"@id": links.previous}]
     if links.next:
         view[f"{_HYDRA}next"] = [{"@id": links.next}]
-    expanded = {
+    expanded: JsonObject = {
         "@id": links.collection,
         "@type": [f"{_HYDRA}Collection"],
         f"{_HYDRA}totalItems": [{"@value": total}],
-        f"{_HYDRA}member": embed_blank_nodes(members, nodes),
+        f"{_HYDRA}member": member_nodes,
         f"{_HYDRA}view": [view],
     }
+    if search is not None:
+        expanded[f"{_HYDRA}search"] = [search]
+    if member_assertion is not None:
+        expanded[f"{_HYDRA}memberAssertion"] = [member_assertion]
+    if included:
+        expanded["@included"] = included
     document = compact(expanded, context_url)
-    member_list = document.get("member", [])
-    if isinstance(member_list, dict):
-        member_list = [member_list]
-    document["member"] = member_list  # always a list, even with one member or none
-    if local_url is not None:
-        for member in member_list:
-            url = local_url(member.get("@id", ""))
-            if url:
-                member["localUrl"] = url
+    document.setdefault("member", [])  # an empty page still has its (empty) list of members
     return document

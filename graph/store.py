@@ -63,9 +63,12 @@ class Store(Protocol):
         """
         ...
 
-    def load(self, data: bytes | str | IO[bytes], media_type: str, *, graph: str | None = None) -> int:
+    def load(
+        self, data: bytes | str | IO[bytes], media_type: str, *, graph: str | None = None, modified: float | None = None
+    ) -> int:
         """Add RDF data; triples go to ``graph`` (quads keep their own graph). Returns the quads added.
 
+        ``modified`` is the data's own time (a file's modification time), for :attr:`modified`; default now.
         Raises :class:`~ilrs.graph.errors.ParseError` (with its line and column) for data that does
         not parse, :class:`~ilrs.graph.errors.UnknownFormat` for an unknown ``media_type``.
         """
@@ -105,7 +108,8 @@ class Store(Protocol):
 
     @property
     def modified(self) -> float:
-        """Unix time of the last change."""
+        """Unix time of the current version: the newest modification time of the files loaded (data loaded
+        without a file counts as new when loaded), so the same files give the same time after a restart."""
         ...
 
 
@@ -147,7 +151,8 @@ class OxigraphStore:
         if path and self.count():
             self._digest.update(str(self.count()).encode())
         self._version = self._digest.hexdigest()[:16]
-        self._modified = time.time()
+        # A store reopened from disk holds data of unknown age: it is as new as its opening.
+        self._modified = time.time() if path and self.count() else 0.0
 
     def query(
         self,
@@ -172,7 +177,9 @@ class OxigraphStore:
         except OSError as err:  # an ASK is evaluated at once, so its evaluation errors surface here
             raise StoreError(f"query evaluation failed: {err}") from err
 
-    def load(self, data: bytes | str | IO[bytes], media_type: str, *, graph: str | None = None) -> int:
+    def load(
+        self, data: bytes | str | IO[bytes], media_type: str, *, graph: str | None = None, modified: float | None = None
+    ) -> int:
         fmt = rdf_format(media_type)
         raw = data if isinstance(data, bytes | str) else data.read()
         payload = raw.encode() if isinstance(raw, str) else raw
@@ -181,7 +188,7 @@ class OxigraphStore:
         try:
             with self._lock:
                 self._store.load(payload, format=fmt, to_graph=target if not fmt.supports_datasets else None)
-                self._touch(payload, graph)
+                self._touch(payload, graph, modified)
         except SyntaxError as err:
             raise _parse_error(err) from err
         return len(self._store) - before
@@ -194,12 +201,13 @@ class OxigraphStore:
         """
         try:
             data = path.read_bytes()
+            modified = path.stat().st_mtime
         except FileNotFoundError as err:
             raise NotFound(f"{path}: no such file") from err
         except OSError as err:  # a folder, a file without read permission: the path given is wrong
             raise InputError(f"{path}: {err.strerror}") from err
         try:
-            return self.load(data, path.suffix, graph=graph)
+            return self.load(data, path.suffix, graph=graph, modified=modified)
         except ParseError as err:
             cause = err.__cause__
             assert isinstance(cause, SyntaxError)
@@ -216,6 +224,7 @@ class OxigraphStore:
         with self._lock:
             self._store.clear()
             self._touch(b"clear", None)
+            self._modified = 0.0
 
     def graphs(self) -> list[str]:
         return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
@@ -246,7 +255,9 @@ class OxigraphStore:
     def modified(self) -> float:
         return self._modified
 
-    def _touch(self, payload: bytes, graph: str | None) -> None:
+    def _touch(self, payload: bytes, graph: str | None, modified: float | None = None) -> None:
+        """A new version: its digest covers ``payload``; its time is the newest of the data's times
+        (``modified``, a file's modification time; data without one is as new as now)."""
         self._digest.update((graph or "").encode() + b"\0" + payload)
         self._version = self._digest.hexdigest()[:16]
-        self._modified = time.time()
+        self._modified = max(self._modified, time.time() if modified is None else modified)

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from ilrs.graph.errors import NotAcceptable, NotFound
-from ilrs.graph.jsonld import JSONLD_MEDIA_TYPE, graph_document
+from ilrs.graph.jsonld import CONTEXT_VERSION, JSONLD_MEDIA_TYPE, graph_document
 from ilrs.graph.namespaces import PREFIXES
 from ilrs.graph.settings import BASE_IRI, Settings
 from ilrs.graph.store import Store
@@ -108,8 +108,12 @@ def public_base(request: Request, settings: Settings) -> str:
 
 
 def context_url(request: Request, settings: Settings) -> str:
-    """Where this server publishes the JSON-LD context: the ``@context`` of every document it sends."""
-    return f"{public_base(request, settings)}/context.jsonld"
+    """Where this server publishes the JSON-LD context: the ``@context`` of every document it sends.
+
+    The versioned URL, so that a document keeps meaning what it meant when a later version of the
+    context changes a term (each version stays served).
+    """
+    return f"{public_base(request, settings)}/context/{CONTEXT_VERSION}.jsonld"
 
 
 def local_url(iri: str, base: str) -> str | None:

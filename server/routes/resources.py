@@ -35,9 +35,11 @@ from ..representations import (
     body_response,
     choose,
     context_url,
+    dump_json,
     headers_for,
     html_response,
     is_fresh,
+    local_linker,
     local_url,
     not_acceptable_response,
     not_found_response,
@@ -150,13 +152,15 @@ def _resource_response(request: Request, store: Store, settings: Settings, iri: 
         return not_acceptable_response(request, err)
     if not ld.is_iri(iri):
         return not_found_response(request, settings, f"not a resource IRI: {iri}", ext)
-    description = ld.describe(store, iri, with_context=choice.media_type == HTML)
+    # Pages and JSON-LD documents show the statements pointing at the resource too; Turtle and N-Triples do not.
+    description = ld.describe(store, iri, with_context=choice.media_type == HTML or choice.is_jsonld)
     if not (description.exists or ld.mentioned(store, iri)):
         return not_found_response(request, settings, f"nothing in the dataset is known about <{iri}>", ext)
     if is_fresh(request, store, choice):
         return not_modified_response(store, choice)
     if choice.media_type != HTML:
-        return _rdf(request, store, settings, choice, description.triples, iri)
+        incoming = [st.triple for st in description.incoming]
+        return _rdf(request, store, settings, choice, description.triples, iri, incoming)
     return html_response(request, "resource.html", _page(request, settings, description), headers_for(store, choice))
 
 
@@ -167,11 +171,14 @@ def _rdf(
     choice: Choice,
     triples: list[ox.Triple],
     iri: str | None = None,
+    incoming: list[ox.Triple] | None = None,
 ) -> Response:
-    """One RDF representation (a single resource's JSON-LD is a node object, anything else a ``@graph``)."""
+    """One RDF representation (a single resource's JSON-LD is a node object with the ``incoming``
+    statements and ``localUrl``s in ``@included``; anything else a ``@graph``)."""
     ctx = context_url(request, settings)
     if iri is not None and choice.is_jsonld:
-        body = json.dumps(resource_document(iri, triples, ctx), ensure_ascii=False, indent=2).encode()
+        linker = local_linker(public_base(request, settings))
+        body = dump_json(resource_document(iri, triples, ctx, incoming or [], linker))
     else:
         body = serialize_triples(triples, choice.media_type, ctx)
     return body_response(body, choice, headers_for(store, choice))
