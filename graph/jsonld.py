@@ -189,7 +189,7 @@ def compact(expanded: JsonObject | list[JsonObject], context_url: str) -> JsonOb
 
 
 def _mentioned(nodes: Iterable[JsonObject]) -> list[str]:
-    """Every IRI a set of expanded node objects names as a subject or an object, in first-seen order."""
+    """Every IRI a set of expanded node objects names as a subject, an object or a type, in first-seen order."""
     seen: dict[str, None] = {}
 
     def visit(value: Any) -> None:
@@ -200,6 +200,10 @@ def _mentioned(nodes: Iterable[JsonObject]) -> list[str]:
             node_id = value.get("@id")
             if isinstance(node_id, str) and not node_id.startswith("_:"):
                 seen.setdefault(node_id, None)
+            types = [] if "@value" in value else value.get("@type", [])  # a literal's @type is its datatype
+            for type_iri in types:  # classes dereference too (ontology terms)
+                if not type_iri.startswith("_:"):
+                    seen.setdefault(type_iri, None)
             for key, item in value.items():
                 if not key.startswith("@"):
                     visit(item)

@@ -13,11 +13,14 @@ from typing import Any
 import pyoxigraph as ox
 from pyld import jsonld
 
+from ilrs.graph.jsonld import CONTEXT_VERSION
 from ilrs.graph.settings import PROJECT_ROOT
 from ilrs.graph.store import Store
 
 CONTEXT_FILE = PROJECT_ROOT / "graph" / "context.jsonld"
 CANONICAL_CONTEXT = "https://w3id.org/ilrs/context.jsonld"
+#: The path of the context every document names: the current version's.
+CONTEXT_PATH = f"/context/{CONTEXT_VERSION}.jsonld"
 ID = "https://w3id.org/ilrs/id/"
 ILRS = "https://w3id.org/ilrs/ontology#"
 
@@ -57,6 +60,12 @@ def parse_triples(body: bytes, media_type: str) -> set[ox.Triple]:
 def outgoing(store: Store, iri: str) -> set[ox.Triple]:
     """``iri``'s outgoing triples in the union of all graphs (what its RDF representations must hold)."""
     result = store.query(f"CONSTRUCT {{ <{iri}> ?p ?o }} WHERE {{ <{iri}> ?p ?o }}")
+    return set(result)  # type: ignore[arg-type]
+
+
+def incoming(store: Store, iri: str) -> set[ox.Triple]:
+    """The triples of the union of all graphs whose object is ``iri`` (the statements pointing at it)."""
+    result = store.query(f"CONSTRUCT {{ ?s ?p <{iri}> }} WHERE {{ ?s ?p <{iri}> }}")
     return set(result)  # type: ignore[arg-type]
 
 
