@@ -27,7 +27,7 @@ from ilrs.graph.store import Store
 
 from .caching import cache_headers, not_modified
 from .negotiation import best_match
-from .problems import error_response
+from .problems import PROBLEM_JSON, error_response
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 #: The Jinja2 environment of the linked-data pages (autoescaping on, as for every ``.html`` template).
@@ -45,6 +45,17 @@ EXTENSIONS: dict[str, str] = {"html": HTML, "ttl": TURTLE, "nt": NTRIPLES, "json
 RDF_OFFERS = [TURTLE, HTML, JSONLD, NTRIPLES, "application/json"]
 #: Short names used in ETags, so each representation has its own validator.
 VARIANTS = {HTML: "html", TURTLE: "ttl", NTRIPLES: "nt", JSONLD: "jsonld", "application/json": "json"}
+
+#: The responses of an RDF resource (any of :data:`RDF_OFFERS`), for the OpenAPI document.
+RDF_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The resource: a page, Turtle, N-Triples or JSON-LD, by Accept or by the extension",
+        "content": {media: {} for media in RDF_OFFERS},
+    },
+    304: {"description": "Not modified (If-None-Match or If-Modified-Since)"},
+    404: {"description": "Nothing is known about it", "content": {PROBLEM_JSON: {}, HTML: {}}},
+    406: {"description": "None of the offered media types is acceptable", "content": {PROBLEM_JSON: {}}},
+}
 
 _CONTENT_TYPES = {
     HTML: "text/html; charset=utf-8",

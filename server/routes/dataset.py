@@ -28,6 +28,7 @@ from ..caching import cache_headers, not_modified
 from ..deps import SettingsDep, StoreDep
 from ..representations import (
     HTML,
+    RDF_RESPONSES,
     NotAcceptable,
     body_response,
     choose,
@@ -59,15 +60,22 @@ def endpoints(base: str) -> Endpoints:
     )
 
 
-@router.get("/.well-known/void", summary="VoID and DCAT description of the dataset, with live statistics")
+@router.get(
+    "/.well-known/void",
+    summary="VoID and DCAT description of the dataset, with live statistics",
+    responses=RDF_RESPONSES,
+)
 @router.get("/dataset", include_in_schema=False)
+def void(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    return _void_response(request, store, settings, None)
+
+
 @router.get("/dataset.{ext}", include_in_schema=False)
-def void(
-    request: Request,
-    store: StoreDep,
-    settings: SettingsDep,
-    ext: str | None = None,
-) -> Response:
+def void_file(ext: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    return _void_response(request, store, settings, ext)
+
+
+def _void_response(request: Request, store: Store, settings: Settings, ext: str | None) -> Response:
     try:
         choice = choose(request, ext)
     except NotAcceptable as err:

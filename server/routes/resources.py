@@ -30,6 +30,7 @@ from ilrs.graph.terms import vocabulary_terms
 from ..deps import SettingsDep, ShapesDep, StoreDep
 from ..representations import (
     HTML,
+    RDF_RESPONSES,
     Choice,
     NotAcceptable,
     body_response,
@@ -76,13 +77,21 @@ SCHEMA_TYPES: dict[str, str] = {
 # --- routes -------------------------------------------------------------------------
 
 
-@router.get("/id/{path:path}", summary="A resource: HTML, Turtle, N-Triples or JSON-LD (by Accept or extension)")
+@router.get(
+    "/id/{path:path}",
+    summary="A resource: HTML, Turtle, N-Triples or JSON-LD (by Accept or extension)",
+    responses=RDF_RESPONSES,
+)
 def resource(path: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     stem, ext = split_extension(path)
     return _resource_response(request, store, settings, f"{BASE_IRI}id/{stem}", ext)
 
 
-@router.get("/graph/{path:path}", summary="A named graph: its triples (HTML, Turtle, N-Triples or JSON-LD)")
+@router.get(
+    "/graph/{path:path}",
+    summary="A named graph: its triples (HTML, Turtle, N-Triples or JSON-LD)",
+    responses=RDF_RESPONSES,
+)
 def named_graph(path: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     stem, ext = split_extension(path)
     iri = f"{BASE_IRI}graph/{stem}"
@@ -103,17 +112,21 @@ def named_graph(path: str, request: Request, store: StoreDep, settings: Settings
     return html_response(request, "resource.html", page, headers_for(store, choice))
 
 
-@router.get("/ontology", summary="The ontology (its terms are hash IRIs …/ontology#Term)")
+@router.get("/ontology", summary="The ontology (its terms are hash IRIs …/ontology#Term)", responses=RDF_RESPONSES)
 def ontology(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     return _ontology_response(request, store, settings, None)
 
 
-@router.get("/ontology.{ext}", summary="The ontology as .ttl, .nt, .jsonld or .html")
+@router.get("/ontology.{ext}", summary="The ontology as .ttl, .nt, .jsonld or .html", responses=RDF_RESPONSES)
 def ontology_file(ext: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     return _ontology_response(request, store, settings, ext)
 
 
-@router.get("/ontology/{name}", summary="A version of the ontology, or a file of its generated documentation")
+@router.get(
+    "/ontology/{name}",
+    summary="A version of the ontology, or a file of its generated documentation",
+    responses=RDF_RESPONSES,
+)
 def ontology_version(name: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     stem, ext = split_extension(name)
     if f"{ONTOLOGY_IRI}/{stem}" in _version_iris(store):
@@ -132,12 +145,12 @@ def ontology_docs(request: Request, settings: SettingsDep) -> Response:
     return FileResponse(doc)
 
 
-@router.get("/shapes", summary="The SHACL shapes the data is validated with")
+@router.get("/shapes", summary="The SHACL shapes the data is validated with", responses=RDF_RESPONSES)
 def shapes(request: Request, store: ShapesDep, settings: SettingsDep) -> Response:
     return _shapes_response(request, store, settings, None)
 
 
-@router.get("/shapes.{ext}", summary="The SHACL shapes as .ttl, .nt, .jsonld or .html")
+@router.get("/shapes.{ext}", summary="The SHACL shapes as .ttl, .nt, .jsonld or .html", responses=RDF_RESPONSES)
 def shapes_file(ext: str, request: Request, store: ShapesDep, settings: SettingsDep) -> Response:
     return _shapes_response(request, store, settings, ext)
 
