@@ -108,18 +108,19 @@ def describe_dataset(
     add(ds, f"{_VOID}uriSpace", ox.Literal(str(ID)))
     for vocabulary in _vocabularies(store):
         add(ds, f"{_VOID}vocabulary", _n(vocabulary))
-    for name, url in endpoints.dumps.items():
+    # Blank nodes are labelled by what they stand for: the same dataset gives the same bytes (one ETag).
+    for number, (name, url) in enumerate(endpoints.dumps.items()):
         add(ds, f"{_VOID}dataDump", _n(url))
         media_type, title = DUMPS[name]
-        dist = ox.BlankNode()
+        dist = ox.BlankNode(f"dump{number}")
         add(ds, f"{_DCAT}distribution", dist)
         out.append(ox.Triple(dist, _RDF_TYPE, _n(f"{_DCAT}Distribution")))
         add(dist, f"{_DCT}title", ox.Literal(title, language="en"))
         add(dist, f"{_DCAT}downloadURL", _n(url))
         add(dist, f"{_DCAT}mediaType", _n(f"{_IANA}{media_type}"))
         add(dist, f"{_DCT}license", _n(license_iri))
-    service = ox.BlankNode()
-    sparql_dist = ox.BlankNode()
+    service = ox.BlankNode("sparqlService")
+    sparql_dist = ox.BlankNode("sparqlDistribution")
     add(ds, f"{_DCAT}distribution", sparql_dist)
     out.append(ox.Triple(sparql_dist, _RDF_TYPE, _n(f"{_DCAT}Distribution")))
     add(sparql_dist, f"{_DCT}title", ox.Literal("SPARQL 1.1 endpoint", language="en"))
@@ -130,8 +131,8 @@ def describe_dataset(
     add(ds, f"{_DCT}conformsTo", _n(endpoints.ontology))
     add(ds, f"{_DCT}conformsTo", _n(endpoints.shapes))
 
-    for class_iri, count in stats.classes.items():
-        partition = ox.BlankNode()
+    for number, (class_iri, count) in enumerate(stats.classes.items()):
+        partition = ox.BlankNode(f"classPartition{number}")
         add(ds, f"{_VOID}classPartition", partition)
         add(partition, f"{_VOID}class", _n(class_iri))
         add(partition, f"{_VOID}entities", _int(count))

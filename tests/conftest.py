@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -21,6 +22,8 @@ from ilrs.graph.store import Store
 from ilrs.graph.validate import load_shapes
 
 SHARED = PROJECT_ROOT.parent / "shared"
+#: The Node.js tools of the tests (jsonld.js), installed from tests/js/package-lock.json.
+JS_DIR = Path(__file__).parent / "js"
 
 
 @dataclass
@@ -129,3 +132,18 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"{SHARED} is absent: the W3C manifests and source articles are not part of a clone")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def jsonld_js() -> Path:
+    """tests/js with jsonld.js installed (``npm ci`` once); skips where node or npm is absent."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        pytest.skip("node and npm are needed for the jsonld.js round trip; install Node.js to run it")
+    if not (JS_DIR / "node_modules" / "jsonld" / "package.json").is_file():
+        command = "ci" if (JS_DIR / "package-lock.json").is_file() else "install"
+        done = subprocess.run(
+            [npm, command, "--no-audit", "--no-fund"], cwd=JS_DIR, capture_output=True, text=True, timeout=600
+        )
+        assert done.returncode == 0, f"npm {command} failed:\n{done.stderr}"
+    return JS_DIR

@@ -8,7 +8,6 @@ other fetch; each member's triples must be exactly its triples in the dataset.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -137,21 +136,6 @@ def test_members_dereference(client: httpx.Client) -> None:
         assert member["@id"].startswith("https://w3id.org/ilrs/id/")
         assert member["localUrl"] == f"{client.base_url}/{member['@id'].removeprefix('https://w3id.org/ilrs/')}"
         assert client.get(member["localUrl"], headers={"Accept": "application/ld+json"}).json()["@id"] == member["@id"]
-
-
-@pytest.fixture(scope="session")
-def jsonld_js() -> Path:
-    """tests/js with jsonld.js installed (``npm ci`` once); skips where node or npm is absent."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        pytest.skip("node and npm are needed for the jsonld.js round trip; install Node.js to run it")
-    if not (JS_DIR / "node_modules" / "jsonld" / "package.json").is_file():
-        command = "ci" if (JS_DIR / "package-lock.json").is_file() else "install"
-        done = subprocess.run(
-            [npm, command, "--no-audit", "--no-fund"], cwd=JS_DIR, capture_output=True, text=True, timeout=600
-        )
-        assert done.returncode == 0, f"npm {command} failed:\n{done.stderr}"
-    return JS_DIR
 
 
 def test_jsonld_js_round_trip(client: httpx.Client, dataset: Store, jsonld_js: Path) -> None:

@@ -79,7 +79,8 @@ def describe_service(
     ]
     if limits.service_allowlist:
         out.append(ox.Triple(service, _sd("feature"), _sd("BasicFederatedQuery")))
-    dataset, default_graph = ox.BlankNode(), ox.BlankNode()
+    # Blank nodes are labelled by what they stand for: the same dataset gives the same bytes (one ETag).
+    dataset, default_graph = ox.BlankNode("defaultDataset"), ox.BlankNode("defaultGraph")
     out += [
         ox.Triple(service, _sd("defaultDataset"), dataset),
         ox.Triple(dataset, _RDF_TYPE, _sd("Dataset")),
@@ -87,8 +88,8 @@ def describe_service(
         ox.Triple(default_graph, _RDF_TYPE, _sd("Graph")),
         ox.Triple(default_graph, _RDFS_COMMENT, ox.Literal(f"The {UNION_DEFAULT_GRAPH}.", language="en")),
     ]
-    for name, size in graph_sizes.items():
-        named, graph = ox.BlankNode(), ox.BlankNode()
+    for number, (name, size) in enumerate(graph_sizes.items()):
+        named, graph = ox.BlankNode(f"namedGraph{number}"), ox.BlankNode(f"graph{number}")
         out += [
             ox.Triple(dataset, _sd("namedGraph"), named),
             ox.Triple(named, _RDF_TYPE, _sd("NamedGraph")),
