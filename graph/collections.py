@@ -1,7 +1,8 @@
 """The collections of the JSON-LD API: which resources each lists, its filters, and one page of it.
 
 A collection holds the IRI resources typed with its class or a subclass (through
-``rdfs:subClassOf*`` over the ontology graph), in IRI order so pages are stable.
+``rdfs:subClassOf*`` over the ontology graph), or the concepts of a SKOS concept scheme,
+in IRI order so pages are stable.
 Filter values arrive as text from users; :func:`build_filters` turns them into
 SPARQL only after checking them against the data, so a bad value is a clear
 :class:`~ilrs.graph.errors.ParameterError`, never an injection and never a silently empty page.
@@ -25,18 +26,31 @@ _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _YEAR = re.compile(r"[0-9]{4}")
 _DATE = "http://purl.org/dc/terms/date"
 _SUBCLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
+SKOS_IN_SCHEME = "http://www.w3.org/2004/02/skos/core#inScheme"
+SKOS_CONCEPT = "http://www.w3.org/2004/02/skos/core#Concept"
 #: Kinds whose instances can be an agreement's party, in the order a bare key is tried.
 PARTY_KINDS = ("country", "agency", "organization", "person")
 
 
 @dataclass(frozen=True)
 class Collection:
-    """One API collection: its path name, title, class and the filters it accepts."""
+    """One API collection: its path name, title, what its members are and the filters it accepts.
+
+    Members are the instances of ``class_iri`` (or a subclass), or with ``scheme`` the concepts
+    ``skos:inScheme`` that SKOS concept scheme.
+    """
 
     name: str
     title: str
     class_iri: str
     filters: tuple[str, ...] = ()
+    scheme: str | None = None
+
+    def member_pattern(self) -> str:
+        """The SPARQL pattern binding ``?s`` to each member."""
+        if self.scheme is not None:
+            return f"?s <{SKOS_IN_SCHEME}> <{self.scheme}> ."
+        return f"?s a/<{_SUBCLASS_OF}>* <{self.class_iri}> ."
 
 
 _PARTNER_FILTERS = ("status", "partners")
@@ -93,6 +107,9 @@ COLLECTIONS: dict[str, Collection] = {
         Collection("sources", "Source documents", str(ILRS.SourceDocument)),
         Collection("persons", "Persons", str(ILRS.Person)),
         Collection("programs", "Programs", str(ILRS.Program)),
+        # The SKOS concept schemes, each a collection of its concepts.
+        Collection("statuses", "Partner statuses", SKOS_CONCEPT, scheme=f"{ID}status"),
+        Collection("counted-kinds", "Counted kinds", SKOS_CONCEPT, scheme=f"{ID}counted"),
     )
 }
 
@@ -222,7 +239,7 @@ def build_filters(
 
 def page(store: Store, collection: Collection, filters: str, *, offset: int, limit: int) -> Page:
     """One page of the collection (``filters`` from :func:`build_filters`) and its total size."""
-    where = f"?s a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* <{collection.class_iri}> . FILTER(isIRI(?s))\n"
+    where = f"{collection.member_pattern()} FILTER(isIRI(?s))\n"
     where += filters
     total_rows = list(_select(store, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {where} }}"))
     total = int(total_rows[0]["n"].value) if total_rows else 0

@@ -8,7 +8,7 @@ filter on). Everything is built in expanded JSON-LD and compacted with the publi
 
 from __future__ import annotations
 
-from .collections import COLLECTIONS, FILTERS, Collection
+from .collections import COLLECTIONS, FILTERS, SKOS_IN_SCHEME, Collection
 from .jsonld import JsonObject, compact
 
 _HYDRA = "http://www.w3.org/ns/hydra/core#"
@@ -44,7 +44,10 @@ def search_template(collection: Collection, collection_url: str) -> JsonObject:
 
 
 def member_assertion(collection: Collection) -> JsonObject:
-    """What every member is (expanded): ``rdf:type`` the collection's class (or a subclass of it)."""
+    """What every member is (expanded): ``rdf:type`` the collection's class (or a subclass of it), or
+    ``skos:inScheme`` its concept scheme."""
+    if collection.scheme is not None:
+        return {f"{_HYDRA}property": [{"@id": SKOS_IN_SCHEME}], f"{_HYDRA}object": [{"@id": collection.scheme}]}
     return {f"{_HYDRA}property": [{"@id": _RDF_TYPE}], f"{_HYDRA}object": [{"@id": collection.class_iri}]}
 
 

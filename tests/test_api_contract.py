@@ -279,3 +279,67 @@ def test_year_finds_agreements_dated_through_their_event(client: httpx.Client, d
     in_2025 = _members(client.get("/agreements", params={"year": "2025", "limit": 1000}))
     assert only_event <= in_2025
     assert in_2025 == only_event | _agreements(dataset, f"?s {date} ?d FILTER(STRSTARTS(STR(?d), '2025'))")
+
+
+# --- shapes a consumer can rely on ---------------------------------------------------
+
+#: Hydra terms of one value by definition (a page has one first, last, next, previous, view, total).
+SINGLE_VALUED = {
+    "first", "last", "next", "previous", "view", "totalItems", "localUrl", "search", "template",
+    "variableRepresentation", "variable", "property", "required", "subject", "object",
+}  # fmt: skip
+
+
+def test_every_multi_valued_term_is_a_set() -> None:
+    terms = json.loads(CONTEXT_FILE.read_text())["@context"]
+    for name, definition in terms.items():
+        if name.startswith("@") or name in SINGLE_VALUED or not isinstance(definition, dict):
+            continue  # prefixes and class names are strings
+        container = definition.get("@container", [])
+        assert "@set" in (container if isinstance(container, list) else [container]), name
+    for link in ("publisher", "creator", "license", "source", "party"):
+        assert terms[link]["@type"] == "@id", link
+
+
+def _property_values(document: Any) -> list[tuple[str, Any]]:
+    """Every (key, value) of every node object in a compacted document."""
+    found = []
+    if isinstance(document, list):
+        for item in document:
+            found += _property_values(item)
+    elif isinstance(document, dict):
+        for key, value in document.items():
+            if not key.startswith("@"):
+                found.append((key, value))
+            if key != "@context":
+                found += _property_values(value)
+    return found
+
+
+@pytest.mark.parametrize("path", ["/agreements?limit=1000", "/countries?limit=1000", "/id/agency/cnsa", "/api"])
+def test_terms_of_the_context_are_always_arrays(client: httpx.Client, path: str) -> None:
+    terms = json.loads(CONTEXT_FILE.read_text())["@context"]
+    document = client.get(path, headers={"Accept": "application/ld+json"}).json()
+    assert document["@context"] == f"{client.base_url}{CONTEXT_PATH}"
+    for key, value in _property_values(document):
+        if key in terms and key not in SINGLE_VALUED:
+            language_map = isinstance(value, dict) and "@language" in str(terms[key].get("@container"))
+            values = value.values() if language_map else [value]
+            assert all(isinstance(v, list) for v in values), (path, key, value)
+
+
+def test_each_concept_scheme_is_a_collection(client: httpx.Client, dataset: Store) -> None:
+    skos = "http://www.w3.org/2004/02/skos/core#"
+    schemes = select(dataset, f"SELECT DISTINCT ?s WHERE {{ ?s a <{skos}ConceptScheme> }}")
+    assert schemes
+    entry = client.get("/api").json()
+    by_scheme = {
+        c["memberAssertion"][0]["object"]: c["@id"]
+        for c in entry["collection"]
+        if c["memberAssertion"][0]["property"] == "skos:inScheme"
+    }
+    for scheme in schemes:
+        assert scheme in by_scheme, f"no collection for the scheme {scheme}"
+        page = client.get(by_scheme[scheme], params={"limit": 1000}).json()
+        concepts = set(select(dataset, f"SELECT DISTINCT ?c WHERE {{ ?c <{skos}inScheme> <{scheme}> }}"))
+        assert {m["@id"] for m in page["member"]} == concepts
