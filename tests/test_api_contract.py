@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any
@@ -343,3 +344,50 @@ def test_each_concept_scheme_is_a_collection(client: httpx.Client, dataset: Stor
         page = client.get(by_scheme[scheme], params={"limit": 1000}).json()
         concepts = set(select(dataset, f"SELECT DISTINCT ?c WHERE {{ ?c <{skos}inScheme> <{scheme}> }}"))
         assert {m["@id"] for m in page["member"]} == concepts
+
+
+# --- the OpenAPI document, exercised --------------------------------------------------
+
+
+def test_openapi_lists_filters_media_types_and_errors(client: httpx.Client) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    agreements = paths["/agreements"]["get"]
+    assert {p["name"] for p in agreements["parameters"]} == {"party", "year", "page", "limit"}
+    assert set(agreements["responses"]["200"]["content"]) == {"application/ld+json", "application/json"}
+    assert "application/problem+json" in agreements["responses"]["400"]["content"]
+    assert "406" in agreements["responses"]
+    assert "parameters" not in paths["/context.jsonld"]["get"]  # no phantom version parameter
+    assert "parameters" not in paths["/.well-known/void"]["get"]
+
+
+@pytest.mark.parametrize(
+    ("selection", "checks"),
+    [
+        (["--include-tag", "JSON-LD API"], "not_a_server_error,status_code_conformance,content_type_conformance"),
+        ([], "not_a_server_error"),
+    ],
+    ids=["json-ld-api-conformance", "every-route-no-5xx"],
+)
+def test_schemathesis(live_server: Any, selection: list[str], checks: str) -> None:
+    """A bounded schemathesis run over the OpenAPI document: the filters and paging are exercised."""
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("schemathesis")),
+            "run",
+            f"{live_server.base_url}/openapi.json",
+            *selection,
+            "--checks",
+            checks,
+            "--max-examples",
+            "5",
+            "--phases",
+            "examples,coverage,fuzzing",
+            "--generation-deterministic",
+            "--workers",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-4000:]
