@@ -201,3 +201,9 @@ def html_response(request: Request, template: str, context: dict[str, Any], head
     """A rendered page."""
     response: HTMLResponse = templates.TemplateResponse(request, template, context, headers=headers)
     return response
+
+
+def script_json(document: Any) -> str:
+    """JSON safe to place inside ``<script>``: no ``<``, ``>`` or ``&`` can end the element early."""
+    text = json.dumps(document, ensure_ascii=False, indent=2)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -172,19 +172,16 @@ def test_html_page_shows_labels_statements_and_sources(
         assert title in text
 
 
-def test_html_embeds_parseable_jsonld(client: httpx.Client, dataset: Store, resources: list[str]) -> None:
-    context = str(client.base_url.join(CONTEXT_PATH))
+def test_html_embeds_schema_org_markup(client: httpx.Client, resources: list[str]) -> None:
+    """Each page embeds one schema.org document about its resource (checked in full by test_schemaorg_markup)."""
     for iri in resources:
         _, page = _page(client, path_of(iri))
         assert len(page.scripts) == 1, iri
         document = json.loads(page.scripts[0])
-        assert document["@id"] == iri
-        triples = jsonld_triples(document, context)
-        assert outgoing(dataset, iri) <= triples  # plus schema.org types and name for search engines
+        assert document["@id"] == iri and document["@context"] == "https://schema.org"
+        assert isinstance(document["@type"], str)
     _, page = _page(client, "/id/agency/cnsa")
-    assert "https://schema.org/GovernmentOrganization" in {
-        str(t.object.value) for t in jsonld_triples(json.loads(page.scripts[0]), context)
-    }
+    assert json.loads(page.scripts[0])["@type"] == "GovernmentOrganization"
 
 
 def test_html_shows_every_language_and_incoming_links(client: httpx.Client) -> None:

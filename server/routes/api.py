@@ -156,6 +156,7 @@ API_RESPONSES: dict[int | str, dict[str, Any]] = {
     406: _problem("None of the offered media types is acceptable"),
 }
 
+
 def _members_text(collection: Collection) -> str:
     if collection.scheme is not None:
         return f"the concepts of the SKOS concept scheme <{collection.scheme}>"
@@ -169,8 +170,7 @@ for _collection in COLLECTIONS.values():
         _handler(_collection),
         methods=["GET"],
         summary=f"{_collection.title}: a paginated Hydra collection in JSON-LD",
-        description=f"Members: {_members_text(_collection)}.{_filters} "
-        "Paging: ?page= (from 1) and ?limit=.",
+        description=f"Members: {_members_text(_collection)}.{_filters} Paging: ?page= (from 1) and ?limit=.",
         responses=API_RESPONSES,
         openapi_extra={"parameters": _parameters(_collection)},
     )

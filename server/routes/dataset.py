@@ -19,10 +19,19 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from ilrs.graph.describe import best_label, labels
+from ilrs.graph.schemaorg import DatasetFacts, dataset_markup
 from ilrs.graph.settings import Settings
 from ilrs.graph.stats import compute_stats
 from ilrs.graph.store import Store
-from ilrs.graph.void import DATASET_IRI, DUMPS, Endpoints, describe_dataset
+from ilrs.graph.void import (
+    DATASET_CREATOR,
+    DATASET_DESCRIPTION,
+    DATASET_IRI,
+    DATASET_TITLE,
+    DUMPS,
+    Endpoints,
+    describe_dataset,
+)
 
 from ..caching import cache_headers, not_modified
 from ..deps import SettingsDep, StoreDep
@@ -41,6 +50,7 @@ from ..representations import (
     not_found_response,
     not_modified_response,
     public_base,
+    script_json,
     serialize_triples,
 )
 
@@ -108,7 +118,23 @@ def _page(store: Store, settings: Settings, base: str, stats: Any) -> dict[str, 
         "dumps": DUMPS,
         "license": settings.data_license,
         "formats": {ext: f"{base}/dataset.{ext}" for ext in ("ttl", "jsonld", "nt")},
+        "jsonld": script_json(dataset_markup(store, _facts(settings, base))),
     }
+
+
+def _facts(settings: Settings, base: str) -> DatasetFacts:
+    """What the dataset page's schema.org markup says about the dataset."""
+    urls = endpoints(base)
+    return DatasetFacts(
+        iri=DATASET_IRI,
+        name=DATASET_TITLE,
+        description=DATASET_DESCRIPTION,
+        page_url=f"{base}/dataset",
+        license=settings.data_license,
+        creator=DATASET_CREATOR,
+        downloads={urls.dumps[name]: media_and_title for name, media_and_title in DUMPS.items()},
+        sparql_endpoint=urls.sparql,
+    )
 
 
 @router.get("/dumps/{name}", summary="The whole dataset as TriG, N-Quads or JSON-LD (streamed)")

@@ -10,7 +10,6 @@ incoming links, labels and the source article of every statement.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,8 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 
 from ilrs.graph import describe as ld
 from ilrs.graph.jsonld import resource_document
-from ilrs.graph.namespaces import ILRS, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, SHAPES_IRI
+from ilrs.graph.namespaces import ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, SHAPES_IRI
+from ilrs.graph.schemaorg import resource_markup
 from ilrs.graph.settings import BASE_IRI, Settings
 from ilrs.graph.store import Store
 from ilrs.graph.terms import vocabulary_terms
@@ -46,6 +46,7 @@ from ..representations import (
     not_found_response,
     not_modified_response,
     public_base,
+    script_json,
     serialize_triples,
     split_extension,
 )
@@ -54,26 +55,6 @@ router = APIRouter(tags=["linked data"])
 
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _OWL_VERSION_IRI = "http://www.w3.org/2002/07/owl#versionIRI"
-#: schema.org types added to a page's embedded JSON-LD, so search engines know what it is about.
-SCHEMA_TYPES: dict[str, str] = {
-    str(ILRS.Organization): "Organization",
-    str(ILRS.SpaceAgency): "GovernmentOrganization",
-    str(ILRS.InternationalOrganization): "Organization",
-    str(ILRS.ResearchInstitution): "ResearchOrganization",
-    str(ILRS.Laboratory): "ResearchOrganization",
-    str(ILRS.Company): "Corporation",
-    str(ILRS.Foundation): "Organization",
-    str(ILRS.Country): "Country",
-    str(ILRS.Person): "Person",
-    str(ILRS.Event): "Event",
-    str(ILRS.Announcement): "Event",
-    str(ILRS.Place): "Place",
-    str(ILRS.SourceDocument): "CreativeWork",
-    str(ILRS.Program): "Project",
-    str(ILRS.Mission): "Project",
-}
-
-
 # --- routes -------------------------------------------------------------------------
 
 
@@ -107,7 +88,7 @@ def named_graph(path: str, request: Request, store: StoreDep, settings: Settings
     if choice.media_type != HTML:
         return _rdf(request, store, settings, choice, triples)
     description = ld.describe(store, iri)
-    page = _page(request, settings, description)
+    page = _page(request, store, settings, description)
     page["contents"] = _triple_rows(store, triples, page["base"])
     return html_response(request, "resource.html", page, headers_for(store, choice))
 
@@ -174,7 +155,8 @@ def _resource_response(request: Request, store: Store, settings: Settings, iri: 
     if choice.media_type != HTML:
         incoming = [st.triple for st in description.incoming]
         return _rdf(request, store, settings, choice, description.triples, iri, incoming)
-    return html_response(request, "resource.html", _page(request, settings, description), headers_for(store, choice))
+    page = _page(request, store, settings, description)
+    return html_response(request, "resource.html", page, headers_for(store, choice))
 
 
 def _rdf(
@@ -270,21 +252,13 @@ def _rows(statements: list[ld.Statement], description: ld.Description, sources: 
     ]
 
 
-def _page(request: Request, settings: Settings, description: ld.Description) -> dict[str, Any]:
+def _page(request: Request, store: Store, settings: Settings, description: ld.Description) -> dict[str, Any]:
     """Everything resource.html shows about a described resource."""
     base = public_base(request, settings)
     iri = description.iri
     sources = _source_views(description, base)
     own = description.own
-    # The embedded JSON-LD is exactly the resource's triples, plus schema.org types and name for search engines.
-    embedded: dict[str, Any] = resource_document(iri, description.triples, context_url(request, settings))
-    schema_types = sorted({f"schema:{SCHEMA_TYPES[t]}" for t in description.types if t in SCHEMA_TYPES})
-    if schema_types:
-        existing = embedded.get("@type", [])
-        embedded["@type"] = [*([existing] if isinstance(existing, str) else existing), *schema_types]
     name = ld.best_label(description.own_labels)
-    if name:
-        embedded["schema:name"] = name
     here = local_url(iri, base) or iri
     return {
         "base": base,
@@ -299,7 +273,8 @@ def _page(request: Request, settings: Settings, description: ld.Description) -> 
         "incoming_truncated": description.incoming_truncated,
         "sources": list(sources.values()),
         "formats": {ext: f"{here}.{ext}" for ext in ("ttl", "jsonld", "nt")},
-        "jsonld": _script_json(embedded),
+        # For search engines: schema.org terms only (the full data is the linked JSON-LD).
+        "jsonld": script_json(resource_markup(store, description, here, local_linker(base))),
         "contents": None,
     }
 
@@ -320,12 +295,6 @@ def _triple_rows(store: Store, triples: list[ox.Triple], base: str) -> list[dict
         }
         for t in ordered
     ]
-
-
-def _script_json(document: Any) -> str:
-    """JSON safe to place inside ``<script>``: no ``<``, ``>`` or ``&`` can end the element early."""
-    text = json.dumps(document, ensure_ascii=False, indent=2)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 # --- ontology and shapes ------------------------------------------------------------
