@@ -70,6 +70,12 @@ class Settings(BaseSettings):
     data_license: str = Field(
         "https://creativecommons.org/licenses/by/4.0/", description="License IRI of the data (VoID/DCAT)."
     )
+    compression_level: int = Field(
+        6, ge=0, le=9, description="gzip level of pages, documents, dumps and static files (0: none)."
+    )
+    sparql_compression_level: int = Field(
+        1, ge=0, le=9, description="gzip level of SPARQL results (0: none); see bench/compression.py."
+    )
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
     log_level: str = "info"
 

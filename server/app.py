@@ -7,7 +7,6 @@ import logging
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.gzip import GZipMiddleware
 
 from ilrs.graph import __version__
 from ilrs.graph.loader import Dataset, build_dataset, load_shapes
@@ -15,6 +14,7 @@ from ilrs.graph.settings import Settings, get_settings
 from ilrs.graph.store import Store
 
 from . import errors
+from .compression import CompressionMiddleware
 from .head import HeadMiddleware
 from .request_log import RequestLogMiddleware
 from .routes import api, dataset, health, problems, resources, sparql, ui
@@ -48,6 +48,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         allow_headers=["*"],
         expose_headers=["ETag", "Link", "Location", "Content-Location", "Vary"],
     )
+    app.add_middleware(
+        CompressionMiddleware, level=settings.compression_level, sparql_level=settings.sparql_compression_level
+    )
     app.add_middleware(HeadMiddleware)
     app.add_middleware(RequestLogMiddleware)
     app.include_router(health.router)
@@ -57,9 +60,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(api.router)
     app.include_router(dataset.router)
     app.include_router(problems.router)
-    # The vendored editor and swagger-ui are megabytes of text: compress them (query results are not, to keep
-    # their CPU for queries).
-    app.mount("/static", GZipMiddleware(StaticFiles(directory=ui.STATIC_DIR), minimum_size=1024), name="static")
+    app.mount("/static", StaticFiles(directory=ui.STATIC_DIR), name="static")
     return app
 
 

@@ -15,6 +15,20 @@ from starlette.requests import Request
 
 from ilrs.graph.store import Store
 
+#: What a gzip-encoded body's ETag adds to the identity body's (see :mod:`server.compression`).
+GZIP_TAG_SUFFIX = "-gzip"
+
+
+def tags_of(header: str) -> set[str]:
+    """The entity tags of an ``If-None-Match`` header, without ``W/`` (weak comparison)."""
+    return {t.strip().removeprefix("W/") for t in header.split(",") if t.strip()}
+
+
+def matches(header: str, tag: str) -> bool:
+    """Whether ``If-None-Match: header`` names ``tag``, in any content coding (or is ``*``)."""
+    tags = tags_of(header)
+    return "*" in tags or tag in tags or tag[:-1] + GZIP_TAG_SUFFIX + '"' in tags
+
 
 def etag(store: Store, variant: str = "") -> str:
     """A strong ETag for a representation of the current dataset version (``variant`` tells formats apart)."""
@@ -44,8 +58,7 @@ def not_modified(request: Request, store: Store, variant: str = "") -> bool:
     """
     header = request.headers.get("if-none-match")
     if header:
-        tags = {t.strip().removeprefix("W/") for t in header.split(",")}
-        return "*" in tags or etag(store, variant) in tags
+        return matches(header, etag(store, variant))
     since = request.headers.get("if-modified-since")
     if not since:
         return False

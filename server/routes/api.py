@@ -34,6 +34,7 @@ from ilrs.graph.jsonld import (
 from ilrs.graph.settings import Settings
 from ilrs.graph.store import Store
 
+from ..caching import matches
 from ..deps import SettingsDep, StoreDep
 from ..params import whole_number
 from ..problems import PROBLEM_JSON
@@ -93,7 +94,7 @@ def _context_response(request: Request, version: str | None) -> Response:
     # A versioned URL never changes; the unversioned one may gain terms, so caches revalidate daily.
     cache = "public, max-age=31536000, immutable" if version else "public, max-age=86400"
     headers = {"ETag": tag, "Cache-Control": cache, "X-Context-Version": version or CONTEXT_VERSION}
-    if tag in {t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")}:
+    if matches(request.headers.get("if-none-match", ""), tag):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type=JSONLD_MEDIA_TYPE, headers=headers)
 
