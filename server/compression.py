@@ -54,8 +54,10 @@ class CompressionMiddleware:
                 out = MutableHeaders(raw=message["headers"])
                 tag = out.get("etag")
                 coded = out.get("content-encoding") == "gzip"
-                # A 304 has no body to encode: it names the representation the client holds.
-                if tag and (coded or (message["status"] == 304 and gzip_tag(tag) in client_tags)):
+                # A 304 has no body to encode: it names the representation the client holds (the one its
+                # If-None-Match names, else the gzip one a 200 would have sent).
+                names_gzip = gzip_tag(tag) in client_tags or not client_tags if tag else False
+                if tag and (coded or (message["status"] == 304 and names_gzip)):
                     out["etag"] = gzip_tag(tag)
                 if message["status"] == 304:
                     out.add_vary_header("Accept-Encoding")
