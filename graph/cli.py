@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -90,12 +91,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port (default 8000)")
     p.add_argument(
         "--load",
-        type=Path,
+        type=_loaded_file,
         nargs="+",
         default=[],
-        metavar="FILE",
-        help="also load these RDF files, each as its own named graph",
+        metavar="FILE[=IRI]",
+        help="also load these RDF files, each as its own named graph: IRI, or "
+        "https://w3id.org/ilrs/graph/loaded/<file stem>",
     )
+    p.add_argument("--public-url", metavar="URL", help="the server's public URL (default http://HOST:PORT)")
     p.add_argument("--query-timeout", type=float, metavar="SECONDS", help="query deadline (default 30)")
     p.add_argument("--watch", action="store_true", help="rebuild and swap the graph when its files change")
     p.set_defaults(run=_serve)
@@ -244,13 +247,26 @@ def _stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _loaded_file(arg: str) -> tuple[Path, str | None]:
+    """``FILE`` or ``FILE=IRI`` (split at the last ``=`` followed by an absolute IRI, so paths may hold ``=``)."""
+    path, sep, iri = arg.rpartition("=")
+    if sep and re.match(r"[A-Za-z][A-Za-z0-9+.-]*:\S+$", iri):
+        if not path:
+            raise argparse.ArgumentTypeError(f"{arg!r}: no file before '='")
+        return Path(path), iri
+    return Path(arg), None
+
+
 def _serve(args: argparse.Namespace) -> int:
+    loads: list[tuple[Path, str | None]] = args.load
     settings = _settings(
         args,
         host=args.host,
         port=args.port,
+        public_base_url=args.public_url,
         query_timeout=args.query_timeout,
-        extra_files=list(args.load) or None,
+        extra_files=[path for path, _ in loads] or None,
+        extra_graph_names={str(path): iri for path, iri in loads if iri} or None,
     )
     from ilrs.server.app import run  # the HTTP stack is imported only when serving
 

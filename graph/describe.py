@@ -230,7 +230,11 @@ def sources(store: Store, graphs: Iterable[str]) -> dict[str, Source]:
             OPTIONAL {{ ?doc dcterms:issued ?issued }}
             OPTIONAL {{ ?doc dcterms:publisher ?pub . OPTIONAL {{ ?pub {_LABEL_PATH} ?publabel }} }}
             BIND(COALESCE(?publabel, ?pub) AS ?publisher)
-            OPTIONAL {{ ?doc <https://schema.org/url>|<http://xmlns.com/foaf/0.1/page> ?url }}
+            # Only the sources graph says where a source is, and only as an IRI (never a string).
+            OPTIONAL {{
+              GRAPH <{SOURCES_GRAPH}> {{ ?doc <https://schema.org/url>|<http://xmlns.com/foaf/0.1/page> ?url }}
+              FILTER(isIRI(?url))
+            }}
           }}
         }}"""
     out: dict[str, Source] = {}

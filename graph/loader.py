@@ -12,18 +12,21 @@ The dataset is built from, in this order:
 * ``graph/data/reference/*.ttl`` into ``…/graph/reference/{stem}``;
 * every ``graph/data/**/*.trig`` file, whose quads name their own graphs;
 * researchers' own files (``ilrs serve --load FILE``), each into the named graph
-  of its ``file:`` IRI.
+  ``…/graph/loaded/{stem}``, or the IRI given with ``--load FILE=IRI``. A graph's
+  name is published (service description, VoID): it never tells where the file
+  lies on the serving machine.
 
 The shapes are every ``shapes/*.ttl``, in the graph ``https://w3id.org/ilrs/shapes``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import NotFound
+from .errors import NotFound, ParameterError
 from .namespaces import GRAPH, ONTOLOGY_GRAPH, SHAPES_IRI
 from .settings import Settings
 from .store import Store, memory_store, open_store
@@ -50,11 +53,29 @@ def dataset_files(settings: Settings) -> list[DataFile]:
     reference = settings.data_dir / "reference"
     files += [DataFile(p, str(GRAPH[f"reference/{p.stem}"])) for p in sorted(reference.glob("*.ttl"))]
     files += [DataFile(p, None) for p in sorted(settings.data_dir.rglob("*.trig"))]
-    files += [DataFile(p.resolve(), p.resolve().as_uri()) for p in settings.extra_files]
+    files += [DataFile(p.resolve(), graph) for p, graph in loaded_graphs(settings).items()]
     for f in files:
         if not f.path.is_file():
             raise NotFound(f"{f.path}: no such file")
     return files
+
+
+def loaded_graph_iri(path: Path) -> str:
+    """The named graph of a researcher's file: ``…/graph/loaded/`` and its stem, reduced to safe characters."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", path.stem).strip("-.") or "file"
+    return str(GRAPH[f"loaded/{slug}"])
+
+
+def loaded_graphs(settings: Settings) -> dict[Path, str]:
+    """Each of ``settings.extra_files`` and its graph IRI; :class:`ParameterError` if two would share one."""
+    graphs: dict[Path, str] = {}
+    for path in settings.extra_files:
+        graph = settings.extra_graph_names.get(str(path)) or loaded_graph_iri(path)
+        for other, taken in graphs.items():
+            if taken == graph:
+                raise ParameterError(f"{other} and {path} would both be loaded into <{graph}>: name one with FILE=IRI")
+        graphs[path] = graph
+    return graphs
 
 
 @dataclass(frozen=True)

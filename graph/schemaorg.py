@@ -26,6 +26,8 @@ _DCT = "http://purl.org/dc/terms/"
 _RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
 JsonObject = dict[str, Any]
+#: Longer texts stay out of the markup (the page's table shows them once; the RDF has them whole).
+MAX_TEXT = 2000
 
 #: Classes of the graph (with their subclasses) → the schema.org type of their pages, most specific first.
 SCHEMA_TYPES: tuple[tuple[str, str], ...] = (
@@ -94,7 +96,8 @@ def _linked(store: Store, iris: Iterable[str], local_url: Callable[[str], str | 
     for row in rows:  # type: ignore[union-attr]
         if isinstance(row["l"], ox.Literal):
             labels[row["x"].value].append(row["l"])
-    return {i: Linked(i, schema_type(classes[i]), best_label(labels[i]), local_url(i)) for i in names}
+    short = {i: [lit for lit in labels[i] if len(lit.value) <= MAX_TEXT] for i in names}
+    return {i: Linked(i, schema_type(classes[i]), best_label(short[i]), local_url(i)) for i in names}
 
 
 def _values(description: Description, predicate: str) -> list[ox.NamedNode | ox.BlankNode | ox.Literal]:
@@ -103,7 +106,7 @@ def _values(description: Description, predicate: str) -> list[ox.NamedNode | ox.
 
 def _texts(description: Description, predicate: str, languages: tuple[str, ...] = ("en", "")) -> list[str]:
     """The literal values of ``predicate`` in the first of ``languages`` that has any."""
-    literals = [v for v in _values(description, predicate) if isinstance(v, ox.Literal)]
+    literals = [v for v in _values(description, predicate) if isinstance(v, ox.Literal) and len(v.value) <= MAX_TEXT]
     for language in languages:
         found = [lit.value for lit in literals if (lit.language or "") == language]
         if found:
@@ -134,7 +137,8 @@ def resource_markup(
     linked = _linked(store, [description.iri, *(i for iris in links.values() for i in iris)], local_url)
     kind = linked[description.iri].type
     node: JsonObject = {"@context": SCHEMA_CONTEXT, "@type": kind, "@id": description.iri, "url": page_url}
-    name = best_label(description.own_labels) or next(iter(_texts(description, f"{_DCT}title")), None)
+    short_labels = [label for label in description.own_labels if len(label.value) <= MAX_TEXT]
+    name = best_label(short_labels) or next(iter(_texts(description, f"{_DCT}title")), None)
     if name:
         node["name"] = name
     alternate = _texts(description, f"{_SKOS}altLabel")
@@ -144,6 +148,7 @@ def resource_markup(
     if definition:
         node["description"] = definition[0]
     same = _iris(description, "http://www.w3.org/2002/07/owl#sameAs") + _iris(description, f"{_SKOS}exactMatch")
+    same = [iri for iri in same if iri.startswith(("http://", "https://"))]  # only web links
     if same:
         node["sameAs"] = sorted(same)
 

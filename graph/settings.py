@@ -7,11 +7,12 @@ them. Nothing else in the project reads the environment.
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The project checkout: ``ontology/``, ``shapes/``, ``queries/`` and ``graph/data/`` live here.
@@ -19,6 +20,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 #: The one canonical base IRI of the ontology, the instances and the named graphs.
 BASE_IRI = "https://w3id.org/ilrs/"
+
+#: Listening on every interface says nothing about the name clients use.
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})
 
 
 class Settings(BaseSettings):
@@ -34,6 +38,11 @@ class Settings(BaseSettings):
     queries_dir: Path = PROJECT_ROOT / "queries"
     store_dir: Path | None = Field(None, description="On-disk store; in memory when unset.")
     extra_files: list[Path] = Field(default_factory=list, description="Researchers' own RDF files to load.")
+    extra_graph_names: dict[str, str] = Field(
+        default_factory=dict,
+        description="Graph IRIs chosen for some of extra_files (by the path as given); the others are named "
+        "<base>graph/loaded/<file stem>.",
+    )
 
     # --- the editors' workflow (ilrs check / docs / diff / release, serve --watch) ---
     docs_dir: Path = Field(PROJECT_ROOT / "docs" / "ontology", description="Where `ilrs docs` writes.")
@@ -46,7 +55,35 @@ class Settings(BaseSettings):
     # --- the server ------------------------------------------------------------
     host: str = "127.0.0.1"
     port: int = 8000
-    public_base_url: str | None = Field(None, description="Where the server is reachable, if not host:port.")
+    public_base_url: str | None = Field(
+        None,
+        description="The server's public URL (scheme, host, port, optional path prefix), the base of every "
+        "absolute URL it writes; default http://host:port (127.0.0.1 for a wildcard host). Never taken from "
+        "a request's Host or X-Forwarded-* headers.",
+    )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host header values accepted besides the public URL's host and the loopback names "
+        "(a leading '*.' matches subdomains); any other Host is refused with 400.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks of reverse proxies whose X-Forwarded-For/-Proto are believed; "
+        "from anyone else these headers are ignored.",
+    )
+    request_head_timeout: float = Field(
+        10.0, gt=0, description="Seconds a client has to send a whole request line and headers; then closed."
+    )
+    max_connections_per_client: int = Field(
+        64, gt=0, description="Open connections one client address may hold; more are refused at once."
+    )
+    max_queries_per_client: int = Field(
+        4, gt=0, description="SPARQL requests one client address may have in progress at once (429 beyond)."
+    )
+    client_limits_exempt: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "::1"],
+        description="Addresses or networks exempt from the per-client limits (and trusted proxies always).",
+    )
     query_timeout: float = Field(30.0, gt=0, description="Seconds a query may run before it is stopped.")
     max_query_length: int = Field(100_000, gt=0, description="Largest accepted query text, in bytes.")
     max_body_bytes: int = Field(1_000_000, gt=0, description="Largest accepted request body, in bytes.")
@@ -78,6 +115,24 @@ class Settings(BaseSettings):
     )
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
     log_level: str = "info"
+
+    @field_validator("trusted_proxies", "client_limits_exempt")
+    @classmethod
+    def _networks(cls, entries: list[str]) -> list[str]:
+        """Each entry an IP address or network (a typo must not silently trust or exempt nobody)."""
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError as err:
+                raise ValueError(f"{entry!r} is not an IP address or network: {err}") from None
+        return entries
+
+    def public_url(self) -> str:
+        """The server's public URL without a trailing slash: ``public_base_url``, else ``http://host:port``."""
+        if self.public_base_url:
+            return self.public_base_url.rstrip("/")
+        host = "127.0.0.1" if self.host in WILDCARD_HOSTS else self.host
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.port}"
 
 
 @lru_cache(maxsize=1)

@@ -14,10 +14,13 @@ from ilrs.graph.settings import Settings, get_settings
 from ilrs.graph.store import Store
 
 from . import errors
+from .assets import STATIC_DIR, StaticCacheMiddleware
 from .compression import CompressionMiddleware
+from .fairness import ClientShareMiddleware
 from .head import HeadMiddleware
 from .request_log import RequestLogMiddleware
 from .routes import api, dataset, health, problems, resources, sparql, ui
+from .security import SecurityHeadersMiddleware, TrustedHostMiddleware
 from .state import DatasetHolder
 
 log = logging.getLogger("ilrs.server")
@@ -52,7 +55,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         CompressionMiddleware, level=settings.compression_level, sparql_level=settings.sparql_compression_level
     )
     app.add_middleware(HeadMiddleware)
+    app.add_middleware(ClientShareMiddleware, settings=settings)
+    app.add_middleware(TrustedHostMiddleware, settings=settings)
+    # Outermost, so refusals are logged and carry the security headers too.
     app.add_middleware(RequestLogMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(health.router)
     app.include_router(sparql.router)
     app.include_router(ui.router)
@@ -60,13 +67,16 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(api.router)
     app.include_router(dataset.router)
     app.include_router(problems.router)
-    app.mount("/static", StaticFiles(directory=ui.STATIC_DIR), name="static")
+    # Pages link static files by digest, so browsers keep them (assets.py); CompressionMiddleware gzips them.
+    app.mount("/static", StaticCacheMiddleware(StaticFiles(directory=STATIC_DIR)), name="static")
     return app
 
 
 def run(settings: Settings, watch: bool = False) -> None:
     """Serve the dataset with uvicorn until interrupted."""
     import uvicorn
+
+    from .http_protocol import guarded_protocol
 
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(settings)
@@ -81,9 +91,14 @@ def run(settings: Settings, watch: bool = False) -> None:
         log_level=settings.log_level,
         access_log=False,
         # httptools, uvicorn's default parser, buffers a request head of any size (a 300 MB header took
-        # 450 MB and minutes of the event loop); h11 refuses a larger head than this with 400.
-        http="h11",
+        # 450 MB and minutes of the event loop): this is h11, refusing a larger head than the limit with
+        # 400, with a deadline for the head, a cap on connections per client and RFC 9112's refusals.
+        http=guarded_protocol(settings),
         h11_max_incomplete_event_size=request_head_limit(settings),
+        # X-Forwarded-For/-Proto are believed only from the configured proxies (uvicorn trusts loopback
+        # by default, so any local client could make itself https or another address).
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or [],
     )
 
 

@@ -8,8 +8,8 @@ results are streamed chunk by chunk, never buffered). Two things are added here:
   large as ``max_result_bytes``, use ``sparql_compression_level`` (1: nearly all of the saving for
   a third of the CPU); everything else ``compression_level`` (6). 0 turns compression off.
 * **ETags per encoding.** A gzip body is other bytes than the identity body, so it gets its own
-  strong ETag (``"…-gzip"``, as Apache does); :func:`server.caching.not_modified` treats both as
-  the same version, and a 304 carries the tag the client sent.
+  strong ETag (``"…-gzip"``, as Apache does); an ``If-None-Match`` naming it reaches the
+  application as the identity tag, so both revalidate, and a 304 carries the tag the client sent.
 """
 
 from __future__ import annotations
@@ -43,11 +43,13 @@ class CompressionMiddleware:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
+        client_tags = tags_of(headers.get("if-none-match", ""))
+        if any(tag.endswith(GZIP_TAG_SUFFIX + '"') for tag in client_tags):
+            scope = _identity_tags(scope)
         level = self.sparql_level if scope["path"] == self.sparql_path else self.level
         if level <= 0 or not _accepts_gzip(headers.get("accept-encoding", "")):
             await self.app(scope, receive, send)
             return
-        client_tags = tags_of(headers.get("if-none-match", ""))
 
         async def send_with_tag(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -65,6 +67,17 @@ class CompressionMiddleware:
 
         responder = GZipResponder(self.app, MINIMUM_SIZE, compresslevel=level)
         await responder(scope, receive, send_with_tag)
+
+
+def _identity_tags(scope: Scope) -> Scope:
+    """``scope`` with the ``-gzip`` suffix taken off the ETags of ``If-None-Match``: the application (and
+    Starlette's static files) compare them with the identity body's tag."""
+    raw = []
+    for name, value in scope["headers"]:
+        if name == b"if-none-match":
+            value = value.replace(GZIP_TAG_SUFFIX.encode() + b'"', b'"')
+        raw.append((name, value))
+    return {**scope, "headers": raw}
 
 
 def _accepts_gzip(header: str) -> bool:

@@ -25,6 +25,7 @@ from ilrs.graph.namespaces import PREFIXES
 from ilrs.graph.settings import BASE_IRI, Settings
 from ilrs.graph.store import Store
 
+from .assets import asset_link
 from .caching import cache_headers, not_modified
 from .negotiation import best_match
 from .problems import PROBLEM_JSON, error_response
@@ -32,6 +33,10 @@ from .problems import PROBLEM_JSON, error_response
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 #: The Jinja2 environment of the linked-data pages (autoescaping on, as for every ``.html`` template).
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
+#: ``{{ asset("site.css") }}``: a static file's versioned URL, relative to the site's root.
+templates.env.globals["asset"] = asset_link
+#: ``{{ text|isolate }}``: bidi-isolated text where no ``<bdi>`` can go (``<title>``): FSI … PDI.
+templates.env.filters["isolate"] = lambda text: f"\u2068{text}\u2069"
 
 HTML = "text/html"
 TURTLE = "text/turtle"
@@ -112,19 +117,33 @@ def _not_acceptable(offers: list[str]) -> NotAcceptable:
     return NotAcceptable(message, available=offers)
 
 
-def public_base(request: Request, settings: Settings) -> str:
-    """This server's base URL without a trailing slash (``public_base_url`` if set, else from the request)."""
-    base = settings.public_base_url or str(request.base_url)
-    return base.rstrip("/")
+def public_base(settings: Settings) -> str:
+    """This server's public URL without a trailing slash (:meth:`Settings.public_url`).
+
+    Never the request's ``Host``: responses are cached publicly, and a client's Host header must
+    not write the URLs every later visitor gets.
+    """
+    return settings.public_url()
 
 
-def context_url(request: Request, settings: Settings) -> str:
+def context_url(settings: Settings) -> str:
     """Where this server publishes the JSON-LD context: the ``@context`` of every document it sends.
 
     The versioned URL, so that a document keeps meaning what it meant when a later version of the
     context changes a term (each version stays served).
     """
-    return f"{public_base(request, settings)}/context/{CONTEXT_VERSION}.jsonld"
+    return f"{public_base(settings)}/context/{CONTEXT_VERSION}.jsonld"
+
+
+#: Schemes an IRI from the data may be linked by: a ``javascript:`` or ``data:`` IRI in a loaded file
+#: must not become something a visitor clicks.
+LINKABLE_SCHEMES = ("http", "https")
+
+
+def link_target(iri: str) -> str | None:
+    """``iri`` if a page may link to it (an ``http:``/``https:`` IRI), else ``None`` (shown as text)."""
+    scheme, sep, _ = iri.partition(":")
+    return iri if sep and scheme.lower() in LINKABLE_SCHEMES else None
 
 
 def local_url(iri: str, base: str) -> str | None:
@@ -190,7 +209,7 @@ def not_found_response(request: Request, settings: Settings, message: str, exten
     wanted = EXTENSIONS.get(extension or "") or best_match(accept, [TURTLE, HTML, "application/json", JSONLD])
     headers = {"Vary": "Accept", "Cache-Control": "no-cache"}
     if wanted == HTML:
-        context = {"message": message, "path": request.url.path, "base": public_base(request, settings)}
+        context = {"message": message, "path": request.url.path, "base": public_base(settings)}
         return templates.TemplateResponse(request, "404.html", context, status_code=404, headers=headers)
     response = error_response(request, NotFound(message))
     response.headers.update(headers)

@@ -180,7 +180,7 @@ def _raw(server: LiveServer, request: bytes, timeout: float = 10) -> bytes:
     ],
 )
 def test_path_traversal_finds_nothing(live_server: LiveServer, path: bytes) -> None:
-    answer = _raw(live_server, b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    answer = _raw(live_server, b"GET " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
     assert answer.startswith(b"HTTP/1.1 404 "), answer[:200]
     assert b"[build-system]" not in answer and b"root:" not in answer and b"Traceback" not in answer
 
@@ -191,7 +191,7 @@ def test_request_head_larger_than_the_limit_is_refused(live_server: LiveServer, 
     answer = b""
     with socket.create_connection((host, int(port)), timeout=10) as sock:
         try:
-            sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ")
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ")
             for _ in range(8):
                 sock.sendall(b"v" * (1 << 20))
             sock.sendall(b"\r\n\r\n")
@@ -207,7 +207,7 @@ def test_client_that_leaves_mid_body_is_no_error(live_server: LiveServer) -> Non
     before = len(live_server.log())
     host, port = live_server.base_url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port))) as sock:
-        sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n")
+        sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n")
         sock.sendall(b"Content-Length: 100\r\n\r\nASK")
     deadline = time.monotonic() + 5
     while "POST /sparql" not in live_server.log()[before:] and time.monotonic() < deadline:
@@ -272,7 +272,7 @@ def test_unexpected_exception_is_a_short_500_without_traceback(dataset: Store) -
     def broken() -> None:
         raise RuntimeError("secret internals")
 
-    client = TestClient(app, raise_server_exceptions=False)
+    client = TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False)
     for accept, content_type in (("application/json", "application/problem+json"), ("*/*", "text/plain")):
         response = client.get("/broken", headers={"Accept": accept})
         assert response.status_code == 500

@@ -402,17 +402,19 @@ def test_collection_and_page_of_edge_cases_via_the_app(edge_store: Store) -> Non
     expected = {s.triple for s in statements(edge_store, [iri])[iri]}
     # Threads: this test needs no worker processes (nor their start-up at every app start).
     settings = get_settings().model_copy(update={"query_executor": "thread"})
-    with TestClient(create_app(settings, edge_store)) as app:
+    with TestClient(create_app(settings, edge_store), base_url="http://127.0.0.1") as app:
         page = app.get("/missions").json()
         assert members(page) == [iri]
-        triples = jsonld_triples(page, f"http://testserver/context/{CONTEXT_VERSION}.jsonld")
+        # Absolute URLs come from the public URL setting, never from the request's Host.
+        base = settings.public_url()
+        triples = jsonld_triples(page, f"{base}/context/{CONTEXT_VERSION}.jsonld")
         about_the_page = {
             t
             for t in triples
             if t.predicate.value.startswith(HYDRA)
             or t.predicate.value == LOCAL_URL
             or str(t.object).startswith(f"<{HYDRA}")
-            or str(t.subject).startswith("<http://testserver")
+            or str(t.subject).startswith(f"<{base}")
         }
         assert_same_triples(triples - about_the_page, expected)
         r = app.get("/id/thing/a", headers={"Accept": "text/html"})

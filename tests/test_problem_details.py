@@ -106,7 +106,9 @@ def test_input_position_is_a_member_of_the_problem(dataset: Store) -> None:
     def run_query(q: str) -> None:
         dataset.query(q)
 
-    body = problem(TestClient(app).get("/try", params={"q": "SELECT *\nWHERE { ?s ?p }"}), 400)
+    body = problem(
+        TestClient(app, base_url="http://127.0.0.1").get("/try", params={"q": "SELECT *\nWHERE { ?s ?p }"}), 400
+    )
     assert body["type"] == f"{BASE_IRI}problems/query-syntax-error"
     position = body["position"]
     assert isinstance(position, dict) and position["line"] == 2  # the query's second line

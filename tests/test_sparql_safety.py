@@ -292,7 +292,7 @@ def test_app_served_without_its_lifespan_falls_back_to_threads() -> None:
     store = memory_store()
     store.load(b"<urn:a> <urn:b> <urn:c> .", "application/n-triples", graph="urn:g")
     app = create_app(get_settings(), store)
-    client = TestClient(app)
+    client = TestClient(app, base_url="http://127.0.0.1")
     for _ in range(2):
         answer = client.get("/sparql", params={"query": "SELECT ?o WHERE { ?s ?p ?o }"}, headers={"Accept": "text/csv"})
         assert answer.text.splitlines() == ["o", "urn:c"]

@@ -11,11 +11,13 @@ import csv
 import json
 import os
 import re
+import socket
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, quote, urlsplit
 
 import httpx
 import pyoxigraph as ox
@@ -124,6 +126,51 @@ def _same_origin(url: str, origin: SplitResult) -> bool:
     return (parts.scheme, parts.hostname, parts.port) == (origin.scheme, origin.hostname, origin.port)
 
 
+def console_errors(driver: WebDriver) -> list[dict[str, Any]]:
+    """The console's errors since the last call: among them every Content-Security-Policy violation."""
+    return [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+class Listener:
+    """A server on another 127.0.0.1 port that records every connection made to it, and answers none."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.port = int(self.sock.getsockname()[1])
+        self.received: list[bytes] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.settimeout(1)
+                try:
+                    self.received.append(conn.recv(4096) or b"(connected)")
+                except OSError:
+                    self.received.append(b"(connected)")
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self.sock.close()
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    server = Listener()
+    yield server
+    server.close()
+
+
 def term_text(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> str:
     if term is None:
         return ""
@@ -226,8 +273,8 @@ def test_example_runs_and_renders_the_store_results(
         assert cell["href"] == live_server.url("/" + cell["iri"][len(BASE_IRI) :])
     assert all(c["href"] == c["iri"] for c in links if not c["iri"].startswith(BASE_IRI))
 
-    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
-    assert not errors, errors
+    errors = console_errors(browser)
+    assert not errors, errors  # among them any Content-Security-Policy violation
 
     # Clicking one opens the local linked-data page.
     target = local[0]
@@ -264,6 +311,7 @@ def test_results_download_as_csv(
     assert table[0] == names
     assert sorted(tuple(r) for r in table[1:]) == sorted(expected)
     assert_only_local_requests(browser, live_server)
+    assert not console_errors(browser)
 
 
 def test_docs_load_without_a_cdn(browser: WebDriver, live_server: LiveServer) -> None:
@@ -274,3 +322,111 @@ def test_docs_load_without_a_cdn(browser: WebDriver, live_server: LiveServer) ->
     assert "ILRS Knowledge Graph" in title.text
     paths = assert_only_local_requests(browser, live_server)
     assert "/openapi.json" in paths and "/static/vendor/swagger-ui/swagger-ui-bundle.js" in paths
+    assert not console_errors(browser)
+
+
+# --- the UI queries this server only, and shows results as text ----------------------------------------
+
+SHARED_QUERY = "SELECT ?s WHERE { ?s a <https://w3id.org/ilrs/ontology#SpaceAgency> } LIMIT 3"
+_STORAGE = "return JSON.stringify(Object.fromEntries(Object.entries(localStorage)))"
+
+
+def run_current_tab(browser: WebDriver, rows: int) -> None:
+    """Click the editor's run button and wait until the table shows ``rows`` rows."""
+    browser.find_element(By.CSS_SELECTOR, ".tabPanel.active .yasqe_queryButton").click()
+    WebDriverWait(browser, WAIT).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, TABLE_ROWS)) == rows)
+
+
+def test_a_link_cannot_choose_the_endpoint(browser: WebDriver, live_server: LiveServer, listener: Listener) -> None:
+    """`/#query=…&endpoint=http://127.0.0.1:PORT/…` made the page send the query to that server on load,
+    and its answer was kept in localStorage."""
+    elsewhere = f"http://127.0.0.1:{listener.port}/sparql"
+    link = f"/#query={quote(SHARED_QUERY)}&endpoint={quote(elsewhere, safe='')}&requestMethod=GET"
+    browser.get(live_server.url("/health"))
+    browser.execute_script("localStorage.clear()")  # a first visit: no tab, no result stored
+    browser.get(live_server.url(link))
+    wait = WebDriverWait(browser, WAIT)
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".yasgui .CodeMirror")))
+    tab = "return window.ilrsYasgui.getTab()"
+    assert browser.execute_script(f"{tab}.getQuery()") == SHARED_QUERY  # the link's query, in the editor
+    assert browser.execute_script(f"{tab}.getEndpoint()") == live_server.url("/sparql")
+    assert not browser.find_elements(By.CSS_SELECTOR, TABLE_ROWS), "the link's query ran without a click"
+    run_current_tab(browser, 3)
+    time.sleep(0.5)
+    assert listener.received == []
+    assert str(listener.port) not in browser.execute_script(_STORAGE)
+    assert "endpoint=" not in browser.current_url
+    paths = assert_only_local_requests(browser, live_server)
+    assert "/sparql" in paths
+    assert not console_errors(browser)  # not even an attempt blocked by the Content-Security-Policy
+
+
+def test_stored_tabs_of_an_older_version_are_discarded(
+    browser: WebDriver, live_server: LiveServer, listener: Listener
+) -> None:
+    """Tabs saved by an earlier version of the page kept their endpoint, and the result tables they held."""
+    browser.get(live_server.url("/"))
+    WebDriverWait(browser, WAIT).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".yasgui .CodeMirror")))
+    ours, elsewhere = live_server.url("/sparql"), f"http://127.0.0.1:{listener.port}/sparql"
+    # What an older version left behind: every stored endpoint pointing elsewhere, no storage version.
+    browser.execute_script(
+        """for (const key of Object.keys(localStorage)) {
+             localStorage.setItem(key, localStorage.getItem(key).split(arguments[0]).join(arguments[1]));
+           }
+           localStorage.removeItem("ilrs-query-ui-storage");
+           localStorage.setItem("yagui_old", JSON.stringify({val: {endpoint: arguments[1]}}));""",
+        ours,
+        elsewhere,
+    )
+    assert str(listener.port) in browser.execute_script(_STORAGE)
+    browser.get(live_server.url("/"))
+    WebDriverWait(browser, WAIT).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".yasgui .CodeMirror")))
+    stored = json.loads(browser.execute_script(_STORAGE))
+    assert str(listener.port) not in json.dumps(stored) and "yagui_old" not in stored
+    assert stored["ilrs-query-ui-storage"] == "2"
+    browser.execute_script("window.ilrsYasgui.getTab().setQuery(arguments[0])", SHARED_QUERY)
+    run_current_tab(browser, 3)
+    assert listener.received == []
+    assert_only_local_requests(browser, live_server)
+    assert not console_errors(browser)
+
+
+#: A result whose literal holds HTML and whose datatype IRI breaks out of an HTML attribute (a quote is
+#: allowed in an IRI), and a javascript: IRI: YASR wrote the datatype into the table unescaped.
+PHISH = "<form id='phish'><input type='password' name='pw'></form><style>body{display:none}</style>"
+HOSTILE_DATATYPE = "https://example.org/dt'class='injected"
+HOSTILE = (
+    f'<https://example.org/evil> <https://example.org/p> "{PHISH}"^^<{HOSTILE_DATATYPE}> .\n'
+    "<https://example.org/evil> <https://example.org/q> <javascript:alert('iri')> .\n"
+)
+
+#: Elements in the results table that only injected HTML would make.
+_INJECTED = """return Array.from(document.querySelectorAll(".yasr table.dataTable tbody")).flatMap(body =>
+  Array.from(body.querySelectorAll("form, input, style, .injected, a[href^='javascript'], [onmouseover]"),
+    e => e.outerHTML));"""
+
+
+def test_result_values_are_shown_as_text(
+    browser: WebDriver, server_factory: Callable[..., LiveServer], tmp_path: Path
+) -> None:
+    hostile = tmp_path / "hostile.ttl"
+    hostile.write_text(HOSTILE, encoding="utf-8")
+    server = server_factory("--load", str(hostile))
+    query = "SELECT ?o WHERE { <https://example.org/evil> ?p ?o } ORDER BY ?o"
+    for visit in ("query", "stored"):
+        browser.get(server.url("/"))
+        WebDriverWait(browser, WAIT).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".yasgui .CodeMirror")))
+        if visit == "query":
+            browser.execute_script("window.ilrsYasgui.getTab().setQuery(arguments[0])", query)
+            run_current_tab(browser, 2)
+        else:  # a later plain visit shows the stored result again: as text too
+            WebDriverWait(browser, WAIT).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, TABLE_ROWS)) == 2)
+        assert browser.execute_script(_INJECTED) == [], visit
+        cells = [
+            td.text for td in browser.find_elements(By.CSS_SELECTOR, f"{TABLE_ROWS} td .nonIri, {TABLE_ROWS} td .iri")
+        ]
+        assert any("<form id='phish'><input type='password' name='pw'></form><style>" in text for text in cells), cells
+        datatype = browser.find_element(By.CSS_SELECTOR, f"{TABLE_ROWS} sup a.iri")
+        assert datatype.get_attribute("href") == "https://example.org/dt'class='injected"
+        assert "javascript:alert('iri')" in " ".join(cells)  # shown, but not as a link
+        assert not console_errors(browser)

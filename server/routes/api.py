@@ -191,8 +191,8 @@ def entry_point(request: Request, store: StoreDep, settings: SettingsDep) -> Res
         raise ParameterError(f"/api takes no parameters, not {', '.join(sorted(set(request.query_params)))}")
     if is_fresh(request, store, choice):
         return not_modified_response(store, choice)
-    base = public_base(request, settings)
-    ctx = context_url(request, settings)
+    base = public_base(settings)
+    ctx = context_url(settings)
     document = entry_point_document(f"{base}/api", base, ctx)
     return body_response(dump_json(document), choice, headers_for(store, choice, extra=_context_link(choice, ctx)))
 
@@ -219,7 +219,7 @@ def _collection_response(request: Request, store: Store, settings: Settings, col
     limit = whole_number("limit", params.get("limit"), settings.page_size, 1, settings.max_page_size)
     number = whole_number("page", params.get("page"), 1, 1, MAX_PAGE)
     filters = {k: v for k, v in params.items() if k in collection.filters}
-    base = public_base(request, settings)
+    base = public_base(settings)
     patterns = build_filters(store, collection, filters, local_base=f"{base}/")
     result = page(store, collection, patterns, offset=(number - 1) * limit, limit=limit)
     last = max(1, -(-result.total // limit))
@@ -242,7 +242,7 @@ def _collection_response(request: Request, store: Store, settings: Settings, col
         previous=page_url(number - 1) if number > 1 else None,
         next=page_url(number + 1) if number < last else None,
     )
-    ctx = context_url(request, settings)
+    ctx = context_url(settings)
     triples = [st.triple for items in statements(store, result.members).values() for st in items]
     document = collection_document(
         links,

@@ -45,6 +45,7 @@ from ..representations import (
     headers_for,
     html_response,
     is_fresh,
+    link_target,
     local_url,
     not_acceptable_response,
     not_found_response,
@@ -92,11 +93,11 @@ def _void_response(request: Request, store: Store, settings: Settings, ext: str 
         return not_acceptable_response(request, err)
     if is_fresh(request, store, choice):
         return not_modified_response(store, choice)
-    base = public_base(request, settings)
+    base = public_base(settings)
     stats = compute_stats(store)
     triples = describe_dataset(store, endpoints(base), settings.data_license, stats)
     if choice.media_type != HTML:
-        body = serialize_triples(triples, choice.media_type, context_url(request, settings))
+        body = serialize_triples(triples, choice.media_type, context_url(settings))
         return body_response(body, choice, headers_for(store, choice))
     return html_response(request, "dataset.html", _page(store, settings, base, stats), headers_for(store, choice))
 
@@ -105,7 +106,8 @@ def _page(store: Store, settings: Settings, base: str, stats: Any) -> dict[str, 
     names = labels(store, [*stats.classes, *stats.graphs])
 
     def row(iri: str, n: int) -> dict[str, Any]:
-        return {"iri": iri, "href": local_url(iri, base) or iri, "label": best_label(names.get(iri, [])), "n": n}
+        href = local_url(iri, base) or link_target(iri)
+        return {"iri": iri, "href": href, "label": best_label(names.get(iri, [])), "n": n}
 
     return {
         "base": base,

@@ -40,6 +40,7 @@ from ..representations import (
     headers_for,
     html_response,
     is_fresh,
+    link_target,
     local_linker,
     local_url,
     not_acceptable_response,
@@ -50,6 +51,7 @@ from ..representations import (
     serialize_triples,
     split_extension,
 )
+from ..security import CSP_WITH_INLINE_STYLES
 
 router = APIRouter(tags=["linked data"])
 
@@ -114,7 +116,7 @@ def ontology_version(name: str, request: Request, store: StoreDep, settings: Set
         return _ontology_response(request, store, settings, ext)
     doc = _docs_file(settings, name or "index.html")
     if doc is not None:
-        return FileResponse(doc)
+        return _docs_response(doc)
     return not_found_response(request, settings, f"no ontology version or documentation file {name!r}", ext)
 
 
@@ -122,8 +124,8 @@ def ontology_version(name: str, request: Request, store: StoreDep, settings: Set
 def ontology_docs(request: Request, settings: SettingsDep) -> Response:
     doc = _docs_file(settings, "index.html")
     if doc is None:
-        return RedirectResponse(f"{public_base(request, settings)}/ontology", status_code=303)
-    return FileResponse(doc)
+        return RedirectResponse(f"{public_base(settings)}/ontology", status_code=303)
+    return _docs_response(doc)
 
 
 @router.get("/shapes", summary="The SHACL shapes the data is validated with", responses=RDF_RESPONSES)
@@ -170,9 +172,9 @@ def _rdf(
 ) -> Response:
     """One RDF representation (a single resource's JSON-LD is a node object with the ``incoming``
     statements and ``localUrl``s in ``@included``; anything else a ``@graph``)."""
-    ctx = context_url(request, settings)
+    ctx = context_url(settings)
     if iri is not None and choice.is_jsonld:
-        linker = local_linker(public_base(request, settings))
+        linker = local_linker(public_base(settings))
         body = dump_json(resource_document(iri, triples, ctx, incoming or [], linker))
     else:
         body = serialize_triples(triples, choice.media_type, ctx)
@@ -182,14 +184,25 @@ def _rdf(
 # --- HTML view models ---------------------------------------------------------------
 
 
+#: Literals longer than this (characters) are shown shortened, the whole text behind a disclosure.
+LONG_LITERAL = 2000
+#: How much of a long literal is shown before it is opened.
+LITERAL_PREVIEW = 300
+
+
 @dataclass(frozen=True)
 class TermView:
-    """How one RDF term is shown: its text, a link, and a hint (the IRI, language or datatype)."""
+    """How one RDF term is shown: its text, a link, and a hint (the IRI, language or datatype).
+
+    ``href`` is set only for IRIs a visitor may follow (this server's pages, ``http:``/``https:``);
+    a long literal's ``text`` is its beginning, and ``full`` the whole value.
+    """
 
     text: str
     href: str | None = None
     hint: str | None = None
     kind: str = "iri"
+    full: str | None = None
 
 
 def prefixed(iri: str) -> str:
@@ -205,7 +218,8 @@ def term_view(term: object, labels: dict[str, list[ox.Literal]], base: str) -> T
     """The view of an IRI (labelled, linked locally when under the canonical base), blank node or literal."""
     if isinstance(term, ox.NamedNode):
         label = ld.best_label(labels.get(term.value, []))
-        return TermView(label or prefixed(term.value), local_url(term.value, base) or term.value, term.value)
+        href = local_url(term.value, base) or link_target(term.value)
+        return TermView(label or prefixed(term.value), href, term.value)
     if isinstance(term, ox.BlankNode):
         return TermView(f"_:{term.value}", None, "blank node", "bnode")
     if isinstance(term, ox.Literal):
@@ -213,6 +227,9 @@ def term_view(term: object, labels: dict[str, list[ox.Literal]], base: str) -> T
         hint = f"@{term.language}" if term.language else None
         if not term.language and term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
             hint = prefixed(term.datatype.value)
+        if len(term.value) > LONG_LITERAL:
+            preview = term.value[:LITERAL_PREVIEW]
+            return TermView(preview, None, hint, "literal", full=term.value)
         return TermView(term.value, None, hint, "literal")
     return TermView(str(term), None, None, "other")
 
@@ -232,8 +249,10 @@ def _source_views(description: ld.Description, base: str) -> dict[str, dict[str,
             "issued": source.issued,
             "publisher": source.publisher,
             "document": source.document,
-            "document_href": local_url(source.document, base) if source.document else None,
-            "url": source.url,
+            "document_href": (local_url(source.document, base) or link_target(source.document))
+            if source.document
+            else None,
+            "url": link_target(source.url) if source.url else None,
         }
     return views
 
@@ -254,7 +273,7 @@ def _rows(statements: list[ld.Statement], description: ld.Description, sources: 
 
 def _page(request: Request, store: Store, settings: Settings, description: ld.Description) -> dict[str, Any]:
     """Everything resource.html shows about a described resource."""
-    base = public_base(request, settings)
+    base = public_base(settings)
     iri = description.iri
     sources = _source_views(description, base)
     own = description.own
@@ -265,7 +284,10 @@ def _page(request: Request, store: Store, settings: Settings, description: ld.De
         "iri": iri,
         "here": here,
         "title": name or prefixed(iri),
-        "labels": sorted(description.own_labels, key=lambda lit: (lit.language or "", lit.value)),
+        "labels": [
+            term_view(label, {}, base)
+            for label in sorted(description.own_labels, key=lambda lit: (lit.language or "", lit.value))
+        ],
         "types": [term_view(ox.NamedNode(t), description.labels, base) for t in description.types],
         "outgoing": _rows([s for s in own], description, sources, base),
         "nested": _rows([s for s in description.outgoing if s not in own], description, sources, base),
@@ -305,6 +327,12 @@ def _version_iris(store: Store) -> set[str]:
     return {row["v"].value for row in rows}  # type: ignore[union-attr]
 
 
+def _docs_response(path: Path) -> FileResponse:
+    """A file of the generated documentation; its HTML (pyLODE's) has inline styles, so its policy allows them."""
+    headers = {"Content-Security-Policy": CSP_WITH_INLINE_STYLES} if path.suffix == ".html" else None
+    return FileResponse(path, headers=headers)
+
+
 def _docs_file(settings: Settings, name: str) -> Path | None:
     """A file of the generated ontology documentation (``ilrs docs``), if it exists; never outside its folder."""
     root = settings.docs_dir.resolve()
@@ -325,9 +353,7 @@ def _ontology_response(request: Request, store: Store, settings: Settings, ext: 
         return not_found_response(request, settings, "the ontology is not loaded", ext)
     if choice.media_type == HTML and _docs_file(settings, "index.html") is not None:
         # The generated documentation links its figures relatively: serve it from /ontology/.
-        return RedirectResponse(
-            f"{public_base(request, settings)}/ontology/", status_code=303, headers={"Vary": "Accept"}
-        )
+        return RedirectResponse(f"{public_base(settings)}/ontology/", status_code=303, headers={"Vary": "Accept"})
     if is_fresh(request, store, choice):
         return not_modified_response(store, choice)
     if choice.media_type != HTML:
@@ -355,7 +381,7 @@ def _shapes_response(request: Request, store: Store, settings: Settings, ext: st
 def _terms_page(
     request: Request, settings: Settings, store: Store, graph: str, title: str, iri: str, path: str
 ) -> dict[str, Any]:
-    base = public_base(request, settings)
+    base = public_base(settings)
     sections = vocabulary_terms(store, graph)
     names = {t.iri: t.labels for terms in sections.values() for t in terms}
     return {

@@ -170,9 +170,9 @@ def refusal(request: Request, err: IlrsError) -> Response:
     return error_response(request, err, plain_text=True)
 
 
-def endpoint_url(request: Request, settings: Settings) -> str:
+def endpoint_url(settings: Settings) -> str:
     """The endpoint's absolute URL: the ``sd:endpoint`` and the base IRI of every query."""
-    return public_base(request, settings) + PATH
+    return public_base(settings) + PATH
 
 
 # --- queries -----------------------------------------------------------------------------------------
@@ -192,7 +192,7 @@ async def _answer(
             default_graphs=parsed.default_graphs,
             named_graphs=parsed.named_graphs,
             union_default_graph=not facts.declares_dataset,
-            base_iri=endpoint_url(request, settings),
+            base_iri=endpoint_url(settings),
             accept=request.headers.get("accept"),
             format=parsed.format,
             prefixes=PREFIXES,
@@ -281,8 +281,8 @@ async def _service_description(request: Request, store: Store, settings: Setting
     headers = {**cache_headers(store, variant), "Vary": "Accept"}
     if not_modified(request, store, variant):
         return Response(status_code=304, headers=headers)
-    endpoint = endpoint_url(request, settings)
-    base = public_base(request, settings)
+    endpoint = endpoint_url(settings)
+    base = public_base(settings)
     sizes = (await asyncio.to_thread(compute_stats, store)).graphs
     limits = Limits(
         settings.query_timeout, settings.max_query_length, settings.max_concurrent_queries, settings.service_allowlist

@@ -8,13 +8,10 @@ server. Page links are relative, so the site also works below a path prefix.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, PlainTextResponse, Response
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 from markupsafe import Markup
 
 from ilrs.graph.errors import NotFound
@@ -22,17 +19,13 @@ from ilrs.graph.examples import Example, load_examples
 from ilrs.graph.namespaces import PREFIXES, sparql_prologue
 from ilrs.graph.settings import Settings
 
+from ..assets import STATIC_DIR
 from ..deps import SettingsDep, StoreDep
+from ..representations import templates
+from ..security import CSP_QUERY_UI
 
-SERVER_DIR = Path(__file__).resolve().parent.parent
-#: Served at ``/static``; ``vendor/`` holds the third-party builds.
-STATIC_DIR = SERVER_DIR / "static"
-TEMPLATES = Jinja2Templates(directory=SERVER_DIR / "templates")
-
-#: Relative (to the page) URLs of the vendored swagger-ui build.
-SWAGGER_JS = "static/vendor/swagger-ui/swagger-ui-bundle.js"
-SWAGGER_CSS = "static/vendor/swagger-ui/swagger-ui.css"
-SWAGGER_FAVICON = "static/vendor/swagger-ui/favicon-32x32.png"
+#: The site's icon, also served at ``/favicon.ico`` for clients that ask there without reading the page.
+FAVICON = STATIC_DIR / "favicon.svg"
 
 #: The query in a new editor tab: the prefixes pre-declared and a first look at the graph.
 DEFAULT_QUERY = (
@@ -77,7 +70,7 @@ def query_ui(
         "prefixes": PREFIXES,
         "defaultQuery": DEFAULT_QUERY,
     }
-    return TEMPLATES.TemplateResponse(
+    return templates.TemplateResponse(
         request,
         "ui.html",
         {
@@ -87,7 +80,7 @@ def query_ui(
             "quads": f"{store.count():,}",
             "graphs": len(store.graphs()),
         },
-        headers={"Cache-Control": "no-cache"},
+        headers={"Cache-Control": "no-cache", "Content-Security-Policy": CSP_QUERY_UI},
     )
 
 
@@ -114,13 +107,17 @@ def example_text(example_id: str, settings: SettingsDep) -> PlainTextResponse:
 
 @router.get("/docs", include_in_schema=False)
 def swagger_ui(request: Request) -> HTMLResponse:
-    """FastAPI's Swagger UI page, but loading swagger-ui from this server instead of a CDN."""
-    return get_swagger_ui_html(
-        openapi_url=(request.app.openapi_url or "/openapi.json").lstrip("/"),
-        title=f"{request.app.title} — API",
-        swagger_js_url=SWAGGER_JS,
-        swagger_css_url=SWAGGER_CSS,
-        swagger_favicon_url=SWAGGER_FAVICON,
-        # The default validator badge is an image fetched from validator.swagger.io.
-        swagger_ui_parameters={"validatorUrl": None},
+    """The Swagger UI page, loading swagger-ui from this server instead of a CDN, without inline script."""
+    config = {"openapiUrl": (request.app.openapi_url or "/openapi.json").lstrip("/")}
+    return templates.TemplateResponse(
+        request,
+        "docs.html",
+        {"title": f"{request.app.title} — API", "config": _script_json(config)},
+        headers={"Cache-Control": "no-cache"},
     )
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> FileResponse:
+    """The site's icon (SVG, which browsers accept at this address too)."""
+    return FileResponse(FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})

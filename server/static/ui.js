@@ -1,6 +1,8 @@
 // The ILRS query UI: YASGUI pointed at this server's /sparql, with the competency
 // queries as one-click examples, local links for the graph's own IRIs, and downloads.
-// Nothing here (nor in the YASGUI configuration) contacts any other host.
+// Nothing here (nor in the YASGUI configuration) contacts any other host: every tab
+// queries this server whatever a link or the browser's storage says, and the page's
+// Content-Security-Policy (connect-src 'self') backs that up.
 (function () {
   "use strict";
 
@@ -8,6 +10,102 @@
   // Relative to the page, so the UI also works when the site lives below a path prefix.
   const endpoint = new URL(config.endpoint, document.baseURI).href;
   const EXAMPLE_TAB = "ilrs-example";
+  // What YASGUI keeps in localStorage is only trusted from this version of the page on: earlier
+  // versions stored tabs with any endpoint and result tables rendered as HTML. Bump to discard.
+  const STORAGE_VERSION_KEY = "ilrs-query-ui-storage";
+  const STORAGE_VERSION = "2";
+
+  // --- Only this server -------------------------------------------------------------
+
+  /** Forget what an earlier version of the page stored (tabs, endpoints, result tables). */
+  function discardOldStorage() {
+    try {
+      if (localStorage.getItem(STORAGE_VERSION_KEY) === STORAGE_VERSION) return;
+      localStorage.clear(); // this origin's storage is the query UI's alone
+      localStorage.setItem(STORAGE_VERSION_KEY, STORAGE_VERSION);
+    } catch (err) {
+      // Storage disabled: YASGUI then keeps nothing either.
+    }
+  }
+
+  /** Every tab's requests go to this server's endpoint, whatever its stored configuration holds. */
+  function pinEndpoint() {
+    const Tab = Yasgui.Tab;
+    const requestConfig = Tab.prototype.getRequestConfig;
+    Tab.prototype.getRequestConfig = function () {
+      return Object.assign({}, requestConfig.call(this), { endpoint: endpoint });
+    };
+    Tab.prototype.getEndpoint = function () {
+      return endpoint;
+    };
+  }
+
+  /** The query of a shared link (`#query=…`), and nothing else from it: not its endpoint, not its method. */
+  function queryFromLink() {
+    const query = new URLSearchParams(window.location.hash.slice(1)).get("query");
+    if (query !== null) history.replaceState(null, "", window.location.pathname + window.location.search);
+    return query;
+  }
+
+  // --- Results as text ----------------------------------------------------------------
+
+  const HTML_ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
+  }
+
+  /**
+   * The results table writes cells as HTML. YASR's own cell writers put a literal's datatype and
+   * language, and an IRI's text, into that HTML unescaped (its sanitiser only removes scripts, so a
+   * result could inject a form or styles): these replace them, escaping every value from the result,
+   * and making only http(s) IRIs links.
+   */
+  function renderCellsAsText() {
+    const Table = Yasgui.Yasr.plugins.table;
+    Table.prototype.getUriLinkFromBinding = function (binding, prefixes) {
+      const iri = String(binding.value);
+      let shown = iri;
+      let prefixed = false;
+      for (const [prefix, namespace] of Object.entries(prefixes || {})) {
+        if (namespace && iri.startsWith(namespace)) {
+          shown = `${prefix}:${iri.slice(namespace.length)}`;
+          prefixed = true;
+          break;
+        }
+      }
+      const text = escapeHtml(shown);
+      const newWindow = this.config.openIriInNewWindow;
+      const link = /^https?:/i.test(iri)
+        ? `<a class="iri" href="${escapeHtml(iri)}"${newWindow ? ' target="_blank" rel="noopener noreferrer"' : ""}>${text}</a>`
+        : `<span class="iri">${text}</span>`;
+      return prefixed || this.persistentConfig.compact ? link : `&lt;${link}&gt;`;
+    };
+    // For searching and sorting, YASR passes each value through its HTML sanitiser, which parses it as
+    // HTML (a <style> in a value then even trips the Content-Security-Policy): the value is data, use it so.
+    const getColumns = Table.prototype.getColumns;
+    Table.prototype.getColumns = function () {
+      return getColumns.call(this).map((column) => {
+        if (typeof column.render !== "function") return column;
+        const render = column.render;
+        return Object.assign({}, column, {
+          render: (data, type, row, meta) =>
+            data && typeof data === "object" && (type === "filter" || type === "sort" || !type)
+              ? String(data.value)
+              : render(data, type, row, meta),
+        });
+      });
+    };
+    Table.prototype.formatLiteral = function (binding, prefixes) {
+      const text = escapeHtml(binding.value);
+      if (this.persistentConfig.compact) return text;
+      if (binding["xml:lang"]) return `"${text}"<sup>@${escapeHtml(binding["xml:lang"])}</sup>`;
+      if (binding.datatype) {
+        return `"${text}"<sup>^^${this.getUriLinkFromBinding({ type: "uri", value: binding.datatype }, prefixes)}</sup>`;
+      }
+      return text;
+    };
+  }
 
   // --- YASGUI configuration ---------------------------------------------------------
 
@@ -23,21 +121,29 @@
   }
 
   function createYasgui() {
+    discardOldStorage();
+    pinEndpoint();
+    renderCellsAsText();
     configureAutocompletion();
+    const shared = queryFromLink();
     const yasgui = new Yasgui(document.getElementById("yasgui"), {
       persistenceId: "ilrs-query-ui",
       autofocus: false,
       copyEndpointOnNewTab: false,
+      // YASGUI would take a tab's endpoint, request method and query from the link and run it at once.
+      populateFromUrl: false,
       requestConfig: { endpoint: endpoint, method: "POST" },
       endpointCatalogueOptions: { getData: () => [{ endpoint: endpoint }] },
       yasqe: { value: config.defaultQuery, editorHeight: "22rem" },
       yasr: { prefixes: config.prefixes },
     });
-    // Tabs restored from an earlier visit keep the endpoint they were saved with: point them here.
+    // Tabs restored from an earlier visit keep the endpoint they were saved with: store this one.
     for (const id of yasgui.persistentConfig.getTabs()) {
       const tab = yasgui.getTab(id);
-      if (tab && tab.getEndpoint() !== endpoint) tab.setEndpoint(endpoint);
+      if (tab && tab.persistentJson.requestConfig.endpoint !== endpoint) tab.setEndpoint(endpoint);
     }
+    // A shared link's query opens in the editor; the visitor decides whether to run it.
+    if (shared !== null) yasgui.addTab(true, { name: "Shared query", yasqe: { value: shared } });
     return yasgui;
   }
 

@@ -1,0 +1,89 @@
+"""URLs of the static files that change when the files do, and how long browsers may keep them.
+
+Pages link a static file as ``static/NAME?v=DIGEST`` (:func:`asset_url`), the digest of the file's
+content. Such a URL names one content forever, so it is sent with ``Cache-Control: public,
+max-age=31536000, immutable``: the megabyte of editor code is fetched once, and a new build (a new
+digest) is a new URL. A static URL without the current digest is only kept while it revalidates
+(``no-cache``, answered 304 from its ``ETag``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import jinja2
+import jinja2.runtime
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+#: Where the static files are served from (``/static``); ``vendor/`` holds the third-party builds.
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "no-cache"
+
+_digests: dict[str, tuple[int, int, str]] = {}
+
+
+def asset_digest(name: str) -> str | None:
+    """A short digest of static file ``name`` (relative to :data:`STATIC_DIR`), or ``None`` if there is none.
+
+    Cached by modification time and size, so an edited file gets a new digest without a restart.
+    """
+    path = STATIC_DIR / name
+    try:
+        if not path.resolve().is_relative_to(STATIC_DIR):
+            return None
+        stat = path.stat()
+    except (OSError, ValueError):
+        return None
+    cached = _digests.get(name)
+    if cached is not None and cached[:2] == (stat.st_mtime_ns, stat.st_size):
+        return cached[2]
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    _digests[name] = (stat.st_mtime_ns, stat.st_size, digest)
+    return digest
+
+
+def asset_url(name: str) -> str:
+    """The versioned URL, relative to the site's root, of static file ``name``: ``static/NAME?v=DIGEST``."""
+    digest = asset_digest(name)
+    return f"static/{name}?v={digest}" if digest else f"static/{name}"
+
+
+@jinja2.pass_context
+def asset_link(context: jinja2.runtime.Context, name: str) -> str:
+    """:func:`asset_url` as a template sees it: below the path of the page's ``base`` URL if it has one.
+
+    Only the path is used, never the host: a page reached by another of the server's names (localhost
+    rather than 127.0.0.1) loads its styles from its own origin, as its Content-Security-Policy requires.
+    """
+    base = context.get("base")
+    if base is None:
+        return asset_url(name)  # relative to the page (the query UI at the site's root)
+    return f"{urlsplit(base).path.rstrip('/')}/{asset_url(name)}"
+
+
+class StaticCacheMiddleware:
+    """Sets ``Cache-Control`` on static files: immutable for a URL with the current digest, else revalidate."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        name = scope["path"][len(scope.get("root_path", "")) :].lstrip("/")
+        version = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("v", [None])[0]
+        versioned = version is not None and version == asset_digest(os.path.normpath(name))
+
+        async def with_cache_control(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] in (200, 304):
+                MutableHeaders(scope=message)["Cache-Control"] = IMMUTABLE if versioned else REVALIDATE
+            await send(message)
+
+        await self.app(scope, receive, with_cache_control)

@@ -1,0 +1,185 @@
+"""The HTTP/1.1 connection on raw sockets: slow clients, too many connections, requests RFC 9112 refuses.
+
+Each case was once served: a client trickling its headers held a socket forever (some thousands
+exhausted the file descriptors), one address could open any number of connections, and h11 accepted
+a body framed twice, bare-LF lines and folded headers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import select
+import socket
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+from conftest import LiveServer
+
+from ilrs.server.http_protocol import HeadScanner
+
+HEAD_TIMEOUT = 3.0
+SLOW_HEAD = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+
+
+def _address(server: LiveServer) -> tuple[str, int]:
+    host, port = server.base_url.removeprefix("http://").split(":")
+    return host, int(port)
+
+
+def _connect(server: LiveServer, source: str) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind((source, 0))
+    sock.settimeout(10)
+    sock.connect(_address(server))
+    return sock
+
+
+def _read_all(sock: socket.socket, timeout: float = 10) -> bytes:
+    """Everything the server sends until it closes the connection (or ``timeout`` passes)."""
+    sock.settimeout(timeout)
+    answer = b""
+    with contextlib.suppress(ConnectionResetError, TimeoutError):
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
+def _raw(server: LiveServer, request: bytes) -> bytes:
+    with _connect(server, "127.0.0.1") as sock:
+        sock.sendall(request)
+        return _read_all(sock)
+
+
+# --- slowloris ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def strict_server(server_factory: Callable[..., LiveServer]) -> LiveServer:
+    return server_factory(env={"ILRS_REQUEST_HEAD_TIMEOUT": str(HEAD_TIMEOUT), "ILRS_MAX_CONNECTIONS_PER_CLIENT": "20"})
+
+
+@contextlib.contextmanager
+def slow_clients(server: LiveServer, source: str, count: int) -> Iterator[list[socket.socket]]:
+    """``count`` connections from ``source`` that have sent the start of a request head, and no end."""
+    sockets = []
+    try:
+        for _ in range(count):
+            sock = _connect(server, source)
+            with contextlib.suppress(OSError):  # refused ones may be closed before this
+                sock.sendall(SLOW_HEAD)
+            sockets.append(sock)
+        yield sockets
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def _trickle(sockets: list[socket.socket]) -> None:
+    """One more header line on every socket still open: they are slow, not silent."""
+    for sock in sockets:
+        with contextlib.suppress(OSError):
+            sock.sendall(b"X-Slow: 1\r\n")
+
+
+def _still_open(sockets: list[socket.socket]) -> bool:
+    """No answer and no close on any of ``sockets`` yet (nothing to read)."""
+    readable, _, _ = select.select(sockets, [], [], 0)
+    return not readable
+
+
+def test_slow_clients_are_closed_at_the_head_deadline_and_others_are_served(strict_server: LiveServer) -> None:
+    """A hundred slowloris sockets: ordinary requests are answered meanwhile, and every slow socket is
+    closed with 408 once the head deadline has passed (they used to stay open for good)."""
+    with slow_clients(strict_server, "127.0.0.1", 100) as slow:
+        with httpx.Client(base_url=strict_server.base_url, timeout=10) as c:
+            for _ in range(5):
+                _trickle(slow)
+                assert c.get("/health").status_code == 200
+                assert c.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+        assert _still_open(slow), "the slow sockets were closed before the others were served"
+        answers = [_read_all(sock, timeout=HEAD_TIMEOUT + 10) for sock in slow]
+    assert all(a.startswith(b"HTTP/1.1 408 ") for a in answers), {a[:40] for a in answers}
+    assert all(f"within {HEAD_TIMEOUT:g} s".encode() in a for a in answers)
+
+
+def test_connections_per_client_are_capped(strict_server: LiveServer) -> None:
+    """127.0.0.2 may hold 20 connections; the next are refused at once, and other addresses are not affected."""
+    with slow_clients(strict_server, "127.0.0.2", 50) as slow:
+        # While 127.0.0.2 is at its cap, another address (and loopback, exempt by default) is served.
+        for source in ("127.0.0.3", "127.0.0.1"):
+            transport = httpx.HTTPTransport(local_address=source)
+            with httpx.Client(base_url=strict_server.base_url, transport=transport, timeout=10) as c:
+                assert c.get("/health").status_code == 200
+        answers = [_read_all(sock, timeout=HEAD_TIMEOUT + 10) for sock in slow]
+    refused = [a for a in answers if a.startswith(b"HTTP/1.1 503 ")]
+    assert len(refused) == 30 and all(b"too many connections from 127.0.0.2: at most 20" in a for a in refused)
+    assert sum(a.startswith(b"HTTP/1.1 408 ") for a in answers) == 20  # the admitted ones, at the deadline
+    # Once its connections are closed, 127.0.0.2 is served again.
+    transport = httpx.HTTPTransport(local_address="127.0.0.2")
+    with httpx.Client(base_url=strict_server.base_url, transport=transport, timeout=10) as c:
+        assert c.get("/health").status_code == 200
+
+
+# --- RFC 9112 -------------------------------------------------------------------------------------
+
+
+def test_content_length_with_transfer_encoding_is_refused_and_closed(live_server: LiveServer) -> None:
+    """Both framings: the request was answered and the connection kept, so a smuggled request was served."""
+    smuggled = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    request = (
+        b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
+        b"Content-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nASK{}\r\n0\r\n\r\n" + smuggled
+    )
+    answer = _raw(live_server, request)
+    assert answer.startswith(b"HTTP/1.1 400 "), answer[:200]
+    assert b"both Content-Length and Transfer-Encoding" in answer
+    assert answer.count(b"HTTP/1.1 ") == 1, "a second request was read from the connection"
+
+
+@pytest.mark.parametrize(
+    ("head", "words"),
+    [
+        (b"GET /health HTTP/1.1\nHost: 127.0.0.1\n\n", b"bare LF"),
+        (b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\nX-A: b\r\n\r\n", b"bare LF"),
+        (b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A: a\r\n b\r\n\r\n", b"folded"),
+        (b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A: a\r\n\tb\r\n\r\n", b"folded"),
+        (b"GET /health HTTP/1.1\r\n Host: 127.0.0.1\r\n\r\n", b"folded"),
+    ],
+    ids=["bare-lf", "one-bare-lf", "folded-space", "folded-tab", "space-before-first-header"],
+)
+def test_malformed_line_endings_and_folding_are_refused(live_server: LiveServer, head: bytes, words: bytes) -> None:
+    answer = _raw(live_server, head)
+    assert answer.startswith(b"HTTP/1.1 400 ") and words in answer, answer[:200]
+
+
+def test_a_pipelined_request_is_judged_like_the_first(live_server: LiveServer) -> None:
+    good = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    answer = _raw(live_server, good + b"GET /health HTTP/1.1\nHost: 127.0.0.1\n\n")
+    first, _, rest = answer.partition(b"HTTP/1.1 400 ")
+    assert first.startswith(b"HTTP/1.1 200 ") and b"bare LF" in rest
+    # Well-formed pipelined requests are served.
+    answer = _raw(live_server, good + good.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n"))
+    assert answer.count(b"HTTP/1.1 200 ") == 2
+
+
+@pytest.mark.parametrize(
+    ("head", "problem"),
+    [
+        (b"GET / HTTP/1.1\r\nHost: a\r\nX: y\r\n\r\nbody\nwith\n bare LF", None),
+        (b"\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", None),
+        (b"GET / HTTP/1.1\r\nHost: a\nX: y\r\n\r\n", "bare LF"),
+        (b"GET / HTTP/1.1\r\nHost: a\r\nX: y\r\n z\r\n\r\n", "folded"),
+    ],
+)
+def test_head_scanner_finds_the_same_at_every_split(head: bytes, problem: str | None) -> None:
+    """However the bytes arrive (the scanner keeps only three of them), the verdict is the same."""
+    for cuts in itertools.chain(((i,) for i in range(len(head))), ((i, i + 1) for i in range(len(head) - 1))):
+        scanner = HeadScanner()
+        for part in (head[a:b] for a, b in itertools.pairwise((0, *cuts, len(head)))):
+            scanner.feed(part)
+        if problem is None:
+            assert scanner.problem is None and scanner.complete, cuts
+        else:
+            assert scanner.problem and problem in scanner.problem, cuts
