@@ -6,14 +6,18 @@ and must say what the data says (partner statuses, the sources stating them, the
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
-from ldtools import ILRS, select
+from conftest import LiveServer
+from ldtools import ID, ILRS, select
 
 from ilrs.graph.settings import PROJECT_ROOT
 from ilrs.graph.store import Store
@@ -47,8 +51,8 @@ def python_table(live_server: object, tmp_path_factory: pytest.TempPathFactory) 
     return rows(done.stdout)
 
 
-def test_the_guide_has_both_examples() -> None:
-    assert set(examples()) == {"partner_table.py", "partner_table.mjs"}
+def test_the_guide_has_its_examples() -> None:
+    assert set(examples()) == {"partner_table.py", "partner_table.mjs", "wikidata.rq"}
 
 
 def test_python_example_matches_the_data(python_table: list[tuple[str, ...]], dataset: Store) -> None:
@@ -84,3 +88,29 @@ def test_javascript_example_gives_the_same_table(
         script.unlink()
     assert done.returncode == 0, done.stderr
     assert rows(done.stdout) == python_table
+
+
+#: The stand-in for Wikidata: two items with their ISO code (P297), under an IRI of the test's own.
+STAND_IN = """
+@prefix wdt: <http://www.wikidata.org/prop/direct/> .
+<http://example.org/stand-in/pakistan> wdt:P297 "PK" .
+<http://example.org/stand-in/nowhere> wdt:P297 "XX" .
+"""
+
+
+def test_federated_wikidata_query_joins_on_the_iso_code(
+    server_factory: Callable[..., LiveServer], tmp_path: Path, dataset: Store
+) -> None:
+    data = tmp_path / "stand-in.ttl"
+    data.write_text(STAND_IN, encoding="utf-8")
+    stand_in = server_factory("--load", str(data))
+    endpoint = f"{stand_in.base_url}/sparql"
+    server = server_factory(env={"ILRS_SERVICE_ALLOWLIST": json.dumps([endpoint])})
+    query = examples()["wikidata.rq"].replace("https://query.wikidata.org/sparql", endpoint)
+    r = httpx.post(f"{server.base_url}/sparql", data={"query": query}, headers={"Accept": "text/csv"}, timeout=60)
+    assert r.status_code == 200, r.text
+    lines = r.text.splitlines()
+    assert lines[0] == "country,code,item"
+    # Pakistan is a partner: it is joined to its stand-in item; the stand-in's other code matches no country.
+    assert {line.split(",")[2] for line in lines[1:]} == {"http://example.org/stand-in/pakistan"}
+    assert {line.split(",")[0] for line in lines[1:]} == {f"{ID}country/PK"}
