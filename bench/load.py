@@ -18,7 +18,7 @@ from ilrs.graph.loader import build_store
 from ilrs.graph.settings import get_settings
 from ilrs.graph.validate import validate_store
 
-TARGET_SECONDS = 2.0
+TARGET_SECONDS = 1.5
 
 
 def measure_once() -> tuple[float, float, int]:

@@ -81,7 +81,7 @@ def run_checks(settings: Settings) -> CheckReport:
     Raises :class:`~ilrs.graph.errors.NotFound` when a file is missing and
     :class:`~ilrs.graph.errors.ParseError` (naming ``file:line:col``) when one does not parse.
     """
-    store = build_store(settings.model_copy(update={"store_dir": None}))
+    store = build_store(settings.model_copy(update={"store_dir": None}), derived=False)
     graphs = graphs_of(store)
     shapes = read_shapes(settings.shapes_dir)
     ontology = graphs.pop(str(ONTOLOGY_GRAPH), None) or Graph()  # an empty ilrs.ttl loads no graph

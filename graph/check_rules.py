@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import (
@@ -38,7 +39,8 @@ from rdflib.term import Node
 from .datatypes import datatype_accepts, is_datatype_iri, lexical_error
 from .loader import VOCABULARIES_GRAPH
 from .locate import Locator
-from .namespaces import GRAPH, ID, ILRS, ONTOLOGY_IRI, SOURCES_GRAPH
+from .namespaces import GRAPH, ID, ILRS, ONTOLOGY_GRAPH, ONTOLOGY_IRI, SOURCES_GRAPH
+from .quotes import audit
 from .rdfview import DEFAULT_GRAPH, show, union
 
 CLASS_TYPES = frozenset({OWL.Class, RDFS.Class})
@@ -536,7 +538,10 @@ def ill_typed_literal(ctx: CheckContext) -> Iterator[Finding]:
 # --- provenance --------------------------------------------------------------------------
 
 
-@rule("undescribed-graph", "every named graph of facts is an ilrs:SourceGraph described in …/graph/sources")
+@rule(
+    "undescribed-graph",
+    "every named graph of facts is an ilrs:SourceGraph, or a graph attributed to its makers, in …/graph/sources",
+)
 def undescribed_graph(ctx: CheckContext) -> Iterator[Finding]:
     sources = ctx.data.get(str(SOURCES_GRAPH), Graph())
     described = {
@@ -544,6 +549,8 @@ def undescribed_graph(ctx: CheckContext) -> Iterator[Finding]:
         for g in sources.subjects(RDF.type, URIRef(ILRS.SourceGraph))
         if sources.value(g, PROV.wasDerivedFrom) is not None
     }
+    # A graph that no article states (the editors' curated names) is described by who made it.
+    curated = {str(g) for g in sources.subjects(PROV.wasAttributedTo, None)}
     for name in sorted(ctx.data):
         if name == DEFAULT_GRAPH:
             yield Finding(
@@ -553,14 +560,14 @@ def undescribed_graph(ctx: CheckContext) -> Iterator[Finding]:
                 "triples outside any named graph: every fact belongs to the graph of its source",
                 "wrap them in  GRAPH <https://w3id.org/ilrs/graph/source/NNN> { … }",
             )
-        elif not (_is_reference_graph(name) or name in {str(SOURCES_GRAPH), *described}):
+        elif not (_is_reference_graph(name) or name in {str(SOURCES_GRAPH), *described, *curated}):
             yield ctx.finding(
                 "error",
                 "undescribed-graph",
                 URIRef(name),
                 "holds facts but is not described in …/graph/sources as an ilrs:SourceGraph with "
                 "prov:wasDerivedFrom its source document",
-                "add  <graph> a ilrs:SourceGraph ; prov:wasDerivedFrom id:source/NNN .  to graph/data/sources.trig",
+                "add  <graph> a ilrs:SourceGraph ; prov:wasDerivedFrom source:NNN .  to graph/data/sources.trig",
             )
     for name in sorted(described - set(ctx.data)):
         yield ctx.finding(
@@ -647,3 +654,41 @@ def _asserted(ctx: CheckContext, node: Node) -> set[Node]:
 def _either(nodes: Iterable[Node]) -> str:
     names = sorted(show(n) for n in nodes if not isinstance(n, BNode))
     return " or ".join(names) if names else "(unknown)"
+
+
+# --- the quote audit -------------------------------------------------------------------------------
+
+
+@rule("unrestated-quote", "every ilrs:quote of a source graph is restated by a structured triple (graph/quotes.py)")
+def unrestated_quote(ctx: CheckContext) -> Iterator[Finding]:
+    # The source graphs hold the quotes; any graph, the ontology too, may name what they mention.
+    graphs = [(name, g) for name, g in ctx.data.items() if name != DEFAULT_GRAPH] + [
+        (str(ONTOLOGY_GRAPH), ctx.ontology)
+    ]
+    quads = [
+        ox.Quad(_ox(s), ox.NamedNode(str(p)), _ox(o), ox.NamedNode(name))  # type: ignore[arg-type]
+        for name, graph in graphs
+        for s, p, o in graph
+    ]
+    for quote in audit(quads):
+        if not quote.restated:
+            text = quote.text if len(quote.text) <= 60 else quote.text[:57] + "…"
+            yield ctx.finding(
+                "info",
+                "unrestated-quote",
+                URIRef(quote.subject),
+                f"quote “{text}” (in <{quote.graph}>) is restated by no structured triple",
+                "state its claim with ontology terms the quote names (see docs/quotes.md)",
+                ctx.graph_files(quote.graph),
+            )
+
+
+def _ox(node: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """An rdflib term as a pyoxigraph term."""
+    if isinstance(node, URIRef):
+        return ox.NamedNode(str(node))
+    if isinstance(node, Literal):
+        if node.language:
+            return ox.Literal(str(node), language=node.language)
+        return ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype)) if node.datatype else None)
+    return ox.BlankNode(str(node))

@@ -110,6 +110,7 @@ COLLECTIONS: dict[str, Collection] = {
         # The SKOS concept schemes, each a collection of its concepts.
         Collection("statuses", "Partner statuses", SKOS_CONCEPT, scheme=f"{ID}status"),
         Collection("counted-kinds", "Counted kinds", SKOS_CONCEPT, scheme=f"{ID}counted"),
+        Collection("activities", "Cooperation stages and fields", SKOS_CONCEPT, scheme=f"{ID}activity"),
     )
 }
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from .derived import MERGED_GRAPH
 from .namespaces import SOURCES_GRAPH
 from .store import Store
 
@@ -139,7 +140,8 @@ def _collect(rows: Iterable[ox.QuerySolution], into: dict[tuple[Term, ...], set[
         ):
             continue
         graphs = into.setdefault((s, p, o), set())
-        if g is not None:
+        # The merged graph repeats every statement without its source: it adds nothing to cite.
+        if g is not None and g.value != MERGED_GRAPH:
             graphs.add(g.value)
 
 
@@ -321,3 +323,29 @@ def best_label(literals: Sequence[ox.Literal], languages: Sequence[str] = ("en",
             if (literal.language or "") == lang:
                 return literal.value
     return literals[0].value if literals else None
+
+
+def label_triples(store: Store, iris: Iterable[str]) -> list[ox.Triple]:
+    """The ``rdfs:label`` triples of each IRI (in the union of the graphs, each once)."""
+    names = sorted(set(iris))
+    if not names:
+        return []
+    query = f"""
+        CONSTRUCT {{ ?x <{_RDFS_LABEL}> ?l }} WHERE {{
+          VALUES ?x {{ {_values(names)} }}
+          ?x <{_RDFS_LABEL}> ?l FILTER(isLiteral(?l))
+        }}"""
+    result = store.query(query)
+    if not isinstance(result, ox.QueryTriples):  # pragma: no cover - a CONSTRUCT returns triples
+        raise TypeError("expected CONSTRUCT triples")
+    return list(result)
+
+
+def linked_iris(statements: Iterable[Statement], exclude: Iterable[str] = ()) -> set[str]:
+    """The IRIs the statements link to (their objects), but the ``exclude`` ones."""
+    skip = set(exclude)
+    return {
+        s.object.value
+        for s in statements
+        if isinstance(s.object, ox.NamedNode) and s.object.value not in skip and s.predicate.value != _RDF_TYPE
+    }

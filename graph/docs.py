@@ -42,7 +42,7 @@ def generate_docs(settings: Settings, out_dir: Path | None = None) -> list[Path]
     :class:`~ilrs.graph.errors.ParseError`, say), or :class:`~ilrs.graph.errors.ToolError` when Graphviz is missing.
     """
     target = out_dir or settings.docs_dir
-    graphs = graphs_of(build_store(settings.model_copy(update={"store_dir": None, "extra_files": []})))
+    graphs = graphs_of(build_store(settings.model_copy(update={"store_dir": None, "extra_files": []}), derived=False))
     ontology = graphs.get(str(ONTOLOGY_GRAPH))
     if ontology is None:
         raise ValidationError(f"{settings.ontology_dir / 'ilrs.ttl'}: the ontology is empty")

@@ -27,12 +27,17 @@ from .settings import BASE_IRI
 
 #: The published context document (``GET /context.jsonld`` and ``/context/{CONTEXT_VERSION}.jsonld``).
 CONTEXT_PATH = Path(__file__).with_name("context.jsonld")
-#: Its version: bump when a term changes meaning; adding a term is a minor change.
-CONTEXT_VERSION = "0.2.0"
+#: Its version: bump when a term changes meaning; adding a term is a minor change. 0.3.0 makes every
+#: term that can hold several values an array (``@container: @set``), types ``publisher`` and
+#: ``creator`` as links (``@type: @id``) and maps ``localUrl`` to ``foaf:isPrimaryTopicOf`` (it was
+#: ``null``, which JSON-LD safe mode refuses). 0.2.0 gave every property one key whatever its value's
+#: datatype (no datatype coercion) and language maps for titles and descriptions.
+CONTEXT_VERSION = "0.3.0"
 #: Earlier versions, still served at ``/context/{version}.jsonld`` for documents that name them.
-#: 0.1.0 mapped ``localUrl`` to ``null``, left most terms without ``@container: @set`` and
-#: ``publisher``/``creator`` without ``@type: @id``.
-PREVIOUS_CONTEXTS: dict[str, Path] = {"0.1.0": Path(__file__).with_name("context-0.1.0.jsonld")}
+ARCHIVED_CONTEXTS = {
+    "0.1.0": Path(__file__).with_name("context-0.1.0.jsonld"),
+    "0.2.0": Path(__file__).with_name("context-0.2.0.jsonld"),
+}
 #: The context's canonical, persistent IRI.
 CONTEXT_IRI = f"{BASE_IRI}context.jsonld"
 #: Media type of every JSON-LD document we produce.
@@ -56,11 +61,19 @@ LocalLinker = Callable[[str], str | None]
 _CANONICAL_INTEGER = re.compile(r"0|-?[1-9][0-9]*")
 
 
-@lru_cache(maxsize=4)
-def context_bytes(version: str = CONTEXT_VERSION) -> bytes:
-    """The context document of ``version`` exactly as published (:class:`KeyError` for an unknown version)."""
-    path = CONTEXT_PATH if version == CONTEXT_VERSION else PREVIOUS_CONTEXTS[version]
-    return path.read_bytes()
+@lru_cache(maxsize=1)
+def context_bytes() -> bytes:
+    """The context document exactly as published."""
+    return CONTEXT_PATH.read_bytes()
+
+
+@lru_cache(maxsize=8)
+def versioned_context_bytes(version: str) -> bytes | None:
+    """The context of ``version`` (the current one or an archived one) as published; ``None`` if unknown."""
+    if version == CONTEXT_VERSION:
+        return context_bytes()
+    path = ARCHIVED_CONTEXTS.get(version)
+    return path.read_bytes() if path is not None else None
 
 
 @lru_cache(maxsize=1)
@@ -233,25 +246,52 @@ def _with_local_urls(nodes: list[JsonObject], local_url: LocalLinker | None) -> 
     return nodes + extra
 
 
+#: A triple and the named graphs that state it.
+Stated = tuple[ox.Triple, Iterable[str]]
+
+
+def included(stated: Iterable[Stated] = (), linked: Iterable[ox.Triple] = ()) -> list[JsonObject]:
+    """The ``@included`` block of a document: where each statement comes from, and what links are called.
+
+    One graph object per named graph (``{"@id": graph, "@graph": [its statements]}``), so that every
+    value carries the graphs, that is the sources, that state it; then the ``linked`` triples (the
+    labels of the resources the document links to) as plain node objects. Everything in it is a quad
+    or a triple of the store, so the document still expands to exactly the store's data.
+    """
+    by_graph: dict[str, list[ox.Triple]] = {}
+    for triple, graphs in stated:
+        for graph in graphs:
+            by_graph.setdefault(graph, []).append(triple)
+    out: list[JsonObject] = []
+    for graph, triples in sorted(by_graph.items()):
+        nodes = node_objects(dict.fromkeys(triples))
+        out.append({"@id": graph, "@graph": embed_blank_nodes([k for k in nodes if not k.startswith("_:")], nodes)})
+    out += list(node_objects(dict.fromkeys(linked)).values())
+    return out
+
+
 def resource_document(
     iri: str,
     triples: Iterable[ox.Triple],
     context_url: str,
+    stated: Iterable[Stated] = (),
+    linked: Iterable[ox.Triple] = (),
     incoming: Iterable[ox.Triple] = (),
     local_url: LocalLinker | None = None,
 ) -> JsonObject:
     """One resource as a compact JSON-LD node object: its triples (blank nodes embedded), and in
-    ``@included`` the ``incoming`` statements (each under its own subject) and, with ``local_url``,
-    the ``localUrl`` of the resource and of every resource the document mentions.
+    ``@included`` the sources of its values and the labels of what it links to (``stated`` and
+    ``linked``, :func:`included`), the ``incoming`` statements (each under its own subject) and,
+    with ``local_url``, the ``localUrl`` of the resource and of every resource the document mentions.
     """
     nodes = node_objects(triples)
     nodes.setdefault(iri, {"@id": iri})
     root, *others = embed_blank_nodes([iri], nodes)
     inbound = list(node_objects(incoming).values())
-    root, *included = _with_local_urls([root, *others, *inbound], local_url)
+    root, *extra = _with_local_urls([root, *others, *inbound, *included(stated, linked)], local_url)
     expanded: JsonObject = dict(root)
-    if included:
-        expanded["@included"] = included
+    if extra:
+        expanded["@included"] = extra
     document = compact(expanded, context_url)
     if "@graph" in document:  # compaction moves a node without properties of its own into a graph
         context = document.pop("@context")
@@ -293,20 +333,22 @@ def collection_document(
     local_url: LocalLinker | None = None,
     search: JsonObject | None = None,
     member_assertion: JsonObject | None = None,
+    stated: Iterable[Stated] = (),
+    linked: Iterable[ox.Triple] = (),
 ) -> JsonObject:
     """One page of a Hydra collection: ``members`` (in order) with exactly their ``triples``.
 
-    With ``local_url``, every member and every resource the page mentions carries its ``localUrl``
-    (mentioned resources as node objects in ``@included``). ``search`` (a ``hydra:IriTemplate``) and
-    ``member_assertion`` describe the collection's filters and members, in expanded form.
+    ``stated`` and ``linked`` give the page an ``@included`` block (:func:`included`): the sources of
+    each member's values, and the labels of what the members link to. With ``local_url``, every member
+    and every resource the page mentions carries its ``localUrl``. ``search`` (a ``hydra:IriTemplate``)
+    and ``member_assertion`` describe the collection's filters and members, in expanded form.
     """
     nodes = node_objects(triples)
     for iri in members:
         nodes.setdefault(iri, {"@id": iri})
-    member_nodes = embed_blank_nodes(members, nodes)
-    member_nodes, included = member_nodes[: len(members)], member_nodes[len(members) :]
-    linked = _with_local_urls([*member_nodes, *included], local_url)
-    member_nodes, included = linked[: len(members)], linked[len(members) :]
+    placed = embed_blank_nodes(members, nodes)
+    placed = _with_local_urls([*placed, *included(stated, linked)], local_url)
+    member_nodes, extra = placed[: len(members)], placed[len(members) :]
     view: JsonObject = {
         "@id": links.page,
         "@type": [f"{_HYDRA}PartialCollectionView"],
@@ -328,8 +370,8 @@ def collection_document(
         expanded[f"{_HYDRA}search"] = [search]
     if member_assertion is not None:
         expanded[f"{_HYDRA}memberAssertion"] = [member_assertion]
-    if included:
-        expanded["@included"] = included
+    if extra:
+        expanded["@included"] = extra
     document = compact(expanded, context_url)
     document.setdefault("member", [])  # an empty page still has its (empty) list of members
     return document

@@ -14,9 +14,11 @@ The dataset is built from, in this order:
 * researchers' own files (``ilrs serve --load FILE``), each into the named graph
   ``…/graph/loaded/{stem}``, or the IRI given with ``--load FILE=IRI``. A graph's
   name is published (service description, VoID): it never tells where the file
-  lies on the serving machine.
+  lies on the serving machine;
 
-The shapes are every ``shapes/*.ttl``, in the graph ``https://w3id.org/ilrs/shapes``.
+and then the derived graphs of :mod:`graph.derived` (inferred types, all claims merged)
+are computed from all of these. The shapes are every ``shapes/*.ttl``, in the graph
+``https://w3id.org/ilrs/shapes``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .derived import materialise
 from .errors import NotFound, ParameterError
 from .namespaces import GRAPH, ONTOLOGY_GRAPH, SHAPES_IRI
 from .settings import Settings
@@ -92,11 +95,12 @@ def build_dataset(settings: Settings, progress: Progress | None = None) -> Datas
     return Dataset(build_store(settings, progress), load_shapes(settings))
 
 
-def build_store(settings: Settings, progress: Progress | None = None) -> Store:
-    """A store holding the whole dataset.
+def build_store(settings: Settings, progress: Progress | None = None, *, derived: bool = True) -> Store:
+    """A store holding the whole dataset, with the derived graphs unless ``derived`` is false.
 
     With ``settings.store_dir`` the store is on disk; it is emptied and reloaded, so
-    the files in the repository stay the one source of truth.
+    the files in the repository stay the one source of truth. The editors' tools (check,
+    docs, diff, release) ask for ``derived=False``: they work on what the files say.
     """
     store = open_store(settings)
     if settings.store_dir is not None:
@@ -105,6 +109,10 @@ def build_store(settings: Settings, progress: Progress | None = None) -> Store:
         added = store.load_file(f.path, graph=f.graph)
         if progress:
             progress(f"loaded {added:>6} quads from {_display(f.path)}")
+    if derived:
+        counts = materialise(store)
+        if progress:
+            progress(f"derived {counts.inferred:>5} inferred and {counts.merged} merged triples")
     return store
 
 

@@ -24,10 +24,23 @@ GRAPH = Namespace(f"{BASE_IRI}graph/")
 ONTOLOGY_GRAPH = GRAPH["ontology"]
 SOURCES_GRAPH = GRAPH["sources"]
 COUNTRIES_GRAPH = GRAPH["reference/countries"]
+#: Derived at load time (:mod:`graph.derived`): what RDFS entails, and every claim once.
+INFERRED_GRAPH = GRAPH["inferred"]
+MERGED_GRAPH = GRAPH["merged"]
 
-#: Prefixes declared for every SPARQL query, the query UI and every serialization.
+#: The kinds of instances: each is minted as ``{ID}{kind}/{key}`` and has the prefix ``{kind}:``.
+INSTANCE_KINDS = (
+    "activity", "agency", "agreement", "announcement", "application", "count", "counted", "country", "event",
+    "facility", "goal", "mission", "organization", "payload", "person", "phase", "place", "position", "program",
+    "source", "status", "target",
+)  # fmt: skip
+
+#: The one prefix table: declared for every SPARQL query (``ilrs query``, the query UI) and every
+#: serialization. It holds every prefix the data, ontology and shapes files declare, with the same
+#: IRI (``tests/test_namespaces.py`` checks it): ``country:PK`` works in a query as in a file.
 PREFIXES: dict[str, str] = {
     "ilrs": str(ILRS),
+    "ilrsh": f"{SHAPES_IRI}#",
     "id": str(ID),
     "rdf": str(RDF),
     "rdfs": str(RDFS),
@@ -40,9 +53,12 @@ PREFIXES: dict[str, str] = {
     "schema": str(SDO),
     "foaf": str(FOAF),
     "time": str(TIME),
+    "vann": "http://purl.org/vocab/vann/",
     "sh": str(SH),
     "void": str(VOID),
     "dcat": str(DCAT),
+    **{kind: f"{ID}{kind}/" for kind in INSTANCE_KINDS},
+    "sourcegraph": f"{GRAPH}source/",
 }
 
 

@@ -55,7 +55,7 @@ def make_release(
     and the errors of reading a file or ``since``.
     """
     settings = settings.model_copy(update={"store_dir": None, "extra_files": []})
-    store = build_store(settings)
+    store = build_store(settings, derived=False)
     _refuse_if_invalid(settings, store)
     version = ontology_version(store)
     folder = settings.release_dir / version

@@ -93,7 +93,7 @@ def read_checkout(root: Path, settings: Settings) -> dict[str, Graph]:
             "extra_files": [],
         }
     )
-    graphs = graphs_of(build_store(local))
+    graphs = graphs_of(build_store(local, derived=False))
     graphs[SHAPES_GRAPH] = read_shapes(local.shapes_dir)
     return graphs
 

@@ -38,6 +38,12 @@ from .errors import (
     located,
 )
 from .settings import Settings
+from .syntax_errors import explain
+
+#: The named graph that the union default graph leaves out: it repeats every other graph's triples
+#: (:mod:`graph.derived` builds it, and its tests check that this is its IRI).
+UNION_EXCLUDED_GRAPH = "https://w3id.org/ilrs/graph/merged"
+_MERGED = ox.NamedNode(UNION_EXCLUDED_GRAPH)
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 
@@ -57,7 +63,8 @@ class Store(Protocol):
         """Evaluate a SPARQL 1.1 query.
 
         With neither ``default_graphs`` nor ``named_graphs``, the default graph is the
-        union of all named graphs (``union_default_graph``). Raises
+        union of all named graphs (``union_default_graph``) but the merged graph, which
+        only repeats the others (``GRAPH`` and ``FROM`` still read it). Raises
         :class:`~ilrs.graph.errors.QuerySyntaxError` for a query that does not parse and
         :class:`~ilrs.graph.errors.StoreError` when evaluation fails.
         """
@@ -164,15 +171,22 @@ class OxigraphStore:
         base_iri: str | None = None,
     ) -> QueryResult:
         explicit = default_graphs is not None or named_graphs is not None
+        if union_default_graph and not explicit and self._store.contains_named_graph(_MERGED):
+            # The merged graph repeats every other graph's triples: the union leaves it out (FROM reads it).
+            default_graphs = [
+                g.value for g in self._store.named_graphs() if g != _MERGED and isinstance(g, ox.NamedNode)
+            ]
         try:
             return self._store.query(
                 sparql,
                 base_iri=base_iri,
-                use_default_graph_as_union=union_default_graph and not explicit,
+                use_default_graph_as_union=union_default_graph and default_graphs is None and not explicit,
                 default_graph=[ox.NamedNode(g) for g in default_graphs] if default_graphs is not None else None,
                 named_graphs=[ox.NamedNode(g) for g in named_graphs] if named_graphs is not None else None,
             )
-        except (SyntaxError, ValueError) as err:
+        except SyntaxError as err:
+            raise QuerySyntaxError.from_engine(explain(str(err), sparql)) from err
+        except ValueError as err:
             raise QuerySyntaxError.from_engine(str(err)) from err
         except OSError as err:  # an ASK is evaluated at once, so its evaluation errors surface here
             raise StoreError(f"query evaluation failed: {err}") from err
@@ -213,12 +227,13 @@ class OxigraphStore:
             assert isinstance(cause, SyntaxError)
             raise _parse_error(cause, path) from cause
 
-    def add_quads(self, quads: Iterable[ox.Quad]) -> None:
-        """Add quads built in Python (used by generators of reference data)."""
+    def add_quads(self, quads: Iterable[ox.Quad], *, modified: float | None = None) -> None:
+        """Add quads built in Python (generators of reference data, derived graphs); ``modified`` as for
+        :meth:`load`."""
         items = list(quads)
         with self._lock:
             self._store.extend(items)
-            self._touch(str(len(items)).encode(), None)
+            self._touch(str(len(items)).encode(), None, modified)
 
     def clear(self) -> None:
         with self._lock:

@@ -1,6 +1,7 @@
 """SHACL validation of the whole dataset with pyshacl.
 
-The data graph is the union of every named graph in the store, plus one
+The data graph is the union of every asserted named graph in the store (the derived
+graphs of :mod:`graph.derived` follow from it and are left out), plus one
 ``rdf:type ilrs:SourceGraph`` statement for every named graph under
 ``…/graph/source/``: that way the shapes, not code, check that every fact graph
 is described and derived from a source document.
@@ -17,6 +18,7 @@ from pyshacl import validate as shacl_validate
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
 
+from .derived import is_derived
 from .namespaces import GRAPH, ILRS
 from .settings import Settings
 from .store import Store
@@ -73,9 +75,10 @@ def load_shapes(shapes_dir: Path) -> Graph:
 
 
 def data_graph(store: Store) -> Graph:
-    """The union of all named graphs, with each source graph typed ``ilrs:SourceGraph``."""
+    """The union of the asserted named graphs (not the derived ones), each source graph typed ``ilrs:SourceGraph``."""
     nt = ox.serialize(
-        (ox.Triple(q.subject, q.predicate, q.object) for q in store.quads()), format=ox.RdfFormat.N_TRIPLES
+        (ox.Triple(q.subject, q.predicate, q.object) for q in store.quads() if not is_derived(q.graph_name)),
+        format=ox.RdfFormat.N_TRIPLES,
     )
     graph = Graph()
     graph.parse(data=nt, format="nt")

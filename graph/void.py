@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from .derived import DESCRIPTIONS
 from .namespaces import ID, ILRS, PREFIXES, SOURCES_GRAPH
 from .settings import BASE_IRI
 from .stats import Stats, compute_stats
@@ -144,6 +145,10 @@ def describe_dataset(
         add(subset, f"{_VOID}triples", _int(count))
         if graph in derived:
             add(subset, f"{_DCT}source", _n(derived[graph]))
+        if graph in DESCRIPTIONS:  # the inferred and merged graphs: say what they hold
+            title, description = DESCRIPTIONS[graph]
+            add(subset, f"{_DCT}title", ox.Literal(title, language="en"))
+            add(subset, f"{_DCT}description", ox.Literal(description, language="en"))
     for document in _documents(store):
         add(ds, f"{_DCT}source", _n(document))
     return out

@@ -13,7 +13,7 @@ from typing import Any
 import pyoxigraph as ox
 from pyld import jsonld
 
-from ilrs.graph.jsonld import CONTEXT_VERSION
+from ilrs.graph.jsonld import CONTEXT_VERSION, LOCAL_URL
 from ilrs.graph.settings import PROJECT_ROOT
 from ilrs.graph.store import Store
 
@@ -99,3 +99,52 @@ def assert_same_triples(got: set[ox.Triple], expected: set[ox.Triple]) -> None:
     else:
         assert {str(t) for t in got - expected} == set(), "triples that should not be there"
         assert {str(t) for t in expected - got} == set(), "triples missing"
+
+
+MERGED_GRAPH = "https://w3id.org/ilrs/graph/merged"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+
+
+def jsonld_quads(document: Any, *context_urls: str) -> set[ox.Quad]:
+    """The quads a JSON-LD document means (default graph and named graphs), by pyld's toRDF."""
+    nquads = jsonld.to_rdf(document, {"format": "application/n-quads", "documentLoader": strict_loader(*context_urls)})
+    return nquads_quads(nquads)
+
+
+def nquads_quads(text: str) -> set[ox.Quad]:
+    return set(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_QUADS))
+
+
+def stated_quads(store: Store, iris: list[str]) -> set[ox.Quad]:
+    """The quads whose subject is one of ``iris``, in every named graph but the merged one."""
+    values = " ".join(f"<{i}>" for i in iris)
+    query = (
+        f"SELECT ?s ?p ?o ?g WHERE {{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} "
+        f"FILTER(?g != <{MERGED_GRAPH}>) }}"
+    )
+    return {ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in store.query(query)}  # type: ignore[union-attr]
+
+
+def assert_sources_and_labels(quads: set[ox.Quad], store: Store, iris: list[str]) -> set[ox.Triple]:
+    """The document's named graphs hold exactly the store's quads about ``iris`` (each value with the graphs
+    that state it), and its default graph, besides ``iris``' own triples, only labels the store holds; returns
+    the default graph's triples about ``iris``."""
+    named = {q for q in quads if isinstance(q.graph_name, ox.NamedNode) and q.subject.value in iris}
+    assert named == stated_quads(store, iris)
+    assert all(isinstance(q.graph_name, ox.DefaultGraph) for q in quads - named)
+    default = {ox.Triple(q.subject, q.predicate, q.object) for q in quads if isinstance(q.graph_name, ox.DefaultGraph)}
+    # Where this server dereferences each resource (localUrl) is about the document, not the store's data.
+    default = {t for t in default if t.predicate.value != LOCAL_URL}
+    own = {t for t in default if isinstance(t.subject, ox.NamedNode) and t.subject.value in iris}
+    labels = {t for t in default - own if t.predicate.value == RDFS_LABEL}
+    # The statements pointing at a resource (in its own document) are the store's too.
+    pointing = {
+        t
+        for t in default - own - labels
+        if isinstance(t.object, ox.NamedNode)
+        and t.object.value in iris
+        and not t.predicate.value.startswith("http://www.w3.org/ns/hydra/core#")  # a collection's members
+    }
+    for triple in labels | pointing:
+        assert bool(store.query(f"ASK {{ {triple.subject} {triple.predicate} {triple.object} }}")), triple
+    return own | (default - own - labels - pointing)

@@ -40,11 +40,11 @@ SOURCE_IDS = ["000", "001", "002", "003", "004"]
 KINDS = {
     "country", "agency", "organization", "person", "agreement", "application", "program", "mission",
     "phase", "event", "facility", "payload", "place", "target", "count", "announcement", "position",
-    "source", "status", "counted",
+    "source", "status", "counted", "activity", "goal",
 }  # fmt: skip
 
 #: Properties whose values must be the article's own words.
-VERBATIM = ["quote", "statusReason", "dateWording", "targetWording", "launchWording", "phaseGoal"]
+VERBATIM = ["quote", "statusReason", "dateWording", "targetWording", "launchWording", "phaseGoal", "deadlineWording"]
 #: "around 2024, 2026 and 2028 respectively" in 003, distributed over the three missions.
 DISTRIBUTED_WORDING = {("003", "around 2026"), ("003", "around 2028")}
 
@@ -82,7 +82,9 @@ def test_one_file_per_source_article() -> None:
     assert [p.stem for p in SOURCE_FILES] == SOURCE_IDS
 
 
-@pytest.mark.parametrize("path", [*SOURCE_FILES, SOURCES_TRIG, COUNTRIES_TTL], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [*SOURCE_FILES, SOURCES_TRIG, DATA / "curated.trig", COUNTRIES_TTL], ids=lambda p: p.name
+)
 def test_parses_with_rdflib_and_pyoxigraph(path: Path) -> None:
     fmt = "trig" if path.suffix == ".trig" else "turtle"
     dataset = rdflib.Dataset()
@@ -165,7 +167,9 @@ def test_dates_are_typed_and_keep_the_wording() -> None:
     for path in SOURCE_FILES:
         store = load(path)
         for quad in store.quads_for_pattern(None, ox.NamedNode(DCT + "date"), None, None):
-            assert quad.object.datatype.value in {XSD + "date", XSD + "gYearMonth", XSD + "gYear"}, quad
+            assert quad.object.datatype.value in {XSD + "date", XSD + "gYearMonth", XSD + "gYear", XSD + "gMonthDay"}, (
+                quad
+            )
             assert values(store, quad.subject.value, ILRS + "dateWording"), quad
 
 
@@ -343,8 +347,10 @@ def test_004_says_the_ten_countries_joined_not_that_each_signed() -> None:
 
 def test_wu_weiren_is_one_person_with_the_misspelling_kept_in_001() -> None:
     wu = ID + "person/wu-weiren"
-    for source_id in ("001", "003", "004"):
-        assert values(source_store(source_id), wu, RDFS_LABEL) == {"Wu Weiren", "吴伟仁"}
+    for source_id in ("003", "004"):
+        assert values(source_store(source_id), wu, RDFS_LABEL) == {"Wu Weiren"}
+    # 001 spells the name only "Wu Wieren": that is its label there, the usual spelling is not.
+    assert values(source_store("001"), wu, RDFS_LABEL) == set()
     assert values(source_store("001"), wu, SKOS_ALT) == {"Wu Wieren"}
     assert values(source_store("003"), wu, SKOS_ALT) == set()
     assert not any("wieren" in q.subject.value.lower() for p in SOURCE_FILES for q in load(p))
@@ -381,3 +387,51 @@ def test_stated_targets_in_001_and_004() -> None:
             assert values(store, node, RDF_TYPE) == {ILRS + "StatedTarget"}
             assert values(store, node, ILRS + "countValue") == {value}
             assert values(store, node, ILRS + "counts") == {f"{ID}counted/{kind}"}
+
+
+# --- a source graph holds only what its article states -------------------------------------------
+
+CURATED_TRIG = DATA / "curated.trig"
+CURATED_GRAPH = BASE + "graph/curated"
+#: Kinds of named things, whose labels are names: each must be a name the article itself uses.
+NAMED_KINDS = {"agency", "organization", "person", "program", "mission", "place", "country"}
+
+
+def _as_written(text: str) -> str:
+    """Text compared as a reader sees it: spacing, apostrophes, stray spaces before hyphens and case ignored."""
+    text = normalize(text).replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
+    return re.sub(r"\s+-", "-", text).casefold()
+
+
+@pytest.mark.parametrize("source_id", SOURCE_IDS)
+def test_every_name_in_a_source_graph_is_one_its_article_uses(source_id: str, shared_dir: Path) -> None:
+    (article,) = (shared_dir / "sources").glob(f"{source_id}_*.txt")
+    text = _as_written(article.read_text(encoding="utf-8"))
+    for quad in source_store(source_id):
+        kind = quad.subject.value.removeprefix(ID).partition("/")[0]
+        if quad.predicate.value in (RDFS_LABEL, SKOS_ALT) and kind in NAMED_KINDS:
+            assert _as_written(quad.object.value) in text, (source_id, quad.subject.value, quad.object.value)
+
+
+def test_names_no_article_uses_live_in_the_curated_graph() -> None:
+    curated = load(CURATED_TRIG)
+    assert {q.graph_name for q in curated} == {ox.NamedNode(CURATED_GRAPH)}
+    assert values(curated, ID + "agency/nasa", RDFS_LABEL) == {"National Aeronautics and Space Administration"}
+    assert values(curated, ID + "mission/change-7", RDFS_LABEL) == {"嫦娥七号"}
+    assert values(curated, ID + "mission/luna-25", RDFS_LABEL) == {"Луна-25"}
+    for source_id in SOURCE_IDS:
+        store = source_store(source_id)
+        assert not [q for q in store if isinstance(q.object, ox.Literal) and q.object.language in ("zh", "ru")]
+        assert values(store, ID + "agency/nasa", RDFS_LABEL) == set()
+    # Each article's own spelling is kept in its graph, for a reader who searches for it.
+    assert values(source_store("001"), ID + "country/TR", SKOS_ALT) == {"Turkey"}
+    assert values(source_store("004"), ID + "country/US", SKOS_ALT) == {"U.S."}
+    assert values(source_store("002"), ID + "agency/roscosmos", SKOS_ALT) >= {"ROSCOMOS"}
+
+
+def test_the_curated_graph_is_attributed_to_the_editors() -> None:
+    store = load(SOURCES_TRIG)
+    editors = ID + "organization/ilrs-editors"
+    assert values(store, CURATED_GRAPH, "http://www.w3.org/ns/prov#wasAttributedTo") == {editors}
+    countries = BASE + "graph/reference/countries"
+    assert values(store, countries, DCT + "source") == {"https://pypi.org/project/pycountry/"}

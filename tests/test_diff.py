@@ -72,7 +72,7 @@ def test_working_tree_against_git_revision_per_named_graph(repo: MiniRepo) -> No
     changed = {c.graph: c for c in result.graphs_changed}
     assert set(changed) == {"https://w3id.org/ilrs/graph/source/001", "https://w3id.org/ilrs/graph/ontology"}
     source = changed["https://w3id.org/ilrs/graph/source/001"]
-    assert [str(s) for s in source.removed] == ["ilrs:party id:agency/roscosmos"] and not source.added
+    assert [str(s) for s in source.removed] == ["ilrs:party agency:roscosmos"] and not source.added
     assert [r.term for r in result.relabelled] == ["ilrs:party"]
     assert diff(repo, "git:HEAD", "git:HEAD").empty
 

@@ -44,7 +44,7 @@ def test_generation_is_deterministic_and_marked_generated(tmp_path: Path) -> Non
     assert "signedOn: xsd:date | xsd:gYear" in classes  # a datatype property inside its domain's box
 
     instances = (tmp_path / "a" / "instances.dot").read_text(encoding="utf-8")
-    for node in ("id:agreement/cnsa-roscosmos-2021", "id:agency/cnsa", "id:agency/roscosmos", "id:source/001"):
+    for node in ("agreement:cnsa-roscosmos-2021", "agency:cnsa", "agency:roscosmos", "source:001"):
         assert f'"{node}"' in instances
     assert "<svg" in (tmp_path / "a" / "classes.svg").read_text(encoding="utf-8")
 

@@ -19,14 +19,17 @@ from ldtools import (
     ID,
     ILRS,
     assert_same_triples,
+    assert_sources_and_labels,
     incoming,
+    jsonld_quads,
     jsonld_triples,
-    nquads_triples,
+    nquads_quads,
     outgoing,
     select,
 )
 
 from ilrs.graph.jsonld import CONTEXT_VERSION, LOCAL_URL
+from ilrs.graph.settings import PROJECT_ROOT
 from ilrs.graph.store import Store, memory_store
 
 HYDRA = "http://www.w3.org/ns/hydra/core#"
@@ -93,6 +96,27 @@ def test_context_is_the_published_file(client: httpx.Client) -> None:
     assert client.get("/context/0.0.0-nope.jsonld").status_code == 404
 
 
+def test_earlier_context_versions_stay_served(client: httpx.Client) -> None:
+    archived = PROJECT_ROOT / "graph" / "context-0.1.0.jsonld"
+    r = client.get("/context/0.1.0.jsonld")
+    assert r.status_code == 200 and r.content == archived.read_bytes()
+    assert "immutable" in r.headers["cache-control"] and r.headers["x-context-version"] == "0.1.0"
+    assert client.get("/context.jsonld").headers["x-context-version"] != "0.1.0"
+
+
+@pytest.mark.parametrize("name", ["events", "agreements", "phases", "sources", "missions", "organizations"])
+def test_every_property_has_one_key_whatever_its_datatype(client: httpx.Client, name: str) -> None:
+    """A date, a year-month, a year and a day of the year are all under "date"; no key is a compact IRI."""
+    members = client.get(f"/{name}", params={"limit": 200}).json()["member"]
+    keys = {key for member in members for key in member}
+    assert keys and not [k for k in keys if ":" in k], keys
+    if name == "events":
+        dates = {
+            d["@type"] for m in members for d in ([m["date"]] if isinstance(m.get("date"), dict) else m.get("date", []))
+        }
+        assert {"xsd:date", "xsd:gYearMonth", "xsd:gYear", "xsd:gMonthDay"} <= dates
+
+
 def test_context_coerces_every_object_property(dataset: Store) -> None:
     """Object properties of the ontology compact to plain IRI strings (so sites need not unwrap {"@id": …})."""
     terms = json.loads(CONTEXT_FILE.read_text())["@context"]
@@ -117,7 +141,8 @@ def test_page_expands_to_exactly_the_members_triples(client: httpx.Client, datas
     assert document["@context"] == context_url(client)
     iris = members(document)
     assert iris, f"/{name} is empty"
-    triples = jsonld_triples(document, context_url(client))
+    quads = jsonld_quads(document, context_url(client))
+    triples = assert_sources_and_labels(quads, dataset, iris)  # per-value sources, labels of linked resources
     assert_same_triples(member_triples(triples, iris), expected_triples(dataset, iris))
     # Besides the members' own triples, only the collection's Hydra triples and where resources dereference.
     others = {t for t in triples - member_triples(triples, iris)}
@@ -152,14 +177,17 @@ def test_jsonld_js_round_trip(client: httpx.Client, dataset: Store, jsonld_js: P
     results = json.loads(done.stdout)
     for url in pages:
         iris = members(client.get(url).json())
-        triples = nquads_triples(results[url])
+        quads = nquads_quads(results[url])
+        triples = assert_sources_and_labels(quads, dataset, iris)
         assert_same_triples(member_triples(triples, iris), expected_triples(dataset, iris))
-        assert triples == jsonld_triples(client.get(url).json(), context_url(client))  # pyld agrees
+        assert quads == jsonld_quads(client.get(url).json(), context_url(client))  # pyld agrees
     for url in resources:
         iri = "https://w3id.org/ilrs/" + url.removeprefix(f"{client.base_url}/")
-        triples = nquads_triples(results[url])
-        assert_same_triples(member_triples(triples, [iri]), outgoing(dataset, iri))
-        assert_same_triples({t for t in triples if t.object == ox.NamedNode(iri)}, incoming(dataset, iri))
+        quads = nquads_quads(results[url])
+        own = assert_sources_and_labels(quads, dataset, [iri])
+        assert_same_triples(own, outgoing(dataset, iri))
+        pointing = {ox.Triple(q.subject, q.predicate, q.object) for q in quads if q.object == ox.NamedNode(iri)}
+        assert_same_triples({t for t in pointing if t.subject != ox.NamedNode(iri)}, incoming(dataset, iri) - own)
 
 
 def test_jsonld_js_refuses_remote_contexts(jsonld_js: Path, tmp_path: Path) -> None:

@@ -20,8 +20,10 @@ from ldtools import (
     ID,
     ILRS,
     assert_same_triples,
+    assert_sources_and_labels,
     graph_triples,
     incoming,
+    jsonld_quads,
     jsonld_triples,
     outgoing,
     parse_triples,
@@ -97,11 +99,14 @@ def test_jsonld_expands_to_the_store(client: httpx.Client, dataset: Store, resou
             assert document["@context"] == str(context)
             assert document["@id"] == iri
             assert document["localUrl"] == f"{client.base_url}{path_of(iri)}"
-            triples = jsonld_triples(document, str(context))
-            own = {t for t in triples if t.subject == ox.NamedNode(iri) and t.predicate.value != LOCAL_URL}
+            quads = jsonld_quads(document, str(context))
+            # Its own triples, each value also in the named graphs that state it, and the labels of its links.
+            own = assert_sources_and_labels(quads, dataset, [iri])
             assert_same_triples(own, outgoing(dataset, iri))
+            triples = {ox.Triple(q.subject, q.predicate, q.object) for q in quads}
             # The statements pointing at it, as the page's "Referred to by" shows them.
-            assert_same_triples({t for t in triples if t.object == ox.NamedNode(iri)}, incoming(dataset, iri))
+            pointing = {t for t in triples if t.object == ox.NamedNode(iri) and t.subject != ox.NamedNode(iri)}
+            assert_same_triples(pointing, incoming(dataset, iri) - own)
             # Every resource it mentions says where this server dereferences it.
             mentioned = {t.object.value for t in own if isinstance(t.object, ox.NamedNode)}
             linked = {t.subject.value for t in triples if t.predicate.value == LOCAL_URL}

@@ -35,8 +35,27 @@ VANN = "http://purl.org/vocab/vann/"
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
 TIME = Namespace("http://www.w3.org/2006/time#")
 TERM_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty)
-STATUSES = {"signed", "committed", "negotiating", "applied", "indirect", "declined", "restricted"}
-COUNTED = {"countries", "research-institutions", "researchers", "countries-and-organizations", "organizations"}
+STATUSES = {"signed", "committed", "negotiating", "applied", "indirect", "by-extension", "declined", "restricted"}
+COUNTED = {
+    "countries",
+    "research-institutions",
+    "researchers",
+    "countries-and-organizations",
+    "organizations",
+    "missions",
+}
+ACTIVITIES = {
+    "administering-facilities", "application", "communications", "completing-member-agreements",
+    "construction", "coordinating-construction", "crewed-and-robotic-research", "crewed-lunar-landing",
+    "data-analysis", "demonstration", "development", "education-and-training", "engineering",
+    "environment-exploration", "establishment", "experiments", "exploring-shadowed-regions", "implementation",
+    "infrastructure", "isru-testing", "long-term-autonomous-operation", "mars-exploration", "operation",
+    "planning", "power-supply", "resource-development", "resource-mapping", "resource-use-verification",
+    "scientific-and-technological-experiments", "scientific-experiments", "scientific-exploration",
+    "scientific-instrument-payloads", "searching-for-water-ice", "sharing-research-results",
+    "short-term-human-presence", "space-environment-exploration", "spacecraft-design-and-development",
+    "substantiating", "venus-exploration", "verification-of-science-targets",
+}  # fmt: skip
 RDF_FILES = [ONTOLOGY, VOCABULARIES, *sorted(SHAPES_DIR.glob("*.ttl")), VALID_EXAMPLE]
 
 
@@ -252,7 +271,8 @@ def test_type_exclusions_follow_the_disjointness_axioms(ontology: Graph, shapes:
 
 
 @pytest.mark.parametrize(
-    ("scheme", "cls", "keys"), [("status", "PartnerStatus", STATUSES), ("counted", "CountedKind", COUNTED)]
+    ("scheme", "cls", "keys"),
+    [("status", "PartnerStatus", STATUSES), ("counted", "CountedKind", COUNTED), ("activity", "Activity", ACTIVITIES)],
 )
 def test_concept_schemes(vocabularies: Graph, scheme: str, cls: str, keys: set[str]) -> None:
     scheme_iri = URIRef(f"{BASE}id/{scheme}")

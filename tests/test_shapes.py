@@ -35,7 +35,7 @@ SHAPES = BASE + "shapes#"
 KINDS = [
     "agency", "agreement", "announcement", "application", "count", "counted", "country", "event", "facility",
     "mission", "organization", "payload", "person", "phase", "place", "position", "program", "source",
-    "status", "target",
+    "status", "target", "activity", "goal",
 ]  # fmt: skip
 PREFIXES = {
     "ilrs": ILRS,
@@ -127,6 +127,10 @@ M_ORG_IRI = (
     "https://w3id.org/ilrs/id/agency/{key} for a space agency, where {key} is a lower-case slug."
 )
 M_DATE = "must be an xsd:date, xsd:gYearMonth or xsd:gYear between 1950 and 2100."
+M_EVENT_DATE = (
+    "An event's dcterms:date must be an xsd:date, xsd:gYearMonth or xsd:gYear between 1950 and 2100, "
+    "or an xsd:gMonthDay for a yearly day."
+)
 
 
 def iri_message(article_and_class: str, kind: str) -> str:
@@ -549,10 +553,9 @@ CASES: list[Case] = [
     *[
         Case("EventShape", name, f"event:{key} a ilrs:Event ; {L} ; {prop} {value} .", f"event:{key}", prop, message)
         for name, key, prop, value, message in [
-            ("date-too-early", "case-date-1949", "dcterms:date", '"1949"^^xsd:gYear',
-             f"An event's dcterms:date {M_DATE}"),
-            ("date-a-string", "case-date-string", "dcterms:date", '"Thursday"@en',
-             f"An event's dcterms:date {M_DATE}"),
+            ("date-too-early", "case-date-1949", "dcterms:date", '"1949"^^xsd:gYear', M_EVENT_DATE),
+            ("date-a-string", "case-date-string", "dcterms:date", '"Thursday"@en', M_EVENT_DATE),
+            ("day-of-year-malformed", "case-day-of-year", "dcterms:date", '"--13-20"^^xsd:gMonthDay', M_EVENT_DATE),
             ("date-wording-an-iri", "case-wording-iri", "ilrs:dateWording", "place:tunxi",
              "An event's ilrs:dateWording must be a non-blank string."),
             ("location-a-country", "case-location", "ilrs:location", "country:CN",
@@ -815,6 +818,65 @@ CASES: list[Case] = [
              "Only an instance of ilrs:Country may have ilrs:isoAlpha2, ilrs:isoAlpha3 or ilrs:isoNumeric."),
         ]
     ],
+    # --- aims, cooperation and goals ---------------------------------------------------------------
+    Case("ActivityShape", "iri-wrong-kind",
+         'status:case-activity a skos:Concept , ilrs:Activity ; rdfs:label "case"@en ; skos:prefLabel "case"@en ; '
+         'skos:definition "A case."@en ; skos:inScheme <https://w3id.org/ilrs/id/activity> ; skos:notation "case" .',
+         "status:case-activity", None, iri_message("An activity", "activity")),
+    Case("ActivityShape", "no-scheme",
+         'activity:case-no-scheme a skos:Concept , ilrs:Activity ; rdfs:label "case"@en ; skos:prefLabel "case"@en ; '
+         'skos:definition "A case."@en ; skos:notation "case-no-scheme" .',
+         "activity:case-no-scheme", "skos:inScheme",
+         "An activity must be in the concept scheme https://w3id.org/ilrs/id/activity (skos:inScheme)."),
+    Case("StatedGoalShape", "goal-missing",
+         f'goal:case-no-goal a ilrs:StatedGoal ; {L} ; ilrs:goalOf country:CN .',
+         "goal:case-no-goal", "ilrs:goal", "A stated goal must name exactly one ilrs:Activity (ilrs:goal)."),
+    Case("StatedGoalShape", "nobody's-goal",
+         f'goal:case-nobody a ilrs:StatedGoal ; {L} ; ilrs:goal activity:crewed-lunar-landing .',
+         "goal:case-nobody", "ilrs:goalOf",
+         "A stated goal must be the goal of at least one ilrs:Organization, ilrs:Country or ilrs:Person "
+         "(ilrs:goalOf)."),
+    Case("StatedGoalShape", "deadline-a-string",
+         f'goal:case-deadline a ilrs:StatedGoal ; {L} ; ilrs:goal activity:crewed-lunar-landing ; '
+         'ilrs:goalOf country:CN ; ilrs:deadline "soon" .',
+         "goal:case-deadline", "ilrs:deadline",
+         "A stated goal may have one ilrs:deadline, an xsd:date, xsd:gYearMonth or xsd:gYear between 1950 and 2100."),
+    Case("StatedGoalShape", "iri-wrong-kind",
+         f"target:case-goal a ilrs:StatedGoal ; {L} ; ilrs:goal activity:crewed-lunar-landing ; "
+         "ilrs:goalOf country:CN .",
+         "target:case-goal", None, iri_message("A stated goal", "goal")),
+    Case("CooperationDomainShape", "on-a-program",
+         f"program:case-stage a ilrs:Program ; {L} ; ilrs:cooperationStage activity:planning .",
+         "program:case-stage", None,
+         "Only an instance of ilrs:Agreement may have ilrs:cooperationStage or ilrs:cooperationField."),
+    Case("CooperationDomainShape", "field-not-an-activity",
+         f"agreement:case-field a ilrs:Agreement ; {L} ; ilrs:party country:CN , country:RU ; "
+         "ilrs:cooperationField counted:countries .",
+         "agreement:case-field", "ilrs:cooperationField",
+         "An agreement's ilrs:cooperationField must be an ilrs:Activity."),
+    Case("AimDomainShape", "on-an-event",
+         f"event:case-aim a ilrs:Event ; {L} ; ilrs:aim activity:planning .",
+         "event:case-aim", None,
+         "Only an instance of ilrs:Program, ilrs:Phase, ilrs:Mission, ilrs:Payload, ilrs:Organization or "
+         "ilrs:StatedTarget may have ilrs:aim."),
+    Case("AimDomainShape", "aim-a-place",
+         f"program:case-aim-place a ilrs:Program ; {L} ; ilrs:aim place:hefei .",
+         "program:case-aim-place", "ilrs:aim", "An ilrs:aim must be an ilrs:Activity."),
+    Case("SupportsDomainShape", "on-a-program",
+         f"program:case-supports a ilrs:Program ; {L} ; ilrs:supports activity:mars-exploration .",
+         "program:case-supports", None, "Only an instance of ilrs:Mission may have ilrs:supports."),
+    Case("PreparedByDomainShape", "on-a-person",
+         f"person:case-prepared a ilrs:Person ; {L} ; ilrs:preparedBy organization:dsel .",
+         "person:case-prepared", None, "Only an instance of ilrs:Organization may have ilrs:preparedBy."),
+    Case("PreparedByDomainShape", "by-a-person",
+         f"organization:case-prepared-by-person a ilrs:Organization ; {L} ; ilrs:preparedBy person:wu-weiren .",
+         "organization:case-prepared-by-person", "ilrs:preparedBy",
+         "An organization's ilrs:preparedBy must be an ilrs:Organization."),
+    Case("StatedGoalDomainShape", "on-a-target",
+         claim("target:case-deadline", "ilrs:StatedTarget", TARGET, (), ('ilrs:deadline "2030"^^xsd:gYear',)),
+         "target:case-deadline", None,
+         "Only an instance of ilrs:StatedGoal may have ilrs:goal, ilrs:goalObject, ilrs:goalOf, ilrs:deadline or "
+         "ilrs:deadlineWording."),
 ]  # fmt: skip
 
 
@@ -919,7 +981,7 @@ def test_valid_example_conforms(base: Graph, shapes: Graph, ontology: Graph) -> 
 def test_valid_example_has_an_instance_of_every_class(ontology: Graph, valid: Graph) -> None:
     classes = {c for c in ontology.subjects(RDF.type, OWL.Class) if isinstance(c, URIRef) and c.startswith(ILRS)}
     instantiated = set(valid.objects(None, RDF.type))
-    vocabulary_classes = {URIRef(ILRS + "PartnerStatus"), URIRef(ILRS + "CountedKind")}  # in vocabularies.ttl
+    vocabulary_classes = {URIRef(ILRS + n) for n in ("PartnerStatus", "CountedKind", "Activity")}  # vocabularies.ttl
     assert classes - instantiated - vocabulary_classes == set()
 
 

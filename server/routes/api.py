@@ -20,16 +20,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ilrs.graph.collections import COLLECTIONS, FILTERS, Collection, build_filters, page
-from ilrs.graph.describe import statements
+from ilrs.graph.describe import label_triples, linked_iris, statements
 from ilrs.graph.errors import NotFound, ParameterError
 from ilrs.graph.hydra import PAGING, entry_point_document, member_assertion, search_template
 from ilrs.graph.jsonld import (
+    ARCHIVED_CONTEXTS,
     CONTEXT_VERSION,
     JSONLD_MEDIA_TYPE,
-    PREVIOUS_CONTEXTS,
     PageLinks,
     collection_document,
     context_bytes,
+    versioned_context_bytes,
 )
 from ilrs.graph.settings import Settings
 from ilrs.graph.store import Store
@@ -85,15 +86,15 @@ def versioned_context(request: Request, version: str) -> Response:
 
 
 def _context_response(request: Request, version: str | None) -> Response:
-    try:
-        body = context_bytes(version or CONTEXT_VERSION)
-    except KeyError:
-        known = ", ".join(sorted([CONTEXT_VERSION, *PREVIOUS_CONTEXTS]))
-        raise NotFound(f"no context version {version!r}; the versions are {known}") from None
-    tag = f'"context-{version or CONTEXT_VERSION}-{hashlib.sha256(body).hexdigest()[:12]}"'
+    body = context_bytes() if version is None else versioned_context_bytes(version)
+    if body is None:
+        known = ", ".join(sorted([CONTEXT_VERSION, *ARCHIVED_CONTEXTS]))
+        raise NotFound(f"no context version {version!r}; the versions are {known}")
+    served = version or CONTEXT_VERSION
+    tag = f'"context-{served}-{hashlib.sha256(body).hexdigest()[:12]}"'
     # A versioned URL never changes; the unversioned one may gain terms, so caches revalidate daily.
     cache = "public, max-age=31536000, immutable" if version else "public, max-age=86400"
-    headers = {"ETag": tag, "Cache-Control": cache, "X-Context-Version": version or CONTEXT_VERSION}
+    headers = {"ETag": tag, "Cache-Control": cache, "X-Context-Version": served}
     if matches(request.headers.get("if-none-match", ""), tag):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type=JSONLD_MEDIA_TYPE, headers=headers)
@@ -243,7 +244,10 @@ def _collection_response(request: Request, store: Store, settings: Settings, col
         next=page_url(number + 1) if number < last else None,
     )
     ctx = context_url(settings)
-    triples = [st.triple for items in statements(store, result.members).values() for st in items]
+    described = [st for items in statements(store, result.members).values() for st in items]
+    stated = [(st.triple, st.graphs) for st in described]
+    linked = label_triples(store, linked_iris(described, exclude=result.members))
+    triples = [st.triple for st in described]
     document = collection_document(
         links,
         result.total,
@@ -253,6 +257,8 @@ def _collection_response(request: Request, store: Store, settings: Settings, col
         local_linker(base),
         search=search_template(collection, f"{base}/{collection.name}"),
         member_assertion=member_assertion(collection),
+        stated=stated,
+        linked=linked,
     )
     rels = [("first", links.first), ("prev", links.previous), ("next", links.next), ("last", links.last)]
     link_header = [f'<{url}>; rel="{rel}"' for rel, url in rels if url]

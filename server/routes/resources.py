@@ -156,7 +156,7 @@ def _resource_response(request: Request, store: Store, settings: Settings, iri: 
         return not_modified_response(store, choice)
     if choice.media_type != HTML:
         incoming = [st.triple for st in description.incoming]
-        return _rdf(request, store, settings, choice, description.triples, iri, incoming)
+        return _rdf(request, store, settings, choice, description.triples, iri, description.outgoing, incoming)
     page = _page(request, store, settings, description)
     return html_response(request, "resource.html", page, headers_for(store, choice))
 
@@ -168,14 +168,22 @@ def _rdf(
     choice: Choice,
     triples: list[ox.Triple],
     iri: str | None = None,
+    statements: list[ld.Statement] | None = None,
     incoming: list[ox.Triple] | None = None,
 ) -> Response:
-    """One RDF representation (a single resource's JSON-LD is a node object with the ``incoming``
-    statements and ``localUrl``s in ``@included``; anything else a ``@graph``)."""
+    """One RDF representation (a single resource's JSON-LD is a node object, anything else a ``@graph``).
+
+    A resource's JSON-LD also carries, in ``@included``, the named graphs that state each of its
+    statements, the labels of the resources it links to (see :func:`ilrs.graph.jsonld.included`), the
+    ``incoming`` statements and the ``localUrl`` of every resource it mentions.
+    """
     ctx = context_url(settings)
     if iri is not None and choice.is_jsonld:
+        stated = [(st.triple, st.graphs) for st in statements or []]
+        linked = ld.label_triples(store, ld.linked_iris(statements or [], exclude=[iri]))
         linker = local_linker(public_base(settings))
-        body = dump_json(resource_document(iri, triples, ctx, incoming or [], linker))
+        document = resource_document(iri, triples, ctx, stated, linked, incoming or [], linker)
+        body = dump_json(document)
     else:
         body = serialize_triples(triples, choice.media_type, ctx)
     return body_response(body, choice, headers_for(store, choice))

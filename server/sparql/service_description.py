@@ -2,7 +2,8 @@
 
 It says what a client needs before its first query: the endpoint, the language (SPARQL 1.1
 Query; no update), every result format, that the default graph is the union of all named
-graphs (``sd:UnionDefaultGraph``), and the default dataset's named graphs with their sizes.
+graphs (``sd:UnionDefaultGraph``), and the default dataset's named graphs with their sizes (the
+derived ones, inferred and merged, with what they hold).
 There are no extension functions, so the description lists none. Served as RDF (every graph
 format of :mod:`.formats`) and as an HTML page for people.
 """
@@ -16,6 +17,8 @@ from functools import cache
 
 import jinja2
 import pyoxigraph as ox
+
+from ilrs.graph.derived import DESCRIPTIONS, INFERRED_GRAPH, MERGED_GRAPH
 
 from .formats import ALL_FORMATS, FORM_NAMES, OFFERS, Format
 
@@ -37,10 +40,14 @@ SD_PREFIXES = {
     "ent": "http://www.w3.org/ns/entailment/",
 }
 
-UNION_DEFAULT_GRAPH = "union of all named graphs (unless the request names its own dataset)"
+UNION_DEFAULT_GRAPH = (
+    f"union of all named graphs but {MERGED_GRAPH}, which repeats them (unless the request names its own dataset)"
+)
 NOTES = (
     "Read-only: SPARQL 1.1 Query only; updates are refused.",
     f"The default graph is the {UNION_DEFAULT_GRAPH}; GRAPH ?g tells which named graph states a fact.",
+    f"FROM <{MERGED_GRAPH}> queries every claim once, without its source and without duplicates; "
+    f"add FROM <{INFERRED_GRAPH}> for the types and superproperties RDFS entails (rebuilt with every load).",
     "No prefixes are pre-declared: a query declares every prefix it uses.",
     "Relative IRIs in a query resolve against the endpoint's URL.",
     "No extension functions.",
@@ -98,6 +105,10 @@ def describe_service(
             ox.Triple(graph, _RDF_TYPE, _sd("Graph")),
             ox.Triple(graph, _VOID_TRIPLES, ox.Literal(size)),
         ]
+        if name in DESCRIPTIONS:
+            title, comment = DESCRIPTIONS[name]
+            out.append(ox.Triple(named, _DCT_TITLE, ox.Literal(title, language="en")))
+            out.append(ox.Triple(named, _RDFS_COMMENT, ox.Literal(comment, language="en")))
     return out
 
 
@@ -125,7 +136,10 @@ def service_page(
         endpoint=endpoint,
         notes=NOTES,
         forms=forms,
-        graphs=[(name, size, graph_links.get(name)) for name, size in graph_sizes.items()],
+        graphs=[
+            (name, size, graph_links.get(name), DESCRIPTIONS.get(name, ("", ""))[1])
+            for name, size in graph_sizes.items()
+        ],
         limits=limits,
         description_formats=OFFERS["graph"],
     )
@@ -182,8 +196,9 @@ _PAGE = """{% extends "base.html" %}
   <h2>Default dataset: {{ graphs|length }} named graphs</h2>
   <table class="statements stats">
     <thead><tr><th>Named graph</th><th>Triples</th></tr></thead>
-    <tbody>{% for name, size, href in graphs %}
-      <tr><td>{% if href %}<a href="{{ href }}">{{ name }}</a>{% else %}{{ name }}{% endif %}</td>
+    <tbody>{% for name, size, href, about in graphs %}
+      <tr><td>{% if href %}<a href="{{ href }}">{{ name }}</a>{% else %}{{ name }}{% endif %}
+        {% if about %}<br><small>{{ about }}</small>{% endif %}</td>
         <td class="n">{{ size }}</td></tr>
     {% endfor %}</tbody>
   </table>

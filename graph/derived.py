@@ -1,0 +1,113 @@
+"""The two graphs the loader derives from the asserted ones, rebuilt with every load.
+
+* :data:`INFERRED_GRAPH` holds what RDFS entailment adds to the data through the
+  ``rdfs:subClassOf`` and ``rdfs:subPropertyOf`` axioms of the dataset (the ontology's,
+  including its alignments with W3C and schema.org terms): for ``?x a C`` every
+  ``?x a D`` with ``C ⊑ D``, and for ``?s p ?o`` every ``?s q ?o`` with ``p ⊑ q``. Only
+  triples that no graph asserts are written, so ``?x a ilrs:Mission`` over the asserted
+  graphs and this one finds every mission, whichever subclass typed it.
+* :data:`MERGED_GRAPH` holds every asserted triple once, whichever and however many
+  graphs state it: ``FROM <…/graph/merged>`` queries all claims without provenance and
+  without duplicates. It is not part of the union default graph (it would repeat every
+  triple there); the inferred graph is, so ``?m a ilrs:Mission`` needs no ``FROM``.
+
+Neither is ever validated, exported as a source of facts or described as an article's:
+:data:`DERIVED_GRAPHS` names them for the code that must leave them out.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from .namespaces import INFERRED_GRAPH as _INFERRED
+from .namespaces import MERGED_GRAPH as _MERGED
+from .store import Store
+
+INFERRED_GRAPH = str(_INFERRED)
+MERGED_GRAPH = str(_MERGED)
+#: Graphs computed from the others at load time; never edited, never validated.
+DERIVED_GRAPHS = frozenset({INFERRED_GRAPH, MERGED_GRAPH})
+
+#: What each derived graph is, for the service description, VoID and the pages.
+DESCRIPTIONS = {
+    INFERRED_GRAPH: (
+        "Inferred types and superproperties",
+        "The RDFS subclass and subproperty closure of the ontology applied to the data: the triples that "
+        "rdfs:subClassOf and rdfs:subPropertyOf entail and no graph asserts. Rebuilt with every load.",
+    ),
+    MERGED_GRAPH: (
+        "All claims, merged",
+        "Every triple of every other graph, once, without its source: query it with FROM for answers without "
+        "provenance and without duplicates. Rebuilt with every load.",
+    ),
+}
+
+_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_SUB_CLASS = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf")
+_SUB_PROPERTY = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subPropertyOf")
+
+
+@dataclass(frozen=True)
+class Derived:
+    """How many triples each derived graph received."""
+
+    inferred: int
+    merged: int
+
+
+def is_derived(graph: object) -> bool:
+    """Whether ``graph`` (an IRI string or a pyoxigraph term) names a derived graph."""
+    return str(getattr(graph, "value", graph)) in DERIVED_GRAPHS
+
+
+def materialise(store: Store) -> Derived:
+    """Write the inferred and the merged graph from the store's asserted graphs (which must not hold them yet)."""
+    asserted = {ox.Triple(q.subject, q.predicate, q.object) for q in store.quads() if not is_derived(q.graph_name)}
+    inferred = entailed(asserted) - asserted
+    quads = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(INFERRED_GRAPH)) for t in inferred]
+    quads += [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(MERGED_GRAPH)) for t in asserted]
+    add_quads = getattr(store, "add_quads", None)
+    # Derived data is as new as the data it derives from: the dataset version's time stays the files'.
+    if add_quads is not None:  # the embedded store: blank nodes stay the asserted graphs' own
+        add_quads(quads, modified=store.modified)
+    else:  # any other store, through the interface (which gives blank nodes fresh labels)
+        data = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
+        store.load(data, "application/n-quads", modified=store.modified)
+    return Derived(inferred=len(inferred), merged=len(asserted))
+
+
+def entailed(triples: set[ox.Triple]) -> set[ox.Triple]:
+    """The triples that the subclass and subproperty axioms among ``triples`` entail from them (and themselves)."""
+    superclasses = _closure(triples, _SUB_CLASS)
+    superproperties = _closure(triples, _SUB_PROPERTY)
+    out: set[ox.Triple] = set()
+    for t in triples:
+        for prop in (t.predicate, *superproperties.get(t.predicate, ())):
+            out.add(ox.Triple(t.subject, prop, t.object))
+            if prop == _RDF_TYPE and isinstance(t.object, ox.NamedNode):
+                out.update(ox.Triple(t.subject, _RDF_TYPE, c) for c in superclasses.get(t.object, ()))
+    return out
+
+
+def _closure(triples: Iterable[ox.Triple], axiom: ox.NamedNode) -> dict[ox.NamedNode, set[ox.NamedNode]]:
+    """For each IRI, every IRI above it through ``axiom`` (transitively, itself excluded)."""
+    direct: dict[ox.NamedNode, set[ox.NamedNode]] = defaultdict(set)
+    for t in triples:
+        # Blank-node superclasses are OWL class expressions, which RDFS does not read.
+        if t.predicate == axiom and isinstance(t.subject, ox.NamedNode) and isinstance(t.object, ox.NamedNode):
+            direct[t.subject].add(t.object)
+    above: dict[ox.NamedNode, set[ox.NamedNode]] = {}
+    for start in direct:
+        seen: set[ox.NamedNode] = set()
+        stack = list(direct[start])
+        while stack:
+            node = stack.pop()
+            if node not in seen and node != start:
+                seen.add(node)
+                stack.extend(direct.get(node, ()))
+        above[start] = seen
+    return above
