@@ -368,7 +368,7 @@ def test_openapi_lists_filters_media_types_and_errors(client: httpx.Client) -> N
     ],
     ids=["json-ld-api-conformance", "every-route-no-5xx"],
 )
-def test_schemathesis(live_server: Any, selection: list[str], checks: str) -> None:
+def test_schemathesis(live_server: Any, selection: list[str], checks: str, tmp_path: Path) -> None:
     """A bounded schemathesis run over the OpenAPI document: the filters and paging are exercised."""
     done = subprocess.run(
         [
@@ -389,5 +389,6 @@ def test_schemathesis(live_server: Any, selection: list[str], checks: str) -> No
         capture_output=True,
         text=True,
         timeout=600,
+        cwd=tmp_path,  # its example cache (.schemathesis/) stays out of the checkout
     )
     assert done.returncode == 0, done.stdout[-4000:]
