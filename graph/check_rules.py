@@ -8,6 +8,7 @@ the dataset), plus a :class:`~ilrs.graph.locate.Locator` to say where a term is 
 from __future__ import annotations
 
 import difflib
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from rdflib.namespace import (
 from rdflib.term import Node
 
 from .datatypes import datatype_accepts, is_datatype_iri, lexical_error
+from .deprecation import deprecations
 from .loader import VOCABULARIES_GRAPH
 from .locate import Locator
 from .namespaces import GRAPH, ID, ILRS, ONTOLOGY_GRAPH, ONTOLOGY_IRI, SOURCES_GRAPH
@@ -94,6 +96,11 @@ class CheckContext:
     locator: Locator
     ontology_file: Path
     shapes_files: list[Path] = field(default_factory=list)
+    queries_dir: Path | None = None
+    #: Graphs of files loaded with ``--load``: tried out, never part of the dataset, so never described.
+    scratch_graphs: frozenset[str] = frozenset()
+    context_file: Path | None = None
+    shape_cases_dir: Path | None = None
 
     # --- derived ------------------------------------------------------------------
 
@@ -166,10 +173,25 @@ class CheckContext:
     # --- reporting ----------------------------------------------------------------
 
     def finding(
-        self, level: str, rule: str, term: Node, message: str, fix: str, prefer: Iterable[Path] = ()
+        self,
+        level: str,
+        rule: str,
+        term: Node,
+        message: str,
+        fix: str,
+        prefer: Iterable[Path] = (),
+        at: tuple[Node, Node, Node] | None = None,
+        exclude: Iterable[Path] = (),
     ) -> Finding:
-        """A finding about ``term``, located in the files (``prefer`` searched first)."""
-        where = self.locator.find(str(term), list(prefer)) if isinstance(term, URIRef) else None
+        """A finding about ``term``, located in the files (``prefer`` searched first): at the statement ``at``
+        (subject, predicate, object) where the finding is about one, else where ``term`` is first written."""
+        where = None
+        if at is not None and isinstance(at[0], URIRef):
+            s, p, o = at
+            obj, literal = (None, str(o)) if isinstance(o, Literal) else (str(o), None)
+            where = self.locator.find_triple(str(s), str(p), obj, literal, list(prefer))
+        elif isinstance(term, URIRef):
+            where = self.locator.find(str(term), list(prefer), list(exclude))
         return Finding(level, rule, show(term), message, fix, where)
 
     def graph_files(self, graph: str) -> list[Path]:
@@ -211,11 +233,22 @@ def _closure(start: Node, direct: dict[Node, set[Node]]) -> set[Node]:
     return seen
 
 
-def _fix_hint(iri: URIRef, candidates: Iterable[URIRef], otherwise: str) -> str:
-    """``did you mean X? {otherwise}`` with the candidate most like ``iri`` (ignoring case), or just ``otherwise``."""
-    by_text = {str(c).casefold(): c for c in candidates}
+def fix_hint(iri: URIRef, candidates: Iterable[URIRef], otherwise: str) -> str:
+    """``did you mean X? {otherwise}`` with the candidate most like ``iri`` (ignoring case), or just ``otherwise``.
+
+    Only candidates of the same kind are offered: a local name with a capital (a class, by the
+    conventions) is matched with classes, one without (a property) with properties, so that
+    case-folding never suggests ``ilrs:Party`` for a misspelt ``ilrs:partty``.
+    """
+    capital = local_name(iri)[:1].isupper()
+    by_text = {str(c).casefold(): c for c in candidates if local_name(c)[:1].isupper() == capital}
     close = difflib.get_close_matches(str(iri).casefold(), list(by_text), n=1, cutoff=0.8)
     return f"did you mean {show(by_text[close[0]])}? {otherwise}" if close else otherwise
+
+
+def local_name(iri: str) -> str:
+    """The part of an IRI after its last ``#`` or ``/``."""
+    return re.split(r"[#/]", str(iri))[-1]
 
 
 def _term_names(vocabulary: type[DefinedNamespace]) -> set[str]:
@@ -347,8 +380,10 @@ def version(ctx: CheckContext) -> Iterator[Finding]:
 def unused_term(ctx: CheckContext) -> Iterator[Finding]:
     data = ctx.everything
     in_shapes = {o for o in ctx.shapes.objects() if isinstance(o, URIRef)}
+    deprecated = deprecations(ctx.ontology)
+    replacing = {new: old for old, d in deprecated.items() for new in d.replaced_by}
     for term, kind in sorted(ctx.terms.items()):
-        if term in in_shapes:
+        if term in in_shapes or term in deprecated:  # a deprecated term stays for old clients, used or not
             continue
         used = (
             next(data.subjects(RDF.type, term), None) is not None
@@ -356,12 +391,15 @@ def unused_term(ctx: CheckContext) -> Iterator[Finding]:
             else any(next(g.triples((None, term, None)), None) is not None for g in ctx.data.values())
         )
         if not used:
+            old = replacing.get(term)
             yield ctx.finding(
                 "info",
                 "unused-term",
                 term,
                 f"the {kind} is used neither in the data nor in the shapes",
-                "fine while the data catches up; otherwise consider removing it",
+                f"it replaces {show(old)}: move the data and the shapes from {show(old)} to it"
+                if old is not None
+                else "fine while the data catches up; otherwise consider removing it",
                 [ctx.ontology_file],
             )
 
@@ -385,7 +423,7 @@ def undefined_term(ctx: CheckContext) -> Iterator[Finding]:
                 "undefined-term",
                 term,
                 f"used in {where} but not defined by the ontology",
-                _fix_hint(term, candidates, "otherwise define it in ontology/ilrs.ttl"),
+                fix_hint(term, candidates, "otherwise define it in ontology/ilrs.ttl"),
             )
 
 
@@ -405,7 +443,7 @@ def unknown_vocabulary_term(ctx: CheckContext) -> Iterator[Finding]:
                     "unknown-vocabulary-term",
                     term,
                     f"{show(term)} is not a term of {ns}",
-                    _fix_hint(term, known, "check the spelling against the vocabulary"),
+                    fix_hint(term, known, "check the spelling against the vocabulary"),
                 )
                 break
 
@@ -425,29 +463,12 @@ def dangling_instance(ctx: CheckContext) -> Iterator[Finding]:
                         "dangling-instance",
                         node,
                         f"used in <{name}> but typed nowhere: a typo in the IRI, or a missing description",
-                        _fix_hint(node, candidates, "or give it a ilrs:SomeClass ; rdfs:label …"),
+                        fix_hint(node, candidates, "or give it a ilrs:SomeClass ; rdfs:label …"),
                         ctx.graph_files(name),
                     )
 
 
 # --- shapes ----------------------------------------------------------------------------
-
-
-@rule("class-without-shape", "every ilrs: class is the target of a shape (its own or a superclass's)")
-def class_without_shape(ctx: CheckContext) -> Iterator[Finding]:
-    targeted = set(ctx.shapes.objects(None, SH.targetClass)) | {
-        s for s in ctx.shapes.subjects(RDF.type, SH.NodeShape) if s in ctx.classes
-    }
-    for term, kind in sorted(ctx.terms.items()):
-        if kind == "class" and not (ctx.superclasses.get(term, {term}) & targeted):
-            yield ctx.finding(
-                "warning",
-                "class-without-shape",
-                term,
-                "no shape targets the class or any of its superclasses, so its instances are not validated",
-                f"add a sh:NodeShape with  sh:targetClass {show(term)}  in shapes/",
-                [ctx.ontology_file],
-            )
 
 
 @rule("shape-target", "every sh:targetClass is a class; every node shape has a target or is used by another shape")
@@ -486,7 +507,7 @@ def shape_target(ctx: CheckContext) -> Iterator[Finding]:
 def domain(ctx: CheckContext) -> Iterator[Finding]:
     domains = _declared(ctx, RDFS.domain)
     for name, graph in sorted(ctx.data.items()):
-        for s, p, _ in sorted(graph):
+        for s, p, o in sorted(graph):
             for allowed in domains.get(p, ()):
                 types = ctx.types_of(s)
                 if types and not types & allowed:
@@ -498,6 +519,7 @@ def domain(ctx: CheckContext) -> Iterator[Finding]:
                         f"{_either(_asserted(ctx, s))} (in <{name}>)",
                         f"use a property meant for a {_either(_asserted(ctx, s))}, or correct the type",
                         ctx.graph_files(name),
+                        at=(s, p, o),
                     )
 
 
@@ -516,12 +538,18 @@ def range_(ctx: CheckContext) -> Iterator[Finding]:
                         f"{show(p)} {show(o)}: {problem} (in <{name}>)",
                         f"the range of {show(p)} is {_either(allowed)}",
                         ctx.graph_files(name),
+                        at=(s, p, o),
                     )
 
 
 @rule("ill-typed-literal", "literals are valid for their datatype (xsd:date, xsd:gYear, xsd:integer, …)")
 def ill_typed_literal(ctx: CheckContext) -> Iterator[Finding]:
-    for where, graph in [("the ontology", ctx.ontology), *_data_sources(ctx)]:
+    sources = [("the ontology", ctx.ontology, [ctx.ontology_file])]
+    sources += [
+        (where, graph, ctx.graph_files(name))
+        for (where, graph), name in zip(_data_sources(ctx), sorted(ctx.data), strict=True)
+    ]
+    for where, graph, files in sources:
         for s, p, o in sorted(graph):
             if isinstance(o, Literal) and o.datatype is not None:
                 error = lexical_error(str(o), str(o.datatype))
@@ -532,6 +560,8 @@ def ill_typed_literal(ctx: CheckContext) -> Iterator[Finding]:
                         s,
                         f"{show(p)} {show(o)}: {error} (in {where})",
                         f"write a valid {show(o.datatype)}, or use a coarser datatype (xsd:gYearMonth, xsd:gYear)",
+                        files,
+                        at=(s, p, o),
                     )
 
 
@@ -560,7 +590,11 @@ def undescribed_graph(ctx: CheckContext) -> Iterator[Finding]:
                 "triples outside any named graph: every fact belongs to the graph of its source",
                 "wrap them in  GRAPH <https://w3id.org/ilrs/graph/source/NNN> { … }",
             )
-        elif not (_is_reference_graph(name) or name in {str(SOURCES_GRAPH), *described, *curated}):
+        elif not (
+            _is_reference_graph(name)
+            or name in ctx.scratch_graphs
+            or name in {str(SOURCES_GRAPH), *described, *curated}
+        ):
             yield ctx.finding(
                 "error",
                 "undescribed-graph",

@@ -61,7 +61,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ilrs {__version__}")
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    p = sub.add_parser("validate", parents=[common], help="check ontology, shapes and data with SHACL")
+    scratch = argparse.ArgumentParser(add_help=False)
+    scratch.add_argument(
+        "--load",
+        type=_loaded_file,
+        nargs="+",
+        default=[],
+        metavar="FILE[=IRI]",
+        help="also load these RDF files, each as its own named graph: IRI, or "
+        "https://w3id.org/ilrs/graph/loaded/<file stem> (never part of the dataset's files)",
+    )
+
+    p = sub.add_parser("validate", parents=[common, scratch], help="check ontology, shapes and data with SHACL")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(run=_validate)
 
@@ -86,27 +97,24 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(run=_stats)
 
-    p = sub.add_parser("serve", parents=[common], help="run the HTTP server")
+    p = sub.add_parser("serve", parents=[common, scratch], help="run the HTTP server")
     p.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 8000)")
-    p.add_argument(
-        "--load",
-        type=_loaded_file,
-        nargs="+",
-        default=[],
-        metavar="FILE[=IRI]",
-        help="also load these RDF files, each as its own named graph: IRI, or "
-        "https://w3id.org/ilrs/graph/loaded/<file stem>",
-    )
     p.add_argument("--public-url", metavar="URL", help="the server's public URL (default http://HOST:PORT)")
     p.add_argument("--query-timeout", type=float, metavar="SECONDS", help="query deadline (default 30)")
     p.add_argument("--watch", action="store_true", help="rebuild and swap the graph when its files change")
     p.set_defaults(run=_serve)
 
-    p = sub.add_parser("check", parents=[common], help="quality report over ontology, shapes and data")
+    p = sub.add_parser("check", parents=[common, scratch], help="quality report over ontology, shapes and data")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
     p.set_defaults(run=_check)
+
+    p = sub.add_parser(
+        "reason", parents=[common], help="OWL 2 DL reasoning (HermiT): consistency, unsatisfiable classes"
+    )
+    p.add_argument("--data", action="store_true", help="reason over the ontology and all the data (default: ontology)")
+    p.set_defaults(run=_reason)
 
     p = sub.add_parser("diff", help="semantic diff of two versions: files, folders, REV:PATH or git:REV")
     p.add_argument("old", metavar="OLD", help="e.g. HEAD~1:ontology/ilrs.ttl, git:v0.1.0, release/0.1.0, old.ttl")
@@ -150,7 +158,7 @@ def _load(args: argparse.Namespace, settings: Settings | None = None) -> Store:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = _settings(args, **_loaded(args))
     report = validate_store(_load(args, settings), settings)
     print(report.to_json() if args.format == "json" else report.to_text())
     return 0 if report.conforms else 1
@@ -257,16 +265,23 @@ def _loaded_file(arg: str) -> tuple[Path, str | None]:
     return Path(arg), None
 
 
-def _serve(args: argparse.Namespace) -> int:
+def _loaded(args: argparse.Namespace) -> dict[str, object]:
+    """The settings for ``--load FILE[=IRI]…``: the files, and the graph names chosen for some."""
     loads: list[tuple[Path, str | None]] = args.load
+    return {
+        "extra_files": [path for path, _ in loads] or None,
+        "extra_graph_names": {str(path): iri for path, iri in loads if iri} or None,
+    }
+
+
+def _serve(args: argparse.Namespace) -> int:
     settings = _settings(
         args,
         host=args.host,
         port=args.port,
         public_base_url=args.public_url,
         query_timeout=args.query_timeout,
-        extra_files=[path for path, _ in loads] or None,
-        extra_graph_names={str(path): iri for path, iri in loads if iri} or None,
+        **_loaded(args),
     )
     from ilrs.server.app import run  # the HTTP stack is imported only when serving
 
@@ -277,9 +292,17 @@ def _serve(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from .check import run_checks
 
-    report = run_checks(_settings(args))
+    report = run_checks(_settings(args, **_loaded(args)))
     print(report.to_json() if args.format == "json" else report.to_table())
     return 1 if report.failed(strict=args.strict) else 0
+
+
+def _reason(args: argparse.Namespace) -> int:
+    from .reasoner import reason
+
+    report = reason(_settings(args), with_data=args.data)
+    print(report.to_text())
+    return 0 if report.ok else 1
 
 
 def _diff(args: argparse.Namespace) -> int:

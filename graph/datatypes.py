@@ -17,6 +17,19 @@ from datetime import date
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS_LITERAL = "http://www.w3.org/2000/01/rdf-schema#Literal"
+RDF_PLAIN_LITERAL = RDF + "PlainLiteral"
+OWL = "http://www.w3.org/2002/07/owl#"
+
+_OWL2_XSD = """decimal integer nonNegativeInteger nonPositiveInteger positiveInteger negativeInteger long int short byte
+    unsignedLong unsignedInt unsignedShort unsignedByte double float string normalizedString token language Name NCName
+    NMTOKEN boolean hexBinary base64Binary anyURI dateTime dateTimeStamp"""
+#: The OWL 2 datatype map (OWL 2 Structural Specification, section 4): the only datatypes an OWL 2 DL
+#: ontology may use without defining them. ``xsd:date``, ``xsd:gYear``, ``xsd:gYearMonth`` and
+#: ``rdf:langString`` are not among them.
+OWL2_DATATYPE_MAP = frozenset(
+    {RDFS_LITERAL, RDF_PLAIN_LITERAL, RDF + "XMLLiteral", OWL + "real", OWL + "rational"}
+    | {XSD + name for name in _OWL2_XSD.split()}
+)
 
 #: Datatype → the datatype it is derived from (XML Schema part 2, the built-in hierarchy).
 _BASE = {
@@ -79,19 +92,24 @@ _INTEGER_BOUNDS: dict[str, tuple[int | None, int | None]] = {
 
 def is_datatype_iri(iri: str) -> bool:
     """Whether ``iri`` names a datatype (an ``xsd:`` one, ``rdfs:Literal``, ``rdf:langString``, …), not a class."""
-    return iri.startswith(XSD) or iri == RDFS_LITERAL or iri in {RDF + "langString", RDF + "HTML", RDF + "JSON"}
+    return iri.startswith(XSD) or iri in {RDFS_LITERAL, RDF_PLAIN_LITERAL} | {
+        RDF + n for n in ("langString", "HTML", "JSON")
+    }
 
 
 def datatype_accepts(expected: str, actual: str, lexical: str | None = None) -> bool:
     """Whether a literal ``lexical`` of datatype ``actual`` belongs to ``expected``.
 
     It does when the datatypes are equal, ``actual`` derives from ``expected``, ``expected``
-    is ``rdfs:Literal``, or both are integer types and the value lies in ``expected``'s
+    is ``rdfs:Literal`` (or ``rdf:PlainLiteral`` and ``actual`` a string type or ``rdf:langString``), or
+    both are integer types and the value lies in ``expected``'s
     bounds: the store keeps ``"3"^^xsd:positiveInteger`` as ``"3"^^xsd:integer``, and
     ``"3"^^xsd:integer`` denotes a non-negative integer all the same.
     """
     if expected in {RDFS_LITERAL, actual}:
         return True
+    if expected == RDF_PLAIN_LITERAL:  # text: a string with or without a language tag
+        return actual == RDF + "langString" or datatype_accepts(XSD + "string", actual)
     if not (expected.startswith(XSD) and actual.startswith(XSD)):
         return False
     name, target = actual[len(XSD) :], expected[len(XSD) :]

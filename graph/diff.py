@@ -8,8 +8,9 @@ axiom that hangs off a term through blank nodes is one statement of that term.
 Graphs that :func:`rdflib.compare.isomorphic` finds equal are skipped outright.
 
 Reported: terms (IRIs with an ``rdf:type``) added, removed, relabelled and
-changed (statements added and removed, per named graph), and the triples added
-and removed per named graph.
+changed (statements added and removed, per named graph), terms newly deprecated
+(``owl:deprecated``, with their replacement), and the triples added and removed
+per named graph.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.namespace import RDF, RDFS, SKOS
 from rdflib.term import Node
 
+from .deprecation import deprecations
 from .rdfview import show
 from .snapshot import Snapshot
 
@@ -93,6 +95,8 @@ class SemanticDiff:
     graphs_added: dict[str, int] = field(default_factory=dict)
     graphs_removed: dict[str, int] = field(default_factory=dict)
     graphs_changed: list[GraphChange] = field(default_factory=list)
+    #: Terms that became ``owl:deprecated``: ``ilrs:old → ilrs:new (reason)``.
+    deprecated: list[str] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -117,6 +121,9 @@ class SemanticDiff:
         if self.empty:
             return "\n".join([*lines, "no differences"])
         lines += [self.summary(), ""]
+        if self.deprecated:
+            lines += ["deprecated (kept for old clients; use the replacement):"]
+            lines += [f"! {d}" for d in self.deprecated] + [""]
         for term in self.terms_added:
             lines.append(f"+ {term.term}  {_kind(term)}")
             lines += [f"    + {s}" for s in term.statements]
@@ -158,6 +165,8 @@ def diff_snapshots(old: Snapshot, new: Snapshot) -> SemanticDiff:
             added, removed = _difference(before, after, old_statements[name], new_statements[name])
             result.graphs_changed.append(GraphChange(name, added, removed))
     _diff_terms(result, old, new, old_statements, new_statements)
+    was, now = deprecations(_union(old)), deprecations(_union(new))
+    result.deprecated = [now[t].summary() for t in sorted(set(now) - set(was))]
     return result
 
 

@@ -50,6 +50,15 @@ class Settings(BaseSettings):
     docs_example: str | None = Field(
         None, description="IRI of the agreement drawn in docs/ontology/instances.svg (default: the best-connected)."
     )
+    context_file: Path = Field(
+        PROJECT_ROOT / "graph" / "context.jsonld",
+        description="The JSON-LD context whose term definitions `ilrs check` compares with the ontology.",
+    )
+    shape_cases_dir: Path = Field(
+        PROJECT_ROOT / "tests" / "shapes_cases",
+        description="The shapes' examples (valid.ttl, negative/*.ttl) that `ilrs check` requires for every class "
+        "and shape; the rules that need them are skipped where the folder is absent.",
+    )
     watch_debounce_ms: int = Field(400, gt=0, description="Quiet time after a file change before a rebuild.")
 
     # --- the server ------------------------------------------------------------

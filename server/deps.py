@@ -62,7 +62,14 @@ async def get_executor(request: Request) -> QueryExecutor:
     return executor
 
 
+async def get_holder(request: Request) -> DatasetHolder:
+    """The holder of the served dataset: the dataset, its documentation and the state of reloads."""
+    holder: DatasetHolder = request.app.state.dataset
+    return holder
+
+
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+HolderDep = Annotated[DatasetHolder, Depends(get_holder)]
 StoreDep = Annotated[Store, Depends(get_store)]
 ShapesDep = Annotated[Store, Depends(get_shapes)]
 ExecutorDep = Annotated[QueryExecutor, Depends(get_executor)]

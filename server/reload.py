@@ -2,7 +2,9 @@
 
 The rebuild (:func:`ilrs.graph.watch.rebuild`) runs in a worker thread, so requests
 go on being answered from the current store meanwhile; the swap
-(:meth:`DatasetHolder.swap`) is one assignment, so no request sees half of each.
+(:meth:`DatasetHolder.swap`) is one assignment, so no request sees half of each. The
+ontology pages (``/ontology/``) are regenerated from each accepted graph; a refused
+reload is recorded for ``/health``.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import shutil
+import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -25,8 +29,13 @@ from .state import DatasetHolder
 log = logging.getLogger("ilrs.server.reload")
 
 
-async def watch_and_reload(holder: DatasetHolder, settings: Settings, stop: asyncio.Event) -> None:
-    """Until ``stop`` is set: after each burst of changes, rebuild, validate and swap if the graph conforms."""
+async def watch_and_reload(
+    holder: DatasetHolder, settings: Settings, stop: asyncio.Event, docs_parent: Path | None = None
+) -> None:
+    """Until ``stop`` is set: after each burst of changes, rebuild, check and validate; swap if all pass.
+
+    An accepted graph comes with its ontology documentation, generated into ``docs_parent``.
+    """
     paths = watched_paths(settings)
     log.info("watching %s for changes", ", ".join(map(str, paths)))
     async for changes in awatch(
@@ -35,14 +44,19 @@ async def watch_and_reload(holder: DatasetHolder, settings: Settings, stop: asyn
         names = ", ".join(sorted({Path(p).name for _, p in changes}))
         log.info("changed: %s; rebuilding", names)
         try:
-            result = await asyncio.to_thread(rebuild, settings)
+            result = await asyncio.to_thread(rebuild, settings, docs_parent)
         except Exception:  # a bug, not a bad edit: say so, and keep watching and serving
             log.exception("rebuild failed; kept the previous graph")
+            holder.refuse("the rebuild failed unexpectedly: see the server's log")
             continue
         if result.dataset is not None:
-            holder.swap(result.dataset)
+            previous = holder.docs_dir
+            holder.swap(result.dataset, result.docs_dir)
+            if previous is not None and result.docs_dir is not None:
+                shutil.rmtree(previous, ignore_errors=True)  # requests read the new folder from now on
             log.info(result.message)
         else:
+            holder.refuse(result.message.splitlines()[0])
             log.error(result.message)
 
 
@@ -53,13 +67,14 @@ def enable_watch(app: FastAPI, settings: Settings) -> None:
     @contextlib.asynccontextmanager
     async def lifespan(application: Any) -> AsyncIterator[Any]:
         stop = asyncio.Event()
-        task = asyncio.create_task(watch_and_reload(application.state.dataset, settings, stop))
-        try:
-            async with inner(application) as state:
-                yield state
-        finally:
-            stop.set()
-            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                await asyncio.wait_for(task, timeout=5)
+        with tempfile.TemporaryDirectory(prefix="ilrs-watch-docs-") as docs_parent:
+            task = asyncio.create_task(watch_and_reload(application.state.dataset, settings, stop, Path(docs_parent)))
+            try:
+                async with inner(application) as state:
+                    yield state
+            finally:
+                stop.set()
+                with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                    await asyncio.wait_for(task, timeout=5)
 
     app.router.lifespan_context = lifespan

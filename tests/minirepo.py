@@ -26,6 +26,9 @@ class MiniRepo:
                 "data_dir": self.root / "data",
                 "docs_dir": self.root / "docs",
                 "release_dir": self.root / "release",
+                "queries_dir": self.root / "queries",
+                "context_file": self.root / "context.jsonld",
+                "shape_cases_dir": self.root / "shapes_cases",
                 "store_dir": None,
                 "extra_files": [],
             }
@@ -38,6 +41,10 @@ class MiniRepo:
             "ILRS_ONTOLOGY_DIR": str(self.root / "ontology"),
             "ILRS_SHAPES_DIR": str(self.root / "shapes"),
             "ILRS_DATA_DIR": str(self.root / "data"),
+            "ILRS_DOCS_DIR": str(self.root / "docs"),
+            "ILRS_QUERIES_DIR": str(self.root / "queries"),
+            "ILRS_CONTEXT_FILE": str(self.root / "context.jsonld"),
+            "ILRS_SHAPE_CASES_DIR": str(self.root / "shapes_cases"),
         }
 
     def path(self, relative: str) -> Path:

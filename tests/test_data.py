@@ -16,13 +16,16 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from ilrs.graph.settings import PROJECT_ROOT
+from ilrs.graph.conventions import instance_kinds
+from ilrs.graph.settings import PROJECT_ROOT, get_settings
+from ilrs.graph.validate import load_shapes
 
-DATA = PROJECT_ROOT / "graph" / "data"
+SETTINGS = get_settings()
+DATA = SETTINGS.data_dir
 SOURCE_FILES = sorted((DATA / "sources").glob("*.trig"))
 SOURCES_TRIG = DATA / "sources.trig"
 COUNTRIES_TTL = DATA / "reference" / "countries.ttl"
-ONTOLOGY_TTL = PROJECT_ROOT / "ontology" / "ilrs.ttl"
+ONTOLOGY_TTL = SETTINGS.ontology_dir / "ilrs.ttl"
 
 BASE = "https://w3id.org/ilrs/"
 ILRS = BASE + "ontology#"
@@ -37,11 +40,8 @@ DCT = "http://purl.org/dc/terms/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 SOURCE_IDS = ["000", "001", "002", "003", "004"]
-KINDS = {
-    "country", "agency", "organization", "person", "agreement", "application", "program", "mission",
-    "phase", "event", "facility", "payload", "place", "target", "count", "announcement", "position",
-    "source", "status", "counted", "activity", "goal",
-}  # fmt: skip
+#: The {kind} of …/id/{kind}/{key} that the shapes' IRI patterns allow (a new class's shape adds its own).
+KINDS = instance_kinds(load_shapes(SETTINGS.shapes_dir))
 
 #: Properties whose values must be the article's own words.
 VERBATIM = ["quote", "statusReason", "dateWording", "targetWording", "launchWording", "phaseGoal", "deadlineWording"]

@@ -110,3 +110,21 @@ def test_cli(repo: MiniRepo) -> None:
     assert json.loads(ilrs("git:HEAD", "--format", "json").stdout)["terms_added"][0]["term"] == "ilrs:Rover"
     bad = ilrs("HEAD~7:ontology/ilrs.ttl")
     assert bad.returncode == 1 and bad.stderr.startswith("ilrs: error: ") and "Traceback" not in bad.stderr
+
+
+DEPRECATION = """
+ilrs:hasParty a owl:ObjectProperty ; rdfs:label "has party"@en ; skos:definition "A party of the agreement."@en ;
+    rdfs:domain ilrs:Agreement ; rdfs:range ilrs:Organization ; rdfs:isDefinedBy <https://w3id.org/ilrs/ontology> .
+ilrs:party owl:deprecated true ; dcterms:isReplacedBy ilrs:hasParty ; skos:historyNote "Renamed."@en .
+"""
+
+
+def test_deprecations_have_their_own_section(mini: MiniRepo, tmp_path: Path) -> None:
+    old = copy_mini(tmp_path / "old")
+    mini.append("ontology/ilrs.ttl", DEPRECATION)
+    result = diff(mini, str(old.root), str(mini.root))
+    assert result.deprecated == ["ilrs:party → ilrs:hasParty (Renamed.)"]
+    text = result.to_text()
+    assert "deprecated (kept for old clients; use the replacement):\n! ilrs:party → ilrs:hasParty (Renamed.)" in text
+    assert json.loads(result.to_json())["deprecated"] == ["ilrs:party → ilrs:hasParty (Renamed.)"]
+    assert diff(mini, str(mini.root), str(mini.root)).deprecated == []

@@ -56,3 +56,22 @@ def test_served_under_the_ontology_path(client: httpx.Client) -> None:
     assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
     page = client.get("/ontology/", headers={"Accept": "text/html"})
     assert page.status_code == 200 and GENERATED in page.text
+
+
+def test_deprecated_terms_get_a_badge_and_a_link_to_their_replacement(tmp_path: Path) -> None:
+    mini = copy_mini(tmp_path / "repo")
+    mini.append(
+        "ontology/ilrs.ttl",
+        'ilrs:hasParty a owl:ObjectProperty ; rdfs:label "has party"@en ; skos:definition "A party."@en ; '
+        "rdfs:domain ilrs:Agreement ; rdfs:range ilrs:Organization ;\n"
+        "    rdfs:isDefinedBy <https://w3id.org/ilrs/ontology> .\n"
+        'ilrs:party owl:deprecated true ; dcterms:isReplacedBy ilrs:hasParty ; skos:historyNote "Renamed <soon>."@en .',
+    )
+    generate_docs(mini.settings, tmp_path / "docs")
+    page = (tmp_path / "docs" / "index.html").read_text(encoding="utf-8")
+    start = page.index('id="party"')
+    section = page[start : page.index("</table>", start)]
+    assert 'class="deprecated"' in section
+    assert '<td>replaced by <a href="#hasParty">ilrs:hasParty</a>. Renamed &lt;soon&gt;.</td>' in section
+    other = page[page.index('id="hasParty"') :]
+    assert 'class="deprecated"' not in other[: other.index("</table>")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -20,6 +21,9 @@ NEW_AGENCY = PREFIXES + (
     "}"
 )
 ESA = "https://w3id.org/ilrs/id/agency/esa"
+MISSPELT = PREFIXES + (
+    "GRAPH <https://w3id.org/ilrs/graph/source/001> {\n    agreement:cnsa-roscosmos-2021 ilrs:partty agency:cnsa .\n}"
+)
 
 
 @pytest.fixture
@@ -42,9 +46,29 @@ def test_rebuild_accepts_valid_and_rejects_broken_or_invalid_edits(mini: MiniRep
     assert not invalid.accepted and invalid.report is not None and not invalid.report.conforms
     assert "does not conform" in invalid.message
 
+    copy_mini(mini.root)
+    mini.append(SOURCE, MISSPELT)  # parses and conforms to the shapes, but ilrs check calls it an error
+    misspelt = rebuild(mini.settings)
+    assert not misspelt.accepted and misspelt.check is not None and misspelt.report is None
+    assert misspelt.message.startswith("kept the previous graph: ilrs check finds errors")
+    assert "undefined-term" in misspelt.message and "did you mean ilrs:party?" in misspelt.message
+
+
+def test_an_accepted_rebuild_documents_the_graph_it_serves(mini: MiniRepo, tmp_path: Path) -> None:
+    mini.replace("ontology/ilrs.ttl", '"space agency"@en', '"national space agency"@en')
+    result = rebuild(mini.settings, docs_parent=tmp_path)
+    assert result.accepted and result.docs_dir is not None and result.docs_dir.parent == tmp_path
+    assert "national space agency" in (result.docs_dir / "index.html").read_text(encoding="utf-8")
+    assert (result.docs_dir / "classes.svg").is_file()
+
+
+def health(server: LiveServer) -> dict[str, Any]:
+    answer: dict[str, Any] = httpx.get(server.url("/health"), timeout=10).json()
+    return answer
+
 
 def version(server: LiveServer) -> str:
-    return str(httpx.get(server.url("/health"), timeout=10).json()["version"])
+    return str(health(server)["version"])
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 30) -> bool:
@@ -95,13 +119,52 @@ def test_serve_watch_swaps_valid_edits_only(mini: MiniRepo, server_factory: Call
     assert wait_for(lambda: "does not conform" in server.log()), server.log()
     assert version(server) == second and knows_esa(server)
     assert "wasDerivedFrom" in server.log()
+    stale = health(server)
+    assert stale["status"] == "stale" and stale["reload"]["status"] == "refused"
+    assert stale["reload"]["serving"] == second and "does not conform" in stale["reload"]["reason"]
 
 
+def test_serve_watch_refuses_check_errors_and_follows_the_ontology_pages(
+    mini: MiniRepo, server_factory: Callable[..., LiveServer]
+) -> None:
+    server = server_factory("--watch", env=mini.env)
+    first = health(server)
+    assert first["status"] == "ok" and "reload" not in first
+
+    mini.append(SOURCE, MISSPELT)
+    assert wait_for(lambda: "ilrs check finds errors" in server.log()), server.log()
+    refused = health(server)
+    assert refused["status"] == "stale" and refused["version"] == first["version"]
+    assert refused["reload"]["reason"] == "kept the previous graph: ilrs check finds errors"
+    assert not asks(server, "ASK { ?a <https://w3id.org/ilrs/ontology#partty> ?b }")
+
+    copy_mini(mini.root)
+    mini.replace("ontology/ilrs.ttl", '"space agency"@en', '"national space agency"@en')
+    assert wait_for(lambda: health(server)["status"] == "ok" and version(server) != first["version"]), server.log()
+    page = httpx.get(server.url("/ontology/"), headers={"Accept": "text/html"}, timeout=10)
+    assert page.status_code == 200 and "national space agency" in page.text
+    assert httpx.get(server.url("/ontology/classes.svg"), timeout=10).status_code == 200
+    turtle = httpx.get(server.url("/ontology.ttl"), timeout=10).text
+    assert "national space agency" in turtle
+
+
+def asks(server: LiveServer, query: str) -> bool:
+    answer = httpx.get(
+        server.url("/sparql"),
+        params={"query": query},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=10,
+    )
+    return bool(answer.json()["boolean"])
+
+
+#: A shape that ilrs check accepts (a defined target class, a label, a message): the watcher serves it.
 MISSION_SHAPE = PREFIXES + (
-    "shapes:MissionShape a sh:NodeShape ;\n"
-    "    sh:targetClass ilrs:Mission ;\n"
-    '    rdfs:comment "Every mission has a label."@en ;\n'
-    "    sh:property [ sh:path rdfs:label ; sh:minCount 1 ] .\n"
+    "shapes:AgreementLabelShape a sh:NodeShape ;\n"
+    '    rdfs:label "agreement label shape"@en ;\n'
+    "    sh:targetClass ilrs:Agreement ;\n"
+    '    rdfs:comment "Every agreement has a label."@en ;\n'
+    '    sh:property [ sh:path rdfs:label ; sh:minCount 1 ; sh:message "An agreement has a label."@en ] .\n'
 )
 
 
@@ -116,14 +179,14 @@ def test_serve_watch_swaps_edited_shapes_into_shapes_route(
     server = server_factory("--watch", env=mini.env)
     before = served_shapes(server)
     assert before.status_code == 200 and "OrganizationShape" in before.text
-    assert "MissionShape" not in before.text
+    assert "AgreementLabelShape" not in before.text
     tag = before.headers["etag"]
 
     mini.append("shapes/shapes.ttl", MISSION_SHAPE)
-    assert wait_for(lambda: "MissionShape" in served_shapes(server).text), server.log()
+    assert wait_for(lambda: "AgreementLabelShape" in served_shapes(server).text), server.log()
     after = served_shapes(server)
     assert after.headers["etag"] != tag  # caches see the new version
-    assert "Every mission has a label." in httpx.get(server.url("/shapes"), timeout=10).text
+    assert "Every agreement has a label." in httpx.get(server.url("/shapes"), timeout=10).text
 
     # A shapes file that does not parse keeps the shapes (and the graph) being served.
     mini.append("shapes/shapes.ttl", "shapes:Broken a sh:NodeShape ;;")

@@ -114,7 +114,7 @@ def ontology_version(name: str, request: Request, store: StoreDep, settings: Set
     stem, ext = split_extension(name)
     if f"{ONTOLOGY_IRI}/{stem}" in _version_iris(store):
         return _ontology_response(request, store, settings, ext)
-    doc = _docs_file(settings, name or "index.html")
+    doc = _docs_file(request, settings, name or "index.html")
     if doc is not None:
         return _docs_response(doc)
     return not_found_response(request, settings, f"no ontology version or documentation file {name!r}", ext)
@@ -122,7 +122,7 @@ def ontology_version(name: str, request: Request, store: StoreDep, settings: Set
 
 @router.get("/ontology/", include_in_schema=False)
 def ontology_docs(request: Request, settings: SettingsDep) -> Response:
-    doc = _docs_file(settings, "index.html")
+    doc = _docs_file(request, settings, "index.html")
     if doc is None:
         return RedirectResponse(f"{public_base(settings)}/ontology", status_code=303)
     return _docs_response(doc)
@@ -341,9 +341,13 @@ def _docs_response(path: Path) -> FileResponse:
     return FileResponse(path, headers=headers)
 
 
-def _docs_file(settings: Settings, name: str) -> Path | None:
-    """A file of the generated ontology documentation (``ilrs docs``), if it exists; never outside its folder."""
-    root = settings.docs_dir.resolve()
+def _docs_file(request: Request, settings: Settings, name: str) -> Path | None:
+    """A file of the ontology documentation of the served graph, if it exists; never outside its folder.
+
+    That is the committed ``ilrs docs`` output, or once ``ilrs serve --watch`` has reloaded
+    the graph, the documentation generated from it.
+    """
+    root = (request.app.state.dataset.docs_dir or settings.docs_dir).resolve()
     try:
         path = (root / name).resolve()
         found = path.is_relative_to(root) and path.is_file()
@@ -359,7 +363,7 @@ def _ontology_response(request: Request, store: Store, settings: Settings, ext: 
         return not_acceptable_response(request, err)
     if str(ONTOLOGY_GRAPH) not in store.graphs():
         return not_found_response(request, settings, "the ontology is not loaded", ext)
-    if choice.media_type == HTML and _docs_file(settings, "index.html") is not None:
+    if choice.media_type == HTML and _docs_file(request, settings, "index.html") is not None:
         # The generated documentation links its figures relatively: serve it from /ontology/.
         return RedirectResponse(f"{public_base(settings)}/ontology/", status_code=303, headers={"Vary": "Accept"})
     if is_fresh(request, store, choice):
