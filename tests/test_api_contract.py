@@ -317,6 +317,18 @@ def _property_values(document: Any) -> list[tuple[str, Any]]:
     return found
 
 
+def test_every_property_of_the_ontology_has_a_term(dataset: Store) -> None:
+    """So that no property falls back to @vocab, where a single value would not be an array."""
+    terms = json.loads(CONTEXT_FILE.read_text())["@context"]
+    properties = select(
+        dataset,
+        "SELECT DISTINCT ?p WHERE { ?p a ?t FILTER(?t IN (<http://www.w3.org/2002/07/owl#ObjectProperty>, "
+        f"<http://www.w3.org/2002/07/owl#DatatypeProperty>)) FILTER(STRSTARTS(STR(?p), '{ILRS}')) }}",
+    )
+    assert properties
+    assert [p for p in properties if p.removeprefix(ILRS) not in terms] == []
+
+
 @pytest.mark.parametrize("path", ["/agreements?limit=1000", "/countries?limit=1000", "/id/agency/cnsa", "/api"])
 def test_terms_of_the_context_are_always_arrays(client: httpx.Client, path: str) -> None:
     terms = json.loads(CONTEXT_FILE.read_text())["@context"]
