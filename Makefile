@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test install install-test lint typecheck bench clean docs release
+.PHONY: serve test install install-test lint typecheck bench clean docs release wheel
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,11 @@ docs: install  ## regenerate docs/ontology/ from the ontology and data (needs Gr
 release: install  ## write release/<version>/ and its CHANGELOG entry (after ilrs check and validate pass)
 	$(BIN)/ilrs release
 
+wheel: $(BIN)/python  ## build the installable wheel into dist/ (pip install dist/ilrs_kg-*.whl)
+	$(BIN)/pip wheel --quiet --no-deps --wheel-dir dist .
+
 bench: install-test  ## measure loading and validating the graph
 	$(BIN)/python -m bench.load --runs 7
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info build dist

@@ -19,8 +19,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import __version__
-from .errors import IlrsError, InputError, NotFound, ParameterError, QuerySyntaxError
+from .errors import IlrsError, InputError, NotFound, ParameterError, QuerySyntaxError, UnknownFormat
 from .export import EXPORT_FORMATS, export
+from .formats import OFFERS, RESULT_FORMATS, Format, by_name, form_of, result_of
 from .loader import build_store
 from .namespaces import sparql_prologue
 from .query_analysis import analyse
@@ -29,13 +30,10 @@ from .stats import compute_stats
 from .store import Store
 from .validate import validate_store
 
-RESULT_FORMATS = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-}
-GRAPH_FORMATS = {k: v for k, v in EXPORT_FORMATS.items() if k not in {"trig", "nquads"}}
+#: ``ilrs query --format``: a table (Turtle for CONSTRUCT/DESCRIBE), or any result format by name or alias.
+TABLE = "table"
+#: The SPARQL results formats, for SELECT and ASK alike.
+_SPARQL_RESULTS = tuple(f for f in RESULT_FORMATS if isinstance(f.writer, ox.QueryResultsFormat))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -80,15 +78,21 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("query", help="the query text, or the path of a file holding it")
     p.add_argument(
         "--format",
-        choices=["table", *RESULT_FORMATS, *GRAPH_FORMATS],
-        default="table",
+        type=_format_name([TABLE], RESULT_FORMATS),
+        default=TABLE,
+        metavar="{" + "|".join([TABLE, *(f.name for f in RESULT_FORMATS)]) + "}",
         help="output format (default: a table for SELECT, Turtle for CONSTRUCT/DESCRIBE)",
     )
     p.add_argument("--graph", action="append", metavar="IRI", help="query only this named graph (repeatable)")
     p.set_defaults(run=_query)
 
     p = sub.add_parser("export", parents=[common], help="write the dataset or one graph as RDF")
-    p.add_argument("--format", choices=list(EXPORT_FORMATS), default="trig")
+    p.add_argument(
+        "--format",
+        type=_format_name([], EXPORT_FORMATS),
+        default="trig",
+        metavar="{" + "|".join(f.name for f in EXPORT_FORMATS) + "}",
+    )
     p.add_argument("--graph", metavar="IRI", help="only this named graph")
     p.add_argument("--output", "-o", type=Path, metavar="FILE", help="write to FILE (default: standard output)")
     p.set_defaults(run=_export)
@@ -102,6 +106,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port (default 8000)")
     p.add_argument("--public-url", metavar="URL", help="the server's public URL (default http://HOST:PORT)")
     p.add_argument("--query-timeout", type=float, metavar="SECONDS", help="query deadline (default 30)")
+    p.add_argument(
+        "--max-result-rows", type=_positive, metavar="N", help="most rows one result may have (default 1000000)"
+    )
+    p.add_argument(
+        "--max-result-bytes", type=_positive, metavar="N", help="most bytes one result may have (default 100 MiB)"
+    )
     p.add_argument("--watch", action="store_true", help="rebuild and swap the graph when its files change")
     p.set_defaults(run=_serve)
 
@@ -133,6 +143,27 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite an existing release of this version")
     p.set_defaults(run=_release)
     return parser
+
+
+def _positive(value: str) -> int:
+    """An argparse ``type``: a whole number above 0."""
+    if not value.isdigit() or int(value) == 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number above 0, not {value!r}")
+    return int(value)
+
+
+def _format_name(extra: list[str], offers: tuple[Format, ...]):  # type: ignore[no-untyped-def]
+    """An argparse ``type``: the canonical name of the format a name or alias selects (``ttl`` → ``turtle``)."""
+
+    def convert(value: str) -> str:
+        if value in extra:
+            return value
+        try:
+            return by_name(value, offers).name
+        except UnknownFormat as err:
+            raise argparse.ArgumentTypeError(str(err)) from err
+
+    return convert
 
 
 def _settings(args: argparse.Namespace, **overrides: object) -> Settings:
@@ -179,17 +210,17 @@ def _query(args: argparse.Namespace) -> int:
         lines = sparql_prologue().count("\n")
         raise QuerySyntaxError.from_engine(str(err), prefix="", line_offset=lines) from err
     out = sys.stdout.buffer
-    if isinstance(result, ox.QueryTriples):
-        fmt = "turtle" if args.format == "table" else args.format
-        if fmt not in GRAPH_FORMATS:
-            raise ParameterError(f"a CONSTRUCT or DESCRIBE result cannot be written as {fmt}")
-        ox.serialize(result, out, format=ox.RdfFormat.from_media_type(GRAPH_FORMATS[fmt]))
-    elif args.format == "table":
+    form = form_of(result)
+    if args.format == TABLE and not isinstance(result, ox.QueryTriples):
         out.write(_table(result).encode())
-    elif args.format in RESULT_FORMATS:
-        result.serialize(out, format=ox.QueryResultsFormat.from_media_type(RESULT_FORMATS[args.format]))
     else:
-        raise ParameterError(f"a SELECT or ASK result cannot be written as {args.format}")
+        # A boolean is written in CSV or TSV too (as the bare word), which the endpoint does not offer.
+        offers = OFFERS["graph"] if form == "graph" else _SPARQL_RESULTS
+        try:
+            fmt = by_name("turtle" if args.format == TABLE else args.format, offers)
+        except UnknownFormat:
+            raise ParameterError(f"{result_of(form)} cannot be written as {args.format}") from None
+        fmt.write(result, out)
     out.flush()
     return 0
 
@@ -229,11 +260,11 @@ def _cell(term: object) -> str:
 def _export(args: argparse.Namespace) -> int:
     store = _load(args)
     if args.output is None:
-        export(store, sys.stdout.buffer, args.format, args.graph)
+        export(store, sys.stdout.buffer, by_name(args.format, EXPORT_FORMATS), args.graph)
         return 0
     try:
         with args.output.open("wb") as out:
-            export(store, out, args.format, args.graph)
+            export(store, out, by_name(args.format, EXPORT_FORMATS), args.graph)
     except OSError as err:
         raise ParameterError(f"{args.output}: {err.strerror}") from err
     if not args.quiet:
@@ -281,6 +312,8 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         public_base_url=args.public_url,
         query_timeout=args.query_timeout,
+        max_result_rows=args.max_result_rows,
+        max_result_bytes=args.max_result_bytes,
         **_loaded(args),
     )
     from ilrs.server.app import run  # the HTTP stack is imported only when serving

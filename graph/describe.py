@@ -31,6 +31,8 @@ _TITLE = "<http://purl.org/dc/terms/title>"
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 _SKOS_PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"
+_DCT_TITLE = "http://purl.org/dc/terms/title"
+_SCHEMA_NAME = "https://schema.org/name"
 # Any predicate: a negated property set that excludes an IRI no data uses.
 _ANY = "!<urn:ilrs:no-such-predicate>"
 
@@ -92,6 +94,15 @@ class Description:
         """The IRIs of the resource's ``rdf:type`` values."""
         return [
             s.object.value for s in self.own if s.predicate.value == _RDF_TYPE and isinstance(s.object, ox.NamedNode)
+        ]
+
+    @property
+    def own_names(self) -> list[ox.Literal]:
+        """The resource's ``dcterms:title`` and ``schema:name`` values: its heading when it has no label."""
+        return [
+            s.object
+            for s in self.own
+            if s.predicate.value in (_DCT_TITLE, _SCHEMA_NAME) and isinstance(s.object, ox.Literal)
         ]
 
     @property

@@ -28,6 +28,8 @@ data file, ``line L, column C`` for a query). Anything else that escapes is a bu
     * :class:`UnsupportedOperation` — an operation (a request method) that is not offered; ``allowed``
       lists those that are.
     * :class:`InputTimeout` — the input did not arrive within its deadline.
+    * :class:`NoCheckout` — an editors' command that works on a source checkout was run on the
+      copy of the files installed with the package.
 
   * :class:`NotFound` — nothing by that name: a resource, a named graph, a file, a git revision, a representation.
   * :class:`NotAcceptable` — no available format is acceptable; ``available`` lists the media types there are.
@@ -36,6 +38,7 @@ data file, ``line L, column C`` for a query). Anything else that escapes is a bu
     * :class:`QueryTimeout` — the query did not finish before its deadline.
     * :class:`MemoryLimitExceeded` — the query needed more memory than one query may use.
     * :class:`Busy` — every query slot is taken; retry after ``retry_after`` seconds.
+    * :class:`ResultTooLarge` — the result has more rows or bytes than one result may have.
 
   * :class:`ValidationError` — the data does not conform to the shapes, or fails the project's checks.
   * :class:`StoreError` — the store itself failed: evaluating a valid query, or the process evaluating it.
@@ -202,6 +205,14 @@ class InputTimeout(InputError):
     title = "Input did not arrive in time"
 
 
+class NoCheckout(InputError):
+    """An editors' command that writes into the project or reads its git history (``ilrs docs``,
+    ``ilrs release``, ``ilrs diff git:REV``) was run on the files installed with the package; it works
+    in a source checkout (an editable install) or on the folders the settings name."""
+
+    title = "No source checkout"
+
+
 class NotFound(IlrsError):
     """Nothing by that name: a resource, a named graph, a file, a git revision, or a representation."""
 
@@ -271,6 +282,12 @@ class Busy(ResourceLimit):
 
     def fields(self) -> dict[str, Any]:
         return {"slots": self.slots, "retry_after": self.retry_after}
+
+
+class ResultTooLarge(ResourceLimit):
+    """The query's result has more rows or bytes than one result may have; it is cut short there."""
+
+    title = "Result too large"
 
 
 class ValidationError(IlrsError):

@@ -4,33 +4,27 @@ from __future__ import annotations
 
 from typing import IO
 
-from .errors import NotFound, ParameterError, UnknownFormat
+import pyoxigraph as ox
+
+from .errors import NotFound, ParameterError
+from .formats import DATASET_FORMATS, FORMATS, Format
 from .store import Store
 
-#: Export format names accepted by ``ilrs export --format`` and their media types.
-EXPORT_FORMATS: dict[str, str] = {
-    "trig": "application/trig",
-    "nquads": "application/n-quads",
-    "turtle": "text/turtle",
-    "ntriples": "application/n-triples",
-    "rdfxml": "application/rdf+xml",
-    "jsonld": "application/ld+json",
-}
-
-#: Formats that hold a whole dataset (all named graphs).
-DATASET_FORMATS = frozenset({"trig", "nquads", "jsonld"})
+#: The formats ``ilrs export --format`` writes: every RDF format of the registry.
+EXPORT_FORMATS: tuple[Format, ...] = tuple(f for f in FORMATS if isinstance(f.writer, ox.RdfFormat))
 
 
-def export(store: Store, output: IO[bytes], fmt: str, graph: str | None = None) -> None:
-    """Write the dataset (or ``graph``) to ``output`` as ``fmt`` (a key of :data:`EXPORT_FORMATS`).
+def export(store: Store, output: IO[bytes], fmt: Format, graph: str | None = None) -> None:
+    """Write the dataset (or ``graph``) to ``output`` as ``fmt`` (one of :data:`EXPORT_FORMATS`).
 
-    Raises :class:`UnknownFormat`, :class:`NotFound` for an unknown ``graph``, and :class:`ParameterError`
-    for a one-graph format without ``graph``.
+    Raises :class:`~.errors.ParameterError` for a format that is not RDF, or a one-graph format without
+    ``graph``, and :class:`~.errors.NotFound` for an unknown ``graph``.
     """
     if fmt not in EXPORT_FORMATS:
-        raise UnknownFormat(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
+        raise ParameterError(f"{fmt.label} is not an RDF format; export as {', '.join(f.name for f in EXPORT_FORMATS)}")
     if graph is not None and graph not in store.graphs():
         raise NotFound(f"no named graph <{graph}> in the dataset")
     if graph is None and fmt not in DATASET_FORMATS:
-        raise ParameterError(f"{fmt} holds one graph: name it with --graph, or export as trig, nquads or jsonld")
-    store.dump(output, EXPORT_FORMATS[fmt], graph=graph)
+        holders = ", ".join(f.name for f in DATASET_FORMATS)
+        raise ParameterError(f"{fmt.name} holds one graph: name it with --graph, or export as one of {holders}")
+    store.dump(output, fmt.media_type, graph=graph)

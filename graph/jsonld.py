@@ -17,16 +17,16 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 from pyld import jsonld
 
-from .settings import BASE_IRI
+from .formats import JSONLD
+from .settings import BASE_IRI, package_folder
 
 #: The published context document (``GET /context.jsonld`` and ``/context/{CONTEXT_VERSION}.jsonld``).
-CONTEXT_PATH = Path(__file__).with_name("context.jsonld")
+CONTEXT_PATH = package_folder("ilrs.graph") / "context.jsonld"
 #: Its version: bump when a term changes meaning; adding a term is a minor change. 0.3.0 makes every
 #: term that can hold several values an array (``@container: @set``), types ``publisher`` and
 #: ``creator`` as links (``@type: @id``) and maps ``localUrl`` to ``foaf:isPrimaryTopicOf`` (it was
@@ -35,13 +35,13 @@ CONTEXT_PATH = Path(__file__).with_name("context.jsonld")
 CONTEXT_VERSION = "0.3.0"
 #: Earlier versions, still served at ``/context/{version}.jsonld`` for documents that name them.
 ARCHIVED_CONTEXTS = {
-    "0.1.0": Path(__file__).with_name("context-0.1.0.jsonld"),
-    "0.2.0": Path(__file__).with_name("context-0.2.0.jsonld"),
+    "0.1.0": package_folder("ilrs.graph") / "context-0.1.0.jsonld",
+    "0.2.0": package_folder("ilrs.graph") / "context-0.2.0.jsonld",
 }
 #: The context's canonical, persistent IRI.
 CONTEXT_IRI = f"{BASE_IRI}context.jsonld"
 #: Media type of every JSON-LD document we produce.
-JSONLD_MEDIA_TYPE = "application/ld+json"
+JSONLD_MEDIA_TYPE = JSONLD.media_type
 
 JsonObject = dict[str, Any]
 DocumentLoader = Callable[[str, Mapping[str, Any]], JsonObject]

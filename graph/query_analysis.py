@@ -1,5 +1,9 @@
-"""What a query's text says before it runs: the services it calls, whether it names its dataset, and
-whether it nests too deeply to be run.
+"""What a query's text says before it runs: its form, the services it calls, whether it names its
+dataset, and whether it nests too deeply to be run.
+
+The form (``SELECT``, ``ASK``, ``CONSTRUCT``, ``DESCRIBE``: the first keyword after the prologue)
+lets the server choose the result's format before the query takes a worker; the query engine
+still decides what the query is, and its result is written in a format that fits it.
 
 ``SERVICE`` makes the query engine send HTTP requests to any address the query names —
 a server-side request forgery if left open — so a query may only call the endpoints in
@@ -12,7 +16,7 @@ would otherwise override the query's ``FROM``).
 The query engine's parser recurses once per level of nesting and runs out of stack (the process
 dies) on a few thousand levels: :data:`MAX_NESTING` levels of brackets are accepted.
 
-All three are read off the query's tokens (:mod:`graph.sparql_tokens`: one linear scan, no parse
+All four are read off the query's tokens (:mod:`graph.sparql_tokens`: one linear scan, no parse
 tree, no recursion, whatever the text), so that a comment, a string literal or an IRI can neither
 hide a clause nor raise a false alarm. The engine (pyoxigraph) matches a keyword without a word
 boundary on either side (``1SERVICE``, ``SERVICESILENT<…>`` and ``SERVICE:x`` call a service), so
@@ -27,6 +31,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 
 from .errors import ForbiddenService, QuerySyntaxError, QueryTooComplex, UnsupportedQuery
+from .formats import Form
 from .sparql_tokens import Token, line_and_column, tokens, unescape
 
 #: What the endpoint answers when it is sent an update.
@@ -55,6 +60,8 @@ class QueryFacts:
     services: list[str] = field(default_factory=list)
     #: Whether the query has ``FROM`` or ``FROM NAMED`` (its own dataset).
     declares_dataset: bool = False
+    #: What the query returns, by its first keyword after the prologue (``None`` if that is no query form).
+    form: Form | None = None
 
 
 def analyse(query: str, allowlist: Collection[str], max_nesting: int = MAX_NESTING) -> QueryFacts:
@@ -86,7 +93,7 @@ def analyse(query: str, allowlist: Collection[str], max_nesting: int = MAX_NESTI
                     )
                 called.append(iri)
     declares = any(_word(t).lower().startswith("from") for t in significant)
-    return QueryFacts(services=list(dict.fromkeys(called)), declares_dataset=declares)
+    return QueryFacts(services=list(dict.fromkeys(called)), declares_dataset=declares, form=_form(significant))
 
 
 def looks_like_update(query: str) -> bool:
@@ -127,6 +134,29 @@ def _check_nesting(query: str, significant: list[Token], limit: int) -> None:
             depth = max(0, depth - 1)
 
 
+_FORMS: tuple[tuple[str, Form], ...] = (
+    ("select", "solutions"),
+    ("ask", "boolean"),
+    ("construct", "graph"),
+    ("describe", "graph"),
+)
+
+
+def _form(significant: list[Token]) -> Form | None:
+    """The form named by the first keyword after the prologue (``BASE <iri>``, ``PREFIX p: <iri>``)."""
+    index = 0
+    while index < len(significant):
+        word = _word(significant[index]).lower()
+        if word == "base":
+            index += 2
+        elif word == "prefix":
+            index += 3
+        else:
+            # The engine reads a keyword without a word boundary after it ("SELECT*", "ASK{").
+            return next((form for keyword, form in _FORMS if word.startswith(keyword)), None)
+    return None
+
+
 def _word(token: Token) -> str:
     """The keyword-like part of a token: a bare word, or a prefixed name's prefix; else ``""``."""
     if token.kind == "word":
@@ -154,7 +184,9 @@ def _service_targets(significant: list[Token]) -> Iterator[Token]:
             continue
         for match in _SERVICE.finditer(token.text):
             for rest in _without_silent(token.text[match.end() :]):
-                yield from _target(rest, token.start, significant[index + 1 :])
+                # A call reads [SILENT] target { : three tokens at most (a longer slice would copy the rest
+                # of the query for every word that contains "service").
+                yield from _target(rest, token.start, significant[index + 1 : index + 4])
 
 
 def _target(rest: str, start: int, after: list[Token]) -> list[Token]:

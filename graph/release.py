@@ -31,6 +31,7 @@ from .check import run_checks
 from .diff import SemanticDiff, diff_snapshots
 from .errors import InputError, ToolError, ValidationError
 from .export import export
+from .formats import NQUADS, TRIG
 from .loader import build_store
 from .namespaces import ONTOLOGY_GRAPH, ONTOLOGY_IRI
 from .rdfview import graphs_of, read_shapes, union
@@ -56,18 +57,20 @@ class Release:
 def make_release(
     settings: Settings, *, since: str | None = None, force: bool = False, today: dt.date | None = None
 ) -> Release:
-    """Check, validate and write ``settings.release_dir/<version>/``, and prepend its CHANGELOG entry.
+    """Check, validate and write ``<version>/`` in :meth:`Settings.release_folder`, and prepend its CHANGELOG entry.
 
-    Raises :class:`~ilrs.graph.errors.ValidationError` when the checks or the shapes fail,
+    Raises :class:`~ilrs.graph.errors.NoCheckout` when there is no release folder to write into (an
+    installed package), :class:`~ilrs.graph.errors.ValidationError` when the checks or the shapes fail,
     :class:`~ilrs.graph.errors.InputError` when the version is already released (unless ``force``),
     and the errors of reading a file or ``since``.
     """
+    settings.release_folder()  # before any work: an installed package has no release folder
     settings = settings.model_copy(update={"store_dir": None, "extra_files": []})
     _refuse_if_dirty(settings)
     store = build_store(settings, derived=False)
     _refuse_if_invalid(settings, store)
     version = ontology_version(store)
-    folder = settings.release_dir / version
+    folder = settings.release_folder() / version
     if folder.exists() and not force:
         raise InputError(f"{folder} exists: bump owl:versionInfo and owl:versionIRI in ontology/ilrs.ttl first")
     previous = _previous(settings, version, since)
@@ -78,7 +81,7 @@ def make_release(
     files = _write(settings, store, folder, prior)
     current = Snapshot(str(folder), read_path(folder, settings))
     entry = changelog_entry(version, today or dt.date.today(), previous, current)
-    _record(settings.release_dir / CHANGELOG, version, entry)
+    _record(settings.release_folder() / CHANGELOG, version, entry)
     return Release(version, folder, files, entry)
 
 
@@ -174,7 +177,7 @@ def _latest_release(settings: Settings, version: str) -> str | None:
     """The latest version released before ``version`` (a folder of ``release/``), or ``None``."""
     earlier = [
         p.name
-        for p in settings.release_dir.glob("*")
+        for p in settings.release_folder().glob("*")
         if (p / RELEASE_DATASET).is_file() and _key(p.name) < _key(version)
     ]
     return max(earlier, key=_key) if earlier else None
@@ -186,7 +189,7 @@ def _previous(settings: Settings, version: str, since: str | None) -> Snapshot |
         return load_snapshot(since, settings)
     latest = _latest_release(settings, version)
     if latest is not None:
-        return Snapshot(f"release {latest}", read_path(settings.release_dir / latest, settings))
+        return Snapshot(f"release {latest}", read_path(settings.release_folder() / latest, settings))
     try:
         tag = run_git(settings, "describe", "--tags", "--abbrev=0").decode().strip()
     except ToolError:
@@ -220,9 +223,9 @@ def _write(settings: Settings, store: Store, folder: Path, prior: str | None) ->
         files.append(Path(shutil.copyfile(vocabularies, folder / vocabularies.name)))
     read_shapes(settings.shapes_dir).serialize(folder / RELEASE_SHAPES, format="turtle")
     with (folder / "dataset.trig").open("wb") as out:
-        export(store, out, "trig")
+        export(store, out, TRIG)
     with (folder / RELEASE_DATASET).open("wb") as out:
-        export(store, out, "nquads")
+        export(store, out, NQUADS)
     return [*files, folder / RELEASE_SHAPES, folder / "dataset.trig", folder / RELEASE_DATASET]
 
 

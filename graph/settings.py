@@ -9,20 +9,43 @@ from __future__ import annotations
 
 import ipaddress
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-#: The project checkout: ``ontology/``, ``shapes/``, ``queries/`` and ``graph/data/`` live here.
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from .errors import NoCheckout
 
 #: The one canonical base IRI of the ontology, the instances and the named graphs.
 BASE_IRI = "https://w3id.org/ilrs/"
 
 #: Listening on every interface says nothing about the name clients use.
 WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})
+
+
+def package_folder(package: str) -> Path:
+    """The folder of the installed package ``package`` (``"ilrs.ontology"``, ``"ilrs.server"``, …).
+
+    The project's files are found through the packages that ship them: in an editable
+    install (``pip install -e .``) that is the checkout's own folder (``ontology/``), in a
+    wheel install its installed copy. Packages are installed as plain folders, never zipped.
+    """
+    folder = files(package)
+    if not isinstance(folder, Path):
+        raise RuntimeError(f"the package {package} is not installed as a folder ({folder!r})")
+    return folder
+
+
+def installed_copy(folder: Path) -> bool:
+    """Whether ``folder`` is inside the copy of the files installed with the package (a wheel install).
+
+    An editable install maps ``ilrs.graph`` onto the checkout's ``graph/``, beside its
+    ``pyproject.toml``: its files are the checkout's, not a copy.
+    """
+    root = package_folder("ilrs.graph").parent
+    return not (root / "pyproject.toml").is_file() and folder.resolve().is_relative_to(root.resolve())
 
 
 class Settings(BaseSettings):
@@ -32,10 +55,13 @@ class Settings(BaseSettings):
 
     # --- the graph -------------------------------------------------------------
     base_iri: str = Field(BASE_IRI, description="Canonical base IRI (read-only: IRIs are persistent).")
-    ontology_dir: Path = PROJECT_ROOT / "ontology"
-    shapes_dir: Path = PROJECT_ROOT / "shapes"
-    data_dir: Path = PROJECT_ROOT / "graph" / "data"
-    queries_dir: Path = PROJECT_ROOT / "queries"
+    # The files shipped in the package by default; each folder can point elsewhere (ILRS_DATA_DIR=…).
+    ontology_dir: Path = Field(default_factory=lambda: package_folder("ilrs.ontology"))
+    shapes_dir: Path = Field(default_factory=lambda: package_folder("ilrs.shapes"))
+    data_dir: Path = Field(default_factory=lambda: package_folder("ilrs.graph") / "data")
+    queries_dir: Path = Field(
+        default_factory=lambda: package_folder("ilrs.queries"), description="The query UI's examples (*.rq)."
+    )
     store_dir: Path | None = Field(None, description="On-disk store; in memory when unset.")
     extra_files: list[Path] = Field(default_factory=list, description="Researchers' own RDF files to load.")
     extra_graph_names: dict[str, str] = Field(
@@ -45,17 +71,23 @@ class Settings(BaseSettings):
     )
 
     # --- the editors' workflow (ilrs check / docs / diff / release, serve --watch) ---
-    docs_dir: Path = Field(PROJECT_ROOT / "docs" / "ontology", description="Where `ilrs docs` writes.")
-    release_dir: Path = Field(PROJECT_ROOT / "release", description="Where `ilrs release` writes.")
+    docs_dir: Path = Field(
+        default_factory=lambda: package_folder("ilrs.docs") / "ontology",
+        description="The ontology's documentation: served at /ontology/, written by `ilrs docs`.",
+    )
+    release_dir: Path | None = Field(
+        None, description="Where `ilrs release` writes (default: release/ of the source checkout)."
+    )
     docs_example: str | None = Field(
         None, description="IRI of the agreement drawn in docs/ontology/instances.svg (default: the best-connected)."
     )
     context_file: Path = Field(
-        PROJECT_ROOT / "graph" / "context.jsonld",
+        default_factory=lambda: package_folder("ilrs.graph") / "context.jsonld",
         description="The JSON-LD context whose term definitions `ilrs check` compares with the ontology.",
     )
     shape_cases_dir: Path = Field(
-        PROJECT_ROOT / "tests" / "shapes_cases",
+        # tests/ of the checkout beside graph/ in an editable install; absent from an installed package.
+        default_factory=lambda: package_folder("ilrs.graph").parent / "tests" / "shapes_cases",
         description="The shapes' examples (valid.ttl, negative/*.ttl) that `ilrs check` requires for every class "
         "and shape; the rules that need them are skipped where the folder is absent.",
     )
@@ -94,9 +126,32 @@ class Settings(BaseSettings):
         description="Addresses or networks exempt from the per-client limits (and trusted proxies always).",
     )
     query_timeout: float = Field(30.0, gt=0, description="Seconds a query may run before it is stopped.")
-    max_query_length: int = Field(100_000, gt=0, description="Largest accepted query text, in bytes.")
-    max_body_bytes: int = Field(1_000_000, gt=0, description="Largest accepted request body, in bytes.")
+    max_query_length: int = Field(
+        2 * 1024 * 1024,
+        gt=0,
+        description="Largest accepted query text, in bytes (a VALUES list of tens of thousands of IRIs fits).",
+    )
+    max_body_bytes: int = Field(
+        8 * 1024 * 1024,
+        gt=0,
+        description="Largest accepted request body, in bytes: room for the longest query, percent-encoded in a form.",
+    )
+    max_request_head: int = Field(
+        256 * 1024,
+        gt=0,
+        description="Largest request line and headers, in bytes (larger: 400). It bounds a query sent by GET, "
+        "percent-encoded in the URL; longer queries are sent by POST.",
+    )
     max_concurrent_queries: int = Field(8, gt=0, description="Queries evaluated at the same time.")
+    max_result_rows: int = Field(
+        1_000_000,
+        gt=0,
+        description="Most rows (SELECT solutions, CONSTRUCT/DESCRIBE triples) one result may have: a result "
+        "that would have more is cut short, unmistakably (507 before it starts, else an unfinished response).",
+    )
+    max_result_bytes: int = Field(
+        100 * 1024 * 1024, gt=0, description="Most bytes one result may have, cut short like max_result_rows."
+    )
     max_query_memory: int = Field(
         1024,
         gt=0,
@@ -142,6 +197,24 @@ class Settings(BaseSettings):
             return self.public_base_url.rstrip("/")
         host = "127.0.0.1" if self.host in WILDCARD_HOSTS else self.host
         return f"http://{f'[{host}]' if ':' in host else host}:{self.port}"
+
+    def project_dir(self, command: str) -> Path:
+        """The root of the project that the editors' ``command`` works on: the folder holding ``ontology_dir``.
+
+        That is the source checkout (``ilrs release`` writes into it, ``ilrs diff git:REV`` reads
+        its git history) or the user's own folders (``ILRS_ONTOLOGY_DIR``).
+        Raises :class:`NoCheckout` when it is the copy installed with the package.
+        """
+        if installed_copy(self.ontology_dir):
+            raise NoCheckout(
+                f"{command} works on a source checkout, and {self.ontology_dir} is the installed package's copy: "
+                "run it in a checkout (pip install -e .) or set ILRS_ONTOLOGY_DIR, ILRS_SHAPES_DIR and ILRS_DATA_DIR"
+            )
+        return self.ontology_dir.parent
+
+    def release_folder(self) -> Path:
+        """``release_dir``, else ``release/`` of the project (:meth:`project_dir`)."""
+        return self.release_dir or self.project_dir("ilrs release") / "release"
 
 
 @lru_cache(maxsize=1)

@@ -141,6 +141,7 @@ def run_git(settings: Settings, *args: str) -> bytes:
 
 def _at_revision(spec: str, revision: str, inner: str | None, settings: Settings) -> Snapshot:
     """The file or folder ``inner`` (or, with ``None``, the whole checkout) at git ``revision``."""
+    settings.project_dir(f"ilrs diff {spec}")  # the installed package's copy has no git history
     try:
         run_git(settings, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
     except ToolError as err:

@@ -4,8 +4,9 @@
 comments, strings and IRIs are (nothing inside them is a keyword), which words and prefixed names
 it uses, and how deeply its brackets nest. It validates nothing: text the grammar does not allow
 becomes one-character ``other`` tokens, and the query engine reports the syntax error. Each token
-is found by one regular expression without nested repetition, so the scan takes time linear in
-the text whatever the text is.
+is found by one regular expression without nested repetition, and no stretch of text is searched
+for the same token twice (see :func:`tokens`), so the scan takes time linear in the text whatever
+the text is.
 
 >>> [t.text for t in tokens('ASK { ?s <http://a/> "}" } # {') if t.kind != "ws"]
 ['ASK', '{', '?s', '<http://a/>', '"}"', '}', '# {']
@@ -16,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 
 _BASE = (
     "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d\u2070-\u218f"
@@ -28,26 +30,39 @@ _PN_PREFIX = f"[{_BASE}](?:[{_CHARS}.]*[{_CHARS}])?"
 _PN_LOCAL = f"(?:[{_CHARS_U}:0-9]|{_PLX})(?:(?:[{_CHARS}.:]|{_PLX})*(?:[{_CHARS}:]|{_PLX}))?"
 _UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
 
-_TOKEN = re.compile(
-    "|".join(
-        [
-            r"(?P<ws>[ \t\r\n]+)",
-            r"(?P<comment>#[^\r\n]*)",
-            rf"(?P<iri><(?:[^<>\"{{}}|^`\\\x00-\x20]|{_UCHAR})*>)",
-            r"(?P<long>'''(?:(?:'|'')?(?:[^'\\]|\\[\s\S]))*'''|\"\"\"(?:(?:\"|\"\")?(?:[^\"\\]|\\[\s\S]))*\"\"\")",
-            r"(?P<open_long>'''|\"\"\")",
-            r"(?P<short>'(?:[^'\\\r\n]|\\[^\r\n])*'|\"(?:[^\"\\\r\n]|\\[^\r\n])*\")",
-            r"(?P<open_short>['\"])",
-            f"(?P<var>[?$][{_CHARS_U}0-9][{_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*)",
-            r"(?P<langtag>@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*)",
-            f"(?P<bnode>_:[{_CHARS_U}0-9](?:[{_CHARS}.]*[{_CHARS}])?)",
-            f"(?P<pname>(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?)",
-            r"(?P<number>[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)",
-            r"(?P<word>[A-Za-z_][A-Za-z0-9_]*)",
-            r"(?P<other>[\s\S])",
-        ]
-    )
-)
+_ALTERNATIVES = [
+    r"(?P<ws>[ \t\r\n]+)",
+    r"(?P<comment>#[^\r\n]*)",
+    rf"(?P<iri><(?:[^<>\"{{}}|^`\\\x00-\x20]|{_UCHAR})*>)",
+    r"(?P<long>'''(?:(?:'|'')?(?:[^'\\]|\\[\s\S]))*'''|\"\"\"(?:(?:\"|\"\")?(?:[^\"\\]|\\[\s\S]))*\"\"\")",
+    r"(?P<open_long>'''|\"\"\")",
+    r"(?P<short>'(?:[^'\\\r\n]|\\[^\r\n])*'|\"(?:[^\"\\\r\n]|\\[^\r\n])*\")",
+    r"(?P<open_short>['\"])",
+    f"(?P<var>[?$][{_CHARS_U}0-9][{_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*)",
+    r"(?P<langtag>@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*)",
+    f"(?P<bnode>_:[{_CHARS_U}0-9](?:[{_CHARS}.]*[{_CHARS}])?)",
+    f"(?P<pname>(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?)",
+    r"(?P<number>[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)",
+    r"(?P<word>[A-Za-z_][A-Za-z0-9_]*)",
+    r"(?P<other>[\s\S])",
+]
+_PNAME = 10  # the index of the prefixed-name alternative above
+_TOKEN = re.compile("|".join(_ALTERNATIVES))
+
+
+@cache
+def _token_no_pname() -> re.Pattern[str]:
+    """The same scanner without prefixed names, for text where none can start (see :func:`tokens`).
+
+    Compiled when first needed: its character classes take a while to compile, and worker processes,
+    which import this module, should start fast.
+    """
+    return re.compile("|".join(_ALTERNATIVES[:_PNAME] + _ALTERNATIVES[_PNAME + 1 :]))
+
+
+#: A run of the characters a prefix is made of: a prefixed name inside it can only end with the ``:`` after it.
+_PREFIX_RUN = re.compile(f"[{_CHARS}.]*")
+
 #: Group names of the scanner that are not token kinds of their own.
 _KINDS = {"long": "string", "short": "string", "open_long": "unterminated", "open_short": "unterminated"}
 _ESCAPE = re.compile(_UCHAR)
@@ -66,16 +81,26 @@ def tokens(text: str) -> Iterator[Token]:
     """The tokens of ``text``, whitespace and comments included, in order.
 
     A quote that opens no complete string ends the scan with one ``unterminated`` token (the rest of
-    the text): the query cannot be valid, and stopping there keeps the scan linear.
+    the text): the query cannot be valid, and stopping there keeps the scan linear. Likewise, a
+    prefixed name is looked for at most once in a run of name characters and dots that cannot end
+    in one (``a.a.a.…`` with no ``:`` after it): the scanner would otherwise search the rest of the
+    run again from each word in it, taking time quadratic in its length.
     """
     position = 0
+    no_pname_before = 0
     while position < len(text):
-        match = _TOKEN.match(text, position)
+        scanner = _token_no_pname() if position < no_pname_before else _TOKEN
+        match = scanner.match(text, position)
         assert match is not None and match.lastgroup is not None  # "other" matches any character
         kind = _KINDS.get(match.lastgroup, match.lastgroup)
         if kind == "unterminated":
             yield Token(kind, text[position:], position)
             return
+        if scanner is _TOKEN and kind != "pname":
+            run_end = _PREFIX_RUN.match(text, position).end()  # type: ignore[union-attr]  # it matches ""
+            # A prefix cannot end with ".": then no name in the run can reach the ":" after it either.
+            if not text.startswith(":", run_end) or text[run_end - 1 : run_end] == ".":
+                no_pname_before = run_end
         yield Token(kind, match.group(), position)
         position = match.end()
 

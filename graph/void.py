@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from .derived import DESCRIPTIONS
+from .formats import JSONLD, NQUADS, TRIG, Format
 from .namespaces import ID, ILRS, PREFIXES, SOURCES_GRAPH
 from .settings import BASE_IRI
 from .stats import Stats, compute_stats
@@ -36,12 +37,13 @@ DATASET_DESCRIPTION = (
 #: Who makes the dataset (as the ontology's ``dcterms:creator`` says).
 DATASET_CREATOR = "ILRS Knowledge Graph contributors"
 
-#: The whole-dataset dumps: file name → (media type, title).
-DUMPS: dict[str, tuple[str, str]] = {
-    "ilrs.trig": ("application/trig", "The whole dataset as TriG (one named graph per source)"),
-    "ilrs.nq": ("application/n-quads", "The whole dataset as N-Quads"),
-    "ilrs.jsonld": ("application/ld+json", "The whole dataset as expanded JSON-LD (one @graph per named graph)"),
+_DUMP_TITLES = {
+    TRIG: "The whole dataset as TriG (one named graph per source)",
+    NQUADS: "The whole dataset as N-Quads",
+    JSONLD: "The whole dataset as expanded JSON-LD (one @graph per named graph)",
 }
+#: The whole-dataset dumps: file name → (format, title); one per format that holds named graphs.
+DUMPS: dict[str, tuple[Format, str]] = {f"ilrs.{f.extensions[0]}": (f, title) for f, title in _DUMP_TITLES.items()}
 
 
 @dataclass(frozen=True)
@@ -112,13 +114,13 @@ def describe_dataset(
     # Blank nodes are labelled by what they stand for: the same dataset gives the same bytes (one ETag).
     for number, (name, url) in enumerate(endpoints.dumps.items()):
         add(ds, f"{_VOID}dataDump", _n(url))
-        media_type, title = DUMPS[name]
+        fmt, title = DUMPS[name]
         dist = ox.BlankNode(f"dump{number}")
         add(ds, f"{_DCAT}distribution", dist)
         out.append(ox.Triple(dist, _RDF_TYPE, _n(f"{_DCAT}Distribution")))
         add(dist, f"{_DCT}title", ox.Literal(title, language="en"))
         add(dist, f"{_DCAT}downloadURL", _n(url))
-        add(dist, f"{_DCAT}mediaType", _n(f"{_IANA}{media_type}"))
+        add(dist, f"{_DCAT}mediaType", _n(f"{_IANA}{fmt.media_type}"))
         add(dist, f"{_DCT}license", _n(license_iri))
     service = ox.BlankNode("sparqlService")
     sparql_dist = ox.BlankNode("sparqlDistribution")

@@ -19,9 +19,10 @@ from .compression import CompressionMiddleware
 from .fairness import ClientShareMiddleware
 from .head import HeadMiddleware
 from .request_log import RequestLogMiddleware
-from .routes import api, dataset, health, problems, resources, sparql, ui
+from .routes import api, dataset, explore, health, partner_map, problems, resources, sparql, ui
 from .security import SecurityHeadersMiddleware, TrustedHostMiddleware
 from .state import DatasetHolder
+from .utf8 import Utf8Middleware
 
 log = logging.getLogger("ilrs.server")
 
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     served = build_dataset(settings) if store is None else Dataset(store, load_shapes(settings))
     app.state.dataset = DatasetHolder(served)
     errors.install(app)
+    app.add_middleware(Utf8Middleware)  # inside the CORS middleware: browsers can read its refusals
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -62,6 +64,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(health.router)
     app.include_router(sparql.router)
+    app.include_router(explore.router)
+    app.include_router(partner_map.router)
     app.include_router(ui.router)
     app.include_router(resources.router)
     app.include_router(api.router)
@@ -94,14 +98,9 @@ def run(settings: Settings, watch: bool = False) -> None:
         # 450 MB and minutes of the event loop): this is h11, refusing a larger head than the limit with
         # 400, with a deadline for the head, a cap on connections per client and RFC 9112's refusals.
         http=guarded_protocol(settings),
-        h11_max_incomplete_event_size=request_head_limit(settings),
+        h11_max_incomplete_event_size=settings.max_request_head,
         # X-Forwarded-For/-Proto are believed only from the configured proxies (uvicorn trusts loopback
         # by default, so any local client could make itself https or another address).
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=settings.trusted_proxies or [],
     )
-
-
-def request_head_limit(settings: Settings) -> int:
-    """The largest request line and headers accepted: room for a GET of the longest query, percent-encoded."""
-    return 3 * settings.max_query_length + 64 * 1024

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import jinja2
@@ -19,8 +18,10 @@ import jinja2.runtime
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ilrs.graph.settings import package_folder
+
 #: Where the static files are served from (``/static``); ``vendor/`` holds the third-party builds.
-STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_DIR = package_folder("ilrs.server") / "static"
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"

@@ -43,6 +43,7 @@ STATUS: dict[type[errors.IlrsError], int] = {
     errors.ResourceLimit: 503,
     errors.QueryTimeout: 504,
     errors.MemoryLimitExceeded: 507,
+    errors.ResultTooLarge: 507,
     errors.Busy: 503,
     errors.ValidationError: 422,
     errors.StoreError: 500,

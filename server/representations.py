@@ -1,17 +1,23 @@
 """Shared by the linked-data, API and dataset routes: URLs, format choice, RDF and HTML responses.
 
 A representation is chosen by a file extension in the path (``/id/country/PK.ttl``)
-or, without one, by ``Accept`` through :mod:`server.negotiation`; responses chosen
-by ``Accept`` say so with ``Vary: Accept``. Every response carries the dataset's
+or, without one, by ``Accept``, through :func:`ilrs.graph.formats.negotiate`; responses
+chosen by ``Accept`` say so with ``Vary: Accept``. Every response carries the dataset's
 validators from :mod:`server.caching` and answers ``If-None-Match`` with 304.
+
+:func:`choose` raises :class:`~ilrs.graph.errors.NotAcceptable` (or
+:class:`~ilrs.graph.errors.NotFound` for an unknown extension) and :func:`check_modified` raises
+:class:`NotModified`; the application answers them (:mod:`server.errors`), so a route reads as
+the happy path.
 """
 
 from __future__ import annotations
 
+import calendar
+import io
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -19,18 +25,19 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from ilrs.graph.errors import NotAcceptable, NotFound
-from ilrs.graph.jsonld import CONTEXT_VERSION, JSONLD_MEDIA_TYPE, graph_document
+from ilrs.graph import formats
+from ilrs.graph.errors import NotFound
+from ilrs.graph.formats import Format, negotiate
+from ilrs.graph.jsonld import CONTEXT_VERSION, graph_document
 from ilrs.graph.namespaces import PREFIXES
-from ilrs.graph.settings import BASE_IRI, Settings
+from ilrs.graph.settings import BASE_IRI, Settings, package_folder
 from ilrs.graph.store import Store
 
 from .assets import asset_link
 from .caching import cache_headers, not_modified
-from .negotiation import best_match
 from .problems import PROBLEM_JSON, error_response
 
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+TEMPLATES_DIR = package_folder("ilrs.server") / "templates"
 #: The Jinja2 environment of the linked-data pages (autoescaping on, as for every ``.html`` template).
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 #: ``{{ asset("site.css") }}``: a static file's versioned URL, relative to the site's root.
@@ -38,53 +45,79 @@ templates.env.globals["asset"] = asset_link
 #: ``{{ text|isolate }}``: bidi-isolated text where no ``<bdi>`` can go (``<title>``): FSI … PDI.
 templates.env.filters["isolate"] = lambda text: f"\u2068{text}\u2069"
 
-HTML = "text/html"
-TURTLE = "text/turtle"
-NTRIPLES = "application/n-triples"
-JSONLD = JSONLD_MEDIA_TYPE
 
-#: Path extensions that select a representation.
-EXTENSIONS: dict[str, str] = {"html": HTML, "ttl": TURTLE, "nt": NTRIPLES, "jsonld": JSONLD}
+def human_date(value: str | None) -> str:
+    """``12 August 2025`` for ``2025-08-12``, ``June 2021`` for ``2021-06``, a year as itself."""
+    if not value:
+        return ""
+    parts = value[:10].split("-")
+    try:
+        if len(parts) == 3:
+            return f"{int(parts[2])} {calendar.month_name[int(parts[1])]} {parts[0]}"
+        if len(parts) == 2:
+            return f"{calendar.month_name[int(parts[1])]} {parts[0]}"
+    except (ValueError, IndexError):
+        return value
+    return value
+
+
+templates.env.filters["human_date"] = human_date
+
+HTML = formats.HTML.media_type
+TURTLE = formats.TURTLE.media_type
+NTRIPLES = formats.NTRIPLES.media_type
+JSONLD = formats.JSONLD.media_type
+#: JSON-LD asked for as plain JSON: the same body, sent as ``application/json``.
+PLAIN_JSON = "application/json"
+
 #: Offers of an RDF resource, in the order that breaks ties: a bare ``*/*`` (curl, scripts) gets Turtle;
 #: browsers name ``text/html`` and get the page.
-RDF_OFFERS = [TURTLE, HTML, JSONLD, NTRIPLES, "application/json"]
-#: Short names used in ETags, so each representation has its own validator.
-VARIANTS = {HTML: "html", TURTLE: "ttl", NTRIPLES: "nt", JSONLD: "jsonld", "application/json": "json"}
+RDF_OFFERS: tuple[Format, ...] = (formats.TURTLE, formats.HTML, formats.JSONLD, formats.NTRIPLES)
+#: Path extensions that select a representation.
+EXTENSIONS: dict[str, str] = {f.extensions[0]: f.media_type for f in RDF_OFFERS}
+#: The extensions of the RDF representations, as a page links them ("ttl", "jsonld", "nt").
+RDF_EXTENSIONS: tuple[str, ...] = tuple(f.extensions[0] for f in RDF_OFFERS if f.writer is not None)
 
 #: The responses of an RDF resource (any of :data:`RDF_OFFERS`), for the OpenAPI document.
 RDF_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The resource: a page, Turtle, N-Triples or JSON-LD, by Accept or by the extension",
-        "content": {media: {} for media in RDF_OFFERS},
+        "content": {media: {} for media in [*(f.media_type for f in RDF_OFFERS), PLAIN_JSON]},
     },
     304: {"description": "Not modified (If-None-Match or If-Modified-Since)"},
     404: {"description": "Nothing is known about it", "content": {PROBLEM_JSON: {}, HTML: {}}},
     406: {"description": "None of the offered media types is acceptable", "content": {PROBLEM_JSON: {}}},
 }
 
-_CONTENT_TYPES = {
-    HTML: "text/html; charset=utf-8",
-    TURTLE: "text/turtle; charset=utf-8",
-    NTRIPLES: "application/n-triples; charset=utf-8",
-    JSONLD: JSONLD,
-    "application/json": "application/json",
-}
-
 
 @dataclass(frozen=True)
 class Choice:
-    """The representation to send: its media type, and whether ``Accept`` chose it (``Vary: Accept``)."""
+    """The representation to send: its format, the media type asked for, and whether ``Accept`` chose it."""
 
+    format: Format
     media_type: str
     negotiated: bool
 
     @property
     def variant(self) -> str:
-        return VARIANTS.get(self.media_type, "other")
+        """A short name used in ETags, so each representation has its own validator."""
+        return "json" if self.media_type == PLAIN_JSON else self.format.extensions[0]
 
     @property
     def is_jsonld(self) -> bool:
-        return self.media_type in (JSONLD, "application/json")
+        return self.format is formats.JSONLD
+
+    @property
+    def content_type(self) -> str:
+        return PLAIN_JSON if self.media_type == PLAIN_JSON else self.format.content_type
+
+
+class NotModified(Exception):
+    """The client's cached copy is current: answered with an empty 304 carrying ``headers``."""
+
+    def __init__(self, headers: dict[str, str]) -> None:
+        super().__init__("not modified")
+        self.headers = headers
 
 
 def split_extension(name: str, extensions: Iterable[str] = EXTENSIONS) -> tuple[str, str | None]:
@@ -95,26 +128,11 @@ def split_extension(name: str, extensions: Iterable[str] = EXTENSIONS) -> tuple[
     return name, None
 
 
-def choose(request: Request, extension: str | None, offers: list[str] = RDF_OFFERS) -> Choice:
-    """The representation for ``request``; :class:`NotAcceptable` when nothing offered fits, and
-    :class:`NotFound` when ``extension`` names no representation."""
-    if extension is not None:
-        media_type = EXTENSIONS.get(extension)
-        if media_type is None:
-            known = ", ".join(f".{ext}" for ext, offered in EXTENSIONS.items() if offered in offers)
-            raise NotFound(f"no representation .{extension} here: add {known}, or none to choose by Accept")
-        if media_type not in offers:
-            raise _not_acceptable(offers)
-        return Choice(media_type, negotiated=False)
-    chosen = best_match(request.headers.get("accept"), offers)
-    if chosen is None:
-        raise _not_acceptable(offers)
-    return Choice(chosen, negotiated=True)
-
-
-def _not_acceptable(offers: list[str]) -> NotAcceptable:
-    message = f"none of the offered representations is acceptable: {', '.join(offers)}"
-    return NotAcceptable(message, available=offers)
+def choose(request: Request, extension: str | None, offers: Sequence[Format] = RDF_OFFERS) -> Choice:
+    """The representation for ``request``; :class:`~ilrs.graph.errors.NotAcceptable` when nothing offered fits,
+    :class:`~ilrs.graph.errors.NotFound` when ``extension`` names no representation."""
+    chosen = negotiate(offers, request.headers.get("accept"), extension=extension, listing="extension")
+    return Choice(chosen.format, chosen.media_type, chosen.negotiated)
 
 
 def public_base(settings: Settings) -> str:
@@ -169,23 +187,20 @@ def headers_for(
     return headers
 
 
-def is_fresh(request: Request, store: Store, choice: Choice) -> bool:
-    """Whether the client's cached copy is current (answer :func:`not_modified_response`)."""
-    return not_modified(request, store, choice.variant)
+def check_modified(request: Request, store: Store, choice: Choice) -> None:
+    """:class:`NotModified` (an empty 304 with the validators the full response would carry) if the client's
+    cached copy is current."""
+    if not_modified(request, store, choice.variant):
+        raise NotModified(headers_for(store, choice))
 
 
-def not_modified_response(store: Store, choice: Choice) -> Response:
-    """An empty 304 carrying the same validators as the full response would."""
-    return Response(status_code=304, headers=headers_for(store, choice))
-
-
-def serialize_triples(triples: list[ox.Triple], media_type: str, context: str) -> bytes:
-    """Turtle (with the project's prefixes), N-Triples or compact JSON-LD (naming ``context``)."""
-    if media_type in (JSONLD, "application/json"):
+def serialize_triples(triples: list[ox.Triple], fmt: Format, context: str) -> bytes:
+    """Compact JSON-LD (naming ``context``), or ``fmt``'s serialization with the project's prefixes."""
+    if fmt is formats.JSONLD:
         return dump_json(graph_document(triples, context))
-    fmt = ox.RdfFormat.TURTLE if media_type == TURTLE else ox.RdfFormat.N_TRIPLES
-    data = ox.serialize(triples, format=fmt, prefixes=PREFIXES if fmt == ox.RdfFormat.TURTLE else None)
-    return data or b""
+    out = io.BytesIO()
+    fmt.write(triples, out, PREFIXES)
+    return out.getvalue()
 
 
 def dump_json(document: Any) -> bytes:
@@ -195,25 +210,40 @@ def dump_json(document: Any) -> bytes:
 
 def body_response(content: bytes, choice: Choice, headers: dict[str, str], status_code: int = 200) -> Response:
     """A response with the right ``Content-Type`` for ``choice``."""
-    return Response(content, status_code=status_code, media_type=_CONTENT_TYPES[choice.media_type], headers=headers)
+    return Response(content, status_code=status_code, media_type=choice.content_type, headers=headers)
 
 
-def not_acceptable_response(request: Request, err: NotAcceptable) -> Response:
-    """406 listing what is offered, as problem details."""
-    return error_response(request, err)
+def not_found_response(
+    request: Request,
+    settings: Settings,
+    message: str,
+    extension: str | None = None,
+    suggestions: list[tuple[str, str, str]] | None = None,
+) -> Response:
+    """404: the HTML page for browsers (or a ``.html`` path), problem details for everything else.
 
-
-def not_found_response(request: Request, settings: Settings, message: str, extension: str | None = None) -> Response:
-    """404: the HTML page for browsers (or a ``.html`` path), problem details for everything else."""
-    accept = request.headers.get("accept")
-    wanted = EXTENSIONS.get(extension or "") or best_match(accept, [TURTLE, HTML, "application/json", JSONLD])
+    ``suggestions`` (link, label, kind) are what the page offers instead: the nearest names.
+    """
+    wanted = EXTENSIONS.get(extension or "") or _error_media_type(request.headers.get("accept"))
     headers = {"Vary": "Accept", "Cache-Control": "no-cache"}
     if wanted == HTML:
-        context = {"message": message, "path": request.url.path, "base": public_base(settings)}
+        context: dict[str, Any] = {"message": message, "path": request.url.path, "base": public_base(settings)}
+        context["suggestions"] = suggestions or []
         return templates.TemplateResponse(request, "404.html", context, status_code=404, headers=headers)
     response = error_response(request, NotFound(message))
     response.headers.update(headers)
     return response
+
+
+def _error_media_type(accept: str | None) -> str:
+    """How to word an error for a client: a page for browsers, JSON for JSON clients, else plain text."""
+    chosen = formats.by_accept(accept, [formats.TURTLE, formats.HTML, formats.JSONLD])
+    return chosen.media_type if chosen is not None else TURTLE
+
+
+def wants_html(accept: str | None) -> bool:
+    """Whether a client prefers a page (a browser) to JSON."""
+    return _error_media_type(accept) == HTML
 
 
 def html_response(request: Request, template: str, context: dict[str, Any], headers: dict[str, str]) -> HTMLResponse:

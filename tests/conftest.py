@@ -1,81 +1,28 @@
-"""Shared fixtures: the dataset store, a real uvicorn server on 127.0.0.1, and ``../shared``."""
+"""Shared fixtures: the dataset store, a real uvicorn server on 127.0.0.1, and ``../shared``.
+
+Only fixtures live here; test modules import helpers from plain modules (``servers``, ``checkout``, …).
+"""
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+from checkout import SHARED
 from rdflib import Graph
+from servers import LiveServer, start_server, stop_server
 
 from ilrs.graph.loader import build_store
-from ilrs.graph.settings import PROJECT_ROOT, get_settings
+from ilrs.graph.settings import get_settings
 from ilrs.graph.store import Store
 from ilrs.graph.validate import load_shapes
 
-SHARED = PROJECT_ROOT.parent / "shared"
 #: The Node.js tools of the tests (jsonld.js), installed from tests/js/package-lock.json.
 JS_DIR = Path(__file__).parent / "js"
-
-
-@dataclass
-class LiveServer:
-    """A running ``ilrs serve`` process."""
-
-    base_url: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
-
-    def url(self, path: str) -> str:
-        return self.base_url + path
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_server(tmp: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 60) -> LiveServer:
-    """Start ``ilrs serve`` with ``args`` on a free port and wait until ``/health`` answers."""
-    port = _free_port()
-    log_path = tmp / f"server-{port}.log"
-    cmd = [sys.executable, "-m", "ilrs.graph.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *args]
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
-    server = LiveServer(f"http://127.0.0.1:{port}", proc, log_path)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}:\n{server.log()}")
-        try:
-            if httpx.get(server.url("/health"), timeout=2).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    stop_server(server)
-    raise RuntimeError(f"server did not start within {timeout} s:\n{server.log()}")
-
-
-def stop_server(server: LiveServer) -> None:
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait()
 
 
 @pytest.fixture(scope="session")

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pyoxigraph as ox
+from checkout import PROJECT_ROOT
 from pyld import jsonld
 
 from ilrs.graph.jsonld import CONTEXT_VERSION, LOCAL_URL
-from ilrs.graph.settings import PROJECT_ROOT
 from ilrs.graph.store import Store
 
 CONTEXT_FILE = PROJECT_ROOT / "graph" / "context.jsonld"

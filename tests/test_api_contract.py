@@ -17,11 +17,11 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import stop_server
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ldtools import CONTEXT_FILE, CONTEXT_PATH, ID, ILRS, select, strict_loader
 from pyld import jsonld
+from servers import stop_server
 
 from ilrs.graph.loader import dataset_files
 from ilrs.graph.settings import BASE_IRI, get_settings

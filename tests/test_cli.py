@@ -77,6 +77,20 @@ def test_query_json_and_construct(capsysbinary: pytest.CaptureFixture[bytes], da
     assert {t.subject.value for t in triples} == set(expected_phases(dataset))
 
 
+def test_format_aliases_and_refusals(capsysbinary: pytest.CaptureFixture[bytes], dataset: Store) -> None:
+    # The names other tools use select the same formats as on the endpoint (graph/formats.py).
+    construct = "CONSTRUCT { ?p a ilrs:Phase } WHERE { ?p a ilrs:Phase }"
+    assert main(["query", "--quiet", "--format", "ttl", construct]) == 0
+    triples = list(ox.parse(capsysbinary.readouterr().out, format=ox.RdfFormat.TURTLE))
+    assert {t.subject.value for t in triples} == set(expected_phases(dataset))
+    assert main(["query", "--quiet", "--format", "csv", construct]) == 1
+    assert b"a CONSTRUCT or DESCRIBE result cannot be written as csv" in capsysbinary.readouterr().err
+    refused = run_cli("serve", "--max-result-rows", "0")
+    assert refused.returncode == 2 and "expected a whole number above 0" in refused.stderr
+    unknown = run_cli("export", "--format", "yaml")
+    assert unknown.returncode == 2 and "unknown format 'yaml'" in unknown.stderr
+
+
 @pytest.mark.parametrize("fmt", ["trig", "nquads", "jsonld"])
 def test_export_round_trips(fmt: str, tmp_path: Path, dataset: Store) -> None:
     out = tmp_path / f"dump.{fmt}"

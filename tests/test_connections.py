@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-from conftest import LiveServer
+from servers import LiveServer
 
 from ilrs.server.http_protocol import HeadScanner
 

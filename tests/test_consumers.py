@@ -16,10 +16,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import LiveServer
+from checkout import PROJECT_ROOT
 from ldtools import ID, ILRS, select
+from servers import LiveServer
 
-from ilrs.graph.settings import PROJECT_ROOT
 from ilrs.graph.store import Store
 
 GUIDE = PROJECT_ROOT / "docs" / "consumers.md"

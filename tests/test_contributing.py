@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from checkout import PROJECT_ROOT
 
-from ilrs.graph.settings import PROJECT_ROOT, get_settings
+from ilrs.graph.settings import get_settings
 
 GUIDE = PROJECT_ROOT / "docs" / "CONTRIBUTING.md"
 EDITS = {"append", "file", "edit"}

@@ -7,9 +7,9 @@ import sys
 
 import httpx
 import pytest
+from checkout import PROJECT_ROOT
 from ldtools import ID, select
 
-from ilrs.graph.settings import PROJECT_ROOT
 from ilrs.graph.store import Store
 
 SCRIPT = PROJECT_ROOT / "graph" / "scripts" / "build_country_links.py"

@@ -15,9 +15,10 @@ import pycountry
 import pyoxigraph as ox
 import pytest
 import rdflib
+from checkout import PROJECT_ROOT
 
 from ilrs.graph.conventions import instance_kinds
-from ilrs.graph.settings import PROJECT_ROOT, get_settings
+from ilrs.graph.settings import get_settings
 from ilrs.graph.validate import load_shapes
 
 SETTINGS = get_settings()

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
+from checkout import PROJECT_ROOT
 from rdflib import Graph, Literal, Namespace, URIRef
 
 from ilrs.graph.derived import DERIVED_GRAPHS, INFERRED_GRAPH, MERGED_GRAPH
 from ilrs.graph.loader import build_store
-from ilrs.graph.settings import PROJECT_ROOT, get_settings
+from ilrs.graph.settings import get_settings
 from ilrs.graph.store import UNION_EXCLUDED_GRAPH, Store
 from ilrs.graph.watch import rebuild
 

@@ -20,8 +20,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import LiveServer
 from fastapi.testclient import TestClient
+from servers import LiveServer
 from starlette.requests import Request
 
 from ilrs.graph.errors import InputTimeout

@@ -6,7 +6,7 @@ import time
 
 import httpx
 import pytest
-from conftest import LiveServer
+from servers import LiveServer
 
 
 @pytest.mark.parametrize(
@@ -57,7 +57,7 @@ def test_requests_are_logged_with_status_and_timing(client: httpx.Client, live_s
 
 
 def test_static_assets_are_compressed(client: httpx.Client) -> None:
-    page = client.get("/", headers={"Accept": "text/html"}).text
+    page = client.get("/query", headers={"Accept": "text/html"}).text
     script = next(part.split('"')[0] for part in page.split('src="')[1:] if "static/" in part.split('"')[0])
     response = client.get("/" + script.lstrip("/"), headers={"Accept-Encoding": "gzip"})
     assert response.status_code == 200

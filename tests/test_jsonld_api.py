@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
+from checkout import PROJECT_ROOT
 from ldtools import (
     CONTEXT_FILE,
     ID,
@@ -29,7 +30,6 @@ from ldtools import (
 )
 
 from ilrs.graph.jsonld import CONTEXT_VERSION, LOCAL_URL
-from ilrs.graph.settings import PROJECT_ROOT
 from ilrs.graph.store import Store, memory_store
 
 HYDRA = "http://www.w3.org/ns/hydra/core#"

@@ -164,7 +164,7 @@ def test_html_page_shows_labels_statements_and_sources(
     ):
         assert label in text
     # Each statement: the property and the linked party, linked to its local page.
-    assert "ilrs:party" in text
+    assert "party" in text and f'title="{ILRS}party"' in r.text  # its label, the IRI on hover
     assert 'href="/id/organization/apsco"' in r.text or f'href="{client.base_url}/id/organization/apsco"' in r.text
     titles = select(
         dataset,

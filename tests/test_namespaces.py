@@ -9,9 +9,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from checkout import PROJECT_ROOT
 
 from ilrs.graph.namespaces import PREFIXES
-from ilrs.graph.settings import PROJECT_ROOT
 
 RDF_FILES = sorted(
     [

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pycountry
 import pyoxigraph as ox
 import pytest
+from checkout import PROJECT_ROOT
 
 from ilrs.graph.query_analysis import analyse
-from ilrs.graph.settings import PROJECT_ROOT
 from ilrs.graph.store import Store
 
 QUERIES = PROJECT_ROOT / "queries"

@@ -6,10 +6,11 @@ import subprocess
 import sys
 
 import pytest
+from checkout import PROJECT_ROOT
 
 from ilrs.graph.loader import build_store
 from ilrs.graph.quotes import Quote, audit
-from ilrs.graph.settings import PROJECT_ROOT, get_settings
+from ilrs.graph.settings import get_settings
 from ilrs.graph.store import memory_store
 
 ID = "https://w3id.org/ilrs/id/"

@@ -153,7 +153,7 @@ def test_the_committed_releases_are_complete_and_in_the_changelog() -> None:
     """Every folder of release/ was written by ilrs release: its artefacts, its version, its CHANGELOG entry."""
     from ilrs.graph.settings import get_settings
 
-    release_dir = get_settings().release_dir
+    release_dir = get_settings().release_folder()
     folders = sorted(p for p in release_dir.iterdir() if p.is_dir())
     assert folders, "release/ holds the first release, the base of the next one's CHANGELOG entry"
     changelog = (release_dir / "CHANGELOG.md").read_text(encoding="utf-8")

@@ -21,8 +21,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 import pytest
-from conftest import LiveServer
 from ldtools import CONTEXT_PATH
+from servers import LiveServer
 
 from ilrs.server.assets import STATIC_DIR, asset_url
 
@@ -83,7 +83,18 @@ def parse(html: str) -> PageParser:
 
 # --- headers every response carries ----------------------------------------------------------------
 
-PAGES = ["/", "/docs", "/sparql", "/id/agency/cnsa", "/.well-known/void", "/ontology/", "/graph/source/001", "/nope"]
+PAGES = [
+    "/",
+    "/query",
+    "/disagreements",
+    "/docs",
+    "/sparql",
+    "/id/agency/cnsa",
+    "/.well-known/void",
+    "/ontology/",
+    "/graph/source/001",
+    "/nope",
+]
 
 
 @pytest.mark.parametrize(
@@ -136,9 +147,9 @@ def test_only_the_generated_docs_and_the_editor_relax_the_style_policy(client: h
     """pyLODE's page has inline styles; the editor writes one fixed stylesheet, allowed by its hash."""
     docs = csp(client.get("/ontology/", headers={"Accept": HTML}))
     assert docs["style-src"] == ["'self'", "'unsafe-inline'"] and docs["script-src"] == ["'self'"]
-    ui = csp(client.get("/"))["style-src"]
+    ui = csp(client.get("/query"))["style-src"]
     assert ui[0] == "'self'" and all(s.startswith("'sha256-") for s in ui[1:])
-    for path in ("/id/agency/cnsa", "/docs", "/sparql"):
+    for path in ("/", "/disagreements", "/id/agency/cnsa", "/docs", "/sparql"):
         assert csp(client.get(path, headers={"Accept": HTML}))["style-src"] == ["'self'"]
 
 
@@ -154,7 +165,7 @@ def test_favicon_is_served_and_linked(client: httpx.Client) -> None:
 
 
 def test_versioned_static_files_are_cached_for_good_and_others_revalidate(client: httpx.Client) -> None:
-    page = client.get("/").text
+    page = client.get("/query").text
     bundle = re.search(r'src="(static/vendor/yasgui/yasgui\.min\.js\?v=[0-9a-f]+)"', page)
     assert bundle, "the editor bundle is not linked by a versioned URL"
     versioned = client.get("/" + bundle.group(1))
@@ -195,6 +206,8 @@ ROUTES = [
     ("/dataset", HTML),
     ("/nope", HTML),
     ("/", HTML),
+    ("/disagreements", HTML),
+    ("/disagreements", "application/ld+json"),
     ("/docs", HTML),
 ]
 
@@ -287,7 +300,7 @@ source:000 schema:url <https://example.org/original-article> .
 
 @pytest.fixture(scope="module")
 def payload_server(tmp_path_factory: pytest.TempPathFactory) -> tuple[LiveServer, Path]:
-    from conftest import start_server, stop_server
+    from servers import start_server, stop_server
 
     tmp = tmp_path_factory.mktemp("payload")
     (tmp / "payload file.ttl").write_text(PAYLOAD, encoding="utf-8")

@@ -10,18 +10,19 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pyoxigraph as ox
 import pytest
-from conftest import LiveServer
+from checkout import PROJECT_ROOT
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS, Namespace
+from servers import LiveServer
 
 from ilrs.graph.derived import MERGED_GRAPH
 from ilrs.graph.query_analysis import analyse
-from ilrs.graph.settings import PROJECT_ROOT
 from ilrs.graph.store import Store
 
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
@@ -277,10 +278,39 @@ def test_format_parameter_wins_over_accept(client: httpx.Client, text: str, name
     assert media_type(response) == expected
 
 
-def test_format_that_does_not_fit_the_query_is_406(client: httpx.Client) -> None:
-    response = client.get("/sparql", params={"query": SELECT, "format": "turtle"})
-    assert response.status_code == 406
-    assert "format=csv" in response.text
+def test_format_that_does_not_fit_the_query_leaves_the_choice_to_accept(client: httpx.Client) -> None:
+    # Clients send their one preferred name whatever the query (SPARQLWrapper: format=turtle for a SELECT).
+    response = client.get("/sparql", params={"query": SELECT, "format": "turtle"}, headers={"Accept": "text/csv"})
+    assert response.status_code == 200, response.text
+    assert media_type(response) == "text/csv"
+    refused = client.get("/sparql", params={"query": SELECT, "format": "turtle"}, headers={"Accept": "text/turtle"})
+    assert refused.status_code == 406
+    assert "format=csv" in refused.text
+
+
+@pytest.mark.parametrize(
+    ("text", "params", "expected"),
+    [
+        # What SPARQLWrapper sends for JSON-LD and RDF/XML: each parameter twice, a name and a media-type list.
+        (
+            CONSTRUCT,
+            "format=json-ld&format=application/ld%2Bjson,application/x-json%2Bld&output=json-ld&results=json-ld",
+            "application/ld+json",
+        ),
+        (CONSTRUCT, "format=rdf%2Bxml&format=application/rdf%2Bxml&output=rdf%2Bxml", "application/rdf+xml"),
+        (SELECT, "format=tsv&format=text/tab-separated-values&output=tsv&results=tsv", "text/tab-separated-values"),
+        # The first value that fits the query wins; names that fit nothing are passed over.
+        (SELECT, "format=turtle&output=csv&results=json", "text/csv"),
+        (SELECT, "format=yaml&output=xml", "application/sparql-results+xml"),
+        (CONSTRUCT, "output=ttl", "text/turtle"),
+        (CONSTRUCT, "results=n3", "text/turtle"),
+        (ASK_TRUE, "format=&output=application/sparql-results%2Bxml;charset=utf-8", "application/sparql-results+xml"),
+    ],
+)
+def test_repeated_and_listed_format_values(client: httpx.Client, text: str, params: str, expected: str) -> None:
+    response = client.get(f"/sparql?{params}&query={quote(text)}", headers={"Accept": "image/png"})
+    assert response.status_code == 200, response.text
+    assert media_type(response) == expected
 
 
 # --- the protocol's dataset ----------------------------------------------------------------------------

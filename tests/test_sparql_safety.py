@@ -12,8 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import LiveServer, start_server, stop_server
 from fastapi.testclient import TestClient
+from servers import LiveServer, start_server, stop_server
 
 from ilrs.graph.settings import get_settings
 from ilrs.graph.store import Store, memory_store
@@ -254,6 +254,34 @@ def test_client_going_away_stops_its_query(server_factory: Callable[..., LiveSer
                 break
             time.sleep(0.1)
         assert response.status_code == 200
+
+
+def test_an_unacceptable_format_costs_no_query_slot(server_factory: Callable[..., LiveServer]) -> None:
+    server = server_factory("--query-timeout", "8", env={"ILRS_MAX_CONCURRENT_QUERIES": "1"})
+    with client_of(server) as c:
+        held: list[int] = []
+
+        def hold() -> None:  # until the long query has the only slot (a probe below may have it for a moment)
+            for _ in range(100):
+                held.append(c.post("/sparql", data={"query": ENDLESS}).status_code)
+                if held[-1] != 503:
+                    return
+                time.sleep(0.05)
+
+        holder = threading.Thread(target=hold)
+        holder.start()
+        time.sleep(0.5)
+        for _ in range(100):  # until the long query holds the slot (its worker may take a while to start)
+            busy = c.post("/sparql", data={"query": "ASK {}"})
+            if busy.status_code == 503:
+                break
+            time.sleep(0.1)
+        refused(busy, 503, "retry in")
+        # The format is chosen before a slot is taken: these are answered at once, not with 503.
+        refused(c.post("/sparql", data={"query": COUNT_ALL}, headers={"Accept": "text/turtle"}), 406, "text/csv")
+        refused(c.post("/sparql", data={"query": "ASK {}", "format": "yaml"}), 400, "unknown format 'yaml'")
+        holder.join()
+        assert held[-1] == 504
 
 
 @needs_proc

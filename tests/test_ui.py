@@ -70,23 +70,23 @@ def rq_titles() -> dict[str, str]:
 
 
 def test_page_loads_only_local_assets(client: httpx.Client) -> None:
-    response = client.get("/")
+    response = client.get("/query")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
-    loaded = assert_local_assets(client, str(client.base_url) + "/", response.text)
+    loaded = assert_local_assets(client, str(client.base_url) + "/query", response.text)
     assert "/static/vendor/yasgui/yasgui.min.js" in loaded
     assert "/static/vendor/yasgui/yasgui.min.css" in loaded
     assert "/static/ui.js" in loaded
 
 
 def test_page_links_the_services(client: httpx.Client) -> None:
-    html = client.get("/").text
+    html = client.get("/query").text
     for href in ("sparql", "docs", ".well-known/void", "context.jsonld"):
         assert f'href="{href}"' in html
 
 
 def test_page_declares_the_prefixes_for_the_editor(client: httpx.Client) -> None:
-    html = client.get("/").text
+    html = client.get("/query").text
     for prefix, iri in PREFIXES.items():
         assert f"PREFIX {prefix}: \\u003c{iri}\\u003e" in html
 
@@ -104,7 +104,7 @@ def test_examples_are_the_query_files_with_their_titles(client: httpx.Client) ->
     examples = client.get("/examples.json").json()
     assert {e["id"]: e["title"] for e in examples} == rq_titles()
     assert [e["id"] for e in examples] == sorted(e["id"] for e in examples)
-    html = client.get("/").text
+    html = client.get("/query").text
     for example in examples:
         assert f'data-example="{example["id"]}"' in html
         assert f"examples/{example['id']}.rq" in html
@@ -125,7 +125,7 @@ def test_example_description_is_listed(client: httpx.Client) -> None:
     examples = [e for e in client.get("/examples.json").json() if e["description"]]
     if not examples:
         pytest.skip("no query file has a description")
-    html = client.get("/").text
+    html = client.get("/query").text
     assert all(f'id="example-{e["id"]}-description"' in html for e in examples)
 
 

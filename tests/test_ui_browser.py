@@ -22,13 +22,13 @@ from urllib.parse import SplitResult, quote, urlsplit
 import httpx
 import pyoxigraph as ox
 import pytest
-from conftest import LiveServer
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
+from servers import LiveServer
 
 from ilrs.graph.settings import BASE_IRI
 from ilrs.graph.store import Store
@@ -254,7 +254,7 @@ def test_example_runs_and_renders_the_store_results(
     names, expected = expected_table(dataset, example["query"])
     wait = WebDriverWait(browser, WAIT)
 
-    browser.get(live_server.url("/"))
+    browser.get(live_server.url("/query"))
     wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".yasgui .CodeMirror")))
     completers = browser.execute_script("return window.ilrsYasgui.getTab().getYasqe().config.autocompleters")
     assert not {"class", "property", "prefixes"} & set(completers), "a completer that calls out is enabled"
@@ -297,7 +297,7 @@ def test_results_download_as_csv(
 ) -> None:
     example = pick_example(client, dataset)
     names, expected = expected_table(dataset, example["query"])
-    browser.get(live_server.url("/"))
+    browser.get(live_server.url("/query"))
     run_example(browser, example, len(expected))
 
     downloads: Path = browser.downloads  # type: ignore[attr-defined]
@@ -365,7 +365,7 @@ def test_stored_tabs_of_an_older_version_are_discarded(
     browser: WebDriver, live_server: LiveServer, listener: Listener
 ) -> None:
     """Tabs saved by an earlier version of the page kept their endpoint, and the result tables they held."""
-    browser.get(live_server.url("/"))
+    browser.get(live_server.url("/query"))
     WebDriverWait(browser, WAIT).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".yasgui .CodeMirror")))
     ours, elsewhere = live_server.url("/sparql"), f"http://127.0.0.1:{listener.port}/sparql"
     # What an older version left behind: every stored endpoint pointing elsewhere, no storage version.
@@ -379,7 +379,7 @@ def test_stored_tabs_of_an_older_version_are_discarded(
         elsewhere,
     )
     assert str(listener.port) in browser.execute_script(_STORAGE)
-    browser.get(live_server.url("/"))
+    browser.get(live_server.url("/query"))
     WebDriverWait(browser, WAIT).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".yasgui .CodeMirror")))
     stored = json.loads(browser.execute_script(_STORAGE))
     assert str(listener.port) not in json.dumps(stored) and "yagui_old" not in stored
@@ -414,7 +414,7 @@ def test_result_values_are_shown_as_text(
     server = server_factory("--load", str(hostile))
     query = "SELECT ?o WHERE { <https://example.org/evil> ?p ?o } ORDER BY ?o"
     for visit in ("query", "stored"):
-        browser.get(server.url("/"))
+        browser.get(server.url("/query"))
         WebDriverWait(browser, WAIT).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".yasgui .CodeMirror")))
         if visit == "query":
             browser.execute_script("window.ilrsYasgui.getTab().setQuery(arguments[0])", query)
@@ -430,3 +430,153 @@ def test_result_values_are_shown_as_text(
         assert datatype.get_attribute("href") == "https://example.org/dt'class='injected"
         assert "javascript:alert('iri')" in " ".join(cells)  # shown, but not as a link
         assert not console_errors(browser)
+
+
+# --- the pages for people, at a laptop's and a phone's size ----------------------------------------
+
+#: Where the screenshots of the pages are kept (git-ignored): a reviewer looks at them after a run.
+SCREENSHOTS = Path(__file__).resolve().parent / "artifacts" / "screenshots"
+SIZES = {"laptop": (1366, 768), "phone": (390, 844)}
+PEOPLE_PAGES = [
+    *("/", "/disagreements", "/id/phase/ilrs-1", "/id/country/PK", "/query", "/id/mission/"),
+    *("/search?q=change%207", "/id/country/PAK", "/.well-known/void", "/graph/source/003", "/timeline"),
+    *("/map", "/map?asOf=2023-06-01"),
+]
+
+
+def viewport(driver: WebDriver, width: int, height: int) -> None:
+    """Emulate a screen of ``width`` by ``height`` CSS pixels (the window's chrome is not counted)."""
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600},
+    )
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("path", PEOPLE_PAGES)
+def test_page_fits_the_screen_without_errors(browser: WebDriver, live_server: LiveServer, path: str, size: str) -> None:
+    width, height = SIZES[size]
+    viewport(browser, width, height)
+    try:
+        console_errors(browser)  # forget earlier pages' messages
+        browser.get(live_server.url(path))
+        WebDriverWait(browser, WAIT).until(lambda d: d.execute_script("return document.readyState") == "complete")
+        if path == "/query":
+            WebDriverWait(browser, WAIT).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".yasgui .CodeMirror")))
+        overflow = browser.execute_script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        name = path.strip("/").replace("/", "_") or "front"
+        browser.save_screenshot(str(SCREENSHOTS / f"{name}-{size}.png"))
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow} px at {width}x{height}"
+        # A 404 page's own status is reported as a network error; nothing else may be.
+        errors = [e for e in console_errors(browser) if not e["message"].startswith(f"{live_server.url(path)} - ")]
+        assert not errors, errors  # among them any Content-Security-Policy violation
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_visitor_reaches_phase_one_years_from_the_front_page(browser: WebDriver, live_server: LiveServer) -> None:
+    """From the front page to both of phase 1's target years, with their sources, in two clicks."""
+    browser.get(live_server.url("/"))
+    browser.find_element(By.LINK_TEXT, "where the sources disagree").click()
+    wait = WebDriverWait(browser, WAIT)
+    section = wait.until(ec.presence_of_element_located((By.ID, "d-ilrs-1-targetYear")))
+    text = section.text
+    assert "2028" in text and "2035" in text
+    assert len(section.find_elements(By.CSS_SELECTOR, "tbody tr")) == 2
+    section.find_element(By.CSS_SELECTOR, "h2 a").click()
+    wait.until(lambda d: "/id/phase/ilrs-1" in d.current_url)
+    marks = browser.find_elements(By.CSS_SELECTOR, "a.dispute")
+    assert len(marks) == 2
+    assert not console_errors(browser)
+
+
+@pytest.mark.parametrize("typed", ["change 7", "嫦娥七号"])
+def test_search_box_suggests_as_one_types(browser: WebDriver, live_server: LiveServer, typed: str) -> None:
+    """Typing in the header's search box lists Chang'e-7; its suggestion opens the mission's page."""
+    browser.get(live_server.url("/id/country/PK"))
+    box = browser.find_element(By.CSS_SELECTOR, "header form.search input[name=q]")
+    box.send_keys(typed)
+    wait = WebDriverWait(browser, WAIT)
+    first = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "header ul.suggestions li a")))
+    assert first.text == "Chang'e-7"
+    first.click()
+    wait.until(lambda d: d.current_url == live_server.url("/id/mission/change-7"))
+    assert not console_errors(browser)
+
+
+def test_results_show_labels_beside_iris_and_plain_values(browser: WebDriver, live_server: LiveServer) -> None:
+    query = (
+        "SELECT ?who ?year WHERE { BIND(<https://w3id.org/ilrs/id/person/wu-weiren> AS ?who)"
+        ' BIND("2028"^^<http://www.w3.org/2001/XMLSchema#gYear> AS ?year) }'
+    )
+    browser.get(live_server.url("/query"))
+    WebDriverWait(browser, WAIT).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".yasgui .CodeMirror")))
+    browser.execute_script("window.ilrsYasgui.getTab().setQuery(arguments[0])", query)
+    run_current_tab(browser, 1)
+    label = WebDriverWait(browser, WAIT).until(
+        ec.visibility_of_element_located((By.CSS_SELECTOR, f"{TABLE_ROWS} .iri-label"))
+    )
+    assert label.text == "Wu Weiren"
+    year = browser.find_element(By.CSS_SELECTOR, f"{TABLE_ROWS} td .nonIri")
+    assert year.text == "2028"  # not "2028"^^xsd:gYear
+    assert not console_errors(browser)
+
+
+@pytest.mark.parametrize("route", ["search", "browse"])
+def test_visitor_reaches_wu_weirens_roles(browser: WebDriver, live_server: LiveServer, route: str) -> None:
+    """From the front page to Wu Weiren's roles in a few clicks: by the search box, or by browsing people."""
+    browser.get(live_server.url("/"))
+    wait = WebDriverWait(browser, WAIT)
+    if route == "search":
+        box = browser.find_element(By.ID, "front-search")
+        box.send_keys("wu weiren")
+        box.submit()
+        wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "ol.hits li a"))).click()
+    else:
+        browser.find_element(By.CSS_SELECTOR, 'ul.kinds a[href$="/id/person/"]').click()
+        wait.until(ec.presence_of_element_located((By.LINK_TEXT, "Wu Weiren"))).click()
+    wait.until(lambda d: d.current_url == live_server.url("/id/person/wu-weiren"))
+    text = browser.find_element(By.TAG_NAME, "main").text
+    assert "Wu Weiren" in browser.find_element(By.TAG_NAME, "h1").text
+    assert (
+        "Head of China's Lunar Exploration Program" in text or "head of the Deep Space Exploration Laboratory" in text
+    )
+    assert not console_errors(browser)
+
+
+def test_a_syntax_error_is_one_line_and_marks_its_line(browser: WebDriver, live_server: LiveServer) -> None:
+    browser.get(live_server.url("/query"))
+    wait = WebDriverWait(browser, WAIT)
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".yasgui .CodeMirror")))
+    browser.execute_script(
+        "window.ilrsYasgui.getTab().setQuery(arguments[0])", "SELECT * WHERE {\n ?s ?p ?o\n FILTER(\n}"
+    )
+    browser.find_element(By.CSS_SELECTOR, ".tabPanel.active .yasqe_queryButton").click()
+    error = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, ".yasr .errorResult")))
+    assert "error at 4:" in error.text and "Traceback" not in error.text
+    marked = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".CodeMirror .ilrs-syntax-error")))
+    assert marked.find_element(By.CSS_SELECTOR, ".CodeMirror-line").text.strip() == "}"  # line 4, as the message says
+    browser.execute_script("window.ilrsYasgui.getTab().getYasqe().replaceRange(' ', {line: 0, ch: 0})")
+    assert not browser.find_elements(By.CSS_SELECTOR, ".CodeMirror .ilrs-syntax-error")  # edited: unmarked
+    errors = [e for e in console_errors(browser) if "/sparql" not in e["message"]]  # the 400 itself is logged
+    assert not errors, errors
+
+
+@pytest.mark.parametrize(("size", "within"), [("laptop", 768), ("phone", 2900)])
+def test_the_editor_is_near_the_top(browser: WebDriver, live_server: LiveServer, size: str, within: int) -> None:
+    """On a laptop the editor is on the first screen; on a phone the examples do not push it far down."""
+    viewport(browser, *SIZES[size])
+    try:
+        browser.get(live_server.url("/query"))
+        editor = WebDriverWait(browser, WAIT).until(
+            ec.presence_of_element_located((By.CSS_SELECTOR, ".yasgui .CodeMirror"))
+        )
+        top, bottom = browser.execute_script(
+            "const r = arguments[0].getBoundingClientRect(); return [r.top + scrollY, r.bottom + scrollY]", editor
+        )
+        assert (bottom if size == "laptop" else top) <= within, (top, bottom)
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

@@ -27,10 +27,10 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pyoxigraph as ox
 import pytest
-from conftest import LiveServer, start_server, stop_server
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS
+from servers import LiveServer, start_server, stop_server
 
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
 

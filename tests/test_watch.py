@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import LiveServer
 from minirepo import PREFIXES, MiniRepo, copy_mini
+from servers import LiveServer
 
 from ilrs.graph.watch import rebuild
 

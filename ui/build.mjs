@@ -1,4 +1,5 @@
-// Copy the pinned browser builds from node_modules into server/static/vendor/.
+// Copy the pinned browser builds from node_modules into server/static/vendor/, and project the
+// world map's outlines (world/countries.json).
 //
 //   cd ui && npm ci && npm run vendor
 //
@@ -9,6 +10,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -95,9 +97,47 @@ function vendorSwaggerUi() {
   return pkg;
 }
 
-const built = [vendorYasgui(), vendorSwaggerUi()];
+/**
+ * The world map's country outlines (world-atlas, from Natural Earth 1:110m), projected once here with
+ * d3-geo's Natural Earth projection into SVG path data: the server draws the map without any script.
+ * Output: world/countries.json = {width, height, countries: [{id (ISO 3166-1 numeric), name, d}]}.
+ */
+async function vendorWorld() {
+  const require = createRequire(import.meta.url);
+  const { feature } = require("topojson-client");
+  const { geoNaturalEarth1, geoPath } = await import("d3-geo");
+  const src = packageDir("world-atlas");
+  const pkg = readJson(join(src, "package.json"));
+  const topology = readJson(join(src, "countries-110m.json"));
+  const width = 960;
+  const height = 500;
+  const countries = feature(topology, topology.objects.countries);
+  const projection = geoNaturalEarth1().fitSize([width, height], countries);
+  const path = geoPath(projection).digits(1);
+  const out = join(vendor, "world");
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const shapes = countries.features
+    .map((f) => ({ id: String(f.id ?? ""), name: f.properties.name, d: path(f) }))
+    .filter((c) => c.d)
+    .sort((a, b) => a.name.localeCompare(b.name));
+  writeFileSync(join(out, "countries.json"), JSON.stringify({ width, height, countries: shapes }) + "\n");
+  const notices = [src, packageDir("topojson-client"), packageDir("d3-geo")].map((dir) => {
+    const dep = readJson(join(dir, "package.json"));
+    const texts = licenseFiles(dir).map((f) => readFileSync(join(dir, f), "utf8").trim());
+    return `=== ${dep.name} ${dep.version} — ${dep.license}\n\n${texts.join("\n\n")}\n`;
+  });
+  writeFileSync(
+    join(out, "LICENSES.txt"),
+    "countries.json: country outlines of world-atlas (Natural Earth 1:110m, public domain), projected with d3-geo.\n\n" +
+      notices.join("\n"),
+  );
+  return pkg;
+}
+
+const built = [vendorYasgui(), vendorSwaggerUi(), await vendorWorld()];
 const manifest = {};
-for (const dir of ["yasgui", "swagger-ui"]) {
+for (const dir of ["yasgui", "swagger-ui", "world"]) {
   for (const f of readdirSync(join(vendor, dir)).sort()) {
     manifest[`${dir}/${f}`] = createHash("sha256").update(readFileSync(join(vendor, dir, f))).digest("hex");
   }

@@ -20,8 +20,10 @@ from pathlib import Path
 
 import pycountry
 
-ROOT = Path(__file__).resolve().parents[2]
-OUTPUT = ROOT / "graph" / "data" / "reference" / "countries.ttl"
+from ilrs.graph.settings import get_settings
+
+#: In the data folder the package reads (the checkout's ``graph/data/`` in an editable install; ILRS_DATA_DIR).
+OUTPUT = get_settings().data_dir / "reference" / "countries.ttl"
 BASE = "https://w3id.org/ilrs/"
 
 #: Extra label languages: RDF language tag → pycountry gettext locale.

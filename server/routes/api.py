@@ -19,6 +19,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ilrs.graph import formats
 from ilrs.graph.collections import COLLECTIONS, FILTERS, Collection, build_filters, page
 from ilrs.graph.describe import label_triples, linked_iris, statements
 from ilrs.graph.errors import NotFound, ParameterError
@@ -41,24 +42,22 @@ from ..params import whole_number
 from ..problems import PROBLEM_JSON
 from ..representations import (
     JSONLD,
+    PLAIN_JSON,
     Choice,
-    NotAcceptable,
     body_response,
+    check_modified,
     choose,
     context_url,
     dump_json,
     headers_for,
-    is_fresh,
     local_linker,
-    not_acceptable_response,
-    not_modified_response,
     public_base,
 )
 
 router = APIRouter(tags=["JSON-LD API"])
 
 #: What a collection can be sent as: JSON-LD, or the same document to clients that ask for plain JSON.
-API_OFFERS = [JSONLD, "application/json"]
+API_OFFERS = (formats.JSONLD,)
 _JSONLD_CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
 #: The highest page number accepted (far past any real collection; bigger numbers are a 400).
 MAX_PAGE = 10**9
@@ -151,7 +150,7 @@ def _problem(description: str) -> dict[str, Any]:
 API_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "A JSON-LD document (the same body as application/json, with the context in a Link header)",
-        "content": {media: {"schema": {"type": "object"}} for media in API_OFFERS},
+        "content": {media: {"schema": {"type": "object"}} for media in (JSONLD, PLAIN_JSON)},
     },
     304: {"description": "Not modified (If-None-Match or If-Modified-Since)"},
     400: _problem("A parameter is invalid: the detail names it"),
@@ -184,14 +183,10 @@ for _collection in COLLECTIONS.values():
     responses=API_RESPONSES,
 )
 def entry_point(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
-    try:
-        choice = choose(request, None, API_OFFERS)
-    except NotAcceptable as err:
-        return not_acceptable_response(request, err)
+    choice = choose(request, None, API_OFFERS)
     if request.query_params:
         raise ParameterError(f"/api takes no parameters, not {', '.join(sorted(set(request.query_params)))}")
-    if is_fresh(request, store, choice):
-        return not_modified_response(store, choice)
+    check_modified(request, store, choice)
     base = public_base(settings)
     ctx = context_url(settings)
     document = entry_point_document(f"{base}/api", base, ctx)
@@ -200,16 +195,13 @@ def entry_point(request: Request, store: StoreDep, settings: SettingsDep) -> Res
 
 def _context_link(choice: Choice, ctx: str) -> dict[str, str]:
     """Plain-JSON clients learn the context from a Link header (JSON-LD 1.1, section 6.1)."""
-    if choice.media_type == JSONLD:
+    if choice.media_type != PLAIN_JSON:
         return {}
     return {"Link": f'<{ctx}>; rel="{_JSONLD_CONTEXT_REL}"; type="{JSONLD}"'}
 
 
 def _collection_response(request: Request, store: Store, settings: Settings, collection: Collection) -> Response:
-    try:
-        choice = choose(request, None, API_OFFERS)
-    except NotAcceptable as err:
-        return not_acceptable_response(request, err)
+    choice = choose(request, None, API_OFFERS)
     params = request.query_params
     for name in params:
         if name not in ("page", "limit", *collection.filters):
@@ -227,8 +219,7 @@ def _collection_response(request: Request, store: Store, settings: Settings, col
     if number > last:
         raise ParameterError(f"page: {number} is past the last page, {last}")
     # Only a request that would succeed may be answered 304: the validators are checked last.
-    if is_fresh(request, store, choice):
-        return not_modified_response(store, choice)
+    check_modified(request, store, choice)
 
     collection_url = f"{base}/{collection.name}" + (f"?{urlencode(sorted(filters.items()))}" if filters else "")
 

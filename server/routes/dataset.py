@@ -18,6 +18,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from ilrs.graph import formats
 from ilrs.graph.describe import best_label, labels
 from ilrs.graph.schemaorg import DatasetFacts, dataset_markup
 from ilrs.graph.settings import Settings
@@ -36,20 +37,17 @@ from ilrs.graph.void import (
 from ..caching import cache_headers, not_modified
 from ..deps import SettingsDep, StoreDep
 from ..representations import (
-    HTML,
+    RDF_EXTENSIONS,
     RDF_RESPONSES,
-    NotAcceptable,
     body_response,
+    check_modified,
     choose,
     context_url,
     headers_for,
     html_response,
-    is_fresh,
     link_target,
     local_url,
-    not_acceptable_response,
     not_found_response,
-    not_modified_response,
     public_base,
     script_json,
     serialize_triples,
@@ -87,17 +85,13 @@ def void_file(ext: str, request: Request, store: StoreDep, settings: SettingsDep
 
 
 def _void_response(request: Request, store: Store, settings: Settings, ext: str | None) -> Response:
-    try:
-        choice = choose(request, ext)
-    except NotAcceptable as err:
-        return not_acceptable_response(request, err)
-    if is_fresh(request, store, choice):
-        return not_modified_response(store, choice)
+    choice = choose(request, ext)
+    check_modified(request, store, choice)
     base = public_base(settings)
     stats = compute_stats(store)
     triples = describe_dataset(store, endpoints(base), settings.data_license, stats)
-    if choice.media_type != HTML:
-        body = serialize_triples(triples, choice.media_type, context_url(settings))
+    if choice.format is not formats.HTML:
+        body = serialize_triples(triples, choice.format, context_url(settings))
         return body_response(body, choice, headers_for(store, choice))
     return html_response(request, "dataset.html", _page(store, settings, base, stats), headers_for(store, choice))
 
@@ -119,7 +113,7 @@ def _page(store: Store, settings: Settings, base: str, stats: Any) -> dict[str, 
         "endpoints": endpoints(base),
         "dumps": DUMPS,
         "license": settings.data_license,
-        "formats": {ext: f"{base}/dataset.{ext}" for ext in ("ttl", "jsonld", "nt")},
+        "formats": {ext: f"{base}/dataset.{ext}" for ext in RDF_EXTENSIONS},
         "jsonld": script_json(dataset_markup(store, _facts(settings, base))),
     }
 
@@ -134,7 +128,7 @@ def _facts(settings: Settings, base: str) -> DatasetFacts:
         page_url=f"{base}/dataset",
         license=settings.data_license,
         creator=DATASET_CREATOR,
-        downloads={urls.dumps[name]: media_and_title for name, media_and_title in DUMPS.items()},
+        downloads={urls.dumps[name]: (fmt.media_type, title) for name, (fmt, title) in DUMPS.items()},
         sparql_endpoint=urls.sparql,
     )
 
@@ -143,7 +137,7 @@ def _facts(settings: Settings, base: str) -> DatasetFacts:
 def dump(name: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     if name not in DUMPS:
         return not_found_response(request, settings, f"no dump {name!r}; there are {', '.join(DUMPS)}")
-    media_type = DUMPS[name][0]
+    media_type = DUMPS[name][0].media_type
     variant = f"dump-{name}"
     headers = cache_headers(store, variant)
     headers["Content-Disposition"] = f'attachment; filename="{name}"'

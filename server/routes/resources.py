@@ -20,32 +20,34 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from ilrs.graph import describe as ld
+from ilrs.graph import formats
+from ilrs.graph.disagreements import conflicting, disagreements
 from ilrs.graph.jsonld import resource_document
 from ilrs.graph.namespaces import ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, SHAPES_IRI
+from ilrs.graph.overview import cached
 from ilrs.graph.schemaorg import resource_markup
+from ilrs.graph.search import search
 from ilrs.graph.settings import BASE_IRI, Settings
 from ilrs.graph.store import Store
 from ilrs.graph.terms import vocabulary_terms
 
 from ..deps import SettingsDep, ShapesDep, StoreDep
 from ..representations import (
-    HTML,
+    RDF_EXTENSIONS,
     RDF_RESPONSES,
     Choice,
-    NotAcceptable,
     body_response,
+    check_modified,
     choose,
     context_url,
     dump_json,
     headers_for,
     html_response,
-    is_fresh,
+    human_date,
     link_target,
     local_linker,
     local_url,
-    not_acceptable_response,
     not_found_response,
-    not_modified_response,
     public_base,
     script_json,
     serialize_triples,
@@ -78,19 +80,15 @@ def resource(path: str, request: Request, store: StoreDep, settings: SettingsDep
 def named_graph(path: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     stem, ext = split_extension(path)
     iri = f"{BASE_IRI}graph/{stem}"
-    try:
-        choice = choose(request, ext)
-    except NotAcceptable as err:
-        return not_acceptable_response(request, err)
+    choice = choose(request, ext)
     if iri not in store.graphs():
         return not_found_response(request, settings, f"no named graph <{iri}> in the dataset", ext)
-    if is_fresh(request, store, choice):
-        return not_modified_response(store, choice)
+    check_modified(request, store, choice)
     triples = ld.graph_triples(store, iri)
-    if choice.media_type != HTML:
+    if choice.format is not formats.HTML:
         return _rdf(request, store, settings, choice, triples)
     description = ld.describe(store, iri)
-    page = _page(request, store, settings, description)
+    page = _page(request, settings, store, description)
     page["contents"] = _triple_rows(store, triples, page["base"])
     return html_response(request, "resource.html", page, headers_for(store, choice))
 
@@ -142,23 +140,30 @@ def shapes_file(ext: str, request: Request, store: ShapesDep, settings: Settings
 
 
 def _resource_response(request: Request, store: Store, settings: Settings, iri: str, ext: str | None) -> Response:
-    try:
-        choice = choose(request, ext)
-    except NotAcceptable as err:
-        return not_acceptable_response(request, err)
+    choice = choose(request, ext)
     if not ld.is_iri(iri):
         return not_found_response(request, settings, f"not a resource IRI: {iri}", ext)
     # Pages and JSON-LD documents show the statements pointing at the resource too; Turtle and N-Triples do not.
-    description = ld.describe(store, iri, with_context=choice.media_type == HTML or choice.is_jsonld)
+    description = ld.describe(store, iri, with_context=choice.format is formats.HTML or choice.is_jsonld)
     if not (description.exists or ld.mentioned(store, iri)):
-        return not_found_response(request, settings, f"nothing in the dataset is known about <{iri}>", ext)
-    if is_fresh(request, store, choice):
-        return not_modified_response(store, choice)
-    if choice.media_type != HTML:
+        message = f"nothing in the dataset is known about <{iri}>"
+        return not_found_response(request, settings, message, ext, _nearest(store, settings, iri))
+    check_modified(request, store, choice)
+    if choice.format is not formats.HTML:
         incoming = [st.triple for st in description.incoming]
         return _rdf(request, store, settings, choice, description.triples, iri, description.outgoing, incoming)
-    page = _page(request, store, settings, description)
-    return html_response(request, "resource.html", page, headers_for(store, choice))
+    return html_response(
+        request, "resource.html", _page(request, settings, store, description), headers_for(store, choice)
+    )
+
+
+def _nearest(store: Store, settings: Settings, iri: str) -> list[tuple[str, str, str]]:
+    """The resources named most like the last segment of an unknown IRI, its kind's first."""
+    kind, _, key = iri.removeprefix(f"{BASE_IRI}id/").rpartition("/")
+    hits = search(store, key, 5, kind) or search(store, key, 5)
+    base = public_base(settings)
+    names = ld.labels(store, {h.iri for h in hits})
+    return [(local_url(h.iri, base) or h.iri, ld.best_label(names.get(h.iri, [])) or h.name, h.kind) for h in hits]
 
 
 def _rdf(
@@ -185,12 +190,16 @@ def _rdf(
         document = resource_document(iri, triples, ctx, stated, linked, incoming or [], linker)
         body = dump_json(document)
     else:
-        body = serialize_triples(triples, choice.media_type, ctx)
+        body = serialize_triples(triples, choice.format, ctx)
     return body_response(body, choice, headers_for(store, choice))
 
 
 # --- HTML view models ---------------------------------------------------------------
 
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+#: Datatypes whose values are shown as dates for people (``June 2021``), the value itself on hover.
+_DATES = {f"{_XSD}date", f"{_XSD}gYearMonth", f"{_XSD}dateTime"}
 
 #: Literals longer than this (characters) are shown shortened, the whole text behind a disclosure.
 LONG_LITERAL = 2000
@@ -211,6 +220,8 @@ class TermView:
     hint: str | None = None
     kind: str = "iri"
     full: str | None = None
+    title: str | None = None
+    """For a date shown for people (``9 March 2021``): its value as written (``2021-03-09``)."""
 
 
 def prefixed(iri: str) -> str:
@@ -233,12 +244,16 @@ def term_view(term: object, labels: dict[str, list[ox.Literal]], base: str) -> T
     if isinstance(term, ox.Literal):
         # A plain string needs no hint; a language or another datatype changes what the value means.
         hint = f"@{term.language}" if term.language else None
-        if not term.language and term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-            hint = prefixed(term.datatype.value)
+        typed = not term.language and term.datatype.value != f"{_XSD}string"
+        if typed and not term.datatype.value.startswith(_XSD):
+            hint = prefixed(term.datatype.value)  # a datatype of the data's own: part of what it means
+        if not term.language and term.datatype.value in _DATES:
+            return TermView(human_date(term.value), None, None, "literal", title=term.value)
         if len(term.value) > LONG_LITERAL:
             preview = term.value[:LITERAL_PREVIEW]
             return TermView(preview, None, hint, "literal", full=term.value)
-        return TermView(term.value, None, hint, "literal")
+        # An XML Schema number or year reads plainly (2028, not 2028 xsd:gYear); hovering tells its type.
+        return TermView(term.value, None, hint, "literal", title=prefixed(term.datatype.value) if typed else None)
     return TermView(str(term), None, None, "other")
 
 
@@ -246,11 +261,12 @@ def _source_views(description: ld.Description, base: str) -> dict[str, dict[str,
     """Graph → what to cite for it: number, title, date, publisher and links (source graphs first)."""
     graphs = sorted(description.sources, key=lambda g: (description.sources[g].document is None, g))
     views: dict[str, dict[str, Any]] = {}
-    for number, graph in enumerate(graphs, start=1):
+    for graph in graphs:
         source = description.sources[graph]
         fallback = ld.best_label(description.labels.get(graph, [])) or graph.removeprefix(BASE_IRI)
         views[graph] = {
-            "number": number,
+            "number": citation_mark(graph),
+            "article": source.document is not None,
             "graph": graph,
             "graph_href": local_url(graph, base),
             "title": source.title or fallback,
@@ -265,62 +281,110 @@ def _source_views(description: ld.Description, base: str) -> dict[str, dict[str,
     return views
 
 
-def _rows(statements: list[ld.Statement], description: ld.Description, sources: dict[str, Any], base: str) -> list:
+def citation_mark(graph: str) -> str:
+    """The mark a graph is cited by, the same on every page: ``003`` for ``…/graph/source/003``,
+    ``curated``, ``reference/countries``, ``inferred`` for the graphs no article states."""
+    return graph.removeprefix(f"{BASE_IRI}graph/").removeprefix("source/")
+
+
+def _rows(
+    statements: list[ld.Statement],
+    description: ld.Description,
+    sources: dict[str, Any],
+    base: str,
+    disputed: set[tuple[str, str]] = frozenset(),  # type: ignore[assignment]
+) -> list:
     labels = description.labels
     return [
         {
+            "disputed": (str(getattr(st.subject, "value", "")), st.predicate.value) in disputed,
             "subject": term_view(st.subject, labels, base),
             "predicate": term_view(st.predicate, labels, base),
-            "predicate_name": prefixed(st.predicate.value),
+            "predicate_name": ld.best_label(labels.get(st.predicate.value, [])) or prefixed(st.predicate.value),
             "object": term_view(st.object, labels, base),
-            "sources": [sources[g] for g in sorted(st.graphs, key=lambda g: sources[g]["number"]) if g in sources],
+            "sources": [sources[g] for g in sorted(st.graphs, key=lambda g: sources[g]["graph"]) if g in sources],
         }
         for st in statements
     ]
 
 
-def _page(request: Request, store: Store, settings: Settings, description: ld.Description) -> dict[str, Any]:
-    """Everything resource.html shows about a described resource."""
+def _page(request: Request, settings: Settings, store: Store, description: ld.Description) -> dict[str, Any]:
+    """Everything resource.html shows about a described resource (its labels in ``?lang=`` if it has them)."""
     base = public_base(settings)
     iri = description.iri
+    lang = request.query_params.get("lang", "")
+    languages = [code for code in LANGUAGES if any(lit.language == code for lit in description.own_labels)]
+    if lang in LANGUAGES:
+        description.labels = {k: _in_language(v, lang) for k, v in description.labels.items()}
     sources = _source_views(description, base)
     own = description.own
-    name = ld.best_label(description.own_labels)
+    name = ld.best_label(description.own_labels) or ld.best_label(description.own_names)
     here = local_url(iri, base) or iri
+    disputed = conflicting(cached(store, "disagreements", lambda: disagreements(store)))
     return {
         "base": base,
         "iri": iri,
         "here": here,
-        "title": name or prefixed(iri),
+        "title": (ld.best_label(_in_language(description.own_labels, lang)) if lang in LANGUAGES else None)
+        or name
+        or prefixed(iri),
+        "languages": languages if len(languages) > 1 else [],
+        "lang": lang if lang in LANGUAGES else "en",
+        "language_names": LANGUAGES,
         "labels": [
             term_view(label, {}, base)
             for label in sorted(description.own_labels, key=lambda lit: (lit.language or "", lit.value))
         ],
         "types": [term_view(ox.NamedNode(t), description.labels, base) for t in description.types],
-        "outgoing": _rows([s for s in own], description, sources, base),
+        "outgoing": _rows([s for s in own], description, sources, base, disputed),
+        "groups": _groups(_rows([s for s in own], description, sources, base, disputed)),
         "nested": _rows([s for s in description.outgoing if s not in own], description, sources, base),
         "incoming": _rows(description.incoming, description, sources, base),
         "incoming_truncated": description.incoming_truncated,
         "sources": list(sources.values()),
-        "formats": {ext: f"{here}.{ext}" for ext in ("ttl", "jsonld", "nt")},
+        "formats": {ext: f"{here}.{ext}" for ext in RDF_EXTENSIONS},
         # For search engines: schema.org terms only (the full data is the linked JSON-LD).
         "jsonld": script_json(resource_markup(store, description, here, local_linker(base))),
         "contents": None,
     }
 
 
+#: The languages a page can be read in, where the graph has labels in them, with their own names.
+LANGUAGES = {"en": "English", "zh": "中文", "ru": "Русский"}
+
+
+def _in_language(labels: list[ox.Literal], lang: str) -> list[ox.Literal]:
+    """The labels in ``lang``, or all of them when there is none in it."""
+    return [lit for lit in labels if lit.language == lang] or labels
+
+
+def _groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows grouped by property (``rdf:type`` first), each property once with all its values."""
+    groups: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        iri = row["predicate"].hint
+        group = groups.setdefault(iri, {"predicate": row["predicate"], "name": row["predicate_name"], "values": []})
+        group["values"].append(row)
+    return sorted(groups.values(), key=lambda g: (g["predicate"].hint != _RDF_TYPE, g["name"].casefold()))
+
+
+def _long(literal: ox.Literal) -> bool:
+    return len(literal.value) > LONG_LITERAL
+
+
 def _triple_rows(store: Store, triples: list[ox.Triple], base: str) -> list[dict[str, Any]]:
-    """A named graph's triples as table rows, labelled, sorted by subject."""
-    iris = {t.value for tr in triples for t in (tr.subject, tr.object) if isinstance(t, ox.NamedNode)}
+    """A named graph's triples as table rows, labelled, sorted by subject (``key``: the page groups by it)."""
+    iris = {t.value for tr in triples for t in (tr.subject, tr.predicate, tr.object) if isinstance(t, ox.NamedNode)}
     labels = ld.labels(store, iris)
     ordered = sorted(
         triples, key=lambda t: (str(t.subject), t.predicate.value != _RDF_TYPE, str(t.predicate), str(t.object))
     )
     return [
         {
+            "key": str(t.subject),
             "subject": term_view(t.subject, labels, base),
             "predicate": term_view(t.predicate, labels, base),
-            "predicate_name": prefixed(t.predicate.value),
+            "predicate_name": ld.best_label(labels.get(t.predicate.value, [])) or prefixed(t.predicate.value),
             "object": term_view(t.object, labels, base),
         }
         for t in ordered
@@ -357,18 +421,14 @@ def _docs_file(request: Request, settings: Settings, name: str) -> Path | None:
 
 
 def _ontology_response(request: Request, store: Store, settings: Settings, ext: str | None) -> Response:
-    try:
-        choice = choose(request, ext)
-    except NotAcceptable as err:
-        return not_acceptable_response(request, err)
+    choice = choose(request, ext)
     if str(ONTOLOGY_GRAPH) not in store.graphs():
         return not_found_response(request, settings, "the ontology is not loaded", ext)
-    if choice.media_type == HTML and _docs_file(request, settings, "index.html") is not None:
+    if choice.format is formats.HTML and _docs_file(request, settings, "index.html") is not None:
         # The generated documentation links its figures relatively: serve it from /ontology/.
         return RedirectResponse(f"{public_base(settings)}/ontology/", status_code=303, headers={"Vary": "Accept"})
-    if is_fresh(request, store, choice):
-        return not_modified_response(store, choice)
-    if choice.media_type != HTML:
+    check_modified(request, store, choice)
+    if choice.format is not formats.HTML:
         return _rdf(request, store, settings, choice, ld.graph_triples(store, str(ONTOLOGY_GRAPH)))
     page = _terms_page(request, settings, store, str(ONTOLOGY_GRAPH), "The ILRS ontology", ONTOLOGY_IRI, "ontology")
     return html_response(request, "terms.html", page, headers_for(store, choice))
@@ -376,15 +436,11 @@ def _ontology_response(request: Request, store: Store, settings: Settings, ext: 
 
 def _shapes_response(request: Request, store: Store, settings: Settings, ext: str | None) -> Response:
     """The shapes, from their own store: loaded with the dataset, and swapped with it by ``--watch``."""
-    try:
-        choice = choose(request, ext)
-    except NotAcceptable as err:
-        return not_acceptable_response(request, err)
+    choice = choose(request, ext)
     if store.count() == 0:
         return not_found_response(request, settings, "no shapes are published yet", ext)
-    if is_fresh(request, store, choice):
-        return not_modified_response(store, choice)
-    if choice.media_type != HTML:
+    check_modified(request, store, choice)
+    if choice.format is not formats.HTML:
         return _rdf(request, store, settings, choice, ld.graph_triples(store, SHAPES_IRI))
     page = _terms_page(request, settings, store, SHAPES_IRI, "The ILRS SHACL shapes", SHAPES_IRI, "shapes")
     return html_response(request, "terms.html", page, headers_for(store, choice))
@@ -402,6 +458,6 @@ def _terms_page(
         "iri": iri,
         "sections": sections,
         "term": lambda value: term_view(ox.NamedNode(value), names, base),
-        "formats": {ext: f"{base}/{path}.{ext}" for ext in ("ttl", "jsonld", "nt")},
+        "formats": {ext: f"{base}/{path}.{ext}" for ext in RDF_EXTENSIONS},
         "triples": store.count(),
     }

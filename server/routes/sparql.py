@@ -17,7 +17,9 @@ error's class (:data:`ilrs.server.problems.STATUS`): 400 bad request or query (t
 message and position), 405 wrong method, 406 no acceptable format, 408 a body that does not
 arrive within the deadline, 413 too large, 415 wrong ``Content-Type``, charset or
 ``Content-Encoding``, 503 every query slot taken (with ``Retry-After``), 504 the query passed
-its deadline, 507 it needed more memory than ``Settings.max_query_memory`` (worker processes only).
+its deadline, 507 it needed more memory than ``Settings.max_query_memory`` (worker processes only)
+or its result would pass ``Settings.max_result_rows`` or ``max_result_bytes``. A result that passes
+them, or its deadline, once it has begun is cut short: the response is left unfinished.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response, StreamingResponse
 from starlette.types import Send
 
-from ilrs.graph.errors import IlrsError, NotAcceptable, QuerySyntaxError, QueryTimeout, UnsupportedQuery
+from ilrs.graph.errors import IlrsError, QuerySyntaxError, QueryTimeout, ResultTooLarge, UnsupportedQuery
+from ilrs.graph.formats import HTML, OFFERS, Format, negotiate
 from ilrs.graph.namespaces import PREFIXES
 from ilrs.graph.query_analysis import READ_ONLY, analyse, looks_like_update
 from ilrs.graph.settings import Settings
@@ -43,12 +46,10 @@ from ilrs.graph.store import Store
 
 from ..caching import cache_headers, not_modified
 from ..deps import ExecutorDep, SettingsDep, StoreDep
-from ..negotiation import best_match
 from ..problems import error_response
 from ..representations import local_url, public_base, templates
-from ..sparql.evaluate import QueryJob
+from ..sparql.evaluate import QueryJob, choose_result_format
 from ..sparql.executor import Deadline, QueryExecutor
-from ..sparql.formats import OFFERS, Format, competing_media_types, lookup
 from ..sparql.process_executor import ProcessExecutor
 from ..sparql.protocol import METHODS, SparqlRequest, check_method, read_request
 from ..sparql.service_description import Limits, describe_service, serialize_description, service_page
@@ -57,7 +58,9 @@ from ..sparql.thread_executor import ThreadExecutor
 log = logging.getLogger("ilrs.server.sparql")
 
 PATH = "/sparql"
-HTML = "text/html"
+#: The service description's formats: Turtle first (a bare */* gets Turtle), then the page (browsers name
+#: text/html), then the other graph formats.
+DESCRIPTION_OFFERS: tuple[Format, ...] = (OFFERS["graph"][0], HTML, *OFFERS["graph"][1:])
 
 T = TypeVar("T")
 
@@ -148,7 +151,7 @@ async def sparql(request: Request, store: StoreDep, settings: SettingsDep, execu
     try:
         parsed = await read_request(request, settings)
         if parsed.describes_service:
-            return await _service_description(request, store, settings, parsed.format)
+            return await _service_description(request, store, settings, parsed.requested)
         return await _answer(request, store, settings, executor, parsed)
     except IlrsError as err:
         return refusal(request, err)
@@ -187,17 +190,26 @@ async def _answer(
     try:
         # A linear scan of the text, but of up to max_query_length bytes: off the event loop, inside the deadline.
         facts = await asyncio.wait_for(asyncio.to_thread(analyse, parsed.query, settings.service_allowlist), seconds)
+        # Chosen here, before the query takes a slot: a request nothing can be sent to costs no worker.
+        accept = request.headers.get("accept")
+        chosen = choose_result_format(facts.form, accept, parsed.requested) if facts.form else None
         job = QueryJob(
             query=parsed.query,
             default_graphs=parsed.default_graphs,
             named_graphs=parsed.named_graphs,
             union_default_graph=not facts.declares_dataset,
             base_iri=endpoint_url(settings),
-            accept=request.headers.get("accept"),
-            format=parsed.format,
+            format=chosen.name if chosen else None,
+            accept=accept,
+            requested=parsed.requested,
             prefixes=PREFIXES,
+            max_rows=settings.max_result_rows,
+            max_bytes=settings.max_result_bytes,
         )
         stream = await _unless_disconnected(request, executor.run(store, job, deadline))
+    except ResultTooLarge as err:
+        log.warning("query refused before its answer began: %s", err)
+        raise
     except QuerySyntaxError as err:
         if looks_like_update(parsed.query):
             raise UnsupportedQuery(f"{READ_ONLY} ({err})") from err
@@ -259,25 +271,10 @@ async def _disconnect(request: Request) -> None:
 # --- the service description -------------------------------------------------------------------------
 
 
-async def _service_description(request: Request, store: Store, settings: Settings, format_name: str | None) -> Response:
-    fmt: Format | None = None
-    if format_name is None:
-        accept = request.headers.get("accept")
-        candidates = competing_media_types(accept, OFFERS["graph"])
-        # Turtle first (a bare */* gets Turtle), then the page (browsers name text/html), then the others.
-        first, *rest = candidates or [None]
-        media_type = best_match(accept, [m for m in [first, HTML, *rest] if m is not None])
-        fmt = candidates.get(media_type or "")
-    elif format_name.lower() == "html":
-        media_type = HTML
-    else:
-        fmt = lookup(format_name).get("graph")
-        media_type = fmt.media_type if fmt else None
-    if media_type is None:
-        listed = ", ".join(f"{f.media_type} (format={f.name})" for f in OFFERS["graph"])
-        message = f"the service description is available as {HTML} (format=html), {listed}"
-        raise NotAcceptable(message, available=[HTML, *(f.media_type for f in OFFERS["graph"])])
-    variant = f"sd-{fmt.name if fmt else 'html'}"
+async def _service_description(request: Request, store: Store, settings: Settings, requested: list[str]) -> Response:
+    accept = request.headers.get("accept")
+    fmt = negotiate(DESCRIPTION_OFFERS, accept, requested, subject="the service description").format
+    variant = f"sd-{fmt.name}"
     headers = {**cache_headers(store, variant), "Vary": "Accept"}
     if not_modified(request, store, variant):
         return Response(status_code=304, headers=headers)
@@ -285,9 +282,14 @@ async def _service_description(request: Request, store: Store, settings: Setting
     base = public_base(settings)
     sizes = (await asyncio.to_thread(compute_stats, store)).graphs
     limits = Limits(
-        settings.query_timeout, settings.max_query_length, settings.max_concurrent_queries, settings.service_allowlist
+        settings.query_timeout,
+        settings.max_query_length,
+        settings.max_concurrent_queries,
+        settings.service_allowlist,
+        settings.max_result_rows,
+        settings.max_result_bytes,
     )
-    if fmt is None:
+    if fmt is HTML:
         links = {g: local_url(g, base) for g in sizes}
         page = service_page(
             templates.env, endpoint=endpoint, base=base, graph_sizes=sizes, graph_links=links, limits=limits

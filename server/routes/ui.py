@@ -1,4 +1,4 @@
-"""The query UI at ``/``, its examples, and the OpenAPI docs served from the project's own files.
+"""The query UI at ``/query``, its examples, and the OpenAPI docs served from the project's own files.
 
 Every asset the pages load is under ``/static`` (the vendored YASGUI and swagger-ui
 builds, see ``ui/``), so both pages work on a machine that reaches nothing but this
@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 from markupsafe import Markup
 
+from ilrs.graph import formats
 from ilrs.graph.errors import NotFound
 from ilrs.graph.examples import Example, load_examples
 from ilrs.graph.namespaces import PREFIXES, sparql_prologue
@@ -56,7 +57,9 @@ def _script_json(value: Any) -> Markup:
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
-@router.get("/", response_class=HTMLResponse, summary="The SPARQL query UI, with the competency queries as examples")
+@router.get(
+    "/query", response_class=HTMLResponse, summary="The SPARQL query UI, with the competency queries as examples"
+)
 def query_ui(
     request: Request,
     settings: SettingsDep,
@@ -79,6 +82,7 @@ def query_ui(
             "base_iri": settings.base_iri,
             "quads": f"{store.count():,}",
             "graphs": len(store.graphs()),
+            "downloads": formats.DOWNLOADS,
         },
         headers={"Cache-Control": "no-cache", "Content-Security-Policy": CSP_QUERY_UI},
     )

@@ -17,9 +17,10 @@ from typing import IO, Any, Protocol, cast
 import pyoxigraph as ox
 
 from ilrs.graph.errors import StoreError
+from ilrs.graph.formats import OFFERS, Form, Format, by_name, form_of, negotiate, result_of
 from ilrs.graph.store import Store
 
-from .formats import Form, choose
+from .result_limits import ResultMeter, row_counter
 
 #: Bytes gathered before a chunk is handed on. A result that fits in one chunk is complete before the
 #: response starts, so any error it meets still gets a proper status code.
@@ -45,12 +46,17 @@ class QueryJob:
     union_default_graph: bool = True
     #: The base IRI against which relative IRIs in the query resolve (the endpoint's URL).
     base_iri: str | None = None
-    #: The request's ``Accept`` header and ``format=`` parameter, to choose the result format once the
-    #: query's form is known.
-    accept: str | None = None
+    #: The result format chosen before the query ran (by the form its text shows), if one was.
     format: str | None = None
+    #: The request's ``Accept`` header and ``format``/``output``/``results`` values, to choose the result
+    #: format once the query's form is known, when it was not chosen before or does not fit that form.
+    accept: str | None = None
+    requested: list[str] = field(default_factory=list)
     #: Prefixes that abbreviate IRIs in Turtle and TriG output (never injected into the query).
     prefixes: dict[str, str] = field(default_factory=dict)
+    #: The most rows (solutions or triples) and bytes the result may have (``None``: no limit).
+    max_rows: int | None = None
+    max_bytes: int | None = None
 
     def to_json(self) -> str:
         """One line of JSON."""
@@ -75,19 +81,29 @@ class Sink(Protocol):
 
 
 class ChunkWriter:
-    """A binary file object for pyoxigraph's serializers that passes on :data:`CHUNK_SIZE`-byte chunks."""
+    """A binary file object for pyoxigraph's serializers that passes on :data:`CHUNK_SIZE`-byte chunks.
 
-    def __init__(self, sink: Sink, size: int = CHUNK_SIZE) -> None:
+    Each chunk is counted by ``meter`` before it is passed on: one that would take the result past
+    its limits raises :class:`~ilrs.graph.errors.ResultTooLarge` instead.
+    """
+
+    def __init__(self, sink: Sink, meter: ResultMeter | None = None, size: int = CHUNK_SIZE) -> None:
         self._sink = sink
+        self._meter = meter or ResultMeter(None, None)
         self._size = size
         self._buffer = bytearray()
 
     def write(self, data: bytes) -> int:
         self._buffer += data
         if len(self._buffer) >= self._size:
-            self._sink.chunk(bytes(self._buffer))
-            self._buffer.clear()
+            self._pass_on()
         return len(data)
+
+    def _pass_on(self) -> None:
+        chunk = bytes(self._buffer)
+        self._buffer.clear()
+        self._meter.check(chunk)
+        self._sink.chunk(chunk)
 
     def flush(self) -> None:
         # pyoxigraph flushes as it goes; chunk boundaries are ours to choose, so wait for close().
@@ -96,25 +112,17 @@ class ChunkWriter:
     def close(self) -> None:
         """Pass on what is left."""
         if self._buffer:
-            self._sink.chunk(bytes(self._buffer))
-            self._buffer.clear()
-
-
-def form_of(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> Form:
-    """Which form of query produced ``result``."""
-    if isinstance(result, ox.QuerySolutions):
-        return "solutions"
-    if isinstance(result, ox.QueryBoolean):
-        return "boolean"
-    return "graph"
+            self._pass_on()
 
 
 def evaluate(store: Store, job: QueryJob, sink: Sink) -> None:
     """Evaluate ``job`` against ``store`` and write the result to ``sink``.
 
     Raises the project's errors (:mod:`ilrs.graph.errors`): :class:`~ilrs.graph.errors.QuerySyntaxError`,
-    :class:`~ilrs.graph.errors.NotAcceptable`, :class:`~ilrs.graph.errors.UnknownFormat`, or
-    :class:`~ilrs.graph.errors.StoreError` when evaluation fails. An exception raised by ``sink``
+    :class:`~ilrs.graph.errors.NotAcceptable`, :class:`~ilrs.graph.errors.UnknownFormat`,
+    :class:`~ilrs.graph.errors.StoreError` when evaluation fails, or
+    :class:`~ilrs.graph.errors.ResultTooLarge` when the result passes ``job.max_rows`` or
+    ``job.max_bytes`` (what was written of it is incomplete). An exception raised by ``sink``
     propagates unchanged, so a sink can stop the evaluation (a cancelled request, a passed deadline)
     by raising.
     """
@@ -125,14 +133,36 @@ def evaluate(store: Store, job: QueryJob, sink: Sink) -> None:
         union_default_graph=job.union_default_graph,
         base_iri=job.base_iri,
     )
-    chosen = choose(form_of(result), job.accept, job.format)
+    form = form_of(result)
+    chosen = result_format(form, job)
     sink.start(chosen.content_type)
-    writer = ChunkWriter(sink)
+    meter = ResultMeter(job.max_rows, job.max_bytes, row_counter(chosen) if form == "solutions" else None)
+    writer = ChunkWriter(sink, meter)
     try:
-        chosen.write(result, cast(IO[bytes], writer), job.prefixes)  # it has what pyoxigraph calls
+        if isinstance(result, ox.QueryTriples):
+            chosen.write(meter.counted(result), cast(IO[bytes], writer), job.prefixes)
+        else:
+            chosen.write(result, cast(IO[bytes], writer), job.prefixes)  # it has what pyoxigraph calls
     except (OSError, SyntaxError, ValueError) as err:  # pyoxigraph's evaluation errors, raised while iterating
         raise StoreError(f"query evaluation failed: {err}") from err
     writer.close()
+
+
+def result_format(form: Form, job: QueryJob) -> Format:
+    """The format to write a result of ``form`` in: the one chosen beforehand if it fits, else negotiated."""
+    if job.format is not None:
+        chosen = by_name(job.format)
+        if form in chosen.forms:
+            return chosen
+    return choose_result_format(form, job.accept, job.requested)
+
+
+def choose_result_format(form: Form, accept: str | None, requested: list[str]) -> Format:
+    """The format of a result of ``form`` for a request's ``Accept`` and ``format=`` values.
+
+    Raises :class:`~ilrs.graph.errors.NotAcceptable` or :class:`~ilrs.graph.errors.UnknownFormat`.
+    """
+    return negotiate(OFFERS[form], accept, requested, subject=result_of(form)).format
 
 
 def start_evaluation_thread(target: Callable[..., object], *args: object, name: str) -> threading.Thread:

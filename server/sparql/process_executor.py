@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ilrs.graph.errors import MemoryLimitExceeded, QueryTimeout, StoreError, rebuild_error
+from ilrs.graph.formats import NQUADS
 from ilrs.graph.store import Store
 
 from .evaluate import QueryJob
@@ -279,7 +280,7 @@ class ProcessExecutor:
 
 def _dump(store: Store, path: Path) -> None:
     with path.open("wb") as out:
-        store.dump(out, "application/n-quads")
+        store.dump(out, NQUADS.media_type)
 
 
 async def _reap(worker: _Worker) -> None:

@@ -4,8 +4,9 @@ Accepted: ``GET ?query=…``, ``POST`` with ``application/x-www-form-urlencoded`
 in the body; parameters in the URL count too) and ``POST`` with ``application/sparql-query``
 (the body is the query; the other parameters are in the URL). Parameters:
 ``default-graph-uri`` and ``named-graph-uri`` (repeatable: the protocol's dataset, which
-replaces any ``FROM``/``FROM NAMED`` of the query), ``format`` (a result format by name, for
-links typed by hand) and ``timeout`` (seconds; may only shorten the server's deadline).
+replaces any ``FROM``/``FROM NAMED`` of the query), ``format``, ``output`` and ``results`` (result
+formats by name or media type, for links typed by hand and for the clients that send them: repeatable,
+the first that fits the query wins) and ``timeout`` (seconds; may only shorten the server's deadline).
 
 Everything wrong with a request raises an :class:`~ilrs.graph.errors.InputError` naming the problem:
 :class:`~ilrs.graph.errors.ParameterError`, :class:`~ilrs.graph.errors.UnsupportedQuery` (an update),
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
@@ -29,7 +30,6 @@ from ilrs.graph.errors import (
     InputTimeout,
     LimitExceeded,
     ParameterError,
-    UnknownFormat,
     UnsupportedMediaType,
     UnsupportedOperation,
     UnsupportedQuery,
@@ -38,7 +38,7 @@ from ilrs.graph.query_analysis import READ_ONLY
 from ilrs.graph.settings import Settings
 
 from ..params import ascii_whole_number, positive_seconds
-from .formats import lookup
+from ..utf8 import utf8_problem
 
 FORM = "application/x-www-form-urlencoded"
 QUERY = "application/sparql-query"
@@ -47,6 +47,8 @@ UPDATE = "application/sparql-update"
 METHODS = ("GET", "HEAD", "POST")
 
 _DATASET_PARAMETERS = ("default-graph-uri", "named-graph-uri")
+#: The parameters that name result formats: Virtuoso's, Jena's and others' names, all sent by SPARQLWrapper.
+FORMAT_PARAMETERS = ("format", "output", "results")
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,8 @@ class SparqlRequest:
     query: str | None
     default_graphs: list[str] | None = None
     named_graphs: list[str] | None = None
-    format: str | None = None
+    #: The ``format``/``output``/``results`` values, in the order they were sent.
+    requested: list[str] = field(default_factory=list)
     timeout: float | None = None
 
     @property
@@ -84,12 +87,13 @@ async def read_request(request: Request, settings: Settings) -> SparqlRequest:
         encoding = request.headers.get("content-encoding", "").strip().lower()
         if encoding not in ("", "identity"):
             raise UnsupportedMediaType(f"Content-Encoding {encoding} is not supported: send the body uncompressed")
-        body = _decode(await _read_body(request, settings.max_body_bytes, settings.query_timeout))
+        raw = await _read_body(request, settings.max_body_bytes, settings.query_timeout)
+        body = _decode(raw)
         if media_type == FORM:
-            try:
-                pairs += parse_qsl(body, keep_blank_values=True, errors="strict")
-            except (UnicodeDecodeError, ValueError) as err:
-                raise ParameterError(f"the form body is not valid URL-encoded UTF-8: {err}") from err
+            problem = utf8_problem(raw, "the form body", percent_encoded=True, pairs=True)
+            if problem is not None:
+                raise ParameterError(problem)
+            pairs += parse_qsl(body, keep_blank_values=True)
         else:
             direct_query = body
     parameters = MultiDict(pairs)
@@ -110,19 +114,13 @@ def _check(parameters: MultiDict, direct_query: str | None, method: str, setting
     queries = parameters.getlist("query") + ([direct_query] if direct_query is not None else [])
     if len(queries) > 1:
         raise ParameterError(f"the request carries {len(queries)} queries; send exactly one")
-    format_name = _single(parameters, "format")
-    if format_name is not None:
-        try:
-            lookup(format_name)
-        except UnknownFormat:
-            if format_name.lower() != "html":  # html only names the service description's page
-                raise
+    requested = [value for name, value in parameters.multi_items() if name in FORMAT_PARAMETERS]
     timeout = _timeout(_single(parameters, "timeout"))
     default_graphs = _graph_iris(parameters.getlist("default-graph-uri"), "default-graph-uri")
     named_graphs = _graph_iris(parameters.getlist("named-graph-uri"), "named-graph-uri")
     if not queries:
         if method in ("GET", "HEAD") and not any(p in parameters for p in _DATASET_PARAMETERS):
-            return SparqlRequest(None, format=format_name)
+            return SparqlRequest(None, requested=requested)
         raise ParameterError(f"no query: send it in a query= parameter, or as an {QUERY} body")
     query = queries[0]
     if not query.strip():
@@ -135,7 +133,7 @@ def _check(parameters: MultiDict, direct_query: str | None, method: str, setting
     # The protocol's dataset replaces the query's FROM/FROM NAMED; what it leaves out is empty.
     if default_graphs is not None or named_graphs is not None:
         default_graphs, named_graphs = default_graphs or [], named_graphs or []
-    return SparqlRequest(query, default_graphs, named_graphs, format_name, timeout)
+    return SparqlRequest(query, default_graphs, named_graphs, requested, timeout)
 
 
 def _content_type(header: str | None) -> tuple[str | None, str | None]:
@@ -180,11 +178,10 @@ async def _read_body(request: Request, limit: int, seconds: float) -> bytes:
 
 
 def _decode(body: bytes) -> str:
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise InputError(f"the body is not valid UTF-8 (byte {err.start}): SPARQL is sent as UTF-8") from err
-    return text.removeprefix("\ufeff")  # a byte order mark, as some editors save files
+    problem = utf8_problem(body, "the body")
+    if problem is not None:
+        raise InputError(f"{problem}: SPARQL is sent as UTF-8")
+    return body.decode("utf-8").removeprefix("\ufeff")  # a byte order mark, as some editors save files
 
 
 def _single(parameters: MultiDict, name: str) -> str | None:

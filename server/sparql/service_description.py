@@ -5,7 +5,7 @@ Query; no update), every result format, that the default graph is the union of a
 graphs (``sd:UnionDefaultGraph``), and the default dataset's named graphs with their sizes (the
 derived ones, inferred and merged, with what they hold).
 There are no extension functions, so the description lists none. Served as RDF (every graph
-format of :mod:`.formats`) and as an HTML page for people.
+format of :mod:`ilrs.graph.formats`) and as an HTML page for people.
 """
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ import jinja2
 import pyoxigraph as ox
 
 from ilrs.graph.derived import DESCRIPTIONS, INFERRED_GRAPH, MERGED_GRAPH
-
-from .formats import ALL_FORMATS, FORM_NAMES, OFFERS, Format
+from ilrs.graph.formats import FORM_NAMES, OFFERS, RESULT_FORMATS, Format
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -62,6 +61,8 @@ class Limits:
     max_query_length: int
     max_concurrent_queries: int
     service_allowlist: Collection[str]
+    max_result_rows: int
+    max_result_bytes: int
 
 
 def _sd(name: str) -> ox.NamedNode:
@@ -80,7 +81,7 @@ def describe_service(
         ox.Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Query")),
         ox.Triple(service, _sd("feature"), _sd("UnionDefaultGraph")),
         ox.Triple(service, _sd("defaultEntailmentRegime"), _SIMPLE_ENTAILMENT),
-        *(ox.Triple(service, _sd("resultFormat"), ox.NamedNode(f.iri)) for f in ALL_FORMATS),
+        *(ox.Triple(service, _sd("resultFormat"), ox.NamedNode(f.iri)) for f in RESULT_FORMATS),
         *(ox.Triple(service, _RDFS_COMMENT, ox.Literal(note, language="en")) for note in NOTES),
         *(ox.Triple(service, _RDFS_SEE_ALSO, ox.NamedNode(iri)) for iri in see_also),
     ]
@@ -173,8 +174,9 @@ _PAGE = """{% extends "base.html" %}
     <li><code>POST</code> with <code>Content-Type: application/sparql-query</code> and the query as the body</li>
   </ul>
   <p>Optional parameters: <code>default-graph-uri</code> and <code>named-graph-uri</code> (repeatable; they replace
-    the default dataset, and any <code>FROM</code> of the query), <code>format</code> (a name below, instead of
-    <code>Accept</code>), <code>timeout</code> (seconds, at most the server's limit).</p>
+    the default dataset, and any <code>FROM</code> of the query), <code>format</code> (or <code>output</code>,
+    <code>results</code>: a name below or a media type, instead of <code>Accept</code>; repeatable, the first
+    that fits the query wins), <code>timeout</code> (seconds, at most the server's limit).</p>
   <pre>curl {{ endpoint }} -H 'Accept: text/csv' --data-urlencode 'query=SELECT * WHERE { ?s ?p ?o } LIMIT 10'</pre>
   <h2>Result formats</h2>
   <table class="statements">
@@ -188,7 +190,10 @@ _PAGE = """{% extends "base.html" %}
   <ul>
     <li>A query is stopped after {{ limits.query_timeout }} s (answer 504).</li>
     <li>At most {{ limits.max_concurrent_queries }} queries run at once (answer 503 with <code>Retry-After</code>).</li>
-    <li>A query may be {{ limits.max_query_length }} bytes long (answer 413).</li>
+    <li>A query may be {{ limits.max_query_length }} bytes long (answer 413); send a long one by <code>POST</code>.</li>
+    <li>A result may have {{ limits.max_result_rows }} rows (or triples) and {{ limits.max_result_bytes }} bytes:
+      one that would have more is refused with 507 or, once it has begun, cut short by ending the response
+      unfinished, which every client reports as an incomplete read.</li>
     <li><code>SERVICE</code> may call {% if limits.service_allowlist %}only
       {% for s in limits.service_allowlist %}<code>{{ s }}</code>{{ ", " if not loop.last }}{% endfor %}{% else %}no
       other endpoint{% endif %}.</li>

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import IO
 
 from ilrs.graph.errors import IlrsError, MemoryLimitExceeded
+from ilrs.graph.formats import NQUADS
 from ilrs.graph.store import memory_store
 
 from .evaluate import QueryJob, evaluate, start_evaluation_thread
@@ -68,7 +69,7 @@ def serve(snapshot: Path, jobs: IO[bytes], out: IO[bytes], memory_mib: int | Non
     """
     store = memory_store()
     with snapshot.open("rb") as data:
-        store.load(data, "application/n-quads")
+        store.load(data, NQUADS.media_type)
     if memory_mib is not None:
         limit_memory(memory_mib)
     write_frame(out, READY)

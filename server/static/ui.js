@@ -10,6 +10,7 @@
   // Relative to the page, so the UI also works when the site lives below a path prefix.
   const endpoint = new URL(config.endpoint, document.baseURI).href;
   const EXAMPLE_TAB = "ilrs-example";
+  const XSD = "http://www.w3.org/2001/XMLSchema#";
   // What YASGUI keeps in localStorage is only trusted from this version of the page on: earlier
   // versions stored tabs with any endpoint and result tables rendered as HTML. Bump to discard.
   const STORAGE_VERSION_KEY = "ilrs-query-ui-storage";
@@ -100,6 +101,10 @@
       const text = escapeHtml(binding.value);
       if (this.persistentConfig.compact) return text;
       if (binding["xml:lang"]) return `"${text}"<sup>@${escapeHtml(binding["xml:lang"])}</sup>`;
+      // A number, year or date of XML Schema reads plainly; its type shows on hover.
+      if (binding.datatype && binding.datatype.startsWith(XSD)) {
+        return `<span title="xsd:${escapeHtml(binding.datatype.slice(XSD.length))}">${text}</span>`;
+      }
       if (binding.datatype) {
         return `"${text}"<sup>^^${this.getUriLinkFromBinding({ type: "uri", value: binding.datatype }, prefixes)}</sup>`;
       }
@@ -166,12 +171,86 @@
       a.href = local;
       a.classList.add("local-iri");
     }
+    showLabels(root);
+  }
+
+  // --- Labels beside IRIs (as a label service would add them) ---------------------------
+
+  const labels = new Map(); // IRI -> English label, or "" when it has none
+  const LABEL_BATCH = 200;
+
+  /** Ask this server's endpoint for the English labels of IRIs not yet known. */
+  async function fetchLabels(iris) {
+    const values = iris.map((iri) => `<${iri}>`).join(" ");
+    const query =
+      "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n" +
+      `SELECT ?x (SAMPLE(?l) AS ?label) WHERE { VALUES ?x { ${values} } ?x rdfs:label ?l FILTER(LANGMATCHES(LANG(?l), "en")) } GROUP BY ?x`;
+    for (const iri of iris) labels.set(iri, "");
+    try {
+      const response = await fetch(endpoint, {
+        method: "POST",
+        headers: { "Content-Type": "application/sparql-query", Accept: "application/sparql-results+json" },
+        body: query,
+      });
+      if (!response.ok) return;
+      const body = await response.json();
+      for (const row of body.results.bindings) labels.set(row.x.value, row.label.value);
+    } catch (err) {
+      // no labels: the IRIs are still shown
+    }
+  }
+
+  /** Write each local IRI's label beside its link in the results. */
+  async function showLabels(root) {
+    const links = Array.from(root.querySelectorAll("a.local-iri:not([data-labelled])"));
+    if (!links.length) return;
+    const unknown = [...new Set(links.map((a) => a.dataset.iri))].filter((iri) => !labels.has(iri) && !/[<>"{}|\\^`\s]/.test(iri));
+    for (let i = 0; i < unknown.length; i += LABEL_BATCH) await fetchLabels(unknown.slice(i, i + LABEL_BATCH));
+    for (const a of links) {
+      if (a.dataset.labelled) continue;
+      a.dataset.labelled = "1";
+      const label = labels.get(a.dataset.iri);
+      if (!label) continue;
+      const span = document.createElement("span");
+      span.className = "iri-label";
+      span.textContent = label;
+      a.after(" ", span);
+    }
+  }
+
+  // --- A syntax error's place in the editor ----------------------------------------------
+
+  const ERROR_AT = /error at (\d+):(\d+)/;
+  let marked = null; // { yasqe, line } of the line marked now
+
+  /** When the endpoint answers "error at LINE:COL", mark that line of the query until it is edited. */
+  function markSyntaxError(container) {
+    const shown = container.querySelector(".yasr .errorResult:not([data-marked])");
+    const found = shown && ERROR_AT.exec(shown.textContent);
+    if (shown && shown.textContent.trim()) shown.dataset.marked = "1"; // marked once: an edit unmarks it for good
+    const yasqe = window.ilrsYasgui && window.ilrsYasgui.getTab() && window.ilrsYasgui.getTab().getYasqe();
+    if (!found || !yasqe) return;
+    const line = Math.min(Number(found[1]) - 1, yasqe.lineCount() - 1);
+    clearSyntaxError();
+    yasqe.addLineClass(line, "wrap", "ilrs-syntax-error");
+    marked = { yasqe: yasqe, line: line };
+    yasqe.on("change", clearSyntaxError);
+  }
+
+  function clearSyntaxError() {
+    if (!marked) return;
+    marked.yasqe.removeLineClass(marked.line, "wrap", "ilrs-syntax-error");
+    marked.yasqe.off("change", clearSyntaxError);
+    marked = null;
   }
 
   function watchResults(container) {
     rewriteLinks(container);
     // The results table is redrawn on every query, page change and sort: rewrite after each.
-    new MutationObserver(() => rewriteLinks(container)).observe(container, { childList: true, subtree: true });
+    new MutationObserver(() => {
+      rewriteLinks(container);
+      markSyntaxError(container);
+    }).observe(container, { childList: true, subtree: true });
   }
 
   // --- Examples ---------------------------------------------------------------------

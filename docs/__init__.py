@@ -1,0 +1,1 @@
+"""The documentation; ``ontology/`` (written by ``ilrs docs``, served at ``/ontology/``) ships as ``ilrs.docs``."""

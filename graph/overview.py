@@ -1,0 +1,143 @@
+"""What the front page shows a visitor: the kinds of things the graph holds, its sources, and the
+example questions answered, read from the store with SPARQL.
+
+Results are kept per store version (:attr:`Store.version`), so a page view does not re-run the
+examples, and a reload (``--watch``) is seen at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import pyoxigraph as ox
+
+from .describe import Source, sources
+from .errors import IlrsError
+from .examples import Example
+from .namespaces import GRAPH
+from .settings import BASE_IRI
+from .store import Store
+
+#: Rows of an example's answer shown on the front page; the editor shows them all.
+ANSWER_ROWS = 12
+
+T = TypeVar("T")
+_cache: dict[tuple[int, str, str], object] = {}
+
+
+def cached(store: Store, name: str, compute: Callable[[], T]) -> T:
+    """``compute()``, remembered for this store's current version under ``name``."""
+    key = (id(store), store.version, name)
+    if key not in _cache:
+        if len(_cache) > 64:  # old versions of the store are never asked for again
+            _cache.clear()
+        _cache[key] = compute()
+    return _cache[key]  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of resource: the first path segment under ``…/id/`` (``mission``, ``country`` …)."""
+
+    name: str
+    count: int
+
+
+def kinds(store: Store) -> list[Kind]:
+    """Every kind of resource that has a type, with how many there are, most first."""
+    query = f"""
+        SELECT ?kind (COUNT(DISTINCT ?s) AS ?n) WHERE {{
+          ?s a ?type .
+          FILTER(STRSTARTS(STR(?s), "{BASE_IRI}id/"))
+          BIND(STRBEFORE(STRAFTER(STR(?s), "{BASE_IRI}id/"), "/") AS ?kind)
+          FILTER(?kind != "")
+        }} GROUP BY ?kind ORDER BY DESC(?n) ?kind"""
+    rows = store.query(query, union_default_graph=True)
+    assert isinstance(rows, ox.QuerySolutions)
+    return [Kind(row["kind"].value, int(row["n"].value)) for row in rows]  # type: ignore[union-attr]
+
+
+@dataclass(frozen=True)
+class SourceEntry:
+    """One graph that states facts, with its source document and the number of facts it states."""
+
+    source: Source
+    facts: int
+
+
+def source_graphs(store: Store) -> list[SourceEntry]:
+    """The graphs of the source articles (``…/graph/source/…``) and loaded files, in IRI order."""
+    prefixes = (f"{GRAPH}source/", f"{GRAPH}loaded/")
+    names = [g for g in sorted(store.graphs()) if g.startswith(prefixes)]
+    found = sources(store, names)
+    return [SourceEntry(found.get(g, Source(g)), store.count(g)) for g in names]
+
+
+@dataclass
+class Answer:
+    """The first rows of an example's answer: each cell an IRI (with a label) or a plain value."""
+
+    example: Example
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[ox.NamedNode | ox.BlankNode | ox.Literal | None]] = field(default_factory=list)
+    total: int = 0
+    error: str | None = None
+
+
+def answer(store: Store, example: Example, limit: int = ANSWER_ROWS) -> Answer:
+    """The example's SELECT answer (its first ``limit`` rows); an ASK or CONSTRUCT has no table."""
+    out = Answer(example)
+    try:
+        result = store.query(example.query, union_default_graph=True)
+    except IlrsError as err:
+        out.error = str(err).splitlines()[0] if str(err) else type(err).__name__
+        return out
+    if not isinstance(result, ox.QuerySolutions):
+        return out
+    out.columns = [v.value for v in result.variables]
+    for row in result:
+        out.total += 1
+        if out.total <= limit:
+            out.rows.append([row[c] for c in out.columns])  # type: ignore[misc]
+    return out
+
+
+@dataclass(frozen=True)
+class Member:
+    """A resource in a list: its IRI, its label (English first) and the labels of its types."""
+
+    iri: str
+    label: str
+    types: tuple[str, ...]
+
+
+def members(store: Store, kind: str | None = None, cls: str | None = None) -> list[Member]:
+    """The typed resources under ``…/id/{kind}/`` or of class ``cls`` (with its subclasses), by label.
+
+    ``kind`` is one path segment and ``cls`` an IRI; callers check both (:func:`ilrs.graph.describe.is_iri`).
+    """
+    where = f'FILTER(STRSTARTS(STR(?s), "{BASE_IRI}id/{kind}/"))' if kind else ""
+    typed = f"?s a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* <{cls}> ." if cls else "?s a ?any ."
+    query = f"""
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?s (SAMPLE(?en) AS ?english) (SAMPLE(?l) AS ?label)
+               (GROUP_CONCAT(DISTINCT ?typeLabel; SEPARATOR="\\u001f") AS ?types) WHERE {{
+          {typed}
+          FILTER(isIRI(?s)) {where}
+          OPTIONAL {{ ?s rdfs:label ?en FILTER(LANGMATCHES(LANG(?en), "en")) }}
+          OPTIONAL {{ ?s rdfs:label ?l }}
+          OPTIONAL {{ ?s a ?t . ?t rdfs:label ?typeLabel FILTER(STRSTARTS(STR(?t), "{BASE_IRI}ontology#")
+                      && LANGMATCHES(LANG(?typeLabel), "en")) }}
+        }} GROUP BY ?s"""
+    rows = store.query(query, union_default_graph=True)
+    assert isinstance(rows, ox.QuerySolutions)
+    out = []
+    for row in rows:
+        iri = row["s"].value  # type: ignore[union-attr]
+        label = row["english"] or row["label"]
+        types = row["types"].value.split("\x1f") if row["types"] is not None and row["types"].value else []
+        out.append(Member(iri, label.value if label is not None else iri.rsplit("/", 1)[-1], tuple(sorted(types))))
+    out.sort(key=lambda m: m.label.casefold())
+    return out

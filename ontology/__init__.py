@@ -1,0 +1,1 @@
+"""The ontology's Turtle files, shipped as the package ``ilrs.ontology`` (see ``ilrs.graph.settings``)."""

@@ -1,0 +1,292 @@
+"""Pages for people who would rather look than write SPARQL: the front page, the disagreements, search.
+
+The front page (``/``) offers a search box, the kinds of things to browse, the sources with
+their dates and fact counts, and the example questions answered as tables; the query editor
+is at ``/query`` (a ``/#query=…`` link of the earlier front page is forwarded there by
+``static/front.js``). ``/disagreements`` lists every claim on which the sources differ, as
+computed by :mod:`ilrs.graph.disagreements`, in HTML or JSON-LD. ``/search?q=`` finds resources by
+any of their names (:mod:`ilrs.graph.search`); its JSON is what the search box suggests as one types.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Query
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ilrs.graph import describe as ld
+from ilrs.graph import formats, overview
+from ilrs.graph.disagreements import Disagreement, disagreements
+from ilrs.graph.errors import ParameterError
+from ilrs.graph.examples import load_examples
+from ilrs.graph.overview import Member, members
+from ilrs.graph.search import Hit, normalise, search
+from ilrs.graph.settings import Settings
+from ilrs.graph.store import Store
+from ilrs.graph.timeline import entries
+
+from ..deps import SettingsDep, StoreDep
+from ..representations import (
+    body_response,
+    choose,
+    dump_json,
+    headers_for,
+    html_response,
+    link_target,
+    local_url,
+    not_found_response,
+    public_base,
+)
+from .resources import TermView, citation_mark, prefixed, term_view
+
+router = APIRouter(tags=["explore"])
+
+#: What ``/disagreements`` is offered as.
+DISAGREEMENT_OFFERS = (formats.HTML, formats.JSONLD)
+
+
+def _labelled(store: Store, terms: list[Any], base: str) -> list[TermView]:
+    iris = {t.value for t in terms if isinstance(t, ox.NamedNode)}
+    names = ld.labels(store, iris)
+    return [term_view(t, names, base) if t is not None else TermView("", kind="literal") for t in terms]
+
+
+def editor_link(query: str) -> str:
+    """The query editor's URL with ``query`` opened in it (a ``#query=`` link, as YASGUI shares them)."""
+    return f"query#query={quote(query, safe='')}"
+
+
+@router.get("/", summary="The front page: search, browse, sources, example questions answered")
+def front_page(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    base = public_base(settings)
+    examples = load_examples(settings.queries_dir)
+    answers = overview.cached(store, "answers", lambda: [overview.answer(store, e) for e in examples])
+    tables = []
+    for a in answers:
+        cells = _labelled(store, [c for row in a.rows for c in row], base)
+        width = len(a.columns) or 1
+        rows = [cells[i : i + width] for i in range(0, len(cells), width)]
+        tables.append({"answer": a, "rows": rows, "editor": editor_link(a.example.query)})
+    page = {
+        "base": base,
+        "title": "The ILRS Knowledge Graph",
+        "kinds": overview.cached(store, "kinds", lambda: overview.kinds(store)),
+        "sources": overview.cached(store, "sources", lambda: overview.source_graphs(store)),
+        "tables": tables,
+        "disputes": len(overview.cached(store, "disagreements", lambda: disagreements(store))),
+        "local": lambda iri: local_url(iri, base),
+    }
+    return html_response(request, "home.html", page, {"Cache-Control": "no-cache"})
+
+
+@router.get("/disagreements", summary="Every claim on which the sources differ (HTML or JSON-LD)")
+def disagreements_page(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    return _disagreements(request, store, settings, None)
+
+
+@router.get("/disagreements.{ext}", summary="The disagreements as .html or .jsonld")
+def disagreements_file(ext: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    return _disagreements(request, store, settings, ext)
+
+
+def _disagreements(request: Request, store: Store, settings: Settings, ext: str | None) -> Response:
+    choice = choose(request, ext, DISAGREEMENT_OFFERS)
+    found = overview.cached(store, "disagreements", lambda: disagreements(store))
+    base = public_base(settings)
+    if choice.format is not formats.HTML:
+        return body_response(dump_json(disagreements_document(found, base)), choice, headers_for(store, choice))
+    graphs = {c.graph for d in found for c in d.claims}
+    iris = {d.topic for d in found} | {d.predicate for d in found} | graphs
+    iris |= {d.counted for d in found if d.counted} | {d.status for d in found if d.status}
+    iris |= {v.value for d in found for c in d.claims for v in c.values if isinstance(v, ox.NamedNode)}
+    names = ld.labels(store, iris)
+    cited = ld.sources(store, graphs)
+    view = lambda iri: term_view(ox.NamedNode(iri), names, base)  # noqa: E731 - a template helper
+    page = {
+        "base": base,
+        "title": "Where the sources disagree",
+        "found": found,
+        "term": view,
+        "value": lambda v: term_view(v, names, base),
+        "source": lambda g: cited.get(g, ld.Source(g)),
+        "graph_href": lambda g: local_url(g, base),
+        "prefixed": prefixed,
+        "jsonld_url": f"{base}/disagreements.jsonld",
+    }
+    return html_response(request, "disagreements.html", page, headers_for(store, choice))
+
+
+def disagreements_document(found: list[Disagreement], base: str) -> dict[str, Any]:
+    """The disagreements as JSON-LD: each topic with one claim per graph, its values and the graph."""
+    vocab = f"{base}/disagreements#"
+    return {
+        "@context": {
+            "@vocab": vocab,
+            "topic": {"@type": "@id"},
+            "property": {"@type": "@id"},
+            "counted": {"@type": "@id"},
+            "status": {"@type": "@id"},
+            "graph": {"@type": "@id"},
+            "resource": {"@type": "@id"},
+            "claims": {"@container": "@list"},
+        },
+        "@id": f"{base}/disagreements",
+        "@type": "DisagreementList",
+        "disagreements": [
+            {
+                "@id": f"{base}/disagreements#{d.key}",
+                "@type": "Disagreement",
+                "kind": d.kind,
+                "topic": d.topic,
+                "property": d.predicate,
+                **({"counted": d.counted} if d.counted else {}),
+                **({"status": d.status} if d.status else {}),
+                "claims": [
+                    {
+                        "graph": c.graph,
+                        "resource": sorted(c.resources),
+                        "value": [
+                            {"@id": v.value} if isinstance(v, ox.NamedNode) else {"@value": v.value} for v in c.values
+                        ],
+                        **({"asOf": c.as_of} if c.as_of else {}),
+                    }
+                    for c in d.claims
+                ],
+            }
+            for d in found
+        ],
+    }
+
+
+#: Longest search query accepted (characters): a name, not a document.
+MAX_QUERY = 200
+
+
+@router.get("/search", summary="Resources by name, in any language (HTML or JSON-LD)")
+def search_page(
+    request: Request, store: StoreDep, settings: SettingsDep, q: str = "", kind: str | None = None, limit: int = 20
+) -> Response:
+    choice = choose(request, None, DISAGREEMENT_OFFERS)
+    if len(q) > MAX_QUERY:
+        raise ParameterError(f"the search query is {len(q)} characters long; at most {MAX_QUERY} are searched")
+    if not 1 <= limit <= 100:
+        raise ParameterError(f"limit must be between 1 and 100, not {limit}")
+    base = public_base(settings)
+    hits = search(store, q, limit, kind or None)
+    names = ld.labels(store, {h.iri for h in hits})
+    shown = [(h, ld.best_label(names.get(h.iri, [])) or h.name) for h in hits]
+    headers = {"Cache-Control": "no-cache", "Vary": "Accept"}
+    if choice.format is not formats.HTML:
+        return body_response(dump_json(search_document(q, shown, base)), choice, headers)
+    page = {"base": base, "title": f"Search: {q}" if q else "Search", "q": q, "hits": shown, "local": local_url}
+    return html_response(request, "search.html", page, headers)
+
+
+def search_document(q: str, shown: list[tuple[Hit, str]], base: str) -> dict[str, Any]:
+    """The hits as a schema.org ``ItemList`` in JSON-LD, best first; ``url`` is this server's page."""
+    return {
+        "@context": {"@vocab": "https://schema.org/", "url": {"@type": "@id"}},
+        "@type": "ItemList",
+        "name": f"Resources named like “{q}”",
+        "numberOfItems": len(shown),
+        "itemListElement": [
+            {
+                "@type": "ListItem",
+                "position": n,
+                "item": {
+                    "@id": hit.iri,
+                    "name": label,
+                    **({"alternateName": hit.name} if hit.name != label else {}),
+                    "additionalType": hit.kind,
+                    "url": local_url(hit.iri, base),
+                },
+            }
+            for n, (hit, label) in enumerate(shown, start=1)
+        ],
+    }
+
+
+_KIND = re.compile(r"[A-Za-z0-9][\w-]*")
+
+
+@router.get("/id/{kind}/", summary="Every resource of one kind (/id/mission/, /id/country/ …), filterable by name")
+def kind_list(request: Request, kind: str, store: StoreDep, settings: SettingsDep, q: str = "") -> Response:
+    if not _KIND.fullmatch(kind):
+        return not_found_response(request, settings, f"no kind of resource {kind!r}")
+    found = members(store, kind=kind)
+    if not found:
+        return not_found_response(request, settings, f"no resources of the kind {kind!r}: see the front page's list")
+    return _list_page(request, store, settings, f"Every {kind}", found, q)
+
+
+@router.get("/instances", summary="Every instance of one class (and its subclasses), filterable by name")
+def class_list(
+    request: Request, store: StoreDep, settings: SettingsDep, class_: str = Query(alias="class"), q: str = ""
+) -> Response:
+    if not ld.is_iri(class_):
+        raise ParameterError(f"class must be an absolute IRI, not {class_!r}")
+    found = members(store, cls=class_)
+    label = ld.best_label(ld.labels(store, [class_]).get(class_, [])) or prefixed(class_)
+    return _list_page(request, store, settings, f"Every {label}", found, q, class_)
+
+
+def _list_page(
+    request: Request, store: Store, settings: Settings, title: str, found: list[Member], q: str, cls: str = ""
+) -> Response:
+    if len(q) > MAX_QUERY:
+        raise ParameterError(f"the filter is {len(q)} characters long; at most {MAX_QUERY} are used")
+    wanted = normalise(q)
+    shown = [m for m in found if wanted in normalise(m.label)] if wanted else found
+    base = public_base(settings)
+    page = {"base": base, "title": title, "members": shown, "total": len(found), "q": q, "cls": cls}
+    page["local"] = lambda iri: local_url(iri, base) or link_target(iri)
+    return html_response(request, "list.html", page, {"Cache-Control": "no-cache"})
+
+
+#: The timeline's axis is drawn in this many units across (an SVG ``viewBox``, scaled to the page).
+AXIS = 1000
+
+
+@router.get("/timeline", summary="Everything the graph dates on one axis, filterable by kind and source")
+def timeline_page(
+    request: Request, store: StoreDep, settings: SettingsDep, kind: str = "", source: str = ""
+) -> Response:
+    everything = entries(store)
+    shown = [e for e in everything if (not kind or e.kind == kind) and (not source or citation_mark(e.graph) == source)]
+    base = public_base(settings)
+    first = min((e.start for e in everything), default=None)
+    last = max((e.end for e in everything), default=None)
+    rows = []
+    if first and last:
+        width = (last - first).days or 1
+        for e in shown:
+            x = AXIS * (e.start - first).days / width
+            w = max(AXIS * (e.end - e.start).days / width, 3)  # a day stays visible
+            rows.append({"entry": e, "x": round(x, 1), "w": round(w, 1), "href": local_url(e.iri, base)})
+    ticks = []
+    if first and last:
+        step = 5 if last.year - first.year > 15 else 1
+        for year in range(first.year + (-first.year % step), last.year + 1, step):
+            ticks.append(
+                {"year": year, "x": round(AXIS * (date(year, 1, 1) - first).days / ((last - first).days or 1), 1)}
+            )
+    page = {
+        "base": base,
+        "title": "Timeline",
+        "rows": rows,
+        "ticks": ticks,
+        "axis": AXIS,
+        "kinds": sorted({e.kind for e in everything}),
+        "sources": sorted({citation_mark(e.graph) for e in everything}),
+        "kind": kind,
+        "source": source,
+        "graph_href": lambda g: local_url(g, base),
+        "mark": citation_mark,
+    }
+    return html_response(request, "timeline.html", page, {"Cache-Control": "no-cache"})

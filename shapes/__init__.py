@@ -1,0 +1,1 @@
+"""The SHACL shapes' Turtle files, shipped as the package ``ilrs.shapes`` (see ``ilrs.graph.settings``)."""

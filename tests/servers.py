@@ -1,0 +1,85 @@
+"""A real ``ilrs serve`` process on 127.0.0.1 for the tests: start it on a free port, stop it.
+
+The fixtures in ``conftest.py`` (``live_server``, ``server_factory``) use these; tests that
+need a server of their own import them from here.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+
+@dataclass
+class LiveServer:
+    """A running ``ilrs serve`` process."""
+
+    base_url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 at the time of the call."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+#: The ``ilrs`` command of the environment running the tests.
+ILRS = (sys.executable, "-m", "ilrs.graph.cli")
+
+
+def start_server(
+    tmp: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
+    ilrs: Sequence[str] = ILRS,
+    cwd: Path | None = None,
+) -> LiveServer:
+    """Start ``ilrs serve`` with ``args`` on a free port and wait until ``/health`` answers.
+
+    ``ilrs`` is the command to run (another environment's ``bin/ilrs``), ``cwd`` its working directory.
+    """
+    port = free_port()
+    log_path = tmp / f"server-{port}.log"
+    cmd = [*ilrs, "serve", "--host", "127.0.0.1", "--port", str(port), *args]
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, cwd=cwd)
+    server = LiveServer(f"http://127.0.0.1:{port}", proc, log_path)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}:\n{server.log()}")
+        try:
+            if httpx.get(server.url("/health"), timeout=2).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    stop_server(server)
+    raise RuntimeError(f"server did not start within {timeout} s:\n{server.log()}")
+
+
+def stop_server(server: LiveServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()

@@ -1,0 +1,372 @@
+"""The pages for people: the front page, and where the sources disagree (computed from the graph)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import httpx
+import pyoxigraph as ox
+from pyld import jsonld
+from servers import LiveServer
+
+from ilrs.graph.partners import AS_OF_PATTERN
+from ilrs.graph.settings import BASE_IRI
+from ilrs.graph.store import Store
+from ilrs.graph.timeline import span
+
+HTML = "text/html"
+PHASE_1 = f"{BASE_IRI}id/phase/ilrs-1"
+TARGET_YEAR = f"{BASE_IRI}ontology#targetYear"
+
+
+class Links(HTMLParser):
+    """Every ``<a href>`` of a page, with its text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[tuple[str, str]] = []
+        self._href: str | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self._href, self._text = dict(attrs).get("href"), []
+
+    def handle_data(self, data: str) -> None:
+        if self._href is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._href is not None:
+            self.links.append((self._href, "".join(self._text).strip()))
+            self._href = None
+
+
+def links(html: str) -> list[tuple[str, str]]:
+    parser = Links()
+    parser.feed(html)
+    return parser.links
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_front_page_offers_search_kinds_sources_and_answers(live_server: LiveServer) -> None:
+    page = httpx.get(live_server.url("/"), headers={"Accept": HTML})
+    assert page.status_code == 200
+    html = page.text
+    assert re.search(r'<form[^>]+action="[^"]*/search"', html) and 'name="q"' in html
+    found = links(html)
+    hrefs = [h for h, _ in found]
+    for kind in ("country", "mission", "agency", "person", "agreement", "source"):
+        assert live_server.url(f"/id/{kind}/") in hrefs, kind
+    text = text_of(html)
+    # The sources: titles, a date for people, and the undated article said plainly.
+    assert "China Wants to Involve 50 Countries in Lunar Station Development Program" in text
+    assert "12 August 2025" in text and "undated: the article gives no date" in text
+    # Every example answered, each with a link that opens its exact query in the editor.
+    editors = [h for h, t in found if t == "Open in the query editor"]
+    examples = httpx.get(live_server.url("/examples.json")).json()
+    assert len(editors) == len(examples) > 0
+    for href, example in zip(editors, examples, strict=True):
+        url = urlsplit(href)
+        assert url.path == "/query" and unquote(url.fragment.removeprefix("query=")) == example["query"]
+    # Answers show labels, not IRIs: Wu Weiren's name appears, linked to his page.
+    assert ("/id/person/wu-weiren" in " ".join(hrefs)) and "Wu Weiren" in text
+
+
+def test_every_page_links_the_disagreements_and_the_editor(live_server: LiveServer) -> None:
+    for path in ("/", "/query", "/id/country/PK", "/disagreements", "/.well-known/void"):
+        hrefs = [h for h, _ in links(httpx.get(live_server.url(path), headers={"Accept": HTML}).text)]
+        assert any(h.endswith("/disagreements") for h in hrefs), path
+        assert any(h.endswith("/query") for h in hrefs), path
+
+
+def test_disagreements_list_both_phase_one_years_with_their_sources(live_server: LiveServer) -> None:
+    html = httpx.get(live_server.url("/disagreements"), headers={"Accept": HTML}).text
+    section = re.search(r'<section class="disagreement" id="d-ilrs-1-targetYear">(.*?)</section>', html, re.S)
+    assert section, "phase 1's target year is not listed"
+    rows = re.findall(r"<tr>(.*?)</tr>", section.group(1), re.S)[1:]  # after the heading row
+    said = {re.search(r"/graph/source/(\d+)", r).group(1): text_of(r) for r in rows}  # type: ignore[union-attr]
+    assert set(said) == {"003", "004"}
+    assert "2028" in said["003"] and "2035" in said["004"]
+    assert "2035" not in said["003"] and "2028" not in said["004"]
+    # Counts, statuses and the announcement are there too.
+    text = text_of(html)
+    assert "Pakistan" in text and "committed" in text and "signed" in text
+    assert "2017" in text and "9 March 2021" in text
+
+
+def test_disagreements_as_json_ld(live_server: LiveServer) -> None:
+    response = httpx.get(live_server.url("/disagreements"), headers={"Accept": "application/ld+json"})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/ld+json")
+    expanded = jsonld.expand(response.json())
+    vocab = response.json()["@context"]["@vocab"]
+    (listing,) = expanded
+    items = listing[vocab + "disagreements"]
+    phase = next(
+        d for d in items if d[vocab + "topic"] == [{"@id": PHASE_1}] and d[vocab + "property"] == [{"@id": TARGET_YEAR}]
+    )
+    claims = phase[vocab + "claims"][0]["@list"]
+    said = {c[vocab + "graph"][0]["@id"].rsplit("/", 1)[1]: c[vocab + "value"][0]["@value"] for c in claims}
+    assert said == {"003": "2028", "004": "2035"}
+
+
+CONTRADICTION = """\
+@prefix ilrs: <https://w3id.org/ilrs/ontology#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<https://w3id.org/ilrs/id/phase/ilrs-3> ilrs:targetYear "2031"^^xsd:gYear .
+<https://w3id.org/ilrs/id/country/SN> ilrs:partnerStatus <https://w3id.org/ilrs/id/status/declined> .
+"""
+
+
+def test_a_new_contradicting_source_appears(server_factory: Callable[..., LiveServer], tmp_path: Path) -> None:
+    """Nothing is listed by hand: a loaded graph that contradicts the articles makes new disagreements."""
+    before = httpx.get(server_factory().url("/disagreements.jsonld")).json()
+    topics = {(d["topic"], d["property"]) for d in before["disagreements"]}
+    assert (f"{BASE_IRI}id/country/SN", f"{BASE_IRI}ontology#partnerStatus") not in topics
+    extra = tmp_path / "rival.ttl"
+    extra.write_text(CONTRADICTION, encoding="utf-8")
+    rival = "https://example.org/graph/rival"
+    server = server_factory("--load", f"{extra}={rival}")
+    after = httpx.get(server.url("/disagreements.jsonld")).json()["disagreements"]
+    senegal = next(d for d in after if d["topic"] == f"{BASE_IRI}id/country/SN")
+    assert rival in {c["graph"] for c in senegal["claims"]} and len(senegal["claims"]) >= 2
+    html = httpx.get(server.url("/disagreements"), headers={"Accept": HTML}).text
+    assert rival in html and "declined" in text_of(html).lower()
+    # The country's page marks the disputed row.
+    page = httpx.get(server.url("/id/country/SN"), headers={"Accept": HTML}).text
+    assert "sources disagree" in page
+
+
+def test_resource_page_marks_the_disputed_rows(live_server: LiveServer) -> None:
+    html = httpx.get(live_server.url("/id/phase/ilrs-1"), headers={"Accept": HTML}).text
+    rows = [r for r in re.findall(r"<tr>(.*?)</tr>", html, re.S) if "sources disagree" in r]
+    assert len(rows) == 1 and f'title="{TARGET_YEAR}"' in rows[0]
+    marked = [text_of(v) for v in re.findall(r"<li>(.*?)</li>", rows[0], re.S) if "sources disagree" in v]
+    assert len(marked) == 2 and "2028" in marked[0] + marked[1] and "2035" in marked[0] + marked[1]
+    undisputed = httpx.get(live_server.url("/id/country/CN"), headers={"Accept": HTML}).text
+    assert "sources disagree" not in undisputed
+
+
+def test_old_editor_links_still_work(live_server: LiveServer) -> None:
+    """``/#query=…`` (the earlier front page's shared links) reaches the editor: the front page forwards it."""
+    html = httpx.get(live_server.url("/")).text
+    script = re.search(r'<script src="([^"]*front\.js[^"]*)"', html)
+    assert script
+    body = httpx.get(live_server.url(script.group(1))).text
+    assert "query" in body and "location.replace" in body
+    assert httpx.get(live_server.url("/query")).status_code == 200
+
+
+def hits(server: LiveServer, q: str, **params: str) -> list[dict[str, str]]:
+    response = httpx.get(server.url("/search"), params={"q": q, **params}, headers={"Accept": "application/ld+json"})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/ld+json")
+    return [e["item"] for e in response.json()["itemListElement"]]
+
+
+def test_search_is_tolerant_of_case_accents_apostrophes_and_scripts(live_server: LiveServer) -> None:
+    change_7 = f"{BASE_IRI}id/mission/change-7"
+    for q in ("change 7", "Chang'e-7", "CHANG\u2019E 7", "嫦娥七号", "change7"):
+        first = hits(live_server, q)[0]
+        assert first["@id"] == change_7 and first["additionalType"] == "mission", q
+    for q in ("Türkiye", "turkiye", "Turkey", "turky"):
+        assert hits(live_server, q)[0]["@id"] == f"{BASE_IRI}id/country/TR", q
+    for q in ("PAK", "pk", "pakistan"):
+        first = hits(live_server, q)[0]
+        assert first["@id"] == f"{BASE_IRI}id/country/PK" and first["name"] == "Pakistan", q
+    assert hits(live_server, "zzqqxx") == []
+
+
+def test_search_ranks_the_exact_name_first_and_links_every_hit(live_server: LiveServer) -> None:
+    found = hits(live_server, "Wu Weiren")
+    assert found[0]["@id"] == f"{BASE_IRI}id/person/wu-weiren" and len(found) > 1
+    expanded = jsonld.expand(
+        httpx.get(
+            live_server.url("/search"), params={"q": "Wu Weiren"}, headers={"Accept": "application/ld+json"}
+        ).json()
+    )
+    assert expanded[0]["@type"] == ["https://schema.org/ItemList"]
+    page = httpx.get(live_server.url("/search"), params={"q": "wu weiren"}, headers={"Accept": HTML}).text
+    assert live_server.url("/id/person/wu-weiren") in [h for h, _ in links(page)]
+    assert "Nothing is named like" in httpx.get(live_server.url("/search?q=zzqqxx")).text
+
+
+def test_search_refuses_bad_parameters_clearly(live_server: LiveServer) -> None:
+    too_long = httpx.get(live_server.url("/search"), params={"q": "x" * 201})
+    assert too_long.status_code == 400 and "201 characters" in too_long.json()["detail"]
+    bad_limit = httpx.get(live_server.url("/search"), params={"q": "a", "limit": "0"})
+    assert bad_limit.status_code == 400 and "limit" in bad_limit.json()["detail"]
+
+
+def test_kind_lists_link_their_members_and_filter_by_name(live_server: LiveServer) -> None:
+    missions = httpx.get(live_server.url("/id/mission/"), headers={"Accept": HTML})
+    assert missions.status_code == 200
+    found = dict(links(missions.text))
+    assert found.get(live_server.url("/id/mission/change-7")) == "Chang'e-7"
+    countries = httpx.get(live_server.url("/id/country/"), params={"q": "pakist"}).text
+    members = [h for h, _ in links(countries) if "/id/country/" in h and not h.endswith("/")]
+    assert members == [live_server.url("/id/country/PK")]
+    assert httpx.get(live_server.url("/id/no-such-kind/")).status_code == 404
+
+
+def test_dataset_class_counts_link_to_their_instances(live_server: LiveServer) -> None:
+    page = httpx.get(live_server.url("/.well-known/void"), headers={"Accept": HTML}).text
+    mission = next(h for h, _ in links(page) if "/instances?class=" in h and h.endswith("Mission"))
+    listed = httpx.get(mission.replace("&amp;", "&"))
+    assert (listed.status_code == 200 and "Chang&#39;e-7" in listed.text) or "Chang'e-7" in listed.text
+    assert httpx.get(live_server.url("/instances"), params={"class": "not an iri"}).status_code == 400
+
+
+def test_unknown_resource_suggests_the_nearest(live_server: LiveServer) -> None:
+    for path in ("/id/country/pk", "/id/country/PAK", "/id/country/pakistan"):
+        response = httpx.get(live_server.url(path), headers={"Accept": HTML})
+        assert response.status_code == 404
+        suggested = links(response.text.split("Did you mean", 1)[1])
+        assert suggested[0] == (live_server.url("/id/country/PK"), "Pakistan"), path
+
+
+def test_resource_page_reads_for_people(live_server: LiveServer) -> None:
+    """Headed by its title, grouped by property with labels, dates for people, stable citation marks."""
+    source = httpx.get(live_server.url("/id/source/003"), headers={"Accept": HTML}).text
+    assert re.search(r'<h1 lang="en"><bdi>ILRS: Next Frontier</bdi></h1>', source)
+    phase = httpx.get(live_server.url("/id/phase/ilrs-1"), headers={"Accept": HTML}).text
+    groups = re.findall(r'<th scope="row">(.*?)</th>', phase, re.S)
+    names = [text_of(g).strip() for g in groups]
+    assert len(names) == len(set(names)) and "target year" in names  # each property once, by its label
+    assert f'title="{TARGET_YEAR}"' in phase  # the IRI on hover
+    statements = phase.split("<h2>Statements</h2>")[1].split("</table>")[0]
+    assert "2028" in text_of(statements) and "xsd:gYear" not in text_of(statements)  # plain values
+    # Source 003 is [003] on every page that cites it, and the curated or inferred graphs are not articles.
+    for path in ("/id/phase/ilrs-1", "/id/mission/change-7", "/id/person/wu-weiren"):
+        page = httpx.get(live_server.url(path), headers={"Accept": HTML}).text
+        assert '<a class="cite" href="#source-003"' in page and "[003]" in page, path
+        assert 'id="source-003"' in page
+    announcement = httpx.get(live_server.url("/id/announcement/002-formal"), headers={"Accept": HTML}).text
+    assert "9 March 2021" in text_of(announcement) and 'title="2021-03-09"' in announcement
+    country = httpx.get(live_server.url("/id/country/PK"), headers={"Accept": HTML}).text
+    assert "not an article" in country  # the reference graph of countries, shown as such
+
+
+def test_partial_dates_are_spans() -> None:
+    assert span("2021") == (date(2021, 1, 1), date(2022, 1, 1))  # a year is a year, not 1 January
+    assert span("2021-12") == (date(2021, 12, 1), date(2022, 1, 1))
+    assert span("2021-03-09") == (date(2021, 3, 9), date(2021, 3, 10))
+    assert span("2023-05-11T09:40:43") == (date(2023, 5, 11), date(2023, 5, 12))
+    assert span("around 2026") is None and span("2021-02-30") is None
+
+
+def test_timeline_shows_the_2021_founding_events_filterable(live_server: LiveServer) -> None:
+    html = httpx.get(live_server.url("/timeline"), headers={"Accept": HTML}).text
+    rows = [text_of(r) for r in re.findall(r'<tr class="kind-[^"]+">(.*?)</tr>', html, re.S)]
+    founding = [r for r in rows if "2021" in r]
+    assert any("9 March 2021" in r and "announcement" in r for r in founding)
+    assert any("June 2021" in r and "[004]" in r for r in founding)
+    # The year-only announcement of source 001 is drawn across its whole year: as wide as twelve months.
+    bars = dict(re.findall(r'aria-label="([^"]+)"><rect x="[^"]+" y="1" width="([^"]+)"', html))
+    assert float(bars["2021"]) > 10 * float(bars["2021-06"])
+    only = httpx.get(live_server.url("/timeline"), params={"kind": "agreement", "source": "003"}).text
+    kinds = set(re.findall(r'<tr class="kind-([^"]+)">', only))
+    assert kinds == {"agreement"} and "/graph/source/003" in only and "/graph/source/004" not in only
+
+
+def statuses_on(svg: str) -> dict[str, str]:
+    """Country IRI → the status the map colours it with."""
+    return dict((c, s) for s, c in re.findall(r'data-status="([^"]+)" data-country="([^"]*)"', svg) if c)
+
+
+def test_map_colours_each_country_by_its_status_per_source(live_server: LiveServer) -> None:
+    response = httpx.get(live_server.url("/map.svg"), params={"source": "003"})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("image/svg+xml")
+    coloured = statuses_on(response.text)
+    assert coloured[f"{BASE_IRI}id/country/PK"] == "signed" and coloured[f"{BASE_IRI}id/country/RU"] == "signed"
+    assert coloured[f"{BASE_IRI}id/country/SN"] == "none"  # source 003 does not speak of Senegal
+    assert coloured[f"{BASE_IRI}id/country/US"] == "none"
+    latest = statuses_on(httpx.get(live_server.url("/map.svg")).text)
+    # Without a source: the latest dated source that speaks (003 for Pakistan: 001 and 004 are undated).
+    assert latest[f"{BASE_IRI}id/country/SN"] == "signed" and latest[f"{BASE_IRI}id/country/PK"] == "signed"
+    assert (
+        statuses_on(httpx.get(live_server.url("/map.svg"), params={"source": "004"}).text)[f"{BASE_IRI}id/country/PK"]
+        == "committed"
+    )
+    page = httpx.get(live_server.url("/map"), params={"source": "003"}, headers={"Accept": HTML}).text
+    assert f'<a href="{live_server.url("/id/country/PK")}"><path' in page  # a click opens the country's page
+    assert "signed an agreement" in page and "none stated" in page  # the legend
+
+
+def test_map_as_of_a_day_agrees_with_the_documented_sparql(live_server: LiveServer, dataset: Store) -> None:
+    coloured = statuses_on(httpx.get(live_server.url("/map.svg"), params={"asOf": "2023-06-01"}).text)
+    partners = {c: s for c, s in coloured.items() if s != "none"}
+    assert f"{BASE_IRI}id/country/SN" not in partners  # only source 000 (2025) speaks of Senegal
+    assert partners[f"{BASE_IRI}id/country/PK"] == "signed"  # 003 (2023-05-11) said so; 004 came later
+    rows = dataset.query(AS_OF_PATTERN)
+    assert isinstance(rows, ox.QuerySolutions)
+    by_sparql = {r["country"].value: r["status"].value.rsplit("/", 1)[-1] for r in rows}  # type: ignore[union-attr]
+    assert by_sparql == partners
+    bad = httpx.get(live_server.url("/map"), params={"asOf": "June 2023"})
+    assert bad.status_code == 400 and "YYYY-MM-DD" in bad.json()["detail"]
+    assert httpx.get(live_server.url("/map"), params={"source": "999"}).status_code == 400
+
+
+def test_every_link_into_the_ontology_docs_lands_on_an_anchor(live_server: LiveServer, dataset: Store) -> None:
+    """Pages link a term by its IRI (…/ontology#statusReason): the served docs must hold that exact id."""
+    docs = httpx.get(live_server.url("/ontology/"), headers={"Accept": HTML})
+    assert docs.status_code == 200
+    anchors = set(re.findall(r'\bid="([^"]+)"', docs.text))
+    rows = dataset.query(
+        f"""SELECT DISTINCT ?t WHERE {{ {{ ?s ?t ?o }} UNION {{ ?s a ?t }} UNION {{ ?s ?p ?t }}
+            FILTER(isIRI(?t) && STRSTARTS(STR(?t), "{BASE_IRI}ontology#")) }}"""
+    )
+    assert isinstance(rows, ox.QuerySolutions)
+    used = {r["t"].value.split("#", 1)[1] for r in rows}  # type: ignore[union-attr]
+    assert {"statusReason", "countValue", "Announcement"} <= used
+    assert sorted(used - anchors) == []
+    # And the links the pages really make, from every kind of page.
+    pages = ["/id/phase/ilrs-1", "/id/country/PK", "/id/count/000-countries", "/id/announcement/002-formal"]
+    pages += [h for h, _ in links(httpx.get(live_server.url("/")).text) if re.search(r"/id/[\w-]+/$", h)][:3]
+    for page in pages:
+        html = httpx.get(page if page.startswith("http") else live_server.url(page), headers={"Accept": HTML}).text
+        for href, _ in links(html):
+            if "/ontology#" in href:
+                assert href.split("#", 1)[1] in anchors, (page, href)
+
+
+def test_a_source_graph_page_groups_its_facts_by_subject(live_server: LiveServer) -> None:
+    html = httpx.get(live_server.url("/graph/source/003"), headers={"Accept": HTML}).text
+    assert re.search(r'<h1 lang="en"><bdi>Facts stated in “ILRS: Next Frontier”</bdi></h1>', html)
+    subjects = [text_of(s).strip() for s in re.findall(r'<th scope="rowgroup"[^>]*>(.*?)</th>', html, re.S)]
+    assert subjects and len(subjects) == len(set(subjects))  # each subject once
+    assert "ILRS phase 1" in subjects
+    table = html.split('class="statements by-subject"')[1].split("</table>")[0]
+    assert "target year" in text_of(table) and "ilrs:targetYear" not in text_of(table)  # readable property names
+
+
+def test_language_switch_where_the_graph_has_the_labels(live_server: LiveServer) -> None:
+    page = httpx.get(live_server.url("/id/country/PK"), headers={"Accept": HTML}).text
+    switch = re.search(r'<p class="languages".*?</p>', page, re.S)
+    assert switch and {h for h, _ in links(switch.group(0))} == {"?lang=zh", "?lang=ru"}
+    for lang, name in (("zh", "巴基斯坦"), ("ru", "Пакистан"), ("en", "Pakistan")):
+        html = httpx.get(live_server.url("/id/country/PK"), params={"lang": lang}, headers={"Accept": HTML}).text
+        assert re.search(rf'<h1 lang="{lang}"><bdi>{name}</bdi></h1>', html), lang
+    china = httpx.get(live_server.url("/id/agency/cnsa"), params={"lang": "zh"}, headers={"Accept": HTML}).text
+    assert "中国" in text_of(china.split("<h2>Statements</h2>")[1])  # linked resources' labels too
+    only_english = httpx.get(live_server.url("/id/phase/ilrs-1"), headers={"Accept": HTML}).text
+    assert 'class="languages"' not in only_english
+
+
+def test_reported_counts_as_of_a_day(live_server: LiveServer) -> None:
+    def counts(**params: str) -> list[str]:
+        html = httpx.get(live_server.url("/map"), params=params, headers={"Accept": HTML}).text
+        table = html.split('class="statements counts"')[1].split("</table>")[0]
+        return re.findall(r'href="[^"]*/id/count/([^"]+)"', table)
+
+    everything = counts()
+    assert {"000-countries", "001-countries", "003-countries-and-organizations"} <= set(everything)
+    assert counts(asOf="2023-06-01") == ["003-countries-and-organizations"]  # 000 is of 2025; 001, 004 undated
+    assert counts(asOf="2020-01-01") == []
