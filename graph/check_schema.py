@@ -434,7 +434,7 @@ def context_coercion(ctx: CheckContext) -> Iterator[Finding]:
             "context-coercion",
             prop,
             f'{ctx.locator.display(ctx.context_file)} {state}: JSON-LD clients would get {{"@id": …}} objects',
-            f'add  "{name}": {{ "@type": "@id" }}  to {ctx.locator.display(ctx.context_file)} '
+            f'add  "{name}": {{ "@type": "@id", "@container": "@set" }}  to {ctx.locator.display(ctx.context_file)} '
             "(the object properties' block)",
             [ctx.ontology_file],
         )

@@ -71,10 +71,12 @@ def materialise(store: Store) -> Derived:
     quads = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(INFERRED_GRAPH)) for t in inferred]
     quads += [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(MERGED_GRAPH)) for t in asserted]
     add_quads = getattr(store, "add_quads", None)
+    # Derived data is as new as the data it derives from: the dataset version's time stays the files'.
     if add_quads is not None:  # the embedded store: blank nodes stay the asserted graphs' own
-        add_quads(quads)
+        add_quads(quads, modified=store.modified)
     else:  # any other store, through the interface (which gives blank nodes fresh labels)
-        store.load(ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"", "application/n-quads")
+        data = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
+        store.load(data, "application/n-quads", modified=store.modified)
     return Derived(inferred=len(inferred), merged=len(asserted))
 
 

@@ -25,14 +25,19 @@ from pyld import jsonld
 from .formats import JSONLD
 from .settings import BASE_IRI, package_folder
 
-#: The published context document (``GET /context.jsonld``).
+#: The published context document (``GET /context.jsonld`` and ``/context/{CONTEXT_VERSION}.jsonld``).
 CONTEXT_PATH = package_folder("ilrs.graph") / "context.jsonld"
-#: Its version: bump when a term changes meaning; adding a term is a minor change. 0.2.0 gives every
-#: property one key whatever its value's datatype (no datatype coercion: a date, a year-month and a
-#: year are all ``"date": {"@value": …, "@type": …}``) and language maps for titles and descriptions.
-CONTEXT_VERSION = "0.2.0"
+#: Its version: bump when a term changes meaning; adding a term is a minor change. 0.3.0 makes every
+#: term that can hold several values an array (``@container: @set``), types ``publisher`` and
+#: ``creator`` as links (``@type: @id``) and maps ``localUrl`` to ``foaf:isPrimaryTopicOf`` (it was
+#: ``null``, which JSON-LD safe mode refuses). 0.2.0 gave every property one key whatever its value's
+#: datatype (no datatype coercion) and language maps for titles and descriptions.
+CONTEXT_VERSION = "0.3.0"
 #: Earlier versions, still served at ``/context/{version}.jsonld`` for documents that name them.
-ARCHIVED_CONTEXTS = {"0.1.0": package_folder("ilrs.graph") / "context-0.1.0.jsonld"}
+ARCHIVED_CONTEXTS = {
+    "0.1.0": package_folder("ilrs.graph") / "context-0.1.0.jsonld",
+    "0.2.0": package_folder("ilrs.graph") / "context-0.2.0.jsonld",
+}
 #: The context's canonical, persistent IRI.
 CONTEXT_IRI = f"{BASE_IRI}context.jsonld"
 #: Media type of every JSON-LD document we produce.
@@ -46,6 +51,11 @@ _XSD = "http://www.w3.org/2001/XMLSchema#"
 _XSD_STRING = f"{_XSD}string"
 _RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _HYDRA = "http://www.w3.org/ns/hydra/core#"
+#: The predicate of ``localUrl``: the page of this server about a resource (its "primary topic").
+#: A real property, so that every document expands without dropping a key (JSON-LD safe mode).
+LOCAL_URL = "http://xmlns.com/foaf/0.1/isPrimaryTopicOf"
+#: Gives the URL where this server dereferences an IRI (``None`` for IRIs it does not serve).
+LocalLinker = Callable[[str], str | None]
 # JSON-LD turns a native number into a literal in canonical form; only canonical
 # lexical forms may therefore become native JSON values (otherwise "007" → "7").
 _CANONICAL_INTEGER = re.compile(r"0|-?[1-9][0-9]*")
@@ -186,7 +196,54 @@ def compact(expanded: JsonObject | list[JsonObject], context_url: str) -> JsonOb
     ctx = context_document()["@context"]
     result: JsonObject = jsonld.compact(expanded, {"@context": ctx}, {"documentLoader": local_document_loader()})
     result["@context"] = context_url
+    if isinstance(result.get("@included"), dict):  # always a list, like every multi-valued key
+        result["@included"] = [result["@included"]]
     return result
+
+
+def _mentioned(nodes: Iterable[JsonObject]) -> list[str]:
+    """Every IRI a set of expanded node objects names as a subject, an object or a type, in first-seen order."""
+    seen: dict[str, None] = {}
+
+    def visit(value: Any) -> None:
+        if isinstance(value, list):
+            for item in value:
+                visit(item)
+        elif isinstance(value, dict):
+            node_id = value.get("@id")
+            if isinstance(node_id, str) and not node_id.startswith("_:"):
+                seen.setdefault(node_id, None)
+            types = [] if "@value" in value else value.get("@type", [])  # a literal's @type is its datatype
+            for type_iri in types:  # classes dereference too (ontology terms)
+                if not type_iri.startswith("_:"):
+                    seen.setdefault(type_iri, None)
+            for key, item in value.items():
+                if not key.startswith("@"):
+                    visit(item)
+
+    visit(list(nodes))
+    return list(seen)
+
+
+def _with_local_urls(nodes: list[JsonObject], local_url: LocalLinker | None) -> list[JsonObject]:
+    """``nodes`` plus, for every IRI they mention that this server dereferences, its ``localUrl``.
+
+    An IRI that already has a node object of its own at the top level gets the value there; every
+    other one gets a node object holding only its ``localUrl``.
+    """
+    if local_url is None:
+        return nodes
+    tops = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str)}
+    extra = []
+    for iri in _mentioned(nodes):
+        url = local_url(iri)
+        if url is None:
+            continue
+        if iri in tops:
+            tops[iri][LOCAL_URL] = [{"@id": url}]
+        else:
+            extra.append({"@id": iri, LOCAL_URL: [{"@id": url}]})
+    return nodes + extra
 
 
 #: A triple and the named graphs that state it.
@@ -219,20 +276,28 @@ def resource_document(
     context_url: str,
     stated: Iterable[Stated] = (),
     linked: Iterable[ox.Triple] = (),
+    incoming: Iterable[ox.Triple] = (),
+    local_url: LocalLinker | None = None,
 ) -> JsonObject:
-    """One resource's triples as a compact JSON-LD node object (blank nodes embedded).
-
-    With ``stated`` and ``linked``, the node also has an ``@included`` block (:func:`included`).
+    """One resource as a compact JSON-LD node object: its triples (blank nodes embedded), and in
+    ``@included`` the sources of its values and the labels of what it links to (``stated`` and
+    ``linked``, :func:`included`), the ``incoming`` statements (each under its own subject) and,
+    with ``local_url``, the ``localUrl`` of the resource and of every resource the document mentions.
     """
     nodes = node_objects(triples)
-    roots = embed_blank_nodes([iri], nodes)
-    if not roots:
-        return {"@context": context_url, "@id": iri}
-    expanded: JsonObject = roots[0] if len(roots) == 1 else {"@graph": roots}
-    extra = included(stated, linked)
-    if extra and "@graph" not in expanded:
+    nodes.setdefault(iri, {"@id": iri})
+    root, *others = embed_blank_nodes([iri], nodes)
+    inbound = list(node_objects(incoming).values())
+    root, *extra = _with_local_urls([root, *others, *inbound, *included(stated, linked)], local_url)
+    expanded: JsonObject = dict(root)
+    if extra:
         expanded["@included"] = extra
-    return compact(expanded, context_url)
+    document = compact(expanded, context_url)
+    if "@graph" in document:  # compaction moves a node without properties of its own into a graph
+        context = document.pop("@context")
+        graph = document.pop("@graph")
+        document = {"@context": context, **graph[0], "@included": graph[1:]}
+    return document
 
 
 def graph_document(triples: Iterable[ox.Triple], context_url: str) -> JsonObject:
@@ -265,20 +330,25 @@ def collection_document(
     members: list[str],
     triples: Iterable[ox.Triple],
     context_url: str,
-    local_url: Callable[[str], str | None] | None = None,
+    local_url: LocalLinker | None = None,
+    search: JsonObject | None = None,
+    member_assertion: JsonObject | None = None,
     stated: Iterable[Stated] = (),
     linked: Iterable[ox.Triple] = (),
 ) -> JsonObject:
     """One page of a Hydra collection: ``members`` (in order) with exactly their ``triples``.
 
-    ``local_url`` gives, for a member IRI, the URL where this server dereferences it; it
-    is written as ``localUrl``, a term the context maps to ``null``, so it adds no triple.
-    ``stated`` and ``linked`` give the collection an ``@included`` block (:func:`included`):
-    the sources of each member's values, and the labels of what the members link to.
+    ``stated`` and ``linked`` give the page an ``@included`` block (:func:`included`): the sources of
+    each member's values, and the labels of what the members link to. With ``local_url``, every member
+    and every resource the page mentions carries its ``localUrl``. ``search`` (a ``hydra:IriTemplate``)
+    and ``member_assertion`` describe the collection's filters and members, in expanded form.
     """
     nodes = node_objects(triples)
     for iri in members:
         nodes.setdefault(iri, {"@id": iri})
+    placed = embed_blank_nodes(members, nodes)
+    placed = _with_local_urls([*placed, *included(stated, linked)], local_url)
+    member_nodes, extra = placed[: len(members)], placed[len(members) :]
     view: JsonObject = {
         "@id": links.page,
         "@type": [f"{_HYDRA}PartialCollectionView"],
@@ -289,24 +359,19 @@ def collection_document(
         view[f"{_HYDRA}previous"] = [{"@id": links.previous}]
     if links.next:
         view[f"{_HYDRA}next"] = [{"@id": links.next}]
-    expanded = {
+    expanded: JsonObject = {
         "@id": links.collection,
         "@type": [f"{_HYDRA}Collection"],
         f"{_HYDRA}totalItems": [{"@value": total}],
-        f"{_HYDRA}member": embed_blank_nodes(members, nodes),
+        f"{_HYDRA}member": member_nodes,
         f"{_HYDRA}view": [view],
     }
-    extra = included(stated, linked)
+    if search is not None:
+        expanded[f"{_HYDRA}search"] = [search]
+    if member_assertion is not None:
+        expanded[f"{_HYDRA}memberAssertion"] = [member_assertion]
     if extra:
         expanded["@included"] = extra
     document = compact(expanded, context_url)
-    member_list = document.get("member", [])
-    if isinstance(member_list, dict):
-        member_list = [member_list]
-    document["member"] = member_list  # always a list, even with one member or none
-    if local_url is not None:
-        for member in member_list:
-            url = local_url(member.get("@id", ""))
-            if url:
-                member["localUrl"] = url
+    document.setdefault("member", [])  # an empty page still has its (empty) list of members
     return document

@@ -219,7 +219,13 @@ class SparqlStore:
     # -- writing --
 
     def load(
-        self, data: bytes | str | IO[bytes], media_type: str, *, graph: str | None = None, base_iri: str | None = None
+        self,
+        data: bytes | str | IO[bytes],
+        media_type: str,
+        *,
+        graph: str | None = None,
+        base_iri: str | None = None,
+        modified: float | None = None,
     ) -> int:
         fmt = rdf_format(media_type)
         raw = data if isinstance(data, bytes | str) else data.read()
@@ -248,8 +254,10 @@ class SparqlStore:
             assert isinstance(cause, SyntaxError)
             raise parse_error(cause, path) from cause
 
-    def add_quads(self, quads: Iterable[ox.Quad]) -> None:
-        """Add quads with ``INSERT DATA``: one request on a standard engine, batches of skolemised quads on Virtuoso."""
+    def add_quads(self, quads: Iterable[ox.Quad], *, modified: float | None = None) -> None:
+        """Add quads with ``INSERT DATA``: one request on a standard engine, batches of skolemised quads on Virtuoso.
+
+        ``modified`` is accepted for the embedded store's signature; the external store keeps no data time."""
         items = list(quads)
         if self.dialect == "virtuoso":
             items = self._skolemise(items)

@@ -210,6 +210,12 @@ class Settings(BaseSettings):
         default_factory=lambda: ["127.0.0.1", "::1"],
         description="Addresses or networks that may read /metrics; it is 404 for everyone else.",
     )
+    compression_level: int = Field(
+        6, ge=0, le=9, description="gzip level of pages, documents, dumps and static files (0: none)."
+    )
+    sparql_compression_level: int = Field(
+        1, ge=0, le=9, description="gzip level of SPARQL results (0: none); see bench/compression.py."
+    )
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
     log_level: str = "info"
 

@@ -82,11 +82,18 @@ class Store(Protocol):
         ...
 
     def load(
-        self, data: bytes | str | IO[bytes], media_type: str, *, graph: str | None = None, base_iri: str | None = None
+        self,
+        data: bytes | str | IO[bytes],
+        media_type: str,
+        *,
+        graph: str | None = None,
+        base_iri: str | None = None,
+        modified: float | None = None,
     ) -> int:
         """Add RDF data; triples go to ``graph`` (quads keep their own graph). Returns the quads added.
 
-        Relative IRIs resolve against ``base_iri``.
+        Relative IRIs resolve against ``base_iri``. ``modified`` is the data's own time (a file's
+        modification time), for :attr:`modified`; default now.
 
         Raises :class:`~ilrs.graph.errors.ParseError` (with its line and column) for data that does
         not parse, :class:`~ilrs.graph.errors.UnknownFormat` for an unknown ``media_type``.
@@ -153,7 +160,8 @@ class Store(Protocol):
 
     @property
     def modified(self) -> float:
-        """Unix time of the last change."""
+        """Unix time of the current version: the newest modification time of the files loaded (data loaded
+        without a file counts as new when loaded), so the same files give the same time after a restart."""
         ...
 
 
@@ -217,7 +225,8 @@ class OxigraphStore:
         if path and self.count():
             self._digest.update(str(self.count()).encode())
         self._version = self._committed_version() or self._digest.hexdigest()[:16]
-        self._modified = time.time()
+        # A store reopened from disk holds data of unknown age: it is as new as its opening.
+        self._modified = time.time() if path and self.count() else 0.0
         #: Odd while a commit is being applied (a sequence lock: readers check it did not move).
         self._generation = 0
 
@@ -259,7 +268,13 @@ class OxigraphStore:
             raise StoreError(f"query evaluation failed: {err}") from err
 
     def load(
-        self, data: bytes | str | IO[bytes], media_type: str, *, graph: str | None = None, base_iri: str | None = None
+        self,
+        data: bytes | str | IO[bytes],
+        media_type: str,
+        *,
+        graph: str | None = None,
+        base_iri: str | None = None,
+        modified: float | None = None,
     ) -> int:
         fmt = rdf_format(media_type)
         raw = data if isinstance(data, bytes | str) else data.read()
@@ -271,7 +286,7 @@ class OxigraphStore:
                 self._store.load(
                     payload, format=fmt, to_graph=target if not fmt.supports_datasets else None, base_iri=base_iri
                 )
-                self._touch(payload, graph)
+                self._touch(payload, graph, modified)
         except SyntaxError as err:
             raise parse_error(err) from err
         return len(self._store) - before
@@ -284,28 +299,31 @@ class OxigraphStore:
         """
         try:
             data = path.read_bytes()
+            modified = path.stat().st_mtime
         except FileNotFoundError as err:
             raise NotFound(f"{path}: no such file") from err
         except OSError as err:  # a folder, a file without read permission: the path given is wrong
             raise InputError(f"{path}: {err.strerror}") from err
         try:
-            return self.load(data, path.suffix, graph=graph)
+            return self.load(data, path.suffix, graph=graph, modified=modified)
         except ParseError as err:
             cause = err.__cause__
             assert isinstance(cause, SyntaxError)
             raise parse_error(cause, path) from cause
 
-    def add_quads(self, quads: Iterable[ox.Quad]) -> None:
-        """Add quads built in Python (used by generators of reference data)."""
+    def add_quads(self, quads: Iterable[ox.Quad], *, modified: float | None = None) -> None:
+        """Add quads built in Python (generators of reference data, derived graphs); ``modified`` as for
+        :meth:`load`."""
         items = list(quads)
         with self._lock:
             self._store.extend(items)
-            self._touch(str(len(items)).encode(), None)
+            self._touch(str(len(items)).encode(), None, modified)
 
     def clear(self) -> None:
         with self._lock:
             self._store.clear()
             self._touch(b"clear", None)
+            self._modified = 0.0
 
     def graphs(self) -> list[str]:
         return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
@@ -402,7 +420,9 @@ class OxigraphStore:
     def modified(self) -> float:
         return self._modified
 
-    def _touch(self, payload: bytes, graph: str | None) -> None:
+    def _touch(self, payload: bytes, graph: str | None, modified: float | None = None) -> None:
+        """A new version: its digest covers ``payload``; its time is the newest of the data's times
+        (``modified``, a file's modification time; data without one is as new as now)."""
         self._digest.update((graph or "").encode() + b"\0" + payload)
         self._version = self._digest.hexdigest()[:16]
-        self._modified = time.time()
+        self._modified = max(self._modified, time.time() if modified is None else modified)

@@ -29,6 +29,14 @@ _DCT = "http://purl.org/dc/terms/"
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _IANA = "https://www.iana.org/assignments/media-types/"
 
+DATASET_TITLE = "ILRS Knowledge Graph"
+DATASET_DESCRIPTION = (
+    "What public sources say about the International Lunar Research Station: partners, agreements, "
+    "missions and phases, each statement in the named graph of the article that states it."
+)
+#: Who makes the dataset (as the ontology's ``dcterms:creator`` says).
+DATASET_CREATOR = "ILRS Knowledge Graph contributors"
+
 _DUMP_TITLES = {
     TRIG: "The whole dataset as TriG (one named graph per source)",
     NQUADS: "The whole dataset as N-Quads",
@@ -94,16 +102,8 @@ def describe_dataset(
 
     out.append(ox.Triple(ds, _RDF_TYPE, _n(f"{_VOID}Dataset")))
     out.append(ox.Triple(ds, _RDF_TYPE, _n(f"{_DCAT}Dataset")))
-    add(ds, f"{_DCT}title", ox.Literal("ILRS Knowledge Graph", language="en"))
-    add(
-        ds,
-        f"{_DCT}description",
-        ox.Literal(
-            "What public sources say about the International Lunar Research Station: partners, agreements, "
-            "missions and phases, each statement in the named graph of the article that states it.",
-            language="en",
-        ),
-    )
+    add(ds, f"{_DCT}title", ox.Literal(DATASET_TITLE, language="en"))
+    add(ds, f"{_DCT}description", ox.Literal(DATASET_DESCRIPTION, language="en"))
     add(ds, f"{_DCT}license", _n(license_iri))
     add(ds, f"{_VOID}triples", _int(stats.total))
     add(ds, f"{_VOID}entities", _int(_entities(store)))

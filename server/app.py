@@ -7,7 +7,6 @@ import logging
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.gzip import GZipMiddleware
 
 from ilrs.graph import __version__
 from ilrs.graph.loader import Dataset, build_dataset, load_shapes
@@ -18,6 +17,7 @@ from ilrs.graph.writer import Writer
 
 from . import errors
 from .assets import STATIC_DIR, StaticCacheMiddleware
+from .compression import CompressionMiddleware
 from .fairness import ClientShareMiddleware
 from .head import HeadMiddleware
 from .metrics import MetricsMiddleware
@@ -62,6 +62,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         allow_headers=["*"],
         expose_headers=["ETag", "Link", "Location", "Content-Location", "Vary", VERSION_HEADER],
     )
+    app.add_middleware(
+        CompressionMiddleware, level=settings.compression_level, sparql_level=settings.sparql_compression_level
+    )
     app.add_middleware(HeadMiddleware)
     app.add_middleware(ClientShareMiddleware, settings=settings)
     app.add_middleware(TrustedHostMiddleware, settings=settings)
@@ -82,10 +85,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(api.router)
     app.include_router(dataset.router)
     app.include_router(problems.router)
-    # The vendored editor and swagger-ui are megabytes of text: compress them (query results are not, to keep
-    # their CPU for queries); pages link them by digest, so browsers keep them (assets.py).
-    static = GZipMiddleware(StaticFiles(directory=STATIC_DIR), minimum_size=1024)
-    app.mount("/static", StaticCacheMiddleware(static), name="static")
+    # Pages link static files by digest, so browsers keep them (assets.py); CompressionMiddleware gzips them.
+    app.mount("/static", StaticCacheMiddleware(StaticFiles(directory=STATIC_DIR)), name="static")
     return app
 
 

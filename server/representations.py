@@ -28,14 +28,14 @@ from starlette.responses import HTMLResponse, Response
 from ilrs.graph import formats
 from ilrs.graph.errors import NotFound
 from ilrs.graph.formats import Format, negotiate
-from ilrs.graph.jsonld import graph_document
+from ilrs.graph.jsonld import CONTEXT_VERSION, graph_document
 from ilrs.graph.namespaces import PREFIXES
 from ilrs.graph.settings import BASE_IRI, Settings, package_folder
 from ilrs.graph.store import Store
 
 from .assets import asset_link
 from .caching import cache_headers, not_modified
-from .problems import error_response
+from .problems import PROBLEM_JSON, error_response
 
 TEMPLATES_DIR = package_folder("ilrs.server") / "templates"
 #: The Jinja2 environment of the linked-data pages (autoescaping on, as for every ``.html`` template).
@@ -77,6 +77,17 @@ RDF_OFFERS: tuple[Format, ...] = (formats.TURTLE, formats.HTML, formats.JSONLD, 
 EXTENSIONS: dict[str, str] = {f.extensions[0]: f.media_type for f in RDF_OFFERS}
 #: The extensions of the RDF representations, as a page links them ("ttl", "jsonld", "nt").
 RDF_EXTENSIONS: tuple[str, ...] = tuple(f.extensions[0] for f in RDF_OFFERS if f.writer is not None)
+
+#: The responses of an RDF resource (any of :data:`RDF_OFFERS`), for the OpenAPI document.
+RDF_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The resource: a page, Turtle, N-Triples or JSON-LD, by Accept or by the extension",
+        "content": {media: {} for media in [*(f.media_type for f in RDF_OFFERS), PLAIN_JSON]},
+    },
+    304: {"description": "Not modified (If-None-Match or If-Modified-Since)"},
+    404: {"description": "Nothing is known about it", "content": {PROBLEM_JSON: {}, HTML: {}}},
+    406: {"description": "None of the offered media types is acceptable", "content": {PROBLEM_JSON: {}}},
+}
 
 
 @dataclass(frozen=True)
@@ -134,8 +145,12 @@ def public_base(settings: Settings) -> str:
 
 
 def context_url(settings: Settings) -> str:
-    """Where this server publishes the JSON-LD context: the ``@context`` of every document it sends."""
-    return f"{public_base(settings)}/context.jsonld"
+    """Where this server publishes the JSON-LD context: the ``@context`` of every document it sends.
+
+    The versioned URL, so that a document keeps meaning what it meant when a later version of the
+    context changes a term (each version stays served).
+    """
+    return f"{public_base(settings)}/context/{CONTEXT_VERSION}.jsonld"
 
 
 #: Schemes an IRI from the data may be linked by: a ``javascript:`` or ``data:`` IRI in a loaded file
@@ -235,3 +250,9 @@ def html_response(request: Request, template: str, context: dict[str, Any], head
     """A rendered page."""
     response: HTMLResponse = templates.TemplateResponse(request, template, context, headers=headers)
     return response
+
+
+def script_json(document: Any) -> str:
+    """JSON safe to place inside ``<script>``: no ``<``, ``>`` or ``&`` can end the element early."""
+    text = json.dumps(document, ensure_ascii=False, indent=2)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

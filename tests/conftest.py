@@ -5,6 +5,8 @@ Only fixtures live here; test modules import helpers from plain modules (``serve
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,6 +21,9 @@ from ilrs.graph.loader import build_store
 from ilrs.graph.settings import get_settings
 from ilrs.graph.store import Store
 from ilrs.graph.validate import load_shapes
+
+#: The Node.js tools of the tests (jsonld.js), installed from tests/js/package-lock.json.
+JS_DIR = Path(__file__).parent / "js"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -97,3 +102,18 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"{SHARED} is absent: the W3C manifests and source articles are not part of a clone")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def jsonld_js() -> Path:
+    """tests/js with jsonld.js installed (``npm ci`` once); skips where node or npm is absent."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        pytest.skip("node and npm are needed for the jsonld.js round trip; install Node.js to run it")
+    if not (JS_DIR / "node_modules" / "jsonld" / "package.json").is_file():
+        command = "ci" if (JS_DIR / "package-lock.json").is_file() else "install"
+        done = subprocess.run(
+            [npm, command, "--no-audit", "--no-fund"], cwd=JS_DIR, capture_output=True, text=True, timeout=600
+        )
+        assert done.returncode == 0, f"npm {command} failed:\n{done.stderr}"
+    return JS_DIR

@@ -288,7 +288,7 @@ def test_context_coercion(mini: MiniRepo) -> None:
     mini.write("context.jsonld", '{"@context": {"party": {"@id": "ilrs:party"}}}')
     [found] = findings(mini, "context-coercion")
     assert found.term == "ilrs:party" and "does not coerce it to an IRI" in found.message
-    assert found.fix.startswith('add  "party": { "@type": "@id" }  to context.jsonld')
+    assert found.fix.startswith('add  "party": { "@type": "@id", "@container": "@set" }  to context.jsonld')
     mini.write("context.jsonld", '{"@context": {"party": {"@id": "ilrs:party", "@type": "@id"}}}')
     assert findings(mini, "context-coercion") == []
 

@@ -11,7 +11,7 @@ import io
 import httpx
 import pyoxigraph as ox
 import pytest
-from ldtools import ID, ILRS, jsonld_triples, select
+from ldtools import CONTEXT_PATH, ID, ILRS, jsonld_triples, select
 from rdflib import Graph, Literal, Namespace, URIRef
 
 from ilrs.graph.stats import Stats, compute_stats
@@ -102,7 +102,7 @@ def test_every_dump_is_a_distribution(void: Graph, client: httpx.Client) -> None
 def test_void_in_jsonld_and_html(client: httpx.Client, void: Graph, stats: Stats) -> None:
     r = client.get("/.well-known/void", headers={"Accept": "application/ld+json"})
     assert r.status_code == 200
-    triples = jsonld_triples(r.json(), str(client.base_url.join("/context.jsonld")))
+    triples = jsonld_triples(r.json(), str(client.base_url.join(CONTEXT_PATH)))
     assert len(triples) == len(void)
     page = client.get("/.well-known/void", headers={"Accept": BROWSER})
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")

@@ -13,13 +13,16 @@ from html.parser import HTMLParser
 from urllib.parse import quote
 
 import httpx
+import pyoxigraph as ox
 import pytest
 from ldtools import (
+    CONTEXT_PATH,
     ID,
     ILRS,
     assert_same_triples,
     assert_sources_and_labels,
     graph_triples,
+    incoming,
     jsonld_quads,
     jsonld_triples,
     outgoing,
@@ -27,6 +30,7 @@ from ldtools import (
     select,
 )
 
+from ilrs.graph.jsonld import LOCAL_URL
 from ilrs.graph.namespaces import ONTOLOGY_GRAPH, SOURCES_GRAPH
 from ilrs.graph.store import Store
 
@@ -83,7 +87,7 @@ def test_rdf_by_extension_equals_the_store(
 
 
 def test_jsonld_expands_to_the_store(client: httpx.Client, dataset: Store, resources: list[str]) -> None:
-    context = client.base_url.join("/context.jsonld")
+    context = client.base_url.join(CONTEXT_PATH)
     for iri in resources:
         for r in (
             client.get(f"{path_of(iri)}.jsonld"),
@@ -94,9 +98,19 @@ def test_jsonld_expands_to_the_store(client: httpx.Client, dataset: Store, resou
             document = r.json()
             assert document["@context"] == str(context)
             assert document["@id"] == iri
+            assert document["localUrl"] == f"{client.base_url}{path_of(iri)}"
             quads = jsonld_quads(document, str(context))
             # Its own triples, each value also in the named graphs that state it, and the labels of its links.
-            assert_same_triples(assert_sources_and_labels(quads, dataset, [iri]), outgoing(dataset, iri))
+            own = assert_sources_and_labels(quads, dataset, [iri])
+            assert_same_triples(own, outgoing(dataset, iri))
+            triples = {ox.Triple(q.subject, q.predicate, q.object) for q in quads}
+            # The statements pointing at it, as the page's "Referred to by" shows them.
+            pointing = {t for t in triples if t.object == ox.NamedNode(iri) and t.subject != ox.NamedNode(iri)}
+            assert_same_triples(pointing, incoming(dataset, iri) - own)
+            # Every resource it mentions says where this server dereferences it.
+            mentioned = {t.object.value for t in own if isinstance(t.object, ox.NamedNode)}
+            linked = {t.subject.value for t in triples if t.predicate.value == LOCAL_URL}
+            assert {m for m in mentioned if m.startswith("https://w3id.org/ilrs/")} <= linked
 
 
 def test_curl_gets_turtle_and_browsers_get_html(client: httpx.Client) -> None:
@@ -163,19 +177,16 @@ def test_html_page_shows_labels_statements_and_sources(
         assert title in text
 
 
-def test_html_embeds_parseable_jsonld(client: httpx.Client, dataset: Store, resources: list[str]) -> None:
-    context = str(client.base_url.join("/context.jsonld"))
+def test_html_embeds_schema_org_markup(client: httpx.Client, resources: list[str]) -> None:
+    """Each page embeds one schema.org document about its resource (checked in full by test_schemaorg_markup)."""
     for iri in resources:
         _, page = _page(client, path_of(iri))
         assert len(page.scripts) == 1, iri
         document = json.loads(page.scripts[0])
-        assert document["@id"] == iri
-        triples = jsonld_triples(document, context)
-        assert outgoing(dataset, iri) <= triples  # plus schema.org types and name for search engines
+        assert document["@id"] == iri and document["@context"] == "https://schema.org"
+        assert isinstance(document["@type"], str)
     _, page = _page(client, "/id/agency/cnsa")
-    assert "https://schema.org/GovernmentOrganization" in {
-        str(t.object.value) for t in jsonld_triples(json.loads(page.scripts[0]), context)
-    }
+    assert json.loads(page.scripts[0])["@type"] == "GovernmentOrganization"
 
 
 def test_html_shows_every_language_and_incoming_links(client: httpx.Client) -> None:
@@ -244,7 +255,7 @@ def test_named_graph_has_its_triples(client: httpx.Client, dataset: Store) -> No
         assert r.status_code == 200
         assert_same_triples(parse_triples(r.content, media_type), graph_triples(dataset, graph))
     document = client.get("/graph/source/003", headers={"Accept": "application/ld+json"}).json()
-    context = str(client.base_url.join("/context.jsonld"))
+    context = str(client.base_url.join(CONTEXT_PATH))
     assert_same_triples(jsonld_triples(document, context), graph_triples(dataset, graph))
     r, page = _page(client, "/graph/source/003")
     assert r.status_code == 200
@@ -259,7 +270,7 @@ def test_ontology(client: httpx.Client, dataset: Store) -> None:
         r = client.get(path, headers=headers)
         assert r.status_code == 200
         assert_same_triples(parse_triples(r.content, "text/turtle"), expected)
-    context = str(client.base_url.join("/context.jsonld"))
+    context = str(client.base_url.join(CONTEXT_PATH))
     for r in (client.get("/ontology.jsonld"), client.get("/ontology", headers={"Accept": "application/ld+json"})):
         assert_same_triples(jsonld_triples(r.json(), context), expected)
     r = client.get("/ontology", headers={"Accept": BROWSER}, follow_redirects=True)
@@ -296,7 +307,7 @@ def test_shapes(client: httpx.Client) -> None:
     for r in (client.get("/shapes.ttl"), client.get("/shapes", headers={"Accept": "text/turtle"})):
         assert r.status_code == 200
         assert_same_triples(parse_triples(r.content, "text/turtle"), expected)
-    context = str(client.base_url.join("/context.jsonld"))
+    context = str(client.base_url.join(CONTEXT_PATH))
     assert_same_triples(jsonld_triples(client.get("/shapes.jsonld").json(), context), expected)
     page = client.get("/shapes", headers={"Accept": BROWSER})
     assert page.status_code == 200 and "Node shapes" in page.text

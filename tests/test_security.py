@@ -21,6 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 import pytest
+from ldtools import CONTEXT_PATH
 from servers import LiveServer
 
 from ilrs.server.assets import STATIC_DIR, asset_url
@@ -252,7 +253,7 @@ def test_public_url_setting_writes_every_absolute_url(server_factory: Callable[.
     )
     with httpx.Client(base_url=server.base_url, timeout=30) as c:
         document = c.get("/id/agency/cnsa", headers={"Accept": "application/ld+json"}).json()
-        assert document["@context"] == "https://kg.example.org/ilrs/context.jsonld"
+        assert document["@context"] == f"https://kg.example.org/ilrs{CONTEXT_PATH}"
         ontology = c.get("/ontology", headers={"Accept": HTML})
         assert ontology.status_code == 303 and ontology.headers["location"] == "https://kg.example.org/ilrs/ontology/"
         assert "<https://kg.example.org/ilrs/sparql>" in c.get("/sparql", headers={"Accept": "text/turtle"}).text
@@ -475,7 +476,7 @@ def test_a_trusted_proxy_forwards_its_clients_addresses(server_factory: Callable
     assert answers["other client"].status_code == 200
     with httpx.Client(base_url=server.base_url, timeout=30) as c:
         proxied = c.get("/id/agency/cnsa", headers={"Accept": "application/ld+json", "X-Forwarded-Proto": "https"})
-        assert proxied.json()["@context"] == f"{server.base_url}/context.jsonld"
+        assert proxied.json()["@context"] == f"{server.base_url}{CONTEXT_PATH}"
 
 
 def test_a_misspelt_proxy_or_exempt_address_is_refused_at_start() -> None:

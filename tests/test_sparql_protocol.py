@@ -193,7 +193,7 @@ def test_large_results_are_streamed_in_chunks(client: httpx.Client, dataset: Sto
     with client.stream("POST", "/sparql", data={"query": text}, headers={"Accept": "text/csv"}) as response:
         assert response.status_code == 200
         assert "content-length" not in response.headers  # chunked: never built whole before sending
-        body = b"".join(response.iter_raw())
+        body = b"".join(response.iter_bytes())
     assert body.count(b"\r\n") == dataset.count(COUNTRIES) + 1
 
 

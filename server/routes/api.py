@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter
@@ -19,10 +20,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ilrs.graph import formats
-from ilrs.graph.collections import COLLECTIONS, Collection, build_filters, page
+from ilrs.graph.collections import COLLECTIONS, FILTERS, Collection, build_filters, page
 from ilrs.graph.describe import label_triples, linked_iris, statements
 from ilrs.graph.errors import NotFound, ParameterError
+from ilrs.graph.hydra import PAGING, entry_point_document, member_assertion, search_template
 from ilrs.graph.jsonld import (
+    ARCHIVED_CONTEXTS,
     CONTEXT_VERSION,
     JSONLD_MEDIA_TYPE,
     PageLinks,
@@ -33,10 +36,14 @@ from ilrs.graph.jsonld import (
 from ilrs.graph.settings import Settings
 from ilrs.graph.store import Store
 
+from ..caching import matches
 from ..deps import SettingsDep, StoreDep
+from ..params import whole_number
+from ..problems import PROBLEM_JSON
 from ..representations import (
     JSONLD,
     PLAIN_JSON,
+    Choice,
     body_response,
     check_modified,
     choose,
@@ -52,20 +59,42 @@ router = APIRouter(tags=["JSON-LD API"])
 #: What a collection can be sent as: JSON-LD, or the same document to clients that ask for plain JSON.
 API_OFFERS = (formats.JSONLD,)
 _JSONLD_CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
+#: The highest page number accepted (far past any real collection; bigger numbers are a 400).
+MAX_PAGE = 10**9
 
 
-@router.get("/context.jsonld", summary="The published JSON-LD context of every document this server sends")
-@router.get("/context/{version}.jsonld", include_in_schema=False)
-def context(request: Request, version: str | None = None) -> Response:
+@router.get(
+    "/context.jsonld",
+    summary="The published JSON-LD context (current version)",
+    responses={200: {"content": {JSONLD: {}}, "description": "The context document"}},
+)
+def context(request: Request) -> Response:
+    return _context_response(request, None)
+
+
+@router.get(
+    "/context/{version}.jsonld",
+    summary="A version of the JSON-LD context, as named by the documents (never changes)",
+    responses={
+        200: {"content": {JSONLD: {}}, "description": "The context document of that version"},
+        404: {"content": {PROBLEM_JSON: {}}, "description": "No such version"},
+    },
+)
+def versioned_context(request: Request, version: str) -> Response:
+    return _context_response(request, version)
+
+
+def _context_response(request: Request, version: str | None) -> Response:
     body = context_bytes() if version is None else versioned_context_bytes(version)
     if body is None:
-        raise NotFound(f"no context version {version!r}; the current one is {CONTEXT_VERSION}")
+        known = ", ".join(sorted([CONTEXT_VERSION, *ARCHIVED_CONTEXTS]))
+        raise NotFound(f"no context version {version!r}; the versions are {known}")
     served = version or CONTEXT_VERSION
     tag = f'"context-{served}-{hashlib.sha256(body).hexdigest()[:12]}"'
     # A versioned URL never changes; the unversioned one may gain terms, so caches revalidate daily.
     cache = "public, max-age=31536000, immutable" if version else "public, max-age=86400"
     headers = {"ETag": tag, "Cache-Control": cache, "X-Context-Version": served}
-    if tag in {t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")}:
+    if matches(request.headers.get("if-none-match", ""), tag):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type=JSONLD_MEDIA_TYPE, headers=headers)
 
@@ -82,6 +111,59 @@ def _handler(collection: Collection) -> Callable[..., Response]:
     return list_members
 
 
+def _parameters(collection: Collection) -> list[dict[str, Any]]:
+    """The OpenAPI description of a collection's query parameters (validated by :func:`_collection_response`)."""
+    paging = [
+        {
+            "name": "page",
+            "in": "query",
+            "required": False,
+            "description": PAGING["page"],
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+        },
+        {
+            "name": "limit",
+            "in": "query",
+            "required": False,
+            "description": f"{PAGING['limit']} At most the server's max_page_size (by default 1000).",
+            "schema": {"type": "integer", "minimum": 1},
+        },
+    ]
+    filters = [
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": FILTERS[name].description,
+            "schema": FILTERS[name].schema,
+        }
+        for name in collection.filters
+    ]
+    return [*filters, *paging]
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {PROBLEM_JSON: {"schema": {"type": "object"}}}}
+
+
+#: The responses of every JSON-LD API route, for the OpenAPI document.
+API_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "A JSON-LD document (the same body as application/json, with the context in a Link header)",
+        "content": {media: {"schema": {"type": "object"}} for media in (JSONLD, PLAIN_JSON)},
+    },
+    304: {"description": "Not modified (If-None-Match or If-Modified-Since)"},
+    400: _problem("A parameter is invalid: the detail names it"),
+    406: _problem("None of the offered media types is acceptable"),
+}
+
+
+def _members_text(collection: Collection) -> str:
+    if collection.scheme is not None:
+        return f"the concepts of the SKOS concept scheme <{collection.scheme}>"
+    return f"the instances of <{collection.class_iri}> (and its subclasses)"
+
+
 for _collection in COLLECTIONS.values():
     _filters = f" Filters: {', '.join(_collection.filters)}." if _collection.filters else ""
     router.add_api_route(
@@ -89,17 +171,33 @@ for _collection in COLLECTIONS.values():
         _handler(_collection),
         methods=["GET"],
         summary=f"{_collection.title}: a paginated Hydra collection in JSON-LD",
-        description=f"Members are the instances of <{_collection.class_iri}> (and its subclasses).{_filters} "
-        "Paging: ?page= (from 1) and ?limit=.",
+        description=f"Members: {_members_text(_collection)}.{_filters} Paging: ?page= (from 1) and ?limit=.",
+        responses=API_RESPONSES,
+        openapi_extra={"parameters": _parameters(_collection)},
     )
 
 
-def _int_param(name: str, raw: str | None, default: int, low: int, high: int) -> int:
-    if raw is None:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise ParameterError(f"{name}: expected a whole number from {low} to {high}, not {raw!r}")
-    return int(raw)
+@router.get(
+    "/api",
+    summary="The entry point of the JSON-LD API: its collections, their filters and members (Hydra)",
+    responses=API_RESPONSES,
+)
+def entry_point(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    choice = choose(request, None, API_OFFERS)
+    if request.query_params:
+        raise ParameterError(f"/api takes no parameters, not {', '.join(sorted(set(request.query_params)))}")
+    check_modified(request, store, choice)
+    base = public_base(settings)
+    ctx = context_url(settings)
+    document = entry_point_document(f"{base}/api", base, ctx)
+    return body_response(dump_json(document), choice, headers_for(store, choice, extra=_context_link(choice, ctx)))
+
+
+def _context_link(choice: Choice, ctx: str) -> dict[str, str]:
+    """Plain-JSON clients learn the context from a Link header (JSON-LD 1.1, section 6.1)."""
+    if choice.media_type != PLAIN_JSON:
+        return {}
+    return {"Link": f'<{ctx}>; rel="{_JSONLD_CONTEXT_REL}"; type="{JSONLD}"'}
 
 
 def _collection_response(request: Request, store: Store, settings: Settings, collection: Collection) -> Response:
@@ -111,18 +209,18 @@ def _collection_response(request: Request, store: Store, settings: Settings, col
             raise ParameterError(f"unknown parameter {name!r} for /{collection.name} (allowed: {allowed})")
         if len(params.getlist(name)) > 1:
             raise ParameterError(f"{name}: give it once")
-    limit = _int_param("limit", params.get("limit"), settings.page_size, 1, settings.max_page_size)
-    number = _int_param("page", params.get("page"), 1, 1, 10**9)
+    limit = whole_number("limit", params.get("limit"), settings.page_size, 1, settings.max_page_size)
+    number = whole_number("page", params.get("page"), 1, 1, MAX_PAGE)
     filters = {k: v for k, v in params.items() if k in collection.filters}
-    patterns = build_filters(store, collection, filters)
-
-    check_modified(request, store, choice)
+    base = public_base(settings)
+    patterns = build_filters(store, collection, filters, local_base=f"{base}/")
     result = page(store, collection, patterns, offset=(number - 1) * limit, limit=limit)
     last = max(1, -(-result.total // limit))
     if number > last:
         raise ParameterError(f"page: {number} is past the last page, {last}")
+    # Only a request that would succeed may be answered 304: the validators are checked last.
+    check_modified(request, store, choice)
 
-    base = public_base(settings)
     collection_url = f"{base}/{collection.name}" + (f"?{urlencode(sorted(filters.items()))}" if filters else "")
 
     def page_url(n: int) -> str:
@@ -142,12 +240,19 @@ def _collection_response(request: Request, store: Store, settings: Settings, col
     linked = label_triples(store, linked_iris(described, exclude=result.members))
     triples = [st.triple for st in described]
     document = collection_document(
-        links, result.total, result.members, triples, ctx, local_linker(base), stated=stated, linked=linked
+        links,
+        result.total,
+        result.members,
+        triples,
+        ctx,
+        local_linker(base),
+        search=search_template(collection, f"{base}/{collection.name}"),
+        member_assertion=member_assertion(collection),
+        stated=stated,
+        linked=linked,
     )
     rels = [("first", links.first), ("prev", links.previous), ("next", links.next), ("last", links.last)]
     link_header = [f'<{url}>; rel="{rel}"' for rel, url in rels if url]
-    if choice.media_type == PLAIN_JSON:
-        # Plain-JSON clients learn the context from the Link header (JSON-LD 1.1, section 6.1).
-        link_header.append(f'<{ctx}>; rel="{_JSONLD_CONTEXT_REL}"; type="{JSONLD}"')
+    link_header += [v for v in _context_link(choice, ctx).values()]
     headers = headers_for(store, choice, extra={"Link": ", ".join(link_header)})
     return body_response(dump_json(document), choice, headers)

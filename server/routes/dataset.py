@@ -20,15 +20,25 @@ from starlette.responses import Response, StreamingResponse
 
 from ilrs.graph import formats
 from ilrs.graph.describe import best_label, labels
+from ilrs.graph.schemaorg import DatasetFacts, dataset_markup
 from ilrs.graph.settings import Settings
 from ilrs.graph.stats import compute_stats
 from ilrs.graph.store import Store
-from ilrs.graph.void import DATASET_IRI, DUMPS, Endpoints, describe_dataset
+from ilrs.graph.void import (
+    DATASET_CREATOR,
+    DATASET_DESCRIPTION,
+    DATASET_IRI,
+    DATASET_TITLE,
+    DUMPS,
+    Endpoints,
+    describe_dataset,
+)
 
 from ..caching import cache_headers, not_modified
 from ..deps import SettingsDep, StoreDep
 from ..representations import (
     RDF_EXTENSIONS,
+    RDF_RESPONSES,
     body_response,
     check_modified,
     choose,
@@ -39,6 +49,7 @@ from ..representations import (
     local_url,
     not_found_response,
     public_base,
+    script_json,
     serialize_triples,
 )
 
@@ -58,15 +69,22 @@ def endpoints(base: str) -> Endpoints:
     )
 
 
-@router.get("/.well-known/void", summary="VoID and DCAT description of the dataset, with live statistics")
+@router.get(
+    "/.well-known/void",
+    summary="VoID and DCAT description of the dataset, with live statistics",
+    responses=RDF_RESPONSES,
+)
 @router.get("/dataset", include_in_schema=False)
+def void(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    return _void_response(request, store, settings, None)
+
+
 @router.get("/dataset.{ext}", include_in_schema=False)
-def void(
-    request: Request,
-    store: StoreDep,
-    settings: SettingsDep,
-    ext: str | None = None,
-) -> Response:
+def void_file(ext: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    return _void_response(request, store, settings, ext)
+
+
+def _void_response(request: Request, store: Store, settings: Settings, ext: str | None) -> Response:
     choice = choose(request, ext)
     check_modified(request, store, choice)
     base = public_base(settings)
@@ -96,7 +114,23 @@ def _page(store: Store, settings: Settings, base: str, stats: Any) -> dict[str, 
         "dumps": DUMPS,
         "license": settings.data_license,
         "formats": {ext: f"{base}/dataset.{ext}" for ext in RDF_EXTENSIONS},
+        "jsonld": script_json(dataset_markup(store, _facts(settings, base))),
     }
+
+
+def _facts(settings: Settings, base: str) -> DatasetFacts:
+    """What the dataset page's schema.org markup says about the dataset."""
+    urls = endpoints(base)
+    return DatasetFacts(
+        iri=DATASET_IRI,
+        name=DATASET_TITLE,
+        description=DATASET_DESCRIPTION,
+        page_url=f"{base}/dataset",
+        license=settings.data_license,
+        creator=DATASET_CREATOR,
+        downloads={urls.dumps[name]: (fmt.media_type, title) for name, (fmt, title) in DUMPS.items()},
+        sparql_endpoint=urls.sparql,
+    )
 
 
 @router.get("/dumps/{name}", summary="The whole dataset as TriG, N-Quads or JSON-LD (streamed)")

@@ -10,7 +10,6 @@ incoming links, labels and the source article of every statement.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,8 +24,9 @@ from ilrs.graph import formats
 from ilrs.graph.changelog import last_edit
 from ilrs.graph.disagreements import conflicting, disagreements
 from ilrs.graph.jsonld import resource_document
-from ilrs.graph.namespaces import ILRS, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, SHAPES_IRI
+from ilrs.graph.namespaces import ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, SHAPES_IRI
 from ilrs.graph.overview import cached
+from ilrs.graph.schemaorg import resource_markup
 from ilrs.graph.search import search
 from ilrs.graph.settings import BASE_IRI, Settings
 from ilrs.graph.store import Store
@@ -35,18 +35,22 @@ from ilrs.graph.terms import vocabulary_terms
 from ..deps import SettingsDep, ShapesDep, StoreDep
 from ..representations import (
     RDF_EXTENSIONS,
+    RDF_RESPONSES,
     Choice,
     body_response,
     check_modified,
     choose,
     context_url,
+    dump_json,
     headers_for,
     html_response,
     human_date,
     link_target,
+    local_linker,
     local_url,
     not_found_response,
     public_base,
+    script_json,
     serialize_triples,
     split_extension,
 )
@@ -56,37 +60,25 @@ router = APIRouter(tags=["linked data"])
 
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _OWL_VERSION_IRI = "http://www.w3.org/2002/07/owl#versionIRI"
-#: schema.org types added to a page's embedded JSON-LD, so search engines know what it is about.
-SCHEMA_TYPES: dict[str, str] = {
-    str(ILRS.Organization): "Organization",
-    str(ILRS.SpaceAgency): "GovernmentOrganization",
-    str(ILRS.InternationalOrganization): "Organization",
-    str(ILRS.ResearchInstitution): "ResearchOrganization",
-    str(ILRS.Laboratory): "ResearchOrganization",
-    str(ILRS.Company): "Corporation",
-    str(ILRS.Foundation): "Organization",
-    str(ILRS.Country): "Country",
-    str(ILRS.Person): "Person",
-    str(ILRS.Event): "Event",
-    str(ILRS.Announcement): "Event",
-    str(ILRS.Place): "Place",
-    str(ILRS.SourceDocument): "CreativeWork",
-    str(ILRS.Program): "Project",
-    str(ILRS.Mission): "Project",
-}
-
-
 # --- routes -------------------------------------------------------------------------
 
 
-@router.get("/id/{path:path}", summary="A resource: HTML, Turtle, N-Triples or JSON-LD (by Accept or extension)")
+@router.get(
+    "/id/{path:path}",
+    summary="A resource: HTML, Turtle, N-Triples or JSON-LD (by Accept or extension)",
+    responses=RDF_RESPONSES,
+)
 def resource(path: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     stem, ext = split_extension(path)
     # The page's queries and its ETag as of one version, though writes commit meanwhile.
     return store.consistent(lambda: _resource_response(request, store, settings, f"{BASE_IRI}id/{stem}", ext))
 
 
-@router.get("/graph/{path:path}", summary="A named graph: its triples (HTML, Turtle, N-Triples or JSON-LD)")
+@router.get(
+    "/graph/{path:path}",
+    summary="A named graph: its triples (HTML, Turtle, N-Triples or JSON-LD)",
+    responses=RDF_RESPONSES,
+)
 def named_graph(path: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     return store.consistent(lambda: _named_graph(path, request, store, settings))
 
@@ -107,17 +99,21 @@ def _named_graph(path: str, request: Request, store: Store, settings: Settings) 
     return html_response(request, "resource.html", page, headers_for(store, choice))
 
 
-@router.get("/ontology", summary="The ontology (its terms are hash IRIs …/ontology#Term)")
+@router.get("/ontology", summary="The ontology (its terms are hash IRIs …/ontology#Term)", responses=RDF_RESPONSES)
 def ontology(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     return _ontology_response(request, store, settings, None)
 
 
-@router.get("/ontology.{ext}", summary="The ontology as .ttl, .nt, .jsonld or .html")
+@router.get("/ontology.{ext}", summary="The ontology as .ttl, .nt, .jsonld or .html", responses=RDF_RESPONSES)
 def ontology_file(ext: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     return _ontology_response(request, store, settings, ext)
 
 
-@router.get("/ontology/{name}", summary="A version of the ontology, or a file of its generated documentation")
+@router.get(
+    "/ontology/{name}",
+    summary="A version of the ontology, or a file of its generated documentation",
+    responses=RDF_RESPONSES,
+)
 def ontology_version(name: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     stem, ext = split_extension(name)
     if f"{ONTOLOGY_IRI}/{stem}" in _version_iris(store):
@@ -136,12 +132,12 @@ def ontology_docs(request: Request, settings: SettingsDep) -> Response:
     return _docs_response(doc)
 
 
-@router.get("/shapes", summary="The SHACL shapes the data is validated with")
+@router.get("/shapes", summary="The SHACL shapes the data is validated with", responses=RDF_RESPONSES)
 def shapes(request: Request, store: ShapesDep, settings: SettingsDep) -> Response:
     return _shapes_response(request, store, settings, None)
 
 
-@router.get("/shapes.{ext}", summary="The SHACL shapes as .ttl, .nt, .jsonld or .html")
+@router.get("/shapes.{ext}", summary="The SHACL shapes as .ttl, .nt, .jsonld or .html", responses=RDF_RESPONSES)
 def shapes_file(ext: str, request: Request, store: ShapesDep, settings: SettingsDep) -> Response:
     return _shapes_response(request, store, settings, ext)
 
@@ -153,13 +149,15 @@ def _resource_response(request: Request, store: Store, settings: Settings, iri: 
     choice = choose(request, ext)
     if not ld.is_iri(iri):
         return not_found_response(request, settings, f"not a resource IRI: {iri}", ext)
-    description = ld.describe(store, iri, with_context=choice.format is formats.HTML)
+    # Pages and JSON-LD documents show the statements pointing at the resource too; Turtle and N-Triples do not.
+    description = ld.describe(store, iri, with_context=choice.format is formats.HTML or choice.is_jsonld)
     if not (description.exists or ld.mentioned(store, iri)):
         message = f"nothing in the dataset is known about <{iri}>"
         return not_found_response(request, settings, message, ext, _nearest(store, settings, iri))
     check_modified(request, store, choice)
     if choice.format is not formats.HTML:
-        return _rdf(request, store, settings, choice, description.triples, iri, description.outgoing)
+        incoming = [st.triple for st in description.incoming]
+        return _rdf(request, store, settings, choice, description.triples, iri, description.outgoing, incoming)
     page = {**_page(request, settings, store, description), "last_edit": last_edit(store, iri)}
     return html_response(request, "resource.html", page, headers_for(store, choice))
 
@@ -181,18 +179,21 @@ def _rdf(
     triples: list[ox.Triple],
     iri: str | None = None,
     statements: list[ld.Statement] | None = None,
+    incoming: list[ox.Triple] | None = None,
 ) -> Response:
     """One RDF representation (a single resource's JSON-LD is a node object, anything else a ``@graph``).
 
     A resource's JSON-LD also carries, in ``@included``, the named graphs that state each of its
-    statements and the labels of the resources it links to (see :func:`ilrs.graph.jsonld.included`).
+    statements, the labels of the resources it links to (see :func:`ilrs.graph.jsonld.included`), the
+    ``incoming`` statements and the ``localUrl`` of every resource it mentions.
     """
     ctx = context_url(settings)
     if iri is not None and choice.is_jsonld:
         stated = [(st.triple, st.graphs) for st in statements or []]
         linked = ld.label_triples(store, ld.linked_iris(statements or [], exclude=[iri]))
-        document = resource_document(iri, triples, ctx, stated, linked)
-        body = json.dumps(document, ensure_ascii=False, indent=2).encode()
+        linker = local_linker(public_base(settings))
+        document = resource_document(iri, triples, ctx, stated, linked, incoming or [], linker)
+        body = dump_json(document)
     else:
         body = serialize_triples(triples, choice.format, ctx)
     return body_response(body, choice, headers_for(store, choice))
@@ -322,17 +323,7 @@ def _page(request: Request, settings: Settings, store: Store, description: ld.De
         description.labels = {k: _in_language(v, lang) for k, v in description.labels.items()}
     sources = _source_views(description, base)
     own = description.own
-    # The embedded JSON-LD is exactly the resource's triples, plus schema.org types and name for search engines.
-    # A long literal is in the page once, in the table; the resource's JSON-LD (linked) has it whole.
-    short = [t for t in description.triples if not (isinstance(t.object, ox.Literal) and _long(t.object))]
-    embedded: dict[str, Any] = resource_document(iri, short, context_url(settings))
-    schema_types = sorted({f"schema:{SCHEMA_TYPES[t]}" for t in description.types if t in SCHEMA_TYPES})
-    if schema_types:
-        existing = embedded.get("@type", [])
-        embedded["@type"] = [*([existing] if isinstance(existing, str) else existing), *schema_types]
     name = ld.best_label(description.own_labels) or ld.best_label(description.own_names)
-    if name:
-        embedded["schema:name"] = name
     here = local_url(iri, base) or iri
     disputed = conflicting(cached(store, "disagreements", lambda: disagreements(store)))
     return {
@@ -357,7 +348,8 @@ def _page(request: Request, settings: Settings, store: Store, description: ld.De
         "incoming_truncated": description.incoming_truncated,
         "sources": list(sources.values()),
         "formats": {ext: f"{here}.{ext}" for ext in RDF_EXTENSIONS},
-        "jsonld": _script_json(embedded),
+        # For search engines: schema.org terms only (the full data is the linked JSON-LD).
+        "jsonld": script_json(resource_markup(store, description, here, local_linker(base))),
         "contents": None,
     }
 
@@ -402,12 +394,6 @@ def _triple_rows(store: Store, triples: list[ox.Triple], base: str) -> list[dict
         }
         for t in ordered
     ]
-
-
-def _script_json(document: Any) -> str:
-    """JSON safe to place inside ``<script>``: no ``<``, ``>`` or ``&`` can end the element early."""
-    text = json.dumps(document, ensure_ascii=False, indent=2)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 # --- ontology and shapes ------------------------------------------------------------

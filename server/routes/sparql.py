@@ -118,6 +118,38 @@ async def _warm_up(executor: ProcessExecutor, store: Store) -> None:
 router = APIRouter(tags=["sparql"], lifespan=_lifespan)
 
 
+#: The SPARQL protocol's URL parameters (a POST may send them in its form body instead), for the OpenAPI document.
+QUERY_PARAMETERS = [
+    {"name": "query", "in": "query", "required": False, "schema": {"type": "string"}, "description": "The query"},
+    {
+        "name": "format",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": "A result format by name (json, xml, csv, tsv, turtle, …), instead of Accept",
+    },
+    {
+        "name": "timeout",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "number", "exclusiveMinimum": 0},
+        "description": "Seconds (ASCII digits, such as 30 or 2.5); may only shorten the server's deadline",
+    },
+    *(
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "schema": {"type": "array", "items": {"type": "string", "format": "uri"}},
+            "style": "form",
+            "explode": True,
+            "description": "Graph IRIs of the dataset (repeatable), replacing the query's FROM / FROM NAMED",
+        }
+        for name in ("default-graph-uri", "named-graph-uri")
+    ),
+]
+
+
 @router.api_route(
     PATH,
     methods=list(METHODS),
@@ -134,6 +166,7 @@ router = APIRouter(tags=["sparql"], lifespan=_lifespan)
         504: {"description": "The query did not finish before its deadline"},
         507: {"description": "The query needed more memory than one query may use"},
     },
+    openapi_extra={"parameters": QUERY_PARAMETERS},
 )
 async def sparql(request: Request, store: StoreDep, settings: SettingsDep, executor: ExecutorDep) -> Response:
     try:

@@ -21,7 +21,6 @@ Everything wrong with a request raises an :class:`~ilrs.graph.errors.InputError`
 from __future__ import annotations
 
 import asyncio
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
@@ -40,6 +39,7 @@ from ilrs.graph.errors import (
 )
 from ilrs.graph.settings import Settings
 
+from ..params import ascii_whole_number, positive_seconds
 from ..utf8 import utf8_problem
 
 FORM = "application/x-www-form-urlencoded"
@@ -201,7 +201,8 @@ async def _read_body(request: Request, limit: int, seconds: float) -> bytes:
     """
     too_large = LimitExceeded(f"the request body exceeds {limit} bytes, this endpoint's limit")
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    size = ascii_whole_number(declared) if declared is not None else None
+    if size is not None and size > limit:
         raise too_large
     body = bytearray()
     try:
@@ -235,13 +236,7 @@ def _single(parameters: MultiDict, name: str) -> str | None:
 def _timeout(value: str | None) -> float | None:
     if value is None or value == "":
         return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = math.nan
-    if not math.isfinite(seconds) or seconds <= 0:
-        raise ParameterError(f"timeout={value!r} is not a positive number of seconds")
-    return seconds
+    return positive_seconds("timeout", value)
 
 
 def _graph_iris(values: Sequence[str], parameter: str) -> list[str] | None:
