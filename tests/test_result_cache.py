@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from conftest import LiveServer
+from servers import LiveServer
 
 from ilrs.server.sparql.result_cache import CachedResult, ResultCache, ResultKey
 
