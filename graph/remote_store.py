@@ -45,10 +45,7 @@ import httpx
 import pyoxigraph as ox
 
 from .errors import (
-    InputError,
-    NotFound,
     ParameterError,
-    ParseError,
     QuerySyntaxError,
     QueryTimeout,
     ResultTooLarge,
@@ -56,7 +53,7 @@ from .errors import (
     UnsupportedOperation,
 )
 from .query_analysis import declares_dataset, query_form, without_dataset
-from .store import UNION_EXCLUDED_GRAPH, QueryResult, T, parse_error, rdf_format
+from .store import UNION_EXCLUDED_GRAPH, QueryResult, T, load_file_into, parse_error, rdf_format
 from .syntax_errors import explain
 
 Dialect = Literal["standard", "virtuoso"]
@@ -241,18 +238,7 @@ class SparqlStore:
         return len(parsed)
 
     def load_file(self, path: Path, *, graph: str | None = None) -> int:
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError as err:
-            raise NotFound(f"{path}: no such file") from err
-        except OSError as err:
-            raise InputError(f"{path}: {err.strerror}") from err
-        try:
-            return self.load(data, path.suffix, graph=graph)
-        except ParseError as err:
-            cause = err.__cause__
-            assert isinstance(cause, SyntaxError)
-            raise parse_error(cause, path) from cause
+        return load_file_into(self, path, graph=graph)
 
     def add_quads(self, quads: Iterable[ox.Quad], *, modified: float | None = None) -> None:
         """Add quads with ``INSERT DATA``: one request on a standard engine, batches of skolemised quads on Virtuoso.

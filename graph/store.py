@@ -205,6 +205,27 @@ def rdf_format(media_type: str) -> ox.RdfFormat:
     return fmt
 
 
+def load_file_into(store: Store, path: Path, *, graph: str | None = None) -> int:
+    """Load the RDF file ``path`` into ``store`` (format from its extension, time from its mtime).
+
+    :class:`ParseError` whose message starts with ``path:line:col`` if it does not parse;
+    :class:`NotFound` or :class:`InputError` if it cannot be read.
+    """
+    try:
+        data = path.read_bytes()
+        modified = path.stat().st_mtime
+    except FileNotFoundError as err:
+        raise NotFound(f"{path}: no such file") from err
+    except OSError as err:  # a folder, a file without read permission: the path given is wrong
+        raise InputError(f"{path}: {err.strerror}") from err
+    try:
+        return store.load(data, path.suffix, graph=graph, modified=modified)
+    except ParseError as err:
+        cause = err.__cause__
+        assert isinstance(cause, SyntaxError)
+        raise parse_error(cause, path) from cause
+
+
 def parse_error(err: SyntaxError, path: Path | None = None) -> ParseError:
     """pyoxigraph's syntax error as a :class:`ParseError`; with ``path``, its message starts ``path:line:col``."""
     line, column = err.lineno, err.offset
@@ -297,19 +318,7 @@ class OxigraphStore:
         :class:`ParseError` whose message starts with ``path:line:col`` if it does not parse;
         :class:`NotFound` or :class:`InputError` if it cannot be read.
         """
-        try:
-            data = path.read_bytes()
-            modified = path.stat().st_mtime
-        except FileNotFoundError as err:
-            raise NotFound(f"{path}: no such file") from err
-        except OSError as err:  # a folder, a file without read permission: the path given is wrong
-            raise InputError(f"{path}: {err.strerror}") from err
-        try:
-            return self.load(data, path.suffix, graph=graph, modified=modified)
-        except ParseError as err:
-            cause = err.__cause__
-            assert isinstance(cause, SyntaxError)
-            raise parse_error(cause, path) from cause
+        return load_file_into(self, path, graph=graph)
 
     def add_quads(self, quads: Iterable[ox.Quad], *, modified: float | None = None) -> None:
         """Add quads built in Python (generators of reference data, derived graphs); ``modified`` as for
