@@ -27,17 +27,17 @@ from dataclasses import dataclass
 from typing import Literal
 
 import pyoxigraph as ox
-from rdflib import Graph, URIRef
+from rdflib import URIRef
 
 from .changelog import Edit, edit_quads, now, version_quads
 from .derived import INFERRED_GRAPH, MERGED_GRAPH, entailed
 from .errors import Forbidden, ShapeViolation
 from .namespaces import GRAPH, ONTOLOGY_GRAPH
 from .settings import Settings
-from .staging import Delta, StagedStore, from_ox_quad, to_ox, to_ox_quad
+from .staging import Delta, StagedStore, to_ox, to_ox_quad
 from .store import CHANGELOG_GRAPH, Store
 from .updates import Fetcher, stage_graph, stage_update
-from .validate import load_shapes, validate_change
+from .validate import ChangeValidator, load_shapes, validate_change
 
 log = logging.getLogger("ilrs.graph.writer")
 
@@ -77,8 +77,7 @@ class Writer:
         self.store = store
         self.settings = settings
         self._lock = threading.Lock()
-        self._shapes = load_shapes(settings.shapes_dir)
-        self._ontology = _ontology(store)
+        self._validator = ChangeValidator(load_shapes(settings.shapes_dir))
         self._axioms = _axioms(store)
         #: Whether the store holds the derived graphs (built with them), which each commit then updates.
         self._derived = MERGED_GRAPH in store.graphs()
@@ -134,7 +133,7 @@ class Writer:
             return Commit(self.store.version, 0, 0, [], None)
         graphs = sorted(delta.graphs())
         _check_writable(set(graphs))
-        report, results = validate_change(staged, delta, self._shapes, self._ontology)
+        report, results = validate_change(staged, delta, self._validator)
         if not report.conforms:
             count = len(report.violations)
             first = report.violations[0]
@@ -232,13 +231,3 @@ def _next_version(previous: str, delta: Delta) -> str:
 def _changed_resources(delta: Delta) -> list[str]:
     """The IRIs whose own statements the write changed (subjects), sorted."""
     return sorted({str(q[0]) for q in delta.added | delta.removed if isinstance(q[0], URIRef)})
-
-
-def _ontology(store: Store) -> Graph:
-    """The ontology and vocabularies graphs as rdflib: the subclass knowledge validation needs."""
-    graph = Graph()
-    for name in (str(ONTOLOGY_GRAPH), str(GRAPH["reference/vocabularies"])):
-        for quad in store.quads(name):
-            s, p, o, _ = from_ox_quad(quad)
-            graph.add((s, p, o))
-    return graph
