@@ -1,4 +1,5 @@
-"""The two graphs the loader derives from the asserted ones, rebuilt with every load.
+"""The two graphs the loader derives from the asserted ones, rebuilt with every load (and every write
+keeps them current: :mod:`graph.writer`).
 
 * :data:`INFERRED_GRAPH` holds what RDFS entailment adds to the data through the
   ``rdfs:subClassOf`` and ``rdfs:subPropertyOf`` axioms of the dataset (the ontology's,
@@ -37,12 +38,13 @@ DESCRIPTIONS = {
     INFERRED_GRAPH: (
         "Inferred types and superproperties",
         "The RDFS subclass and subproperty closure of the ontology applied to the data: the triples that "
-        "rdfs:subClassOf and rdfs:subPropertyOf entail and no graph asserts. Rebuilt with every load.",
+        "rdfs:subClassOf and rdfs:subPropertyOf entail and no graph asserts. Rebuilt with every load, kept "
+        "current by every write.",
     ),
     MERGED_GRAPH: (
         "All claims, merged",
         "Every triple of every other graph, once, without its source: query it with FROM for answers without "
-        "provenance and without duplicates. Rebuilt with every load.",
+        "provenance and without duplicates. Rebuilt with every load, kept current by every write.",
     ),
 }
 
@@ -91,6 +93,20 @@ def entailed(triples: set[ox.Triple]) -> set[ox.Triple]:
             if prop == _RDF_TYPE and isinstance(t.object, ox.NamedNode):
                 out.update(ox.Triple(t.subject, _RDF_TYPE, c) for c in superclasses.get(t.object, ()))
     return out
+
+
+#: The predicates of the axioms that :func:`entailed` follows.
+AXIOM_PREDICATES = (_SUB_CLASS, _SUB_PROPERTY)
+
+
+def reclassified(before: set[ox.Triple], after: set[ox.Triple]) -> tuple[set[ox.NamedNode], set[ox.NamedNode]]:
+    """The classes whose superclasses, and the properties whose superproperties, differ between two sets
+    of axioms: the instances of those classes and the users of those properties have new inferences."""
+    changed: list[set[ox.NamedNode]] = []
+    for axiom in AXIOM_PREDICATES:
+        old, new = _closure(before, axiom), _closure(after, axiom)
+        changed.append({term for term in old.keys() | new.keys() if old.get(term, set()) != new.get(term, set())})
+    return changed[0], changed[1]
 
 
 def _closure(triples: Iterable[ox.Triple], axiom: ox.NamedNode) -> dict[ox.NamedNode, set[ox.NamedNode]]:

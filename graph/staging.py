@@ -7,27 +7,34 @@ validation reads it (:func:`ilrs.graph.validate.validate_change`), and only the 
 committed: the cost of a write follows what it touches, not the size of the graph.
 
 The changelog graph and the derived graphs (inferred, merged) are not part of the view: an update
-neither reads nor clears them; the writer updates the derived graphs with each commit.
+never clears or writes them, and the writer updates the derived graphs with each commit. The
+inferred graph can be read, as queries read it, within :meth:`StagedStore.reading_inferred`
+(an update's ``WHERE``): it is then the inferred graph as the staged write makes it
+(:meth:`StagedStore.inferred_change`), in the union default graph and as ``GRAPH <…/graph/inferred>``
+(``GRAPH ?g`` ranges over the asserted graphs only).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID, Dataset
+from rdflib.namespace import RDF
 from rdflib.store import Store as RdflibStore
 from rdflib.term import Node
 
-from .derived import DERIVED_GRAPHS
+from .derived import AXIOM_PREDICATES, DERIVED_GRAPHS, INFERRED_GRAPH, entailed, reclassified
 from .store import CHANGELOG_GRAPH, Store
 
 #: Graphs invisible to updates (``CLEAR ALL`` leaves them) and never written by them: the server's own
 #: record of the writes, and the graphs derived from the asserted ones, which the writer keeps up to date.
 HIDDEN = frozenset({URIRef(CHANGELOG_GRAPH), *(URIRef(g) for g in DERIVED_GRAPHS)})
+INFERRED = URIRef(INFERRED_GRAPH)
 
 #: A quad as rdflib terms; the graph is a named graph's IRI or :data:`DATASET_DEFAULT_GRAPH_ID`.
 RQuad = tuple[Node, Node, Node, URIRef | BNode]
@@ -118,15 +125,21 @@ class StagedStore(RdflibStore):  # type: ignore[misc]
         super().__init__()
         self.base = base
         self.delta = Delta()
+        #: The named graphs the write adds to or removes from, whether or not that changes them (a write
+        #: naming a graph no write may change is refused even when it would change nothing).
+        self.targets: set[str] = set()
         self.visible_named: set[Node] | None = None
         self._namespaces: dict[str, URIRef] = {}
+        #: The staged inferred graph's difference from the store's, while :meth:`reading_inferred`.
+        self._inferred: Delta | None = None
 
     # -- reading
 
     def match(self, pattern: Pattern, graph: Node | None) -> Iterator[RQuad]:
         """The quads of the staged state matching ``pattern`` in ``graph`` (``None``: every graph)."""
         s, p, o = pattern
-        if graph in HIDDEN:
+        inferred = self._inferred
+        if graph in HIDDEN and not (inferred is not None and graph == INFERRED):
             return
         try:
             oxs, oxp, oxo = (None if t is None else to_ox(t) for t in (s, p, o))
@@ -135,11 +148,67 @@ class StagedStore(RdflibStore):  # type: ignore[misc]
             return
         for stored in self.base.match(oxs, oxp, oxo, oxg):
             found = from_ox_quad(stored)
-            if found not in self.delta.removed and found[3] not in HIDDEN:
+            if found[3] == INFERRED and inferred is not None:
+                if found not in inferred.removed:
+                    yield found
+            elif found not in self.delta.removed and found[3] not in HIDDEN:
                 yield found
         for quad in list(self.delta.added):
             if _matches(quad, pattern, graph):
                 yield quad
+        if inferred is not None:
+            for quad in inferred.added:
+                if _matches(quad, pattern, graph):
+                    yield quad
+
+    @contextmanager
+    def reading_inferred(self) -> Iterator[None]:
+        """Within this block the view holds the inferred graph as the staged write makes it (read only)."""
+        self._inferred = self.inferred_change()
+        try:
+            yield
+        finally:
+            self._inferred = None
+
+    def inferred_change(self) -> Delta:
+        """What the inferred graph loses and gains with the staged write.
+
+        A resource's inferred triples follow from its own statements and the subclass and subproperty
+        axioms, so they are recomputed for the subjects the write changed and, when it changes the
+        axioms, for the instances of every class (and the users of every property) whose superclasses
+        (superproperties) it changes.
+        """
+        before = self._axioms(staged=False)
+        touches_axioms = any(q[1] in _AXIOMS for q in self.delta.added | self.delta.removed)
+        after = self._axioms(staged=True) if touches_axioms else before
+        subjects = {q[0] for q in self.delta.added | self.delta.removed}
+        if before != after:
+            classes, properties = reclassified(before, after)
+            for term in classes:
+                subjects |= {q[0] for q in self.match((None, RDF.type, URIRef(term.value)), None)}
+            for term in properties:
+                subjects |= {q[0] for q in self.match((None, URIRef(term.value), None), None)}
+        change = Delta()
+        graph = ox.NamedNode(INFERRED_GRAPH)
+        for subject in subjects:
+            node = to_ox(subject)
+            own = {ox.Triple(*(to_ox(t) for t in q[:3])) for q in self.match((subject, None, None), None)}
+            should = {t for t in entailed(own | after) if t.subject == node} - own
+            current = {ox.Triple(q.subject, q.predicate, q.object) for q in self.base.match(node, None, None, graph)}
+            change.added |= {from_ox_quad(ox.Quad(t.subject, t.predicate, t.object, graph)) for t in should - current}
+            change.removed |= {from_ox_quad(ox.Quad(t.subject, t.predicate, t.object, graph)) for t in current - should}
+        return change
+
+    def _axioms(self, *, staged: bool) -> set[ox.Triple]:
+        """The subclass and subproperty axioms of the asserted graphs, before the write or with it."""
+        found = set()
+        for predicate in AXIOM_PREDICATES:
+            if staged:
+                quads = (to_ox_quad(q) for q in self.match((None, URIRef(predicate.value), None), None))
+            else:
+                quads = (q for q in self.base.match(None, predicate, None, None) if not _hidden(q.graph_name))
+            found |= {ox.Triple(q.subject, q.predicate, q.object) for q in quads}
+        return found
 
     def contains(self, quad: RQuad) -> bool:
         return next(self.match(quad[:3], quad[3]), None) is not None
@@ -158,7 +227,9 @@ class StagedStore(RdflibStore):  # type: ignore[misc]
         names: set[Node] = {to_rdflib(g) for g in _named_graphs(self.base)}
         names |= {q[3] for q in self.delta.added}
         names.add(DATASET_DEFAULT_GRAPH_ID)
-        names -= HIDDEN
+        names -= HIDDEN  # GRAPH ?g ranges over the asserted graphs only, so DELETE … GRAPH ?g never hits a derived one
+        if self._inferred is not None and self.visible_named is not None and INFERRED in self.visible_named:
+            names.add(INFERRED)  # unless the update names it (USING NAMED)
         for name in sorted(names, key=str):
             if name != DATASET_DEFAULT_GRAPH_ID and self.visible_named is not None and name not in self.visible_named:
                 continue
@@ -170,6 +241,7 @@ class StagedStore(RdflibStore):  # type: ignore[misc]
 
     def add(self, triple: tuple[Node, Node, Node], context: Graph, quoted: bool = False) -> None:
         graph = context.identifier if context is not None else DATASET_DEFAULT_GRAPH_ID
+        self._target(graph)
         quad: RQuad = (*triple, graph)  # type: ignore[assignment]
         if isinstance(quad[0], Literal) or not isinstance(quad[1], URIRef):
             return  # not RDF (a template filled with a literal subject): SPARQL Update skips it
@@ -180,11 +252,16 @@ class StagedStore(RdflibStore):  # type: ignore[misc]
 
     def remove(self, triple: Pattern, context: Graph | None = None) -> None:
         graph = None if context is None else context.identifier
+        self._target(graph)
         for quad in list(self.match(triple, graph)):
             if quad in self.delta.added:
                 self.delta.added.discard(quad)
             else:
                 self.delta.removed.add(quad)
+
+    def _target(self, graph: Node | None) -> None:
+        if isinstance(graph, URIRef):
+            self.targets.add(str(graph))
 
     def add_graph(self, graph: Graph) -> None:
         """Graphs exist while they hold triples: creating one is a no-op."""
@@ -215,6 +292,13 @@ def staged_dataset(store: StagedStore) -> Dataset:
 
 def _named_graphs(store: Store) -> Iterable[ox.NamedNode]:
     return (ox.NamedNode(g) for g in store.graphs())
+
+
+_AXIOMS = frozenset(URIRef(p.value) for p in AXIOM_PREDICATES)
+
+
+def _hidden(graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> bool:
+    return isinstance(graph, ox.NamedNode) and URIRef(graph.value) in HIDDEN
 
 
 def _matches(quad: RQuad, pattern: Pattern, graph: Node | None) -> bool:

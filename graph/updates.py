@@ -5,8 +5,9 @@ Two kinds of write:
 * a SPARQL 1.1 Update (:func:`stage_update`), evaluated by rdflib's update engine on the staged
   view, with the dataset of the protocol (``using-graph-uri``/``using-named-graph-uri``) or of
   ``USING``/``USING NAMED``, the operations in order; ``LOAD`` only from allow-listed URLs.
-  The ``WHERE`` of an update without a dataset reads the union of all graphs, as queries do;
-  templates without ``GRAPH`` write to the default graph.
+  The ``WHERE`` of an update without a dataset reads the union of all graphs, as queries do,
+  the inferred graph included (as the update's earlier operations leave it); templates without
+  ``GRAPH`` write to the default graph.
 * a Graph Store Protocol request (:func:`stage_graph`): replace (PUT), merge (POST) or delete
   (DELETE) one graph's triples.
 
@@ -149,7 +150,8 @@ def _modify(ctx: QueryContext, staged: StagedStore, op: CompValue, using: list[s
     elif op.withClause:
         where_ctx = ctx.pushGraph(dataset.get_context(op.withClause))
     try:
-        solutions = list(evalPart(where_ctx, op.where))
+        with staged.reading_inferred():  # as queries do: ?x a ilrs:Mission finds every subclass's instances
+            solutions = list(evalPart(where_ctx, op.where))
     finally:
         staged.visible_named = None
     default = dataset.get_context(op.withClause) if op.withClause else dataset.default_context

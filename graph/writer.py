@@ -30,7 +30,7 @@ import pyoxigraph as ox
 from rdflib import URIRef
 
 from .changelog import Edit, edit_quads, now, version_quads
-from .derived import INFERRED_GRAPH, MERGED_GRAPH, entailed
+from .derived import INFERRED_GRAPH, MERGED_GRAPH
 from .errors import Forbidden, ShapeViolation
 from .namespaces import GRAPH, ONTOLOGY_GRAPH
 from .settings import Settings
@@ -78,7 +78,6 @@ class Writer:
         self.settings = settings
         self._lock = threading.Lock()
         self._validator = ChangeValidator(load_shapes(settings.shapes_dir))
-        self._axioms = _axioms(store)
         #: Whether the store holds the derived graphs (built with them), which each commit then updates.
         self._derived = MERGED_GRAPH in store.graphs()
         self._listeners: list[Listener] = []
@@ -129,10 +128,10 @@ class Writer:
 
     def _commit(self, staged: StagedStore, editor: str, message: str | None) -> Commit:
         delta = staged.delta
+        graphs = sorted(delta.graphs())
+        _check_writable(set(graphs) | staged.targets)
         if not delta:
             return Commit(self.store.version, 0, 0, [], None)
-        graphs = sorted(delta.graphs())
-        _check_writable(set(graphs))
         report, results = validate_change(staged, delta, self._validator)
         if not report.conforms:
             count = len(report.violations)
@@ -176,12 +175,13 @@ class Writer:
         """What the merged and inferred graphs lose and gain with the staged write.
 
         The merged graph holds each asserted triple once: a triple added is added to it, a triple
-        removed leaves it when no graph states it any more. The inferred graph's triples about a
-        resource follow from that resource's own statements (subclass and subproperty closure), so
-        they are recomputed for the subjects the write changed.
+        removed leaves it when no graph states it any more. The inferred graph follows
+        :meth:`~ilrs.graph.staging.StagedStore.inferred_change`: recomputed for the resources the
+        write changed, and for those whose classes or properties it gives new superclasses or
+        superproperties.
         """
         delta = staged.delta
-        merged, inferred = ox.NamedNode(MERGED_GRAPH), ox.NamedNode(INFERRED_GRAPH)
+        merged = ox.NamedNode(MERGED_GRAPH)
         removed: list[ox.Quad] = []
         added: list[ox.Quad] = []
         for quad in delta.added | delta.removed:
@@ -192,26 +192,10 @@ class Writer:
                 added.append(ox.Quad(s, p, o, merged))
             elif not stated and was is not None:
                 removed.append(was)
-        for subject in {q[0] for q in delta.added | delta.removed}:
-            node = to_ox(subject)
-            own = {ox.Triple(*(to_ox(t) for t in q[:3])) for q in staged.match((subject, None, None), None)}
-            should = {t for t in entailed(own | self._axioms) if t.subject == node} - own
-            current = {
-                ox.Triple(q.subject, q.predicate, q.object) for q in self.store.match(node, None, None, inferred)
-            }
-            added += [ox.Quad(t.subject, t.predicate, t.object, inferred) for t in should - current]
-            removed += [ox.Quad(t.subject, t.predicate, t.object, inferred) for t in current - should]
+        inferred = staged.inferred_change()
+        removed += [to_ox_quad(q) for q in inferred.removed]
+        added += [to_ox_quad(q) for q in inferred.added]
         return removed, added
-
-
-def _axioms(store: Store) -> set[ox.Triple]:
-    """The subclass and subproperty axioms of the asserted graphs (the inferred graph follows from them)."""
-    found = set()
-    for predicate in ("subClassOf", "subPropertyOf"):
-        for quad in store.match(None, ox.NamedNode(f"http://www.w3.org/2000/01/rdf-schema#{predicate}"), None, None):
-            if quad.graph_name not in (ox.NamedNode(INFERRED_GRAPH), ox.NamedNode(MERGED_GRAPH)):
-                found.add(ox.Triple(quad.subject, quad.predicate, quad.object))
-    return found
 
 
 def _check_writable(graphs: set[str]) -> None:
