@@ -287,13 +287,14 @@ def _cell(term: object) -> str:
 
 
 def _export(args: argparse.Namespace) -> int:
-    store = _load(args)
     if args.changed_since is not None:
         if args.output is None:
             raise ParameterError("--changed-since writes files: give the folder with --output DIR")
-        for path in cli_writes.export_changed(store, args.changed_since, args.output):
+        written = cli_writes.open_written_store(args.store)
+        for path in cli_writes.export_changed(written, args.changed_since, args.output):
             print(path)
         return 0
+    store = _load(args)
     if args.output is None:
         export(store, sys.stdout.buffer, by_name(args.format, EXPORT_FORMATS), args.graph)
         return 0

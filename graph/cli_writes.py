@@ -19,7 +19,7 @@ from .errors import InputError, ParameterError, ParseError, located
 from .loader import build_store
 from .namespaces import GRAPH, PREFIXES, SOURCES_GRAPH
 from .settings import Settings, get_settings
-from .store import Store
+from .store import OxigraphStore, Store
 from .tokens import add_token
 from .updates import parse_quads
 from .writer import Commit, Writer
@@ -111,6 +111,17 @@ def _update(args: argparse.Namespace) -> int:
         text = Path(text).read_text(encoding="utf-8")
     commit = Writer(store, settings).update(text, editor=_editor(args), message=args.message)
     return _report(args, commit)
+
+
+def open_written_store(path: Path | None) -> Store:
+    """The store on disk at ``path``, opened read-only: ``ilrs export --changed-since`` reads the writes of
+    a store, also while a server holds it."""
+    if path is None:
+        raise ParameterError("--changed-since exports the writes of a store on disk: give --store DIR")
+    try:
+        return OxigraphStore(path, read_only=True)
+    except OSError as err:
+        raise ParameterError(f"--store {path}: no store there ({err})") from err
 
 
 def export_changed(store: Store, since: str, folder: Path) -> list[Path]:

@@ -239,8 +239,15 @@ def parse_error(err: SyntaxError, path: Path | None = None) -> ParseError:
 class OxigraphStore:
     """The embedded store: pyoxigraph, in memory or on disk at ``path``."""
 
-    def __init__(self, path: Path | None = None) -> None:
-        self._store = ox.Store(str(path)) if path else ox.Store()
+    def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
+        """``read_only``: open the store on disk at ``path`` for reading only, also while another process
+        (a running server) holds it for writing; it sees what was committed up to its opening."""
+        if read_only:
+            if path is None:
+                raise ValueError("only a store on disk opens read-only")
+            self._store = ox.Store.read_only(str(path))
+        else:
+            self._store = ox.Store(str(path)) if path else ox.Store()
         self._lock = threading.Lock()
         self._digest = hashlib.sha256(b"ilrs")
         if path and self.count():

@@ -1,11 +1,16 @@
-"""Run every example of docs/CONTRIBUTING.md against a copy of the repository's files, so the guide cannot rot.
+r"""Run every example of docs/CONTRIBUTING.md against a copy of the repository's files, so the guide cannot rot.
 
 Fenced blocks: ``append=PATH`` appends to a file, ``file=PATH`` writes one, ``edit=PATH``
 replaces its ``-`` lines by its ``+`` lines (once, exactly), ``scratch`` marks an edit undone
-after the next ``console`` block. A ``console`` block's ``$ ilrs …`` (and ``$ cp FROM TO``,
-inside the copy) lines are run (with ``ILRS_*_DIR`` pointing at the copy); the lines below each
-are the expected output, whitespace-insensitive, where ``...`` stands for any lines or, inside a
-line, any text; ``exit=N`` is the expected exit status (default 0).
+after the next ``console`` block. A ``console`` block's ``$ …`` commands (``ilrs``, ``cp`` and
+``curl``; a line ending in ``\`` or inside an open quote goes on) are run by bash in the copy,
+with ``ILRS_*_DIR`` pointing at it and the ``ilrs`` of the environment running the tests; the
+lines below each are the expected output (standard output and error), whitespace-insensitive,
+where ``...`` stands for any lines or, inside a line, any text; ``exit=N`` is the expected exit
+status (default 0). As in a shell, ``NAME=$(command)`` keeps the command's output for the later
+commands' ``$NAME``, ``command &`` runs in the background (here: until its server answers on
+127.0.0.1) and ``kill %1`` stops it. The one liberty taken: the server's port is a free one,
+not the default 8000 the guide shows (``ILRS_PORT``, and ``127.0.0.1:8000`` in the commands).
 """
 
 from __future__ import annotations
@@ -16,16 +21,23 @@ import shlex
 import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import pytest
 from checkout import PROJECT_ROOT
+from servers import free_port
 
 from ilrs.graph.settings import get_settings
 
 GUIDE = PROJECT_ROOT / "docs" / "CONTRIBUTING.md"
 EDITS = {"append", "file", "edit"}
+#: The programs the guide's commands may run.
+PROGRAMS = {"ilrs", "cp", "curl"}
+_CAPTURE = re.compile(r"^(\w+)=\$\((.*)\)$", re.DOTALL)
 _FENCE = re.compile(r"^```(\w+)([^\n]*)\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 
 
@@ -43,10 +55,14 @@ class Block:
 
 @dataclass
 class Workspace:
-    """A copy of the files an editor changes, laid out as in the repository (see :data:`EDITED`)."""
+    """A copy of the files an editor changes, laid out as in the repository (see :data:`EDITED`), and the
+    shell state of the guide's commands (variables, background servers)."""
 
     root: Path
     backups: dict[Path, str | None] = field(default_factory=dict)
+    port: int = field(default_factory=free_port)
+    variables: dict[str, str] = field(default_factory=dict)
+    background: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def edit(self, block: Block) -> None:
         target = self.root / (block.options.get("append") or block.options.get("edit") or block.options["file"])
@@ -75,6 +91,12 @@ class Workspace:
             "ILRS_SHAPE_CASES_DIR": str(self.root / "tests" / "shapes_cases"),
         }
 
+    @property
+    def shell_env(self) -> dict[str, str]:
+        """The environment of the guide's commands: :attr:`env`, the port, the variables, ``ilrs`` on the path."""
+        path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+        return {**os.environ, **self.env, "ILRS_PORT": str(self.port), "PATH": path, **self.variables}
+
     def undo_scratch(self) -> None:
         for path, content in self.backups.items():
             if content is None:
@@ -84,21 +106,58 @@ class Workspace:
         self.backups.clear()
 
     def run(self, command: str) -> subprocess.CompletedProcess[str]:
-        args = shlex.split(command)
-        if args[0] == "cp":  # committing an exported file: a copy inside the workspace
-            source, target = (self.root / a for a in args[1:])
-            shutil.copyfile(source, target)
-            return subprocess.CompletedProcess(args, 0, "")
-        assert args[0] == "ilrs", f"the guide may only run ilrs and cp commands: {command}"
-        return subprocess.run(
-            [sys.executable, "-m", "ilrs.graph.cli", *args[1:]],
+        """Run one of the guide's commands as bash would (see the module documentation)."""
+        command = command.replace("127.0.0.1:8000", f"127.0.0.1:{self.port}")
+        capture = _CAPTURE.match(command)
+        program = shlex.split(capture.group(2) if capture else command)[0]
+        assert program in PROGRAMS or command == "kill %1", f"the guide may only run {sorted(PROGRAMS)}: {command}"
+        if command == "kill %1":
+            self.stop_background()
+            return subprocess.CompletedProcess(command, 0, "")
+        if command.endswith("&"):
+            return self._serve(command.rstrip("& "))
+        done = subprocess.run(
+            ["bash", "-c", capture.group(2) if capture else command],
             cwd=self.root,
-            env={**os.environ, **self.env},
+            env=self.shell_env,
             stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
+            stderr=subprocess.PIPE if capture else subprocess.STDOUT,
             text=True,
             timeout=120,
         )
+        if capture:  # the terminal shows only what the command writes to standard error
+            self.variables[capture.group(1)] = done.stdout.strip()
+            return subprocess.CompletedProcess(command, done.returncode, done.stderr)
+        return done
+
+    def _serve(self, command: str) -> subprocess.CompletedProcess[str]:
+        """Start ``command`` in the background and wait until it answers on its port."""
+        log = self.root / f"background-{len(self.background)}.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                ["bash", "-c", f"exec {command}"], cwd=self.root, env=self.shell_env, stdout=out, stderr=out
+            )
+        self.background.append(process)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            assert process.poll() is None, f"`{command}` exited with {process.returncode}:\n{log.read_text()}"
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/health", timeout=2).status_code == 200:
+                    return subprocess.CompletedProcess(command, 0, "")
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"`{command}` did not answer on port {self.port}:\n{log.read_text()}")
+
+    def stop_background(self) -> None:
+        for process in self.background:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.background.clear()
 
 
 def diff_sides(body: str) -> tuple[str, str]:
@@ -121,14 +180,31 @@ def blocks(text: str) -> list[Block]:
 
 
 def commands(body: str) -> list[tuple[str, list[str]]]:
-    """``$ command`` lines of a console block, each with the expected output lines below it."""
+    """``$ command`` lines of a console block, each with the expected output lines below it.
+
+    A command goes on over the next lines while its line ends in ``\\`` or a quote is open."""
     runs: list[tuple[str, list[str]]] = []
+    open_command = False
     for line in body.splitlines():
-        if line.startswith("$ "):
+        if open_command:
+            runs[-1] = (runs[-1][0] + "\n" + line, [])
+        elif line.startswith("$ "):
             runs.append((line[2:], []))
         elif runs:
             runs[-1][1].append(line)
+            continue
+        else:
+            continue
+        open_command = runs[-1][0].endswith("\\") or not _complete(runs[-1][0])
     return runs
+
+
+def _complete(command: str) -> bool:
+    try:
+        shlex.split(command)
+    except ValueError:  # a quote still open
+        return False
+    return True
 
 
 def _normal(line: str) -> str:
@@ -164,11 +240,14 @@ def copy_edited_files(root: Path) -> Workspace:
 
 
 @pytest.fixture
-def workspace(tmp_path: Path) -> Workspace:
-    return copy_edited_files(tmp_path / "repo")
+def workspace(tmp_path: Path) -> Iterator[Workspace]:
+    copy = copy_edited_files(tmp_path / "repo")
+    yield copy
+    copy.stop_background()
 
 
 def test_output_patterns() -> None:
+    assert commands("$ a \\\n  b\nout\n$ c 'd\ne'\n$ f") == [("a \\\n  b", ["out"]), ("c 'd\ne'", []), ("f", [])]
     assert matches(["a", "...", "d ... f"], "a\nb\nc\nd  e   f\n")
     assert matches(["...", "0 errors, ..."], "x\n0 errors, 1 warning\n")
     assert not matches(["a", "c"], "a\nb\nc\n")
