@@ -18,7 +18,7 @@ validates and commits.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Literal
 
 import pyoxigraph as ox
@@ -41,7 +41,7 @@ from rdflib.plugins.sparql.update import (
     evalMove,
 )
 
-from .errors import ForbiddenLoad, InputError, NotFound, ParameterError, QuerySyntaxError
+from .errors import ForbiddenLoad, ForbiddenService, InputError, NotFound, ParameterError, QuerySyntaxError
 from .staging import StagedStore, from_ox_quad, staged_dataset
 from .store import Store, memory_store
 
@@ -75,9 +75,14 @@ def stage_update(
     using_graphs: Sequence[str] = (),
     using_named_graphs: Sequence[str] = (),
     load_allowlist: Sequence[str] = (),
+    service_allowlist: Sequence[str] = (),
     fetch: Fetcher | None = None,
 ) -> StagedStore:
-    """Evaluate the update ``text`` on a staged view of ``store``; the view's delta is what it changes."""
+    """Evaluate the update ``text`` on a staged view of ``store``; the view's delta is what it changes.
+
+    ``LOAD`` only reads the URLs of ``load_allowlist``, and a ``WHERE`` only calls (``SERVICE``) the
+    endpoints of ``service_allowlist``, as queries do (:class:`ForbiddenLoad`, :class:`ForbiddenService`).
+    """
     operations = parse_update(text, base_iri)
     protocol_dataset = bool(using_graphs or using_named_graphs)
     for op in operations:
@@ -89,6 +94,13 @@ def stage_update(
         if op.name == "Load" and str(op.iri) not in load_allowlist:
             allowed = ", ".join(load_allowlist) or "none"
             raise ForbiddenLoad(f"LOAD <{op.iri}> is not allowed: only the allow-listed URLs may be loaded ({allowed})")
+        for target in _service_targets(op.get("where")):
+            if not isinstance(target, URIRef) or str(target) not in service_allowlist:
+                allowed = ", ".join(f"<{a}>" for a in service_allowlist) or "none"
+                called = f"<{target}>" if isinstance(target, URIRef) else f"?{target}"
+                raise ForbiddenService(
+                    f"SERVICE {called} is not allowed: an update only calls the services on the allow-list ({allowed})"
+                )
     staged = StagedStore(store)
     dataset = staged_dataset(staged)
     for op in operations:
@@ -102,6 +114,18 @@ def stage_update(
             if not op.silent:
                 raise InputError(f"the update failed at its {op.name} operation: {err}") from err
     return staged
+
+
+def _service_targets(node: Any) -> Iterator[Any]:
+    """The targets (IRIs or variables) of the ``SERVICE`` patterns in an algebra tree."""
+    if isinstance(node, CompValue):
+        if node.name == "ServiceGraphPattern":
+            yield node.term
+        for value in node.values():
+            yield from _service_targets(value)
+    elif isinstance(node, list | tuple):
+        for value in node:
+            yield from _service_targets(value)
 
 
 def _evaluate(

@@ -106,6 +106,7 @@ class Writer:
                 using_graphs=using_graphs,
                 using_named_graphs=using_named_graphs,
                 load_allowlist=self.settings.load_allowlist,
+                service_allowlist=self.settings.service_allowlist,
                 fetch=fetch,
             )
             return self._commit(staged, editor, message)

@@ -31,7 +31,8 @@ class DatasetVersionMiddleware:
 
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)[VERSION_HEADER] = version
+                # A committed write names the version it made (server/routes/writes.py); the rest the one they read.
+                MutableHeaders(scope=message).setdefault(VERSION_HEADER, version)
             await send(message)
 
         await self.app(scope, receive, sending)

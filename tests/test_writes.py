@@ -95,6 +95,8 @@ def test_a_valid_update_is_committed_attributed_and_shown(client: httpx.Client) 
     assert body["added"] == 1 and body["removed"] == 0 and body["graphs"] == [SOURCE_003]
     version, quads = state(client)
     assert version == body["version"] != before_version
+    # The answer names the version it made (not the one the request arrived at) in its headers too.
+    assert response.headers["ILRS-Dataset-Version"] == version and response.headers["ETag"] == f'"{version}"'
     assert quads > before_quads + 1  # the triple and its changelog activity
     assert ask(client, f"ASK {{ GRAPH <{SOURCE_003}> {{ <{CNSA}> ?p {label} }} }}")
     # The activity, queryable with SPARQL.
@@ -276,13 +278,22 @@ def test_writes_to_curated_graphs_are_refused_with_the_reason(client: httpx.Clie
     assert state(client) == before
 
 
-def test_load_is_refused_unless_allow_listed(client: httpx.Client) -> None:
+@pytest.mark.parametrize(
+    ("template", "refusal"),
+    [
+        ("LOAD <{url}> INTO GRAPH <urn:x:l>", "LOAD <{url}> is not allowed"),
+        ("INSERT { GRAPH <urn:x:l> { ?s ?p ?o } } WHERE { SERVICE <{url}> { ?s ?p ?o } }", "SERVICE <{url}> is not"),
+        ("INSERT { GRAPH <urn:x:l> { ?s ?p ?o } } WHERE { SERVICE SILENT ?v { ?s ?p ?o } }", "SERVICE ?v is not"),
+    ],
+    ids=["load", "service", "service-variable"],
+)
+def test_load_and_service_are_refused_unless_allow_listed(client: httpx.Client, template: str, refusal: str) -> None:
     """The URL is a listening socket: the refusal happens before any connection to it."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen()
     listener.settimeout(1)
-    port = listener.getsockname()[1]
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/data"
     connections: list[object] = []
 
     def accept() -> None:
@@ -292,10 +303,10 @@ def test_load_is_refused_unless_allow_listed(client: httpx.Client) -> None:
     watcher = threading.Thread(target=accept)
     watcher.start()
     before = state(client)
-    response = client.post("/update", data={"update": f"LOAD <http://127.0.0.1:{port}/data.ttl> INTO GRAPH <urn:x:l>"})
+    response = client.post("/update", data={"update": template.replace("{url}", url)})
     watcher.join()
     listener.close()
-    assert response.status_code == 400 and "not allowed" in response.json()["detail"]
+    assert response.status_code == 400 and refusal.replace("{url}", url) in response.json()["detail"], response.text
     assert connections == []
     assert state(client) == before
 

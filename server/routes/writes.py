@@ -54,6 +54,7 @@ from ..deps import SettingsDep, StoreDep
 from ..problems import error_response
 from ..representations import public_base
 from ..sparql.protocol import UpdateRequest, read_request
+from ..versioning import VERSION_HEADER
 
 router = APIRouter(tags=["writes"])
 
@@ -112,7 +113,8 @@ def committed(commit: Commit, status: int = 200, headers: dict[str, str] | None 
         "graphs": commit.graphs,
         "activity": commit.edit.iri if commit.edit else None,
     }
-    return JSONResponse(body, status_code=status, headers={"ETag": f'"{commit.version}"', **(headers or {})})
+    named = {"ETag": f'"{commit.version}"', VERSION_HEADER: commit.version}
+    return JSONResponse(body, status_code=status, headers={**named, **(headers or {})})
 
 
 # --- SPARQL Update ---------------------------------------------------------------------------------------
