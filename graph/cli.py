@@ -358,6 +358,12 @@ def _serve(args: argparse.Namespace) -> int:
             "--watch rebuilds the graph from its files, which would drop the writes: use one or the other"
         )
     workers = args.workers if args.workers is not None else settings.workers
+    if workers != 1 and args.listen_fd is None and settings.tokens_file is not None:
+        # Each process would hold its own copy of the data (or fail to lock the store on disk) and its
+        # own writer: writes would neither be serialized nor seen by the other processes.
+        raise ParameterError("writes (--tokens) are served by one process: use --workers 1")
+    if workers != 1 and args.listen_fd is None and settings.store_dir is not None:
+        raise ParameterError("a store on disk (--store) is opened by one process only: use --workers 1")
     if workers != 1 and args.listen_fd is None:
         from ilrs.server.workers import supervise, worker_count
 

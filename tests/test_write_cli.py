@@ -136,3 +136,15 @@ def test_export_changed_since_writes_the_changed_graphs_in_the_data_layout(store
     assert (URIRef(CNSA), URIRef(LABEL), None) in graph and len(graph) > 10
     unknown = ilrs("export", "--store", store, "--changed-since", "0000", "--output", out)
     assert unknown.returncode == 1 and "no committed write produced version" in unknown.stderr
+
+
+@pytest.mark.parametrize("option", ["--tokens", "--store"])
+def test_serve_refuses_several_processes_for_writes_or_a_store_on_disk(tmp_path: Path, option: str) -> None:
+    """Each process would hold its own writer and copy of the data (or fail to lock the store): refused at once."""
+    tokens = tmp_path / "tokens"
+    assert ilrs("token", "add", "alice", "--file", tokens).returncode == 0
+    value = tokens if option == "--tokens" else tmp_path / "store"
+    done = ilrs("serve", "--port", "1", "--workers", "2", option, value)
+    assert done.returncode == 1
+    assert "--workers 1" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "store").exists()
