@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
+from rdflib import Literal as RdflibLiteral
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID, ReadOnlyGraphAggregate
 from rdflib.plugins.sparql import algebra
 from rdflib.plugins.sparql.algebra import translateUpdate
@@ -62,9 +63,31 @@ _SIMPLE = {
 def parse_update(text: str, base_iri: str | None) -> list[CompValue]:
     """The operations of a SPARQL Update; :class:`QuerySyntaxError` with the position if it does not parse."""
     try:
-        return list(translateUpdate(parseUpdate(text), base=base_iri).algebra)
+        operations = list(translateUpdate(parseUpdate(text), base=base_iri).algebra)
     except Exception as err:  # pyparsing's and rdflib's errors have no common base
         raise _syntax_error(text, err) from err
+    _check_data(text, operations)
+    return operations
+
+
+def _check_data(text: str, operations: list[CompValue]) -> None:
+    """:class:`QuerySyntaxError` for ``INSERT DATA`` or ``DELETE DATA`` of what is not RDF (a literal
+    subject), which rdflib's parser lets through; its position is pyoxigraph's."""
+    for op in operations:
+        if op.name not in ("InsertData", "DeleteData"):
+            continue
+        for s, p, _ in [*(op.triples or []), *(t for ts in (op.quads or {}).values() for t in ts)]:
+            if isinstance(s, RdflibLiteral) or not isinstance(p, URIRef):
+                wrong = (
+                    f"the literal {s.n3()} as a subject" if isinstance(s, RdflibLiteral) else f"{p.n3()} as predicate"
+                )
+                located = _syntax_error(text, ValueError(wrong))
+                raise QuerySyntaxError(
+                    f"invalid update: {'INSERT' if op.name == 'InsertData' else 'DELETE'} DATA: {wrong} is not RDF "
+                    "(a subject is an IRI or a blank node, a predicate an IRI)",
+                    line=located.line,
+                    column=located.column,
+                )
 
 
 def stage_update(

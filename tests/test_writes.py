@@ -25,6 +25,7 @@ COUNTRIES = "https://w3id.org/ilrs/graph/reference/countries"
 ONTOLOGY = "https://w3id.org/ilrs/graph/ontology"
 CHANGELOG = "https://w3id.org/ilrs/graph/changelog"
 MAX_WRITE = 20_000
+UPDATE_TYPE = "application/sparql-update"
 
 
 @pytest.fixture(scope="module")
@@ -204,11 +205,18 @@ def test_removing_what_another_resource_needs_is_refused(client: httpx.Client) -
             "application/sparql-update",
             (5, 1),
         ),
+        (
+            "POST",
+            "/update",
+            b'INSERT DATA {\n GRAPH <urn:x:g> { "s" <urn:b> 1 } }',
+            "application/sparql-update",
+            (2, 39),
+        ),
         ("PUT", "/store?graph=urn:x:g", b"<urn:a> <urn:b> <urn:c> .\n<urn:a> <urn:b> .", "text/turtle", (2, 17)),
         ("POST", "/store", b"<urn:g> { <urn:a> <urn:b> <urn:c> . \n", "application/trig", (2, 1)),
         ("POST", "/store?graph=urn:x:g", b'{"@id": "urn:a", "urn:b": [}', "application/ld+json", (1, 28)),
     ],
-    ids=["update", "update-multiline", "turtle", "trig", "jsonld"],
+    ids=["update", "update-multiline", "update-literal-subject", "turtle", "trig", "jsonld"],
 )
 def test_malformed_input_is_400_with_its_position_and_changes_nothing(
     client: httpx.Client, method: str, path: str, body: bytes, content_type: str, position: tuple[int, int]
@@ -219,6 +227,18 @@ def test_malformed_input_is_400_with_its_position_and_changes_nothing(
     problem = response.json()
     assert problem["position"]["line"] == position[0], problem
     assert "Traceback" not in response.text
+    assert state(client) == before
+
+
+@pytest.mark.parametrize(
+    ("form", "said"),
+    [({"foo": "bar"}, "no update: send update="), ({"query": "ASK {}"}, "(queries go to /sparql)")],
+    ids=["nothing", "a-query"],
+)
+def test_an_update_request_without_an_update_says_so(client: httpx.Client, form: dict[str, str], said: str) -> None:
+    before = state(client)
+    response = client.post("/update", data=form)
+    assert response.status_code == 400 and said in response.json()["detail"], response.text
     assert state(client) == before
 
 

@@ -151,9 +151,8 @@ async def run_update(request: Request, update: UpdateRequest, settings: Settings
 async def update(request: Request, settings: SettingsDep) -> Response:
     try:
         authorize(request)  # before reading the body
-        parsed = await read_request(request, settings, body_limit=settings.max_write_bytes)
-        if parsed.update is None:
-            raise ParameterError("no update: send update=… in a form, or an application/sparql-update body")
+        parsed = await read_request(request, settings, body_limit=settings.max_write_bytes, update_only=True)
+        assert parsed.update is not None
         return committed(await run_update(request, parsed.update, settings))
     except IlrsError as err:
         return write_refusal(request, err)

@@ -81,9 +81,12 @@ class SparqlRequest:
         return self.query is None and self.update is None
 
 
-async def read_request(request: Request, settings: Settings, *, body_limit: int | None = None) -> SparqlRequest:
-    """Parse and check ``request`` (a query or an update); an :class:`~ilrs.graph.errors.InputError` when it is
-    not acceptable. The body may have ``body_limit`` bytes (default ``Settings.max_body_bytes``)."""
+async def read_request(
+    request: Request, settings: Settings, *, body_limit: int | None = None, update_only: bool = False
+) -> SparqlRequest:
+    """Parse and check ``request`` (a query or an update, or with ``update_only`` an update); an
+    :class:`~ilrs.graph.errors.InputError` when it is not acceptable. The body may have ``body_limit`` bytes
+    (default ``Settings.max_body_bytes``)."""
     check_method(request.method)
     pairs = list(request.query_params.multi_items())
     direct_query: str | None = None
@@ -111,6 +114,11 @@ async def read_request(request: Request, settings: Settings, *, body_limit: int 
         else:
             direct_query = body
     parameters = MultiDict(pairs)
+    if update_only and "update" not in parameters:
+        raise ParameterError(
+            f"no update: send update=… in a form, or an {UPDATE} body"
+            + (" (queries go to /sparql)" if "query" in parameters or direct_query is not None else "")
+        )
     return _check(parameters, direct_query, request.method, settings)
 
 
