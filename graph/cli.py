@@ -44,6 +44,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args) or 0)
     except IlrsError as err:
         print(f"ilrs: error: {err}", file=sys.stderr)
+        for violation in getattr(err, "report", {}).get("violations", []):  # a refused write: every violation
+            path = f" {violation['path']}" if violation["path"] else ""
+            print(f"  {violation['focus']}{path}: {violation['message']}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -246,8 +246,16 @@ class OxigraphStore:
             if path is None:
                 raise ValueError("only a store on disk opens read-only")
             self._store = ox.Store.read_only(str(path))
+        elif path is None:
+            self._store = ox.Store()
         else:
-            self._store = ox.Store(str(path)) if path else ox.Store()
+            try:
+                self._store = ox.Store(str(path))
+            except OSError as err:  # RocksDB's lock: one process writes a store on disk
+                raise StoreError(
+                    f"cannot open the store in {path}: {err}. Is a server using it? Write through its API, or stop "
+                    "it first (ilrs export --changed-since reads a store while a server holds it)"
+                ) from err
         self._lock = threading.Lock()
         self._digest = hashlib.sha256(b"ilrs")
         if path and self.count():

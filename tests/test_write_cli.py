@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Dataset, URIRef
+from servers import start_server, stop_server
 
 from ilrs.graph.tokens import TokenRegistry, read_tokens
 
@@ -97,9 +98,18 @@ def test_load_and_update_write_through_the_same_gate(store: Path, tmp_path: Path
             ],
             "does not conform",
         ),
+        (
+            [
+                "update",
+                "INSERT DATA { GRAPH <https://w3id.org/ilrs/graph/source/003> { "
+                "<https://w3id.org/ilrs/id/agency/x> a <https://w3id.org/ilrs/ontology#SpaceAgency> } }",
+            ],
+            # Every violation is listed on a line of its own: focus node, path, message.
+            "\n  https://w3id.org/ilrs/id/agency/x http://www.w3.org/2000/01/rdf-schema#label: An organization must",
+        ),
         (["update", "CLEAR GRAPH <https://w3id.org/ilrs/graph/reference/countries>"], "reference data"),
     ],
-    ids=["syntax", "shapes", "reference"],
+    ids=["syntax", "shapes", "shapes-listed", "reference"],
 )
 def test_refused_writes_say_why_and_change_nothing(store: Path, command: list[str], message: str) -> None:
     before = quads(store)
@@ -148,3 +158,16 @@ def test_serve_refuses_several_processes_for_writes_or_a_store_on_disk(tmp_path:
     assert done.returncode == 1
     assert "--workers 1" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "store").exists()
+
+
+def test_a_store_held_by_a_server_is_refused_with_the_reason(tmp_path: Path) -> None:
+    """The server holds the store's lock: the command says so (no traceback), and export still reads it."""
+    folder = tmp_path / "held"
+    server = start_server(tmp_path, "--store", str(folder))
+    try:
+        done = ilrs("update", "INSERT DATA { GRAPH <urn:x:g> { <urn:a> <urn:b> <urn:c> } }", "--store", folder)
+        assert done.returncode == 1 and "Is a server using it?" in done.stderr and "Traceback" not in done.stderr
+        exported = ilrs("export", "--store", folder, "--changed-since", "loaded", "--output", tmp_path / "out")
+        assert exported.returncode == 0, exported.stderr
+    finally:
+        stop_server(server)
