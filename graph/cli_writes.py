@@ -19,7 +19,7 @@ from .errors import InputError, ParameterError, ParseError, located
 from .loader import build_store
 from .namespaces import GRAPH, PREFIXES, SOURCES_GRAPH
 from .settings import Settings, get_settings
-from .store import OxigraphStore, Store
+from .store import Store, read_only_store
 from .tokens import add_token
 from .updates import parse_quads
 from .writer import Commit, Writer
@@ -118,10 +118,7 @@ def open_written_store(path: Path | None) -> Store:
     a store, also while a server holds it."""
     if path is None:
         raise ParameterError("--changed-since exports the writes of a store on disk: give --store DIR")
-    try:
-        return OxigraphStore(path, read_only=True)
-    except OSError as err:
-        raise ParameterError(f"--store {path}: no store there ({err})") from err
+    return read_only_store(path)
 
 
 def export_changed(store: Store, since: str, folder: Path) -> list[Path]:

@@ -197,6 +197,15 @@ def memory_store() -> Store:
     return OxigraphStore()
 
 
+def read_only_store(path: Path) -> Store:
+    """The store on disk at ``path``, for reading only, also while a server holds it for writing (it sees what
+    was committed up to its opening); :class:`StoreError` when there is none."""
+    try:
+        return OxigraphStore(path, read_only=True)
+    except OSError as err:
+        raise StoreError(f"no store in {path} ({err})") from err
+
+
 def rdf_format(media_type: str) -> ox.RdfFormat:
     """The pyoxigraph format for a media type or file extension; :class:`UnknownFormat` if unknown."""
     fmt = ox.RdfFormat.from_media_type(media_type) or ox.RdfFormat.from_extension(media_type.lstrip("."))
