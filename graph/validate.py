@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -222,8 +223,10 @@ class ChangeValidator:
     only those among the focus nodes are validated, nested shapes then seeing every value.
     """
 
-    def __init__(self, shapes: Graph) -> None:
+    def __init__(self, shapes: Graph, defined: Collection[str] = ()) -> None:
+        """``defined``: the ``ilrs:`` terms the ontology defines (a write may use no other)."""
         self.shapes = shapes
+        self.defined = frozenset(defined)
         # ShapesGraph adds two system triples to the graph it reads: give it a copy.
         self._shapes_graph = ShapesGraph(shapes + Graph())
         self._node_shapes = list(self._shapes_graph.shapes)
@@ -285,5 +288,31 @@ def validate_change(view: StagedStore, delta: Delta, validator: ChangeValidator)
                     data.add((s, p, o))
         frontier = reached
     results = validator.validate(data, focus)
+    _add_undefined_terms(results, delta, validator.defined)
     violations = _violations(results, validator.shapes)
     return Report(not violations, violations, len(data)), results
+
+
+def _add_undefined_terms(results: Graph, delta: Delta, defined: frozenset[str]) -> None:
+    """Add to the SHACL results one violation per ``ilrs:`` predicate or object that the write adds and the
+    ontology does not define (a misspelt property or class), as ``ilrs check`` reports them for the files."""
+    report = results.value(predicate=RDF.type, object=SH.ValidationReport)
+    assert report is not None
+    for s, p, o, _ in delta.added:
+        for term in (p, o):
+            if not (isinstance(term, URIRef) and term.startswith(ILRS) and str(term) not in defined):
+                continue
+            result = BNode()
+            results.add((report, SH.result, result))
+            results.add((report, SH.conforms, Literal(False)))
+            results.remove((report, SH.conforms, Literal(True)))
+            for predicate, value in (
+                (RDF.type, SH.ValidationResult),
+                (SH.focusNode, s),
+                (SH.resultPath, p),
+                (SH.value, term),
+                (SH.resultSeverity, SH.Violation),
+                (SH.sourceShape, URIRef(str(ILRS).rstrip("#"))),
+                (SH.resultMessage, Literal(f"ilrs:{term[len(ILRS) :]} is not defined by the ontology", lang="en")),
+            ):
+                results.add((result, predicate, value))

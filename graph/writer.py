@@ -77,7 +77,7 @@ class Writer:
         self.store = store
         self.settings = settings
         self._lock = threading.Lock()
-        self._validator = ChangeValidator(load_shapes(settings.shapes_dir))
+        self._validator = ChangeValidator(load_shapes(settings.shapes_dir), _defined_terms(store))
         #: Whether the store holds the derived graphs (built with them), which each commit then updates.
         self._derived = MERGED_GRAPH in store.graphs()
         self._listeners: list[Listener] = []
@@ -197,6 +197,16 @@ class Writer:
         removed += [to_ox_quad(q) for q in inferred.removed]
         added += [to_ox_quad(q) for q in inferred.added]
         return removed, added
+
+
+def _defined_terms(store: Store) -> set[str]:
+    """The ``ilrs:`` terms the ontology graph defines (gives a type); the ontology is not writable, so they stay."""
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    return {
+        q.subject.value
+        for q in store.match(None, rdf_type, None, ox.NamedNode(str(ONTOLOGY_GRAPH)))
+        if isinstance(q.subject, ox.NamedNode)
+    }
 
 
 def _check_writable(graphs: set[str]) -> None:

@@ -20,6 +20,7 @@ from servers import LiveServer, start_server, stop_server
 from writing import Writable, write_token
 
 CNSA = "https://w3id.org/ilrs/id/agency/cnsa"
+ILRS = "https://w3id.org/ilrs/ontology#"
 SOURCE_003 = "https://w3id.org/ilrs/graph/source/003"
 COUNTRIES = "https://w3id.org/ilrs/graph/reference/countries"
 ONTOLOGY = "https://w3id.org/ilrs/graph/ontology"
@@ -178,6 +179,30 @@ def test_a_write_that_breaks_the_shapes_is_422_with_the_report_and_changes_nothi
     assert list(report.objects(None, SH.resultMessage)) and list(report.objects(None, SH.resultPath))
     assert state(client) == before
     assert not ask(client, "ASK { <https://w3id.org/ilrs/id/agency/nameless> ?p ?o }")
+
+
+@pytest.mark.parametrize(
+    ("triple", "path", "term"),
+    [
+        (f"<{CNSA}> <{ILRS}partnr> <https://w3id.org/ilrs/id/agency/roscosmos>", f"{ILRS}partnr", "partnr"),
+        (f"<{CNSA}> a <{ILRS}SpaceAgncy>", "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", "SpaceAgncy"),
+    ],
+    ids=["property", "class"],
+)
+def test_a_term_the_ontology_does_not_define_is_refused_like_a_violation(
+    client: httpx.Client, triple: str, path: str, term: str
+) -> None:
+    """A misspelt ilrs: property or class is a 422 with a result naming it, in JSON and in Turtle."""
+    before = state(client)
+    response = client.post("/update", data={"update": insert(triple)})
+    assert response.status_code == 422, response.text
+    (violation,) = response.json()["report"]["violations"]
+    assert (violation["focus"], violation["path"], violation["value"]) == (CNSA, path, f"{ILRS}{term}")
+    assert violation["message"] == f"ilrs:{term} is not defined by the ontology"
+    turtle = client.post("/update", data={"update": insert(triple)}, headers={"Accept": "text/turtle"})
+    report = Graph().parse(data=turtle.text, format="turtle")
+    assert (None, SH.resultPath, URIRef(path)) in report and (None, SH.focusNode, URIRef(CNSA)) in report
+    assert state(client) == before
 
 
 def test_removing_what_another_resource_needs_is_refused(client: httpx.Client) -> None:
