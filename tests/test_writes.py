@@ -120,6 +120,19 @@ def test_a_valid_update_is_committed_attributed_and_shown(client: httpx.Client) 
     assert fresh.status_code == 200
 
 
+def test_an_edit_message_in_utf8_is_kept_as_written(client: httpx.Client) -> None:
+    message = "Nom français, selon la source 003 — été"
+    response = client.post(
+        "/update",
+        content=insert(f'<{CNSA}> <http://www.w3.org/2000/01/rdf-schema#label> "CNSA (fr)"@fr').encode(),
+        headers={"Content-Type": UPDATE_TYPE, "X-Edit-Message": message.encode("utf-8")},
+    )
+    assert response.status_code == 200, response.text
+    activity = response.json()["activity"]
+    comment = f'<{activity}> <http://www.w3.org/2000/01/rdf-schema#comment> "{message}"'
+    assert ask(client, f"ASK {{ GRAPH <{CHANGELOG}> {{ {comment} }} }}")
+
+
 def test_a_write_that_changes_nothing_keeps_the_version(client: httpx.Client) -> None:
     triple = f'<{CNSA}> <http://www.w3.org/2000/01/rdf-schema#label> "CNSA (no-op check)"@en'
     assert client.post("/update", data={"update": insert(triple)}).status_code == 200

@@ -88,8 +88,20 @@ def writer_of(request: Request) -> Writer:
 
 
 def _message(request: Request, given: str | None = None) -> str | None:
-    text = given if given is not None else request.headers.get(MESSAGE_HEADER) or request.query_params.get("message")
+    """The edit's message (``message=`` of the form, the header, or ``?message=``), at most 2000 characters."""
+    text = given if given is not None else _header_text(request) or request.query_params.get("message")
     return text.strip()[:2000] or None if text else None
+
+
+def _header_text(request: Request) -> str | None:
+    """The message header as its sender wrote it: clients send UTF-8 bytes, which Starlette reads as Latin-1."""
+    value = request.headers.get(MESSAGE_HEADER)
+    if value is None:
+        return None
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:  # not UTF-8: Latin-1 it was
+        return value
 
 
 def write_refusal(request: Request, err: IlrsError, *, plain_text: bool = False) -> Response:
