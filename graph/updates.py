@@ -201,7 +201,7 @@ def _modify(ctx: QueryContext, staged: StagedStore, op: CompValue, using: list[s
             solutions = list(evalPart(where_ctx, op.where))
     finally:
         staged.visible_named = None
-    default = dataset.get_context(op.withClause) if op.withClause else dataset.default_graph
+    default = dataset.get_context(op.withClause) if op.withClause else dataset.default_context
     for solution in solutions:
         for clause, add in ((op.delete, False), (op.insert, True)):
             if not clause:
