@@ -39,7 +39,7 @@ from starlette.responses import HTMLResponse, Response, StreamingResponse
 from starlette.types import Send
 
 from ilrs.graph.errors import IlrsError, QuerySyntaxError, QueryTimeout, ResultTooLarge, UnsupportedQuery
-from ilrs.graph.formats import HTML, OFFERS, Format, negotiate
+from ilrs.graph.formats import HTML, JSONLD, OFFERS, Format, negotiate
 from ilrs.graph.namespaces import PREFIXES
 from ilrs.graph.query_analysis import READ_ONLY, analyse, looks_like_update
 from ilrs.graph.settings import Settings
@@ -49,7 +49,7 @@ from ilrs.graph.store import Store, is_external
 from ..caching import cache_headers, not_modified
 from ..deps import ExecutorDep, SettingsDep, StoreDep
 from ..problems import error_response
-from ..representations import local_url, public_base, templates
+from ..representations import context_url, local_url, public_base, serialize_triples, templates
 from ..sparql.evaluate import QueryJob, choose_result_format
 from ..sparql.executor import Deadline, QueryExecutor
 from ..sparql.process_executor import ProcessExecutor
@@ -367,5 +367,6 @@ async def _service_description(request: Request, store: Store, settings: Setting
         )
         return HTMLResponse(page, headers=headers)
     triples = describe_service(endpoint, sizes, limits, see_also=[f"{base}/.well-known/void"])
-    body = serialize_description(triples, fmt)
+    # JSON-LD is compacted with the published context, like every other JSON-LD document.
+    body = serialize_triples(triples, fmt, context_url(settings)) if fmt is JSONLD else serialize_description(triples, fmt)
     return Response(body, headers={**headers, "Content-Type": fmt.content_type})
