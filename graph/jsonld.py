@@ -303,10 +303,12 @@ def resource_document(
     return document
 
 
-def graph_document(triples: Iterable[ox.Triple], context_url: str) -> JsonObject:
-    """Any set of triples as a compact JSON-LD document with a top-level ``@graph``."""
+def graph_document(triples: Iterable[ox.Triple], context_url: str, local_url: LocalLinker | None = None) -> JsonObject:
+    """Any set of triples as a compact JSON-LD document with a top-level ``@graph``; with ``local_url``,
+    every resource the triples mention also carries its ``localUrl``."""
     nodes = node_objects(triples)
-    expanded = {"@graph": embed_blank_nodes([k for k in nodes if not k.startswith("_:")], nodes)}
+    placed = embed_blank_nodes([k for k in nodes if not k.startswith("_:")], nodes)
+    expanded = {"@graph": _with_local_urls(placed, local_url)}
     document = compact(expanded, context_url)
     if "@graph" not in document:
         # A single node is compacted to the top level; keep one shape for consumers.

@@ -329,16 +329,57 @@ def test_every_property_of_the_ontology_has_a_term(dataset: Store) -> None:
     assert [p for p in properties if p.removeprefix(ILRS) not in terms] == []
 
 
-@pytest.mark.parametrize("path", ["/agreements?limit=1000", "/countries?limit=1000", "/id/agency/cnsa", "/api"])
-def test_terms_of_the_context_are_always_arrays(client: httpx.Client, path: str) -> None:
+def _shape_problems(value: Any, terms: dict[str, Any], where: str) -> list[str]:
+    """Keys of compacted node objects that are not terms of the context, and multi-valued ones that are not arrays."""
+    if isinstance(value, list):
+        return [p for item in value for p in _shape_problems(item, terms, where)]
+    if not isinstance(value, dict) or "@value" in value:
+        return []
+    problems = []
+    for key, item in value.items():
+        if key == "@context":
+            continue
+        if key in ("@type", "@graph", "@included"):
+            if not isinstance(item, list):
+                problems.append(f"{where}: {key} is {item!r}, not an array")
+        elif not key.startswith("@"):
+            if key not in terms:
+                problems.append(f"{where}: {key!r} is not a term of the context")
+                continue
+            if "@language" in str(terms[key]):  # a language map: arrays under each language
+                if not (isinstance(item, dict) and all(isinstance(v, list) for v in item.values())):
+                    problems.append(f"{where}: {key} is {item!r}, not a language map of arrays")
+                continue
+            if key not in SINGLE_VALUED and not isinstance(item, list):
+                problems.append(f"{where}: {key} is {item!r}, not an array")
+        problems += _shape_problems(item, terms, where)
+    return problems
+
+
+def test_every_key_is_a_term_and_every_multi_valued_term_an_array(client: httpx.Client, dataset: Store) -> None:
+    """Every compact document: no key falls back to a compact IRI, @type and every @set term are arrays."""
     terms = json.loads(CONTEXT_FILE.read_text())["@context"]
-    document = client.get(path, headers={"Accept": "application/ld+json"}).json()
-    assert document["@context"] == f"{client.base_url}{CONTEXT_PATH}"
-    for key, value in _property_values(document):
-        if key in terms and key not in SINGLE_VALUED:
-            language_map = isinstance(value, dict) and "@language" in str(terms[key].get("@container"))
-            values = value.values() if language_map else [value]
-            assert all(isinstance(v, list) for v in values), (path, key, value)
+    problems = []
+    for url in _documents(client, dataset):
+        document = client.get(url, headers={"Accept": "application/ld+json"}).json()
+        if url.endswith("/dumps/ilrs.jsonld"):  # streamed in expanded form: absolute IRIs, every value an array
+            assert "@context" not in json.dumps(document)
+            assert all(isinstance(v, list) for _, v in _property_values(document))
+            continue
+        assert document["@context"] == f"{client.base_url}{CONTEXT_PATH}", url
+        problems += _shape_problems(document, terms, url.removeprefix(str(client.base_url)))
+    assert problems == []
+
+
+def test_the_shape_check_finds_bare_values() -> None:
+    terms = json.loads(CONTEXT_FILE.read_text())["@context"]
+    good = {"@id": "x", "@type": ["Country"], "label": {"en": ["a"]}, "party": ["y"]}
+    assert _shape_problems(good, terms, "ok") == []
+    assert _shape_problems({"@type": "Country"}, terms, "type")
+    assert _shape_problems({"party": "y"}, terms, "single value")
+    assert _shape_problems({"dcterms:creator": "y"}, terms, "compact IRI")
+    assert _shape_problems({"label": {"en": "a"}}, terms, "language map")
+    assert _shape_problems({"member": [{"@id": "x", "party": "y"}]}, terms, "nested")
 
 
 def test_each_concept_scheme_is_a_collection(client: httpx.Client, dataset: Store) -> None:

@@ -23,7 +23,7 @@ from ilrs.graph import describe as ld
 from ilrs.graph import formats
 from ilrs.graph.changelog import last_edit
 from ilrs.graph.disagreements import conflicting, disagreements
-from ilrs.graph.jsonld import resource_document
+from ilrs.graph.jsonld import graph_document, resource_document
 from ilrs.graph.namespaces import ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, SHAPES_IRI
 from ilrs.graph.overview import cached
 from ilrs.graph.schemaorg import resource_markup
@@ -91,6 +91,9 @@ def _named_graph(path: str, request: Request, store: Store, settings: Settings) 
         return not_found_response(request, settings, f"no named graph <{iri}> in the dataset", ext)
     check_modified(request, store, choice)
     triples = ld.graph_triples(store, iri)
+    if choice.is_jsonld:  # like a resource's document, it says where this server serves what it mentions
+        document = graph_document(triples, context_url(settings), local_linker(public_base(settings)))
+        return body_response(dump_json(document), choice, headers_for(store, choice))
     if choice.format is not formats.HTML:
         return _rdf(request, store, settings, choice, triples)
     description = ld.describe(store, iri)

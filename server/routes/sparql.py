@@ -368,5 +368,8 @@ async def _service_description(request: Request, store: Store, settings: Setting
         return HTMLResponse(page, headers=headers)
     triples = describe_service(endpoint, sizes, limits, see_also=[f"{base}/.well-known/void"])
     # JSON-LD is compacted with the published context, like every other JSON-LD document.
-    body = serialize_triples(triples, fmt, context_url(settings)) if fmt is JSONLD else serialize_description(triples, fmt)
+    if fmt is JSONLD:
+        body = serialize_triples(triples, fmt, context_url(settings))
+    else:
+        body = serialize_description(triples, fmt)
     return Response(body, headers={**headers, "Content-Type": fmt.content_type})
