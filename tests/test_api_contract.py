@@ -411,12 +411,42 @@ def test_openapi_lists_filters_media_types_and_errors(client: httpx.Client) -> N
     assert "406" in agreements["responses"]
     assert "parameters" not in paths["/context.jsonld"]["get"]  # no phantom version parameter
     assert "parameters" not in paths["/.well-known/void"]["get"]
+    assert set(paths["/dumps/{name}"]["get"]["responses"]["200"]["content"]) == {
+        "application/trig", "application/n-quads", "application/ld+json"
+    }  # fmt: skip
+    sparql = paths["/sparql"]["get"]["responses"]
+    assert {"application/sparql-results+json", "text/csv", "text/turtle", "text/html"} <= set(sparql["200"]["content"])
+
+
+#: The tags of the routes that send linked data, JSON-LD, dumps, SPARQL results and problem types.
+DOCUMENTED_TAGS = {"JSON-LD API", "linked data", "dataset", "sparql", "service"}
+
+
+def test_openapi_names_the_media_type_of_every_response(client: httpx.Client) -> None:
+    """Every response but a redirect or a 304 names its media types, and no route lists a 422 it never sends."""
+    problems = []
+    for path, operations in client.get("/openapi.json").json()["paths"].items():
+        for method, operation in operations.items():
+            if not DOCUMENTED_TAGS & set(operation.get("tags", [])):
+                continue
+            for status, response in operation["responses"].items():
+                if not status.startswith("3") and not response.get("content"):
+                    problems.append(f"{method.upper()} {path} {status}: no media type")
+            if "422" in operation["responses"]:
+                problems.append(f"{method.upper()} {path}: a 422 it never sends")
+    assert problems == []
+    # Nor does a malformed path give one: a bad path segment is a 400 problem, as the 4XX entry says.
+    r = client.get("/dumps/%FF")
+    assert r.status_code == 400 and r.headers["content-type"].startswith("application/problem+json")
 
 
 @pytest.mark.parametrize(
     ("selection", "checks"),
     [
-        (["--include-tag", "JSON-LD API"], "not_a_server_error,status_code_conformance,content_type_conformance"),
+        (
+            ["--include-tag", "JSON-LD API", "--include-tag", "linked data", "--include-tag", "dataset"],
+            "not_a_server_error,status_code_conformance,content_type_conformance",
+        ),
         ([], "not_a_server_error"),
     ],
     ids=["json-ld-api-conformance", "every-route-no-5xx"],
