@@ -9,6 +9,7 @@ nothing. They run against a real server on 127.0.0.1, with httpx, pyld and jsonl
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from email.utils import formatdate
@@ -58,15 +59,17 @@ def test_sparql_timeout_is_ascii_seconds(client: httpx.Client, value: str) -> No
     assert client.get("/sparql?query=ASK%20%7B%7D&timeout=29.5").status_code == 200  # a decimal in ASCII is fine
 
 
-def _numeric_parameters(openapi: dict[str, Any]) -> list[tuple[str, str]]:
-    """(path, parameter) of every numeric query parameter of every route without path variables."""
+def _numeric_parameters(openapi: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(path, parameter, integer or number) of every numeric query parameter of every route without path
+    variables."""
     found = []
     for path, operations in openapi["paths"].items():
         if "{" in path or "get" not in operations:
             continue
         for parameter in operations["get"].get("parameters", []):
-            if parameter["in"] == "query" and parameter.get("schema", {}).get("type") in ("integer", "number"):
-                found.append((path, parameter["name"]))
+            kind = parameter.get("schema", {}).get("type")
+            if parameter["in"] == "query" and kind in ("integer", "number"):
+                found.append((path, parameter["name"], kind))
     return found
 
 
@@ -80,26 +83,34 @@ NUMBERISH = st.one_of(
 )
 
 
+#: What a numeric parameter accepts: ASCII digits (and, for a number of seconds, one decimal point).
+ASCII_NUMBER = {"integer": re.compile(r"[0-9]+"), "number": re.compile(r"[0-9]+(\.[0-9]+)?")}
+
+
 def test_every_numeric_parameter_answers_2xx_or_4xx(client: httpx.Client) -> None:
-    """Property: whatever text a numeric parameter gets, the answer is a success or a 4xx, never a 5xx."""
+    """Property: whatever text a numeric parameter gets, the answer is a success or a 4xx, never a 5xx;
+    and anything but ASCII digits is a 4xx (a fullwidth 5, "5_0" or " 5" is not read as a number)."""
     parameters = _numeric_parameters(client.get("/openapi.json").json())
-    paths = {path for path, _ in parameters}
-    assert {"/countries", "/agreements", "/sparql"} <= paths  # the OpenAPI document lists them
-    assert all(name in ("page", "limit", "timeout") for _, name in parameters)
+    paths = {path for path, _, _ in parameters}
+    assert {"/countries", "/agreements", "/sparql", "/search"} <= paths  # the OpenAPI document lists them
+    assert all(name in ("page", "limit", "timeout") for _, name, _ in parameters)
     # A SPARQL request needs a query for its timeout to be read.
     fixed = {"/sparql": {"query": "ASK {}"}}
 
-    def check(path: str, name: str) -> None:
+    def check(path: str, name: str, kind: str) -> None:
         @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
         @given(value=NUMBERISH)
         def answers(value: str) -> None:
             r = client.get(path, params={**fixed.get(path, {}), name: value})
             assert 200 <= r.status_code < 500, (path, name, value, r.status_code, r.text[:200])
+            unset = name == "timeout" and value == ""  # SPARQL forms send an empty timeout: the server's own
+            if not ASCII_NUMBER[kind].fullmatch(value) and not unset:
+                assert r.status_code >= 400, (path, name, value, "read as a number")
 
         answers()
 
-    for path, name in parameters:
-        check(path, name)
+    for path, name, kind in parameters:
+        check(path, name, kind)
 
 
 # --- validators -----------------------------------------------------------------------

@@ -32,6 +32,7 @@ from ilrs.graph.store import Store
 from ilrs.graph.timeline import entries
 
 from ..deps import SettingsDep, StoreDep
+from ..params import whole_number
 from ..representations import (
     body_response,
     choose,
@@ -175,8 +176,8 @@ def search_page(
     choice = choose(request, None, DISAGREEMENT_OFFERS)
     if len(q) > MAX_QUERY:
         raise ParameterError(f"the search query is {len(q)} characters long; at most {MAX_QUERY} are searched")
-    if not 1 <= limit <= 100:
-        raise ParameterError(f"limit must be between 1 and 100, not {limit}")
+    # The text as sent: FastAPI's int also takes "5_0" or " 5", and numbers are ASCII digits everywhere.
+    limit = whole_number("limit", request.query_params.get("limit"), limit, 1, 100)
     base = public_base(settings)
     hits = search(store, q, limit, kind or None)
     names = ld.labels(store, {h.iri for h in hits})
