@@ -128,6 +128,9 @@ VALIDATED = [
     ("/.well-known/void", "application/ld+json"),
     ("/.well-known/void", "text/turtle"),
     ("/dataset", "text/html"),
+    ("/dataset", "application/ld+json"),
+    ("/graph/source/003", "application/ld+json"),
+    ("/id/status", "application/ld+json"),
     ("/sparql", "application/ld+json"),
     ("/sparql", "text/turtle"),
 ]
