@@ -288,6 +288,22 @@ def test_a_value_that_names_no_party_is_400(client: httpx.Client, value: str) ->
     assert "party" in r.json()["detail"]
 
 
+@pytest.mark.parametrize("collection", ["countries", "agencies", "organizations"])
+def test_status_is_given_like_a_party(client: httpx.Client, dataset: Store, collection: str) -> None:
+    """A status by its key, its notation's key path, its IRI or its URL on this server: the same members."""
+    status = f"{ID}status/signed"
+    kind = {"countries": "Country", "agencies": "SpaceAgency", "organizations": "Organization"}[collection]
+    typed = f"?s a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* <{ILRS}{kind}>"
+    expected = set(select(dataset, f"SELECT DISTINCT ?s WHERE {{ {typed} . ?s <{ILRS}partnerStatus> <{status}> }}"))
+    assert expected or collection != "countries"
+    for value in ("signed", "status/signed", status, f"{client.base_url}/id/status/signed"):
+        page = client.get(f"/{collection}", params={"status": value, "limit": 1000})
+        assert _members(page) == expected, value
+    for value in ("nobody", "country/PK", f"{client.base_url}/id/country/PK"):
+        r = client.get(f"/{collection}", params={"status": value})
+        assert r.status_code == 400 and "status" in r.json()["detail"], value
+
+
 def test_a_known_party_without_agreements_is_an_empty_page(client: httpx.Client) -> None:
     r = client.get("/agreements", params={"party": "FR"})  # a country of the reference data
     assert _members(r) == set() and r.json()["totalItems"] == 0
