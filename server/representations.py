@@ -201,10 +201,13 @@ def check_modified(request: Request, store: Store, choice: Choice) -> None:
         raise NotModified(headers_for(store, choice))
 
 
-def serialize_triples(triples: list[ox.Triple], fmt: Format, context: str) -> bytes:
-    """Compact JSON-LD (naming ``context``), or ``fmt``'s serialization with the project's prefixes."""
+def serialize_triples(
+    triples: list[ox.Triple], fmt: Format, context: str, local_url: Callable[[str], str | None] | None = None
+) -> bytes:
+    """Compact JSON-LD (naming ``context``; with ``local_url``, the ``localUrl`` of every resource it
+    mentions), or ``fmt``'s serialization with the project's prefixes."""
     if fmt is formats.JSONLD:
-        return dump_json(graph_document(triples, context))
+        return dump_json(graph_document(triples, context, local_url))
     out = io.BytesIO()
     fmt.write(triples, out, PREFIXES)
     return out.getvalue()

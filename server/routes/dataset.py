@@ -49,6 +49,7 @@ from ..representations import (
     headers_for,
     html_response,
     link_target,
+    local_linker,
     local_url,
     not_found_response,
     public_base,
@@ -94,7 +95,8 @@ def _void_response(request: Request, store: Store, settings: Settings, ext: str 
     stats = compute_stats(store)
     triples = describe_dataset(store, endpoints(base), settings.data_license, stats)
     if choice.format is not formats.HTML:
-        body = serialize_triples(triples, choice.format, context_url(settings))
+        # The dataset's JSON-LD, like a resource's, says where this server serves what it mentions.
+        body = serialize_triples(triples, choice.format, context_url(settings), local_linker(base))
         return body_response(body, choice, headers_for(store, choice))
     return html_response(request, "dataset.html", _page(store, settings, base, stats), headers_for(store, choice))
 
