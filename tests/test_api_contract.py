@@ -15,6 +15,7 @@ import sys
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -216,6 +217,16 @@ def _documents(client: httpx.Client, dataset: Store) -> list[str]:
     return [f"{client.base_url}{p}" for p in paths]
 
 
+#: JSON-LD the server sends in other forms: the explore pages' (inline contexts), and the protocols' results
+#: (expanded): a CONSTRUCT, and a graph of the Graph Store Protocol.
+OTHER_JSONLD = [
+    "/search?q=cnsa",
+    "/disagreements",
+    "/sparql?" + urlencode({"query": "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 50"}),
+    "/store?" + urlencode({"graph": "https://w3id.org/ilrs/graph/source/003"}),
+]
+
+
 def _safe_canonical(document: Any, context: str) -> str:
     """pyld's canonical N-Quads, failing (as jsonld.js's safe mode does) if expansion drops any key."""
     dropped: list[str] = []
@@ -226,7 +237,7 @@ def _safe_canonical(document: Any, context: str) -> str:
 
 
 def test_every_document_canonizes_in_safe_mode(client: httpx.Client, dataset: Store, jsonld_js: Path) -> None:
-    urls = _documents(client, dataset)
+    urls = [*_documents(client, dataset), *(f"{client.base_url}{path}" for path in OTHER_JSONLD)]
     context = f"{client.base_url}{CONTEXT_PATH}"
     done = subprocess.run(
         ["node", "canonize.mjs", str(CONTEXT_FILE), context, *urls],

@@ -150,6 +150,9 @@ def disagreements_document(found: list[Disagreement], base: str) -> dict[str, An
                 **({"status": d.status} if d.status else {}),
                 "claims": [
                     {
+                        # Named, not blank: identical-looking claims would make canonization (RDFC-1.0)
+                        # exceed jsonld.js's limit on blank-node work.
+                        "@id": f"{base}/disagreements#{d.key}-{number}",
                         "graph": c.graph,
                         "resource": sorted(c.resources),
                         "value": [
@@ -157,7 +160,7 @@ def disagreements_document(found: list[Disagreement], base: str) -> dict[str, An
                         ],
                         **({"asOf": c.as_of} if c.as_of else {}),
                     }
-                    for c in d.claims
+                    for number, c in enumerate(d.claims, 1)
                 ],
             }
             for d in found
