@@ -238,8 +238,9 @@ def stable_blank_nodes(quads: Iterable[ox.Quad], seed: bytes) -> list[ox.Quad]:
         if not isinstance(term, ox.BlankNode):
             return term
         if term.value not in labels:
-            digest = hashlib.sha256(seed + str(len(labels)).encode()).hexdigest()[:32]
-            labels[term.value] = ox.BlankNode(digest)
+            # A letter first: an XML name (RDF/XML writes rdf:nodeID) cannot start with a digit.
+            label = "b" + hashlib.sha256(seed + str(len(labels)).encode()).hexdigest()[:32]
+            labels[term.value] = ox.BlankNode(label)
         return labels[term.value]  # type: ignore[return-value]
 
     def blank(q: ox.Quad) -> bool:
