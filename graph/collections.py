@@ -71,7 +71,8 @@ class Filter:
 
 FILTERS: dict[str, Filter] = {
     "status": Filter(
-        "Partner status: a key (signed, applied, …), its skos:notation or its IRI. Unknown values are a 400.",
+        "Partner status: a key (signed, status/signed, …), its skos:notation, its IRI or its URL on this server. "
+        "Unknown values are a 400.",
         str(ILRS.partnerStatus),
         {"type": "string", "examples": ["signed"]},
     ),
@@ -144,6 +145,13 @@ def _is_party(store: Store, iri: str) -> bool:
     return bool(result)
 
 
+def _canonical(value: str, local_base: str | None) -> str:
+    """``value``, or the canonical IRI of the resource if ``value`` is its URL on this server (under ``local_base``)."""
+    if local_base and value.startswith(local_base) and len(value) > len(local_base):
+        return f"{BASE_IRI}{value[len(local_base) :]}"
+    return value
+
+
 def resolve_party(store: Store, value: str, local_base: str | None = None) -> str:
     """The IRI of a party given as its IRI, its URL on this server (under ``local_base``) or a key
     (``PK``, ``cnsa``, ``agency/cnsa``).
@@ -151,8 +159,7 @@ def resolve_party(store: Store, value: str, local_base: str | None = None) -> st
     :class:`ParameterError` when the value names nothing that can be a party (an unknown key, a
     status, an agreement): an unknown value is always a 400, never an empty page.
     """
-    if local_base and value.startswith(local_base) and len(value) > len(local_base):
-        value = f"{BASE_IRI}{value[len(local_base) :]}"
+    value = _canonical(value, local_base)
     if is_iri(value):
         candidates = [value]
     elif "/" in value and _KEY.fullmatch(value.partition("/")[2]) and _KEY.fullmatch(value.partition("/")[0]):
@@ -186,11 +193,14 @@ def partner_statuses(store: Store) -> dict[str, str]:
     return out
 
 
-def resolve_status(store: Store, value: str) -> str:
-    """The IRI of a partner status given as a key (``signed``), a notation or an IRI."""
+def resolve_status(store: Store, value: str, local_base: str | None = None) -> str:
+    """The IRI of a partner status given as a key (``signed``, ``status/signed``), a notation, an IRI or its
+    URL on this server (under ``local_base``), as a party is given."""
     statuses = partner_statuses(store)
-    if value in statuses.values():
-        return value
+    value = _canonical(value, local_base)
+    for iri in (value, f"{ID}{value}"):
+        if iri in statuses.values():
+            return iri
     for key in (value, value.lower()):
         if key in statuses:
             return statuses[key]
@@ -204,8 +214,8 @@ def build_filters(
     """SPARQL patterns on ``?s`` for the filter ``params`` (names must be among ``collection.filters``).
 
     ``party`` matches an agreement the party signed, one its agencies signed (``ilrs:agencyOf``)
-    and, for a country, one whose counterparts are from it (``ilrs:counterpartCountry``); a party
-    may be given by its URL under ``local_base``. ``year`` matches the agreement's own date or,
+    and, for a country, one whose counterparts are from it (``ilrs:counterpartCountry``); a party or
+    a status may be given by its URL under ``local_base``. ``year`` matches the agreement's own date or,
     when it has none, the date of the event it was signed at.
     """
     patterns = []
@@ -213,7 +223,7 @@ def build_filters(
         if name not in collection.filters:
             raise ParameterError(f"{collection.name} has no filter {name!r}")
         if name == "status":
-            patterns.append(f"?s <{ILRS.partnerStatus}> <{resolve_status(store, value)}> .")
+            patterns.append(f"?s <{ILRS.partnerStatus}> <{resolve_status(store, value, local_base)}> .")
         elif name == "partners":
             if value not in ("true", "false"):
                 raise ParameterError(f"partners: expected true or false, not {value!r}")

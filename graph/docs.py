@@ -91,6 +91,7 @@ def ontology_html(ontology: Graph) -> str:
     with quiet_rdflib():
         page = OntPub(copy, sort_subjects=True).make_html()
     page = _sort_set_members(page)
+    page = _number_blank_nodes(page)
     page = mark_deprecated(page, ontology)
     page = restore_term_anchors(page, ontology)
     page = page.replace("<html>", f"<html>\n<!-- {GENERATED} -->", 1)
@@ -194,6 +195,21 @@ _SET_RUN = re.compile(
     r"(?:(?P=ind)<span class=\"cardinality\">(?:or|and)</span>\n(?P=ind)<span>\n(?:(?P=ind) .*\n)*(?P=ind)</span>\n)+",
     re.MULTILINE,
 )
+
+
+#: A blank node label as rdflib makes them: random at every parse.
+_BLANK_NODE = re.compile(r"_:[0-9A-Za-z]{16,}")
+
+
+def _number_blank_nodes(page: str) -> str:
+    """Label the page's blank nodes (in its embedded JSON-LD, such as the creator's) ``_:b0``, ``_:b1``, …
+    in order of appearance, so that the page is the same at every generation.
+
+    >>> _number_blank_nodes("_:af93e4bf903da3f3d59a9c003a3f58 _:0123456789abcdef0123 _:af93e4bf903da3f3d59a9c003a3f58")
+    '_:b0 _:b1 _:b0'
+    """
+    labels: dict[str, str] = {}
+    return _BLANK_NODE.sub(lambda m: labels.setdefault(m.group(0), f"_:b{len(labels)}"), page)
 
 
 def _sort_set_members(page: str) -> str:

@@ -27,16 +27,19 @@ from .settings import BASE_IRI, package_folder
 
 #: The published context document (``GET /context.jsonld`` and ``/context/{CONTEXT_VERSION}.jsonld``).
 CONTEXT_PATH = package_folder("ilrs.graph") / "context.jsonld"
-#: Its version: bump when a term changes meaning; adding a term is a minor change. 0.3.0 makes every
+#: Its version: bump when a term changes meaning; adding a term is a minor change. 0.4.0 makes ``@type``
+#: always an array too and gives every property the server writes a term (VoID, DCAT, the SPARQL service
+#: description, SHACL, OWL), so that no key is a compact IRI whose value is sometimes bare. 0.3.0 makes every
 #: term that can hold several values an array (``@container: @set``), types ``publisher`` and
 #: ``creator`` as links (``@type: @id``) and maps ``localUrl`` to ``foaf:isPrimaryTopicOf`` (it was
 #: ``null``, which JSON-LD safe mode refuses). 0.2.0 gave every property one key whatever its value's
 #: datatype (no datatype coercion) and language maps for titles and descriptions.
-CONTEXT_VERSION = "0.3.0"
+CONTEXT_VERSION = "0.4.0"
 #: Earlier versions, still served at ``/context/{version}.jsonld`` for documents that name them.
 ARCHIVED_CONTEXTS = {
     "0.1.0": package_folder("ilrs.graph") / "context-0.1.0.jsonld",
     "0.2.0": package_folder("ilrs.graph") / "context-0.2.0.jsonld",
+    "0.3.0": package_folder("ilrs.graph") / "context-0.3.0.jsonld",
 }
 #: The context's canonical, persistent IRI.
 CONTEXT_IRI = f"{BASE_IRI}context.jsonld"
@@ -300,10 +303,12 @@ def resource_document(
     return document
 
 
-def graph_document(triples: Iterable[ox.Triple], context_url: str) -> JsonObject:
-    """Any set of triples as a compact JSON-LD document with a top-level ``@graph``."""
+def graph_document(triples: Iterable[ox.Triple], context_url: str, local_url: LocalLinker | None = None) -> JsonObject:
+    """Any set of triples as a compact JSON-LD document with a top-level ``@graph``; with ``local_url``,
+    every resource the triples mention also carries its ``localUrl``."""
     nodes = node_objects(triples)
-    expanded = {"@graph": embed_blank_nodes([k for k in nodes if not k.startswith("_:")], nodes)}
+    placed = embed_blank_nodes([k for k in nodes if not k.startswith("_:")], nodes)
+    expanded = {"@graph": _with_local_urls(placed, local_url)}
     document = compact(expanded, context_url)
     if "@graph" not in document:
         # A single node is compacted to the top level; keep one shape for consumers.

@@ -78,6 +78,12 @@ EXTENSIONS: dict[str, str] = {f.extensions[0]: f.media_type for f in RDF_OFFERS}
 #: The extensions of the RDF representations, as a page links them ("ttl", "jsonld", "nt").
 RDF_EXTENSIONS: tuple[str, ...] = tuple(f.extensions[0] for f in RDF_OFFERS if f.writer is not None)
 
+#: Any other client error of a linked-data or JSON-LD route (a malformed path or query string, a method it
+#: does not allow): problem details. Declaring it also keeps FastAPI from documenting a 422 no route sends.
+CLIENT_ERRORS: dict[int | str, dict[str, Any]] = {
+    "4XX": {"description": "Any other client error, as problem details", "content": {PROBLEM_JSON: {}}},
+}
+
 #: The responses of an RDF resource (any of :data:`RDF_OFFERS`), for the OpenAPI document.
 RDF_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
@@ -87,6 +93,7 @@ RDF_RESPONSES: dict[int | str, dict[str, Any]] = {
     304: {"description": "Not modified (If-None-Match or If-Modified-Since)"},
     404: {"description": "Nothing is known about it", "content": {PROBLEM_JSON: {}, HTML: {}}},
     406: {"description": "None of the offered media types is acceptable", "content": {PROBLEM_JSON: {}}},
+    **CLIENT_ERRORS,
 }
 
 
@@ -194,10 +201,13 @@ def check_modified(request: Request, store: Store, choice: Choice) -> None:
         raise NotModified(headers_for(store, choice))
 
 
-def serialize_triples(triples: list[ox.Triple], fmt: Format, context: str) -> bytes:
-    """Compact JSON-LD (naming ``context``), or ``fmt``'s serialization with the project's prefixes."""
+def serialize_triples(
+    triples: list[ox.Triple], fmt: Format, context: str, local_url: Callable[[str], str | None] | None = None
+) -> bytes:
+    """Compact JSON-LD (naming ``context``; with ``local_url``, the ``localUrl`` of every resource it
+    mentions), or ``fmt``'s serialization with the project's prefixes."""
     if fmt is formats.JSONLD:
-        return dump_json(graph_document(triples, context))
+        return dump_json(graph_document(triples, context, local_url))
     out = io.BytesIO()
     fmt.write(triples, out, PREFIXES)
     return out.getvalue()

@@ -9,11 +9,13 @@ nothing. They run against a real server on 127.0.0.1, with httpx, pyld and jsonl
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -58,15 +60,17 @@ def test_sparql_timeout_is_ascii_seconds(client: httpx.Client, value: str) -> No
     assert client.get("/sparql?query=ASK%20%7B%7D&timeout=29.5").status_code == 200  # a decimal in ASCII is fine
 
 
-def _numeric_parameters(openapi: dict[str, Any]) -> list[tuple[str, str]]:
-    """(path, parameter) of every numeric query parameter of every route without path variables."""
+def _numeric_parameters(openapi: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(path, parameter, integer or number) of every numeric query parameter of every route without path
+    variables."""
     found = []
     for path, operations in openapi["paths"].items():
         if "{" in path or "get" not in operations:
             continue
         for parameter in operations["get"].get("parameters", []):
-            if parameter["in"] == "query" and parameter.get("schema", {}).get("type") in ("integer", "number"):
-                found.append((path, parameter["name"]))
+            kind = parameter.get("schema", {}).get("type")
+            if parameter["in"] == "query" and kind in ("integer", "number"):
+                found.append((path, parameter["name"], kind))
     return found
 
 
@@ -80,26 +84,34 @@ NUMBERISH = st.one_of(
 )
 
 
+#: What a numeric parameter accepts: ASCII digits (and, for a number of seconds, one decimal point).
+ASCII_NUMBER = {"integer": re.compile(r"[0-9]+"), "number": re.compile(r"[0-9]+(\.[0-9]+)?")}
+
+
 def test_every_numeric_parameter_answers_2xx_or_4xx(client: httpx.Client) -> None:
-    """Property: whatever text a numeric parameter gets, the answer is a success or a 4xx, never a 5xx."""
+    """Property: whatever text a numeric parameter gets, the answer is a success or a 4xx, never a 5xx;
+    and anything but ASCII digits is a 4xx (a fullwidth 5, "5_0" or " 5" is not read as a number)."""
     parameters = _numeric_parameters(client.get("/openapi.json").json())
-    paths = {path for path, _ in parameters}
-    assert {"/countries", "/agreements", "/sparql"} <= paths  # the OpenAPI document lists them
-    assert all(name in ("page", "limit", "timeout") for _, name in parameters)
+    paths = {path for path, _, _ in parameters}
+    assert {"/countries", "/agreements", "/sparql", "/search"} <= paths  # the OpenAPI document lists them
+    assert all(name in ("page", "limit", "timeout") for _, name, _ in parameters)
     # A SPARQL request needs a query for its timeout to be read.
     fixed = {"/sparql": {"query": "ASK {}"}}
 
-    def check(path: str, name: str) -> None:
+    def check(path: str, name: str, kind: str) -> None:
         @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
         @given(value=NUMBERISH)
         def answers(value: str) -> None:
             r = client.get(path, params={**fixed.get(path, {}), name: value})
             assert 200 <= r.status_code < 500, (path, name, value, r.status_code, r.text[:200])
+            unset = name == "timeout" and value == ""  # SPARQL forms send an empty timeout: the server's own
+            if not ASCII_NUMBER[kind].fullmatch(value) and not unset:
+                assert r.status_code >= 400, (path, name, value, "read as a number")
 
         answers()
 
-    for path, name in parameters:
-        check(path, name)
+    for path, name, kind in parameters:
+        check(path, name, kind)
 
 
 # --- validators -----------------------------------------------------------------------
@@ -117,6 +129,9 @@ VALIDATED = [
     ("/.well-known/void", "application/ld+json"),
     ("/.well-known/void", "text/turtle"),
     ("/dataset", "text/html"),
+    ("/dataset", "application/ld+json"),
+    ("/graph/source/003", "application/ld+json"),
+    ("/id/status", "application/ld+json"),
     ("/sparql", "application/ld+json"),
     ("/sparql", "text/turtle"),
 ]
@@ -132,17 +147,26 @@ def test_one_strong_etag_one_body(client: httpx.Client, path: str, accept: str) 
     assert first.content == second.content, f"{path} ({accept}): one strong ETag, two bodies"
 
 
+#: Documents holding blank nodes (the ontology's lists, the creator of the vocabularies), which a parser
+#: labels at random: their bytes must not change across restarts either, since their ETag does not.
+WITH_BLANK_NODES = ["/agencies", "/ontology.jsonld", "/shapes.ttl", "/id/status.jsonld", "/dumps/ilrs.nq"]
+
+
 def test_last_modified_is_the_data_files_time(tmp_path: Path, server_factory: Any) -> None:
-    """The same files give the same validators after a restart; Last-Modified is their newest mtime."""
+    """The same files give the same validators and the same bodies after a restart; Last-Modified is their
+    newest mtime."""
     newest = max(f.path.stat().st_mtime for f in dataset_files(get_settings()))
     seen = []
     for _ in range(2):  # a second process loads the same files later: a restart
         server = server_factory()
-        r = httpx.get(f"{server.base_url}/agencies", timeout=30)
-        seen.append((r.headers["etag"], r.headers["last-modified"]))
+        responses = [httpx.get(f"{server.base_url}{path}", timeout=30) for path in WITH_BLANK_NODES]
+        here = server.base_url.encode()  # each process listens on its own port
+        seen.append([(r.headers["etag"], r.headers["last-modified"], r.content.replace(here, b"")) for r in responses])
         stop_server(server)
-    assert seen[0] == seen[1]
-    assert seen[0][1] == formatdate(int(newest), usegmt=True)
+    assert b"_:" in seen[0][1][2] and b"_:" in seen[0][-1][2]  # they do hold blank nodes
+    for path, before, after in zip(WITH_BLANK_NODES, *seen, strict=True):
+        assert before == after, f"{path}: another body or validator after a restart"
+    assert seen[0][0][1] == formatdate(int(newest), usegmt=True)
 
 
 def test_if_modified_since(client: httpx.Client) -> None:
@@ -193,6 +217,16 @@ def _documents(client: httpx.Client, dataset: Store) -> list[str]:
     return [f"{client.base_url}{p}" for p in paths]
 
 
+#: JSON-LD the server sends in other forms: the explore pages' (inline contexts), and the protocols' results
+#: (expanded): a CONSTRUCT, and a graph of the Graph Store Protocol.
+OTHER_JSONLD = [
+    "/search?q=cnsa",
+    "/disagreements",
+    "/sparql?" + urlencode({"query": "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 50"}),
+    "/store?" + urlencode({"graph": "https://w3id.org/ilrs/graph/source/003"}),
+]
+
+
 def _safe_canonical(document: Any, context: str) -> str:
     """pyld's canonical N-Quads, failing (as jsonld.js's safe mode does) if expansion drops any key."""
     dropped: list[str] = []
@@ -203,7 +237,7 @@ def _safe_canonical(document: Any, context: str) -> str:
 
 
 def test_every_document_canonizes_in_safe_mode(client: httpx.Client, dataset: Store, jsonld_js: Path) -> None:
-    urls = _documents(client, dataset)
+    urls = [*_documents(client, dataset), *(f"{client.base_url}{path}" for path in OTHER_JSONLD)]
     context = f"{client.base_url}{CONTEXT_PATH}"
     done = subprocess.run(
         ["node", "canonize.mjs", str(CONTEXT_FILE), context, *urls],
@@ -263,6 +297,22 @@ def test_a_value_that_names_no_party_is_400(client: httpx.Client, value: str) ->
     r = client.get("/agreements", params={"party": value})
     assert r.status_code == 400
     assert "party" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("collection", ["countries", "agencies", "organizations"])
+def test_status_is_given_like_a_party(client: httpx.Client, dataset: Store, collection: str) -> None:
+    """A status by its key, its notation's key path, its IRI or its URL on this server: the same members."""
+    status = f"{ID}status/signed"
+    kind = {"countries": "Country", "agencies": "SpaceAgency", "organizations": "Organization"}[collection]
+    typed = f"?s a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* <{ILRS}{kind}>"
+    expected = set(select(dataset, f"SELECT DISTINCT ?s WHERE {{ {typed} . ?s <{ILRS}partnerStatus> <{status}> }}"))
+    assert expected or collection != "countries"
+    for value in ("signed", "status/signed", status, f"{client.base_url}/id/status/signed"):
+        page = client.get(f"/{collection}", params={"status": value, "limit": 1000})
+        assert _members(page) == expected, value
+    for value in ("nobody", "country/PK", f"{client.base_url}/id/country/PK"):
+        r = client.get(f"/{collection}", params={"status": value})
+        assert r.status_code == 400 and "status" in r.json()["detail"], value
 
 
 def test_a_known_party_without_agreements_is_an_empty_page(client: httpx.Client) -> None:
@@ -329,16 +379,57 @@ def test_every_property_of_the_ontology_has_a_term(dataset: Store) -> None:
     assert [p for p in properties if p.removeprefix(ILRS) not in terms] == []
 
 
-@pytest.mark.parametrize("path", ["/agreements?limit=1000", "/countries?limit=1000", "/id/agency/cnsa", "/api"])
-def test_terms_of_the_context_are_always_arrays(client: httpx.Client, path: str) -> None:
+def _shape_problems(value: Any, terms: dict[str, Any], where: str) -> list[str]:
+    """Keys of compacted node objects that are not terms of the context, and multi-valued ones that are not arrays."""
+    if isinstance(value, list):
+        return [p for item in value for p in _shape_problems(item, terms, where)]
+    if not isinstance(value, dict) or "@value" in value:
+        return []
+    problems = []
+    for key, item in value.items():
+        if key == "@context":
+            continue
+        if key in ("@type", "@graph", "@included"):
+            if not isinstance(item, list):
+                problems.append(f"{where}: {key} is {item!r}, not an array")
+        elif not key.startswith("@"):
+            if key not in terms:
+                problems.append(f"{where}: {key!r} is not a term of the context")
+                continue
+            if "@language" in str(terms[key]):  # a language map: arrays under each language
+                if not (isinstance(item, dict) and all(isinstance(v, list) for v in item.values())):
+                    problems.append(f"{where}: {key} is {item!r}, not a language map of arrays")
+                continue
+            if key not in SINGLE_VALUED and not isinstance(item, list):
+                problems.append(f"{where}: {key} is {item!r}, not an array")
+        problems += _shape_problems(item, terms, where)
+    return problems
+
+
+def test_every_key_is_a_term_and_every_multi_valued_term_an_array(client: httpx.Client, dataset: Store) -> None:
+    """Every compact document: no key falls back to a compact IRI, @type and every @set term are arrays."""
     terms = json.loads(CONTEXT_FILE.read_text())["@context"]
-    document = client.get(path, headers={"Accept": "application/ld+json"}).json()
-    assert document["@context"] == f"{client.base_url}{CONTEXT_PATH}"
-    for key, value in _property_values(document):
-        if key in terms and key not in SINGLE_VALUED:
-            language_map = isinstance(value, dict) and "@language" in str(terms[key].get("@container"))
-            values = value.values() if language_map else [value]
-            assert all(isinstance(v, list) for v in values), (path, key, value)
+    problems = []
+    for url in _documents(client, dataset):
+        document = client.get(url, headers={"Accept": "application/ld+json"}).json()
+        if url.endswith("/dumps/ilrs.jsonld"):  # streamed in expanded form: absolute IRIs, every value an array
+            assert "@context" not in json.dumps(document)
+            assert all(isinstance(v, list) for _, v in _property_values(document))
+            continue
+        assert document["@context"] == f"{client.base_url}{CONTEXT_PATH}", url
+        problems += _shape_problems(document, terms, url.removeprefix(str(client.base_url)))
+    assert problems == []
+
+
+def test_the_shape_check_finds_bare_values() -> None:
+    terms = json.loads(CONTEXT_FILE.read_text())["@context"]
+    good = {"@id": "x", "@type": ["Country"], "label": {"en": ["a"]}, "party": ["y"]}
+    assert _shape_problems(good, terms, "ok") == []
+    assert _shape_problems({"@type": "Country"}, terms, "type")
+    assert _shape_problems({"party": "y"}, terms, "single value")
+    assert _shape_problems({"dcterms:creator": "y"}, terms, "compact IRI")
+    assert _shape_problems({"label": {"en": "a"}}, terms, "language map")
+    assert _shape_problems({"member": [{"@id": "x", "party": "y"}]}, terms, "nested")
 
 
 def test_each_concept_scheme_is_a_collection(client: httpx.Client, dataset: Store) -> None:
@@ -370,12 +461,42 @@ def test_openapi_lists_filters_media_types_and_errors(client: httpx.Client) -> N
     assert "406" in agreements["responses"]
     assert "parameters" not in paths["/context.jsonld"]["get"]  # no phantom version parameter
     assert "parameters" not in paths["/.well-known/void"]["get"]
+    assert set(paths["/dumps/{name}"]["get"]["responses"]["200"]["content"]) == {
+        "application/trig", "application/n-quads", "application/ld+json"
+    }  # fmt: skip
+    sparql = paths["/sparql"]["get"]["responses"]
+    assert {"application/sparql-results+json", "text/csv", "text/turtle", "text/html"} <= set(sparql["200"]["content"])
+
+
+#: The tags of the routes that send linked data, JSON-LD, dumps, SPARQL results and problem types.
+DOCUMENTED_TAGS = {"JSON-LD API", "linked data", "dataset", "sparql", "service"}
+
+
+def test_openapi_names_the_media_type_of_every_response(client: httpx.Client) -> None:
+    """Every response but a redirect or a 304 names its media types, and no route lists a 422 it never sends."""
+    problems = []
+    for path, operations in client.get("/openapi.json").json()["paths"].items():
+        for method, operation in operations.items():
+            if not DOCUMENTED_TAGS & set(operation.get("tags", [])):
+                continue
+            for status, response in operation["responses"].items():
+                if not status.startswith("3") and not response.get("content"):
+                    problems.append(f"{method.upper()} {path} {status}: no media type")
+            if "422" in operation["responses"]:
+                problems.append(f"{method.upper()} {path}: a 422 it never sends")
+    assert problems == []
+    # Nor does a malformed path give one: a bad path segment is a 400 problem, as the 4XX entry says.
+    r = client.get("/dumps/%FF")
+    assert r.status_code == 400 and r.headers["content-type"].startswith("application/problem+json")
 
 
 @pytest.mark.parametrize(
     ("selection", "checks"),
     [
-        (["--include-tag", "JSON-LD API"], "not_a_server_error,status_code_conformance,content_type_conformance"),
+        (
+            ["--include-tag", "JSON-LD API", "--include-tag", "linked data", "--include-tag", "dataset"],
+            "not_a_server_error,status_code_conformance,content_type_conformance",
+        ),
         ([], "not_a_server_error"),
     ],
     ids=["json-ld-api-conformance", "every-route-no-5xx"],

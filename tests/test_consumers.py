@@ -66,6 +66,21 @@ def test_python_example_matches_the_data(python_table: list[tuple[str, ...]], da
     assert {f"{r[0]}\t{r[1]}" for r in python_table} == set(pairs)
     sources = {(r[0], r[1]): r[4] for r in python_table}
     assert all(sources.values()), "every partner status has a source"
+    # The articles are those whose graphs state the status: read from the pages' per-value sources.
+    stated = select(
+        dataset,
+        f"""SELECT (CONCAT(?name, "\t", ?status, "\t", ?title) AS ?row) WHERE {{
+          ?c a <{ILRS}Country> . GRAPH ?g {{ ?c <{ILRS}partnerStatus> ?st }}
+          GRAPH <https://w3id.org/ilrs/graph/sources> {{
+            ?g <http://www.w3.org/ns/prov#wasDerivedFrom> ?doc . ?doc <http://purl.org/dc/terms/title> ?title }}
+          ?c <http://www.w3.org/2000/01/rdf-schema#label> ?name . ?st <{skos}prefLabel> ?status
+          FILTER(LANG(?name) = "en" && LANG(?status) = "en") }}""",
+    )
+    expected: dict[tuple[str, str], set[str]] = {}
+    for row in stated:
+        name, status, title = row.split("\t")
+        expected.setdefault((name, status), set()).add(title)
+    assert {pair: set(titles.split("; ")) for pair, titles in sources.items()} == expected
     # Pakistan's agreements: the Deep Space Exploration Laboratory's MoUs name it as a counterpart.
     assert any(r[0] == "Pakistan" and "Deep Space Exploration Laboratory" in r[2] for r in python_table)
 

@@ -219,7 +219,7 @@ def test_pages_cover_the_collection_exactly(client: httpx.Client, dataset: Store
         assert r.status_code == 200
         document = r.json()
         assert document["totalItems"] == len(expected)
-        assert document["@type"] == "Collection"
+        assert document["@type"] == ["Collection"]
         view = document["view"]
         links = _links(r)
         assert links["first"] == view["first"] and links["last"] == view["last"]

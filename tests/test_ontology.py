@@ -110,7 +110,10 @@ def test_header(ontology: Graph) -> None:
     for predicate in (DCTERMS.title, DCTERMS.description):
         assert len(english(ontology, ONTOLOGY_IRI, predicate)) == 1, predicate
     assert isinstance(ontology.value(ONTOLOGY_IRI, DCTERMS.license), URIRef)
-    assert str(ontology.value(ONTOLOGY_IRI, DCTERMS.creator)) == "ILRS Knowledge Graph contributors"
+    # The creator is an agent (a node, so that JSON-LD's @id-typed `creator` holds it), named by schema:name.
+    creator = ontology.value(ONTOLOGY_IRI, DCTERMS.creator)
+    assert not isinstance(creator, Literal)
+    assert str(ontology.value(creator, URIRef("https://schema.org/name"))) == "ILRS Knowledge Graph contributors"
     assert str(ontology.value(ONTOLOGY_IRI, URIRef(VANN + "preferredNamespacePrefix"))) == "ilrs"
     assert str(ontology.value(ONTOLOGY_IRI, URIRef(VANN + "preferredNamespaceUri"))) == ILRS
 

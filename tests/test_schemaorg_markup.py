@@ -62,7 +62,8 @@ def check_node(node: dict[str, Any], where: str) -> list[str]:
 
 
 def pages(dataset: Store) -> list[str]:
-    """One page of every kind of resource, every news article and every agreement, and /dataset."""
+    """One page of every kind of resource, every news article and every agreement, every named graph, and
+    /dataset."""
     kinds: dict[str, str] = {}
     iris = select(dataset, f"SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), '{ID}')) }}")
     for iri in sorted(iris):
@@ -71,7 +72,8 @@ def pages(dataset: Store) -> list[str]:
     agreements = select(
         dataset, f"SELECT ?s WHERE {{ ?s a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* <{ILRS}Agreement> }}"
     )
-    chosen = sorted({*kinds.values(), *articles, *agreements})
+    graphs = [g for g in dataset.graphs() if g.startswith("https://w3id.org/ilrs/graph/")]
+    chosen = sorted({*kinds.values(), *articles, *agreements, *graphs})
     return [iri.removeprefix("https://w3id.org/ilrs") for iri in chosen] + ["/dataset"]
 
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -41,6 +41,7 @@ from ..deps import SettingsDep, StoreDep
 from ..params import whole_number
 from ..problems import PROBLEM_JSON
 from ..representations import (
+    CLIENT_ERRORS,
     JSONLD,
     PLAIN_JSON,
     Choice,
@@ -66,7 +67,8 @@ MAX_PAGE = 10**9
 @router.get(
     "/context.jsonld",
     summary="The published JSON-LD context (current version)",
-    responses={200: {"content": {JSONLD: {}}, "description": "The context document"}},
+    response_class=Response,
+    responses={200: {"content": {JSONLD: {}}, "description": "The context document"}, **CLIENT_ERRORS},
 )
 def context(request: Request) -> Response:
     return _context_response(request, None)
@@ -78,9 +80,13 @@ def context(request: Request) -> Response:
     responses={
         200: {"content": {JSONLD: {}}, "description": "The context document of that version"},
         404: {"content": {PROBLEM_JSON: {}}, "description": "No such version"},
+        **CLIENT_ERRORS,
     },
+    response_class=Response,
 )
-def versioned_context(request: Request, version: str) -> Response:
+def versioned_context(
+    request: Request, version: Annotated[str, Path(examples=sorted([CONTEXT_VERSION, *ARCHIVED_CONTEXTS]))]
+) -> Response:
     return _context_response(request, version)
 
 
@@ -155,6 +161,7 @@ API_RESPONSES: dict[int | str, dict[str, Any]] = {
     304: {"description": "Not modified (If-None-Match or If-Modified-Since)"},
     400: _problem("A parameter is invalid: the detail names it"),
     406: _problem("None of the offered media types is acceptable"),
+    **CLIENT_ERRORS,
 }
 
 

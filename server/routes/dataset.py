@@ -12,9 +12,9 @@ import contextlib
 import queue
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
@@ -36,7 +36,10 @@ from ilrs.graph.void import (
 
 from ..caching import cache_headers, not_modified
 from ..deps import SettingsDep, StoreDep
+from ..problems import PROBLEM_JSON
 from ..representations import (
+    CLIENT_ERRORS,
+    HTML,
     RDF_EXTENSIONS,
     RDF_RESPONSES,
     body_response,
@@ -46,6 +49,7 @@ from ..representations import (
     headers_for,
     html_response,
     link_target,
+    local_linker,
     local_url,
     not_found_response,
     public_base,
@@ -91,7 +95,8 @@ def _void_response(request: Request, store: Store, settings: Settings, ext: str 
     stats = compute_stats(store)
     triples = describe_dataset(store, endpoints(base), settings.data_license, stats)
     if choice.format is not formats.HTML:
-        body = serialize_triples(triples, choice.format, context_url(settings))
+        # The dataset's JSON-LD, like a resource's, says where this server serves what it mentions.
+        body = serialize_triples(triples, choice.format, context_url(settings), local_linker(base))
         return body_response(body, choice, headers_for(store, choice))
     return html_response(request, "dataset.html", _page(store, settings, base, stats), headers_for(store, choice))
 
@@ -133,8 +138,27 @@ def _facts(settings: Settings, base: str) -> DatasetFacts:
     )
 
 
-@router.get("/dumps/{name}", summary="The whole dataset as TriG, N-Quads or JSON-LD (streamed)")
-def dump(name: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+#: The responses of ``/dumps/{name}``, for the OpenAPI document.
+DUMP_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": f"The dump, streamed: {', '.join(DUMPS)}",
+        "content": {fmt.media_type: {} for fmt, _ in DUMPS.values()},
+    },
+    304: {"description": "Not modified (If-None-Match or If-Modified-Since)"},
+    404: {"description": "No such dump", "content": {PROBLEM_JSON: {}, HTML: {}}},
+    **CLIENT_ERRORS,
+}
+
+
+@router.get(
+    "/dumps/{name}",
+    summary="The whole dataset as TriG, N-Quads or JSON-LD (streamed)",
+    response_class=Response,
+    responses=DUMP_RESPONSES,
+)
+def dump(
+    name: Annotated[str, Path(examples=list(DUMPS))], request: Request, store: StoreDep, settings: SettingsDep
+) -> Response:
     if name not in DUMPS:
         return not_found_response(request, settings, f"no dump {name!r}; there are {', '.join(DUMPS)}")
     media_type = DUMPS[name][0].media_type

@@ -32,6 +32,7 @@ from ilrs.graph.store import Store
 from ilrs.graph.timeline import entries
 
 from ..deps import SettingsDep, StoreDep
+from ..params import whole_number
 from ..representations import (
     body_response,
     choose,
@@ -149,6 +150,9 @@ def disagreements_document(found: list[Disagreement], base: str) -> dict[str, An
                 **({"status": d.status} if d.status else {}),
                 "claims": [
                     {
+                        # Named, not blank: identical-looking claims would make canonization (RDFC-1.0)
+                        # exceed jsonld.js's limit on blank-node work.
+                        "@id": f"{base}/disagreements#{d.key}-{number}",
                         "graph": c.graph,
                         "resource": sorted(c.resources),
                         "value": [
@@ -156,7 +160,7 @@ def disagreements_document(found: list[Disagreement], base: str) -> dict[str, An
                         ],
                         **({"asOf": c.as_of} if c.as_of else {}),
                     }
-                    for c in d.claims
+                    for number, c in enumerate(d.claims, 1)
                 ],
             }
             for d in found
@@ -175,8 +179,8 @@ def search_page(
     choice = choose(request, None, DISAGREEMENT_OFFERS)
     if len(q) > MAX_QUERY:
         raise ParameterError(f"the search query is {len(q)} characters long; at most {MAX_QUERY} are searched")
-    if not 1 <= limit <= 100:
-        raise ParameterError(f"limit must be between 1 and 100, not {limit}")
+    # The text as sent: FastAPI's int also takes "5_0" or " 5", and numbers are ASCII digits everywhere.
+    limit = whole_number("limit", request.query_params.get("limit"), limit, 1, 100)
     base = public_base(settings)
     hits = search(store, q, limit, kind or None)
     names = ld.labels(store, {h.iri for h in hits})

@@ -15,13 +15,17 @@ from starlette.responses import PlainTextResponse
 
 from ilrs.graph.errors import NotFound, error_classes
 
-from ..problems import slug, status_of_class
+from ..problems import PROBLEM_JSON, slug, status_of_class
+from ..representations import CLIENT_ERRORS
 
 router = APIRouter(tags=["service"])
 
 
 @router.get(
-    "/problems/{name}", summary="What a problem type of an error response means", response_class=PlainTextResponse
+    "/problems/{name}",
+    summary="What a problem type of an error response means",
+    response_class=PlainTextResponse,
+    responses={404: {"description": "No such problem type", "content": {PROBLEM_JSON: {}}}, **CLIENT_ERRORS},
 )
 def problem_type(name: str) -> PlainTextResponse:
     for cls in error_classes().values():

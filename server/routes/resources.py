@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pyoxigraph as ox
 from fastapi import APIRouter
+from fastapi import Path as PathParameter
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
@@ -23,7 +24,7 @@ from ilrs.graph import describe as ld
 from ilrs.graph import formats
 from ilrs.graph.changelog import last_edit
 from ilrs.graph.disagreements import conflicting, disagreements
-from ilrs.graph.jsonld import resource_document
+from ilrs.graph.jsonld import graph_document, resource_document
 from ilrs.graph.namespaces import ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, SHAPES_IRI
 from ilrs.graph.overview import cached
 from ilrs.graph.schemaorg import resource_markup
@@ -62,13 +63,25 @@ _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _OWL_VERSION_IRI = "http://www.w3.org/2002/07/owl#versionIRI"
 # --- routes -------------------------------------------------------------------------
 
+#: The ontology's responses: an RDF resource's, and a 303 to its generated documentation for a browser.
+ONTOLOGY_RESPONSES = {**RDF_RESPONSES, 303: {"description": "HTML: see the generated documentation, /ontology/"}}
+
+# Path parameters with examples, so that the OpenAPI document (and schemathesis) names resources that exist.
+ResourcePath = Annotated[
+    str, PathParameter(description="The IRI after …/id/ (an extension chooses the format)", examples=["agency/cnsa"])
+]
+GraphPath = Annotated[
+    str, PathParameter(description="The IRI after …/graph/ (an extension chooses the format)", examples=["curated"])
+]
+Extension = Annotated[str, PathParameter(description="ttl, nt, jsonld or html", examples=[*RDF_EXTENSIONS, "html"])]
+
 
 @router.get(
     "/id/{path:path}",
     summary="A resource: HTML, Turtle, N-Triples or JSON-LD (by Accept or extension)",
     responses=RDF_RESPONSES,
 )
-def resource(path: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+def resource(path: ResourcePath, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     stem, ext = split_extension(path)
     # The page's queries and its ETag as of one version, though writes commit meanwhile.
     return store.consistent(lambda: _resource_response(request, store, settings, f"{BASE_IRI}id/{stem}", ext))
@@ -79,7 +92,7 @@ def resource(path: str, request: Request, store: StoreDep, settings: SettingsDep
     summary="A named graph: its triples (HTML, Turtle, N-Triples or JSON-LD)",
     responses=RDF_RESPONSES,
 )
-def named_graph(path: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+def named_graph(path: GraphPath, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     return store.consistent(lambda: _named_graph(path, request, store, settings))
 
 
@@ -91,6 +104,9 @@ def _named_graph(path: str, request: Request, store: Store, settings: Settings) 
         return not_found_response(request, settings, f"no named graph <{iri}> in the dataset", ext)
     check_modified(request, store, choice)
     triples = ld.graph_triples(store, iri)
+    if choice.is_jsonld:  # like a resource's document, it says where this server serves what it mentions
+        document = graph_document(triples, context_url(settings), local_linker(public_base(settings)))
+        return body_response(dump_json(document), choice, headers_for(store, choice))
     if choice.format is not formats.HTML:
         return _rdf(request, store, settings, choice, triples)
     description = ld.describe(store, iri)
@@ -99,22 +115,27 @@ def _named_graph(path: str, request: Request, store: Store, settings: Settings) 
     return html_response(request, "resource.html", page, headers_for(store, choice))
 
 
-@router.get("/ontology", summary="The ontology (its terms are hash IRIs …/ontology#Term)", responses=RDF_RESPONSES)
+@router.get("/ontology", summary="The ontology (its terms are hash IRIs …/ontology#Term)", responses=ONTOLOGY_RESPONSES)
 def ontology(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     return _ontology_response(request, store, settings, None)
 
 
-@router.get("/ontology.{ext}", summary="The ontology as .ttl, .nt, .jsonld or .html", responses=RDF_RESPONSES)
-def ontology_file(ext: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+@router.get("/ontology.{ext}", summary="The ontology as .ttl, .nt, .jsonld or .html", responses=ONTOLOGY_RESPONSES)
+def ontology_file(ext: Extension, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     return _ontology_response(request, store, settings, ext)
 
 
 @router.get(
     "/ontology/{name}",
     summary="A version of the ontology, or a file of its generated documentation",
-    responses=RDF_RESPONSES,
+    responses=ONTOLOGY_RESPONSES,
 )
-def ontology_version(name: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+def ontology_version(
+    name: Annotated[str, PathParameter(examples=["0.1.0", "index.html"])],
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+) -> Response:
     stem, ext = split_extension(name)
     if f"{ONTOLOGY_IRI}/{stem}" in _version_iris(store):
         return _ontology_response(request, store, settings, ext)
@@ -138,7 +159,7 @@ def shapes(request: Request, store: ShapesDep, settings: SettingsDep) -> Respons
 
 
 @router.get("/shapes.{ext}", summary="The SHACL shapes as .ttl, .nt, .jsonld or .html", responses=RDF_RESPONSES)
-def shapes_file(ext: str, request: Request, store: ShapesDep, settings: SettingsDep) -> Response:
+def shapes_file(ext: Extension, request: Request, store: ShapesDep, settings: SettingsDep) -> Response:
     return _shapes_response(request, store, settings, ext)
 
 

@@ -31,7 +31,7 @@ import json
 import logging
 import math
 from collections.abc import AsyncIterator, Awaitable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, FastAPI
 from starlette.requests import Request
@@ -39,7 +39,7 @@ from starlette.responses import HTMLResponse, Response, StreamingResponse
 from starlette.types import Send
 
 from ilrs.graph.errors import IlrsError, QuerySyntaxError, QueryTimeout, ResultTooLarge, UnsupportedQuery
-from ilrs.graph.formats import HTML, OFFERS, Format, negotiate
+from ilrs.graph.formats import HTML, JSONLD, OFFERS, RESULT_FORMATS, Format, negotiate
 from ilrs.graph.namespaces import PREFIXES
 from ilrs.graph.query_analysis import READ_ONLY, analyse, looks_like_update
 from ilrs.graph.settings import Settings
@@ -49,7 +49,7 @@ from ilrs.graph.store import Store, is_external
 from ..caching import cache_headers, not_modified
 from ..deps import ExecutorDep, SettingsDep, StoreDep
 from ..problems import error_response
-from ..representations import local_url, public_base, templates
+from ..representations import context_url, local_url, public_base, serialize_triples, templates
 from ..sparql.evaluate import QueryJob, choose_result_format
 from ..sparql.executor import Deadline, QueryExecutor
 from ..sparql.process_executor import ProcessExecutor
@@ -150,22 +150,33 @@ QUERY_PARAMETERS = [
 ]
 
 
+#: What errors are sent as: one line of plain text, as SPARQL protocol clients show it.
+_TEXT: dict[str, Any] = {"text/plain": {}}
+#: The responses of the endpoint, for the OpenAPI document: every result format, and the service description.
+SPARQL_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The query result, streamed, in the format chosen by Accept or format=; without a query, "
+        "the service description",
+        "content": {f.media_type: {} for f in (*RESULT_FORMATS, *DESCRIPTION_OFFERS)},
+    },
+    304: {"description": "Not modified (If-None-Match or If-Modified-Since)"},
+    400: {"description": "Malformed request or query, an update, or a SERVICE not on the allow-list", "content": _TEXT},
+    406: {"description": "No acceptable result format", "content": _TEXT},
+    408: {"description": "The request body did not arrive within the deadline", "content": _TEXT},
+    413: {"description": "Query or body too large", "content": _TEXT},
+    415: {"description": "POST without a supported Content-Type, charset or Content-Encoding", "content": _TEXT},
+    503: {"description": "Every query slot is taken (Retry-After)", "content": _TEXT},
+    504: {"description": "The query did not finish before its deadline", "content": _TEXT},
+    507: {"description": "The query needed more memory than one query may use", "content": _TEXT},
+}
+
+
 @router.api_route(
     PATH,
     methods=list(METHODS),
     summary="SPARQL 1.1 query endpoint; without a query, its service description",
     response_class=Response,
-    responses={
-        200: {"description": "The query result, streamed, in the format chosen by Accept or format="},
-        400: {"description": "Malformed request or query, an update, or a SERVICE not on the allow-list"},
-        406: {"description": "No acceptable result format"},
-        413: {"description": "Query or body too large"},
-        408: {"description": "The request body did not arrive within the deadline"},
-        415: {"description": "POST without a supported Content-Type, charset or Content-Encoding"},
-        503: {"description": "Every query slot is taken (Retry-After)"},
-        504: {"description": "The query did not finish before its deadline"},
-        507: {"description": "The query needed more memory than one query may use"},
-    },
+    responses=SPARQL_RESPONSES,
     openapi_extra={"parameters": QUERY_PARAMETERS},
 )
 async def sparql(request: Request, store: StoreDep, settings: SettingsDep, executor: ExecutorDep) -> Response:
@@ -367,5 +378,9 @@ async def _service_description(request: Request, store: Store, settings: Setting
         )
         return HTMLResponse(page, headers=headers)
     triples = describe_service(endpoint, sizes, limits, see_also=[f"{base}/.well-known/void"])
-    body = serialize_description(triples, fmt)
+    # JSON-LD is compacted with the published context, like every other JSON-LD document.
+    if fmt is JSONLD:
+        body = serialize_triples(triples, fmt, context_url(settings))
+    else:
+        body = serialize_description(triples, fmt)
     return Response(body, headers={**headers, "Content-Type": fmt.content_type})
