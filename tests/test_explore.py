@@ -14,8 +14,10 @@ import pyoxigraph as ox
 from pyld import jsonld
 from servers import LiveServer
 
-from ilrs.graph.partners import AS_OF_PATTERN
-from ilrs.graph.settings import BASE_IRI
+from ilrs.graph import collections as api_collections
+from ilrs.graph.loader import build_store
+from ilrs.graph.partners import AS_OF_PATTERN, COUNTS_AS_OF_PATTERN, partner_statuses, reported_counts
+from ilrs.graph.settings import BASE_IRI, get_settings
 from ilrs.graph.store import Store
 from ilrs.graph.timeline import span
 
@@ -370,3 +372,91 @@ def test_reported_counts_as_of_a_day(live_server: LiveServer) -> None:
     assert {"000-countries", "001-countries", "003-countries-and-organizations"} <= set(everything)
     assert counts(asOf="2023-06-01") == ["003-countries-and-organizations"]  # 000 is of 2025; 001, 004 undated
     assert counts(asOf="2020-01-01") == []
+
+
+def members(server: LiveServer, collection: str, **params: str) -> set[str]:
+    """The members of a JSON-LD collection (one page of up to 1000)."""
+    response = httpx.get(server.url(f"/{collection}"), params={**params, "limit": "1000"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["totalItems"] == len(body.get("member", []))
+    return {m["@id"] for m in body.get("member", [])}
+
+
+def test_partner_collections_as_of_a_day_agree_with_the_map(live_server: LiveServer, dataset: Store) -> None:
+    """``/countries?asOf=`` lists the partners and their statuses as the map shows them on that day."""
+    for day in ("2020-01-01", "2023-06-01", "2025-12-31"):
+        on_map = {c: p.status for c, p in partner_statuses(dataset, None, date.fromisoformat(day)).items()}
+        listed = members(live_server, "countries", asOf=day)
+        assert listed == set(on_map), day
+        for status in sorted(set(on_map.values())):
+            expected = {c for c, s in on_map.items() if s == status}
+            assert members(live_server, "countries", asOf=day, status=status) == expected, (day, status)
+        others = members(live_server, "countries", asOf=day, partners="false")
+        assert not others & listed and len(others | listed) == len(members(live_server, "countries"))
+    drawn = statuses_on(httpx.get(live_server.url("/map.svg"), params={"asOf": "2023-06-01"}).text)
+    assert {c for c, s in drawn.items() if s != "none"} <= members(live_server, "countries", asOf="2023-06-01")
+    assert f"{BASE_IRI}id/country/SN" in members(live_server, "countries", status="signed")  # today, by 000
+    assert f"{BASE_IRI}id/country/SN" not in members(live_server, "countries", asOf="2023-06-01", status="signed")
+
+
+def test_as_of_takes_only_a_day(live_server: LiveServer) -> None:
+    for bad in ("June 2023", "2023-6-1", "20230601", "2023-02-30"):
+        response = httpx.get(live_server.url("/countries"), params={"asOf": bad})
+        assert response.status_code == 400 and "asOf" in response.json()["detail"], bad
+    assert httpx.get(live_server.url("/agreements"), params={"asOf": "2023-06-01"}).status_code == 400
+    api = httpx.get(live_server.url("/api")).text
+    assert "/countries{?status,partners,asOf,page,limit}" in api
+
+
+def test_a_later_source_changes_the_status_as_of_its_day(tmp_path: Path) -> None:
+    """The latest source published by the day decides, whatever older sources said."""
+    store = build_store(get_settings())
+    rival, doc = "https://example.org/graph/rival", "https://example.org/doc/rival"
+    pk, declined = f"{BASE_IRI}id/country/PK", f"{BASE_IRI}id/status/declined"
+    sources = ox.NamedNode(f"{BASE_IRI}graph/sources")
+    store.add_quads(
+        [
+            ox.Quad(
+                ox.NamedNode(pk),
+                ox.NamedNode(f"{BASE_IRI}ontology#partnerStatus"),
+                ox.NamedNode(declined),
+                ox.NamedNode(rival),
+            ),
+            ox.Quad(
+                ox.NamedNode(rival),
+                ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom"),
+                ox.NamedNode(doc),
+                sources,
+            ),
+            ox.Quad(
+                ox.NamedNode(doc),
+                ox.NamedNode("http://purl.org/dc/terms/issued"),
+                ox.Literal("2024-01-15", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")),
+                sources,
+            ),
+        ]
+    )
+    countries = api_collections.COLLECTIONS["countries"]
+
+    def listed(**params: str) -> list[str]:
+        patterns = api_collections.build_filters(store, countries, params)
+        return api_collections.page(store, countries, patterns, offset=0, limit=1000).members
+
+    assert pk in listed(asOf="2023-06-01", status="signed") and pk not in listed(asOf="2023-06-01", status="declined")
+    assert pk in listed(asOf="2024-01-15", status="declined") and pk not in listed(asOf="2024-01-15", status="signed")
+    assert partner_statuses(store, None, date(2024, 1, 15))[pk].status == "declined"  # the map agrees
+    assert pk in listed(asOf="2024-01-15") and pk in listed(asOf="2024-01-15", partners="true")
+
+
+def test_the_documented_counts_pattern_agrees_with_the_map(live_server: LiveServer, dataset: Store) -> None:
+    for day in ("2020-01-01", "2023-06-01", "2025-12-31"):
+        rows = dataset.query(COUNTS_AS_OF_PATTERN.replace("2023-06-01", day))
+        assert isinstance(rows, ox.QuerySolutions)
+        by_sparql = sorted((r["count"].value, r["g"].value, r["day"].value) for r in rows)  # type: ignore[union-attr]
+        shown = sorted((c.iri, c.graph, c.day) for c in reported_counts(dataset, date.fromisoformat(day)))
+        assert by_sparql == shown, day
+    page_html = httpx.get(live_server.url("/map"), headers={"Accept": HTML}).text
+    assert "ilrs:ReportedCount" in page_html  # the map page shows the pattern
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert COUNTS_AS_OF_PATTERN in readme and AS_OF_PATTERN in readme
