@@ -32,11 +32,14 @@ from servers import LiveServer
 
 from ilrs.graph.settings import BASE_IRI
 from ilrs.graph.store import Store
+from ilrs.server.routes.ui import DEFAULT_QUERY
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 PREFERRED_EXAMPLE = "phases"
-TABLE_ROWS = ".yasr table.dataTable tbody tr"
+#: The results of the open tab (a first visit also answers the default query, in its own tab).
+RESULTS = ".tabPanel.active .yasr"
+TABLE_ROWS = f"{RESULTS} table.dataTable tbody tr"
 WAIT = 30
 
 
@@ -193,7 +196,7 @@ def expected_table(dataset: Store, query: str) -> tuple[list[str], list[tuple[st
 _DECORATED = re.compile(r'^"(.*)"(?:\^\^\S+|@[A-Za-z0-9-]+)$', re.DOTALL)
 
 _READ_TABLE = """
-const headers = Array.from(document.querySelectorAll(".yasr table.dataTable thead th"), th => th.textContent.trim());
+const headers = Array.from(document.querySelectorAll(".tabPanel.active .yasr table.dataTable thead th"), th => th.textContent.trim());
 return Array.from(document.querySelectorAll(arguments[0]), tr => {
   const row = {};
   Array.from(tr.querySelectorAll("td")).forEach((td, i) => {
@@ -260,7 +263,7 @@ def test_example_runs_and_renders_the_store_results(
     assert not {"class", "property", "prefixes"} & set(completers), "a completer that calls out is enabled"
 
     run_example(browser, example, len(expected))
-    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".yasr a.iri.local-iri"))
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f"{RESULTS} a.iri.local-iri"))
     assert browser.execute_script("return window.ilrsYasgui.getTab().getQuery()") == example["query"]
 
     rows, links = rendered_table(browser, names)
@@ -279,7 +282,7 @@ def test_example_runs_and_renders_the_store_results(
     # Clicking one opens the local linked-data page.
     target = local[0]
     first = browser.current_window_handle
-    browser.find_element(By.CSS_SELECTOR, f'.yasr a.local-iri[data-iri="{target["iri"]}"]').click()
+    browser.find_element(By.CSS_SELECTOR, f'{RESULTS} a.local-iri[data-iri="{target["iri"]}"]').click()
     wait.until(lambda d: len(d.window_handles) == 2)
     browser.switch_to.window(next(h for h in browser.window_handles if h != first))
     wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
@@ -401,7 +404,7 @@ HOSTILE = (
 )
 
 #: Elements in the results table that only injected HTML would make.
-_INJECTED = """return Array.from(document.querySelectorAll(".yasr table.dataTable tbody")).flatMap(body =>
+_INJECTED = """return Array.from(document.querySelectorAll(".tabPanel.active .yasr table.dataTable tbody")).flatMap(body =>
   Array.from(body.querySelectorAll("form, input, style, .injected, a[href^='javascript'], [onmouseover]"),
     e => e.outerHTML));"""
 
@@ -555,8 +558,10 @@ def test_a_syntax_error_is_one_line_and_marks_its_line(browser: WebDriver, live_
         "window.ilrsYasgui.getTab().setQuery(arguments[0])", "SELECT * WHERE {\n ?s ?p ?o\n FILTER(\n}"
     )
     browser.find_element(By.CSS_SELECTOR, ".tabPanel.active .yasqe_queryButton").click()
-    error = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, ".yasr .errorResult")))
+    error = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, f"{RESULTS} .errorResult")))
     assert "error at 4:" in error.text and "Traceback" not in error.text
+    assert "\n" not in error.text.strip() and len(error.text) <= 200, error.text  # one short line
+    assert not [a for a in browser.find_elements(By.CSS_SELECTOR, f"{RESULTS} .errorResult a") if a.is_displayed()]
     marked = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".CodeMirror .ilrs-syntax-error")))
     assert marked.find_element(By.CSS_SELECTOR, ".CodeMirror-line").text.strip() == "}"  # line 4, as the message says
     browser.execute_script("window.ilrsYasgui.getTab().getYasqe().replaceRange(' ', {line: 0, ch: 0})")
@@ -580,3 +585,84 @@ def test_the_editor_is_near_the_top(browser: WebDriver, live_server: LiveServer,
         assert (bottom if size == "laptop" else top) <= within, (top, bottom)
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def fresh_editor(browser: WebDriver, server: LiveServer) -> None:
+    """Open the query UI as a first-time visitor: nothing stored from earlier visits."""
+    browser.get(server.url("/health"))
+    browser.execute_script("localStorage.clear()")
+    browser.get(server.url("/query"))
+    WebDriverWait(browser, WAIT).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".yasgui .CodeMirror")))
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_default_query_is_seen_and_answered_on_load(
+    browser: WebDriver, live_server: LiveServer, dataset: Store, size: str
+) -> None:
+    """A first visit shows the default query itself (its prefixes folded) on the first screen, already answered."""
+    viewport(browser, *SIZES[size])
+    try:
+        fresh_editor(browser, live_server)
+        expected = expected_table(dataset, DEFAULT_QUERY)[1]
+        WebDriverWait(browser, WAIT).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, TABLE_ROWS)) == len(expected))
+        select = next(
+            line
+            for line in browser.find_elements(By.CSS_SELECTOR, ".tabPanel.active .CodeMirror-line")
+            if line.text.startswith("SELECT ")
+        )
+        top, bottom, height, scrolled = browser.execute_script(
+            "const r = arguments[0].getBoundingClientRect(); return [r.top, r.bottom, innerHeight, scrollY]", select
+        )
+        assert scrolled == 0 and top >= 0 and bottom <= height, (top, bottom, height, scrolled)
+        assert not console_errors(browser)
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+#: Every rectangle of query text that lies under one of the editor's buttons (run, share), at this scroll.
+_COVERED = """const panel = document.querySelector(".tabPanel.active");
+const buttons = Array.from(panel.querySelectorAll(".yasqe_buttons > *"), b => b.getBoundingClientRect())
+  .filter(r => r.width && r.height);
+const covered = [];
+const walker = document.createTreeWalker(panel.querySelector(".CodeMirror-code"), NodeFilter.SHOW_TEXT);
+for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+  if (!node.textContent.trim()) continue;
+  const range = document.createRange();
+  range.selectNodeContents(node);
+  for (const t of range.getClientRects())
+    for (const b of buttons)
+      if (t.left < b.right && b.left < t.right && t.top < b.bottom && b.top < t.bottom) covered.push(node.textContent);
+}
+return [buttons.length, covered];"""
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_editors_buttons_never_cover_the_query(browser: WebDriver, live_server: LiveServer, size: str) -> None:
+    viewport(browser, *SIZES[size])
+    try:
+        fresh_editor(browser, live_server)
+        long_line = "# " + " ".join(["a comment as long as a line of a real query can be"] * 4)
+        query = long_line + "\n" + DEFAULT_QUERY.replace("\n# ", "\n" + long_line + "\n# ")
+        browser.execute_script("window.ilrsYasgui.getTab().setQuery(arguments[0])", query)
+        scroller = browser.find_element(By.CSS_SELECTOR, ".tabPanel.active .CodeMirror-scroll")
+        for position in (0, 150, 400, 10**6):  # the top, scrolled a little, further, to the end
+            browser.execute_script("arguments[0].scrollTop = arguments[1]", scroller, position)
+            time.sleep(0.2)  # CodeMirror draws the lines scrolled into view on the next frame
+            buttons, covered = browser.execute_script(_COVERED)
+            assert buttons == 2 and covered == [], (position, covered)
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_select_star_columns_in_query_order(browser: WebDriver, live_server: LiveServer) -> None:
+    """`SELECT *` shows its columns in the order the query mentions them; a projection keeps its own order."""
+    fresh_editor(browser, live_server)
+    tab = "window.ilrsYasgui.getTab()"
+    star = 'SELECT * WHERE { BIND("z" AS ?zed) BIND("a" AS ?alpha) OPTIONAL { ?mid ?p "nothing at all" } }'
+    projected = "SELECT ?b ?a WHERE { BIND(1 AS ?a) BIND(2 AS ?b) }"
+    for query, columns in ((star, ["zed", "alpha", "mid", "p"]), (projected, ["b", "a"])):
+        browser.execute_script(f"{tab}.setQuery(arguments[0])", query)
+        run_current_tab(browser, 1)
+        headers = [th.text for th in browser.find_elements(By.CSS_SELECTOR, f"{RESULTS} table.dataTable thead th")]
+        assert [h for h in headers if h] == columns, query
+    assert not console_errors(browser)
