@@ -196,7 +196,8 @@ def expected_table(dataset: Store, query: str) -> tuple[list[str], list[tuple[st
 _DECORATED = re.compile(r'^"(.*)"(?:\^\^\S+|@[A-Za-z0-9-]+)$', re.DOTALL)
 
 _READ_TABLE = """
-const headers = Array.from(document.querySelectorAll(".tabPanel.active .yasr table.dataTable thead th"), th => th.textContent.trim());
+const headers = Array.from(document.querySelectorAll(".tabPanel.active .yasr table.dataTable thead th"),
+  th => th.textContent.trim());
 return Array.from(document.querySelectorAll(arguments[0]), tr => {
   const row = {};
   Array.from(tr.querySelectorAll("td")).forEach((td, i) => {
@@ -404,7 +405,8 @@ HOSTILE = (
 )
 
 #: Elements in the results table that only injected HTML would make.
-_INJECTED = """return Array.from(document.querySelectorAll(".tabPanel.active .yasr table.dataTable tbody")).flatMap(body =>
+_INJECTED = """return Array.from(document.querySelectorAll(".tabPanel.active .yasr table.dataTable tbody"))
+  .flatMap(body =>
   Array.from(body.querySelectorAll("form, input, style, .injected, a[href^='javascript'], [onmouseover]"),
     e => e.outerHTML));"""
 
@@ -443,7 +445,7 @@ SIZES = {"laptop": (1366, 768), "phone": (390, 844)}
 PEOPLE_PAGES = [
     *("/", "/disagreements", "/id/phase/ilrs-1", "/id/country/PK", "/query", "/id/mission/"),
     *("/search?q=change%207", "/id/country/PAK", "/.well-known/void", "/graph/source/003", "/timeline"),
-    *("/map", "/map?asOf=2023-06-01"),
+    *("/map", "/map?asOf=2023-06-01", "/ontology/", "/ontology/#countValue"),
 ]
 
 
@@ -666,3 +668,39 @@ def test_select_star_columns_in_query_order(browser: WebDriver, live_server: Liv
         headers = [th.text for th in browser.find_elements(By.CSS_SELECTOR, f"{RESULTS} table.dataTable thead th")]
         assert [h for h in headers if h] == columns, query
     assert not console_errors(browser)
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_ontology_docs_have_the_site_layout_and_a_zoomable_diagram(
+    browser: WebDriver, live_server: LiveServer, size: str
+) -> None:
+    """The docs page has the site's header and one heading; the class diagram opens whole and zooms to full size."""
+    viewport(browser, *SIZES[size])
+    try:
+        browser.get(live_server.url("/ontology/"))
+        wait = WebDriverWait(browser, WAIT)
+        nav = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "header.site nav a")]
+        assert {"Home", "Disagreements", "Query", "Ontology"} <= set(nav)
+        assert browser.find_elements(By.CSS_SELECTOR, "header.site form.search input[name=q]")
+        assert [h.text for h in browser.find_elements(By.TAG_NAME, "h1")] == ["ILRS Knowledge Graph ontology"]
+        figure = browser.find_element(By.ID, "class-diagram")
+        img = figure.find_element(By.TAG_NAME, "img")
+        wait.until(lambda d: d.execute_script("return arguments[0].naturalWidth", img) > 0)
+        measure = """const i = arguments[0], v = i.parentElement;
+            return [i.naturalWidth, i.getBoundingClientRect().width, v.clientWidth, v.scrollWidth,
+                    document.documentElement.scrollWidth - document.documentElement.clientWidth];"""
+        natural, shown, frame, _, overflow = browser.execute_script(measure, img)
+        assert shown <= frame + 1 and overflow <= 0  # opens whole, within the page
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", img)
+        img.click()  # full size around the point clicked: every word at the size Graphviz wrote it
+        natural, shown, frame, scrolled, overflow = browser.execute_script(measure, img)
+        assert round(shown) == natural and scrolled > frame and overflow <= 0, (natural, shown, frame, scrolled)
+        figure.find_element(By.CSS_SELECTOR, "button[aria-label='Zoom in']").click()
+        assert browser.execute_script(measure, img)[1] > shown
+        figure.find_element(By.CSS_SELECTOR, "button[aria-label='Fit the frame\\'s width']").click()
+        assert browser.execute_script(measure, img)[1] <= frame + 1
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(SCREENSHOTS / f"ontology-diagram-{size}.png"))
+        assert not console_errors(browser)  # among them any Content-Security-Policy violation
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
