@@ -83,6 +83,22 @@ def test_front_page_offers_search_kinds_sources_and_answers(live_server: LiveSer
     assert ("/id/person/wu-weiren" in " ".join(hrefs)) and "Wu Weiren" in text
 
 
+def test_front_page_names_things_as_people_do(live_server: LiveServer) -> None:
+    """Kinds by their plural names, the ones a visitor looks for first; answer columns in words, each once."""
+    html = httpx.get(live_server.url("/"), headers={"Accept": HTML}).text
+    kinds = links(html.split('<ul class="kinds">')[1].split("</ul>")[0])
+    assert [t for _, t in kinds[:8]] == [
+        *("countries", "organizations", "space agencies", "people", "missions", "agreements", "events", "sources")
+    ]
+    assert dict((t, h) for h, t in kinds)["people"] == live_server.url("/id/person/")
+    timeline = html.split('id="q-agreements-timeline"')[1].split("</table>")[0]
+    headings = re.findall(r"<th>([^<]*)</th>", timeline)
+    assert "date wording" in headings and "agreement" in headings
+    assert "agreementLabel" not in headings and "agreement label" not in headings  # the agreement shows its label
+    people = httpx.get(live_server.url("/id/person/"), headers={"Accept": HTML}).text
+    assert re.search(r"<h1>People</h1>", people)
+
+
 def test_every_page_links_the_disagreements_and_the_editor(live_server: LiveServer) -> None:
     for path in ("/", "/query", "/id/country/PK", "/disagreements", "/.well-known/void"):
         hrefs = [h for h, _ in links(httpx.get(live_server.url(path), headers={"Accept": HTML}).text)]
