@@ -100,10 +100,14 @@ def test_front_page_names_things_as_people_do(live_server: LiveServer) -> None:
 
 
 def test_every_page_links_the_disagreements_and_the_editor(live_server: LiveServer) -> None:
-    for path in ("/", "/query", "/id/country/PK", "/disagreements", "/.well-known/void"):
-        hrefs = [h for h, _ in links(httpx.get(live_server.url(path), headers={"Accept": HTML}).text)]
+    for path in ("/", "/query", "/id/country/PK", "/disagreements", "/.well-known/void", "/sparql", "/ontology/"):
+        found = links(httpx.get(live_server.url(path), headers={"Accept": HTML}).text)
+        hrefs = [h for h, _ in found]
         assert any(h.endswith("/disagreements") for h in hrefs), path
         assert any(h.endswith("/query") for h in hrefs), path
+        # A link that names the editor leads to it (the front page is no longer the editor).
+        named = [h for h, text in found if text.lower() in ("query editor", "open in the query editor")]
+        assert all(urlsplit(h).path.endswith("/query") for h in named), (path, named)
 
 
 def test_disagreements_list_both_phase_one_years_with_their_sources(live_server: LiveServer) -> None:

@@ -446,6 +446,8 @@ PEOPLE_PAGES = [
     *("/", "/disagreements", "/id/phase/ilrs-1", "/id/country/PK", "/query", "/id/mission/"),
     *("/search?q=change%207", "/id/country/PAK", "/.well-known/void", "/graph/source/003", "/timeline"),
     *("/map", "/map?asOf=2023-06-01", "/ontology/", "/ontology/#countValue"),
+    *("/sparql", "/shapes", "/docs", "/id/agency/cnsa?lang=zh", "/id/announcement/002-formal", "/graph/curated"),
+    *("/instances?class=https%3A%2F%2Fw3id.org%2Filrs%2Fontology%23Mission",),
 ]
 
 
