@@ -274,6 +274,10 @@ def test_resource_page_reads_for_people(live_server: LiveServer) -> None:
     assert "9 March 2021" in text_of(announcement) and 'title="2021-03-09"' in announcement
     country = httpx.get(live_server.url("/id/country/PK"), headers={"Accept": HTML}).text
     assert "not an article" in country  # the reference graph of countries, shown as such
+    # Terms the ontology reuses are named by the labels its import module gives them, the IRI on hover.
+    rows = {text_of(g).strip(): g for g in re.findall(r'<th scope="row">(.*?)</th>', source, re.S)}
+    assert {"date issued", "publisher", "title"} <= set(rows) and "dcterms:issued" not in rows
+    assert 'title="http://purl.org/dc/terms/issued"' in rows["date issued"]
 
 
 def test_partial_dates_are_spans() -> None:
