@@ -459,6 +459,14 @@ def viewport(driver: WebDriver, width: int, height: int) -> None:
     )
 
 
+#: Where the site's footer lies, against the content above it and the page's width.
+_FOOTER = """const f = document.querySelector("body > footer.site"), m = document.querySelector("body > main");
+if (!f || !m) return null;
+const r = f.getBoundingClientRect();
+return {top: r.top + scrollY, left: r.left, width: Math.round(r.width), page: document.documentElement.clientWidth,
+        mainBottom: m.getBoundingClientRect().bottom + scrollY, textFits: f.scrollWidth <= f.clientWidth};"""
+
+
 @pytest.mark.parametrize("size", list(SIZES))
 @pytest.mark.parametrize("path", PEOPLE_PAGES)
 def test_page_fits_the_screen_without_errors(browser: WebDriver, live_server: LiveServer, path: str, size: str) -> None:
@@ -477,6 +485,11 @@ def test_page_fits_the_screen_without_errors(browser: WebDriver, live_server: Li
         name = path.strip("/").replace("/", "_") or "front"
         browser.save_screenshot(str(SCREENSHOTS / f"{name}-{size}.png"))
         assert overflow <= 0, f"{path} scrolls sideways by {overflow} px at {width}x{height}"
+        # The footer closes every page: after the content, the page's full width, its text within it.
+        footer = browser.execute_script(_FOOTER)
+        assert footer is not None, f"{path} has no footer"
+        assert footer["top"] >= footer["mainBottom"] - 1 and footer["left"] == 0, (path, footer)
+        assert footer["width"] == footer["page"] and footer["textFits"], (path, footer)
         # A 404 page's own status is reported as a network error; nothing else may be.
         errors = [e for e in console_errors(browser) if not e["message"].startswith(f"{live_server.url(path)} - ")]
         assert not errors, errors  # among them any Content-Security-Policy violation
