@@ -497,22 +497,6 @@ def test_page_fits_the_screen_without_errors(browser: WebDriver, live_server: Li
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
-def test_visitor_reaches_phase_one_years_from_the_front_page(browser: WebDriver, live_server: LiveServer) -> None:
-    """From the front page to both of phase 1's target years, with their sources, in two clicks."""
-    browser.get(live_server.url("/"))
-    browser.find_element(By.LINK_TEXT, "where the sources disagree").click()
-    wait = WebDriverWait(browser, WAIT)
-    section = wait.until(ec.presence_of_element_located((By.ID, "d-ilrs-1-targetYear")))
-    text = section.text
-    assert "2028" in text and "2035" in text
-    assert len(section.find_elements(By.CSS_SELECTOR, "tbody tr")) == 2
-    section.find_element(By.CSS_SELECTOR, "h2 a").click()
-    wait.until(lambda d: "/id/phase/ilrs-1" in d.current_url)
-    marks = browser.find_elements(By.CSS_SELECTOR, "a.dispute")
-    assert len(marks) == 2
-    assert not console_errors(browser)
-
-
 @pytest.mark.parametrize("typed", ["change 7", "嫦娥七号"])
 def test_search_box_suggests_as_one_types(browser: WebDriver, live_server: LiveServer, typed: str) -> None:
     """Typing in the header's search box lists Chang'e-7; its suggestion opens the mission's page."""
@@ -542,28 +526,6 @@ def test_results_show_labels_beside_iris_and_plain_values(browser: WebDriver, li
     assert label.text == "Wu Weiren"
     year = browser.find_element(By.CSS_SELECTOR, f"{TABLE_ROWS} td .nonIri")
     assert year.text == "2028"  # not "2028"^^xsd:gYear
-    assert not console_errors(browser)
-
-
-@pytest.mark.parametrize("route", ["search", "browse"])
-def test_visitor_reaches_wu_weirens_roles(browser: WebDriver, live_server: LiveServer, route: str) -> None:
-    """From the front page to Wu Weiren's roles in a few clicks: by the search box, or by browsing people."""
-    browser.get(live_server.url("/"))
-    wait = WebDriverWait(browser, WAIT)
-    if route == "search":
-        box = browser.find_element(By.ID, "front-search")
-        box.send_keys("wu weiren")
-        box.submit()
-        wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "ol.hits li a"))).click()
-    else:
-        browser.find_element(By.CSS_SELECTOR, 'ul.kinds a[href$="/id/person/"]').click()
-        wait.until(ec.presence_of_element_located((By.LINK_TEXT, "Wu Weiren"))).click()
-    wait.until(lambda d: d.current_url == live_server.url("/id/person/wu-weiren"))
-    text = browser.find_element(By.TAG_NAME, "main").text
-    assert "Wu Weiren" in browser.find_element(By.TAG_NAME, "h1").text
-    assert (
-        "Head of China's Lunar Exploration Program" in text or "head of the Deep Space Exploration Laboratory" in text
-    )
     assert not console_errors(browser)
 
 
@@ -717,5 +679,95 @@ def test_ontology_docs_have_the_site_layout_and_a_zoomable_diagram(
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         browser.save_screenshot(str(SCREENSHOTS / f"ontology-diagram-{size}.png"))
         assert not console_errors(browser)  # among them any Content-Security-Policy violation
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+# --- a visitor's paths, at both sizes, each kept as a screenshot ---------------------------------
+
+
+def _search_from_the_front_page(browser: WebDriver, wait: WebDriverWait[WebDriver], words: str) -> None:
+    box = browser.find_element(By.ID, "front-search")
+    box.send_keys(words)
+    box.submit()
+    wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "ol.hits li a"))).click()
+
+
+def _browse_from_the_front_page(browser: WebDriver, wait: WebDriverWait[WebDriver], kind: str, name: str) -> None:
+    browser.find_element(By.CSS_SELECTOR, f'ul.kinds a[href$="/id/{kind}/"]').click()
+    wait.until(ec.element_to_be_clickable((By.LINK_TEXT, name))).click()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("route", ["search", "browse"])
+def test_visitor_reaches_wu_weirens_roles(browser: WebDriver, live_server: LiveServer, route: str, size: str) -> None:
+    """From the front page to Wu Weiren's roles in two clicks: by the search box, or by browsing people."""
+    viewport(browser, *SIZES[size])
+    try:
+        browser.get(live_server.url("/"))
+        wait = WebDriverWait(browser, WAIT)
+        if route == "search":
+            _search_from_the_front_page(browser, wait, "wu weiren")
+        else:
+            _browse_from_the_front_page(browser, wait, "person", "Wu Weiren")
+        wait.until(lambda d: d.current_url == live_server.url("/id/person/wu-weiren"))
+        text = browser.find_element(By.TAG_NAME, "main").text
+        assert "Wu Weiren" in browser.find_element(By.TAG_NAME, "h1").text
+        assert "Head of China's Lunar Exploration Program" in text
+        assert "head of the Deep Space Exploration Laboratory" in text
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(SCREENSHOTS / f"visitor-wu-weiren-by-{route}-{size}.png"))
+        assert not console_errors(browser)
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("route", ["disagreements", "search", "browse"])
+def test_visitor_reaches_phase_one_years(browser: WebDriver, live_server: LiveServer, route: str, size: str) -> None:
+    """From the front page to phase 1's two target years, each with its source, in two or three clicks."""
+    viewport(browser, *SIZES[size])
+    try:
+        browser.get(live_server.url("/"))
+        wait = WebDriverWait(browser, WAIT)
+        if route == "disagreements":
+            browser.find_element(By.LINK_TEXT, "where the sources disagree").click()
+            section = wait.until(ec.presence_of_element_located((By.ID, "d-ilrs-1-targetYear")))
+            rows = [r.text for r in section.find_elements(By.CSS_SELECTOR, "tbody tr")]
+            assert len(rows) == 2 and any("2028" in r and "ILRS: Next Frontier" in r for r in rows), rows
+            assert any("2035" in r for r in rows), rows
+            section.find_element(By.CSS_SELECTOR, "h2 a").click()
+        elif route == "search":
+            _search_from_the_front_page(browser, wait, "phase 1")
+        else:
+            _browse_from_the_front_page(browser, wait, "phase", "ILRS phase 1")
+        wait.until(lambda d: d.current_url == live_server.url("/id/phase/ilrs-1"))
+        marked = [a.find_element(By.XPATH, "./..").text for a in browser.find_elements(By.CSS_SELECTOR, "a.dispute")]
+        assert len(marked) == 2 and {"2028", "2035"} <= set(" ".join(marked).split()), marked
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(SCREENSHOTS / f"visitor-phase-1-by-{route}-{size}.png"))
+        assert not console_errors(browser)
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+#: The property names of a resource page's statements that the page breaks over more than one line.
+_BROKEN_NAMES = """return Array.from(document.querySelectorAll("table.grouped th[scope=row]"), th => {
+  const range = document.createRange();
+  range.selectNodeContents(th);
+  const lines = new Set(Array.from(range.getClientRects(), r => Math.round(r.top)));
+  return lines.size > 1 ? th.textContent.trim() : null;
+}).filter(Boolean);"""
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_property_names_are_read_whole(browser: WebDriver, live_server: LiveServer, size: str) -> None:
+    """A resource page's property names are never broken into pieces; on a phone they stand above the values."""
+    viewport(browser, *SIZES[size])
+    try:
+        for path in ("/id/phase/ilrs-1", "/id/source/003", "/id/person/wu-weiren"):
+            browser.get(live_server.url(path))
+            assert browser.find_elements(By.CSS_SELECTOR, "table.grouped th[scope=row]"), path
+            assert browser.execute_script(_BROKEN_NAMES) == [], path
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
