@@ -30,6 +30,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 from servers import LiveServer
 
+from ilrs.graph.partners import partner_statuses
 from ilrs.graph.settings import BASE_IRI
 from ilrs.graph.store import Store
 from ilrs.server.routes.ui import DEFAULT_QUERY
@@ -769,5 +770,62 @@ def test_property_names_are_read_whole(browser: WebDriver, live_server: LiveServ
             browser.get(live_server.url(path))
             assert browser.find_elements(By.CSS_SELECTOR, "table.grouped th[scope=row]"), path
             assert browser.execute_script(_BROKEN_NAMES) == [], path
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+#: Every country the map colours as a partner: its IRI and the colour the browser paints it.
+_PAINTED = """return Array.from(document.querySelectorAll("figure.map path[data-country]"), p =>
+  [p.dataset.country, p.dataset.status, getComputedStyle(p).fill, p.getBoundingClientRect().width]);"""
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_map_paints_the_partners_and_opens_their_pages(
+    browser: WebDriver, live_server: LiveServer, dataset: Store, size: str
+) -> None:
+    """Every partner the sources name is painted in its status's colour; a click opens the country's page."""
+    viewport(browser, *SIZES[size])
+    try:
+        browser.get(live_server.url("/map"))
+        painted = {c: (status, fill, w) for c, status, fill, w in browser.execute_script(_PAINTED)}
+        colours = {status: fill for status, fill, _ in painted.values()}
+        expected = {c: p.status for c, p in partner_statuses(dataset).items() if c in painted}
+        assert len(expected) >= 10
+        for country, status in expected.items():
+            assert painted[country][0] == status and painted[country][2] > 0, country
+        assert len({colours[s] for s in set(expected.values())}) == len(set(expected.values()))  # one colour each
+        others = {fill for c, (status, fill, _) in painted.items() if c not in expected}
+        assert others == {colours["none"]}  # every other country in the colour of "none stated"
+        assert all(colours["none"] != colours[s] for s in set(expected.values()))
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(SCREENSHOTS / f"map-{size}.png"))
+        browser.find_element(By.CSS_SELECTOR, f'figure.map path[data-country="{BASE_IRI}id/country/PK"]').click()
+        WebDriverWait(browser, WAIT).until(lambda d: d.current_url == live_server.url("/id/country/PK"))
+        assert "Pakistan" in browser.find_element(By.TAG_NAME, "h1").text
+        assert not console_errors(browser)
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_timeline_shows_the_2021_founding_events(browser: WebDriver, live_server: LiveServer, size: str) -> None:
+    """The 2021 founding events, each on the axis; the year-long claim drawn wider than a dated day."""
+    viewport(browser, *SIZES[size])
+    try:
+        browser.get(live_server.url("/timeline"))
+        rows = browser.find_elements(By.CSS_SELECTOR, "table.timeline tbody tr")
+        found = {}
+        for row in rows:
+            when = row.find_element(By.TAG_NAME, "time").get_attribute("datetime") or ""
+            if when.startswith("2021"):
+                bar = row.find_element(By.CSS_SELECTOR, "td.axis rect").get_attribute("width")
+                found[when] = (row.text, float(bar or 0))
+        assert {"2021", "2021-03-09", "2021-04", "2021-06-16"} <= set(found), sorted(found)
+        assert "Joint Statement Between CNSA and ROSCOSMOS" in found["2021-04"][0]
+        assert any("Guideline for Partnership" in text for text, _ in found.values())
+        assert found["2021"][1] > 5 * found["2021-03-09"][1]  # a year is a year, not 1 January
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(SCREENSHOTS / f"timeline-{size}.png"))
+        assert not console_errors(browser)
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
