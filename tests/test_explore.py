@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
@@ -513,3 +514,38 @@ def test_the_documented_counts_pattern_agrees_with_the_map(live_server: LiveServ
     assert "ilrs:ReportedCount" in page_html  # the map page shows the pattern
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert COUNTS_AS_OF_PATTERN in readme and AS_OF_PATTERN in readme
+
+
+def test_no_link_of_the_site_is_broken(live_server: LiveServer) -> None:
+    """Every page the navigation reaches, and every page those link to on this server, answers; every
+    in-page anchor (``#source-003``) exists. Two steps from the navigation covers each kind of page."""
+    origin = live_server.url("/")
+    seeds = ["/", "/disagreements", "/map", "/timeline", "/query", "/ontology/", "/.well-known/void", "/sparql"]
+    seeds += ["/search?q=change%207", "/id/phase/ilrs-1", "/id/person/wu-weiren", "/graph/source/003"]
+
+    browser = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}  # as Chromium asks
+
+    def fetch(client: httpx.Client, url: str) -> tuple[str, int, str]:
+        response = client.get(url, headers=browser)
+        kind = response.headers.get("content-type", "")
+        return url, response.status_code, response.text if kind.startswith("text/html") else ""
+
+    def targets(page: str, html: str) -> set[str]:
+        found = set()
+        for href, _ in links(html):
+            url = httpx.URL(page).join(href)
+            if str(url).startswith(origin) and url.path.rsplit(".", 1)[-1] not in ("ttl", "nt", "jsonld", "svg"):
+                found.add(str(url.copy_with(fragment=None)))
+            if href.startswith("#") and len(href) > 1:
+                assert f'id="{href[1:]}"' in html, (page, href)
+        return found
+
+    with httpx.Client(follow_redirects=True, timeout=30) as client, ThreadPoolExecutor(4) as pool:
+        first = list(pool.map(lambda p: fetch(client, live_server.url(p)), seeds))
+        level = {u for page, status, html in first for u in targets(page, html)} - {p for p, _, _ in first}
+        second = list(pool.map(lambda u: fetch(client, u), sorted(level)))
+        assert not [(u, s) for u, s, _ in first + second if s >= 400]
+        onward = {u for page, _, html in second for u in targets(page, html)} - level
+        third = list(pool.map(lambda u: client.head(u, headers=browser), sorted(onward)))
+        assert not [(str(r.url), r.status_code) for r in third if r.status_code >= 400]
+    assert len(second) + len(third) > 300
