@@ -774,6 +774,21 @@ def test_property_names_are_read_whole(browser: WebDriver, live_server: LiveServ
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
+#: The elements (matching arguments[0]) whose text the page breaks over more than one line.
+_BROKEN_CELLS = """return Array.from(document.querySelectorAll(arguments[0]), e => {
+  const range = document.createRange();
+  range.selectNodeContents(e);
+  const lines = new Set(Array.from(range.getClientRects(), r => Math.round(r.top)));
+  return lines.size > 1 ? e.textContent.trim() : null;
+}).filter(Boolean);"""
+
+#: The timeline axis's year labels: their drawn width, and whether each lies wholly within the axis.
+_TICKS = """const axis = document.querySelector("table.timeline th.axis svg").getBoundingClientRect();
+return Array.from(document.querySelectorAll("table.timeline th.axis text"), t => {
+  const r = t.getBoundingClientRect();
+  return [r.width, r.left >= axis.left - 1 && r.right <= axis.right + 1];
+});"""
+
 #: Every country the map colours as a partner: its IRI and the colour the browser paints it.
 _PAINTED = """return Array.from(document.querySelectorAll("figure.map path[data-country]"), p =>
   [p.dataset.country, p.dataset.status, getComputedStyle(p).fill, p.getBoundingClientRect().width]);"""
@@ -824,6 +839,15 @@ def test_timeline_shows_the_2021_founding_events(browser: WebDriver, live_server
         assert "Joint Statement Between CNSA and ROSCOSMOS" in found["2021-04"][0]
         assert any("Guideline for Partnership" in text for text, _ in found.values())
         assert found["2021"][1] > 5 * found["2021-03-09"][1]  # a year is a year, not 1 January
+        # Dates and citation marks read whole; the axis's years are drawn at their size, not stretched.
+        assert (
+            browser.execute_script(
+                _BROKEN_CELLS, "table.timeline tbody td:first-child > time, table.timeline tbody td:nth-child(3) > a"
+            )
+            == []
+        )
+        years = browser.execute_script(_TICKS)
+        assert len(years) >= 5 and all(15 < w < 45 and inside for w, inside in years), years
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         browser.save_screenshot(str(SCREENSHOTS / f"timeline-{size}.png"))
         assert not console_errors(browser)
