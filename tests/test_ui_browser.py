@@ -853,3 +853,34 @@ def test_timeline_shows_the_2021_founding_events(browser: WebDriver, live_server
         assert not console_errors(browser)
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+#: Words (letters, digits, apostrophes; at most 20) that a page breaks in two. A line may end after a
+#: hyphen or a slash, and IRIs and codes longer than any word may wrap anywhere.
+_BROKEN_WORDS = """const out = [];
+const walker = document.createTreeWalker(document.querySelector("main"), NodeFilter.SHOW_TEXT);
+for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+  if (!node.parentElement.getClientRects().length || node.parentElement.closest("svg, pre, .CodeMirror")) continue;
+  if (node.textContent.includes("://")) continue;  // an IRI: it may wrap anywhere
+  const word = /(?<![\\p{L}\\p{N}'\\u2019])[\\p{L}\\p{N}'\\u2019]{2,20}(?![\\p{L}\\p{N}'\\u2019])/gu;
+  for (const m of node.textContent.matchAll(word)) {
+    const range = document.createRange();
+    range.setStart(node, m.index);
+    range.setEnd(node, m.index + m[0].length);
+    const tops = new Set(Array.from(range.getClientRects()).filter(r => r.width > 1).map(r => Math.round(r.top)));
+    if (tops.size > 1) out.push(m[0]);
+  }
+}
+return out;"""
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("path", ["/", "/disagreements", "/map", "/timeline", "/id/phase/ilrs-1", "/id/country/PK"])
+def test_no_word_is_broken_in_two(browser: WebDriver, live_server: LiveServer, path: str, size: str) -> None:
+    """Tables give a column the width of its longest word: `signed` never reads `sign` / `ed`."""
+    viewport(browser, *SIZES[size])
+    try:
+        browser.get(live_server.url(path))
+        assert browser.execute_script(_BROKEN_WORDS) == [], path
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
