@@ -248,8 +248,9 @@ def _sort_set_members(page: str) -> str:
     return _SET_RUN.sub(sort_run, page)
 
 
-#: The diagrams at their full size, each in a frame of its own that scrolls (and, with the site's
-#: script, zooms): scaled down to the page's width, the class diagram's words would be too small to read.
+#: The diagrams, each in a frame of its own that scrolls: the class diagram's words are too small to read
+#: once it is scaled to the page's width, so the site's script (server/static/diagram.js) zooms it to
+#: full size where it is clicked.
 _DIAGRAMS = """<div class="section" id="diagrams">
         <h2>Diagrams</h2>
         <figure class="diagram" id="class-diagram">
