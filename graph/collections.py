@@ -10,6 +10,7 @@ SPARQL only after checking them against the data, so a bad value is a clear
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,13 +19,16 @@ import pyoxigraph as ox
 
 from .describe import is_iri
 from .errors import ParameterError
-from .namespaces import ID, ILRS, mint
+from .namespaces import ID, ILRS, SOURCES_GRAPH, mint
 from .settings import BASE_IRI
 from .store import Store
 
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _YEAR = re.compile(r"[0-9]{4}")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DATE = "http://purl.org/dc/terms/date"
+_ISSUED = "http://purl.org/dc/terms/issued"
+_DERIVED_FROM = "http://www.w3.org/ns/prov#wasDerivedFrom"
 _SUBCLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 SKOS_IN_SCHEME = "http://www.w3.org/2004/02/skos/core#inScheme"
 SKOS_CONCEPT = "http://www.w3.org/2004/02/skos/core#Concept"
@@ -53,7 +57,7 @@ class Collection:
         return f"?s a/<{_SUBCLASS_OF}>* <{self.class_iri}> ."
 
 
-_PARTNER_FILTERS = ("status", "partners")
+_PARTNER_FILTERS = ("status", "partners", "asOf")
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,13 @@ FILTERS: dict[str, Filter] = {
         "true: only those with a partner status; false: only those without.",
         str(ILRS.partnerStatus),
         {"type": "string", "enum": ["true", "false"]},
+    ),
+    "asOf": Filter(
+        "A day (YYYY-MM-DD): status and partners as they stood then, from the sources published on or before "
+        "it (each member's status is its latest such source's; undated sources are left out). Alone, it lists "
+        "the members with a status by that day.",
+        _ISSUED,
+        {"type": "string", "format": "date", "examples": ["2023-06-01"]},
     ),
     "party": Filter(
         "A party: an ISO code (PK), a key (cnsa, agency/cnsa), its IRI or its URL on this server. A country "
@@ -219,16 +230,20 @@ def build_filters(
     when it has none, the date of the event it was signed at.
     """
     patterns = []
+    day = _day(params["asOf"]) if "asOf" in params else None
+    if day is not None and "status" not in params and "partners" not in params:
+        params = {**params, "partners": "true"}  # alone, asOf lists the partners as of that day
     for name, value in sorted(params.items()):
         if name not in collection.filters:
             raise ParameterError(f"{collection.name} has no filter {name!r}")
         if name == "status":
-            patterns.append(f"?s <{ILRS.partnerStatus}> <{resolve_status(store, value, local_base)}> .")
+            status = resolve_status(store, value, local_base)
+            patterns.append(f"FILTER EXISTS {{ {_status_claim(f'<{status}>', day)} }}")
         elif name == "partners":
             if value not in ("true", "false"):
                 raise ParameterError(f"partners: expected true or false, not {value!r}")
             negation = "" if value == "true" else "NOT "
-            patterns.append(f"FILTER {negation}EXISTS {{ ?s <{ILRS.partnerStatus}> ?_status }}")
+            patterns.append(f"FILTER {negation}EXISTS {{ {_status_claim('?_status', day, latest=False)} }}")
         elif name == "party":
             party = resolve_party(store, value, local_base)
             patterns.append(
@@ -246,6 +261,43 @@ def build_filters(
                 f' FILTER(SUBSTR(STR(?_date), 1, 4) = "{value}") }}'
             )
     return "\n".join(patterns)
+
+
+def _day(value: str) -> str:
+    """``value`` checked as a day (``YYYY-MM-DD``), the form ``asOf`` takes."""
+    try:
+        if not _DAY.fullmatch(value):
+            raise ValueError(value)
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise ParameterError(f"asOf: expected a day as YYYY-MM-DD such as 2023-06-01, not {value!r}") from None
+
+
+def _status_claim(status: str, day: str | None, *, latest: bool = True) -> str:
+    """A pattern: ``?s`` has partner status ``status`` (an IRI or a variable), or had it on ``day``.
+
+    On a day, a status counts when a source published by then states it (in its graph, derived from
+    a document with that ``dcterms:issued``) and, with ``latest``, no later source published by then
+    states another (ties go to the greater graph IRI): what the partner map shows as of that day.
+    """
+    if day is None:
+        return f"?s <{ILRS.partnerStatus}> {status} ."
+    published = f'FILTER(SUBSTR(STR(?_issued), 1, 10) <= "{day}")'
+    pattern = (
+        f"GRAPH ?_g {{ ?s <{ILRS.partnerStatus}> {status} }} "
+        f"GRAPH <{SOURCES_GRAPH}> {{ ?_g <{_DERIVED_FROM}> ?_doc . ?_doc <{_ISSUED}> ?_issued }} {published}"
+    )
+    if not latest:
+        return pattern
+    later = (
+        "SUBSTR(STR(?_issued2), 1, 10) > SUBSTR(STR(?_issued), 1, 10) || "
+        "(SUBSTR(STR(?_issued2), 1, 10) = SUBSTR(STR(?_issued), 1, 10) && STR(?_g2) > STR(?_g))"
+    )
+    return (
+        f"{pattern} FILTER NOT EXISTS {{ GRAPH ?_g2 {{ ?s <{ILRS.partnerStatus}> ?_other }} "
+        f"GRAPH <{SOURCES_GRAPH}> {{ ?_g2 <{_DERIVED_FROM}> ?_doc2 . ?_doc2 <{_ISSUED}> ?_issued2 }} "
+        f'FILTER(SUBSTR(STR(?_issued2), 1, 10) <= "{day}" && ({later})) }}'
+    )
 
 
 def page(store: Store, collection: Collection, filters: str, *, offset: int, limit: int) -> Page:

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 import pyoxigraph as ox
 
 from .derived import MERGED_GRAPH
 from .namespaces import SOURCES_GRAPH
+from .settings import get_settings
 from .store import Store
 
 #: Incoming links shown for one resource at most (a country may be the object of many).
@@ -282,7 +285,32 @@ def labels(store: Store, iris: Iterable[str]) -> dict[str, list[ox.Literal]]:
         literal = row["l"]
         if isinstance(literal, ox.Literal):
             out.setdefault(_iri(row["x"]), []).append(literal)
+    reused = reused_labels(get_settings().ontology_dir / "imports")
+    for name in names:
+        if name not in out and name in reused:
+            out[name] = list(reused[name])
     return out
+
+
+def _lower_title_case(label: str) -> str:
+    return " ".join(w.lower() if w[:1].isupper() and w[1:].islower() else w for w in label.split(" "))
+
+
+@lru_cache(maxsize=4)
+def reused_labels(folder: Path) -> dict[str, tuple[ox.Literal, ...]]:
+    """The labels the ontology's import module gives the terms it reuses (``ontology/imports/*.ttl``).
+
+    Those declarations are not part of the served graph, but a page names ``dcterms:issued`` "date
+    issued" by them rather than by its prefixed IRI. Title-cased words (DCMI's "Date Issued") are
+    lower-cased like the ontology's own labels; acronyms stay. Read once per folder.
+    """
+    out: dict[str, list[ox.Literal]] = {}
+    for path in sorted(folder.glob("*.ttl")):
+        for quad in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
+            if quad.predicate.value == _RDFS_LABEL and isinstance(quad.object, ox.Literal):
+                label = ox.Literal(_lower_title_case(quad.object.value), language=quad.object.language)
+                out.setdefault(quad.subject.value, []).append(label)
+    return {iri: tuple(found) for iri, found in out.items()}
 
 
 def describe(store: Store, iri: str, *, with_context: bool = True) -> Description:

@@ -7,7 +7,8 @@ examples, and a reload (``--watch``) is seen at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -37,12 +38,47 @@ def cached(store: Store, name: str, compute: Callable[[], T]) -> T:
     return _cache[key]  # type: ignore[return-value]
 
 
+#: What a visitor calls each kind of resource (the path segment under ``…/id/``); a kind not named here
+#: is shown by its segment.
+KIND_NAMES = {
+    "country": "countries",
+    "organization": "organizations",
+    "agency": "space agencies",
+    "person": "people",
+    "mission": "missions",
+    "agreement": "agreements",
+    "event": "events",
+    "source": "sources",
+    "phase": "phases",
+    "program": "programs",
+    "announcement": "announcements",
+    "application": "applications to join",
+    "facility": "facilities",
+    "payload": "payloads",
+    "place": "places",
+    "position": "positions",
+    "goal": "goals",
+    "target": "stated targets",
+    "count": "reported counts",
+    "counted": "counted kinds",
+    "status": "partner statuses",
+    "activity": "cooperation stages and fields",
+}
+#: The kinds listed first, in this order: what a visitor looks for before the graph's own bookkeeping.
+FIRST_KINDS = ("country", "organization", "agency", "person", "mission", "agreement", "event", "source")
+
+
 @dataclass(frozen=True)
 class Kind:
     """A kind of resource: the first path segment under ``…/id/`` (``mission``, ``country`` …)."""
 
     name: str
     count: int
+
+    @property
+    def title(self) -> str:
+        """The kind as a visitor names it (``people`` for ``person``)."""
+        return KIND_NAMES.get(self.name, self.name)
 
 
 def kinds(store: Store) -> list[Kind]:
@@ -56,7 +92,9 @@ def kinds(store: Store) -> list[Kind]:
         }} GROUP BY ?kind ORDER BY DESC(?n) ?kind"""
     rows = store.query(query, union_default_graph=True)
     assert isinstance(rows, ox.QuerySolutions)
-    return [Kind(row["kind"].value, int(row["n"].value)) for row in rows]  # type: ignore[union-attr]
+    found = [Kind(row["kind"].value, int(row["n"].value)) for row in rows]  # type: ignore[union-attr]
+    first = {name: i for i, name in enumerate(FIRST_KINDS)}
+    return sorted(found, key=lambda k: first.get(k.name, len(first)))  # stable: the rest stay most first
 
 
 @dataclass(frozen=True)
@@ -102,6 +140,25 @@ def answer(store: Store, example: Example, limit: int = ANSWER_ROWS) -> Answer:
         if out.total <= limit:
             out.rows.append([row[c] for c in out.columns])  # type: ignore[misc]
     return out
+
+
+def column_title(variable: str) -> str:
+    """A query variable as a column heading for people: ``dateWording`` → ``date wording``."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", variable).replace("_", " ").lower()
+
+
+def label_columns(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> set[int]:
+    """The columns ``?xLabel`` that repeat what column ``?x`` already shows (its label) in every row.
+
+    The front page shows an IRI by its label, so the label a query selects beside it says nothing new.
+    """
+    index = {c: i for i, c in enumerate(columns)}
+    repeated = set()
+    for i, column in enumerate(columns):
+        shown = index.get(column.removesuffix("Label")) if column.endswith("Label") else None
+        if shown is not None and all(not row[i] or row[i] == row[shown] for row in rows):
+            repeated.add(i)
+    return repeated
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ such claim with the date of the source that makes it (``dcterms:issued`` of the 
 was derived from). With a ``source`` only that graph counts; with ``as_of`` only the sources
 published on or before that day (an undated source cannot be placed in time and is left out). Each
 country then gets the status of its latest source, and is *disputed* when the sources counted give
-different statuses. The same question as one SPARQL query is :data:`AS_OF_PATTERN`.
+different statuses. The same question as one SPARQL query is :data:`AS_OF_PATTERN`; the reported
+counts as of a day are :func:`reported_counts` and :data:`COUNTS_AS_OF_PATTERN`.
 """
 
 from __future__ import annotations
@@ -42,6 +43,22 @@ SELECT ?country ?status ?issued WHERE {
   }
 }
 ORDER BY ?country"""
+
+#: The reported counts as they stood on a day (replace 2023-06-01): each count with the day it stood on,
+#: its own ``ilrs:asOf`` or else its source's publication day. README.md and the map page show it;
+#: tests/test_explore.py checks it agrees with :func:`reported_counts`.
+COUNTS_AS_OF_PATTERN = """\
+PREFIX ilrs: <https://w3id.org/ilrs/ontology#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?count ?value ?day ?g WHERE {
+  GRAPH ?g { ?count a ilrs:ReportedCount ; ilrs:countValue ?value . OPTIONAL { ?count ilrs:asOf ?stated } }
+  FILTER(?g != <https://w3id.org/ilrs/graph/merged>)   # the merged graph repeats every claim, unsourced
+  OPTIONAL { GRAPH <https://w3id.org/ilrs/graph/sources> { ?g prov:wasDerivedFrom ?doc . ?doc dcterms:issued ?issued } }
+  BIND(SUBSTR(STR(COALESCE(?stated, ?issued)), 1, 10) AS ?day)
+  FILTER(?day <= "2023-06-01")                         # an undated count has no ?day, and is left out
+}
+ORDER BY ?day ?count"""
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@
 * A ``Content-Security-Policy`` that lets pages load scripts, styles, images and fonts only from
   this server, and connect to nothing else (so even a script that had been tricked could not send
   a query, or data, elsewhere); ``frame-ancestors 'none'`` (and ``X-Frame-Options: DENY`` for older
-  browsers) so no other site can frame a page. A route that needs a different policy (the generated
-  ontology documentation has inline styles) sets its own header, which is kept.
+  browsers) so no other site can frame a page. A route that needs a different policy (the query UI,
+  whose editor writes one stylesheet) sets its own header, which is kept.
 * Only the configured Host names are served: every absolute URL is written from the public URL
   setting, and a request for any other name is refused with 400 rather than answered from a cache
   key that ignores it.
@@ -36,9 +36,6 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
-
-#: The same, but allowing inline styles: for generated HTML (pyLODE) that carries ``<style>`` and ``style=``.
-CSP_WITH_INLINE_STYLES = CONTENT_SECURITY_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 
 #: The one ``<style>`` element the query UI's editor writes itself: the fixed stylesheet of the results
 #: table's column resizer (in the vendored YASGUI build). A new build that changes it shows up as a CSP

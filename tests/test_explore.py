@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
@@ -14,8 +15,10 @@ import pyoxigraph as ox
 from pyld import jsonld
 from servers import LiveServer
 
-from ilrs.graph.partners import AS_OF_PATTERN
-from ilrs.graph.settings import BASE_IRI
+from ilrs.graph import collections as api_collections
+from ilrs.graph.loader import build_store
+from ilrs.graph.partners import AS_OF_PATTERN, COUNTS_AS_OF_PATTERN, partner_statuses, reported_counts
+from ilrs.graph.settings import BASE_IRI, get_settings
 from ilrs.graph.store import Store
 from ilrs.graph.timeline import span
 
@@ -81,11 +84,31 @@ def test_front_page_offers_search_kinds_sources_and_answers(live_server: LiveSer
     assert ("/id/person/wu-weiren" in " ".join(hrefs)) and "Wu Weiren" in text
 
 
+def test_front_page_names_things_as_people_do(live_server: LiveServer) -> None:
+    """Kinds by their plural names, the ones a visitor looks for first; answer columns in words, each once."""
+    html = httpx.get(live_server.url("/"), headers={"Accept": HTML}).text
+    kinds = links(html.split('<ul class="kinds">')[1].split("</ul>")[0])
+    assert [t for _, t in kinds[:8]] == [
+        *("countries", "organizations", "space agencies", "people", "missions", "agreements", "events", "sources")
+    ]
+    assert dict((t, h) for h, t in kinds)["people"] == live_server.url("/id/person/")
+    timeline = html.split('id="q-agreements-timeline"')[1].split("</table>")[0]
+    headings = re.findall(r"<th>([^<]*)</th>", timeline)
+    assert "date wording" in headings and "agreement" in headings
+    assert "agreementLabel" not in headings and "agreement label" not in headings  # the agreement shows its label
+    people = httpx.get(live_server.url("/id/person/"), headers={"Accept": HTML}).text
+    assert re.search(r"<h1>People</h1>", people)
+
+
 def test_every_page_links_the_disagreements_and_the_editor(live_server: LiveServer) -> None:
-    for path in ("/", "/query", "/id/country/PK", "/disagreements", "/.well-known/void"):
-        hrefs = [h for h, _ in links(httpx.get(live_server.url(path), headers={"Accept": HTML}).text)]
+    for path in ("/", "/query", "/id/country/PK", "/disagreements", "/.well-known/void", "/sparql", "/ontology/"):
+        found = links(httpx.get(live_server.url(path), headers={"Accept": HTML}).text)
+        hrefs = [h for h, _ in found]
         assert any(h.endswith("/disagreements") for h in hrefs), path
         assert any(h.endswith("/query") for h in hrefs), path
+        # A link that names the editor leads to it (the front page is no longer the editor).
+        named = [h for h, text in found if text.lower() in ("query editor", "open in the query editor")]
+        assert all(urlsplit(h).path.endswith("/query") for h in named), (path, named)
 
 
 def test_disagreements_list_both_phase_one_years_with_their_sources(live_server: LiveServer) -> None:
@@ -252,6 +275,10 @@ def test_resource_page_reads_for_people(live_server: LiveServer) -> None:
     assert "9 March 2021" in text_of(announcement) and 'title="2021-03-09"' in announcement
     country = httpx.get(live_server.url("/id/country/PK"), headers={"Accept": HTML}).text
     assert "not an article" in country  # the reference graph of countries, shown as such
+    # Terms the ontology reuses are named by the labels its import module gives them, the IRI on hover.
+    rows = {text_of(g).strip(): g for g in re.findall(r'<th scope="row">(.*?)</th>', source, re.S)}
+    assert {"date issued", "publisher", "title"} <= set(rows) and "dcterms:issued" not in rows
+    assert 'title="http://purl.org/dc/terms/issued"' in rows["date issued"]
 
 
 def test_partial_dates_are_spans() -> None:
@@ -327,14 +354,43 @@ def test_every_link_into_the_ontology_docs_lands_on_an_anchor(live_server: LiveS
     used = {r["t"].value.split("#", 1)[1] for r in rows}  # type: ignore[union-attr]
     assert {"statusReason", "countValue", "Announcement"} <= used
     assert sorted(used - anchors) == []
-    # And the links the pages really make, from every kind of page.
-    pages = ["/id/phase/ilrs-1", "/id/country/PK", "/id/count/000-countries", "/id/announcement/002-formal"]
-    pages += [h for h, _ in links(httpx.get(live_server.url("/")).text) if re.search(r"/id/[\w-]+/$", h)][:3]
-    for page in pages:
-        html = httpx.get(page if page.startswith("http") else live_server.url(page), headers={"Accept": HTML}).text
-        for href, _ in links(html):
-            if "/ontology#" in href:
-                assert href.split("#", 1)[1] in anchors, (page, href)
+    # And the links the pages really make: every page for people, and the page of every resource but
+    # the countries no source speaks of (their pages differ only in their reference names).
+    rows = dataset.query(
+        f"""SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), "{BASE_IRI}id/"))
+            FILTER(!STRSTARTS(STR(?s), "{BASE_IRI}id/country/") || EXISTS {{ ?s <{BASE_IRI}ontology#partnerStatus> ?x }}
+                   || ?s IN (<{BASE_IRI}id/country/FR>, <{BASE_IRI}id/country/CN>)) }}"""
+    )
+    assert isinstance(rows, ox.QuerySolutions)
+    pages = ["/", "/disagreements", "/map", "/timeline", "/search?q=change%207", "/.well-known/void", "/ontology"]
+    pages += ["/shapes", "/graph/source/003", "/graph/curated", "/id/country/", "/id/mission/", "/id/country/PAK"]
+    pages += [r["s"].value.removeprefix(BASE_IRI) for r in rows]  # type: ignore[union-attr]
+    assert len(pages) > 100
+    checked = 0
+    with httpx.Client(base_url=live_server.url("/"), headers={"Accept": HTML}) as client:
+        for path in pages:
+            html = client.get(path.lstrip("/")).text
+            for href, _ in links(html):
+                if re.search(r"/ontology/?#", href):
+                    assert href.split("#", 1)[1] in anchors, (path, href)
+                    checked += 1
+    assert checked > 100
+    # The docs' own contents: every entry lands on its section.
+    own = [h[1:] for h, _ in links(docs.text) if h.startswith("#")]
+    assert len(own) > 100 and sorted(set(own) - anchors) == []
+
+
+def test_ontology_docs_in_the_site_layout_under_the_strict_policy(live_server: LiveServer) -> None:
+    docs = httpx.get(live_server.url("/ontology/"), headers={"Accept": HTML})
+    policy = docs.headers["content-security-policy"]
+    assert "style-src 'self';" in policy and "unsafe-inline" not in policy
+    assert "<style" not in docs.text and 'style="' not in docs.text  # nothing the policy would block
+    assert re.findall(r"<h1[^>]*>(.*?)</h1>", docs.text) == ["ILRS Knowledge Graph ontology"]  # one heading, once
+    nav = dict((text, href) for href, text in links(docs.text.split('<header class="site">')[1].split("</header>")[0]))
+    assert nav["Query"] == live_server.url("/query") and nav["Home"] == live_server.url("/")
+    assert '<img src="classes.svg"' in docs.text and "diagram.js" in docs.text
+    svg = httpx.get(live_server.url("/ontology/classes.svg"))
+    assert svg.headers["content-type"].startswith("image/svg+xml") and "<text" in svg.text
 
 
 def test_a_source_graph_page_groups_its_facts_by_subject(live_server: LiveServer) -> None:
@@ -370,3 +426,126 @@ def test_reported_counts_as_of_a_day(live_server: LiveServer) -> None:
     assert {"000-countries", "001-countries", "003-countries-and-organizations"} <= set(everything)
     assert counts(asOf="2023-06-01") == ["003-countries-and-organizations"]  # 000 is of 2025; 001, 004 undated
     assert counts(asOf="2020-01-01") == []
+
+
+def members(server: LiveServer, collection: str, **params: str) -> set[str]:
+    """The members of a JSON-LD collection (one page of up to 1000)."""
+    response = httpx.get(server.url(f"/{collection}"), params={**params, "limit": "1000"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["totalItems"] == len(body.get("member", []))
+    return {m["@id"] for m in body.get("member", [])}
+
+
+def test_partner_collections_as_of_a_day_agree_with_the_map(live_server: LiveServer, dataset: Store) -> None:
+    """``/countries?asOf=`` lists the partners and their statuses as the map shows them on that day."""
+    for day in ("2020-01-01", "2023-06-01", "2025-12-31"):
+        on_map = {c: p.status for c, p in partner_statuses(dataset, None, date.fromisoformat(day)).items()}
+        listed = members(live_server, "countries", asOf=day)
+        assert listed == set(on_map), day
+        for status in sorted(set(on_map.values())):
+            expected = {c for c, s in on_map.items() if s == status}
+            assert members(live_server, "countries", asOf=day, status=status) == expected, (day, status)
+        others = members(live_server, "countries", asOf=day, partners="false")
+        assert not others & listed and len(others | listed) == len(members(live_server, "countries"))
+    drawn = statuses_on(httpx.get(live_server.url("/map.svg"), params={"asOf": "2023-06-01"}).text)
+    assert {c for c, s in drawn.items() if s != "none"} <= members(live_server, "countries", asOf="2023-06-01")
+    assert f"{BASE_IRI}id/country/SN" in members(live_server, "countries", status="signed")  # today, by 000
+    assert f"{BASE_IRI}id/country/SN" not in members(live_server, "countries", asOf="2023-06-01", status="signed")
+
+
+def test_as_of_takes_only_a_day(live_server: LiveServer) -> None:
+    for bad in ("June 2023", "2023-6-1", "20230601", "2023-02-30"):
+        response = httpx.get(live_server.url("/countries"), params={"asOf": bad})
+        assert response.status_code == 400 and "asOf" in response.json()["detail"], bad
+    assert httpx.get(live_server.url("/agreements"), params={"asOf": "2023-06-01"}).status_code == 400
+    api = httpx.get(live_server.url("/api")).text
+    assert "/countries{?status,partners,asOf,page,limit}" in api
+
+
+def test_a_later_source_changes_the_status_as_of_its_day(tmp_path: Path) -> None:
+    """The latest source published by the day decides, whatever older sources said."""
+    store = build_store(get_settings())
+    rival, doc = "https://example.org/graph/rival", "https://example.org/doc/rival"
+    pk, declined = f"{BASE_IRI}id/country/PK", f"{BASE_IRI}id/status/declined"
+    sources = ox.NamedNode(f"{BASE_IRI}graph/sources")
+    store.add_quads(
+        [
+            ox.Quad(
+                ox.NamedNode(pk),
+                ox.NamedNode(f"{BASE_IRI}ontology#partnerStatus"),
+                ox.NamedNode(declined),
+                ox.NamedNode(rival),
+            ),
+            ox.Quad(
+                ox.NamedNode(rival),
+                ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom"),
+                ox.NamedNode(doc),
+                sources,
+            ),
+            ox.Quad(
+                ox.NamedNode(doc),
+                ox.NamedNode("http://purl.org/dc/terms/issued"),
+                ox.Literal("2024-01-15", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")),
+                sources,
+            ),
+        ]
+    )
+    countries = api_collections.COLLECTIONS["countries"]
+
+    def listed(**params: str) -> list[str]:
+        patterns = api_collections.build_filters(store, countries, params)
+        return api_collections.page(store, countries, patterns, offset=0, limit=1000).members
+
+    assert pk in listed(asOf="2023-06-01", status="signed") and pk not in listed(asOf="2023-06-01", status="declined")
+    assert pk in listed(asOf="2024-01-15", status="declined") and pk not in listed(asOf="2024-01-15", status="signed")
+    assert partner_statuses(store, None, date(2024, 1, 15))[pk].status == "declined"  # the map agrees
+    assert pk in listed(asOf="2024-01-15") and pk in listed(asOf="2024-01-15", partners="true")
+
+
+def test_the_documented_counts_pattern_agrees_with_the_map(live_server: LiveServer, dataset: Store) -> None:
+    for day in ("2020-01-01", "2023-06-01", "2025-12-31"):
+        rows = dataset.query(COUNTS_AS_OF_PATTERN.replace("2023-06-01", day))
+        assert isinstance(rows, ox.QuerySolutions)
+        by_sparql = sorted((r["count"].value, r["g"].value, r["day"].value) for r in rows)  # type: ignore[union-attr]
+        shown = sorted((c.iri, c.graph, c.day) for c in reported_counts(dataset, date.fromisoformat(day)))
+        assert by_sparql == shown, day
+    page_html = httpx.get(live_server.url("/map"), headers={"Accept": HTML}).text
+    assert "ilrs:ReportedCount" in page_html  # the map page shows the pattern
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert COUNTS_AS_OF_PATTERN in readme and AS_OF_PATTERN in readme
+
+
+def test_no_link_of_the_site_is_broken(live_server: LiveServer) -> None:
+    """Every page the navigation reaches, and every page those link to on this server, answers; every
+    in-page anchor (``#source-003``) exists. Two steps from the navigation covers each kind of page."""
+    origin = live_server.url("/")
+    seeds = ["/", "/disagreements", "/map", "/timeline", "/query", "/ontology/", "/.well-known/void", "/sparql"]
+    seeds += ["/search?q=change%207", "/id/phase/ilrs-1", "/id/person/wu-weiren", "/graph/source/003"]
+
+    browser = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}  # as Chromium asks
+
+    def fetch(client: httpx.Client, url: str) -> tuple[str, int, str]:
+        response = client.get(url, headers=browser)
+        kind = response.headers.get("content-type", "")
+        return url, response.status_code, response.text if kind.startswith("text/html") else ""
+
+    def targets(page: str, html: str) -> set[str]:
+        found = set()
+        for href, _ in links(html):
+            url = httpx.URL(page).join(href)
+            if str(url).startswith(origin) and url.path.rsplit(".", 1)[-1] not in ("ttl", "nt", "jsonld", "svg"):
+                found.add(str(url.copy_with(fragment=None)))
+            if href.startswith("#") and len(href) > 1:
+                assert f'id="{href[1:]}"' in html, (page, href)
+        return found
+
+    with httpx.Client(follow_redirects=True, timeout=30) as client, ThreadPoolExecutor(4) as pool:
+        first = list(pool.map(lambda p: fetch(client, live_server.url(p)), seeds))
+        level = {u for page, status, html in first for u in targets(page, html)} - {p for p, _, _ in first}
+        second = list(pool.map(lambda u: fetch(client, u), sorted(level)))
+        assert not [(u, s) for u, s, _ in first + second if s >= 400]
+        onward = {u for page, _, html in second for u in targets(page, html)} - level
+        third = list(pool.map(lambda u: client.head(u, headers=browser), sorted(onward)))
+        assert not [(str(r.url), r.status_code) for r in third if r.status_code >= 400]
+    assert len(second) + len(third) > 300

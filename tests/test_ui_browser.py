@@ -30,13 +30,17 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 from servers import LiveServer
 
+from ilrs.graph.partners import partner_statuses
 from ilrs.graph.settings import BASE_IRI
 from ilrs.graph.store import Store
+from ilrs.server.routes.ui import DEFAULT_QUERY
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 PREFERRED_EXAMPLE = "phases"
-TABLE_ROWS = ".yasr table.dataTable tbody tr"
+#: The results of the open tab (a first visit also answers the default query, in its own tab).
+RESULTS = ".tabPanel.active .yasr"
+TABLE_ROWS = f"{RESULTS} table.dataTable tbody tr"
 WAIT = 30
 
 
@@ -193,7 +197,8 @@ def expected_table(dataset: Store, query: str) -> tuple[list[str], list[tuple[st
 _DECORATED = re.compile(r'^"(.*)"(?:\^\^\S+|@[A-Za-z0-9-]+)$', re.DOTALL)
 
 _READ_TABLE = """
-const headers = Array.from(document.querySelectorAll(".yasr table.dataTable thead th"), th => th.textContent.trim());
+const headers = Array.from(document.querySelectorAll(".tabPanel.active .yasr table.dataTable thead th"),
+  th => th.textContent.trim());
 return Array.from(document.querySelectorAll(arguments[0]), tr => {
   const row = {};
   Array.from(tr.querySelectorAll("td")).forEach((td, i) => {
@@ -260,7 +265,7 @@ def test_example_runs_and_renders_the_store_results(
     assert not {"class", "property", "prefixes"} & set(completers), "a completer that calls out is enabled"
 
     run_example(browser, example, len(expected))
-    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".yasr a.iri.local-iri"))
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f"{RESULTS} a.iri.local-iri"))
     assert browser.execute_script("return window.ilrsYasgui.getTab().getQuery()") == example["query"]
 
     rows, links = rendered_table(browser, names)
@@ -279,7 +284,7 @@ def test_example_runs_and_renders_the_store_results(
     # Clicking one opens the local linked-data page.
     target = local[0]
     first = browser.current_window_handle
-    browser.find_element(By.CSS_SELECTOR, f'.yasr a.local-iri[data-iri="{target["iri"]}"]').click()
+    browser.find_element(By.CSS_SELECTOR, f'{RESULTS} a.local-iri[data-iri="{target["iri"]}"]').click()
     wait.until(lambda d: len(d.window_handles) == 2)
     browser.switch_to.window(next(h for h in browser.window_handles if h != first))
     wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
@@ -401,7 +406,8 @@ HOSTILE = (
 )
 
 #: Elements in the results table that only injected HTML would make.
-_INJECTED = """return Array.from(document.querySelectorAll(".yasr table.dataTable tbody")).flatMap(body =>
+_INJECTED = """return Array.from(document.querySelectorAll(".tabPanel.active .yasr table.dataTable tbody"))
+  .flatMap(body =>
   Array.from(body.querySelectorAll("form, input, style, .injected, a[href^='javascript'], [onmouseover]"),
     e => e.outerHTML));"""
 
@@ -440,7 +446,9 @@ SIZES = {"laptop": (1366, 768), "phone": (390, 844)}
 PEOPLE_PAGES = [
     *("/", "/disagreements", "/id/phase/ilrs-1", "/id/country/PK", "/query", "/id/mission/"),
     *("/search?q=change%207", "/id/country/PAK", "/.well-known/void", "/graph/source/003", "/timeline"),
-    *("/map", "/map?asOf=2023-06-01"),
+    *("/map", "/map?asOf=2023-06-01", "/ontology/", "/ontology/#countValue"),
+    *("/sparql", "/shapes", "/docs", "/id/agency/cnsa?lang=zh", "/id/announcement/002-formal", "/graph/curated"),
+    *("/instances?class=https%3A%2F%2Fw3id.org%2Filrs%2Fontology%23Mission",),
 ]
 
 
@@ -450,6 +458,14 @@ def viewport(driver: WebDriver, width: int, height: int) -> None:
         "Emulation.setDeviceMetricsOverride",
         {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600},
     )
+
+
+#: Where the site's footer lies, against the content above it and the page's width.
+_FOOTER = """const f = document.querySelector("body > footer.site"), m = document.querySelector("body > main");
+if (!f || !m) return null;
+const r = f.getBoundingClientRect();
+return {top: r.top + scrollY, left: r.left, width: Math.round(r.width), page: document.documentElement.clientWidth,
+        mainBottom: m.getBoundingClientRect().bottom + scrollY, textFits: f.scrollWidth <= f.clientWidth};"""
 
 
 @pytest.mark.parametrize("size", list(SIZES))
@@ -470,27 +486,16 @@ def test_page_fits_the_screen_without_errors(browser: WebDriver, live_server: Li
         name = path.strip("/").replace("/", "_") or "front"
         browser.save_screenshot(str(SCREENSHOTS / f"{name}-{size}.png"))
         assert overflow <= 0, f"{path} scrolls sideways by {overflow} px at {width}x{height}"
+        # The footer closes every page: after the content, the page's full width, its text within it.
+        footer = browser.execute_script(_FOOTER)
+        assert footer is not None, f"{path} has no footer"
+        assert footer["top"] >= footer["mainBottom"] - 1 and footer["left"] == 0, (path, footer)
+        assert footer["width"] == footer["page"] and footer["textFits"], (path, footer)
         # A 404 page's own status is reported as a network error; nothing else may be.
         errors = [e for e in console_errors(browser) if not e["message"].startswith(f"{live_server.url(path)} - ")]
         assert not errors, errors  # among them any Content-Security-Policy violation
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
-
-
-def test_visitor_reaches_phase_one_years_from_the_front_page(browser: WebDriver, live_server: LiveServer) -> None:
-    """From the front page to both of phase 1's target years, with their sources, in two clicks."""
-    browser.get(live_server.url("/"))
-    browser.find_element(By.LINK_TEXT, "where the sources disagree").click()
-    wait = WebDriverWait(browser, WAIT)
-    section = wait.until(ec.presence_of_element_located((By.ID, "d-ilrs-1-targetYear")))
-    text = section.text
-    assert "2028" in text and "2035" in text
-    assert len(section.find_elements(By.CSS_SELECTOR, "tbody tr")) == 2
-    section.find_element(By.CSS_SELECTOR, "h2 a").click()
-    wait.until(lambda d: "/id/phase/ilrs-1" in d.current_url)
-    marks = browser.find_elements(By.CSS_SELECTOR, "a.dispute")
-    assert len(marks) == 2
-    assert not console_errors(browser)
 
 
 @pytest.mark.parametrize("typed", ["change 7", "嫦娥七号"])
@@ -525,28 +530,6 @@ def test_results_show_labels_beside_iris_and_plain_values(browser: WebDriver, li
     assert not console_errors(browser)
 
 
-@pytest.mark.parametrize("route", ["search", "browse"])
-def test_visitor_reaches_wu_weirens_roles(browser: WebDriver, live_server: LiveServer, route: str) -> None:
-    """From the front page to Wu Weiren's roles in a few clicks: by the search box, or by browsing people."""
-    browser.get(live_server.url("/"))
-    wait = WebDriverWait(browser, WAIT)
-    if route == "search":
-        box = browser.find_element(By.ID, "front-search")
-        box.send_keys("wu weiren")
-        box.submit()
-        wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "ol.hits li a"))).click()
-    else:
-        browser.find_element(By.CSS_SELECTOR, 'ul.kinds a[href$="/id/person/"]').click()
-        wait.until(ec.presence_of_element_located((By.LINK_TEXT, "Wu Weiren"))).click()
-    wait.until(lambda d: d.current_url == live_server.url("/id/person/wu-weiren"))
-    text = browser.find_element(By.TAG_NAME, "main").text
-    assert "Wu Weiren" in browser.find_element(By.TAG_NAME, "h1").text
-    assert (
-        "Head of China's Lunar Exploration Program" in text or "head of the Deep Space Exploration Laboratory" in text
-    )
-    assert not console_errors(browser)
-
-
 def test_a_syntax_error_is_one_line_and_marks_its_line(browser: WebDriver, live_server: LiveServer) -> None:
     browser.get(live_server.url("/query"))
     wait = WebDriverWait(browser, WAIT)
@@ -555,8 +538,10 @@ def test_a_syntax_error_is_one_line_and_marks_its_line(browser: WebDriver, live_
         "window.ilrsYasgui.getTab().setQuery(arguments[0])", "SELECT * WHERE {\n ?s ?p ?o\n FILTER(\n}"
     )
     browser.find_element(By.CSS_SELECTOR, ".tabPanel.active .yasqe_queryButton").click()
-    error = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, ".yasr .errorResult")))
+    error = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, f"{RESULTS} .errorResult")))
     assert "error at 4:" in error.text and "Traceback" not in error.text
+    assert "\n" not in error.text.strip() and len(error.text) <= 200, error.text  # one short line
+    assert not [a for a in browser.find_elements(By.CSS_SELECTOR, f"{RESULTS} .errorResult a") if a.is_displayed()]
     marked = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".CodeMirror .ilrs-syntax-error")))
     assert marked.find_element(By.CSS_SELECTOR, ".CodeMirror-line").text.strip() == "}"  # line 4, as the message says
     browser.execute_script("window.ilrsYasgui.getTab().getYasqe().replaceRange(' ', {line: 0, ch: 0})")
@@ -578,5 +563,324 @@ def test_the_editor_is_near_the_top(browser: WebDriver, live_server: LiveServer,
             "const r = arguments[0].getBoundingClientRect(); return [r.top + scrollY, r.bottom + scrollY]", editor
         )
         assert (bottom if size == "laptop" else top) <= within, (top, bottom)
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def fresh_editor(browser: WebDriver, server: LiveServer) -> None:
+    """Open the query UI as a first-time visitor: nothing stored from earlier visits."""
+    browser.get(server.url("/health"))
+    browser.execute_script("localStorage.clear()")
+    browser.get(server.url("/query"))
+    WebDriverWait(browser, WAIT).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".yasgui .CodeMirror")))
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_default_query_is_seen_and_answered_on_load(
+    browser: WebDriver, live_server: LiveServer, dataset: Store, size: str
+) -> None:
+    """A first visit shows the default query itself (its prefixes folded) on the first screen, already answered."""
+    viewport(browser, *SIZES[size])
+    try:
+        fresh_editor(browser, live_server)
+        expected = expected_table(dataset, DEFAULT_QUERY)[1]
+        WebDriverWait(browser, WAIT).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, TABLE_ROWS)) == len(expected))
+        select = next(
+            line
+            for line in browser.find_elements(By.CSS_SELECTOR, ".tabPanel.active .CodeMirror-line")
+            if line.text.startswith("SELECT ")
+        )
+        top, bottom, height, scrolled = browser.execute_script(
+            "const r = arguments[0].getBoundingClientRect(); return [r.top, r.bottom, innerHeight, scrollY]", select
+        )
+        assert scrolled == 0 and top >= 0 and bottom <= height, (top, bottom, height, scrolled)
+        assert not console_errors(browser)
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+#: Every rectangle of query text that lies under one of the editor's buttons (run, share), at this scroll.
+_COVERED = """const panel = document.querySelector(".tabPanel.active");
+const buttons = Array.from(panel.querySelectorAll(".yasqe_buttons > *"), b => b.getBoundingClientRect())
+  .filter(r => r.width && r.height);
+const covered = [];
+const walker = document.createTreeWalker(panel.querySelector(".CodeMirror-code"), NodeFilter.SHOW_TEXT);
+for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+  if (!node.textContent.trim()) continue;
+  const range = document.createRange();
+  range.selectNodeContents(node);
+  for (const t of range.getClientRects())
+    for (const b of buttons)
+      if (t.left < b.right && b.left < t.right && t.top < b.bottom && b.top < t.bottom) covered.push(node.textContent);
+}
+return [buttons.length, covered];"""
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_editors_buttons_never_cover_the_query(browser: WebDriver, live_server: LiveServer, size: str) -> None:
+    viewport(browser, *SIZES[size])
+    try:
+        fresh_editor(browser, live_server)
+        long_line = "# " + " ".join(["a comment as long as a line of a real query can be"] * 4)
+        query = long_line + "\n" + DEFAULT_QUERY.replace("\n# ", "\n" + long_line + "\n# ")
+        browser.execute_script("window.ilrsYasgui.getTab().setQuery(arguments[0])", query)
+        scroller = browser.find_element(By.CSS_SELECTOR, ".tabPanel.active .CodeMirror-scroll")
+        for position in (0, 150, 400, 10**6):  # the top, scrolled a little, further, to the end
+            browser.execute_script("arguments[0].scrollTop = arguments[1]", scroller, position)
+            time.sleep(0.2)  # CodeMirror draws the lines scrolled into view on the next frame
+            buttons, covered = browser.execute_script(_COVERED)
+            assert buttons == 2 and covered == [], (position, covered)
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_select_star_columns_in_query_order(browser: WebDriver, live_server: LiveServer) -> None:
+    """`SELECT *` shows its columns in the order the query mentions them; a projection keeps its own order."""
+    fresh_editor(browser, live_server)
+    tab = "window.ilrsYasgui.getTab()"
+    star = 'SELECT * WHERE { BIND("z" AS ?zed) BIND("a" AS ?alpha) OPTIONAL { ?mid ?p "nothing at all" } }'
+    projected = "SELECT ?b ?a WHERE { BIND(1 AS ?a) BIND(2 AS ?b) }"
+    for query, columns in ((star, ["zed", "alpha", "mid", "p"]), (projected, ["b", "a"])):
+        browser.execute_script(f"{tab}.setQuery(arguments[0])", query)
+        run_current_tab(browser, 1)
+        headers = [th.text for th in browser.find_elements(By.CSS_SELECTOR, f"{RESULTS} table.dataTable thead th")]
+        assert [h for h in headers if h] == columns, query
+    assert not console_errors(browser)
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_ontology_docs_have_the_site_layout_and_a_zoomable_diagram(
+    browser: WebDriver, live_server: LiveServer, size: str
+) -> None:
+    """The docs page has the site's header and one heading; the class diagram opens whole and zooms to full size."""
+    viewport(browser, *SIZES[size])
+    try:
+        browser.get(live_server.url("/ontology/"))
+        wait = WebDriverWait(browser, WAIT)
+        nav = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "header.site nav a")]
+        assert {"Home", "Disagreements", "Query", "Ontology"} <= set(nav)
+        assert browser.find_elements(By.CSS_SELECTOR, "header.site form.search input[name=q]")
+        assert [h.text for h in browser.find_elements(By.TAG_NAME, "h1")] == ["ILRS Knowledge Graph ontology"]
+        figure = browser.find_element(By.ID, "class-diagram")
+        img = figure.find_element(By.TAG_NAME, "img")
+        wait.until(lambda d: d.execute_script("return arguments[0].naturalWidth", img) > 0)
+        measure = """const i = arguments[0], v = i.parentElement;
+            return [i.naturalWidth, i.getBoundingClientRect().width, v.clientWidth, v.scrollWidth,
+                    document.documentElement.scrollWidth - document.documentElement.clientWidth];"""
+        natural, shown, frame, _, overflow = browser.execute_script(measure, img)
+        assert shown <= frame + 1 and overflow <= 0  # opens whole, within the page
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", img)
+        img.click()  # full size around the point clicked: every word at the size Graphviz wrote it
+        natural, shown, frame, scrolled, overflow = browser.execute_script(measure, img)
+        assert round(shown) == natural and scrolled > frame and overflow <= 0, (natural, shown, frame, scrolled)
+        figure.find_element(By.CSS_SELECTOR, "button[aria-label='Zoom in']").click()
+        assert browser.execute_script(measure, img)[1] > shown
+        figure.find_element(By.CSS_SELECTOR, "button[aria-label='Fit the frame\\'s width']").click()
+        assert browser.execute_script(measure, img)[1] <= frame + 1
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(SCREENSHOTS / f"ontology-diagram-{size}.png"))
+        assert not console_errors(browser)  # among them any Content-Security-Policy violation
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+# --- a visitor's paths, at both sizes, each kept as a screenshot ---------------------------------
+
+
+def _search_from_the_front_page(browser: WebDriver, wait: WebDriverWait[WebDriver], words: str) -> None:
+    box = browser.find_element(By.ID, "front-search")
+    box.send_keys(words)
+    box.submit()
+    wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "ol.hits li a"))).click()
+
+
+def _browse_from_the_front_page(browser: WebDriver, wait: WebDriverWait[WebDriver], kind: str, name: str) -> None:
+    browser.find_element(By.CSS_SELECTOR, f'ul.kinds a[href$="/id/{kind}/"]').click()
+    wait.until(ec.element_to_be_clickable((By.LINK_TEXT, name))).click()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("route", ["search", "browse"])
+def test_visitor_reaches_wu_weirens_roles(browser: WebDriver, live_server: LiveServer, route: str, size: str) -> None:
+    """From the front page to Wu Weiren's roles in two clicks: by the search box, or by browsing people."""
+    viewport(browser, *SIZES[size])
+    try:
+        browser.get(live_server.url("/"))
+        wait = WebDriverWait(browser, WAIT)
+        if route == "search":
+            _search_from_the_front_page(browser, wait, "wu weiren")
+        else:
+            _browse_from_the_front_page(browser, wait, "person", "Wu Weiren")
+        wait.until(lambda d: d.current_url == live_server.url("/id/person/wu-weiren"))
+        text = browser.find_element(By.TAG_NAME, "main").text
+        assert "Wu Weiren" in browser.find_element(By.TAG_NAME, "h1").text
+        assert "Head of China's Lunar Exploration Program" in text
+        assert "head of the Deep Space Exploration Laboratory" in text
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(SCREENSHOTS / f"visitor-wu-weiren-by-{route}-{size}.png"))
+        assert not console_errors(browser)
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("route", ["disagreements", "search", "browse"])
+def test_visitor_reaches_phase_one_years(browser: WebDriver, live_server: LiveServer, route: str, size: str) -> None:
+    """From the front page to phase 1's two target years, each with its source, in two or three clicks."""
+    viewport(browser, *SIZES[size])
+    try:
+        browser.get(live_server.url("/"))
+        wait = WebDriverWait(browser, WAIT)
+        if route == "disagreements":
+            browser.find_element(By.LINK_TEXT, "where the sources disagree").click()
+            section = wait.until(ec.presence_of_element_located((By.ID, "d-ilrs-1-targetYear")))
+            rows = [r.text for r in section.find_elements(By.CSS_SELECTOR, "tbody tr")]
+            assert len(rows) == 2 and any("2028" in r and "ILRS: Next Frontier" in r for r in rows), rows
+            assert any("2035" in r for r in rows), rows
+            section.find_element(By.CSS_SELECTOR, "h2 a").click()
+        elif route == "search":
+            _search_from_the_front_page(browser, wait, "phase 1")
+        else:
+            _browse_from_the_front_page(browser, wait, "phase", "ILRS phase 1")
+        wait.until(lambda d: d.current_url == live_server.url("/id/phase/ilrs-1"))
+        marked = [a.find_element(By.XPATH, "./..").text for a in browser.find_elements(By.CSS_SELECTOR, "a.dispute")]
+        assert len(marked) == 2 and {"2028", "2035"} <= set(" ".join(marked).split()), marked
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(SCREENSHOTS / f"visitor-phase-1-by-{route}-{size}.png"))
+        assert not console_errors(browser)
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+#: The property names of a resource page's statements that the page breaks over more than one line.
+_BROKEN_NAMES = """return Array.from(document.querySelectorAll("table.grouped th[scope=row]"), th => {
+  const range = document.createRange();
+  range.selectNodeContents(th);
+  const lines = new Set(Array.from(range.getClientRects(), r => Math.round(r.top)));
+  return lines.size > 1 ? th.textContent.trim() : null;
+}).filter(Boolean);"""
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_property_names_are_read_whole(browser: WebDriver, live_server: LiveServer, size: str) -> None:
+    """A resource page's property names are never broken into pieces; on a phone they stand above the values."""
+    viewport(browser, *SIZES[size])
+    try:
+        for path in ("/id/phase/ilrs-1", "/id/source/003", "/id/person/wu-weiren"):
+            browser.get(live_server.url(path))
+            assert browser.find_elements(By.CSS_SELECTOR, "table.grouped th[scope=row]"), path
+            assert browser.execute_script(_BROKEN_NAMES) == [], path
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+#: The elements (matching arguments[0]) whose text the page breaks over more than one line.
+_BROKEN_CELLS = """return Array.from(document.querySelectorAll(arguments[0]), e => {
+  const range = document.createRange();
+  range.selectNodeContents(e);
+  const lines = new Set(Array.from(range.getClientRects(), r => Math.round(r.top)));
+  return lines.size > 1 ? e.textContent.trim() : null;
+}).filter(Boolean);"""
+
+#: The timeline axis's year labels: their drawn width, and whether each lies wholly within the axis.
+_TICKS = """const axis = document.querySelector("table.timeline th.axis svg").getBoundingClientRect();
+return Array.from(document.querySelectorAll("table.timeline th.axis text"), t => {
+  const r = t.getBoundingClientRect();
+  return [r.width, r.left >= axis.left - 1 && r.right <= axis.right + 1];
+});"""
+
+#: Every country the map colours as a partner: its IRI and the colour the browser paints it.
+_PAINTED = """return Array.from(document.querySelectorAll("figure.map path[data-country]"), p =>
+  [p.dataset.country, p.dataset.status, getComputedStyle(p).fill, p.getBoundingClientRect().width]);"""
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_map_paints_the_partners_and_opens_their_pages(
+    browser: WebDriver, live_server: LiveServer, dataset: Store, size: str
+) -> None:
+    """Every partner the sources name is painted in its status's colour; a click opens the country's page."""
+    viewport(browser, *SIZES[size])
+    try:
+        browser.get(live_server.url("/map"))
+        painted = {c: (status, fill, w) for c, status, fill, w in browser.execute_script(_PAINTED)}
+        colours = {status: fill for status, fill, _ in painted.values()}
+        expected = {c: p.status for c, p in partner_statuses(dataset).items() if c in painted}
+        assert len(expected) >= 10
+        for country, status in expected.items():
+            assert painted[country][0] == status and painted[country][2] > 0, country
+        assert len({colours[s] for s in set(expected.values())}) == len(set(expected.values()))  # one colour each
+        others = {fill for c, (status, fill, _) in painted.items() if c not in expected}
+        assert others == {colours["none"]}  # every other country in the colour of "none stated"
+        assert all(colours["none"] != colours[s] for s in set(expected.values()))
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(SCREENSHOTS / f"map-{size}.png"))
+        browser.find_element(By.CSS_SELECTOR, f'figure.map path[data-country="{BASE_IRI}id/country/PK"]').click()
+        WebDriverWait(browser, WAIT).until(lambda d: d.current_url == live_server.url("/id/country/PK"))
+        assert "Pakistan" in browser.find_element(By.TAG_NAME, "h1").text
+        assert not console_errors(browser)
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_timeline_shows_the_2021_founding_events(browser: WebDriver, live_server: LiveServer, size: str) -> None:
+    """The 2021 founding events, each on the axis; the year-long claim drawn wider than a dated day."""
+    viewport(browser, *SIZES[size])
+    try:
+        browser.get(live_server.url("/timeline"))
+        rows = browser.find_elements(By.CSS_SELECTOR, "table.timeline tbody tr")
+        found = {}
+        for row in rows:
+            when = row.find_element(By.TAG_NAME, "time").get_attribute("datetime") or ""
+            if when.startswith("2021"):
+                bar = row.find_element(By.CSS_SELECTOR, "td.axis rect").get_attribute("width")
+                found[when] = (row.text, float(bar or 0))
+        assert {"2021", "2021-03-09", "2021-04", "2021-06-16"} <= set(found), sorted(found)
+        assert "Joint Statement Between CNSA and ROSCOSMOS" in found["2021-04"][0]
+        assert any("Guideline for Partnership" in text for text, _ in found.values())
+        assert found["2021"][1] > 5 * found["2021-03-09"][1]  # a year is a year, not 1 January
+        # Dates and citation marks read whole; the axis's years are drawn at their size, not stretched.
+        assert (
+            browser.execute_script(
+                _BROKEN_CELLS, "table.timeline tbody td:first-child > time, table.timeline tbody td:nth-child(3) > a"
+            )
+            == []
+        )
+        years = browser.execute_script(_TICKS)
+        assert len(years) >= 5 and all(15 < w < 45 and inside for w, inside in years), years
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(SCREENSHOTS / f"timeline-{size}.png"))
+        assert not console_errors(browser)
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+#: Words (letters, digits, apostrophes; at most 20) that a page breaks in two. A line may end after a
+#: hyphen or a slash, and IRIs and codes longer than any word may wrap anywhere.
+_BROKEN_WORDS = """const out = [];
+const walker = document.createTreeWalker(document.querySelector("main"), NodeFilter.SHOW_TEXT);
+for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+  if (!node.parentElement.getClientRects().length || node.parentElement.closest("svg, pre, .CodeMirror")) continue;
+  if (node.textContent.includes("://")) continue;  // an IRI: it may wrap anywhere
+  const word = /(?<![\\p{L}\\p{N}'\\u2019])[\\p{L}\\p{N}'\\u2019]{2,20}(?![\\p{L}\\p{N}'\\u2019])/gu;
+  for (const m of node.textContent.matchAll(word)) {
+    const range = document.createRange();
+    range.setStart(node, m.index);
+    range.setEnd(node, m.index + m[0].length);
+    const tops = new Set(Array.from(range.getClientRects()).filter(r => r.width > 1).map(r => Math.round(r.top)));
+    if (tops.size > 1) out.push(m[0]);
+  }
+}
+return out;"""
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("path", ["/", "/disagreements", "/map", "/timeline", "/id/phase/ilrs-1", "/id/country/PK"])
+def test_no_word_is_broken_in_two(browser: WebDriver, live_server: LiveServer, path: str, size: str) -> None:
+    """Tables give a column the width of its longest word: `signed` never reads `sign` / `ed`."""
+    viewport(browser, *SIZES[size])
+    try:
+        browser.get(live_server.url(path))
+        assert browser.execute_script(_BROKEN_WORDS) == [], path
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

@@ -73,7 +73,16 @@ def front_page(request: Request, store: StoreDep, settings: SettingsDep) -> Resp
         cells = _labelled(store, [c for row in a.rows for c in row], base)
         width = len(a.columns) or 1
         rows = [cells[i : i + width] for i in range(0, len(cells), width)]
-        tables.append({"answer": a, "rows": rows, "editor": editor_link(a.example.query)})
+        hidden = overview.label_columns(a.columns, [[c.text for c in row] for row in rows])
+        shown = [i for i in range(len(a.columns)) if i not in hidden]
+        tables.append(
+            {
+                "answer": a,
+                "columns": [overview.column_title(a.columns[i]) for i in shown],
+                "rows": [[row[i] for i in shown] for row in rows],
+                "editor": editor_link(a.example.query),
+            }
+        )
     page = {
         "base": base,
         "title": "The ILRS Knowledge Graph",
@@ -226,7 +235,7 @@ def kind_list(request: Request, kind: str, store: StoreDep, settings: SettingsDe
     found = members(store, kind=kind)
     if not found:
         return not_found_response(request, settings, f"no resources of the kind {kind!r}: see the front page's list")
-    return _list_page(request, store, settings, f"Every {kind}", found, q)
+    return _list_page(request, store, settings, overview.Kind(kind, len(found)).title.capitalize(), found, q)
 
 
 @router.get("/instances", summary="Every instance of one class (and its subclasses), filterable by name")

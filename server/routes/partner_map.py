@@ -21,6 +21,7 @@ from ilrs.graph import describe as ld
 from ilrs.graph.errors import ParameterError
 from ilrs.graph.partners import (
     AS_OF_PATTERN,
+    COUNTS_AS_OF_PATTERN,
     STATUSES,
     Partner,
     numeric_codes,
@@ -184,5 +185,6 @@ def _page(
         "source": source or "",
         "as_of": as_of,
         "pattern": AS_OF_PATTERN,
+        "counts_pattern": COUNTS_AS_OF_PATTERN,
     }
     return html_response(request, "map.html", page, {"Cache-Control": "no-cache"})

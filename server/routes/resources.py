@@ -10,6 +10,7 @@ incoming links, labels and the source article of every statement.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,6 +18,7 @@ from typing import Annotated, Any
 import pyoxigraph as ox
 from fastapi import APIRouter
 from fastapi import Path as PathParameter
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
@@ -24,6 +26,7 @@ from ilrs.graph import describe as ld
 from ilrs.graph import formats
 from ilrs.graph.changelog import last_edit
 from ilrs.graph.disagreements import conflicting, disagreements
+from ilrs.graph.docs import page_parts
 from ilrs.graph.jsonld import graph_document, resource_document
 from ilrs.graph.namespaces import ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, SHAPES_IRI
 from ilrs.graph.overview import cached
@@ -55,7 +58,6 @@ from ..representations import (
     serialize_triples,
     split_extension,
 )
-from ..security import CSP_WITH_INLINE_STYLES
 
 router = APIRouter(tags=["linked data"])
 
@@ -141,7 +143,7 @@ def ontology_version(
         return _ontology_response(request, store, settings, ext)
     doc = _docs_file(request, settings, name or "index.html")
     if doc is not None:
-        return _docs_response(doc)
+        return _docs_response(request, settings, doc)
     return not_found_response(request, settings, f"no ontology version or documentation file {name!r}", ext)
 
 
@@ -150,7 +152,7 @@ def ontology_docs(request: Request, settings: SettingsDep) -> Response:
     doc = _docs_file(request, settings, "index.html")
     if doc is None:
         return RedirectResponse(f"{public_base(settings)}/ontology", status_code=303)
-    return _docs_response(doc)
+    return _docs_response(request, settings, doc)
 
 
 @router.get("/shapes", summary="The SHACL shapes the data is validated with", responses=RDF_RESPONSES)
@@ -425,10 +427,26 @@ def _version_iris(store: Store) -> set[str]:
     return {row["v"].value for row in rows}  # type: ignore[union-attr]
 
 
-def _docs_response(path: Path) -> FileResponse:
-    """A file of the generated documentation; its HTML (pyLODE's) has inline styles, so its policy allows them."""
-    headers = {"Content-Security-Policy": CSP_WITH_INLINE_STYLES} if path.suffix == ".html" else None
-    return FileResponse(path, headers=headers)
+def _docs_response(request: Request, settings: Settings, path: Path) -> Response:
+    """A file of the generated documentation; its page inside the site's layout, under the site's policy.
+
+    pyLODE's page carries its own styles inline: the site shows its content with the site's header,
+    search and footer and its own stylesheet instead, so no inline style is needed.
+    """
+    if path.suffix != ".html":
+        return FileResponse(path)
+    try:
+        parts = page_parts(path.read_text(encoding="utf-8"))
+    except ValueError:  # not a page ilrs docs wrote: sent as it is, under the site's strict policy
+        return FileResponse(path)
+    page = {
+        "base": public_base(settings),
+        "title": parts.title,
+        "content": Markup(parts.content),
+        "toc": Markup(parts.toc),
+        "jsonld": script_json(json.loads(parts.jsonld)),
+    }
+    return html_response(request, "ontology_docs.html", page, {"Cache-Control": "no-cache"})
 
 
 def _docs_file(request: Request, settings: Settings, name: str) -> Path | None:

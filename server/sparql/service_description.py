@@ -173,7 +173,7 @@ _PAGE = """{% extends "base.html" %}
     {% for f in description_formats -%}
       <a href="{{ endpoint }}?format={{ f.name }}">{{ f.label }}</a>{{ " · " if not loop.last }}
     {%- endfor %}</p>
-  <p>Write and run queries in the <a href="{{ base }}/">query editor</a>, or send them here with any
+  <p>Write and run queries in the <a href="{{ base }}/query">query editor</a>, or send them here with any
     SPARQL 1.1 Protocol client.</p>
   <ul>{% for note in notes %}<li>{{ note }}</li>{% endfor %}</ul>
   <h2>Sending a query</h2>

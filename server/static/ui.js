@@ -112,6 +112,62 @@
     };
   }
 
+  // --- Columns of SELECT * in query order ---------------------------------------------
+
+  // Strings, IRIs and comments are skipped; a variable is `?name` or `$name`; `SELECT *` (with DISTINCT
+  // or REDUCED) is noted where it stands. Enough of SPARQL's grammar to find where each variable first appears.
+  const TOKENS = /"""[\s\S]*?"""|'''[\s\S]*?'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|<[^<>"{}|^`\\\s]*>|#[^\n]*|[?$]([\p{L}\p{N}_\u00B7]+)|\b(SELECT)\b(\s+(?:DISTINCT|REDUCED))?(\s*\*)?/giu;
+
+  /** The variables of a `SELECT *` query in the order they first appear in it; null for any other query. */
+  function queryOrder(query) {
+    const order = [];
+    let selects = 0;
+    for (const match of String(query || "").matchAll(TOKENS)) {
+      if (match[2]) {
+        if (selects++ === 0 && !match[4]) return null; // the outermost SELECT names its columns itself
+      } else if (match[1] && selects && !order.includes(match[1])) {
+        order.push(match[1]);
+      }
+    }
+    return selects ? order : null;
+  }
+
+  let initializingTab = null; // the tab whose results table is being built (restored results draw at once)
+
+  /**
+   * The endpoint answers `SELECT *` with its variables in alphabetical order; the table shows them in
+   * the order the query mentions them (as the query's author reads it). Other queries keep their own order.
+   */
+  function orderSelectStarColumns() {
+    const initYasr = Yasgui.Tab.prototype.initYasr;
+    Yasgui.Tab.prototype.initYasr = function () {
+      initializingTab = this;
+      try {
+        return initYasr.apply(this, arguments);
+      } finally {
+        initializingTab = null;
+        if (this.yasr) this.yasr.ilrsTab = this;
+      }
+    };
+    const draw = Yasgui.Yasr.prototype.draw;
+    Yasgui.Yasr.prototype.draw = function () {
+      const tab = this.ilrsTab || initializingTab;
+      const results = this.results;
+      if (tab && results && !Object.prototype.hasOwnProperty.call(results, "getVariables")) {
+        const query = tab.yasqe ? tab.yasqe.getValue() : tab.persistentJson.yasqe.value;
+        const order = queryOrder(query);
+        const getVariables = Object.getPrototypeOf(results).getVariables;
+        results.getVariables = function () {
+          const vars = getVariables.call(this);
+          if (!order) return vars;
+          const rank = (v) => (order.includes(v) ? order.indexOf(v) : order.length + vars.indexOf(v));
+          return [...vars].sort((a, b) => rank(a) - rank(b));
+        };
+      }
+      return draw.apply(this, arguments);
+    };
+  }
+
   // --- YASGUI configuration ---------------------------------------------------------
 
   /** Completions for `PREFIX`: only the project's own prefixes (the stock list is generic). */
@@ -129,6 +185,7 @@
     discardOldStorage();
     pinEndpoint();
     renderCellsAsText();
+    orderSelectStarColumns();
     configureAutocompletion();
     const shared = queryFromLink();
     const yasgui = new Yasgui(document.getElementById("yasgui"), {
@@ -139,7 +196,8 @@
       populateFromUrl: false,
       requestConfig: { endpoint: endpoint, method: "POST" },
       endpointCatalogueOptions: { getData: () => [{ endpoint: endpoint }] },
-      yasqe: { value: config.defaultQuery, editorHeight: "22rem" },
+      // The prefix block is folded to one line, so the query itself is seen without scrolling.
+      yasqe: { value: config.defaultQuery, editorHeight: "22rem", collapsePrefixesOnLoad: true },
       yasr: { prefixes: config.prefixes },
     });
     // Tabs restored from an earlier visit keep the endpoint they were saved with: store this one.
@@ -149,7 +207,15 @@
     }
     // A shared link's query opens in the editor; the visitor decides whether to run it.
     if (shared !== null) yasgui.addTab(true, { name: "Shared query", yasqe: { value: shared } });
+    else runDefaultQuery(yasgui);
     return yasgui;
+  }
+
+  /** The default query answers at once, so a first visit shows a table: only when it is the open tab's. */
+  function runDefaultQuery(yasgui) {
+    const tab = yasgui.getTab();
+    if (!tab || tab.getQuery().trim() !== config.defaultQuery.trim()) return;
+    tab.query().catch(() => {}); // YASR shows the error itself.
   }
 
   // --- Local links for the graph's IRIs -----------------------------------------------
