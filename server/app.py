@@ -122,11 +122,9 @@ def run(settings: Settings, watch: bool = False, listen_fd: int | None = None) -
         port=settings.port,
         log_level=settings.log_level,
         access_log=False,
-        # httptools, uvicorn's default parser, buffers a request head of any size (a 300 MB header took
-        # 450 MB and minutes of the event loop): this is h11, refusing a larger head than the limit with
-        # 400, with a deadline for the head, a cap on connections per client and RFC 9112's refusals.
+        # httptools, with a limit on the request head's size and a deadline for it, a cap on connections per
+        # client and RFC 9112's refusals named (http_protocol.py).
         http=guarded_protocol(settings),
-        h11_max_incomplete_event_size=settings.max_request_head,
         # X-Forwarded-For/-Proto are believed only from the configured proxies (uvicorn trusts loopback
         # by default, so any local client could make itself https or another address).
         proxy_headers=bool(settings.trusted_proxies),

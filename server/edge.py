@@ -71,8 +71,8 @@ class Edge:
         version = dataset.store.version.encode()
         method = scope["method"]
         head = method == "HEAD"
-        if head:
-            scope["method"] = "GET"  # the GET's headers are the HEAD's
+        # The GET's headers are the HEAD's. A copy: the server still knows the request as a HEAD.
+        inner = {**scope, "method": "GET"} if head else scope
         status, size = 0, 0
 
         async def answer(message: Message) -> None:
@@ -97,14 +97,14 @@ class Edge:
                 await _plain(answer, 429, self.share.refusal, [(b"retry-after", self.share.retry_after)])
                 share = None
             else:
-                await self.inner(scope, receive, answer)
+                await self.inner(inner, receive, answer)
         finally:
             if share is not None:
                 self.share.give_back(share)
             elapsed = time.perf_counter() - started
             log.info("%s %s %s %d B %.1f ms", method, scope["path"], status or "-", size, elapsed * 1000)
             if self.metrics:
-                metrics.observe(scope, method, status or 500, elapsed)
+                metrics.observe(inner, method, status or 500, elapsed)
 
     def _host_refusal(self, scope: Scope) -> str | None:
         """Why the request's ``Host`` is not served, or ``None`` if it is (or names nothing: HTTP/1.0)."""
