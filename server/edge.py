@@ -11,6 +11,7 @@ and every answer, refusals included:
 * **a per-client share of** ``/sparql`` (:mod:`.fairness`): 429 beyond it;
 * ``HEAD`` **for every** ``GET`` **resource** (RFC 9110, 9.3.2): run as ``GET``, only its status and
   headers sent; the ``Allow`` of a 405 that lists ``GET`` lists ``HEAD`` too;
+* **the page cache** (:mod:`.page_cache`): a linked-data page asked again is sent from memory;
 * **the request log** (``METHOD path status bytes time``, once the last byte is sent: a result stream cut
   off at its deadline is logged as what it was) and, when ``Settings.metrics`` is on, **the metrics**
   (:mod:`.metrics`), both timed to the end of a streamed body.
@@ -35,6 +36,7 @@ from ilrs.graph.settings import Settings
 
 from . import metrics
 from .fairness import ClientShare
+from .page_cache import PageCache
 from .security import SECURITY_HEADERS, allowed_hosts, host_allowed, host_name
 from .versioning import VERSION_HEADER
 
@@ -60,6 +62,7 @@ class Edge:
         self.hosts = allowed_hosts(settings)
         self.public_url = settings.public_url()
         self.share = ClientShare(settings)
+        self.pages = PageCache(settings.page_cache_bytes)
         self.metrics = settings.metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -97,7 +100,7 @@ class Edge:
                 await _plain(answer, 429, self.share.refusal, [(b"retry-after", self.share.retry_after)])
                 share = None
             else:
-                await self.inner(inner, receive, answer)
+                await self._answer(inner, receive, answer, dataset.store.version)
         finally:
             if share is not None:
                 self.share.give_back(share)
@@ -105,6 +108,19 @@ class Edge:
             log.info("%s %s %s %d B %.1f ms", method, scope["path"], status or "-", size, elapsed * 1000)
             if self.metrics:
                 metrics.observe(inner, method, status or 500, elapsed)
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send, version: str) -> None:
+        """The application's answer, or the page cache's when it has it."""
+        key = self.pages.key(scope, version)
+        if key is None:
+            await self.inner(scope, receive, send)
+            return
+        page = self.pages.get(key)
+        if page is None:
+            await self.inner(scope, receive, self.pages.recording(key, scope, send))
+            return
+        scope["route"] = page.route
+        await page.send(send)
 
     def _host_refusal(self, scope: Scope) -> str | None:
         """Why the request's ``Host`` is not served, or ``None`` if it is (or names nothing: HTTP/1.0)."""
