@@ -84,11 +84,11 @@ class Edge:
                 status = message["status"]
                 message["headers"] = _answer_headers(message.get("headers", []), version, status)
             elif message["type"] == "http.response.body":
-                size += len(message.get("body", b""))
                 if head:
                     if message.get("more_body", False):
                         return
                     message = {"type": "http.response.body", "body": b"", "more_body": False}
+                size += len(message.get("body", b""))
             await send(message)
 
         share = self.share.key(scope)
