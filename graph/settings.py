@@ -182,6 +182,12 @@ class Settings(BaseSettings):
         description="Bytes of finished SPARQL results kept to answer the same query again while the data is "
         "unchanged (0: no cache). One result larger than an eighth of it is not kept.",
     )
+    page_cache_bytes: int = Field(
+        32 * 1024 * 1024,
+        ge=0,
+        description="Bytes of rendered pages (linked data, collections, JSON-LD, HTML) kept to answer the same "
+        "request again while the data is unchanged (0: no cache). One page larger than an eighth of it is not kept.",
+    )
     query_executor: Literal["process", "thread"] = Field(
         "process",
         description="Where queries run: worker processes, killed at the deadline (CPU reclaimed at once), "

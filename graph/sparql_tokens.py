@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 _BASE = (
     "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d\u2070-\u218f"
@@ -54,7 +54,7 @@ _TOKEN = re.compile("|".join(_ALTERNATIVES))
 def _token_no_pname() -> re.Pattern[str]:
     """The same scanner without prefixed names, for text where none can start (see :func:`tokens`).
 
-    Compiled when first needed: its character classes take a while to compile, and worker processes,
+    Compiled when the first text is scanned: its character classes take a while to compile, and worker processes,
     which import this module, should start fast.
     """
     return re.compile("|".join(_ALTERNATIVES[:_PNAME] + _ALTERNATIVES[_PNAME + 1 :]))
@@ -64,13 +64,20 @@ def _token_no_pname() -> re.Pattern[str]:
 _PREFIX_RUN = re.compile(f"[{_CHARS}.]*")
 
 #: Group names of the scanner that are not token kinds of their own.
-_KINDS = {"long": "string", "short": "string", "open_long": "unterminated", "open_short": "unterminated"}
+_KINDS = {
+    "long": "string",
+    "short": "string",
+    "open_long": "unterminated",
+    "open_short": "unterminated",
+}
 _ESCAPE = re.compile(_UCHAR)
 
 
-@dataclass(frozen=True)
-class Token:
-    """One token: its kind (a group name of the scanner), its text and where it starts in the query."""
+class Token(NamedTuple):
+    """One token: its kind (a group name of the scanner), its text and where it starts in the query.
+
+    A tuple, not a dataclass: a query of a few hundred characters has dozens of tokens, scanned per request.
+    """
 
     kind: str
     text: str
@@ -85,24 +92,63 @@ def tokens(text: str) -> Iterator[Token]:
     prefixed name is looked for at most once in a run of name characters and dots that cannot end
     in one (``a.a.a.…`` with no ``:`` after it): the scanner would otherwise search the rest of the
     run again from each word in it, taking time quadratic in its length.
+
+    A text that is short and has no long run is scanned in one pass of the scanner instead (the same
+    tokens: see :func:`_scan_directly`).
     """
+    if len(text) <= DIRECT_SCAN_LIMIT and _LONG_RUN.search(text) is None:
+        yield from _scan_directly(text)
+        return
     position = 0
     no_pname_before = 0
-    while position < len(text):
-        scanner = _token_no_pname() if position < no_pname_before else _TOKEN
-        match = scanner.match(text, position)
+    end = len(text)
+    full, partial = _TOKEN.match, _token_no_pname().match
+    prefix_run = _PREFIX_RUN.match
+    kinds = _KINDS
+    while position < end:
+        scanned_pname = position >= no_pname_before
+        match = full(text, position) if scanned_pname else partial(text, position)
         assert match is not None and match.lastgroup is not None  # "other" matches any character
-        kind = _KINDS.get(match.lastgroup, match.lastgroup)
+        kind = kinds.get(match.lastgroup, match.lastgroup)
         if kind == "unterminated":
             yield Token(kind, text[position:], position)
             return
-        if scanner is _TOKEN and kind != "pname":
-            run_end = _PREFIX_RUN.match(text, position).end()  # type: ignore[union-attr]  # it matches ""
+        if scanned_pname and kind != "pname":
+            run_end = prefix_run(text, position).end()  # type: ignore[union-attr]  # it matches ""
             # A prefix cannot end with ".": then no name in the run can reach the ":" after it either.
             if not text.startswith(":", run_end) or text[run_end - 1 : run_end] == ".":
                 no_pname_before = run_end
-        yield Token(kind, match.group(), position)
-        position = match.end()
+        following = match.end()
+        yield Token(kind, text[position:following], position)
+        position = following
+
+
+#: Texts up to this many characters, without a run of :data:`LONG_RUN` name characters and dots, are
+#: scanned by :func:`_scan_directly`.
+DIRECT_SCAN_LIMIT = 8192
+LONG_RUN = 64
+_LONG_RUN = re.compile(f"[{_CHARS}.]{{{LONG_RUN}}}")
+
+
+def _scan_directly(text: str) -> list[Token]:
+    """The tokens of ``text`` in one pass of the scanner, without the search for prefixed names held back.
+
+    The same tokens as :func:`tokens`' loop: holding the search back only spares time, since where it is
+    held back no prefixed name can match. Without a run of :data:`LONG_RUN` characters, searching each run
+    again from each word in it costs at most ``LONG_RUN`` steps per character; in a text of at most
+    :data:`DIRECT_SCAN_LIMIT` characters, far less than a loop over the tokens in Python.
+    """
+    found = []
+    kinds = _KINDS
+    for match in _TOKEN.finditer(text):
+        group = match.lastgroup
+        assert group is not None  # "other" matches any character
+        kind = kinds.get(group, group)
+        if kind == "unterminated":
+            found.append(Token(kind, text[match.start() :], match.start()))
+            break
+        found.append(Token(kind, match.group(), match.start()))
+    return found
 
 
 def unescape(text: str) -> str:

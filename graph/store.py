@@ -192,6 +192,10 @@ def is_external(settings: Settings) -> bool:
     return settings.store_url is not None
 
 
+def _default_graph(iris: list[str] | None) -> list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None:
+    return [ox.NamedNode(iri) for iri in iris] if iris is not None else None
+
+
 def memory_store() -> Store:
     """A new, empty store in memory: to parse files into, or for a process's own copy of the dataset."""
     return OxigraphStore()
@@ -302,6 +306,7 @@ class OxigraphStore:
         self._modified = time.time() if path and self.count() else 0.0
         #: Odd while a commit is being applied (a sequence lock: readers check it did not move).
         self._generation = 0
+        self._union_cache: tuple[str, list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None] | None = None
 
     def _committed_version(self) -> str | None:
         """The version the last committed write recorded (a store reopened from disk keeps its version)."""
@@ -320,17 +325,13 @@ class OxigraphStore:
         base_iri: str | None = None,
     ) -> QueryResult:
         explicit = default_graphs is not None or named_graphs is not None
-        if union_default_graph and not explicit and self._store.contains_named_graph(_MERGED):
-            # The merged graph repeats every other graph's triples: the union leaves it out (FROM reads it).
-            default_graphs = [
-                g.value for g in self._store.named_graphs() if g != _MERGED and isinstance(g, ox.NamedNode)
-            ]
+        union = self._union_graphs() if union_default_graph and not explicit else None
         try:
             return self._store.query(
                 sparql,
                 base_iri=base_iri,
-                use_default_graph_as_union=union_default_graph and default_graphs is None and not explicit,
-                default_graph=[ox.NamedNode(g) for g in default_graphs] if default_graphs is not None else None,
+                use_default_graph_as_union=union_default_graph and not explicit and union is None,
+                default_graph=union if union is not None else _default_graph(default_graphs),
                 named_graphs=[ox.NamedNode(g) for g in named_graphs] if named_graphs is not None else None,
             )
         except SyntaxError as err:
@@ -339,6 +340,22 @@ class OxigraphStore:
             raise QuerySyntaxError.from_engine(str(err)) from err
         except OSError as err:  # an ASK is evaluated at once, so its evaluation errors surface here
             raise StoreError(f"query evaluation failed: {err}") from err
+
+    def _union_graphs(self) -> list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None:
+        """The graphs of the union default graph when it cannot be the engine's own union, or ``None``.
+
+        The merged graph repeats every other graph's triples: the union leaves it out (``FROM`` reads it), so
+        the engine is given the other graphs. Listed once per version: every query of a version asks.
+        """
+        version = self._version
+        cached = self._union_cache
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        graphs: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None = None
+        if self._store.contains_named_graph(_MERGED):
+            graphs = [g for g in self._store.named_graphs() if g != _MERGED and isinstance(g, ox.NamedNode)]
+        self._union_cache = (version, graphs)
+        return graphs
 
     def load(
         self,

@@ -6,7 +6,7 @@ import logging
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
 from ilrs.graph import __version__
 from ilrs.graph.loader import Dataset, build_dataset, load_shapes
@@ -16,29 +16,28 @@ from ilrs.graph.tokens import TokenRegistry
 from ilrs.graph.writer import Writer
 
 from . import errors
-from .assets import STATIC_DIR, StaticCacheMiddleware
+from .assets import STATIC_DIR, CachedStaticFiles
 from .compression import CompressionMiddleware
-from .fairness import ClientShareMiddleware
-from .head import HeadMiddleware
-from .metrics import MetricsMiddleware
-from .request_log import RequestLogMiddleware
+from .edge import Dispatch, Edge
 from .routes import api, dataset, explore, health, partner_map, problems, resources, sparql, ui, writes
-from .security import SecurityHeadersMiddleware, TrustedHostMiddleware
 from .sparql.result_cache import ResultCache
 from .state import DatasetHolder
 from .utf8 import Utf8Middleware
-from .versioning import VERSION_HEADER, DatasetVersionMiddleware
+from .versioning import VERSION_HEADER
 
 log = logging.getLogger("ilrs.server")
 
+#: The methods of ``/sparql`` answered by its direct handler (``HEAD`` arrives as ``GET``, see the edge).
+DIRECT = ("GET", "POST")
 
-def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> IlrsApp:
     """The application serving ``store`` (by default the dataset built from the repository's files).
 
     The shapes are always loaded from ``settings.shapes_dir``.
     """
     settings = settings or get_settings()
-    app = FastAPI(
+    app = IlrsApp(
         title="ILRS Knowledge Graph",
         version=__version__,
         description="SPARQL 1.1, linked data and JSON-LD for the International Lunar Research Station graph.",
@@ -54,26 +53,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.writer = Writer(served.store, settings)
     app.state.writer.subscribe(app.state.dataset.committed)
     errors.install(app)
-    app.add_middleware(Utf8Middleware)  # inside the CORS middleware: browsers can read its refusals
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.cors_origins,
-        allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
-        allow_headers=["*"],
-        expose_headers=["ETag", "Link", "Location", "Content-Location", "Vary", VERSION_HEADER],
-    )
-    app.add_middleware(
-        CompressionMiddleware, level=settings.compression_level, sparql_level=settings.sparql_compression_level
-    )
-    app.add_middleware(HeadMiddleware)
-    app.add_middleware(ClientShareMiddleware, settings=settings)
-    app.add_middleware(TrustedHostMiddleware, settings=settings)
-    # Outermost, so refusals are logged and carry the security headers too.
-    app.add_middleware(RequestLogMiddleware)
-    app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(DatasetVersionMiddleware)  # every answer, refusals too, names its version
     if settings.metrics:
-        app.add_middleware(MetricsMiddleware)  # outermost: refusals are counted and timed too
         app.include_router(health.metrics_router)
     app.include_router(health.router)
     app.include_router(sparql.router)
@@ -86,8 +66,37 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(dataset.router)
     app.include_router(problems.router)
     # Pages link static files by digest, so browsers keep them (assets.py); CompressionMiddleware gzips them.
-    app.mount("/static", StaticCacheMiddleware(StaticFiles(directory=STATIC_DIR)), name="static")
+    app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
+    # Inside the edge: gzip, CORS (so browsers can read every refusal below it), the UTF-8 of the URL.
+    inner = Utf8Middleware(Dispatch(app, app.framework, {(sparql.PATH, m): sparql.answer_directly for m in DIRECT}))
+    cors = CORSMiddleware(
+        inner,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
+        allow_headers=["*"],
+        expose_headers=["ETag", "Link", "Location", "Content-Location", "Vary", VERSION_HEADER],
+    )
+    compressed = CompressionMiddleware(
+        cors, level=settings.compression_level, sparql_level=settings.sparql_compression_level
+    )
+    app.edge = Edge(app, compressed, settings)
     return app
+
+
+class IlrsApp(FastAPI):
+    """The FastAPI application behind its :class:`~.edge.Edge`: every HTTP request enters by the edge."""
+
+    edge: Edge
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self.edge(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+    async def framework(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The FastAPI application itself: its router, dependencies and exception handlers."""
+        await super().__call__(scope, receive, send)
 
 
 def run(settings: Settings, watch: bool = False, listen_fd: int | None = None) -> None:
@@ -113,11 +122,9 @@ def run(settings: Settings, watch: bool = False, listen_fd: int | None = None) -
         port=settings.port,
         log_level=settings.log_level,
         access_log=False,
-        # httptools, uvicorn's default parser, buffers a request head of any size (a 300 MB header took
-        # 450 MB and minutes of the event loop): this is h11, refusing a larger head than the limit with
-        # 400, with a deadline for the head, a cap on connections per client and RFC 9112's refusals.
+        # httptools, with a limit on the request head's size and a deadline for it, a cap on connections per
+        # client and RFC 9112's refusals named (http_protocol.py).
         http=guarded_protocol(settings),
-        h11_max_incomplete_event_size=settings.max_request_head,
         # X-Forwarded-For/-Proto are believed only from the configured proxies (uvicorn trusts loopback
         # by default, so any local client could make itself https or another address).
         proxy_headers=bool(settings.trusted_proxies),

@@ -10,13 +10,13 @@ digest) is a new URL. A static URL without the current digest is only kept while
 from __future__ import annotations
 
 import hashlib
-import os
 from urllib.parse import parse_qs, urlsplit
 
 import jinja2
 import jinja2.runtime
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from ilrs.graph.settings import package_folder
 
@@ -68,23 +68,13 @@ def asset_link(context: jinja2.runtime.Context, name: str) -> str:
     return f"{urlsplit(base).path.rstrip('/')}/{asset_url(name)}"
 
 
-class StaticCacheMiddleware:
-    """Sets ``Cache-Control`` on static files: immutable for a URL with the current digest, else revalidate."""
+class CachedStaticFiles(StaticFiles):
+    """The static files, with ``Cache-Control``: immutable for a URL with the current digest, else revalidate."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        name = scope["path"][len(scope.get("root_path", "")) :].lstrip("/")
-        version = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("v", [None])[0]
-        versioned = version is not None and version == asset_digest(os.path.normpath(name))
-
-        async def with_cache_control(message: Message) -> None:
-            if message["type"] == "http.response.start" and message["status"] in (200, 304):
-                MutableHeaders(scope=message)["Cache-Control"] = IMMUTABLE if versioned else REVALIDATE
-            await send(message)
-
-        await self.app(scope, receive, with_cache_control)
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if response.status_code in (200, 304):
+            version = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("v", [None])[0]
+            versioned = version is not None and version == asset_digest(path)
+            response.headers["Cache-Control"] = IMMUTABLE if versioned else REVALIDATE
+        return response

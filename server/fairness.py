@@ -1,4 +1,4 @@
-"""A per-client share of the SPARQL endpoint (plain ASGI middleware).
+"""A per-client share of the SPARQL endpoint (kept by :class:`~.edge.Edge`).
 
 The endpoint has ``max_concurrent_queries`` slots for everyone. Without a share, one address
 sending a dozen slow queries at once (any web page can make its visitors' browsers do so: a form
@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
 from ilrs.graph.settings import Settings
 
@@ -28,59 +28,42 @@ log = logging.getLogger("ilrs.server")
 RETRY_AFTER = 5
 
 
-class ClientShareMiddleware:
-    """Refuses with 429 a client's request to ``path`` while it already has its share in progress."""
+class ClientShare:
+    """The ``/sparql`` requests in progress per client address, each address held to its share.
 
-    def __init__(self, app: ASGIApp, settings: Settings, path: str = "/sparql") -> None:
-        self.app = app
+    Used by :class:`~.edge.Edge` from the event loop's thread only: no lock needed.
+    """
+
+    def __init__(self, settings: Settings, path: str = "/sparql") -> None:
         self.path = path
         self.limit = settings.max_queries_per_client
         self.exempt = AddressSet([*settings.client_limits_exempt, *settings.trusted_proxies])
-        # Touched only by the event loop's thread: no lock needed.
+        self.retry_after = str(RETRY_AFTER).encode()
+        #: The refusal's message (429).
+        self.refusal = (
+            f"too many requests: at most {self.limit} SPARQL requests from one address may be in progress at once; "
+            "wait for one to finish"
+        )
         self._in_progress: Counter[str] = Counter()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def key(self, scope: Scope) -> str | None:
+        """The address whose share a request counts against; ``None`` if it counts against none."""
+        if scope.get("path") != self.path:
+            return None
         client = scope.get("client")
         address = client[0] if client else None
-        if scope["type"] != "http" or scope.get("path") != self.path or address in self.exempt:
-            await self.app(scope, receive, send)
-            return
-        key = address or "unknown"
-        if not self._take(key):
-            log.warning("client %s has %d SPARQL requests in progress: refused with 429", key, self.limit)
-            await _too_many(send, self.limit)
-            return
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            self._give_back(key)
+        return None if address in self.exempt else address or "unknown"
 
-    def _take(self, key: str) -> bool:
+    def take(self, key: str) -> bool:
+        """Count a request of ``key``; ``False`` (not counted, and logged) if it has its share in progress."""
         if self._in_progress[key] >= self.limit:
+            log.warning("client %s has %d SPARQL requests in progress: refused with 429", key, self.limit)
             return False
         self._in_progress[key] += 1
         return True
 
-    def _give_back(self, key: str) -> None:
+    def give_back(self, key: str) -> None:
+        """A request counted by :meth:`take` has been answered."""
         self._in_progress[key] -= 1
         if self._in_progress[key] <= 0:
             del self._in_progress[key]
-
-
-async def _too_many(send: Send, limit: int) -> None:
-    message = (
-        f"too many requests: at most {limit} SPARQL requests from one address may be in progress at once; "
-        f"wait for one to finish\n"
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 429,
-            "headers": [
-                (b"content-type", b"text/plain; charset=utf-8"),
-                (b"content-length", str(len(message)).encode()),
-                (b"retry-after", str(RETRY_AFTER).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": message})

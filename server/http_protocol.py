@@ -1,5 +1,11 @@
-"""The HTTP/1.1 connection handling: uvicorn's h11 protocol, stricter about what it accepts and for how long.
+"""The HTTP/1.1 connection handling: uvicorn's httptools protocol, stricter about what it accepts and for how long.
 
+httptools (llhttp, in its strict mode) parses the requests; around it:
+
+* **A limit on the request head** (``max_request_head`` bytes of request line and headers): httptools
+  buffers a header of any size until it ends (a 300 MB header took 450 MB and minutes of the event
+  loop), so the bytes of each head are counted as they arrive, before the parser sees them, and a
+  larger head gets 400 and the connection is closed.
 * **A deadline for the request head.** A client has ``request_head_timeout`` seconds, from the
   connection's opening (or the end of its previous response), to send a whole request line and
   headers; then it gets 408 and is closed. Without it, a client sending one header byte every few
@@ -8,26 +14,25 @@
 * **A cap on open connections per client address** (``max_connections_per_client``): the next
   one is answered 503 and closed at once. Exempt: ``client_limits_exempt`` (loopback by default)
   and trusted proxies, whose connections carry many clients.
-* **What RFC 9112 says to refuse**, which h11 accepts: a request with both ``Content-Length`` and
-  ``Transfer-Encoding`` (section 6.1: the two framings disagree; a proxy in front might read the
-  body otherwise and smuggle a second request), a line of the head ending in a bare LF rather than
-  CRLF (section 2.2), and obsolete line folding (section 5.2). Each gets 400 and the connection
-  is closed.
+* **What RFC 9112 says to refuse**, which llhttp refuses in its strict mode, named for the client
+  (:func:`refusal`): a request with both ``Content-Length`` and ``Transfer-Encoding`` (section 6.1:
+  the two framings disagree; a proxy in front might read the body otherwise and smuggle a second
+  request), a line of the head ending in a bare LF rather than CRLF (section 2.2), and obsolete line
+  folding (section 5.2). Each gets 400 and the connection is closed — after the answers to the
+  requests pipelined before it, which are served.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections import Counter
-from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any, ClassVar
 
-import h11
+import httptools
 from uvicorn.config import Config
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
 from ilrs.graph.settings import Settings
@@ -36,81 +41,32 @@ from .security import AddressSet
 
 log = logging.getLogger("ilrs.server")
 
-_BARE_LF = re.compile(rb"(?<!\r)\n")
-_FOLDED = re.compile(rb"\r\n[ \t]")
 _HEAD_END = b"\r\n\r\n"
-#: h11's own limit on a request head, when uvicorn is given none.
-_H11_DEFAULT_HEAD_LIMIT = 16 * 1024
+#: The longest URL httptools' URL parser takes.
+_URL_PARSER_LIMIT = 65535
+#: llhttp's reasons, by what they mean for the client (the first reason that a message contains wins).
+_REASONS = (
+    ("Transfer-Encoding can't be present with Content-Length", "a request with both Content-Length and "
+     "Transfer-Encoding is refused (RFC 9112, 6.1)"),
+    ("whitespace after header value", "a header line is folded (begins with a space or tab): refused (RFC 9112, 5.2)"),
+    ("space after start line", "a header line is folded (begins with a space or tab): refused (RFC 9112, 5.2)"),
+    ("CR", "a line of the request head ends in a bare LF: lines must end in CRLF (RFC 9112, 2.2)"),
+    ("LF", "a line of the request head ends in a bare LF: lines must end in CRLF (RFC 9112, 2.2)"),
+)  # fmt: skip
 
 
-class HeadScanner:
-    """Checks a request head as its bytes arrive: every line ends in CRLF, and no line is folded.
+def refusal(reason: str) -> str:
+    """What a client is told when llhttp refuses its request for ``reason``.
 
-    Only the last three bytes are kept between calls, so a large head costs no second buffer.
+    >>> refusal("Missing expected CR after header value")
+    'a line of the request head ends in a bare LF: lines must end in CRLF (RFC 9112, 2.2)'
+    >>> refusal("Invalid header token")
+    'malformed request: Invalid header token'
     """
-
-    def __init__(self) -> None:
-        self.problem: str | None = None
-        self.complete = False
-        self._tail = b""
-        self._started = False
-
-    def feed(self, data: bytes) -> None:
-        """Scan the next bytes of the stream; sets :attr:`problem` or :attr:`complete` when found."""
-        if self.complete or self.problem:
-            return
-        if not self._started:
-            data = data.lstrip(b"\r\n")  # RFC 9112, 2.2: empty lines before the request line are ignored
-            if not data:
-                return
-            self._started = True
-        region = self._tail + data
-        end = region.find(_HEAD_END)
-        stop = len(region) if end < 0 else end + len(_HEAD_END)
-        new = len(self._tail)  # matches wholly inside the tail were judged with the previous bytes
-        if any(m.start() >= new for m in _BARE_LF.finditer(region, 0, stop)):
-            self.problem = "a line of the request head ends in a bare LF: lines must end in CRLF (RFC 9112, 2.2)"
-        elif any(m.end() > new for m in _FOLDED.finditer(region, 0, stop)):
-            self.problem = "a header line is folded (begins with a space or tab): refused (RFC 9112, 5.2)"
-        self.complete = end >= 0
-        self._tail = region[-3:]
-
-
-class StrictConnection(h11.Connection):
-    """An h11 server connection that refuses what :class:`HeadScanner` finds, and ambiguous framing."""
-
-    def __init__(self, max_incomplete_event_size: int, on_new_cycle: Callable[[], None]) -> None:
-        super().__init__(h11.SERVER, max_incomplete_event_size=max_incomplete_event_size)
-        self.refusal: str | None = None
-        self._scanner: HeadScanner | None = HeadScanner()
-        self._on_new_cycle = on_new_cycle
-
-    def receive_data(self, data: bytes) -> None:
-        if self._scanner is not None:
-            self._scanner.feed(data)
-        super().receive_data(data)
-
-    def start_next_cycle(self) -> None:
-        super().start_next_cycle()
-        # A pipelined request may already be buffered: its head is judged from the start.
-        self._scanner = HeadScanner()
-        self._scanner.feed(self.trailing_data[0])
-        self._on_new_cycle()
-
-    def next_event(self) -> Any:
-        if self._scanner is not None and self._scanner.problem:
-            self._refuse(self._scanner.problem)
-        event = super().next_event()
-        if isinstance(event, h11.Request):
-            self._scanner = None
-            names = {name.lower() for name, _ in event.headers}
-            if {b"content-length", b"transfer-encoding"} <= names:
-                self._refuse("a request with both Content-Length and Transfer-Encoding is refused (RFC 9112, 6.1)")
-        return event
-
-    def _refuse(self, message: str) -> None:
-        self.refusal = message
-        raise h11.RemoteProtocolError(message, error_status_hint=400)
+    for words, message in _REASONS:
+        if words in reason:
+            return message
+    return f"malformed request: {reason}"
 
 
 class ConnectionGuard:
@@ -118,6 +74,7 @@ class ConnectionGuard:
 
     def __init__(self, settings: Settings) -> None:
         self.head_timeout = settings.request_head_timeout
+        self.max_head = settings.max_request_head
         self.max_per_client = settings.max_connections_per_client
         self.exempt = AddressSet([*settings.client_limits_exempt, *settings.trusted_proxies])
         # Touched only by the event loop's thread: no lock needed.
@@ -140,8 +97,9 @@ class ConnectionGuard:
                 del self.open[address]
 
 
-class GuardedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol with a request-head deadline, a per-client cap and RFC 9112's refusals."""
+class GuardedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with a head-size limit, a head deadline, a per-client cap and RFC 9112's
+    refusals named."""
 
     guard: ClassVar[ConnectionGuard]
 
@@ -153,11 +111,15 @@ class GuardedH11Protocol(H11Protocol):
         _loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
         super().__init__(config, server_state, app_state, _loop)
-        size = config.h11_max_incomplete_event_size or _H11_DEFAULT_HEAD_LIMIT
-        self.strict = StrictConnection(size, self._arm_head_deadline)
-        self.conn = self.strict
         self._head_deadline: asyncio.TimerHandle | None = None
         self._counted: str | None = None
+        #: Whether the bytes arriving belong to a request head, how many of them came, and the last three
+        #: (a head's end, CRLF CRLF, may be split between two reads).
+        self._in_head = True
+        self._head_size = 0
+        self._tail = b""
+        #: A refusal waiting for the answers to the requests pipelined before the refused one.
+        self._refusal: str | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -177,15 +139,70 @@ class GuardedH11Protocol(H11Protocol):
             self._counted = None
         super().connection_lost(exc)
 
-    def handle_events(self) -> None:
-        super().handle_events()
-        if self.conn.their_state is not h11.IDLE:
-            self._disarm_head_deadline()  # the head has arrived (or the connection failed)
+    def data_received(self, data: bytes) -> None:
+        if self._refusal is not None or self.parser is None:
+            return  # the connection is being refused: nothing more is read
+        if self._in_head and self._head_too_large(data):
+            log.warning("request refused: its head is larger than %d bytes", self.guard.max_head)
+            self._close_with(400, f"the request head is larger than {self.guard.max_head} bytes, this server's limit")
+            return
+        self._unset_keepalive_if_required()
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            if self._should_upgrade():
+                self.handle_websocket_upgrade()
+            else:
+                self._unsupported_upgrade_warning()
+        except httptools.HttpParserError as err:
+            self._refuse(refusal(str(err)))
 
-    def send_400_response(self, msg: str) -> None:
-        # uvicorn's message is generic; name what was refused when it is ours.
-        log.warning("request refused: %s", self.strict.refusal or msg)
-        super().send_400_response(self.strict.refusal or msg)
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._in_head = True
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        self._disarm_head_deadline()  # the head has arrived
+        # httptools parses a URL of at most 64 KiB; a query sent by GET may be longer (the head's limit is the
+        # limit): its query string is set aside while the rest is parsed.
+        target, mark, query = self.url.partition(b"?")
+        long_query = mark and len(self.url) > _URL_PARSER_LIMIT and target.startswith(b"/")
+        if long_query:
+            self.url = target + mark
+        super().on_headers_complete()
+        if long_query and self.scope.get("path") is not None:
+            self.scope["query_string"] = query
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._in_head, self._head_size, self._tail = True, 0, b""
+
+    def on_response_complete(self) -> None:
+        if self._refusal is not None and not self.pipeline:  # every request before the refused one is answered
+            self.server_state.total_requests += 1
+            self._close_with(400, self._refusal)
+            return
+        super().on_response_complete()  # starts the next pipelined request, if one is waiting
+        if not self.transport.is_closing() and self.cycle.response_complete:
+            self._arm_head_deadline()  # the next head's time starts now
+
+    def _head_too_large(self, data: bytes) -> bool:
+        """Count the bytes of ``data`` up to the end of the head being received; whether they pass the limit."""
+        region = self._tail + data
+        end = region.find(_HEAD_END)
+        self._head_size += len(data) if end < 0 else end + len(_HEAD_END) - len(self._tail)
+        self._tail = region[-3:]
+        return self._head_size > self.guard.max_head
+
+    def _refuse(self, message: str) -> None:
+        """400 with ``message`` once the requests before the refused one are answered, and close."""
+        log.warning("request refused: %s", message)
+        if self.cycle is not None and not self.cycle.response_complete:
+            self._refusal = message
+            self.flow.pause_reading()
+        else:
+            self._close_with(400, message)
 
     def _arm_head_deadline(self) -> None:
         self._disarm_head_deadline()
@@ -198,12 +215,14 @@ class GuardedH11Protocol(H11Protocol):
 
     def _head_deadline_passed(self) -> None:
         self._head_deadline = None
-        if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
-            return
+        answering = self.cycle is not None and not self.cycle.response_complete
+        if self.transport.is_closing() or not self._in_head or answering:
+            return  # the head came; or a request is being answered, and its end arms the deadline anew
         self._close_with(408, f"the request head did not arrive within {self.guard.head_timeout:g} s")
 
     def _close_with(self, status: int, message: str) -> None:
-        """Answer ``status`` with ``message`` outside h11 (no request was read) and close the connection."""
+        """Answer ``status`` with ``message`` outside the parser (no request is being answered) and close."""
+        self._disarm_head_deadline()
         body = f"{message}\n".encode()
         head = (
             f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\nContent-Type: text/plain; charset=utf-8\r\n"
@@ -213,6 +232,6 @@ class GuardedH11Protocol(H11Protocol):
         self.transport.close()
 
 
-def guarded_protocol(settings: Settings) -> type[GuardedH11Protocol]:
-    """A :class:`GuardedH11Protocol` class holding the limits of ``settings`` (uvicorn's ``http=``)."""
-    return type("GuardedH11Protocol", (GuardedH11Protocol,), {"guard": ConnectionGuard(settings)})
+def guarded_protocol(settings: Settings) -> type[GuardedHttpToolsProtocol]:
+    """A :class:`GuardedHttpToolsProtocol` class holding the limits of ``settings`` (uvicorn's ``http=``)."""
+    return type("GuardedHttpToolsProtocol", (GuardedHttpToolsProtocol,), {"guard": ConnectionGuard(settings)})

@@ -20,13 +20,12 @@ The counters live in one registry per process (:data:`REGISTRY`), like the proce
 from __future__ import annotations
 
 import ipaddress
-import time
 from typing import TYPE_CHECKING
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from ilrs.graph.errors import IlrsError, LimitExceeded, ResourceLimit
 
@@ -84,32 +83,12 @@ def stopped(err: IlrsError) -> None:
         STOPPED.labels(type(err).__name__).inc()
 
 
-class MetricsMiddleware:
-    """Counts and times every request by its route template (pure ASGI: streamed bodies are timed to their end)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def sending(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, sending)
-        finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) or ("/static" if scope["path"].startswith("/static/") else "other")
-            REQUESTS.labels(template, scope["method"], str(status)).inc()
-            LATENCY.labels(template).observe(time.perf_counter() - started)
+def observe(scope: Scope, method: str, status: int, seconds: float) -> None:
+    """Count and time one answered request, by its route template (the one the router matched, if any)."""
+    route = scope.get("route")
+    template = getattr(route, "path", None) or ("/static" if scope["path"].startswith("/static/") else "other")
+    REQUESTS.labels(template, method, str(status)).inc()
+    LATENCY.labels(template).observe(seconds)
 
 
 def allowed(settings: Settings, host: str | None) -> bool:

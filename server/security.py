@@ -1,4 +1,4 @@
-"""Headers every response carries, and the Host names the server answers to (plain ASGI middleware).
+"""Headers every response carries, and the Host names the server answers to (both applied by :class:`~.edge.Edge`).
 
 * ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy`` on every response.
 * A ``Content-Security-Policy`` that lets pages load scripts, styles, images and fonts only from
@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import ipaddress
 from urllib.parse import urlsplit
-
-from starlette.datastructures import Headers, MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ilrs.graph.settings import Settings
 
@@ -57,27 +54,6 @@ SECURITY_HEADERS = {
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
-class SecurityHeadersMiddleware:
-    """Adds :data:`SECURITY_HEADERS` to every response, keeping any a route has set itself."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
-                    headers.setdefault(name, value)
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
-
-
 def allowed_hosts(settings: Settings) -> list[str]:
     """The Host names served: the public URL's, the loopback names and ``settings.allowed_hosts``."""
     public = urlsplit(settings.public_url()).hostname or ""
@@ -100,37 +76,6 @@ def host_allowed(name: str, patterns: list[str]) -> bool:
         if pattern.startswith("*.") and name.endswith(pattern[1:]):
             return True
     return False
-
-
-class TrustedHostMiddleware:
-    """Refuses (400, plain text) a request whose ``Host`` is not one of :func:`allowed_hosts`."""
-
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
-        self.app = app
-        self.hosts = allowed_hosts(settings)
-        self.public_url = settings.public_url()
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        header = Headers(scope=scope).get("host")
-        # Without a Host (HTTP/1.0; h11 refuses an HTTP/1.1 request without one) nothing names another site.
-        if header is None or host_allowed(host_name(header), self.hosts):
-            await self.app(scope, receive, send)
-            return
-        message = f"this server does not answer for host {header!r}: it is {self.public_url}\n".encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 400,
-                "headers": [
-                    (b"content-type", b"text/plain; charset=utf-8"),
-                    (b"content-length", str(len(message)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": message})
 
 
 class AddressSet:

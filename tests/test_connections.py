@@ -1,8 +1,8 @@
 """The HTTP/1.1 connection on raw sockets: slow clients, too many connections, requests RFC 9112 refuses.
 
 Each case was once served: a client trickling its headers held a socket forever (some thousands
-exhausted the file descriptors), one address could open any number of connections, and h11 accepted
-a body framed twice, bare-LF lines and folded headers.
+exhausted the file descriptors), one address could open any number of connections, and h11 (before
+httptools) accepted a body framed twice, bare-LF lines and folded headers.
 """
 
 from __future__ import annotations
@@ -11,13 +11,12 @@ import contextlib
 import itertools
 import select
 import socket
+import time
 from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 from servers import LiveServer
-
-from ilrs.server.http_protocol import HeadScanner
 
 HEAD_TIMEOUT = 3.0
 SLOW_HEAD = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -167,19 +166,39 @@ def test_a_pipelined_request_is_judged_like_the_first(live_server: LiveServer) -
 @pytest.mark.parametrize(
     ("head", "problem"),
     [
-        (b"GET / HTTP/1.1\r\nHost: a\r\nX: y\r\n\r\nbody\nwith\n bare LF", None),
-        (b"\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", None),
-        (b"GET / HTTP/1.1\r\nHost: a\nX: y\r\n\r\n", "bare LF"),
-        (b"GET / HTTP/1.1\r\nHost: a\r\nX: y\r\n z\r\n\r\n", "folded"),
+        (b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX: y\r\n\r\n", None),
+        (b"\r\n\r\nGET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", None),
+        (b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\nX: y\r\n\r\n", b"bare LF"),
+        (b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX: y\r\n z\r\n\r\n", b"folded"),
     ],
+    ids=["good", "leading-empty-lines", "bare-lf", "folded"],
 )
-def test_head_scanner_finds_the_same_at_every_split(head: bytes, problem: str | None) -> None:
-    """However the bytes arrive (the scanner keeps only three of them), the verdict is the same."""
-    for cuts in itertools.chain(((i,) for i in range(len(head))), ((i, i + 1) for i in range(len(head) - 1))):
-        scanner = HeadScanner()
-        for part in (head[a:b] for a, b in itertools.pairwise((0, *cuts, len(head)))):
-            scanner.feed(part)
+def test_a_head_gets_the_same_answer_however_its_bytes_arrive(
+    live_server: LiveServer, head: bytes, problem: bytes | None
+) -> None:
+    """Sent in pieces cut anywhere (around the line ends too), a head is judged as if sent whole."""
+    for cuts in [(1,), (len(head) // 2,), (len(head) - 3, len(head) - 1), *((i, i + 1) for i in range(20, 40, 3))]:
+        with _connect(live_server, "127.0.0.1") as sock:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            for a, b in itertools.pairwise((0, *cuts, len(head))):
+                if not _still_open([sock]):
+                    break  # answered (and closed) already: more bytes would only reset the connection
+                sock.sendall(head[a:b])
+                time.sleep(0.02)  # each piece its own read on the server
+            answer = _read_all(sock) if problem else sock.recv(4096)
         if problem is None:
-            assert scanner.problem is None and scanner.complete, cuts
+            assert answer.startswith(b"HTTP/1.1 200 "), (cuts, answer[:100])
         else:
-            assert scanner.problem and problem in scanner.problem, cuts
+            assert answer.startswith(b"HTTP/1.1 400 ") and problem in answer, (cuts, answer[:200])
+
+
+def test_a_body_larger_than_the_head_limit_is_no_large_head(live_server: LiveServer) -> None:
+    """Only the head counts against max_request_head (256 KiB): a small head with a 300 KB body, in one write."""
+    query = b"ASK {}" + b"#" + b"x" * 300_000
+    head = (
+        b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
+        b"Accept: application/sparql-results+json\r\nConnection: close\r\n"
+        b"Content-Length: " + str(len(query)).encode() + b"\r\n\r\n"
+    )
+    answer = _raw(live_server, head + query)
+    assert answer.startswith(b"HTTP/1.1 200 ") and answer.endswith(b'"boolean":true}'), answer[:300]

@@ -6,6 +6,7 @@ takes time linear in the query's length, whatever the text."""
 from __future__ import annotations
 
 import contextlib
+import random
 import statistics
 import time
 import urllib.parse
@@ -16,6 +17,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
+from ilrs.graph import sparql_tokens
 from ilrs.graph.errors import QueryRefused
 from ilrs.graph.query_analysis import analyse
 from ilrs.graph.settings import Settings
@@ -135,3 +137,20 @@ def test_reading_a_query_takes_time_linear_in_its_length(shape: str) -> None:
     large = cpu_seconds(make(128 * 1024 // unit), enough=2 * bound * small)
     ratio = large / max(small, 1e-4)
     assert ratio < bound, f"{shape}: 8 times the text took {ratio:.1f} times as long"
+
+
+#: Pieces of text that begin, end or break tokens: random texts of them meet every kind of token and boundary.
+PIECES = ["a", "b", ":", ".", "_", "-", "1", " ", "'", '"', "<", ">", "{", "}", "?", "#", "\n", "\\", "é", "@"]
+PIECES += ["PREFIX", "SELECT", "ex:", "'''", '"""', "_:", "%2F", "\\u0041", "$", "a.b.c", "SERVICE", "ex:a.b"]
+
+
+def test_short_texts_are_scanned_into_the_same_tokens_in_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A short query is scanned in one pass of the scanner (it is done per request): the same tokens as the
+    loop that holds back the search for prefixed names in long texts."""
+    rng = random.Random(7)
+    texts = ["".join(rng.choice(PIECES) for _ in range(rng.randint(0, 40))) for _ in range(5000)]
+    texts += [make(3) for make in SHAPES.values()]
+    direct = [list(sparql_tokens.tokens(text)) for text in texts]
+    monkeypatch.setattr(sparql_tokens, "DIRECT_SCAN_LIMIT", -1)
+    for text, tokens in zip(texts, direct, strict=True):
+        assert list(sparql_tokens.tokens(text)) == tokens, text

@@ -36,7 +36,7 @@ from typing import Any, TypeVar
 from fastapi import APIRouter, FastAPI
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response, StreamingResponse
-from starlette.types import Send
+from starlette.types import Receive, Scope, Send
 
 from ilrs.graph.errors import IlrsError, QuerySyntaxError, QueryTimeout, ResultTooLarge, UnsupportedQuery
 from ilrs.graph.formats import HTML, JSONLD, OFFERS, RESULT_FORMATS, Format, negotiate
@@ -47,7 +47,8 @@ from ilrs.graph.stats import compute_stats
 from ilrs.graph.store import Store, is_external
 
 from ..caching import cache_headers, not_modified
-from ..deps import ExecutorDep, SettingsDep, StoreDep
+from ..deps import ExecutorDep, SettingsDep, StoreDep, get_executor
+from ..edge import answer_exception
 from ..problems import error_response
 from ..representations import context_url, local_url, public_base, serialize_triples, templates
 from ..sparql.evaluate import QueryJob, choose_result_format
@@ -191,6 +192,20 @@ async def sparql(request: Request, store: StoreDep, settings: SettingsDep, execu
         return write_refusal(request, err, plain_text=True)
 
 
+async def answer_directly(scope: Scope, receive: Receive, send: Send) -> None:
+    """:func:`sparql` without the router (:class:`~ilrs.server.edge.Dispatch`): the same answer, and the
+    same exception handlers for what escapes it, without resolving dependencies per request."""
+    request = Request(scope, receive)
+    state = request.app.state
+    dataset = scope["state"]["dataset"]
+    executor = getattr(state, "sparql_executor", None) or await get_executor(request)
+    try:
+        response = await sparql(request, dataset.store, state.settings, executor)
+    except Exception as exc:
+        response = await answer_exception(request, exc)
+    await response(scope, receive, send)
+
+
 @router.api_route(PATH, methods=["PUT", "DELETE", "PATCH", "OPTIONS"], include_in_schema=False)
 async def other_methods(request: Request) -> Response:
     if request.method == "OPTIONS":
@@ -253,7 +268,6 @@ async def _answer(
             format=chosen.name if chosen else None,
             accept=accept,
             requested=parsed.requested,
-            prefixes=PREFIXES,
             max_rows=settings.max_result_rows,
             max_bytes=settings.max_result_bytes,
         )

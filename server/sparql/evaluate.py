@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import IO, Any, Protocol, cast
 
 import pyoxigraph as ox
 
 from ilrs.graph.errors import StoreError
 from ilrs.graph.formats import OFFERS, Form, Format, by_name, form_of, negotiate, result_of
+from ilrs.graph.namespaces import PREFIXES
 from ilrs.graph.store import Store
 
 from .result_limits import ResultMeter, row_counter
@@ -52,15 +53,16 @@ class QueryJob:
     #: format once the query's form is known, when it was not chosen before or does not fit that form.
     accept: str | None = None
     requested: list[str] = field(default_factory=list)
-    #: Prefixes that abbreviate IRIs in Turtle and TriG output (never injected into the query).
-    prefixes: dict[str, str] = field(default_factory=dict)
+    #: Prefixes that abbreviate IRIs in Turtle and TriG output (never injected into the query); ``None``:
+    #: the project's (:data:`~ilrs.graph.namespaces.PREFIXES`), which a worker knows without being sent them.
+    prefixes: dict[str, str] | None = None
     #: The most rows (solutions or triples) and bytes the result may have (``None``: no limit).
     max_rows: int | None = None
     max_bytes: int | None = None
 
     def to_json(self) -> str:
         """One line of JSON."""
-        return json.dumps(asdict(self), ensure_ascii=False)
+        return json.dumps(vars(self), ensure_ascii=False)  # every field is plain JSON data already
 
     @classmethod
     def from_json(cls, line: str | bytes) -> QueryJob:
@@ -138,11 +140,12 @@ def evaluate(store: Store, job: QueryJob, sink: Sink) -> None:
     sink.start(chosen.content_type)
     meter = ResultMeter(job.max_rows, job.max_bytes, row_counter(chosen) if form == "solutions" else None)
     writer = ChunkWriter(sink, meter)
+    prefixes = PREFIXES if job.prefixes is None else job.prefixes
     try:
         if isinstance(result, ox.QueryTriples):
-            chosen.write(meter.counted(result), cast(IO[bytes], writer), job.prefixes)
+            chosen.write(meter.counted(result), cast(IO[bytes], writer), prefixes)
         else:
-            chosen.write(result, cast(IO[bytes], writer), job.prefixes)  # it has what pyoxigraph calls
+            chosen.write(result, cast(IO[bytes], writer), prefixes)  # it has what pyoxigraph calls
     except (OSError, SyntaxError, ValueError) as err:  # pyoxigraph's evaluation errors, raised while iterating
         raise StoreError(f"query evaluation failed: {err}") from err
     writer.close()

@@ -1,0 +1,206 @@
+"""What every HTTP request goes through, in one ASGI layer, and the direct path to ``/sparql``.
+
+:class:`Edge` does, in one pass and with one wrapper of ``send``, the work that applies to every request
+and every answer, refusals included:
+
+* **the dataset version**: the current dataset is read once when the request arrives and pinned on it
+  (``request.state.dataset``, which :func:`~ilrs.server.deps.get_dataset` returns), and every answer
+  names it in ``ILRS-Dataset-Version`` (:mod:`.versioning`);
+* **security headers** (:data:`~.security.SECURITY_HEADERS`), keeping any a route has set itself;
+* **trusted hosts**: a ``Host`` that is not one of :func:`~.security.allowed_hosts` gets 400;
+* **a per-client share of** ``/sparql`` (:mod:`.fairness`): 429 beyond it;
+* ``HEAD`` **for every** ``GET`` **resource** (RFC 9110, 9.3.2): run as ``GET``, only its status and
+  headers sent; the ``Allow`` of a 405 that lists ``GET`` lists ``HEAD`` too;
+* **the page cache** (:mod:`.page_cache`): a linked-data page asked again is sent from memory;
+* **the request log** (``METHOD path status bytes time``, once the last byte is sent: a result stream cut
+  off at its deadline is logged as what it was) and, when ``Settings.metrics`` is on, **the metrics**
+  (:mod:`.metrics`), both timed to the end of a streamed body.
+
+Inside it, the application's own layers (compression, CORS, the UTF-8 check of the path and query
+string) and then :class:`Dispatch`: a query or an update to ``/sparql`` (``GET``, ``POST``) goes
+straight to its handler, without the router's matching, the dependency resolution and the framework's
+middleware; everything else goes to the FastAPI application. Each layer is ASGI: none buffers a body.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ilrs.graph.settings import Settings
+
+from . import metrics
+from .fairness import ClientShare
+from .page_cache import PageCache
+from .security import SECURITY_HEADERS, allowed_hosts, host_allowed, host_name
+from .versioning import VERSION_HEADER
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+log = logging.getLogger("ilrs.server")
+
+_VERSION = VERSION_HEADER.lower().encode()
+_SECURITY = [(name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
+_PLAIN = (b"content-type", b"text/plain; charset=utf-8")
+
+#: A handler of one path, called with the request's scope (its dataset pinned) without the router.
+Handler = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class Edge:
+    """The outermost layer of the application: see the module documentation."""
+
+    def __init__(self, app: FastAPI, inner: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.inner = inner
+        self.hosts = allowed_hosts(settings)
+        self.public_url = settings.public_url()
+        self.share = ClientShare(settings)
+        self.pages = PageCache(settings.page_cache_bytes)
+        self.metrics = settings.metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer one HTTP request (``scope["type"]`` is ``http``)."""
+        started = time.perf_counter()
+        scope["app"] = self.app
+        dataset = self.app.state.dataset.current
+        scope.setdefault("state", {})["dataset"] = dataset
+        version = dataset.store.version.encode()
+        method = scope["method"]
+        head = method == "HEAD"
+        # The GET's headers are the HEAD's. A copy: the server still knows the request as a HEAD.
+        inner = {**scope, "method": "GET"} if head else scope
+        status, size = 0, 0
+
+        async def answer(message: Message) -> None:
+            nonlocal status, size
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = _answer_headers(message.get("headers", []), version, status)
+            elif message["type"] == "http.response.body":
+                if head:
+                    if message.get("more_body", False):
+                        return
+                    message = {"type": "http.response.body", "body": b"", "more_body": False}
+                size += len(message.get("body", b""))
+            await send(message)
+
+        share = self.share.key(scope)
+        try:
+            refusal = self._host_refusal(scope)
+            if refusal is not None:
+                await _plain(answer, 400, refusal)
+            elif share is not None and not self.share.take(share):
+                await _plain(answer, 429, self.share.refusal, [(b"retry-after", self.share.retry_after)])
+                share = None
+            else:
+                await self._answer(inner, receive, answer, dataset.store.version)
+        finally:
+            if share is not None:
+                self.share.give_back(share)
+            elapsed = time.perf_counter() - started
+            log.info("%s %s %s %d B %.1f ms", method, scope["path"], status or "-", size, elapsed * 1000)
+            if self.metrics:
+                metrics.observe(inner, method, status or 500, elapsed)
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send, version: str) -> None:
+        """The application's answer, or the page cache's when it has it."""
+        key = self.pages.key(scope, version)
+        if key is None:
+            await self.inner(scope, receive, send)
+            return
+        page = self.pages.get(key)
+        if page is None:
+            await self.inner(scope, receive, self.pages.recording(key, scope, send))
+            return
+        scope["route"] = page.route
+        await page.send(send)
+
+    def _host_refusal(self, scope: Scope) -> str | None:
+        """Why the request's ``Host`` is not served, or ``None`` if it is (or names nothing: HTTP/1.0)."""
+        for name, value in scope["headers"]:
+            if name == b"host":
+                header = value.decode("latin-1")
+                if host_allowed(host_name(header), self.hosts):
+                    return None
+                return f"this server does not answer for host {header!r}: it is {self.public_url}"
+        return None
+
+
+def _answer_headers(headers: Any, version: bytes, status: int) -> list[tuple[bytes, bytes]]:
+    """An answer's headers with the dataset version, the security headers a route has not set, and ``HEAD``
+    in the ``Allow`` of a 405 that allows ``GET``."""
+    raw = [(name.lower(), value) for name, value in headers]
+    present = {name for name, _ in raw}
+    if _VERSION not in present:  # a committed write names the version it made (server/routes/writes.py)
+        raw.append((_VERSION, version))
+    raw.extend(header for header in _SECURITY if header[0] not in present)
+    if status == 405:
+        raw = [(name, _allowing_head(value) if name == b"allow" else value) for name, value in raw]
+    return raw
+
+
+def _allowing_head(allow: bytes) -> bytes:
+    methods = [m.strip() for m in allow.decode("latin-1").split(",") if m.strip()]
+    if "GET" in methods and "HEAD" not in methods:
+        methods.append("HEAD")
+    return ", ".join(methods).encode("latin-1")
+
+
+async def _plain(send: Send, status: int, message: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    """A refusal as one line of plain text."""
+    body = f"{message}\n".encode()
+    start = [_PLAIN, (b"content-length", str(len(body)).encode()), *(headers or [])]
+    await send({"type": "http.response.start", "status": status, "headers": start})
+    await send({"type": "http.response.body", "body": body})
+
+
+class Dispatch:
+    """The innermost layer: requests with a direct handler (by path and method) skip the FastAPI application."""
+
+    def __init__(self, app: FastAPI, framework: ASGIApp, direct: dict[tuple[str, str], Handler]) -> None:
+        self.framework = framework
+        self.direct = direct
+        #: The route each direct path has in the application: what the metrics name it by.
+        self.routes = {path: _route(app, path) for path, _ in direct}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        handler = self.direct.get((scope["path"], scope["method"]))
+        if handler is None:
+            await self.framework(scope, receive, send)
+            return
+        scope["route"] = self.routes[scope["path"]]
+        await handler(scope, receive, send)
+
+
+def _route(app: FastAPI, path: str) -> object:
+    """The application's route of ``path``, searched through the routers it includes."""
+    routers: list[Any] = [app.router]
+    while routers:
+        for route in routers.pop().routes:
+            if getattr(route, "path", None) == path:
+                return route
+            if hasattr(route, "original_router"):  # an included router
+                routers.append(route.original_router)
+    raise ValueError(f"no route serves {path}")
+
+
+async def answer_exception(request: Request, exc: Exception) -> Any:
+    """The response the application's exception handlers give ``exc`` (the most specific class's handler).
+
+    An exception no handler but the catch-all one names is a bug: its traceback goes to the log.
+    """
+    handlers = request.app.exception_handlers
+    for cls in type(exc).__mro__:
+        handler = handlers.get(cls)
+        if handler is not None:
+            if cls is Exception:
+                log.error("unexpected error answering %s %s", request.method, request.url.path, exc_info=exc)
+            return await handler(request, exc)
+    raise exc

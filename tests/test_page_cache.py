@@ -1,0 +1,112 @@
+"""The page cache: a linked-data page asked again is sent from memory — the same bytes and headers — per
+format and encoding, revalidated by the route, and never across a change of the data."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from servers import LiveServer, start_server, stop_server
+from writing import Writable, write_token
+
+from ilrs.server.page_cache import PageCache
+
+CNSA = "/id/agency/cnsa"
+JSONLD = {"Accept": "application/ld+json"}
+TURTLE = {"Accept": "text/turtle"}
+
+
+@pytest.fixture(scope="module")
+def token(tmp_path_factory: pytest.TempPathFactory) -> Writable:
+    return write_token(tmp_path_factory.mktemp("page-cache-token"))
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, token: Writable) -> Iterator[LiveServer]:
+    live = start_server(tmp_path_factory.mktemp("page-cache"), "--tokens", str(token.path))
+    yield live
+    stop_server(live)
+
+
+@pytest.fixture
+def client(server: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.base_url, timeout=60) as c:
+        yield c
+
+
+def _page_headers(response: httpx.Response) -> dict[str, str]:
+    return {k: v for k, v in response.headers.items() if k != "date"}
+
+
+def test_a_page_asked_again_is_the_same_until_a_write_changes_it(client: httpx.Client, token: Writable) -> None:
+    first = client.get(CNSA, headers=JSONLD)
+    again = client.get(CNSA, headers=JSONLD)
+    assert first.status_code == again.status_code == 200
+    assert again.content == first.content and _page_headers(again) == _page_headers(first)
+    assert "Agence" not in first.text
+    label = '"Agence spatiale nationale chinoise (page cache)"@fr'
+    update = (
+        "INSERT DATA { GRAPH <https://w3id.org/ilrs/graph/source/003> { <https://w3id.org/ilrs/id/agency/cnsa>"
+        f" <http://www.w3.org/2000/01/rdf-schema#label> {label} }} }}"
+    )
+    written = client.post("/update", data={"update": update}, headers=token.headers)
+    assert written.status_code == 200, written.text
+    after = client.get(CNSA, headers=JSONLD)
+    assert after.status_code == 200 and "Agence spatiale nationale chinoise (page cache)" in after.text
+    assert after.headers["etag"] != first.headers["etag"]
+    assert after.headers["ilrs-dataset-version"] == written.json()["version"]
+
+
+def test_each_format_and_encoding_gets_its_own_page(client: httpx.Client) -> None:
+    for _ in range(2):  # the second round is answered from the cache
+        turtle = client.get(CNSA, headers={**TURTLE, "Accept-Encoding": "identity"})
+        jsonld = client.get(CNSA, headers={**JSONLD, "Accept-Encoding": "identity"})
+        zipped = client.get(CNSA, headers={**JSONLD, "Accept-Encoding": "gzip"})
+        assert turtle.headers["content-type"].startswith("text/turtle") and "@prefix" in turtle.text
+        assert jsonld.headers["content-type"] == "application/ld+json" and jsonld.json()["@id"]
+        assert "content-encoding" not in jsonld.headers
+        assert zipped.headers["content-encoding"] == "gzip" and zipped.json() == jsonld.json()
+        assert zipped.headers["etag"] != jsonld.headers["etag"]
+
+
+def test_head_and_revalidation_of_a_kept_page(client: httpx.Client) -> None:
+    page = client.get("/missions", headers=JSONLD)
+    head = client.head("/missions", headers=JSONLD)
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["etag"] == page.headers["etag"] and head.headers["link"] == page.headers["link"]
+    revalidated = client.get("/missions", headers={**JSONLD, "If-None-Match": page.headers["etag"]})
+    assert revalidated.status_code == 304 and revalidated.content == b""
+
+
+def test_a_cors_request_gets_its_own_headers(client: httpx.Client) -> None:
+    plain = client.get("/missions", headers=JSONLD)
+    cors = client.get("/missions", headers={**JSONLD, "Origin": "https://example.org"})
+    assert "access-control-allow-origin" not in plain.headers
+    assert cors.headers["access-control-allow-origin"] == "*"
+    assert cors.content == plain.content
+
+
+def test_only_plain_reads_of_pages_are_kept() -> None:
+    cache = PageCache(1024)
+
+    def key(method: str, path: str, *headers: tuple[bytes, bytes]) -> object:
+        return cache.key({"method": method, "path": path, "query_string": b"", "headers": list(headers)}, "v1")
+
+    assert key("GET", "/missions", (b"accept", b"application/ld+json")) is not None
+    assert key("GET", "/missions", (b"accept", b"a")) != key("GET", "/missions", (b"accept", b"b"))
+    assert key("POST", "/missions") is None
+    assert key("GET", "/sparql") is None and key("GET", "/static/site.css") is None
+    assert key("GET", "/missions", (b"if-none-match", b'"x"')) is None
+    assert key("GET", "/missions", (b"authorization", b"Bearer x")) is None
+    assert PageCache(0).key({"method": "GET", "path": "/missions", "headers": []}, "v1") is None
+
+
+def test_a_gzip_page_from_the_cache_is_whole(client: httpx.Client) -> None:
+    """Raw bytes, as the server sent them: the kept gzip body decompresses to the identity body."""
+    identity = client.get("/countries?limit=50", headers={**JSONLD, "Accept-Encoding": "identity"}).content
+    for _ in range(2):
+        with client.stream("GET", "/countries?limit=50", headers={**JSONLD, "Accept-Encoding": "gzip"}) as r:
+            raw = b"".join(r.iter_raw())
+        assert gzip.decompress(raw) == identity
