@@ -192,6 +192,12 @@ def is_external(settings: Settings) -> bool:
     return settings.store_url is not None
 
 
+def is_embedded(store: Store) -> bool:
+    """Whether ``store`` is the embedded engine, whose data lives in this process (it has ``update``: a SPARQL
+    update evaluated where the data is, for the derived graphs)."""
+    return isinstance(store, OxigraphStore)
+
+
 def memory_store() -> Store:
     """A new, empty store in memory: to parse files into, or for a process's own copy of the dataset."""
     return OxigraphStore()
@@ -328,6 +334,13 @@ class OxigraphStore:
             self._store.extend(items)
             self._touch(str(len(items)).encode(), None, modified)
 
+    def update(self, sparql: str, *, modified: float | None = None) -> None:
+        """Run a SPARQL 1.1 Update in one transaction (the engine's own work: derived graphs); ``modified`` as
+        for :meth:`load`. Writes from clients go through :meth:`apply`."""
+        with self._lock:
+            self._store.update(sparql)
+            self._touch(sparql.encode(), None, modified)
+
     def clear(self) -> None:
         with self._lock:
             self._store.clear()
@@ -340,7 +353,9 @@ class OxigraphStore:
     def count(self, graph: str | None = None) -> int:
         if graph is None:
             return len(self._store)
-        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+        found = self._store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}")
+        assert isinstance(found, ox.QuerySolutions)
+        return int(next(iter(found))[0].value)  # type: ignore[union-attr]
 
     def dump(self, output: IO[bytes], media_type: str, *, graph: str | None = None) -> None:
         fmt = rdf_format(media_type)
