@@ -250,14 +250,14 @@ def _workers_of(server: LiveServer) -> dict[int, str]:
             continue
         try:
             stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes()
             threads = [(task / "stat").read_text() for task in (entry / "task").iterdir()]
         except OSError:
             continue
         fields = stat.rsplit(")", 1)[1].split()
-        if b"ilrs.server.sparql.worker" in cmdline:
-            states = {t.rsplit(")", 1)[1].split()[0] for t in threads}
-            found[int(entry.name)] = (int(fields[1]), "R" if "R" in states else fields[0])
+        states = {t.rsplit(")", 1)[1].split()[0] for t in threads}
+        found[int(entry.name)] = (int(fields[1]), "R" if "R" in states else fields[0])
+    # The zygotes are the server's children: forked from it (the first version) or started with the snapshot
+    # of a later one; the workers are theirs.
     zygotes = {pid for pid, (parent, _) in found.items() if parent == server.process.pid}
     return {pid: state for pid, (parent, state) in found.items() if pid in zygotes or parent in zygotes}
 

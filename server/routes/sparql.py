@@ -82,6 +82,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         executor = process_executor = ProcessExecutor(
             settings.max_concurrent_queries, memory_mib=settings.max_query_memory
         )
+        # Now, while no request is using the store: the zygote shares this process's copy of the data.
+        process_executor.fork_zygote(app.state.dataset.current.store)
         # In the background: the server answers at once; the first query finds a worker ready, or starts one.
         warm_up = asyncio.create_task(_warm_up(process_executor, app.state.dataset.current.store))
     app.state.sparql_executor = executor

@@ -47,15 +47,38 @@ from .executor import (
     Start,
     open_stream,
 )
-from .worker import CHUNK, DONE, FAILED, HEADER, READY, START
+from .worker import CHUNK, DONE, FAILED, HEADER, READY, START, serve_forked
 
 log = logging.getLogger("ilrs.server.sparql")
+
+
+class _ForkedProcess:
+    """The zygote forked from this process (:meth:`_Zygote.fork_from`), waited for like an asyncio subprocess."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+    async def wait(self) -> int:
+        if self.returncode is None:
+            try:
+                _, status = await asyncio.to_thread(os.waitpid, self.pid, 0)
+                self.returncode = os.waitstatus_to_exitcode(status)
+            except ChildProcessError:  # reaped already
+                self.returncode = 0
+        return self.returncode
+
+    def kill(self) -> None:
+        if self.returncode is None:
+            os.kill(self.pid, signal.SIGKILL)
 
 
 class _Zygote:
     """The process holding one dataset version in memory, which forks the workers of that version."""
 
-    def __init__(self, version: str, process: asyncio.subprocess.Process, control: socket.socket) -> None:
+    def __init__(
+        self, version: str, process: asyncio.subprocess.Process | _ForkedProcess, control: socket.socket
+    ) -> None:
         self.version = version
         self.process = process
         #: Workers forked and not yet reaped.
@@ -92,6 +115,23 @@ class _Zygote:
             zygote.close()
             raise RuntimeError(f"the query worker process failed to start (sent {kind!r})")
         return zygote
+
+    @classmethod
+    def fork_from(cls, store: Store, memory_mib: int | None) -> _Zygote:
+        """The zygote of ``store`` forked from this very process: it shares the server's copy of the data
+        page by page, so there is no snapshot to write and parse, and no second copy.
+
+        Only while no other thread may be inside the store (the server's startup, before it serves): the child
+        keeps whatever lock another thread held at the fork.
+        """
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        version = store.version
+        pid = os.fork()
+        if pid == 0:  # the zygote: it never returns
+            ours.close()
+            os._exit(serve_forked(store, theirs, memory_mib))
+        theirs.close()
+        return cls(version, _ForkedProcess(pid), ours)
 
     async def fork(self) -> _Worker:
         """A new worker, forked from this zygote."""
@@ -269,6 +309,15 @@ class ProcessExecutor:
         self._dir = tempfile.TemporaryDirectory(prefix="ilrs-sparql-")
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
+
+    def fork_zygote(self, store: Store) -> None:
+        """Fork the zygote of ``store``'s current version from this process (see :meth:`_Zygote.fork_from`).
+
+        Call it before the server serves: no other thread may be using the store. Later versions (after a
+        write or a reload) are loaded by a zygote of their own from a snapshot.
+        """
+        if self._zygote is None:
+            self._zygote = _Zygote.fork_from(store, self.memory_mib)
 
     async def prepare(self, store: Store) -> None:
         """Load the dataset of ``store`` and fork the warm workers, so the first query does not wait."""

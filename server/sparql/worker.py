@@ -35,6 +35,7 @@ of a second.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import re
@@ -154,6 +155,30 @@ class Zygote:
             self._children.discard(pid)
             _, status = os.waitpid(pid, 0)
         self._control.sendall(f"{status}\n".encode())
+
+
+def serve_forked(store: Store, control: socket.socket, memory_mib: int | None) -> int:
+    """The life of a zygote forked from the server process itself, which holds ``store``; its exit status.
+
+    It keeps none of the server's files open (its listening socket above all) but ``control`` and the
+    standard streams, leaves the signals to their defaults (SIGINT ignored, as above), and freezes the
+    server's Python objects out of the garbage collector: a collection in a worker would otherwise write
+    to every one of them, and copy their pages.
+    """
+    try:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        keep = control.fileno()
+        os.closerange(3, keep)
+        os.closerange(keep + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+        gc.freeze()
+        with contextlib.suppress(BrokenPipeError, ConnectionError):  # the server went away
+            Zygote(store, control, memory_mib).serve()
+    except BaseException as err:  # nothing may return into the server's code
+        print(f"ilrs query worker: {err!r}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def run_worker(store: Store, channel: socket.socket, memory_mib: int | None) -> int:
