@@ -19,11 +19,12 @@ with :func:`pyoxigraph.parse_query_results`.
 from __future__ import annotations
 
 import hashlib
+import io
 import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import IO, Protocol, TypeVar
+from typing import IO, Any, Protocol, TypeVar, cast
 
 import pyoxigraph as ox
 
@@ -100,8 +101,9 @@ class Store(Protocol):
         """
         ...
 
-    def load_file(self, path: Path, *, graph: str | None = None) -> int:
-        """Add an RDF file, its format taken from its extension; returns the quads added.
+    def load_file(self, path: Path, *, graph: str | None = None, on_read: Callable[[int], None] | None = None) -> int:
+        """Add an RDF file, its format taken from its extension; returns the quads added. ``on_read(n)`` is
+        told of every ``n`` bytes read (a progress bar).
 
         Raises :class:`~ilrs.graph.errors.ParseError` whose message starts with ``path:line:col``.
         """
@@ -211,25 +213,58 @@ def rdf_format(media_type: str) -> ox.RdfFormat:
     return fmt
 
 
-def load_file_into(store: Store, path: Path, *, graph: str | None = None) -> int:
-    """Load the RDF file ``path`` into ``store`` (format from its extension, time from its mtime).
+def load_file_into(
+    store: Store, path: Path, *, graph: str | None = None, on_read: Callable[[int], None] | None = None
+) -> int:
+    """Load the RDF file ``path`` into ``store`` (format from its extension, time from its mtime), streamed:
+    ``on_read(n)`` is told of every ``n`` bytes read.
 
     :class:`ParseError` whose message starts with ``path:line:col`` if it does not parse;
     :class:`NotFound` or :class:`InputError` if it cannot be read.
     """
     try:
-        data = path.read_bytes()
+        data = path.open("rb")
         modified = path.stat().st_mtime
     except FileNotFoundError as err:
         raise NotFound(f"{path}: no such file") from err
     except OSError as err:  # a folder, a file without read permission: the path given is wrong
         raise InputError(f"{path}: {err.strerror}") from err
     try:
-        return store.load(data, path.suffix, graph=graph, modified=modified)
+        with data:
+            return store.load(cast(IO[bytes], _Reader(data, on_read)), path.suffix, graph=graph, modified=modified)
     except ParseError as err:
         cause = err.__cause__
         assert isinstance(cause, SyntaxError)
         raise parse_error(cause, path) from cause
+    except IsADirectoryError as err:
+        raise InputError(f"{path}: {err.strerror}") from err
+
+
+class _Reader(io.RawIOBase):
+    """A file read by the engine piece by piece, digested as it goes (the store's version covers what was
+    loaded) and reported to ``on_read``."""
+
+    def __init__(self, source: IO[bytes], on_read: Callable[[int], None] | None) -> None:
+        super().__init__()
+        self._source = source
+        self._on_read = on_read
+        self.digest = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._source.read(len(buffer))
+        buffer[: len(data)] = data
+        self.digest.update(data)
+        if self._on_read is not None and data:
+            self._on_read(len(data))
+        return len(data)
+
+
+def _bytes(data: bytes | str | IO[bytes]) -> bytes:
+    raw = data if isinstance(data, bytes | str) else data.read()
+    return raw.encode() if isinstance(raw, str) else raw
 
 
 def parse_error(err: SyntaxError, path: Path | None = None) -> ParseError:
@@ -304,27 +339,30 @@ class OxigraphStore:
         modified: float | None = None,
     ) -> int:
         fmt = rdf_format(media_type)
-        raw = data if isinstance(data, bytes | str) else data.read()
-        payload = raw.encode() if isinstance(raw, str) else raw
+        # A file is streamed into the engine (a million triples need not sit in memory as text first).
+        source: bytes | _Reader = data if isinstance(data, _Reader) else _bytes(data)
         target = ox.NamedNode(graph) if graph else None
         before = len(self._store)
         try:
             with self._lock:
                 self._store.load(
-                    payload, format=fmt, to_graph=target if not fmt.supports_datasets else None, base_iri=base_iri
+                    cast(IO[bytes], source) if isinstance(source, _Reader) else source,
+                    format=fmt,
+                    to_graph=target if not fmt.supports_datasets else None,
+                    base_iri=base_iri,
                 )
-                self._touch(payload, graph, modified)
+                self._touch(source.digest.digest() if isinstance(source, _Reader) else source, graph, modified)
         except SyntaxError as err:
             raise parse_error(err) from err
         return len(self._store) - before
 
-    def load_file(self, path: Path, *, graph: str | None = None) -> int:
+    def load_file(self, path: Path, *, graph: str | None = None, on_read: Callable[[int], None] | None = None) -> int:
         """Add an RDF file, its format taken from the file extension.
 
         :class:`ParseError` whose message starts with ``path:line:col`` if it does not parse;
         :class:`NotFound` or :class:`InputError` if it cannot be read.
         """
-        return load_file_into(self, path, graph=graph)
+        return load_file_into(self, path, graph=graph, on_read=on_read)
 
     def add_quads(self, quads: Iterable[ox.Quad], *, modified: float | None = None) -> None:
         """Add quads built in Python (generators of reference data, derived graphs); ``modified`` as for
