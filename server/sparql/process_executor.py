@@ -47,7 +47,7 @@ from .executor import (
     Start,
     open_stream,
 )
-from .worker import CHUNK, DONE, FAILED, HEADER, READY, START, serve_forked
+from .worker import CHUNK, DONE, FAILED, HEADER, READY, RETIRE, START, serve_forked
 
 log = logging.getLogger("ilrs.server.sparql")
 
@@ -87,7 +87,7 @@ class _Zygote:
         self._lock = threading.Lock()  # one command and its reply at a time
 
     @classmethod
-    async def start(cls, version: str, snapshot: Path, memory_mib: int | None) -> _Zygote:
+    async def start(cls, version: str, snapshot: Path, memory_mib: int | None, private_mib: int | None) -> _Zygote:
         """Start the zygote of ``snapshot`` and wait until it has loaded it."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
@@ -96,7 +96,7 @@ class _Zygote:
                 "-m",
                 "ilrs.server.sparql.worker",
                 str(snapshot),
-                *([str(memory_mib)] if memory_mib is not None else []),
+                *(str(mib) if mib is not None else "-" for mib in (memory_mib, private_mib)),
                 stdin=theirs.fileno(),
             )
         except BaseException:
@@ -117,7 +117,7 @@ class _Zygote:
         return zygote
 
     @classmethod
-    def fork_from(cls, store: Store, memory_mib: int | None) -> _Zygote:
+    def fork_from(cls, store: Store, memory_mib: int | None, private_mib: int | None) -> _Zygote:
         """The zygote of ``store`` forked from this very process: it shares the server's copy of the data
         page by page, so there is no snapshot to write and parse, and no second copy.
 
@@ -129,7 +129,7 @@ class _Zygote:
         pid = os.fork()
         if pid == 0:  # the zygote: it never returns
             ours.close()
-            os._exit(serve_forked(store, theirs, memory_mib))
+            os._exit(serve_forked(store, theirs, memory_mib, private_mib))
         theirs.close()
         return cls(version, _ForkedProcess(pid), ours)
 
@@ -202,6 +202,8 @@ class _Worker:
         self._writer = writer
         self._killed = False
         self._exit: asyncio.Task[int] | None = None
+        #: It said it reads no more jobs (it holds too many pages of its own): replace it.
+        self.retiring = False
 
     @property
     def version(self) -> str:
@@ -263,6 +265,7 @@ class _ProcessExecution:
         if kind == CHUNK:
             return Chunk(payload)
         if kind == DONE:
+            self._worker.retiring = payload == RETIRE
             return Done()
         if kind == FAILED:
             failure = json.loads(payload)
@@ -295,10 +298,14 @@ class _ProcessExecution:
 class ProcessExecutor:
     """Evaluates queries in up to ``max_concurrent`` worker processes; see the module documentation."""
 
-    def __init__(self, max_concurrent: int, warm: int = 1, memory_mib: int | None = None) -> None:
+    def __init__(
+        self, max_concurrent: int, warm: int = 1, memory_mib: int | None = None, private_mib: int | None = None
+    ) -> None:
         self._slots = Slots(max_concurrent)
         #: MiB each worker may allocate beyond its copy of the dataset (``None``: no limit).
         self.memory_mib = memory_mib
+        #: MiB of pages a worker may hold of its own before it is replaced (``None``: no limit).
+        self.private_mib = private_mib
         self._warm = min(warm, max_concurrent)
         self._idle: list[_Worker] = []
         self._workers: set[_Worker] = set()
@@ -317,7 +324,7 @@ class ProcessExecutor:
         write or a reload) are loaded by a zygote of their own from a snapshot.
         """
         if self._zygote is None:
-            self._zygote = _Zygote.fork_from(store, self.memory_mib)
+            self._zygote = _Zygote.fork_from(store, self.memory_mib, self.private_mib)
 
     async def prepare(self, store: Store) -> None:
         """Load the dataset of ``store`` and fork the warm workers, so the first query does not wait."""
@@ -349,10 +356,12 @@ class ProcessExecutor:
         """A worker that finished its query goes back to the idle pool (or retires, if its data is stale)."""
         self._slots.give_back()
         current = worker.zygote is self._zygote
-        if current and worker.alive and not self._closed and len(self._idle) < self._slots.size:
+        if current and worker.alive and not worker.retiring and not self._closed and len(self._idle) < self._slots.size:
             self._idle.append(worker)
         else:
             self._retire(worker)
+            if worker.retiring and current and not self._closed and len(self._idle) < self._warm:
+                self._background(self._replenish(worker.zygote))
 
     def discard(self, worker: _Worker) -> None:
         """Kill a worker whose query is being stopped, and fork a replacement in the background."""
@@ -399,7 +408,7 @@ class ProcessExecutor:
                 # A write may commit meanwhile: the snapshot is named by the version it holds.
                 version, path = await asyncio.to_thread(_dump, store, Path(self._dir.name))
                 try:
-                    zygote = await _Zygote.start(version, path, self.memory_mib)
+                    zygote = await _Zygote.start(version, path, self.memory_mib, self.private_mib)
                 finally:
                     path.unlink(missing_ok=True)  # loaded by the zygote, or of no use
                 stale, self._zygote = self._zygote, zygote
