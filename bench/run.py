@@ -80,6 +80,9 @@ class ScaleResult:
     memory: dict[str, tuple[int, int]] = field(default_factory=dict)
     memory_c8: dict[str, tuple[int, int]] = field(default_factory=dict)
     partial: list[str] = field(default_factory=list)
+    #: Seconds this scale took, generating its data included, and the load average when it ended.
+    elapsed: float = 0.0
+    load_average: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
 
 # --- one request -------------------------------------------------------------------------------------
@@ -342,6 +345,16 @@ def measure_pages(server: Server, config: Config, result: ScaleResult) -> None:
 
 
 def run_scale(scale: float, config: Config, workdir: Path) -> ScaleResult:
+    started = time.monotonic()
+    result = _run_scale(scale, config, workdir)
+    result.elapsed = time.monotonic() - started
+    with contextlib.suppress(OSError):
+        result.load_average = os.getloadavg()
+    print(f"[scale {scale:g}] done in {result.elapsed / 60:.1f} min", file=sys.stderr)
+    return result
+
+
+def _run_scale(scale: float, config: Config, workdir: Path) -> ScaleResult:
     generated = workdir / f"scale-{scale:g}.nq"
     generate(scale, generated, config.seed, progress=not config.quick)
     dataset = workdir / f"dataset-{scale:g}.nq"
@@ -544,7 +557,14 @@ def report(results: list[ScaleResult], config: Config, command: str) -> tuple[st
     ]
     for r in results:
         systems = [s for s in ("ilrs", "oxigraph", "rdflib-endpoint") if s in r.startup]
-        lines += [f"## {r.triples:,} triples (scale {r.scale:g})", ""]
+        lines += [
+            f"## {r.triples:,} triples (scale {r.scale:g})",
+            "",
+            f"This scale took {r.elapsed / 60:.1f} min; load average at its end "
+            + " / ".join(f"{x:.2f}" for x in r.load_average)
+            + " (1 / 5 / 15 min).",
+            "",
+        ]
         lines += ["| | " + " | ".join(systems) + " |", "|---|" + "---|" * len(systems)]
         lines.append("| startup, s (to a first answer) | " + " | ".join(f"{r.startup[s]:.2f}" for s in systems) + " |")
         lines.append(
