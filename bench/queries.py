@@ -114,7 +114,7 @@ TEMPLATES: list[Template] = [
         JSON,
         lambda rng, n, s: (
             "SELECT ?mission ?label WHERE { ?mission a ilrs:RoverMission ; rdfs:label ?label"
-            f' FILTER(CONTAINS(LCASE(STR(?label)), "{rng.choice(WORDS)}"){_unique(s)}) }} ORDER BY ?mission LIMIT 20'
+            f' FILTER(CONTAINS(LCASE(STR(?label)), "{rng.choice(WORDS)}")){_unique(s)} }} ORDER BY ?mission LIMIT 20'
         ),
     ),
     Template(

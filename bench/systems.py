@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -65,6 +66,8 @@ class Server:
     log: Path
     #: Whether the system serves the project's linked-data pages (JSON-LD resources and collections).
     pages: bool = False
+    #: Quads per second loading its files, as the server reports it (``None``: it does not say).
+    load_rate: float | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -126,7 +129,13 @@ def start_ilrs(generated: Path, workdir: Path, timeout: float) -> Server:
     with log.open("wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
     _wait(process, port, ASK, started + timeout, log)  # a query answered: the workers have the data too
-    return Server("ilrs", process, port, time.monotonic() - started, log, pages=True)
+    return Server("ilrs", process, port, time.monotonic() - started, log, pages=True, load_rate=_load_rate(log))
+
+
+def _load_rate(log: Path) -> float | None:
+    """The rate at which the server says it loaded its files (its line ``loaded N quads from M files in T s``)."""
+    found = re.search(r"loaded (\d+) quads from \d+ files in ([\d.]+) s", log.read_text(errors="replace"))
+    return int(found[1]) / float(found[2]) if found and float(found[2]) else None
 
 
 def start_oxigraph(dataset: Path, workdir: Path, timeout: float) -> Server:

@@ -374,7 +374,7 @@ def _serve(args: argparse.Namespace) -> int:
         return 0
     from ilrs.server.app import run  # the HTTP stack is imported only when serving
 
-    run(settings, watch=args.watch, listen_fd=args.listen_fd)
+    run(settings, watch=args.watch, listen_fd=args.listen_fd, progress=_progress(args))
     return 0
 
 

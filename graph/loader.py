@@ -24,9 +24,13 @@ are computed from all of these. The shapes are every ``shapes/*.ttl``, in the gr
 from __future__ import annotations
 
 import re
+import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from tqdm import tqdm
 
 from .derived import materialise
 from .errors import NotFound, ParameterError
@@ -112,14 +116,34 @@ def build_store(settings: Settings, progress: Progress | None = None, *, derived
         return store
     if settings.store_dir is not None or settings.store_url is not None:
         store.clear()
-    for f in dataset_files(settings):
-        added = store.load_file(f.path, graph=f.graph)
-        if progress:
-            progress(f"loaded {added:>6} quads from {_display(f.path)}")
+    files = dataset_files(settings)
+    started = time.perf_counter()
+    total = 0
+    # The bar (bytes read, on a terminal only) moves while a large file loads; the lines say what each file held.
+    with tqdm(
+        total=sum(f.path.stat().st_size for f in files),
+        unit="B",
+        unit_scale=True,
+        desc="loading",
+        disable=True if progress is None else None,
+        file=sys.stderr,
+        leave=False,
+    ) as bar:
+        for f in files:
+            added = store.load_file(f.path, graph=f.graph, on_read=bar.update)
+            total += added
+            if progress:
+                bar.clear()
+                progress(f"loaded {added:>6} quads from {_display(f.path)}")
+    if progress:
+        seconds = time.perf_counter() - started
+        progress(f"loaded {total} quads from {len(files)} files in {seconds:.2f} s ({total / seconds:,.0f} quads/s)")
     if derived:
+        started = time.perf_counter()
         counts = materialise(store)
         if progress:
-            progress(f"derived {counts.inferred:>5} inferred and {counts.merged} merged triples")
+            seconds = time.perf_counter() - started
+            progress(f"derived {counts.inferred:>5} inferred and {counts.merged} merged triples in {seconds:.2f} s")
     return store
 
 

@@ -237,8 +237,8 @@ class SparqlStore:
         self.add_quads(parsed)
         return len(parsed)
 
-    def load_file(self, path: Path, *, graph: str | None = None) -> int:
-        return load_file_into(self, path, graph=graph)
+    def load_file(self, path: Path, *, graph: str | None = None, on_read: Callable[[int], None] | None = None) -> int:
+        return load_file_into(self, path, graph=graph, on_read=on_read)
 
     def add_quads(self, quads: Iterable[ox.Quad], *, modified: float | None = None) -> None:
         """Add quads with ``INSERT DATA``: one request on a standard engine, batches of skolemised quads on Virtuoso.

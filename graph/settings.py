@@ -188,6 +188,13 @@ class Settings(BaseSettings):
         description="Bytes of rendered pages (linked data, collections, JSON-LD, HTML) kept to answer the same "
         "request again while the data is unchanged (0: no cache). One page larger than an eighth of it is not kept.",
     )
+    worker_private_memory: int = Field(
+        64,
+        ge=0,
+        description="MiB of pages a query worker may hold of its own before it is replaced: a worker shares the "
+        "dataset with the others copy-on-write, but reading the store writes to the pages it reads, which the "
+        "kernel then copies for it alone; a fresh worker shares them again (0: never replaced for this).",
+    )
     query_executor: Literal["process", "thread"] = Field(
         "process",
         description="Where queries run: worker processes, killed at the deadline (CPU reclaimed at once), "

@@ -19,11 +19,12 @@ with :func:`pyoxigraph.parse_query_results`.
 from __future__ import annotations
 
 import hashlib
+import io
 import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import IO, Protocol, TypeVar
+from typing import IO, Any, Protocol, TypeVar, cast
 
 import pyoxigraph as ox
 
@@ -100,8 +101,9 @@ class Store(Protocol):
         """
         ...
 
-    def load_file(self, path: Path, *, graph: str | None = None) -> int:
-        """Add an RDF file, its format taken from its extension; returns the quads added.
+    def load_file(self, path: Path, *, graph: str | None = None, on_read: Callable[[int], None] | None = None) -> int:
+        """Add an RDF file, its format taken from its extension; returns the quads added. ``on_read(n)`` is
+        told of every ``n`` bytes read (a progress bar).
 
         Raises :class:`~ilrs.graph.errors.ParseError` whose message starts with ``path:line:col``.
         """
@@ -196,6 +198,12 @@ def _default_graph(iris: list[str] | None) -> list[ox.NamedNode | ox.BlankNode |
     return [ox.NamedNode(iri) for iri in iris] if iris is not None else None
 
 
+def is_embedded(store: Store) -> bool:
+    """Whether ``store`` is the embedded engine, whose data lives in this process (it has ``update``: a SPARQL
+    update evaluated where the data is, for the derived graphs)."""
+    return isinstance(store, OxigraphStore)
+
+
 def memory_store() -> Store:
     """A new, empty store in memory: to parse files into, or for a process's own copy of the dataset."""
     return OxigraphStore()
@@ -218,25 +226,58 @@ def rdf_format(media_type: str) -> ox.RdfFormat:
     return fmt
 
 
-def load_file_into(store: Store, path: Path, *, graph: str | None = None) -> int:
-    """Load the RDF file ``path`` into ``store`` (format from its extension, time from its mtime).
+def load_file_into(
+    store: Store, path: Path, *, graph: str | None = None, on_read: Callable[[int], None] | None = None
+) -> int:
+    """Load the RDF file ``path`` into ``store`` (format from its extension, time from its mtime), streamed:
+    ``on_read(n)`` is told of every ``n`` bytes read.
 
     :class:`ParseError` whose message starts with ``path:line:col`` if it does not parse;
     :class:`NotFound` or :class:`InputError` if it cannot be read.
     """
     try:
-        data = path.read_bytes()
+        data = path.open("rb")
         modified = path.stat().st_mtime
     except FileNotFoundError as err:
         raise NotFound(f"{path}: no such file") from err
     except OSError as err:  # a folder, a file without read permission: the path given is wrong
         raise InputError(f"{path}: {err.strerror}") from err
     try:
-        return store.load(data, path.suffix, graph=graph, modified=modified)
+        with data:
+            return store.load(cast(IO[bytes], _Reader(data, on_read)), path.suffix, graph=graph, modified=modified)
     except ParseError as err:
         cause = err.__cause__
         assert isinstance(cause, SyntaxError)
         raise parse_error(cause, path) from cause
+    except IsADirectoryError as err:
+        raise InputError(f"{path}: {err.strerror}") from err
+
+
+class _Reader(io.RawIOBase):
+    """A file read by the engine piece by piece, digested as it goes (the store's version covers what was
+    loaded) and reported to ``on_read``."""
+
+    def __init__(self, source: IO[bytes], on_read: Callable[[int], None] | None) -> None:
+        super().__init__()
+        self._source = source
+        self._on_read = on_read
+        self.digest = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._source.read(len(buffer))
+        buffer[: len(data)] = data
+        self.digest.update(data)
+        if self._on_read is not None and data:
+            self._on_read(len(data))
+        return len(data)
+
+
+def _bytes(data: bytes | str | IO[bytes]) -> bytes:
+    raw = data if isinstance(data, bytes | str) else data.read()
+    return raw.encode() if isinstance(raw, str) else raw
 
 
 def stable_blank_nodes(quads: Iterable[ox.Quad], seed: bytes) -> list[ox.Quad]:
@@ -265,6 +306,16 @@ def stable_blank_nodes(quads: Iterable[ox.Quad], seed: bytes) -> list[ox.Quad]:
         else q
         for q in quads
     ]
+
+
+def _may_hold_blank_nodes(payload: bytes, fmt: ox.RdfFormat) -> bool:
+    """Whether the text of ``payload`` may write a blank node (``_:``, ``[`` or a collection's ``(``);
+    a false alarm only costs the slower, relabelling load."""
+    if fmt in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS):
+        return b"_:" in payload
+    if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.N3):
+        return b"_:" in payload or b"[" in payload or b"(" in payload
+    return True
 
 
 def parse_error(err: SyntaxError, path: Path | None = None) -> ParseError:
@@ -367,29 +418,40 @@ class OxigraphStore:
         modified: float | None = None,
     ) -> int:
         fmt = rdf_format(media_type)
-        raw = data if isinstance(data, bytes | str) else data.read()
-        payload = raw.encode() if isinstance(raw, str) else raw
-        target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+        payload = _bytes(data)  # a _Reader is read whole here, telling its on_read as it goes
+        target = ox.NamedNode(graph) if graph else None
+        before = len(self._store)
         try:
-            parsed: Iterable[ox.Quad] = ox.parse(payload, format=fmt, base_iri=base_iri)
-            if not fmt.supports_datasets:
-                parsed = (ox.Quad(q.subject, q.predicate, q.object, target) for q in parsed)
-            quads = stable_blank_nodes(parsed, hashlib.sha256(payload + (graph or "").encode()).digest())
+            if _may_hold_blank_nodes(payload, fmt):
+                parsed: Iterable[ox.Quad] = ox.parse(payload, format=fmt, base_iri=base_iri)
+                if not fmt.supports_datasets:
+                    named = target or ox.DefaultGraph()
+                    parsed = (ox.Quad(q.subject, q.predicate, q.object, named) for q in parsed)
+                quads = stable_blank_nodes(parsed, hashlib.sha256(payload + (graph or "").encode()).digest())
+                with self._lock:
+                    self._store.extend(quads)
+                    self._touch(payload, graph, modified)
+            else:
+                # No blank node to relabel: the engine parses and inserts without a Python object per quad.
+                with self._lock:
+                    self._store.load(
+                        payload,
+                        format=fmt,
+                        to_graph=target if not fmt.supports_datasets else None,
+                        base_iri=base_iri,
+                    )
+                    self._touch(payload, graph, modified)
         except SyntaxError as err:
             raise parse_error(err) from err
-        before = len(self._store)
-        with self._lock:
-            self._store.extend(quads)
-            self._touch(payload, graph, modified)
         return len(self._store) - before
 
-    def load_file(self, path: Path, *, graph: str | None = None) -> int:
+    def load_file(self, path: Path, *, graph: str | None = None, on_read: Callable[[int], None] | None = None) -> int:
         """Add an RDF file, its format taken from the file extension.
 
         :class:`ParseError` whose message starts with ``path:line:col`` if it does not parse;
         :class:`NotFound` or :class:`InputError` if it cannot be read.
         """
-        return load_file_into(self, path, graph=graph)
+        return load_file_into(self, path, graph=graph, on_read=on_read)
 
     def add_quads(self, quads: Iterable[ox.Quad], *, modified: float | None = None) -> None:
         """Add quads built in Python (generators of reference data, derived graphs); ``modified`` as for
@@ -398,6 +460,13 @@ class OxigraphStore:
         with self._lock:
             self._store.extend(items)
             self._touch(str(len(items)).encode(), None, modified)
+
+    def update(self, sparql: str, *, modified: float | None = None) -> None:
+        """Run a SPARQL 1.1 Update in one transaction (the engine's own work: derived graphs); ``modified`` as
+        for :meth:`load`. Writes from clients go through :meth:`apply`."""
+        with self._lock:
+            self._store.update(sparql)
+            self._touch(sparql.encode(), None, modified)
 
     def clear(self) -> None:
         with self._lock:
@@ -411,7 +480,9 @@ class OxigraphStore:
     def count(self, graph: str | None = None) -> int:
         if graph is None:
             return len(self._store)
-        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+        found = self._store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}")
+        assert isinstance(found, ox.QuerySolutions)
+        return int(next(iter(found))[0].value)  # type: ignore[union-attr]
 
     def dump(self, output: IO[bytes], media_type: str, *, graph: str | None = None) -> None:
         fmt = rdf_format(media_type)

@@ -9,7 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import Receive, Scope, Send
 
 from ilrs.graph import __version__
-from ilrs.graph.loader import Dataset, build_dataset, load_shapes
+from ilrs.graph.loader import Dataset, Progress, build_dataset, load_shapes
 from ilrs.graph.settings import Settings, get_settings
 from ilrs.graph.store import Store
 from ilrs.graph.tokens import TokenRegistry
@@ -31,8 +31,11 @@ log = logging.getLogger("ilrs.server")
 DIRECT = ("GET", "POST")
 
 
-def create_app(settings: Settings | None = None, store: Store | None = None) -> IlrsApp:
-    """The application serving ``store`` (by default the dataset built from the repository's files).
+def create_app(
+    settings: Settings | None = None, store: Store | None = None, progress: Progress | None = None
+) -> IlrsApp:
+    """The application serving ``store`` (by default the dataset built from the repository's files, telling
+    ``progress`` how the load goes).
 
     The shapes are always loaded from ``settings.shapes_dir``.
     """
@@ -46,7 +49,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         redoc_url=None,
     )
     app.state.settings = settings
-    served = build_dataset(settings) if store is None else Dataset(store, load_shapes(settings))
+    served = build_dataset(settings, progress) if store is None else Dataset(store, load_shapes(settings))
     app.state.dataset = DatasetHolder(served)
     app.state.result_cache = ResultCache(settings.result_cache_bytes)
     app.state.tokens = TokenRegistry.from_file(settings.tokens_file)
@@ -99,9 +102,12 @@ class IlrsApp(FastAPI):
         await super().__call__(scope, receive, send)
 
 
-def run(settings: Settings, watch: bool = False, listen_fd: int | None = None) -> None:
+def run(
+    settings: Settings, watch: bool = False, listen_fd: int | None = None, progress: Progress | None = None
+) -> None:
     """Serve the dataset with uvicorn until interrupted; on the socket ``listen_fd`` if given (one process of
-    ``ilrs serve --workers``, see :mod:`.workers`), else on ``settings.host:port``."""
+    ``ilrs serve --workers``, see :mod:`.workers`), else on ``settings.host:port``. ``progress`` is told how
+    the load goes."""
     import socket
 
     import uvicorn
@@ -111,7 +117,7 @@ def run(settings: Settings, watch: bool = False, listen_fd: int | None = None) -
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request to an external store at INFO: one line per query is noise, failures are errors.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    app = create_app(settings)
+    app = create_app(settings, progress=progress)
     if watch:
         from .reload import enable_watch
 

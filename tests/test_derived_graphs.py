@@ -14,15 +14,16 @@ import pyoxigraph as ox
 from checkout import PROJECT_ROOT
 from rdflib import Graph, Literal, Namespace, URIRef
 
-from ilrs.graph.derived import DERIVED_GRAPHS, INFERRED_GRAPH, MERGED_GRAPH
+from ilrs.graph.derived import DERIVED_GRAPHS, INFERRED_GRAPH, MERGED_GRAPH, entailed, materialise
 from ilrs.graph.loader import build_store
 from ilrs.graph.settings import get_settings
-from ilrs.graph.store import UNION_EXCLUDED_GRAPH, Store
+from ilrs.graph.store import UNION_EXCLUDED_GRAPH, Store, memory_store
 from ilrs.graph.watch import rebuild
 
 ILRS = "https://w3id.org/ilrs/ontology#"
 ID = "https://w3id.org/ilrs/id/"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 VOID = Namespace("http://rdfs.org/ns/void#")
 DCTERMS = Namespace("http://purl.org/dc/terms/")
@@ -183,3 +184,31 @@ def test_void_describes_them(client: httpx.Client) -> None:
     for name in DERIVED_GRAPHS:
         assert (URIRef("https://w3id.org/ilrs/dataset"), VOID.subset, URIRef(name)) in void
         assert isinstance(void.value(URIRef(name), DCTERMS.description), Literal)
+
+
+def test_the_engine_derives_what_the_entailment_rules_say(dataset: Store) -> None:
+    """The embedded store derives with SPARQL updates in the engine; :func:`entailed` is the same rules in Python
+    (the writer's, and an external store's): on the shipped data, blank nodes and all, both give the same graphs."""
+    asserted = {
+        ox.Triple(q.subject, q.predicate, q.object) for q in dataset.quads() if q.graph_name.value not in DERIVED_GRAPHS
+    }
+
+    def triples(graph: str) -> set[ox.Triple]:
+        return {ox.Triple(q.subject, q.predicate, q.object) for q in dataset.quads(graph)}
+
+    assert any(isinstance(t.subject, ox.BlankNode) for t in asserted)  # OWL lists and restrictions
+    assert triples(MERGED_GRAPH) == asserted
+    assert triples(INFERRED_GRAPH) == entailed(asserted) - asserted
+
+
+def test_a_default_graph_triple_is_merged_and_entails_like_any_other() -> None:
+    store = memory_store()
+    store.load(f"<urn:x> a <{ILRS}RoverMission> . <urn:y> a <urn:Thing> .", "text/turtle")  # the default graph
+    store.load_file(get_settings().ontology_dir / "ilrs.ttl", graph="urn:ontology")
+    counts = materialise(store)
+    assert ox.Triple(ox.NamedNode("urn:y"), RDF_TYPE, ox.NamedNode("urn:Thing")) in {
+        ox.Triple(q.subject, q.predicate, q.object) for q in store.quads(MERGED_GRAPH)
+    }
+    inferred = {q.object.value for q in store.quads(INFERRED_GRAPH) if q.subject == ox.NamedNode("urn:x")}
+    assert ILRS + "Mission" in inferred
+    assert counts.merged == store.count(MERGED_GRAPH) and counts.inferred == store.count(INFERRED_GRAPH)

@@ -250,14 +250,14 @@ def _workers_of(server: LiveServer) -> dict[int, str]:
             continue
         try:
             stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes()
             threads = [(task / "stat").read_text() for task in (entry / "task").iterdir()]
         except OSError:
             continue
         fields = stat.rsplit(")", 1)[1].split()
-        if b"ilrs.server.sparql.worker" in cmdline:
-            states = {t.rsplit(")", 1)[1].split()[0] for t in threads}
-            found[int(entry.name)] = (int(fields[1]), "R" if "R" in states else fields[0])
+        states = {t.rsplit(")", 1)[1].split()[0] for t in threads}
+        found[int(entry.name)] = (int(fields[1]), "R" if "R" in states else fields[0])
+    # The zygotes are the server's children: forked from it (the first version) or started with the snapshot
+    # of a later one; the workers are theirs.
     zygotes = {pid for pid, (parent, _) in found.items() if parent == server.process.pid}
     return {pid: state for pid, (parent, state) in found.items() if pid in zygotes or parent in zygotes}
 
@@ -359,3 +359,41 @@ def test_app_served_without_its_lifespan_falls_back_to_threads() -> None:
         answer = client.get("/sparql", params={"query": "SELECT ?o WHERE { ?s ?p ?o }"}, headers={"Accept": "text/csv"})
         assert answer.text.splitlines() == ["o", "urn:c"]
     assert isinstance(app.state.sparql_executor, ThreadExecutor)
+
+
+def _query_workers(server: LiveServer) -> set[int]:
+    """The worker processes (the zygotes' children) of ``server``."""
+    zygotes = {pid for pid in _workers_of(server) if _parent(pid) == server.process.pid}
+    return {pid for pid in _workers_of(server) if _parent(pid) in zygotes}
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError):
+        return 0
+
+
+@needs_proc
+def test_a_worker_holding_too_many_pages_of_its_own_is_replaced(server_factory: Callable[..., LiveServer]) -> None:
+    """Every worker passes 1 MiB of pages of its own at once: it is replaced after the query that finds it out
+    (a long one, or every 64th), and no query notices."""
+    server = server_factory(env={"ILRS_WORKER_PRIVATE_MEMORY": "1", "ILRS_MAX_CONCURRENT_QUERIES": "1"})
+    with client_of(server) as c:
+        assert c.post("/sparql", data={"query": "ASK {}"}).status_code == 200
+        first = _query_workers(server)
+        # Each differs, so none is answered from the result cache.
+        answers = [c.post("/sparql", data={"query": f"ASK {{ FILTER({i} > 0) }}"}).status_code for i in range(140)]
+        assert answers == [200] * 140
+        assert first and _query_workers(server) and not first & _query_workers(server)
+
+
+@needs_proc
+def test_a_worker_within_its_share_of_pages_is_kept(server_factory: Callable[..., LiveServer]) -> None:
+    server = server_factory(env={"ILRS_MAX_CONCURRENT_QUERIES": "1"})
+    with client_of(server) as c:
+        assert c.post("/sparql", data={"query": "ASK {}"}).status_code == 200
+        first = _query_workers(server)
+        answers = [c.post("/sparql", data={"query": f"ASK {{ FILTER({i} > 0) }}"}).status_code for i in range(140)]
+        assert answers == [200] * 140
+        assert first and first <= _query_workers(server)

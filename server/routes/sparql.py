@@ -81,8 +81,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # On an external store the engine evaluates queries: there is no local copy for workers to load.
     if settings.query_executor == "process" and not is_external(settings):
         executor = process_executor = ProcessExecutor(
-            settings.max_concurrent_queries, memory_mib=settings.max_query_memory
+            settings.max_concurrent_queries,
+            memory_mib=settings.max_query_memory,
+            private_mib=settings.worker_private_memory or None,
         )
+        # Now, while no request is using the store: the zygote shares this process's copy of the data.
+        process_executor.fork_zygote(app.state.dataset.current.store)
         # In the background: the server answers at once; the first query finds a worker ready, or starts one.
         warm_up = asyncio.create_task(_warm_up(process_executor, app.state.dataset.current.store))
     app.state.sparql_executor = executor

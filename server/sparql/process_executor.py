@@ -47,15 +47,38 @@ from .executor import (
     Start,
     open_stream,
 )
-from .worker import CHUNK, DONE, FAILED, HEADER, READY, START
+from .worker import CHUNK, DONE, FAILED, HEADER, READY, RETIRE, START, serve_forked
 
 log = logging.getLogger("ilrs.server.sparql")
+
+
+class _ForkedProcess:
+    """The zygote forked from this process (:meth:`_Zygote.fork_from`), waited for like an asyncio subprocess."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+    async def wait(self) -> int:
+        if self.returncode is None:
+            try:
+                _, status = await asyncio.to_thread(os.waitpid, self.pid, 0)
+                self.returncode = os.waitstatus_to_exitcode(status)
+            except ChildProcessError:  # reaped already
+                self.returncode = 0
+        return self.returncode
+
+    def kill(self) -> None:
+        if self.returncode is None:
+            os.kill(self.pid, signal.SIGKILL)
 
 
 class _Zygote:
     """The process holding one dataset version in memory, which forks the workers of that version."""
 
-    def __init__(self, version: str, process: asyncio.subprocess.Process, control: socket.socket) -> None:
+    def __init__(
+        self, version: str, process: asyncio.subprocess.Process | _ForkedProcess, control: socket.socket
+    ) -> None:
         self.version = version
         self.process = process
         #: Workers forked and not yet reaped.
@@ -64,7 +87,7 @@ class _Zygote:
         self._lock = threading.Lock()  # one command and its reply at a time
 
     @classmethod
-    async def start(cls, version: str, snapshot: Path, memory_mib: int | None) -> _Zygote:
+    async def start(cls, version: str, snapshot: Path, memory_mib: int | None, private_mib: int | None) -> _Zygote:
         """Start the zygote of ``snapshot`` and wait until it has loaded it."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
@@ -73,7 +96,7 @@ class _Zygote:
                 "-m",
                 "ilrs.server.sparql.worker",
                 str(snapshot),
-                *([str(memory_mib)] if memory_mib is not None else []),
+                *(str(mib) if mib is not None else "-" for mib in (memory_mib, private_mib)),
                 stdin=theirs.fileno(),
             )
         except BaseException:
@@ -92,6 +115,23 @@ class _Zygote:
             zygote.close()
             raise RuntimeError(f"the query worker process failed to start (sent {kind!r})")
         return zygote
+
+    @classmethod
+    def fork_from(cls, store: Store, memory_mib: int | None, private_mib: int | None) -> _Zygote:
+        """The zygote of ``store`` forked from this very process: it shares the server's copy of the data
+        page by page, so there is no snapshot to write and parse, and no second copy.
+
+        Only while no other thread may be inside the store (the server's startup, before it serves): the child
+        keeps whatever lock another thread held at the fork.
+        """
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        version = store.version
+        pid = os.fork()
+        if pid == 0:  # the zygote: it never returns
+            ours.close()
+            os._exit(serve_forked(store, theirs, memory_mib, private_mib))
+        theirs.close()
+        return cls(version, _ForkedProcess(pid), ours)
 
     async def fork(self) -> _Worker:
         """A new worker, forked from this zygote."""
@@ -162,6 +202,8 @@ class _Worker:
         self._writer = writer
         self._killed = False
         self._exit: asyncio.Task[int] | None = None
+        #: It said it reads no more jobs (it holds too many pages of its own): replace it.
+        self.retiring = False
 
     @property
     def version(self) -> str:
@@ -223,6 +265,7 @@ class _ProcessExecution:
         if kind == CHUNK:
             return Chunk(payload)
         if kind == DONE:
+            self._worker.retiring = payload == RETIRE
             return Done()
         if kind == FAILED:
             failure = json.loads(payload)
@@ -255,10 +298,14 @@ class _ProcessExecution:
 class ProcessExecutor:
     """Evaluates queries in up to ``max_concurrent`` worker processes; see the module documentation."""
 
-    def __init__(self, max_concurrent: int, warm: int = 1, memory_mib: int | None = None) -> None:
+    def __init__(
+        self, max_concurrent: int, warm: int = 1, memory_mib: int | None = None, private_mib: int | None = None
+    ) -> None:
         self._slots = Slots(max_concurrent)
         #: MiB each worker may allocate beyond its copy of the dataset (``None``: no limit).
         self.memory_mib = memory_mib
+        #: MiB of pages a worker may hold of its own before it is replaced (``None``: no limit).
+        self.private_mib = private_mib
         self._warm = min(warm, max_concurrent)
         self._idle: list[_Worker] = []
         self._workers: set[_Worker] = set()
@@ -269,6 +316,15 @@ class ProcessExecutor:
         self._dir = tempfile.TemporaryDirectory(prefix="ilrs-sparql-")
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
+
+    def fork_zygote(self, store: Store) -> None:
+        """Fork the zygote of ``store``'s current version from this process (see :meth:`_Zygote.fork_from`).
+
+        Call it before the server serves: no other thread may be using the store. Later versions (after a
+        write or a reload) are loaded by a zygote of their own from a snapshot.
+        """
+        if self._zygote is None:
+            self._zygote = _Zygote.fork_from(store, self.memory_mib, self.private_mib)
 
     async def prepare(self, store: Store) -> None:
         """Load the dataset of ``store`` and fork the warm workers, so the first query does not wait."""
@@ -300,10 +356,12 @@ class ProcessExecutor:
         """A worker that finished its query goes back to the idle pool (or retires, if its data is stale)."""
         self._slots.give_back()
         current = worker.zygote is self._zygote
-        if current and worker.alive and not self._closed and len(self._idle) < self._slots.size:
+        if current and worker.alive and not worker.retiring and not self._closed and len(self._idle) < self._slots.size:
             self._idle.append(worker)
         else:
             self._retire(worker)
+            if worker.retiring and current and not self._closed and len(self._idle) < self._warm:
+                self._background(self._replenish(worker.zygote))
 
     def discard(self, worker: _Worker) -> None:
         """Kill a worker whose query is being stopped, and fork a replacement in the background."""
@@ -350,7 +408,7 @@ class ProcessExecutor:
                 # A write may commit meanwhile: the snapshot is named by the version it holds.
                 version, path = await asyncio.to_thread(_dump, store, Path(self._dir.name))
                 try:
-                    zygote = await _Zygote.start(version, path, self.memory_mib)
+                    zygote = await _Zygote.start(version, path, self.memory_mib, self.private_mib)
                 finally:
                     path.unlink(missing_ok=True)  # loaded by the zygote, or of no use
                 stale, self._zygote = self._zygote, zygote

@@ -1,4 +1,4 @@
-"""Query worker processes: ``python -m ilrs.server.sparql.worker SNAPSHOT.nq [MEMORY_MIB]``.
+"""Query worker processes: ``python -m ilrs.server.sparql.worker SNAPSHOT.nq [MEMORY_MIB [PRIVATE_MIB]]``.
 
 The process started by the server is a *zygote*: it loads the dataset snapshot (N-Quads) into an
 in-memory store once, says it is ready, and then forks one worker per request of the server. A
@@ -35,6 +35,7 @@ of a second.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import re
@@ -43,6 +44,7 @@ import signal
 import socket
 import struct
 import sys
+import time
 from pathlib import Path
 from typing import IO
 
@@ -53,6 +55,10 @@ from ilrs.graph.store import Store, memory_store
 from .evaluate import CHUNK_SIZE, QueryJob, evaluate, start_evaluation_thread
 
 READY, START, CHUNK, FAILED, DONE = b"R", b"S", b"C", b"F", b"D"
+#: The payload of a :data:`DONE` frame after which the worker ends: it holds too many pages of its own.
+RETIRE = b"retire"
+#: Seconds after which a query may have read much of the store (see :func:`answer_jobs`).
+HEAVY_QUERY = 0.02
 #: Frame header: type byte, payload length.
 HEADER = struct.Struct(">cI")
 
@@ -80,17 +86,23 @@ class FrameSink:
         write_frame(self._out, CHUNK, data, flush=len(data) >= CHUNK_SIZE)
 
 
-def answer_jobs(store: Store, jobs: IO[bytes], out: IO[bytes], memory_mib: int | None = None) -> None:
+def answer_jobs(
+    store: Store, jobs: IO[bytes], out: IO[bytes], memory_mib: int | None = None, private_mib: int | None = None
+) -> None:
     """Answer every job read from ``jobs`` until it ends, writing frames to ``out``.
 
     With ``memory_mib``, the process's memory may grow by that much beyond what it holds now: a query
     that needs more makes the engine abort the process (the server answers 507), or raises
-    :class:`MemoryError` here.
+    :class:`MemoryError` here. With ``private_mib``, once the pages this process holds alone (copied from
+    the zygote's as the engine wrote to them) pass that many MiB, the job's :data:`DONE` frame says
+    :data:`RETIRE` and no job is read after it: the server replaces the worker.
     """
     if memory_mib is not None:
         limit_memory(memory_mib)
+    answered = 0
     for line in jobs:
         job = QueryJob.from_json(line)
+        started = time.monotonic()
         try:
             evaluate(store, job, FrameSink(out))
         except IlrsError as err:
@@ -98,7 +110,24 @@ def answer_jobs(store: Store, jobs: IO[bytes], out: IO[bytes], memory_mib: int |
         except MemoryError:
             write_failure(out, MemoryLimitExceeded(limit_mib=memory_mib or 0))
         else:
+            answered += 1
+            # Only a query that ran a while can have read much of the store (counting the pages takes a while
+            # itself), and now and then for the many short ones.
+            heavy = time.monotonic() - started > HEAVY_QUERY or answered % 64 == 0
+            if private_mib is not None and heavy and private_memory() > private_mib * 2**20:
+                write_frame(out, DONE, RETIRE)
+                return
             write_frame(out, DONE)
+
+
+def private_memory() -> int:
+    """Bytes of the pages this process holds alone (``Private_Dirty``; 0 where /proc does not say)."""
+    try:
+        rollup = Path("/proc/self/smaps_rollup").read_text()
+    except OSError:
+        return 0
+    found = re.search(r"^Private_Dirty:\s+(\d+) kB", rollup, re.MULTILINE)
+    return int(found.group(1)) * 1024 if found else 0
 
 
 def load_snapshot(snapshot: Path) -> Store:
@@ -112,10 +141,13 @@ def load_snapshot(snapshot: Path) -> Store:
 class Zygote:
     """Forks workers that share its store; see the module documentation."""
 
-    def __init__(self, store: Store, control: socket.socket, memory_mib: int | None) -> None:
+    def __init__(
+        self, store: Store, control: socket.socket, memory_mib: int | None, private_mib: int | None = None
+    ) -> None:
         self._store = store
         self._control = control
         self._memory_mib = memory_mib
+        self._private_mib = private_mib
         self._children: set[int] = set()
 
     def serve(self) -> None:
@@ -142,7 +174,7 @@ class Zygote:
             # The channel is also the zygote's standard input: the worker must not hold it open, or the
             # server would not see the channel close if the zygote died.
             os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
-            os._exit(run_worker(self._store, ours, self._memory_mib))
+            os._exit(run_worker(self._store, ours, self._memory_mib, self._private_mib))
         ours.close()
         self._children.add(pid)
         socket.send_fds(self._control, [f"{pid}\n".encode()], [theirs.fileno()])
@@ -156,14 +188,38 @@ class Zygote:
         self._control.sendall(f"{status}\n".encode())
 
 
-def run_worker(store: Store, channel: socket.socket, memory_mib: int | None) -> int:
+def serve_forked(store: Store, control: socket.socket, memory_mib: int | None, private_mib: int | None) -> int:
+    """The life of a zygote forked from the server process itself, which holds ``store``; its exit status.
+
+    It keeps none of the server's files open (its listening socket above all) but ``control`` and the
+    standard streams, leaves the signals to their defaults (SIGINT ignored, as above), and freezes the
+    server's Python objects out of the garbage collector: a collection in a worker would otherwise write
+    to every one of them, and copy their pages.
+    """
+    try:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        keep = control.fileno()
+        os.closerange(3, keep)
+        os.closerange(keep + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+        gc.freeze()
+        with contextlib.suppress(BrokenPipeError, ConnectionError):  # the server went away
+            Zygote(store, control, memory_mib, private_mib).serve()
+    except BaseException as err:  # nothing may return into the server's code
+        print(f"ilrs query worker: {err!r}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_worker(store: Store, channel: socket.socket, memory_mib: int | None, private_mib: int | None = None) -> int:
     """A forked worker's life: answer jobs from ``channel`` on a thread with a large stack; the exit status."""
     jobs, out = channel.makefile("rb"), channel.makefile("wb")
     failure: list[BaseException] = []
 
     def work() -> None:
         try:
-            answer_jobs(store, jobs, out, memory_mib)
+            answer_jobs(store, jobs, out, memory_mib, private_mib)
         except BaseException as err:  # handed to the main thread
             failure.append(err)
 
@@ -194,12 +250,13 @@ def limit_memory(mib: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the zygote; the arguments are the snapshot's path and, optionally, the memory limit in MiB.
+    """Entry point of the zygote; the arguments are the snapshot's path and, optionally, the memory limit and
+    the private memory a worker may hold (:func:`answer_jobs`), in MiB (``-``: none).
 
     Its standard input is the control channel (a Unix socket).
     """
     args = sys.argv[1:] if argv is None else argv
-    memory_mib = int(args[1]) if len(args) > 1 else None
+    memory_mib, private_mib = (int(a) if a != "-" else None for a in [*args[1:3], "-", "-"][:2])
     # Ctrl-C in a terminal reaches the whole process group: the server decides when workers end.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     control = socket.socket(fileno=os.dup(sys.stdin.fileno()))
@@ -211,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     channel = control.makefile("wb")
     write_frame(channel, READY)
     with contextlib.suppress(BrokenPipeError, ConnectionError, KeyboardInterrupt):  # the server went away
-        Zygote(store, control, memory_mib).serve()
+        Zygote(store, control, memory_mib, private_mib).serve()
     return 0
 
 
