@@ -149,6 +149,29 @@ def without_dataset(query: str) -> str:
     return query
 
 
+def wrap_arguments(query: str, function: str, wrapper: str) -> str:
+    """``query`` with the argument of every call of ``function`` wrapped in a call of ``wrapper``.
+
+    >>> wrap_arguments('SELECT (strlen(?l) AS ?n) { BIND(STRLEN(CONCAT(?a, ")")) AS ?m) }', "STRLEN", "STR")
+    'SELECT (strlen(STR(?l)) AS ?n) { BIND(STRLEN(STR(CONCAT(?a, ")"))) AS ?m) }'
+    """
+    significant = _significant(query)
+    inserts: list[tuple[int, str]] = []
+    for i, token in enumerate(significant[:-1]):
+        if token.kind != "word" or token.text.upper() != function or significant[i + 1].text != "(":
+            continue
+        depth = 0
+        for closing in significant[i + 1 :]:
+            depth += {"(": 1, ")": -1}.get(closing.text, 0) if closing.kind == "other" else 0
+            if depth == 0:
+                opening = significant[i + 1].start + 1
+                inserts += [(opening, f"{wrapper}("), (closing.start, ")")]
+                break
+    for position, text in sorted(inserts, key=lambda insert: insert[0], reverse=True):
+        query = query[:position] + text + query[position:]
+    return query
+
+
 def _declares_dataset(significant: list[Token]) -> bool:
     return any(_word(t).lower().startswith("from") for t in significant)
 
@@ -200,7 +223,14 @@ _FORMS: tuple[tuple[str, Form], ...] = (
 
 
 def _form(significant: list[Token]) -> Form | None:
-    """The form named by the first keyword after the prologue (``BASE <iri>``, ``PREFIX p: <iri>``)."""
+    """The form named by the first keyword after the prologue."""
+    word = _keyword(significant)
+    # The engine reads a keyword without a word boundary after it ("SELECT*", "ASK{").
+    return next((form for keyword, form in _FORMS if word.startswith(keyword)), None)
+
+
+def _keyword(significant: list[Token]) -> str:
+    """The first keyword after the prologue (``BASE <iri>``, ``PREFIX p: <iri>``), lower case; ``""`` if none."""
     index = 0
     while index < len(significant):
         word = _word(significant[index]).lower()
@@ -209,9 +239,17 @@ def _form(significant: list[Token]) -> Form | None:
         elif word == "prefix":
             index += 3
         else:
-            # The engine reads a keyword without a word boundary after it ("SELECT*", "ASK{").
-            return next((form for keyword, form in _FORMS if word.startswith(keyword)), None)
-    return None
+            return word
+    return ""
+
+
+def is_describe(query: str) -> bool:
+    """Whether ``query`` is a ``DESCRIBE``.
+
+    >>> is_describe("PREFIX d: <http://x/describe#> CONSTRUCT WHERE { ?s d:p ?o }"), is_describe("describe <x>")
+    (False, True)
+    """
+    return _keyword(_significant(query)).startswith("describe")
 
 
 def _word(token: Token) -> str:

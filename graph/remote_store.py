@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -50,10 +51,19 @@ from .errors import (
     QueryTimeout,
     ResultTooLarge,
     StoreError,
-    UnsupportedOperation,
+    UnsupportedWrite,
 )
-from .query_analysis import declares_dataset, query_form, without_dataset
-from .store import UNION_EXCLUDED_GRAPH, QueryResult, T, load_file_into, parse_error, rdf_format
+from .query_analysis import declares_dataset, is_describe, query_form, without_dataset, wrap_arguments
+from .store import (
+    CHANGELOG_GRAPH,
+    UNION_EXCLUDED_GRAPH,
+    VERSION_PREDICATE,
+    QueryResult,
+    T,
+    load_file_into,
+    parse_error,
+    rdf_format,
+)
 from .syntax_errors import explain
 
 Dialect = Literal["standard", "virtuoso"]
@@ -122,6 +132,8 @@ class SparqlStore:
         if base_iri:
             # The protocol has no base parameter: a BASE in front, on the same line, means the same.
             sent = f"BASE <{base_iri}> {sent}"
+        if self.dialect == "virtuoso":
+            sent = _virtuoso_query(sent)
         form: list[tuple[str, str]] = [("query", sent)]
         if default_graphs is None and named_graphs is None and union_default_graph and not declares_dataset(sparql):
             # The union of the named graphs but the merged one, which repeats them (as the embedded store does).
@@ -175,25 +187,81 @@ class SparqlStore:
         object: ox.NamedNode | ox.BlankNode | ox.Literal | None,
         graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph | None,
     ) -> Iterable[ox.Quad]:
-        """The quads matching a pattern, filtered from the graphs read page by page."""
-        if isinstance(graph, ox.DefaultGraph):
-            return []
-        name = graph.value if isinstance(graph, ox.NamedNode) else None
-        return [
-            q
-            for q in self.quads(name)
-            if (subject is None or q.subject == subject)
-            and (predicate is None or q.predicate == predicate)
-            and (object is None or q.object == object)
-            and (graph is None or q.graph_name == graph)
-        ]
+        """The quads of the dataset's graphs matching a pattern: one ``SELECT`` (paged), the store filtering.
+
+        On a standard engine a blank node cannot be named in a query (``_:b`` is a variable there):
+        a pattern holding one is matched against the graphs read page by page instead."""
+        if isinstance(graph, ox.DefaultGraph | ox.BlankNode):
+            return []  # the dataset's triples are all in named graphs
+        pattern = (subject, predicate, object)
+        if self.dialect == "standard" and any(isinstance(t, ox.BlankNode) for t in pattern):
+            return [q for q in self.quads(graph.value if graph else None) if _fits(q, pattern)]
+        names = ("s", "p", "o")
+        terms = [f"?{n}" if t is None else str(self._sent(t)) for n, t in zip(names, pattern, strict=True)]
+        where = f"GRAPH {'?g' if graph is None else str(graph)} {{ {' '.join(terms)} }}"
+        if graph is None and self._graph_prefix:
+            where += f' FILTER(STRSTARTS(STR(?g), "{self._graph_prefix}"))'
+        found: dict[ox.Quad, None] = {}
+        offset = 0
+        while True:
+            page = list(self._select(f"SELECT * WHERE {{ {where} }} LIMIT {self.page_size} OFFSET {offset}"))
+            for row in page:
+                s, p, o = (row[n] if t is None else t for n, t in zip(names, pattern, strict=True))
+                g = row["g"] if graph is None else graph
+                found[ox.Quad(s, p, o, g)] = None  # type: ignore[arg-type]
+            offset += len(page)
+            if len(page) < self.page_size:
+                return list(found)
 
     def apply(self, removed: list[ox.Quad], added: list[ox.Quad], version: str) -> None:
-        """Refused: the SHACL-gated write path runs on the embedded store only, for now."""
-        raise UnsupportedOperation(
-            "writes through this server go to the embedded store; an external SPARQL store is read here, "
-            "and written with its own tools"
-        )
+        """Remove ``removed`` and add ``added``, then call the dataset ``version``.
+
+        On a standard engine (Oxigraph server) this is one update request, ``DELETE DATA`` then
+        ``INSERT DATA``, which the engine applies as one transaction. On Virtuoso the quads go in
+        batches, each its own request: readers may see a write in part while it lands, and if a
+        batch is refused the batches already applied are undone before :class:`StoreError` is raised.
+
+        A stored blank node cannot be named in an update on a standard engine (Virtuoso holds them as
+        IRIs, :meth:`load`): a write that removes a statement about one, or adds to one, is refused
+        (:class:`~ilrs.graph.errors.UnsupportedWrite`) before anything is sent.
+        """
+        if self.dialect == "virtuoso":
+            removed = [self._skolem_quad(q) for q in removed]
+            added = [self._skolem_quad(q) for q in added]
+            steps = [("DELETE", b) for b in _batches(removed)] + [("INSERT", b) for b in _batches(added)]
+        else:
+            self._check_blank_nodes(removed, added)
+            steps = [("DELETE", removed), ("INSERT", added)]
+        done: list[tuple[str, list[ox.Quad]]] = []
+        try:
+            if self.dialect == "virtuoso":
+                for verb, batch in steps:
+                    self.update(f"{verb} DATA {{ {_quads_text(batch)} }}")
+                    done.append((verb, batch))
+            else:
+                self.update(" ;\n".join(f"{verb} DATA {{ {_quads_text(b)} }}" for verb, b in steps if b))
+        except StoreError:
+            for verb, batch in reversed(done):  # undo, newest first
+                self.update(f"{'INSERT' if verb == 'DELETE' else 'DELETE'} DATA {{ {_quads_text(batch)} }}")
+            self._refresh()
+            raise
+        self._refresh()  # the version comes back from the changelog graph, where the write recorded it
+        if self._version != version:
+            raise StoreError(f"the SPARQL store holds version {self._version} after the write of {version}")
+
+    def _check_blank_nodes(self, removed: list[ox.Quad], added: list[ox.Quad]) -> None:
+        """:class:`UnsupportedWrite` if the write must name a stored blank node (see :meth:`apply`)."""
+        if any(_blank_nodes(q) for q in removed):
+            raise UnsupportedWrite(
+                "the write removes a statement about a blank node, which the external SPARQL store cannot "
+                "name in an update: give the node an IRI, or write it on the embedded store"
+            )
+        new = {b for q in added for b in _blank_nodes(q)}
+        if new and any(b in new for q in self.quads() for b in _blank_nodes(q)):
+            raise UnsupportedWrite(
+                "the write adds a statement about a blank node the store already holds, which the external "
+                "SPARQL store cannot name in an update: give the node an IRI, or write it on the embedded store"
+            )
 
     def dump_snapshot(self, output: IO[bytes]) -> str:
         """The whole dataset as N-Quads, and the version it was read at."""
@@ -202,7 +270,8 @@ class SparqlStore:
         return version
 
     def consistent(self, read: Callable[[], T]) -> T:
-        """``read()``: the external store is loaded once at start and not written through this server."""
+        """``read()``: the writes through this server are serialised, and an engine's own isolation is not
+        visible over the protocol, so there is nothing to wait for."""
         return read()
 
     @property
@@ -245,11 +314,8 @@ class SparqlStore:
 
         ``modified`` is accepted for the embedded store's signature; the external store keeps no data time."""
         items = list(quads)
-        if self.dialect == "virtuoso":
-            items = self._skolemise(items)
-            batches = [items[i : i + _BATCH] for i in range(0, len(items), _BATCH)]
-        else:
-            batches = [items]  # blank node labels are scoped to one request: keep them together
+        # Blank node labels are scoped to one request: on a standard engine the quads go together.
+        batches = _batches(self._skolemise(items)) if self.dialect == "virtuoso" else [items]
         for batch in batches:
             if batch:
                 self.update(f"INSERT DATA {{ {_quads_text(batch)} }}")
@@ -293,6 +359,8 @@ class SparqlStore:
     def _result(self, response: httpx.Response) -> QueryResult:
         media_type = response.headers.get("content-type", "").split(";")[0].strip()
         body = response.content
+        if self.dialect == "virtuoso":
+            body = self._deskolemise(body, media_type)
         if "sparql-results" in media_type:
             result = ox.parse_query_results(body, format=ox.QueryResultsFormat.from_media_type(media_type))
             if isinstance(result, ox.QuerySolutions) and self.max_rows is not None:
@@ -367,15 +435,69 @@ class SparqlStore:
 
         return [ox.Quad(term(q.subject), q.predicate, term(q.object), term(q.graph_name)) for q in quads]
 
+    def _skolem_quad(self, quad: ox.Quad) -> ox.Quad:
+        """``quad`` with each blank node as the IRI Virtuoso holds it by (the reverse of :meth:`_deskolemise`)."""
+        s, o, g = (self._sent(t) for t in (quad.subject, quad.object, quad.graph_name))
+        return ox.Quad(s, quad.predicate, o, g)  # type: ignore[arg-type]
+
+    def _sent(self, term: T) -> T:
+        """A term as written in a query to this store: a blank node read from Virtuoso is its skolem IRI."""
+        if isinstance(term, ox.BlankNode) and self.dialect == "virtuoso":
+            return ox.NamedNode(self._skolem_base + term.value)  # type: ignore[return-value]
+        return term
+
+    def _deskolemise(self, body: bytes, media_type: str) -> bytes:
+        """Virtuoso's answer with the skolem IRIs it holds for blank nodes (:meth:`load`) as blank nodes again,
+        their labels the IRIs' last segments: answers read as from the embedded store, and :meth:`_sent`
+        turns the labels back into the IRIs."""
+        base = re.escape(self._skolem_base.encode())
+        if "sparql-results+xml" in media_type:
+            return re.sub(rb"<uri>" + base + rb"([^<]+)</uri>", rb"<bnode>\1</bnode>", body)
+        return re.sub(rb"<" + base + rb"([^>]+)>", rb"_:\1", body)
+
     def _refresh(self) -> None:
-        """Read the graphs and their sizes again; the version is their digest (it changes when a write lands)."""
+        """Read the graphs and their sizes again. The version is the one the last write committed
+        (recorded in the changelog graph), else the graphs' digest: it changes when data is loaded."""
         sizes = self._sizes()
         self._graphs = sorted(sizes)
         digest = hashlib.sha256(self.query_url.encode())
         for graph in self._graphs:
             digest.update(f"{graph}\0{sizes[graph]}\0".encode())
-        self._version = digest.hexdigest()[:16]
+        committed = None
+        if CHANGELOG_GRAPH in sizes:
+            head = f"<{CHANGELOG_GRAPH}>"
+            rows = self._select(f"SELECT ?v WHERE {{ GRAPH {head} {{ {head} <{VERSION_PREDICATE}> ?v }} }}")
+            committed = next((str(row["v"].value) for row in rows), None)
+        self._version = committed or digest.hexdigest()[:16]
         self._modified = time.time()
+
+
+def _virtuoso_query(sparql: str) -> str:
+    """``sparql`` as Virtuoso answers it as the standard says.
+
+    * Its ``STRLEN`` fails on a stored literal (error SR586, "Incomplete RDF box") where ``STR`` of
+      it does not: the argument is wrapped in ``STR``, which changes nothing for a string (and gives
+      the length of the lexical form of another literal, an error in the standard);
+    * its ``DESCRIBE`` also returns the triples pointing at the resource: its pragma asks for the
+      concise bounded description, which the embedded store gives.
+    """
+    sent = wrap_arguments(sparql, "STRLEN", "STR")
+    if is_describe(sparql):
+        sent = f'define sql:describe-mode "CBD" {sent}'
+    return sent
+
+
+def _batches(quads: list[ox.Quad]) -> list[list[ox.Quad]]:
+    """Quads in batches of :data:`_BATCH`, the most one Virtuoso request takes."""
+    return [quads[i : i + _BATCH] for i in range(0, len(quads), _BATCH)]
+
+
+def _blank_nodes(quad: ox.Quad) -> list[ox.BlankNode]:
+    return [t for t in (quad.subject, quad.object, quad.graph_name) if isinstance(t, ox.BlankNode)]
+
+
+def _fits(quad: ox.Quad, pattern: tuple[object, object, object]) -> bool:
+    return all(t is None or t == q for t, q in zip(pattern, (quad.subject, quad.predicate, quad.object), strict=True))
 
 
 def _truthy(term: object) -> bool:
