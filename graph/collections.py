@@ -50,7 +50,8 @@ class Collection:
         """The SPARQL pattern binding ``?s`` to each member."""
         if self.scheme is not None:
             return f"?s <{SKOS_IN_SCHEME}> <{self.scheme}> ."
-        return f"?s a/<{_SUBCLASS_OF}>* <{self.class_iri}> ."
+        # Not `a/rdfs:subClassOf*`: Virtuoso 7 joins a zero-length path wrongly with the filters' patterns.
+        return f"{{ ?s a <{self.class_iri}> }} UNION {{ ?s a/<{_SUBCLASS_OF}>+ <{self.class_iri}> }}"
 
 
 _PARTNER_FILTERS = ("status", "partners")
