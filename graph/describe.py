@@ -166,7 +166,7 @@ def statements(store: Store, subjects: Sequence[str]) -> dict[str, list[Statemen
     Triples are read from the real default graph and from every named graph, and each
     distinct triple is kept once with the set of named graphs that hold it.
     """
-    if len(subjects) > _SUBJECTS_PER_QUERY:  # an external store caps the rows of one answer (Virtuoso's ResultSetMaxRows)
+    if len(subjects) > _SUBJECTS_PER_QUERY:  # an external store caps an answer's rows (ResultSetMaxRows)
         chunks = [subjects[i : i + _SUBJECTS_PER_QUERY] for i in range(0, len(subjects), _SUBJECTS_PER_QUERY)]
         return {iri: items for chunk in chunks for iri, items in statements(store, chunk).items()}
     if not subjects:

@@ -198,7 +198,8 @@ class SparqlStore:
             return [q for q in self.quads(graph.value if graph else None) if _fits(q, pattern)]
         names = ("s", "p", "o")
         terms = [f"?{n}" if t is None else str(self._sent(t)) for n, t in zip(names, pattern, strict=True)]
-        where = f"GRAPH {'?g' if graph is None else str(graph)} {{ {' '.join(terms)} }}"
+        # A bound variable, so that a pattern without variables gets a row when it matches (Virtuoso gives none).
+        where = f"GRAPH {'?g' if graph is None else str(graph)} {{ {' '.join(terms)} }} BIND(1 AS ?found)"
         if graph is None and self._graph_prefix:
             where += f' FILTER(STRSTARTS(STR(?g), "{self._graph_prefix}"))'
         found: dict[ox.Quad, None] = {}
@@ -236,13 +237,13 @@ class SparqlStore:
         try:
             if self.dialect == "virtuoso":
                 for verb, batch in steps:
-                    self.update(f"{verb} DATA {{ {_quads_text(batch)} }}")
+                    self.update(_data(verb, batch, per_graph=True))
                     done.append((verb, batch))
             else:
-                self.update(" ;\n".join(f"{verb} DATA {{ {_quads_text(b)} }}" for verb, b in steps if b))
+                self.update(" ;\n".join(_data(verb, b, per_graph=False) for verb, b in steps if b))
         except StoreError:
             for verb, batch in reversed(done):  # undo, newest first
-                self.update(f"{'INSERT' if verb == 'DELETE' else 'DELETE'} DATA {{ {_quads_text(batch)} }}")
+                self.update(_data("INSERT" if verb == "DELETE" else "DELETE", batch, per_graph=True))
             self._refresh()
             raise
         self._refresh()  # the version comes back from the changelog graph, where the write recorded it
@@ -318,7 +319,7 @@ class SparqlStore:
         batches = _batches(self._skolemise(items)) if self.dialect == "virtuoso" else [items]
         for batch in batches:
             if batch:
-                self.update(f"INSERT DATA {{ {_quads_text(batch)} }}")
+                self.update(_data("INSERT", batch, per_graph=self.dialect == "virtuoso"))
         self._refresh()
 
     def clear(self) -> None:
@@ -541,17 +542,24 @@ def dict_list(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
     return fields
 
 
-def _quads_text(quads: list[ox.Quad]) -> str:
-    """Quads as the body of ``INSERT DATA``: triples of the default graph, then ``GRAPH`` blocks."""
-    out = io.BytesIO()
+def _data(verb: str, quads: list[ox.Quad], *, per_graph: bool) -> str:
+    """``INSERT DATA`` or ``DELETE DATA`` (``verb``) of ``quads``: one operation, or (``per_graph``) one operation
+    per graph with ``;`` between them.
+
+    One operation keeps a blank node's label one node across graphs (a label is scoped to its operation);
+    one per graph is for Virtuoso, whose ``DELETE DATA`` may leave quads in place when it names several graphs
+    (it holds no blank nodes: :meth:`SparqlStore.load`).
+    """
     by_graph: dict[str, list[ox.Triple]] = {}
     for q in quads:
         key = "" if isinstance(q.graph_name, ox.DefaultGraph) else str(q.graph_name)
         by_graph.setdefault(key, []).append(ox.Triple(q.subject, q.predicate, q.object))
-    parts = []
+    blocks = []
     for graph, triples in by_graph.items():
         out = io.BytesIO()
         ox.serialize(triples, out, format=ox.RdfFormat.N_TRIPLES)
         text = out.getvalue().decode()
-        parts.append(f"GRAPH {graph} {{\n{text}}}" if graph else text)
-    return "\n".join(parts)
+        blocks.append(f"GRAPH {graph} {{\n{text}}}" if graph else text)
+    if per_graph:
+        return " ;\n".join(f"{verb} DATA {{ {block} }}" for block in blocks)
+    return f"{verb} DATA {{ {chr(10).join(blocks)} }}"
