@@ -149,6 +149,34 @@ def without_dataset(query: str) -> str:
     return query
 
 
+#: Keywords that each add a level to a query's algebra (a chain of BINDs is a chain of nested extensions).
+_OPERATORS = frozenset({"bind", "optional", "minus", "union", "filter", "values", "service", "graph"})
+
+
+def check_operators(query: str, limit: int) -> None:
+    """:class:`QueryTooComplex` if ``query`` has more than ``limit`` graph-pattern operators (``BIND``,
+    ``OPTIONAL``, ``FILTER``…): each nests its algebra one level deeper, and an engine that evaluates it
+    on a thread's stack may crash on a few thousand (Oxigraph server does). The position is the first too many.
+
+    >>> check_operators("SELECT * { BIND(1 AS ?a) BIND(2 AS ?b) }", 1)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ilrs.graph.errors.QueryTooComplex: the query has more than 1 graph-pattern operators ... line 1, column 26
+    """
+    count = 0
+    for token in _significant(query):
+        if token.kind == "word" and token.text.lower() in _OPERATORS:
+            count += 1
+            if count > limit:
+                line, column = line_and_column(query, token.start)
+                raise QueryTooComplex(
+                    f"the query has more than {limit} graph-pattern operators (BIND, OPTIONAL, FILTER, UNION…), "
+                    f"the most the store takes; the first beyond is at line {line}, column {column}",
+                    line=line,
+                    column=column,
+                )
+
+
 def wrap_arguments(query: str, function: str, wrapper: str) -> str:
     """``query`` with the argument of every call of ``function`` wrapped in a call of ``wrapper``.
 

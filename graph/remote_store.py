@@ -53,7 +53,7 @@ from .errors import (
     StoreError,
     UnsupportedWrite,
 )
-from .query_analysis import declares_dataset, is_describe, query_form, without_dataset, wrap_arguments
+from .query_analysis import check_operators, declares_dataset, is_describe, query_form, without_dataset, wrap_arguments
 from .store import (
     CHANGELOG_GRAPH,
     UNION_EXCLUDED_GRAPH,
@@ -71,6 +71,9 @@ Dialect = Literal["standard", "virtuoso"]
 _RESULTS_ACCEPT = "application/sparql-results+xml"
 # Virtuoso answers 406 to an Accept listing both results and graph formats: each query form asks for one.
 _GRAPH_ACCEPT = "application/n-triples"
+#: Graph-pattern operators a query sent may have: Oxigraph server overflows a thread's stack on a few thousand
+#: BINDs, and dies (the embedded store runs queries in processes of their own, restarted if one dies).
+_MAX_OPERATORS = 1000
 # Quads per INSERT DATA request: Virtuoso refuses requests much larger than this.
 _BATCH = 2000
 
@@ -125,6 +128,7 @@ class SparqlStore:
         union_default_graph: bool = True,
         base_iri: str | None = None,
     ) -> QueryResult:
+        check_operators(sparql, _MAX_OPERATORS)
         sent = sparql
         if self.dialect == "virtuoso" and (default_graphs or named_graphs) and declares_dataset(sparql):
             # The protocol's dataset replaces the query's FROM (SPARQL 1.1 Protocol 2.1.4); Virtuoso adds both.

@@ -48,3 +48,21 @@ def test_a_quick_run_reports_every_system(tmp_path: Path) -> None:
     assert "| lookup |" in results and "## Targets" in results
     assert (tmp_path / "throughput-0.05.png").stat().st_size > 1000
     assert (tmp_path / "latency-0.05.png").stat().st_size > 1000
+
+
+def test_a_quick_worker_sweep_writes_its_table_and_the_results_section(tmp_path: Path) -> None:
+    """``bench.workers`` measures 1 and 2 worker processes and records them beside the main results,
+    which ``bench.run`` keeps when it writes them again."""
+    from bench.workers import BEGIN, END, kept_section
+    from bench.workers import main as workers_main
+
+    (tmp_path / "RESULTS.md").write_text("# SPARQL benchmark results\n\nearlier figures\n")
+    assert workers_main(["--quick", "--out", str(tmp_path)]) == 0  # every worker count answered
+    table = (tmp_path / "WORKERS.md").read_text()
+    rows = [line for line in table.splitlines() if line.startswith(("| 1 |", "| 2 |"))]
+    assert len(rows) == 2 and "speed-up" in table
+    results = (tmp_path / "RESULTS.md").read_text()
+    assert results.startswith("# SPARQL benchmark results") and "earlier figures" in results
+    assert BEGIN in results and END in results and rows[1] in results
+    rewritten = kept_section(results, "# SPARQL benchmark results\n\nnew figures\n")
+    assert "new figures" in rewritten and rows[1] in rewritten and "earlier figures" not in rewritten
