@@ -381,8 +381,9 @@ class SparqlStore:
         if fmt is None:
             raise StoreError(f"the SPARQL store answered in {media_type!r}, neither query results nor RDF")
         # pyoxigraph builds QueryTriples only from a query: answer a CONSTRUCT over the graph received.
+        # Parsed, then added: a load would rename the blank nodes, and the same answer would differ each time.
         scratch = ox.Store()
-        scratch.load(body, format=fmt)
+        scratch.extend(ox.parse(body, format=fmt))
         return scratch.query("CONSTRUCT WHERE { ?s ?p ?o }")
 
     def _select(self, sparql: str) -> ox.QuerySolutions:
@@ -420,7 +421,7 @@ class SparqlStore:
             raise StoreError(
                 f"the SPARQL store gave {len(found)} of the {expected} triples of <{graph}>: it cut its answers"
             )
-        return list(found)
+        return sorted(found, key=str)  # unordered pages on Virtuoso: the same graph reads the same each time
 
     def _sizes(self) -> dict[str, int]:
         """Triples in each of the dataset's graphs (those under ``graph_prefix``)."""

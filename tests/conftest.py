@@ -58,7 +58,7 @@ def store_backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
     if name == "embedded":
         yield {}
         return
-    with external_store(name, tmp_path_factory.mktemp(name)) as store:
+    with external_store(name, tmp_path_factory.mktemp(name), serving=True) as store:
         yield store.env
 
 
