@@ -29,9 +29,12 @@ test: install-test  ## run lint, type checks, the whole test suite, and the serv
 # Every test that reads the store through the shared live server again, that server on each external
 # store (the other tests start servers of their own, on the embedded store: conftest.py deselects them;
 # tests/test_external_stores.py runs on both Oxigraph server and Virtuoso within the main run).
-test-stores: install-test  ## the server's tests on Oxigraph server, then on Virtuoso
-	$(BIN)/pytest -q --store-backend oxigraph
-	$(BIN)/pytest -q --store-backend virtuoso
+# The two sessions wait on their stores more than they compute: they run side by side.
+test-stores: install-test  ## the server's tests on Oxigraph server and on Virtuoso (side by side)
+	$(MAKE) -j2 --output-sync=target test-store-oxigraph test-store-virtuoso
+
+test-store-%:
+	$(BIN)/pytest -q -p no:cacheprovider --store-backend $*
 
 docs: install  ## regenerate docs/ontology/ from the ontology and data (needs Graphviz: apt-get install graphviz)
 	$(BIN)/ilrs docs

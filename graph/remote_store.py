@@ -49,11 +49,20 @@ from .errors import (
     ParameterError,
     QuerySyntaxError,
     QueryTimeout,
+    QueryTooComplex,
     ResultTooLarge,
     StoreError,
     UnsupportedWrite,
 )
-from .query_analysis import check_operators, declares_dataset, is_describe, query_form, without_dataset, wrap_arguments
+from .query_analysis import (
+    check_operators,
+    declares_dataset,
+    is_describe,
+    query_form,
+    resolve_relative,
+    without_dataset,
+    wrap_arguments,
+)
 from .store import (
     CHANGELOG_GRAPH,
     UNION_EXCLUDED_GRAPH,
@@ -133,7 +142,9 @@ class SparqlStore:
         if self.dialect == "virtuoso" and (default_graphs or named_graphs) and declares_dataset(sparql):
             # The protocol's dataset replaces the query's FROM (SPARQL 1.1 Protocol 2.1.4); Virtuoso adds both.
             sent = without_dataset(sparql)
-        if base_iri:
+        if base_iri and self.dialect == "virtuoso":
+            sent = resolve_relative(sent, base_iri)  # it refuses a BASE after another, or after its own defines
+        elif base_iri:
             # The protocol has no base parameter: a BASE in front, on the same line, means the same.
             sent = f"BASE <{base_iri}> {sent}"
         if self.dialect == "virtuoso":
@@ -355,6 +366,11 @@ class SparqlStore:
             raise StoreError(f"the SPARQL store at {url} cannot be reached: {err}") from err
         if response.status_code == 400 and data[0][0] == "query":
             raise _Refused(response.text.strip())
+        if self.dialect == "virtuoso" and "SQ200" in response.text:  # "Expression recursion is too deep"
+            raise QueryTooComplex(
+                "the query is nested or chained too deeply for the SPARQL store (Virtuoso: expression recursion "
+                "too deep): split it, or use fewer patterns in one group"
+            )
         if response.status_code >= 400:
             raise StoreError(
                 f"the SPARQL store at {url} answered {response.status_code}: {response.text.strip()[:500]}"
