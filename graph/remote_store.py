@@ -22,10 +22,23 @@ store. Two engines are supported and tested:
   - the Graph Store Protocol's ``?default`` answers 500: graphs are read and written with
     SPARQL, never with the Graph Store Protocol;
   - a query's ``FROM`` is added to the dataset the protocol gives instead of being replaced by it:
-    the query is sent without its ``FROM`` clauses then.
+    the query is sent without its ``FROM`` clauses then;
+  - ``STRLEN`` of a stored literal fails (SR586) and ``DESCRIBE`` adds the triples pointing at the
+    resource: ``STRLEN(STR(x))`` is sent, and ``DESCRIBE`` asks for the concise bounded description;
+  - a ``BASE`` after its own ``define`` lines is refused: relative IRIs are resolved before sending;
+  - skolem IRIs are read back as blank nodes (and named as IRIs again in queries and updates), so the
+    write path can name every node; ``DELETE DATA`` naming several graphs may leave quads in place:
+    updates send one operation per graph.
 
-  One departure cannot be worked around: a computed boolean (``SELECT (?a < ?b AS ?x)``) comes
-  back as the integer 1 or 0. ``ASK`` answers are true booleans.
+  Not worked around: a computed boolean (``SELECT (?a < ?b AS ?x)``) comes back as the integer 1 or
+  0 (``ASK`` answers are true booleans); a zero-length property path (``p?``, ``p*``) joined with
+  other patterns gives wrong solutions; its compiler refuses very large ``VALUES`` blocks and
+  very long groups (a 400 that says so).
+
+Writes (:meth:`SparqlStore.apply`) come from the one SHACL-gated writer (:mod:`graph.writer`): one
+update request on a standard engine, batches undone on failure on Virtuoso (docs/deployment.md says
+what is atomic where). Any engine gets at most :data:`_MAX_OPERATORS` graph-pattern operators per
+query: Oxigraph server dies of a stack overflow on a few thousand ``BIND`` operators.
 
 Query results are parsed with :func:`pyoxigraph.parse_query_results`, so callers get the same
 result objects as from the embedded store.
