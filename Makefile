@@ -20,17 +20,21 @@ install-test: $(BIN)/python  ## install the project with its test dependencies
 serve: install  ## run the server on the embedded store with the graph loaded
 	$(BIN)/ilrs serve --host $(HOST) --port $(PORT)
 
-test: install-test  ## run lint, type checks, the whole test suite, and the server's protocol tests on Oxigraph server
+test: install-test  ## run lint, type checks, the whole test suite, and the server's tests on each external store
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest
 	$(MAKE) test-stores
 
-# The SPARQL protocol, linked data and JSON-LD API modules again, the server on an external store
-# (tests/test_external_stores.py runs on both Oxigraph server and Virtuoso within the main run).
-STORE_SUITE := tests/test_sparql_protocol.py tests/test_linked_data.py tests/test_jsonld_api.py
-test-stores: install-test  ## the server's protocol, linked-data and JSON-LD tests on Oxigraph server
-	$(BIN)/pytest -q --store-backend oxigraph $(STORE_SUITE)
+# Every test that reads the store through the shared live server again, that server on each external
+# store (the other tests start servers of their own, on the embedded store: conftest.py deselects them;
+# tests/test_external_stores.py runs on both Oxigraph server and Virtuoso within the main run).
+# The two sessions wait on their stores more than they compute: they run side by side.
+test-stores: install-test  ## the server's tests on Oxigraph server and on Virtuoso (side by side)
+	$(MAKE) -j2 --output-sync=target test-store-oxigraph test-store-virtuoso
+
+test-store-%:
+	$(BIN)/pytest -q -p no:cacheprovider --store-backend $*
 
 docs: install  ## regenerate docs/ontology/ from the ontology and data (needs Graphviz: apt-get install graphviz)
 	$(BIN)/ilrs docs

@@ -691,10 +691,15 @@ def main(argv: list[str] | None = None) -> int:
         config = Config([0.05], args.out, 0.3, 1, 2, 10.0, 1.0, quick=True, start_timeout=60.0)
     config.out.mkdir(parents=True, exist_ok=True)
     command = "python -m bench.run " + " ".join(sys.argv[1:] if argv is None else argv)
+    from .workers import kept_section  # bench.workers imports this module
+
     with tempfile.TemporaryDirectory(prefix="ilrs-bench-") as tmp:
         results = [run_scale(scale, config, Path(tmp)) for scale in config.scales]
     text, found = report(results, config, command)
-    (config.out / "RESULTS.md").write_text(text)
+    previous = config.out / "RESULTS.md"
+    # The worker sweep (bench/workers.py) writes a section of its own here: keep it.
+    text = kept_section(previous.read_text() if previous.exists() else "", text)
+    previous.write_text(text)
     plots(results, config.out)
     print(text)
     missed = [t for t in found if not t.met]

@@ -54,7 +54,8 @@ class Collection:
         """The SPARQL pattern binding ``?s`` to each member."""
         if self.scheme is not None:
             return f"?s <{SKOS_IN_SCHEME}> <{self.scheme}> ."
-        return f"?s a/<{_SUBCLASS_OF}>* <{self.class_iri}> ."
+        # Not `a/rdfs:subClassOf*`: Virtuoso 7 joins a zero-length path wrongly with the filters' patterns.
+        return f"{{ ?s a <{self.class_iri}> }} UNION {{ ?s a/<{_SUBCLASS_OF}>+ <{self.class_iri}> }}"
 
 
 _PARTNER_FILTERS = ("status", "partners", "asOf")
@@ -306,5 +307,7 @@ def page(store: Store, collection: Collection, filters: str, *, offset: int, lim
     where += filters
     total_rows = list(_select(store, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {where} }}"))
     total = int(total_rows[0]["n"].value) if total_rows else 0
+    if offset >= total:  # past the end: nothing to sort (an external store may refuse to sort that far)
+        return Page(total=total, members=[])
     rows = _select(store, f"SELECT DISTINCT ?s WHERE {{ {where} }} ORDER BY STR(?s) LIMIT {limit} OFFSET {offset}")
     return Page(total=total, members=[row["s"].value for row in rows])

@@ -159,12 +159,19 @@ def _collect(rows: Iterable[ox.QuerySolution], into: dict[tuple[Term, ...], set[
             graphs.add(g.value)
 
 
+#: Subjects described by one query of :func:`statements`: their statements stay well below an answer's cap.
+_SUBJECTS_PER_QUERY = 50
+
+
 def statements(store: Store, subjects: Sequence[str]) -> dict[str, list[Statement]]:
     """The statements of each subject IRI (outgoing triples of the union graph, with blank-node closure).
 
     Triples are read from the real default graph and from every named graph, and each
     distinct triple is kept once with the set of named graphs that hold it.
     """
+    if len(subjects) > _SUBJECTS_PER_QUERY:  # an external store caps an answer's rows (ResultSetMaxRows)
+        chunks = [subjects[i : i + _SUBJECTS_PER_QUERY] for i in range(0, len(subjects), _SUBJECTS_PER_QUERY)]
+        return {iri: items for chunk in chunks for iri, items in statements(store, chunk).items()}
     if not subjects:
         return {}
     found: dict[tuple[Term, ...], set[str]] = {}

@@ -27,6 +27,7 @@ data file, ``line L, column C`` for a query). Anything else that escapes is a bu
     * :class:`UnsupportedMediaType` — input in a media type, charset or encoding that cannot be read.
     * :class:`UnsupportedOperation` — an operation (a request method) that is not offered; ``allowed``
       lists those that are.
+    * :class:`UnsupportedWrite` — a write the dataset's store cannot carry out as asked.
     * :class:`InputTimeout` — the input did not arrive within its deadline.
     * :class:`NoCheckout` — an editors' command that works on a source checkout was run on the
       copy of the files installed with the package.
@@ -203,6 +204,13 @@ class UnsupportedOperation(InputError):
 
     def fields(self) -> dict[str, Any]:
         return {"allowed": self.allowed}
+
+
+class UnsupportedWrite(InputError):
+    """A write the dataset's store cannot carry out as asked (an external store cannot name a stored blank
+    node); the message says what to do instead. Nothing was written."""
+
+    title = "Write not supported by the store"
 
 
 class InputTimeout(InputError):

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
+from urllib.parse import urljoin
 
 from .errors import ForbiddenService, QuerySyntaxError, QueryTooComplex, UnsupportedQuery
 from .formats import Form
@@ -149,6 +150,80 @@ def without_dataset(query: str) -> str:
     return query
 
 
+def resolve_relative(query: str, base: str) -> str:
+    """``query`` with each relative IRI resolved against ``base`` (and against the query's own ``BASE``
+    declarations after them), as a ``BASE <base>`` in front of it would: for an engine that refuses one.
+
+    >>> resolve_relative('BASE <sub/> SELECT * { <a> <http://x/p> "<b>" }', "http://h/s/q")
+    'BASE <http://h/s/sub/> SELECT * { <http://h/s/sub/a> <http://x/p> "<b>" }'
+    """
+    out: list[str] = []
+    position = 0
+    significant = _significant(query)
+    for index, token in enumerate(significant):
+        if token.kind != "iri":
+            continue
+        value = token.text[1:-1]
+        resolved = value if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", value) else urljoin(base, value)
+        if index and _word(significant[index - 1]).lower() == "base":
+            base = resolved
+        if resolved != value:
+            out += [query[position : token.start], f"<{resolved}>"]
+            position = token.start + len(token.text)
+    return "".join(out) + query[position:]
+
+
+#: Keywords that each add a level to a query's algebra (a chain of BINDs is a chain of nested extensions).
+_OPERATORS = frozenset({"bind", "optional", "minus", "union", "filter", "values", "service", "graph"})
+
+
+def check_operators(query: str, limit: int) -> None:
+    """:class:`QueryTooComplex` if ``query`` has more than ``limit`` graph-pattern operators (``BIND``,
+    ``OPTIONAL``, ``FILTER``…): each nests its algebra one level deeper, and an engine that evaluates it
+    on a thread's stack may crash on a few thousand (Oxigraph server does). The position is the first too many.
+
+    >>> check_operators("SELECT * { BIND(1 AS ?a) BIND(2 AS ?b) }", 1)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ilrs.graph.errors.QueryTooComplex: the query has more than 1 graph-pattern operators ... line 1, column 26
+    """
+    count = 0
+    for token in _significant(query):
+        if token.kind == "word" and token.text.lower() in _OPERATORS:
+            count += 1
+            if count > limit:
+                line, column = line_and_column(query, token.start)
+                raise QueryTooComplex(
+                    f"the query has more than {limit} graph-pattern operators (BIND, OPTIONAL, FILTER, UNION…), "
+                    f"the most the store takes; the first beyond is at line {line}, column {column}",
+                    line=line,
+                    column=column,
+                )
+
+
+def wrap_arguments(query: str, function: str, wrapper: str) -> str:
+    """``query`` with the argument of every call of ``function`` wrapped in a call of ``wrapper``.
+
+    >>> wrap_arguments('SELECT (strlen(?l) AS ?n) { BIND(STRLEN(CONCAT(?a, ")")) AS ?m) }', "STRLEN", "STR")
+    'SELECT (strlen(STR(?l)) AS ?n) { BIND(STRLEN(STR(CONCAT(?a, ")"))) AS ?m) }'
+    """
+    significant = _significant(query)
+    inserts: list[tuple[int, str]] = []
+    for i, token in enumerate(significant[:-1]):
+        if token.kind != "word" or token.text.upper() != function or significant[i + 1].text != "(":
+            continue
+        depth = 0
+        for closing in significant[i + 1 :]:
+            depth += {"(": 1, ")": -1}.get(closing.text, 0) if closing.kind == "other" else 0
+            if depth == 0:
+                opening = significant[i + 1].start + 1
+                inserts += [(opening, f"{wrapper}("), (closing.start, ")")]
+                break
+    for position, text in sorted(inserts, key=lambda insert: insert[0], reverse=True):
+        query = query[:position] + text + query[position:]
+    return query
+
+
 def _declares_dataset(significant: list[Token]) -> bool:
     return any(_word(t).lower().startswith("from") for t in significant)
 
@@ -200,7 +275,14 @@ _FORMS: tuple[tuple[str, Form], ...] = (
 
 
 def _form(significant: list[Token]) -> Form | None:
-    """The form named by the first keyword after the prologue (``BASE <iri>``, ``PREFIX p: <iri>``)."""
+    """The form named by the first keyword after the prologue."""
+    word = _keyword(significant)
+    # The engine reads a keyword without a word boundary after it ("SELECT*", "ASK{").
+    return next((form for keyword, form in _FORMS if word.startswith(keyword)), None)
+
+
+def _keyword(significant: list[Token]) -> str:
+    """The first keyword after the prologue (``BASE <iri>``, ``PREFIX p: <iri>``), lower case; ``""`` if none."""
     index = 0
     while index < len(significant):
         word = _word(significant[index]).lower()
@@ -209,9 +291,17 @@ def _form(significant: list[Token]) -> Form | None:
         elif word == "prefix":
             index += 3
         else:
-            # The engine reads a keyword without a word boundary after it ("SELECT*", "ASK{").
-            return next((form for keyword, form in _FORMS if word.startswith(keyword)), None)
-    return None
+            return word
+    return ""
+
+
+def is_describe(query: str) -> bool:
+    """Whether ``query`` is a ``DESCRIBE``.
+
+    >>> is_describe("PREFIX d: <http://x/describe#> CONSTRUCT WHERE { ?s d:p ?o }"), is_describe("describe <x>")
+    (False, True)
+    """
+    return _keyword(_significant(query)).startswith("describe")
 
 
 def _word(token: Token) -> str:

@@ -22,10 +22,23 @@ store. Two engines are supported and tested:
   - the Graph Store Protocol's ``?default`` answers 500: graphs are read and written with
     SPARQL, never with the Graph Store Protocol;
   - a query's ``FROM`` is added to the dataset the protocol gives instead of being replaced by it:
-    the query is sent without its ``FROM`` clauses then.
+    the query is sent without its ``FROM`` clauses then;
+  - ``STRLEN`` of a stored literal fails (SR586) and ``DESCRIBE`` adds the triples pointing at the
+    resource: ``STRLEN(STR(x))`` is sent, and ``DESCRIBE`` asks for the concise bounded description;
+  - a ``BASE`` after its own ``define`` lines is refused: relative IRIs are resolved before sending;
+  - skolem IRIs are read back as blank nodes (and named as IRIs again in queries and updates), so the
+    write path can name every node; ``DELETE DATA`` naming several graphs may leave quads in place:
+    updates send one operation per graph.
 
-  One departure cannot be worked around: a computed boolean (``SELECT (?a < ?b AS ?x)``) comes
-  back as the integer 1 or 0. ``ASK`` answers are true booleans.
+  Not worked around: a computed boolean (``SELECT (?a < ?b AS ?x)``) comes back as the integer 1 or
+  0 (``ASK`` answers are true booleans); a zero-length property path (``p?``, ``p*``) joined with
+  other patterns gives wrong solutions; its compiler refuses very large ``VALUES`` blocks and
+  very long groups (a 400 that says so).
+
+Writes (:meth:`SparqlStore.apply`) come from the one SHACL-gated writer (:mod:`graph.writer`): one
+update request on a standard engine, batches undone on failure on Virtuoso (docs/deployment.md says
+what is atomic where). Any engine gets at most :data:`_MAX_OPERATORS` graph-pattern operators per
+query: Oxigraph server dies of a stack overflow on a few thousand ``BIND`` operators.
 
 Query results are parsed with :func:`pyoxigraph.parse_query_results`, so callers get the same
 result objects as from the embedded store.
@@ -35,6 +48,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -48,12 +62,30 @@ from .errors import (
     ParameterError,
     QuerySyntaxError,
     QueryTimeout,
+    QueryTooComplex,
     ResultTooLarge,
     StoreError,
-    UnsupportedOperation,
+    UnsupportedWrite,
 )
-from .query_analysis import declares_dataset, query_form, without_dataset
-from .store import UNION_EXCLUDED_GRAPH, QueryResult, T, load_file_into, parse_error, rdf_format
+from .query_analysis import (
+    check_operators,
+    declares_dataset,
+    is_describe,
+    query_form,
+    resolve_relative,
+    without_dataset,
+    wrap_arguments,
+)
+from .store import (
+    CHANGELOG_GRAPH,
+    UNION_EXCLUDED_GRAPH,
+    VERSION_PREDICATE,
+    QueryResult,
+    T,
+    load_file_into,
+    parse_error,
+    rdf_format,
+)
 from .syntax_errors import explain
 
 Dialect = Literal["standard", "virtuoso"]
@@ -61,6 +93,9 @@ Dialect = Literal["standard", "virtuoso"]
 _RESULTS_ACCEPT = "application/sparql-results+xml"
 # Virtuoso answers 406 to an Accept listing both results and graph formats: each query form asks for one.
 _GRAPH_ACCEPT = "application/n-triples"
+#: Graph-pattern operators a query sent may have: Oxigraph server overflows a thread's stack on a few thousand
+#: BINDs, and dies (the embedded store runs queries in processes of their own, restarted if one dies).
+_MAX_OPERATORS = 1000
 # Quads per INSERT DATA request: Virtuoso refuses requests much larger than this.
 _BATCH = 2000
 
@@ -115,13 +150,18 @@ class SparqlStore:
         union_default_graph: bool = True,
         base_iri: str | None = None,
     ) -> QueryResult:
+        check_operators(sparql, _MAX_OPERATORS)
         sent = sparql
         if self.dialect == "virtuoso" and (default_graphs or named_graphs) and declares_dataset(sparql):
             # The protocol's dataset replaces the query's FROM (SPARQL 1.1 Protocol 2.1.4); Virtuoso adds both.
             sent = without_dataset(sparql)
-        if base_iri:
+        if base_iri and self.dialect == "virtuoso":
+            sent = resolve_relative(sent, base_iri)  # it refuses a BASE after another, or after its own defines
+        elif base_iri:
             # The protocol has no base parameter: a BASE in front, on the same line, means the same.
             sent = f"BASE <{base_iri}> {sent}"
+        if self.dialect == "virtuoso":
+            sent = _virtuoso_query(sent)
         form: list[tuple[str, str]] = [("query", sent)]
         if default_graphs is None and named_graphs is None and union_default_graph and not declares_dataset(sparql):
             # The union of the named graphs but the merged one, which repeats them (as the embedded store does).
@@ -175,25 +215,82 @@ class SparqlStore:
         object: ox.NamedNode | ox.BlankNode | ox.Literal | None,
         graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph | None,
     ) -> Iterable[ox.Quad]:
-        """The quads matching a pattern, filtered from the graphs read page by page."""
-        if isinstance(graph, ox.DefaultGraph):
-            return []
-        name = graph.value if isinstance(graph, ox.NamedNode) else None
-        return [
-            q
-            for q in self.quads(name)
-            if (subject is None or q.subject == subject)
-            and (predicate is None or q.predicate == predicate)
-            and (object is None or q.object == object)
-            and (graph is None or q.graph_name == graph)
-        ]
+        """The quads of the dataset's graphs matching a pattern: one ``SELECT`` (paged), the store filtering.
+
+        On a standard engine a blank node cannot be named in a query (``_:b`` is a variable there):
+        a pattern holding one is matched against the graphs read page by page instead."""
+        if isinstance(graph, ox.DefaultGraph | ox.BlankNode):
+            return []  # the dataset's triples are all in named graphs
+        pattern = (subject, predicate, object)
+        if self.dialect == "standard" and any(isinstance(t, ox.BlankNode) for t in pattern):
+            return [q for q in self.quads(graph.value if graph else None) if _fits(q, pattern)]
+        names = ("s", "p", "o")
+        terms = [f"?{n}" if t is None else str(self._sent(t)) for n, t in zip(names, pattern, strict=True)]
+        # A bound variable, so that a pattern without variables gets a row when it matches (Virtuoso gives none).
+        where = f"GRAPH {'?g' if graph is None else str(graph)} {{ {' '.join(terms)} }} BIND(1 AS ?found)"
+        if graph is None and self._graph_prefix:
+            where += f' FILTER(STRSTARTS(STR(?g), "{self._graph_prefix}"))'
+        found: dict[ox.Quad, None] = {}
+        offset = 0
+        while True:
+            page = list(self._select(f"SELECT * WHERE {{ {where} }} LIMIT {self.page_size} OFFSET {offset}"))
+            for row in page:
+                s, p, o = (row[n] if t is None else t for n, t in zip(names, pattern, strict=True))
+                g = row["g"] if graph is None else graph
+                found[ox.Quad(s, p, o, g)] = None  # type: ignore[arg-type]
+            offset += len(page)
+            if len(page) < self.page_size:
+                return list(found)
 
     def apply(self, removed: list[ox.Quad], added: list[ox.Quad], version: str) -> None:
-        """Refused: the SHACL-gated write path runs on the embedded store only, for now."""
-        raise UnsupportedOperation(
-            "writes through this server go to the embedded store; an external SPARQL store is read here, "
-            "and written with its own tools"
-        )
+        """Remove ``removed`` and add ``added``, then call the dataset ``version``.
+
+        On a standard engine (Oxigraph server) this is one update request, ``DELETE DATA`` then
+        ``INSERT DATA``, which the engine applies as one transaction. On Virtuoso the quads go in
+        batches, each its own request: readers may see a write in part while it lands, and if a
+        batch is refused the batches already applied are undone before :class:`StoreError` is raised.
+
+        A stored blank node cannot be named in an update on a standard engine (Virtuoso holds them as
+        IRIs, :meth:`load`): a write that removes a statement about one, or adds to one, is refused
+        (:class:`~ilrs.graph.errors.UnsupportedWrite`) before anything is sent.
+        """
+        if self.dialect == "virtuoso":
+            removed = [self._skolem_quad(q) for q in removed]
+            added = [self._skolem_quad(q) for q in added]
+            steps = [("DELETE", b) for b in _batches(removed)] + [("INSERT", b) for b in _batches(added)]
+        else:
+            self._check_blank_nodes(removed, added)
+            steps = [("DELETE", removed), ("INSERT", added)]
+        done: list[tuple[str, list[ox.Quad]]] = []
+        try:
+            if self.dialect == "virtuoso":
+                for verb, batch in steps:
+                    self.update(_data(verb, batch, per_graph=True))
+                    done.append((verb, batch))
+            else:
+                self.update(" ;\n".join(_data(verb, b, per_graph=False) for verb, b in steps if b))
+        except StoreError:
+            for verb, batch in reversed(done):  # undo, newest first
+                self.update(_data("INSERT" if verb == "DELETE" else "DELETE", batch, per_graph=True))
+            self._refresh()
+            raise
+        self._refresh()  # the version comes back from the changelog graph, where the write recorded it
+        if self._version != version:
+            raise StoreError(f"the SPARQL store holds version {self._version} after the write of {version}")
+
+    def _check_blank_nodes(self, removed: list[ox.Quad], added: list[ox.Quad]) -> None:
+        """:class:`UnsupportedWrite` if the write must name a stored blank node (see :meth:`apply`)."""
+        if any(_blank_nodes(q) for q in removed):
+            raise UnsupportedWrite(
+                "the write removes a statement about a blank node, which the external SPARQL store cannot "
+                "name in an update: give the node an IRI, or write it on the embedded store"
+            )
+        new = {b for q in added for b in _blank_nodes(q)}
+        if new and any(b in new for q in self.quads() for b in _blank_nodes(q)):
+            raise UnsupportedWrite(
+                "the write adds a statement about a blank node the store already holds, which the external "
+                "SPARQL store cannot name in an update: give the node an IRI, or write it on the embedded store"
+            )
 
     def dump_snapshot(self, output: IO[bytes]) -> str:
         """The whole dataset as N-Quads, and the version it was read at."""
@@ -202,7 +299,8 @@ class SparqlStore:
         return version
 
     def consistent(self, read: Callable[[], T]) -> T:
-        """``read()``: the external store is loaded once at start and not written through this server."""
+        """``read()``: the writes through this server are serialised, and an engine's own isolation is not
+        visible over the protocol, so there is nothing to wait for."""
         return read()
 
     @property
@@ -245,14 +343,11 @@ class SparqlStore:
 
         ``modified`` is accepted for the embedded store's signature; the external store keeps no data time."""
         items = list(quads)
-        if self.dialect == "virtuoso":
-            items = self._skolemise(items)
-            batches = [items[i : i + _BATCH] for i in range(0, len(items), _BATCH)]
-        else:
-            batches = [items]  # blank node labels are scoped to one request: keep them together
+        # Blank node labels are scoped to one request: on a standard engine the quads go together.
+        batches = _batches(self._skolemise(items)) if self.dialect == "virtuoso" else [items]
         for batch in batches:
             if batch:
-                self.update(f"INSERT DATA {{ {_quads_text(batch)} }}")
+                self.update(_data("INSERT", batch, per_graph=self.dialect == "virtuoso"))
         self._refresh()
 
     def clear(self) -> None:
@@ -284,6 +379,11 @@ class SparqlStore:
             raise StoreError(f"the SPARQL store at {url} cannot be reached: {err}") from err
         if response.status_code == 400 and data[0][0] == "query":
             raise _Refused(response.text.strip())
+        if self.dialect == "virtuoso" and "SQ200" in response.text:  # "Expression recursion is too deep"
+            raise QueryTooComplex(
+                "the query is nested or chained too deeply for the SPARQL store (Virtuoso: expression recursion "
+                "too deep): split it, or use fewer patterns in one group"
+            )
         if response.status_code >= 400:
             raise StoreError(
                 f"the SPARQL store at {url} answered {response.status_code}: {response.text.strip()[:500]}"
@@ -293,6 +393,8 @@ class SparqlStore:
     def _result(self, response: httpx.Response) -> QueryResult:
         media_type = response.headers.get("content-type", "").split(";")[0].strip()
         body = response.content
+        if self.dialect == "virtuoso":
+            body = self._deskolemise(body, media_type)
         if "sparql-results" in media_type:
             result = ox.parse_query_results(body, format=ox.QueryResultsFormat.from_media_type(media_type))
             if isinstance(result, ox.QuerySolutions) and self.max_rows is not None:
@@ -308,8 +410,9 @@ class SparqlStore:
         if fmt is None:
             raise StoreError(f"the SPARQL store answered in {media_type!r}, neither query results nor RDF")
         # pyoxigraph builds QueryTriples only from a query: answer a CONSTRUCT over the graph received.
+        # Parsed, then added: a load would rename the blank nodes, and the same answer would differ each time.
         scratch = ox.Store()
-        scratch.load(body, format=fmt)
+        scratch.extend(ox.parse(body, format=fmt))
         return scratch.query("CONSTRUCT WHERE { ?s ?p ?o }")
 
     def _select(self, sparql: str) -> ox.QuerySolutions:
@@ -347,7 +450,7 @@ class SparqlStore:
             raise StoreError(
                 f"the SPARQL store gave {len(found)} of the {expected} triples of <{graph}>: it cut its answers"
             )
-        return list(found)
+        return sorted(found, key=str)  # unordered pages on Virtuoso: the same graph reads the same each time
 
     def _sizes(self) -> dict[str, int]:
         """Triples in each of the dataset's graphs (those under ``graph_prefix``)."""
@@ -367,15 +470,69 @@ class SparqlStore:
 
         return [ox.Quad(term(q.subject), q.predicate, term(q.object), term(q.graph_name)) for q in quads]
 
+    def _skolem_quad(self, quad: ox.Quad) -> ox.Quad:
+        """``quad`` with each blank node as the IRI Virtuoso holds it by (the reverse of :meth:`_deskolemise`)."""
+        s, o, g = (self._sent(t) for t in (quad.subject, quad.object, quad.graph_name))
+        return ox.Quad(s, quad.predicate, o, g)  # type: ignore[arg-type]
+
+    def _sent(self, term: T) -> T:
+        """A term as written in a query to this store: a blank node read from Virtuoso is its skolem IRI."""
+        if isinstance(term, ox.BlankNode) and self.dialect == "virtuoso":
+            return ox.NamedNode(self._skolem_base + term.value)  # type: ignore[return-value]
+        return term
+
+    def _deskolemise(self, body: bytes, media_type: str) -> bytes:
+        """Virtuoso's answer with the skolem IRIs it holds for blank nodes (:meth:`load`) as blank nodes again,
+        their labels the IRIs' last segments: answers read as from the embedded store, and :meth:`_sent`
+        turns the labels back into the IRIs."""
+        base = re.escape(self._skolem_base.encode())
+        if "sparql-results+xml" in media_type:
+            return re.sub(rb"<uri>" + base + rb"([^<]+)</uri>", rb"<bnode>\1</bnode>", body)
+        return re.sub(rb"<" + base + rb"([^>]+)>", rb"_:\1", body)
+
     def _refresh(self) -> None:
-        """Read the graphs and their sizes again; the version is their digest (it changes when a write lands)."""
+        """Read the graphs and their sizes again. The version is the one the last write committed
+        (recorded in the changelog graph), else the graphs' digest: it changes when data is loaded."""
         sizes = self._sizes()
         self._graphs = sorted(sizes)
         digest = hashlib.sha256(self.query_url.encode())
         for graph in self._graphs:
             digest.update(f"{graph}\0{sizes[graph]}\0".encode())
-        self._version = digest.hexdigest()[:16]
+        committed = None
+        if CHANGELOG_GRAPH in sizes:
+            head = f"<{CHANGELOG_GRAPH}>"
+            rows = self._select(f"SELECT ?v WHERE {{ GRAPH {head} {{ {head} <{VERSION_PREDICATE}> ?v }} }}")
+            committed = next((str(row["v"].value) for row in rows), None)
+        self._version = committed or digest.hexdigest()[:16]
         self._modified = time.time()
+
+
+def _virtuoso_query(sparql: str) -> str:
+    """``sparql`` as Virtuoso answers it as the standard says.
+
+    * Its ``STRLEN`` fails on a stored literal (error SR586, "Incomplete RDF box") where ``STR`` of
+      it does not: the argument is wrapped in ``STR``, which changes nothing for a string (and gives
+      the length of the lexical form of another literal, an error in the standard);
+    * its ``DESCRIBE`` also returns the triples pointing at the resource: its pragma asks for the
+      concise bounded description, which the embedded store gives.
+    """
+    sent = wrap_arguments(sparql, "STRLEN", "STR")
+    if is_describe(sparql):
+        sent = f'define sql:describe-mode "CBD" {sent}'
+    return sent
+
+
+def _batches(quads: list[ox.Quad]) -> list[list[ox.Quad]]:
+    """Quads in batches of :data:`_BATCH`, the most one Virtuoso request takes."""
+    return [quads[i : i + _BATCH] for i in range(0, len(quads), _BATCH)]
+
+
+def _blank_nodes(quad: ox.Quad) -> list[ox.BlankNode]:
+    return [t for t in (quad.subject, quad.object, quad.graph_name) if isinstance(t, ox.BlankNode)]
+
+
+def _fits(quad: ox.Quad, pattern: tuple[object, object, object]) -> bool:
+    return all(t is None or t == q for t, q in zip(pattern, (quad.subject, quad.predicate, quad.object), strict=True))
 
 
 def _truthy(term: object) -> bool:
@@ -419,17 +576,24 @@ def dict_list(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
     return fields
 
 
-def _quads_text(quads: list[ox.Quad]) -> str:
-    """Quads as the body of ``INSERT DATA``: triples of the default graph, then ``GRAPH`` blocks."""
-    out = io.BytesIO()
+def _data(verb: str, quads: list[ox.Quad], *, per_graph: bool) -> str:
+    """``INSERT DATA`` or ``DELETE DATA`` (``verb``) of ``quads``: one operation, or (``per_graph``) one operation
+    per graph with ``;`` between them.
+
+    One operation keeps a blank node's label one node across graphs (a label is scoped to its operation);
+    one per graph is for Virtuoso, whose ``DELETE DATA`` may leave quads in place when it names several graphs
+    (it holds no blank nodes: :meth:`SparqlStore.load`).
+    """
     by_graph: dict[str, list[ox.Triple]] = {}
     for q in quads:
         key = "" if isinstance(q.graph_name, ox.DefaultGraph) else str(q.graph_name)
         by_graph.setdefault(key, []).append(ox.Triple(q.subject, q.predicate, q.object))
-    parts = []
+    blocks = []
     for graph, triples in by_graph.items():
         out = io.BytesIO()
         ox.serialize(triples, out, format=ox.RdfFormat.N_TRIPLES)
         text = out.getvalue().decode()
-        parts.append(f"GRAPH {graph} {{\n{text}}}" if graph else text)
-    return "\n".join(parts)
+        blocks.append(f"GRAPH {graph} {{\n{text}}}" if graph else text)
+    if per_graph:
+        return " ;\n".join(f"{verb} DATA {{ {block} }}" for block in blocks)
+    return f"{verb} DATA {{ {chr(10).join(blocks)} }}"

@@ -37,6 +37,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On an external store backend, run the tests that read the store through the shared live server (the
+    ``live_server`` fixture, or ``client`` bound to it): the others start servers of their own, on the
+    embedded store, and the main run has them already (tests/test_external_stores.py starts both stores itself)."""
+    if config.getoption("--store-backend") == "embedded":
+        return
+    kept = [
+        item
+        for item in items
+        if "live_server" in getattr(item, "fixturenames", ()) and item.path.name != "test_external_stores.py"
+    ]
+    config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+    items[:] = kept
+
+
 @pytest.fixture(scope="session")
 def store_backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """The ``ILRS_*`` environment of the session's store backend (``--store-backend``); empty for the embedded one."""
@@ -44,7 +59,7 @@ def store_backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
     if name == "embedded":
         yield {}
         return
-    with external_store(name, tmp_path_factory.mktemp(name)) as store:
+    with external_store(name, tmp_path_factory.mktemp(name), serving=True) as store:
         yield store.env
 
 

@@ -142,17 +142,16 @@ MaxQueryExecutionTime = 60
 
 
 @contextmanager
-def virtuoso_server(folder: Path) -> Iterator[ExternalStore]:
+def virtuoso_server(folder: Path, max_rows: int = VIRTUOSO_MAX_ROWS) -> Iterator[ExternalStore]:
     """Virtuoso 7 on a new database in ``folder``: 127.0.0.1 only, on free ports, dba and dav with new
-    passwords, and the user :data:`VIRTUOSO_USER` granted SPARQL_UPDATE, used on ``/sparql-auth``."""
+    passwords, and the user :data:`VIRTUOSO_USER` granted SPARQL_UPDATE, used on ``/sparql-auth``;
+    answers cut at ``max_rows`` rows (its ``ResultSetMaxRows``)."""
     binary = program("virtuoso-t")
     isql = program("isql-vt")
     folder.mkdir(parents=True, exist_ok=True)
     sql_port, http_port = free_port(), free_port()
     ini = folder / "virtuoso.ini"
-    ini.write_text(
-        VIRTUOSO_INI.format(folder=folder, sql_port=sql_port, http_port=http_port, max_rows=VIRTUOSO_MAX_ROWS)
-    )
+    ini.write_text(VIRTUOSO_INI.format(folder=folder, sql_port=sql_port, http_port=http_port, max_rows=max_rows))
     with (folder / "virtuoso-stdout.log").open("wb") as log:
         process = subprocess.Popen([binary, "-f", "-c", str(ini)], cwd=folder, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{http_port}"
@@ -175,7 +174,7 @@ def virtuoso_server(folder: Path) -> Iterator[ExternalStore]:
             "ILRS_STORE_USER": VIRTUOSO_USER,
             "ILRS_STORE_PASSWORD": VIRTUOSO_PASSWORD,
             "ILRS_STORE_DIALECT": "virtuoso",
-            "ILRS_STORE_MAX_ROWS": str(VIRTUOSO_MAX_ROWS),
+            "ILRS_STORE_MAX_ROWS": str(max_rows),
         }
         yield ExternalStore("virtuoso", f"{base}/sparql-auth", env, process, folder, {"sql_port": str(sql_port)})
     finally:
@@ -186,9 +185,17 @@ def virtuoso_server(folder: Path) -> Iterator[ExternalStore]:
 EXTERNAL_STORES = ("oxigraph", "virtuoso")
 
 
+#: The row cap of a store that serves the whole suite, as a deployment sets it: above any answer of the dataset.
+SERVING_MAX_ROWS = 1_000_000
+
+
 @contextmanager
-def external_store(name: str, folder: Path) -> Iterator[ExternalStore]:
-    """The store called ``name`` (``oxigraph`` or ``virtuoso``), running until the block ends."""
-    starter = {"oxigraph": oxigraph_server, "virtuoso": virtuoso_server}[name]
-    with starter(folder) as store:
-        yield store
+def external_store(name: str, folder: Path, *, serving: bool = False) -> Iterator[ExternalStore]:
+    """The store called ``name`` (``oxigraph`` or ``virtuoso``), running until the block ends; ``serving``:
+    configured to serve the whole suite (Virtuoso's rows not cut below the dataset's size)."""
+    if name == "oxigraph":
+        with oxigraph_server(folder) as store:
+            yield store
+    else:
+        with virtuoso_server(folder, SERVING_MAX_ROWS if serving else VIRTUOSO_MAX_ROWS) as store:
+            yield store

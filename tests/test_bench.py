@@ -74,3 +74,21 @@ def test_the_million_triple_targets_are_checked() -> None:
     assert found["load rate of the files, quads/s (its progress report)"].met
     result.load_rate = {}  # the server did not report its load: missed, not skipped
     assert not {t.what: t for t in targets(result)}["load rate of the files, quads/s (its progress report)"].met
+
+
+def test_a_quick_worker_sweep_writes_its_table_and_the_results_section(tmp_path: Path) -> None:
+    """``bench.workers`` measures 1 and 2 worker processes and records them beside the main results,
+    which ``bench.run`` keeps when it writes them again."""
+    from bench.workers import BEGIN, END, kept_section
+    from bench.workers import main as workers_main
+
+    (tmp_path / "RESULTS.md").write_text("# SPARQL benchmark results\n\nearlier figures\n")
+    assert workers_main(["--quick", "--out", str(tmp_path)]) == 0  # every worker count answered
+    table = (tmp_path / "WORKERS.md").read_text()
+    rows = [line for line in table.splitlines() if line.startswith(("| 1 |", "| 2 |"))]
+    assert len(rows) == 2 and "speed-up" in table
+    results = (tmp_path / "RESULTS.md").read_text()
+    assert results.startswith("# SPARQL benchmark results") and "earlier figures" in results
+    assert BEGIN in results and END in results and rows[1] in results
+    rewritten = kept_section(results, "# SPARQL benchmark results\n\nnew figures\n")
+    assert "new figures" in rewritten and rows[1] in rewritten and "earlier figures" not in rewritten

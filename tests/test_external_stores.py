@@ -20,6 +20,7 @@ from external_stores import EXTERNAL_STORES, VIRTUOSO_MAX_ROWS, ExternalStore, e
 from rdflib import Graph
 from rdflib.compare import isomorphic
 from servers import LiveServer, start_server, stop_server
+from writing import Writable, write_token
 
 from ilrs.graph.errors import QuerySyntaxError, ResultTooLarge
 from ilrs.graph.remote_store import SparqlStore
@@ -27,6 +28,10 @@ from ilrs.graph.settings import Settings
 from ilrs.graph.store import Store, open_store
 
 AGREEMENT = "https://w3id.org/ilrs/id/agreement/cnsa-roscosmos-joint-statement-2021"
+CHANGELOG = "https://w3id.org/ilrs/graph/changelog"
+LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+MERGED = "https://w3id.org/ilrs/graph/merged"
+INFERRED = "https://w3id.org/ilrs/graph/inferred"
 SCRATCH = "https://w3id.org/ilrs/graph/test/scratch"
 
 
@@ -37,9 +42,14 @@ def ext(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 
 
 @pytest.fixture(scope="module")
-def served(ext: ExternalStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """``ilrs serve`` on the external store (which it empties and loads with the dataset)."""
-    server = start_server(tmp_path_factory.mktemp("served"), env=ext.env)
+def token(tmp_path_factory: pytest.TempPathFactory) -> Writable:
+    return write_token(tmp_path_factory.mktemp("external-token"))
+
+
+@pytest.fixture(scope="module")
+def served(ext: ExternalStore, token: Writable, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """``ilrs serve`` on the external store (which it empties and loads with the dataset), writable with ``token``."""
+    server = start_server(tmp_path_factory.mktemp("served"), "--tokens", str(token.path), env=ext.env)
     yield server
     stop_server(server)
 
@@ -47,11 +57,17 @@ def served(ext: ExternalStore, tmp_path_factory: pytest.TempPathFactory) -> Iter
 @pytest.fixture
 def remote(ext: ExternalStore, served: LiveServer) -> Iterator[Store]:
     """The external store as the project opens it; the scratch graph is dropped afterwards."""
-    store = open_store(Settings(**{key.removeprefix("ILRS_").lower(): value for key, value in ext.env.items()}))
-    assert isinstance(store, SparqlStore)
+    store = _open(ext)
     yield store
     store.update(f"DROP SILENT GRAPH <{SCRATCH}>")
     store.close()
+
+
+def _open(ext: ExternalStore) -> SparqlStore:
+    """The external store opened anew, as the project opens it (it reads the store's version afresh)."""
+    store = open_store(Settings(**{key.removeprefix("ILRS_").lower(): value for key, value in ext.env.items()}))
+    assert isinstance(store, SparqlStore)
+    return store
 
 
 def _count(base_url: str, query: str) -> int:
@@ -104,6 +120,28 @@ def test_syntax_errors_read_as_on_the_embedded_store(served: LiveServer, client:
     assert here.text == embedded.text
 
 
+def test_strlen_and_describe_answer_as_on_the_embedded_store(served: LiveServer, client: httpx.Client) -> None:
+    """Virtuoso's STRLEN of a stored literal (error SR586) and its DESCRIBE (incoming triples too) are worked
+    around: both answer as the embedded store does."""
+    lengths = f"SELECT ?l (STRLEN(?l) AS ?n) WHERE {{ <{AGREEMENT}> <{LABEL}> ?l }} ORDER BY ?n STR(?l)"
+    describe = "DESCRIBE <https://w3id.org/ilrs/id/country/PK>"
+    for query, accept in ((lengths, "application/sparql-results+json"), (describe, "application/n-triples")):
+        here = httpx.get(f"{served.base_url}/sparql", params={"query": query}, headers={"Accept": accept})
+        embedded = client.get("/sparql", params={"query": query}, headers={"Accept": accept})
+        assert here.status_code == embedded.status_code == 200, here.text
+        if accept == "application/n-triples":
+            assert set(here.text.splitlines()) == set(embedded.text.splitlines())
+        else:
+            assert here.json()["results"] == embedded.json()["results"] and here.json()["results"]["bindings"]
+
+
+def test_a_query_with_thousands_of_operators_is_refused_before_the_store(served: LiveServer) -> None:
+    binds = " ".join(f"BIND({i} AS ?v{i})" for i in range(1500))
+    r = httpx.post(f"{served.base_url}/sparql", data={"query": f"SELECT ?v0 WHERE {{ {binds} }}"})
+    assert r.status_code == 400 and "more than 1000 graph-pattern operators" in r.text
+    assert httpx.get(f"{served.base_url}/sparql", params={"query": "ASK {}"}).status_code == 200  # the store lives
+
+
 def test_blank_nodes_are_kept_together(remote: SparqlStore) -> None:
     turtle = (
         '<http://example.org/a> <http://example.org/p> [ <http://example.org/q> "x" ; <http://example.org/r> "y" ] .'
@@ -111,11 +149,11 @@ def test_blank_nodes_are_kept_together(remote: SparqlStore) -> None:
     assert remote.load(turtle, "text/turtle", graph=SCRATCH) == 3
     rows = list(remote.query(f"SELECT ?b WHERE {{ GRAPH <{SCRATCH}> {{ ?a ?p ?b . ?b ?q 'x' . ?b ?r 'y' }} }}"))
     assert len(rows) == 1  # one node, not two: the label held across the load
-    node = rows[0]["b"]
-    if remote.dialect == "virtuoso":  # its INSERT DATA refuses blank nodes: skolemised (RDF 1.1, 3.5)
-        assert isinstance(node, ox.NamedNode) and "/.well-known/genid/" in node.value
-    else:
-        assert isinstance(node, ox.BlankNode)
+    assert isinstance(rows[0]["b"], ox.BlankNode)  # read back as it was loaded
+    if remote.dialect == "virtuoso":  # its INSERT DATA refuses blank nodes: held skolemised (RDF 1.1, 3.5)
+        held = f"SELECT (STR(?b) AS ?iri) WHERE {{ GRAPH <{SCRATCH}> {{ ?a ?p ?b . ?b ?q 'x' }} FILTER(isIRI(?b)) }}"
+        (row,) = list(remote.query(held))  # type: ignore[arg-type]
+        assert "/.well-known/genid/" in row["iri"].value and row["iri"].value.endswith(rows[0]["b"].value)
 
 
 def test_large_loads_are_batched_and_read_back_in_pages(remote: SparqlStore) -> None:
@@ -172,3 +210,92 @@ def test_credentials_are_refused_on_the_command_line() -> None:
 def test_store_url_setting_is_checked(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not an http"):
         Settings(store_url="ftp://127.0.0.1/sparql")
+
+
+# --- writes through the server's SHACL gate (last in the module: they change the data, then restore it) ---
+
+CNSA = "https://w3id.org/ilrs/id/agency/cnsa"
+SOURCE_003 = "https://w3id.org/ilrs/graph/source/003"
+
+
+def _contents(remote: SparqlStore) -> set[ox.Quad]:
+    """Every quad the external store holds, read by a client of its own (not the server's)."""
+    return set(remote.quads())
+
+
+def _update(served: LiveServer, token: Writable, update: str) -> httpx.Response:
+    return httpx.post(f"{served.base_url}/update", data={"update": update}, headers=token.headers, timeout=120)
+
+
+def test_a_refused_write_leaves_the_external_store_unchanged(
+    ext: ExternalStore, served: LiveServer, token: Writable, remote: SparqlStore
+) -> None:
+    before, version = _contents(remote), remote.version
+    nameless = "<https://w3id.org/ilrs/id/agency/nameless> a <https://w3id.org/ilrs/ontology#SpaceAgency>"
+    refused = _update(served, token, f"INSERT DATA {{ GRAPH <{SOURCE_003}> {{ {nameless} }} }}")
+    assert refused.status_code == 422, refused.text
+    assert "nothing was written" in refused.json()["detail"]
+    forbidden = _update(
+        served, token, 'INSERT DATA { GRAPH <https://w3id.org/ilrs/graph/ontology> { <urn:a> <urn:b> "c" } }'
+    )
+    assert forbidden.status_code == 403
+    assert _contents(remote) == before
+    assert _open(ext).version == version
+
+
+def test_an_accepted_write_lands_in_the_external_store_and_names_its_version(
+    ext: ExternalStore, served: LiveServer, token: Writable, remote: SparqlStore
+) -> None:
+    before = _contents(remote)
+    label = f'<{CNSA}> <{LABEL}> "CNSA (written through the gate)"@en'
+    written = _update(served, token, f"INSERT DATA {{ GRAPH <{SOURCE_003}> {{ {label} }} }}")
+    assert written.status_code == 200, written.text
+    version = written.json()["version"]
+    after = _open(ext)
+    added = _contents(after) - before
+    quad = ox.Quad(
+        ox.NamedNode(CNSA),
+        ox.NamedNode(LABEL),
+        ox.Literal("CNSA (written through the gate)", language="en"),
+        ox.NamedNode(SOURCE_003),
+    )
+    assert quad in added  # the data, and the changelog's record of the write
+    assert {q.graph_name.value for q in added} <= {SOURCE_003, CHANGELOG, MERGED, INFERRED}
+    assert after.version == version == httpx.get(f"{served.base_url}/health").json()["version"]
+    page = httpx.get(f"{served.base_url}/id/agency/cnsa", headers={"Accept": "application/n-triples"})
+    assert page.headers["ILRS-Dataset-Version"] == version and "written through the gate" in page.text
+    removed = _update(served, token, f"DELETE DATA {{ GRAPH <{SOURCE_003}> {{ {label} }} }}")
+    assert removed.status_code == 200 and removed.json()["removed"] == 1, removed.text
+    assert quad not in _contents(_open(ext))
+
+
+def test_blank_nodes_written_through_the_gate(
+    ext: ExternalStore, served: LiveServer, token: Writable, remote: SparqlStore
+) -> None:
+    """A new blank node is written on both engines; removing a stored one is refused on Oxigraph server, which
+    cannot name it in an update, and done on Virtuoso, which holds it as an IRI."""
+    note = "https://w3id.org/ilrs/id/agency/cnsa"
+    added = _update(
+        served,
+        token,
+        f'INSERT DATA {{ GRAPH <{SOURCE_003}> {{ <{note}> <urn:ilrs:test:note> [ <urn:ilrs:test:text> "a note" ] }} }}',
+    )
+    assert added.status_code == 200, added.text
+    assert (
+        _count(
+            served.base_url,
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ <{note}> <urn:ilrs:test:note> ?b . ?b <urn:ilrs:test:text> 'a note' }}",
+        )
+        == 1
+    )
+    before = _contents(_open(ext))
+    removal = (
+        f"DELETE WHERE {{ GRAPH <{SOURCE_003}> {{ <{note}> <urn:ilrs:test:note> ?b . ?b <urn:ilrs:test:text> ?t }} }}"
+    )
+    removed = _update(served, token, removal)
+    if remote.dialect == "virtuoso":
+        assert removed.status_code == 200, removed.text
+        assert _count(served.base_url, f"SELECT (COUNT(*) AS ?n) WHERE {{ <{note}> <urn:ilrs:test:note> ?b }}") == 0
+    else:
+        assert removed.status_code == 400 and "blank node" in removed.json()["detail"], removed.text
+        assert _contents(_open(ext)) == before

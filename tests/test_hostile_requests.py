@@ -142,7 +142,14 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
-def test_hostile_request_gets_a_clear_answer(client: httpx.Client, case: Case) -> None:
+def test_hostile_request_gets_a_clear_answer(
+    client: httpx.Client, case: Case, store_backend: dict[str, str], request: pytest.FixtureRequest
+) -> None:
+    if store_backend and request.node.callspec.id == "thousands-of-binds":
+        # An external engine may evaluate it on a thread's stack, and die (Oxigraph server does): refused.
+        case = Case(case.method, case.path, 400, ("more than 1000 graph-pattern operators",), QUERY, case.content)
+    if store_backend.get("ILRS_STORE_DIALECT") == "virtuoso" and request.node.callspec.id == "long-pattern-with-from":
+        case = Case(case.method, case.path, 400, ("nested or chained too deeply",), QUERY, case.content)  # its limit
     response = client.request(case.method, case.path, headers=case.headers, content=case.content)
     assert response.status_code == case.status, response.text[:300]
     assert "Traceback" not in response.text

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from servers import LiveServer
+from writing import write_token
 
+CNSA = "https://w3id.org/ilrs/id/agency/cnsa"
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def insert(triples: str) -> str:
+    return f"INSERT DATA {{ GRAPH <https://w3id.org/ilrs/graph/source/003> {{ {triples} }} }}"
 
 
 def scrape(server: LiveServer) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -37,8 +44,9 @@ def test_metrics_refuse_clients_not_listed(server_factory: Callable[..., LiveSer
     assert httpx.get(server.url("/metrics")).status_code == 404
 
 
-def test_counters_move_under_traffic(server_factory: Callable[..., LiveServer]) -> None:
-    server = server_factory(env={"ILRS_METRICS": "true"})
+def test_counters_move_under_traffic(server_factory: Callable[..., LiveServer], tmp_path: Path) -> None:
+    token = write_token(tmp_path)
+    server = server_factory("--tokens", str(token.path), env={"ILRS_METRICS": "true", "ILRS_MAX_QUERY_LENGTH": "2000"})
     before = scrape(server)
     stop = threading.Event()
     failures: list[str] = []
@@ -67,6 +75,17 @@ def test_counters_move_under_traffic(server_factory: Callable[..., LiveServer]) 
     # A query past its deadline, on a worker that is ready (the traffic warmed the pool): the worker is killed.
     slow = httpx.get(server.url("/sparql"), params={"query": SLOW, "timeout": "2"}, timeout=30)
     assert slow.status_code == 504
+    for _ in range(2):  # the same query again: answered from the result cache the second time
+        again = httpx.get(server.url("/sparql"), params={"query": "SELECT (COUNT(*) AS ?n) { ?s a ?t }"}, timeout=60)
+        assert again.status_code == 200
+    too_long = httpx.post(server.url("/sparql"), data={"query": "ASK {}" + " " * 3000}, timeout=30)
+    assert too_long.status_code == 413  # stopped by a size limit
+    label = f'<{CNSA}> <http://www.w3.org/2000/01/rdf-schema#label> "CNSA (counted)"@en'
+    accepted = httpx.post(server.url("/update"), data={"update": insert(label)}, headers=token.headers, timeout=60)
+    assert accepted.status_code == 200, accepted.text
+    nameless = "<https://w3id.org/ilrs/id/agency/nameless> a <https://w3id.org/ilrs/ontology#SpaceAgency>"
+    refused = httpx.post(server.url("/update"), data={"update": insert(nameless)}, headers=token.headers, timeout=60)
+    assert refused.status_code == 422
     after = scrape(server)
     assert not failures
 
@@ -78,10 +97,21 @@ def test_counters_move_under_traffic(server_factory: Callable[..., LiveServer]) 
     assert value(after, requests, route="/sparql", method="GET", status="504") == 1
     assert value(after, "ilrs_http_request_duration_seconds_count", route="/sparql") >= seen[-1]
     assert value(after, "ilrs_requests_stopped_total", reason="QueryTimeout") == 1
+    assert value(after, "ilrs_requests_stopped_total", reason="LimitExceeded") == 1
     assert value(after, "ilrs_query_workers_restarted_total") >= 1  # the overrunning worker was killed
     assert value(after, "ilrs_query_slots_busy") == 0  # every slot given back
-    assert value(after, "ilrs_result_cache_total", outcome="hit") >= 0
-    assert ("ilrs_writes_total", (("outcome", "refused"),)) in after
+    assert value(after, "ilrs_result_cache_total", outcome="miss") >= 1
+    assert value(after, "ilrs_result_cache_total", outcome="hit") > value(
+        before, "ilrs_result_cache_total", outcome="hit"
+    )
+    assert (
+        value(after, "ilrs_writes_total", outcome="accepted")
+        == value(before, "ilrs_writes_total", outcome="accepted") + 1
+    )
+    assert (
+        value(after, "ilrs_writes_total", outcome="refused")
+        == value(before, "ilrs_writes_total", outcome="refused") + 1
+    )
     health = httpx.get(server.url("/health")).json()
     assert value(after, "ilrs_dataset_info", version=health["version"]) == 1
     assert value(after, "ilrs_dataset_quads") == health["quads"]

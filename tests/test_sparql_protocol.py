@@ -34,7 +34,8 @@ COUNTRIES = "https://w3id.org/ilrs/graph/reference/countries"
 ONTOLOGY = "https://w3id.org/ilrs/graph/ontology"
 
 # IRIs, language-tagged and typed literals, an unbound variable, and a value with a comma, quotes,
-# a tab and a newline (CSV and TSV must escape them).
+# a tab and a newline (CSV and TSV must escape them). Ordered by plain strings: SPARQL leaves the order
+# of language-tagged literals to the engine (Virtuoso's is not the embedded store's).
 SELECT = f"""
 PREFIX ilrs: <https://w3id.org/ilrs/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -44,7 +45,7 @@ SELECT ?country ?code ?label ?length ?tricky ?absent WHERE {{
   BIND(STRLEN(?label) AS ?length)
   BIND(CONCAT(?code, ', "quoted"\\tand\\nmore') AS ?tricky)
   OPTIONAL {{ ?country <urn:ilrs:test:absent> ?absent }}
-}} ORDER BY ?code ?label
+}} ORDER BY ?code STR(?label) LANG(?label)
 """
 CONSTRUCT = f"""
 PREFIX ilrs: <https://w3id.org/ilrs/ontology#>
@@ -572,10 +573,18 @@ def test_bad_loaded_file_is_a_clean_error(tmp_path: Path, content: str | None, w
 # --- the competency queries through the endpoint -------------------------------------------------------
 
 QUERIES = sorted((PROJECT_ROOT / "queries").glob("*.rq"))
+#: Queries Virtuoso 7 answers wrongly (docs/deployment.md): it joins a zero-length property path
+#: (``p?``, ``p*``) with the other patterns on its variables wrongly, and may repeat the solutions of
+#: ``GRAPH ?g`` joined with ``?g``'s own statements and an OPTIONAL. Nothing rewrites a query for them.
+VIRTUOSO_WRONG = {"signed-countries", "facility-components", "organizations-with-agreements"}
 
 
 @pytest.mark.parametrize("path", QUERIES, ids=[p.stem for p in QUERIES])
-def test_competency_query_through_the_endpoint(client: httpx.Client, dataset: Store, path: Path) -> None:
+def test_competency_query_through_the_endpoint(
+    client: httpx.Client, dataset: Store, path: Path, store_backend: dict[str, str]
+) -> None:
+    if store_backend.get("ILRS_STORE_DIALECT") == "virtuoso" and path.stem in VIRTUOSO_WRONG:
+        pytest.xfail("Virtuoso 7 evaluates this query wrongly (docs/deployment.md, its departures)")
     text = path.read_text(encoding="utf-8")
     response = query(client, text, "application/sparql-results+json")
     assert response.status_code == 200, response.text

@@ -185,15 +185,18 @@ SPARQL_RESPONSES: dict[int | str, dict[str, Any]] = {
     openapi_extra={"parameters": QUERY_PARAMETERS},
 )
 async def sparql(request: Request, store: StoreDep, settings: SettingsDep, executor: ExecutorDep) -> Response:
+    update = False
     try:
         parsed = await read_request(request, settings)
         if parsed.update is not None:
+            update = True
             return committed(await run_update(request, parsed.update, settings))
         if parsed.describes_service:
             return await _service_description(request, store, settings, parsed.requested)
         return await _answer(request, store, settings, executor, parsed)
     except IlrsError as err:
-        return write_refusal(request, err, plain_text=True)
+        # Only an update's failure is a refused write (and counted as one); a query's is its own error.
+        return write_refusal(request, err, plain_text=True) if update else error_response(request, err, plain_text=True)
 
 
 async def answer_directly(scope: Scope, receive: Receive, send: Send) -> None:
