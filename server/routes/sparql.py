@@ -40,7 +40,6 @@ from starlette.types import Receive, Scope, Send
 
 from ilrs.graph.errors import IlrsError, QuerySyntaxError, QueryTimeout, ResultTooLarge, UnsupportedQuery
 from ilrs.graph.formats import HTML, JSONLD, OFFERS, RESULT_FORMATS, Format, negotiate
-from ilrs.graph.namespaces import PREFIXES
 from ilrs.graph.query_analysis import READ_ONLY, analyse, looks_like_update
 from ilrs.graph.settings import Settings
 from ilrs.graph.stats import compute_stats
