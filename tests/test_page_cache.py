@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from servers import LiveServer, start_server, stop_server
-from writing import Writable, write_token
+from servers import LiveServer
+from writing import Writable, writable_server, write_token
 
 from ilrs.server.page_cache import PageCache
 
@@ -25,9 +25,7 @@ def token(tmp_path_factory: pytest.TempPathFactory) -> Writable:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, token: Writable) -> Iterator[LiveServer]:
-    live = start_server(tmp_path_factory.mktemp("page-cache"), "--tokens", str(token.path))
-    yield live
-    stop_server(live)
+    yield from writable_server(tmp_path_factory.mktemp("page-cache"), token)
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import httpx
 import pyoxigraph as ox
 import pytest
-from servers import LiveServer, start_server, stop_server
-from writing import Writable, write_token
+from servers import LiveServer
+from writing import Writable, state, writable_server, write_token
 
 from ilrs.graph.derived import INFERRED_GRAPH, entailed, is_derived
 from ilrs.graph.loader import build_store
@@ -35,20 +35,13 @@ def token(tmp_path_factory: pytest.TempPathFactory) -> Writable:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, token: Writable) -> Iterator[LiveServer]:
-    live = start_server(tmp_path_factory.mktemp("inference"), "--tokens", str(token.path))
-    yield live
-    stop_server(live)
+    yield from writable_server(tmp_path_factory.mktemp("inference"), token)
 
 
 @pytest.fixture
 def client(server: LiveServer, token: Writable) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.base_url, timeout=60, headers=token.headers) as c:
         yield c
-
-
-def state(client: httpx.Client) -> tuple[str, int]:
-    health = client.get("/health").json()
-    return health["version"], health["quads"]
 
 
 def select(client: httpx.Client, query: str) -> list[dict[str, str]]:

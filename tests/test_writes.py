@@ -17,7 +17,7 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 from servers import LiveServer, start_server, stop_server
-from writing import Writable, write_token
+from writing import Writable, state, writable_server, write_token
 
 CNSA = "https://w3id.org/ilrs/id/agency/cnsa"
 ILRS = "https://w3id.org/ilrs/ontology#"
@@ -38,20 +38,13 @@ def token(tmp_path_factory: pytest.TempPathFactory) -> Writable:
 def server(tmp_path_factory: pytest.TempPathFactory, token: Writable) -> Iterator[LiveServer]:
     tmp = tmp_path_factory.mktemp("writes")
     env = {"ILRS_MAX_WRITE_BYTES": str(MAX_WRITE), "ILRS_QUERY_EXECUTOR": "thread"}
-    live = start_server(tmp, "--tokens", str(token.path), env=env)
-    yield live
-    stop_server(live)
+    yield from writable_server(tmp, token, env)
 
 
 @pytest.fixture
 def client(server: LiveServer, token: Writable) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.base_url, timeout=60, headers=token.headers) as c:
         yield c
-
-
-def state(client: httpx.Client) -> tuple[str, int]:
-    health = client.get("/health").json()
-    return health["version"], health["quads"]
 
 
 def ask(client: httpx.Client, query: str) -> bool:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import httpx
+from servers import LiveServer, start_server, stop_server
 
 from ilrs.graph.tokens import add_token
 
@@ -34,3 +38,16 @@ def empty_dataset_env(tmp: Path) -> dict[str, str]:
     (tmp / "ontology" / "ilrs.ttl").write_text("")
     (tmp / "data").mkdir(exist_ok=True)
     return {"ILRS_ONTOLOGY_DIR": str(tmp / "ontology"), "ILRS_DATA_DIR": str(tmp / "data")}
+
+
+def writable_server(tmp: Path, token: Writable, env: dict[str, str] | None = None) -> Iterator[LiveServer]:
+    """A live server taking writes with ``token`` (a module fixture yields from it), stopped afterwards."""
+    live = start_server(tmp, "--tokens", str(token.path), env=env)
+    yield live
+    stop_server(live)
+
+
+def state(client: httpx.Client) -> tuple[str, int]:
+    """The served dataset's version and quad count, as ``/health`` tells them."""
+    health = client.get("/health").json()
+    return health["version"], health["quads"]
