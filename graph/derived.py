@@ -8,9 +8,10 @@ keeps them current: :mod:`graph.writer`).
   triples that no graph asserts are written, so ``?x a ilrs:Mission`` over the asserted
   graphs and this one finds every mission, whichever subclass typed it.
 * :data:`MERGED_GRAPH` holds every asserted triple once, whichever and however many
-  graphs state it: ``FROM <…/graph/merged>`` queries all claims without provenance and
-  without duplicates. It is not part of the union default graph (it would repeat every
-  triple there); the inferred graph is, so ``?m a ilrs:Mission`` needs no ``FROM``.
+  graphs state it (the store's own default graph included, the changelog not). With the
+  inferred graph and the changelog it is the default graph of a query that names no dataset
+  (:func:`~ilrs.graph.store.default_graph_iris`): the RDF merge of every graph, looked up in
+  three graphs rather than one per source, so ``?m a ilrs:Mission`` needs no ``FROM``.
 
 Neither is ever validated, exported as a source of facts or described as an article's:
 :data:`DERIVED_GRAPHS` names them for the code that must leave them out.
@@ -43,8 +44,9 @@ DESCRIPTIONS = {
     ),
     MERGED_GRAPH: (
         "All claims, merged",
-        "Every triple of every other graph, once, without its source: query it with FROM for answers without "
-        "provenance and without duplicates. Rebuilt with every load, kept current by every write.",
+        "Every triple of every other graph but the changelog, once, without its source: with the inferred graph "
+        "and the changelog, the default graph of a query that names no dataset. Rebuilt with every load, kept "
+        "current by every write.",
     ),
 }
 

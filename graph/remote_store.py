@@ -78,10 +78,10 @@ from .query_analysis import (
 )
 from .store import (
     CHANGELOG_GRAPH,
-    UNION_EXCLUDED_GRAPH,
     VERSION_PREDICATE,
     QueryResult,
     T,
+    default_graph_iris,
     load_file_into,
     parse_error,
     rdf_format,
@@ -164,9 +164,11 @@ class SparqlStore:
             sent = _virtuoso_query(sent)
         form: list[tuple[str, str]] = [("query", sent)]
         if default_graphs is None and named_graphs is None and union_default_graph and not declares_dataset(sparql):
-            # The union of the named graphs but the merged one, which repeats them (as the embedded store does).
-            default_graphs = [g for g in self.graphs() if g != UNION_EXCLUDED_GRAPH]
-            named_graphs = self.graphs()
+            # The default graph the embedded store has (a few graphs, not one per source); the named graphs are
+            # the dataset's, sent only when the query may say GRAPH: without them GRAPH ?g would match nothing.
+            graphs = self.graphs()
+            default_graphs = default_graph_iris(set(graphs).__contains__) or graphs
+            named_graphs = graphs if "graph" in sparql.lower() else None
         form += [("default-graph-uri", g) for g in default_graphs or []]
         form += [("named-graph-uri", g) for g in named_graphs or []]
         try:

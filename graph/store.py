@@ -41,10 +41,10 @@ from .errors import (
 from .settings import BASE_IRI, Settings
 from .syntax_errors import explain
 
-#: The named graph that the union default graph leaves out: it repeats every other graph's triples
-#: (:mod:`graph.derived` builds it, and its tests check that this is its IRI).
-UNION_EXCLUDED_GRAPH = "https://w3id.org/ilrs/graph/merged"
-_MERGED = ox.NamedNode(UNION_EXCLUDED_GRAPH)
+#: The derived graphs (:mod:`graph.derived` builds them, and its tests check these are their IRIs): the merged
+#: graph holds every asserted triple once, the inferred graph what the ontology's axioms entail and no graph asserts.
+MERGED_GRAPH_IRI = "https://w3id.org/ilrs/graph/merged"
+INFERRED_GRAPH_IRI = "https://w3id.org/ilrs/graph/inferred"
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 T = TypeVar("T")
@@ -58,6 +58,21 @@ CHANGELOG_GRAPH = f"{BASE_IRI}graph/changelog"
 VERSION_PREDICATE = f"{BASE_IRI}changelog#datasetVersion"
 #: The custom SPARQL function :meth:`OxigraphStore.apply` reads its quads through.
 _QUAD_TERM = ox.NamedNode("urn:ilrs:quad-term")
+
+
+def default_graph_iris(has_graph: Callable[[str], bool]) -> list[str] | None:
+    """The graphs whose merge is the default graph of a query that names no dataset, or ``None``: every graph,
+    the store's default graph included (a store without the derived graphs: the editors' tools, scratch stores).
+
+    A store with the derived graphs answers from the merged graph (every asserted triple once, the store's own
+    default graph included), the inferred graph and the changelog, which the merged graph does not repeat:
+    three graphs to look a triple up in rather than one per source, and a triple that several graphs state
+    found once, as the RDF merge of SPARQL 1.1's default graph is. ``has_graph(iri)``: whether the store holds
+    that named graph.
+    """
+    if not has_graph(MERGED_GRAPH_IRI):
+        return None
+    return [MERGED_GRAPH_IRI] + [g for g in (INFERRED_GRAPH_IRI, CHANGELOG_GRAPH) if has_graph(g)]
 
 
 class Store(Protocol):
@@ -74,9 +89,10 @@ class Store(Protocol):
     ) -> QueryResult:
         """Evaluate a SPARQL 1.1 query.
 
-        With neither ``default_graphs`` nor ``named_graphs``, the default graph is the
-        union of all named graphs (``union_default_graph``) but the merged graph, which
-        only repeats the others (``GRAPH`` and ``FROM`` still read it). Raises
+        With neither ``default_graphs`` nor ``named_graphs`` (and ``union_default_graph``), the
+        default graph is the merge of every graph: the graphs :func:`default_graph_iris` names, so
+        a triple several graphs state is matched once (``GRAPH ?g`` tells which graphs state it).
+        Raises
         :class:`~ilrs.graph.errors.QuerySyntaxError` for a query that does not parse and
         :class:`~ilrs.graph.errors.StoreError` when evaluation fails.
         """
@@ -393,18 +409,13 @@ class OxigraphStore:
             raise StoreError(f"query evaluation failed: {err}") from err
 
     def _union_graphs(self) -> list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None:
-        """The graphs of the union default graph when it cannot be the engine's own union, or ``None``.
-
-        The merged graph repeats every other graph's triples: the union leaves it out (``FROM`` reads it), so
-        the engine is given the other graphs. Listed once per version: every query of a version asks.
-        """
+        """The graphs of the default graph (:func:`default_graph_iris`), or ``None`` for the engine's own union of
+        every graph. Found once per version: every query of a version asks."""
         version = self._version
         cached = self._union_cache
         if cached is not None and cached[0] == version:
             return cached[1]
-        graphs: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None = None
-        if self._store.contains_named_graph(_MERGED):
-            graphs = [g for g in self._store.named_graphs() if g != _MERGED and isinstance(g, ox.NamedNode)]
+        graphs = _default_graph(default_graph_iris(lambda iri: self._store.contains_named_graph(ox.NamedNode(iri))))
         self._union_cache = (version, graphs)
         return graphs
 

@@ -17,7 +17,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from ilrs.graph.derived import DERIVED_GRAPHS, INFERRED_GRAPH, MERGED_GRAPH, entailed, materialise
 from ilrs.graph.loader import build_store
 from ilrs.graph.settings import get_settings
-from ilrs.graph.store import UNION_EXCLUDED_GRAPH, Store, memory_store
+from ilrs.graph.store import CHANGELOG_GRAPH, INFERRED_GRAPH_IRI, MERGED_GRAPH_IRI, Store, default_graph_iris, memory_store
 from ilrs.graph.watch import rebuild
 
 ILRS = "https://w3id.org/ilrs/ontology#"
@@ -47,8 +47,12 @@ def classes(store: Store) -> list[str]:
     return sorted(column(store, query))
 
 
-def test_the_union_leaves_out_the_merged_graph() -> None:
-    assert UNION_EXCLUDED_GRAPH == MERGED_GRAPH
+def test_the_default_graph_is_the_derived_graphs_and_the_changelog() -> None:
+    assert (MERGED_GRAPH_IRI, INFERRED_GRAPH_IRI) == (MERGED_GRAPH, INFERRED_GRAPH)
+    everything = {MERGED_GRAPH, INFERRED_GRAPH, CHANGELOG_GRAPH, "https://w3id.org/ilrs/graph/source/000"}
+    assert default_graph_iris(everything.__contains__) == [MERGED_GRAPH, INFERRED_GRAPH, CHANGELOG_GRAPH]
+    assert default_graph_iris({MERGED_GRAPH}.__contains__) == [MERGED_GRAPH]
+    assert default_graph_iris({INFERRED_GRAPH, CHANGELOG_GRAPH}.__contains__) is None  # no merged graph: every graph
 
 
 def test_the_derived_graphs_are_loaded(dataset: Store) -> None:
@@ -125,17 +129,32 @@ def test_the_merged_graph_is_every_asserted_triple_once(dataset: Store) -> None:
     assert dataset.count(MERGED_GRAPH) == len(asserted) < sum(dataset.count(g) for g in asserted_graphs(dataset))
 
 
-def test_from_merged_answers_without_duplicates(dataset: Store) -> None:
-    """A label five articles state comes back once per graph from the union, and once FROM the merged graph."""
+def test_a_triple_several_graphs_state_is_found_once_and_graph_tells_which(dataset: Store) -> None:
+    """A label five articles state: once from the default graph (the RDF merge of the graphs) and FROM the merged
+    graph; ``GRAPH ?g`` finds it in each article's graph and in the merged graph."""
     query = (
         'SELECT ?x {0} WHERE {{ ?x <http://www.w3.org/2000/01/rdf-schema#label> "International Lunar Research '
         'Station"@en }}'
     )
-    union = list(dataset.query(query.format("")))  # type: ignore[arg-type]
+    default = list(dataset.query(query.format("")))  # type: ignore[arg-type]
     merged = list(dataset.query(query.format(f"FROM <{MERGED_GRAPH}>"), union_default_graph=False))  # type: ignore[arg-type]
-    assert len(merged) == 1 and len(union) == 5  # articles 000-004; the union leaves the merged graph out
-    in_graphs = dataset.query(query.format("").replace("WHERE {", "WHERE { GRAPH ?g {") + " }")  # type: ignore[arg-type]
-    assert len(list(in_graphs)) == 6  # GRAPH ?g still reaches the merged graph
+    assert len(merged) == len(default) == 1
+    in_graphs = query.format("").replace("SELECT ?x", "SELECT ?g").replace("WHERE {", "WHERE { GRAPH ?g {") + " }"
+    graphs = [row["g"].value for row in dataset.query(in_graphs)]  # type: ignore[union-attr]
+    sources = {f"https://w3id.org/ilrs/graph/source/00{n}" for n in range(5)}
+    assert sorted(graphs) == sorted(sources | {MERGED_GRAPH})
+
+
+def test_the_default_graph_is_every_graphs_triples_once(dataset: Store) -> None:
+    """The default graph against every graph listed by name (the merged one aside) with DISTINCT: the same
+    triples, none repeated."""
+    every = "SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o }"
+    graphs = [g for g in dataset.graphs() if g != MERGED_GRAPH]
+    expected = {tuple(row) for row in dataset.query(every, default_graphs=graphs)}  # type: ignore[union-attr]
+    found = [tuple(row) for row in dataset.query("SELECT ?s ?p ?o WHERE { ?s ?p ?o }")]  # type: ignore[union-attr]
+    assert len(found) == len(set(found)) == len(expected), "a triple repeated, or missing"
+    assert set(found) == expected
+    assert len(found) < sum(dataset.count(g) for g in graphs)  # the articles restate one another
 
 
 def test_the_derived_graphs_are_not_validated_nor_for_the_editors_tools() -> None:

@@ -7,7 +7,9 @@ reload would compute from everything asserted.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
@@ -15,10 +17,10 @@ import pytest
 from servers import LiveServer
 from writing import Writable, state, writable_server, write_token
 
-from ilrs.graph.derived import INFERRED_GRAPH, entailed, is_derived
+from ilrs.graph.derived import INFERRED_GRAPH, MERGED_GRAPH, entailed, is_derived
 from ilrs.graph.loader import build_store
 from ilrs.graph.settings import get_settings
-from ilrs.graph.store import CHANGELOG_GRAPH, Store
+from ilrs.graph.store import CHANGELOG_GRAPH, VERSION_PREDICATE, Store
 from ilrs.graph.writer import Writer
 
 ILRS = "https://w3id.org/ilrs/ontology#"
@@ -169,3 +171,102 @@ def test_every_commit_leaves_the_inferred_graph_as_a_reload_would() -> None:
         sizes.append(len(inferred(store)))
     assert sizes[0] < sizes[1] < sizes[2] < sizes[3], "each axiom entails new triples"
     assert sizes[-1] == sizes[0]
+
+
+# --- the merged graph, and so the default graph, after each commit is what a reload computes ---------------
+
+
+def reloaded_merged(store: Store) -> set[ox.Triple]:
+    """What :func:`~ilrs.graph.derived.materialise` would write into the merged graph: every triple that a graph
+    (the store's default graph included) asserts, once; not the changelog's."""
+    changelog = ox.NamedNode(CHANGELOG_GRAPH)
+    return {
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in store.quads()
+        if not is_derived(q.graph_name) and q.graph_name != changelog
+    }
+
+
+def merged(store: Store) -> set[ox.Triple]:
+    return {ox.Triple(q.subject, q.predicate, q.object) for q in store.quads(MERGED_GRAPH)}
+
+
+def answers(store: Store, query: str, default_graphs: list[str] | None = None) -> list[tuple[str, ...]]:
+    rows = store.query(query, default_graphs=default_graphs)
+    return [tuple(term.value for term in row) for row in rows]  # type: ignore[union-attr]
+
+
+TWICE = '<https://example.org/said> <https://example.org/by> "two graphs"'
+DEFAULT = '<https://example.org/said> <https://example.org/in> "the default graph"'
+
+
+def in_default_graph(triple: str) -> list[ox.Quad]:
+    return [ox.Quad(t.subject, t.predicate, t.object) for t in ox.parse(triple + " .", format=ox.RdfFormat.N_TRIPLES)]
+
+
+def commit(writer: Writer, step: str) -> bool:
+    """An update, or ``PUT``/``POST`` of the default graph as the Graph Store Protocol does it."""
+    if step == "PUT default":
+        return writer.write_graph("replace", "", [], editor="test").changed
+    if step == "POST default":
+        return writer.write_graph("merge", "", in_default_graph(DEFAULT), editor="test").changed
+    return writer.update(step, editor="test").changed
+
+
+@pytest.mark.parametrize(
+    ("step", "found"),
+    [
+        (f"INSERT DATA {{ GRAPH <urn:x:one> {{ {TWICE} }} GRAPH <urn:x:two> {{ {TWICE} }} }}", 1),
+        (f"DELETE DATA {{ GRAPH <urn:x:one> {{ {TWICE} }} }}", 1),  # still stated by <urn:x:two>
+        ("POST default", 2),  # the store's own default graph
+        (f"INSERT DATA {{ GRAPH <urn:x:one> {{ {DEFAULT} }} }}", 2),  # now stated twice, found once
+        ("PUT default", 2),  # the default graph emptied; still stated by <urn:x:one>
+        (f"DELETE DATA {{ GRAPH <urn:x:two> {{ {TWICE} }} }}", 1),  # stated nowhere any more
+        ("DROP GRAPH <urn:x:one>", 0),
+    ],
+    ids=["two-graphs", "delete-one", "default", "default-and-named", "empty-default", "delete-last", "drop"],
+)
+def test_every_commit_leaves_the_merged_and_the_default_graph_as_a_reload_would(
+    writer: Writer, step: str, found: int
+) -> None:
+    """The writes run in order on one store: after each, the merged graph is what a reload computes, and a query
+    naming no dataset finds each statement once (the default graph is the merge of every graph)."""
+    assert commit(writer, step)
+    store = writer.store
+    assert merged(store) == reloaded_merged(store), step
+    said = answers(store, "SELECT ?p ?o WHERE { <https://example.org/said> ?p ?o }")
+    assert len(said) == len(set(said)) == found, said
+    every = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+    rows = answers(store, every)
+    assert len(rows) == len(set(rows)), "a triple repeated in the default graph"
+    graphs = [g for g in store.graphs() if g != MERGED_GRAPH]
+    distinct = answers(store, every.replace("SELECT", "SELECT DISTINCT"), default_graphs=graphs)
+    stated_in_default = [
+        (q.subject.value, q.predicate.value, q.object.value) for q in store.match(None, None, None, ox.DefaultGraph())
+    ]
+    assert set(rows) == set(distinct) | set(stated_in_default)
+
+
+@pytest.fixture(scope="module")
+def writer() -> Writer:
+    settings = get_settings()
+    return Writer(build_store(settings), settings)
+
+
+def test_a_store_on_disk_reopened_keeps_its_merged_and_default_graph(tmp_path: Path) -> None:
+    """Written, closed and opened again from ``--store DIR`` (kept, not reloaded): the merged graph is still exact,
+    and the default graph still answers from it."""
+    settings = get_settings().model_copy(update={"store_dir": tmp_path / "store", "reload_store": False})
+    store = build_store(settings)
+    writer = Writer(store, settings)
+    assert commit(writer, f"INSERT DATA {{ GRAPH <urn:x:one> {{ {TWICE} }} }}") and commit(writer, "POST default")
+    version = store.version
+    del store, writer
+    gc.collect()  # the engine's lock on the folder goes with its last reference
+    reopened = build_store(settings)
+    assert reopened.version == version
+    assert merged(reopened) == reloaded_merged(reopened)
+    said = answers(reopened, "SELECT ?o WHERE { <https://example.org/said> ?p ?o } ORDER BY ?o")
+    assert said == [("the default graph",), ("two graphs",)]
+    recorded = answers(reopened, f"SELECT ?v WHERE {{ <{CHANGELOG_GRAPH}> <{VERSION_PREDICATE}> ?v }}")
+    assert recorded == [(version,)]  # the changelog is part of the default graph

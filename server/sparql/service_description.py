@@ -1,8 +1,8 @@
 """The SPARQL 1.1 Service Description of the endpoint (``GET /sparql`` without a query).
 
 It says what a client needs before its first query: the endpoint, the language (SPARQL 1.1
-Query; no update), every result format, that the default graph is the union of all named
-graphs (``sd:UnionDefaultGraph``), and the default dataset's named graphs with their sizes (the
+Query; no update), every result format, that the default graph is the RDF merge of all
+graphs (``sd:UnionDefaultGraph``: each triple once), and the default dataset's named graphs with their sizes (the
 derived ones, inferred and merged, with what they hold).
 There are no extension functions, so the description lists none. Served as RDF (every graph
 format of :mod:`ilrs.graph.formats`) and as an HTML page for people.
@@ -40,7 +40,8 @@ SD_PREFIXES = {
 }
 
 UNION_DEFAULT_GRAPH = (
-    f"union of all named graphs but {MERGED_GRAPH}, which repeats them (unless the request names its own dataset)"
+    f"RDF merge of all graphs, each triple once however many graphs state it: {MERGED_GRAPH}, {INFERRED_GRAPH} "
+    "and the changelog (unless the request names its own dataset)"
 )
 READ_ONLY_NOTE = "Read-only: SPARQL 1.1 Query only; updates are refused (no write token is configured)."
 WRITABLE_NOTE = (
@@ -49,8 +50,8 @@ WRITABLE_NOTE = (
 )
 NOTES = (
     f"The default graph is the {UNION_DEFAULT_GRAPH}; GRAPH ?g tells which named graph states a fact.",
-    f"FROM <{MERGED_GRAPH}> queries every claim once, without its source and without duplicates; "
-    f"add FROM <{INFERRED_GRAPH}> for the types and superproperties RDFS entails (rebuilt with every load).",
+    f"FROM <{MERGED_GRAPH}> queries every claim once, without its source, the changelog and the inferred "
+    f"triples; add FROM <{INFERRED_GRAPH}> for the types and superproperties RDFS entails (rebuilt with every load).",
     "No prefixes are pre-declared: a query declares every prefix it uses.",
     "Relative IRIs in a query resolve against the endpoint's URL.",
     "No extension functions.",
