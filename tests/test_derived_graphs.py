@@ -17,7 +17,14 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from ilrs.graph.derived import DERIVED_GRAPHS, INFERRED_GRAPH, MERGED_GRAPH, entailed, materialise
 from ilrs.graph.loader import build_store
 from ilrs.graph.settings import get_settings
-from ilrs.graph.store import CHANGELOG_GRAPH, INFERRED_GRAPH_IRI, MERGED_GRAPH_IRI, Store, default_graph_iris, memory_store
+from ilrs.graph.store import (
+    CHANGELOG_GRAPH,
+    INFERRED_GRAPH_IRI,
+    MERGED_GRAPH_IRI,
+    Store,
+    default_graph_iris,
+    memory_store,
+)
 from ilrs.graph.watch import rebuild
 
 ILRS = "https://w3id.org/ilrs/ontology#"
