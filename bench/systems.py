@@ -142,10 +142,11 @@ def _load_rate(log: Path) -> float | None:
 
 
 def start_oxigraph(dataset: Path, workdir: Path, timeout: float) -> Server:
-    """Oxigraph server in memory (union default graph), the dataset posted to its store once it listens."""
+    """Oxigraph server in memory, the dataset posted to its store once it listens. Its default graph is the one
+    the dataset fills (:func:`bench.run.write_peer_dataset`), not the union of its graphs."""
     port = free_port()
     log = workdir / "oxigraph.log"
-    command = [_executable("oxigraph"), "serve", "--bind", f"127.0.0.1:{port}", "--union-default-graph"]
+    command = [_executable("oxigraph"), "serve", "--bind", f"127.0.0.1:{port}"]
     started = time.monotonic()
     with log.open("wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
