@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import httpx
 import pyoxigraph as ox
@@ -299,3 +300,25 @@ def test_blank_nodes_written_through_the_gate(
     else:
         assert removed.status_code == 400 and "blank node" in removed.json()["detail"], removed.text
         assert _contents(_open(ext)) == before
+
+
+def test_the_default_graph_is_sent_as_a_few_graphs_and_answers_as_embedded(remote: SparqlStore, dataset: Store) -> None:
+    """A query naming no dataset goes with the graphs of the embedded store's default graph (the merged, the
+    inferred graph and the changelog), not one per source, and with the named graphs only when it may say
+    GRAPH; a triple five articles state is found once, and GRAPH ?g still finds each graph stating it."""
+    forms: list[dict[str, list[str]]] = []
+    remote._client.event_hooks["request"].append(lambda r: forms.append(parse_qs(r.read().decode())))
+    label = f'SELECT ?x WHERE {{ ?x <{LABEL}> "International Lunar Research Station"@en }}'
+    in_graphs = label.replace("SELECT ?x", "SELECT ?g").replace("WHERE {", "WHERE { GRAPH ?g {") + " }"
+
+    def column(store: Store, query: str) -> list[str]:
+        return sorted(row[0].value for row in store.query(query))  # type: ignore[union-attr]
+
+    assert column(remote, label) == column(dataset, label) and len(column(remote, label)) == 1
+    assert column(remote, in_graphs) == column(dataset, in_graphs) and len(column(remote, in_graphs)) == 6
+    plain = next(f for f in reversed(forms) if f.get("query", [""])[0].endswith(label))
+    graph = next(f for f in reversed(forms) if f.get("query", [""])[0].endswith(in_graphs))
+    graphs = remote.graphs()
+    assert plain["default-graph-uri"] == [g for g in (MERGED, INFERRED, CHANGELOG) if g in graphs]
+    assert "named-graph-uri" not in plain
+    assert graph["default-graph-uri"] == plain["default-graph-uri"] and graph["named-graph-uri"] == graphs
