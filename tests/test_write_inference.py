@@ -270,3 +270,18 @@ def test_a_store_on_disk_reopened_keeps_its_merged_and_default_graph(tmp_path: P
     assert said == [("the default graph",), ("two graphs",)]
     recorded = answers(reopened, f"SELECT ?v WHERE {{ <{CHANGELOG_GRAPH}> <{VERSION_PREDICATE}> ?v }}")
     assert recorded == [(version,)]  # the changelog is part of the default graph
+
+
+def test_an_updates_where_reads_each_triple_once_as_a_query_does(writer: Writer) -> None:
+    """The default graph of an update's ``WHERE`` is the merge of the graphs too: a label five articles state
+    is counted once, as the same pattern in a query counts it."""
+    pattern = f'?x <{RDFS}label> "International Lunar Research Station"@en'
+    (queried,) = answers(writer.store, f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")
+    text = (
+        "INSERT { GRAPH <urn:x:counted> { <urn:x:labels> <urn:x:count> ?n } }"
+        f" WHERE {{ SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }} }}"
+    )
+    assert commit(writer, text)
+    (counted,) = answers(writer.store, "SELECT ?n WHERE { GRAPH <urn:x:counted> { ?s ?p ?n } }")
+    assert counted == queried == ("1",)
+    assert commit(writer, "DROP GRAPH <urn:x:counted>")
