@@ -230,7 +230,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _query(args: argparse.Namespace) -> int:
     text = _query_text(args.query)
     settings = _settings(args)
-    # The default graph is the union of all graphs, unless the query names its own dataset with FROM.
+    # The default graph is the merge of all graphs, unless the query names its own dataset with FROM.
     facts = analyse(text, settings.service_allowlist)
     store = _load(args, settings)
     try:

@@ -9,8 +9,8 @@ still decides what the query is, and its result is written in a format that fits
 a server-side request forgery if left open — so a query may only call the endpoints in
 ``Settings.service_allowlist``, and never a ``SERVICE ?variable``.
 
-``FROM``/``FROM NAMED`` must be honoured: the endpoint's default graph is the union of all
-named graphs only for a query that names no dataset of its own (the store's union switch
+``FROM``/``FROM NAMED`` must be honoured: the endpoint's default graph is the merge of all
+graphs only for a query that names no dataset of its own (the store's union switch
 would otherwise override the query's ``FROM``).
 
 The query engine's parser recurses once per level of nesting and runs out of stack (the process

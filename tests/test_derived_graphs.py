@@ -190,6 +190,9 @@ def test_every_load_rebuilds_them(tmp_path: Path) -> None:
     merged_types, inferred = types(MERGED_GRAPH), types(INFERRED_GRAPH)
     assert ILRS + "LanderMission" in merged_types and ILRS + "RoverMission" not in merged_types
     assert ILRS + "Mission" in inferred
+    # The default graph of the rebuilt store is its merged and inferred graphs: the edit, and once.
+    found = [row[0].value for row in store.query(f"SELECT ?t WHERE {{ <{viper.value}> a ?t }}")]  # type: ignore[union-attr]
+    assert sorted(found) == sorted(merged_types | inferred)
 
 
 def test_service_description_names_and_explains_them(client: httpx.Client) -> None:

@@ -5,7 +5,7 @@ parameters) and stream the result in the format chosen by ``Accept`` or ``format
 ``GET /sparql`` without a query answers with the SPARQL 1.1 Service Description (Turtle,
 JSON-LD, RDF/XML, N-Triples, or an HTML page for browsers).
 
-The default graph is the union of all named graphs. No prefixes are declared for the
+The default graph is the merge of all graphs, each triple once. No prefixes are declared for the
 client: ``/sparql`` is a standard endpoint, and a query declares what it uses (the query
 UI writes the project's prefixes into its editor). Updates (``update=``, ``application/sparql-update``)
 go to the writer, as at ``/update`` (:mod:`.writes`); an update sent as a query is
