@@ -7,7 +7,8 @@ reload would compute from everything asserted.
 
 from __future__ import annotations
 
-import gc
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -253,17 +254,37 @@ def writer() -> Writer:
     return Writer(build_store(settings), settings)
 
 
+#: Writes to a store on disk in a process of its own, which prints the version they leave: the process ends, and
+#: with it the engine's lock on the folder, as a server stopped before the store is opened again.
+WRITE_ON_DISK = """
+import sys
+import pyoxigraph as ox
+from ilrs.graph.loader import build_store
+from ilrs.graph.settings import get_settings
+from ilrs.graph.writer import Writer
+from pathlib import Path
+settings = get_settings().model_copy(update={"store_dir": Path(sys.argv[1]), "reload_store": False})
+store = build_store(settings)
+writer = Writer(store, settings)
+writer.update(sys.argv[2], editor="test")
+triples = ox.parse(sys.argv[3] + " .", format=ox.RdfFormat.N_TRIPLES)
+default = [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
+writer.write_graph("merge", "", default, editor="test")
+print(store.version)
+"""
+
+
 def test_a_store_on_disk_reopened_keeps_its_merged_and_default_graph(tmp_path: Path) -> None:
     """Written, closed and opened again from ``--store DIR`` (kept, not reloaded): the merged graph is still exact,
     and the default graph still answers from it."""
-    settings = get_settings().model_copy(update={"store_dir": tmp_path / "store", "reload_store": False})
-    store = build_store(settings)
-    writer = Writer(store, settings)
-    assert commit(writer, f"INSERT DATA {{ GRAPH <urn:x:one> {{ {TWICE} }} }}") and commit(writer, "POST default")
-    version = store.version
-    del store, writer
-    gc.collect()  # the engine's lock on the folder goes with its last reference
-    reopened = build_store(settings)
+    folder = tmp_path / "store"
+    insert = f"INSERT DATA {{ GRAPH <urn:x:one> {{ {TWICE} }} }}"
+    done = subprocess.run(
+        [sys.executable, "-c", WRITE_ON_DISK, str(folder), insert, DEFAULT], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    version = done.stdout.strip()
+    reopened = build_store(get_settings().model_copy(update={"store_dir": folder, "reload_store": False}))
     assert reopened.version == version
     assert merged(reopened) == reloaded_merged(reopened)
     said = answers(reopened, "SELECT ?o WHERE { <https://example.org/said> ?p ?o } ORDER BY ?o")
