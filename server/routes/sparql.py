@@ -52,6 +52,7 @@ from ..problems import error_response
 from ..representations import context_url, local_url, public_base, serialize_triples, templates
 from ..sparql.evaluate import QueryJob, choose_result_format
 from ..sparql.executor import Deadline, QueryExecutor
+from ..sparql.inline import answer_inline, answers_inline
 from ..sparql.process_executor import ProcessExecutor
 from ..sparql.protocol import METHODS, SparqlRequest, check_method, read_request
 from ..sparql.result_cache import CachedResult, ResultCache, ResultKey
@@ -253,6 +254,18 @@ async def _answer(
         accept = request.headers.get("accept")
         chosen = choose_result_format(facts.form, accept, parsed.requested) if facts.form else None
         base_iri = endpoint_url(settings)
+        if answers_inline(parsed.query, facts):  # it reads no data: answered here, at once (sparql/inline.py)
+            content_type, body = answer_inline(
+                QueryJob(
+                    query=parsed.query,
+                    base_iri=base_iri,
+                    format=chosen.name if chosen else None,
+                    accept=accept,
+                    requested=parsed.requested,
+                    max_bytes=settings.max_result_bytes,
+                )
+            )
+            return Response(body, headers={"Content-Type": content_type, "Vary": "Accept"})
         key = None
         if facts.deterministic:
             key = ResultKey.of(
