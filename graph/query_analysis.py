@@ -33,7 +33,7 @@ from urllib.parse import urljoin
 
 from .errors import ForbiddenService, QuerySyntaxError, QueryTooComplex, UnsupportedQuery
 from .formats import Form
-from .sparql_tokens import Token, line_and_column, tokens, unescape
+from .sparql_tokens import Token, line_and_column, significant_tokens, unescape
 
 #: What the endpoint answers when it is sent an update.
 READ_ONLY = (
@@ -330,7 +330,7 @@ def looks_like_update(query: str) -> bool:
 
 def _significant(query: str) -> list[Token]:
     """The tokens of ``query`` but whitespace and comments; :class:`QuerySyntaxError` at a string that never ends."""
-    significant = [t for t in tokens(query) if t.kind not in ("ws", "comment")]
+    significant = significant_tokens(query)
     if significant and significant[-1].kind == "unterminated":
         line, column = line_and_column(query, significant[-1].start)
         message = f"invalid query: the string that starts at line {line}, column {column} is not closed"
