@@ -110,6 +110,15 @@ def test_a_query_that_reads_no_data_is_answered_while_every_slot_is_taken(
         assert boolean is not None and boolean.text == "false"
         head = c.head("/sparql", params={"query": "ASK {}"})
         assert head.status_code == 200 and head.content == b""
+        # With the protocol's dataset, and revalidated as any other result is.
+        named = c.get(
+            "/sparql", params={"query": "ASK {}", "default-graph-uri": "urn:x:g", "named-graph-uri": "urn:x:n"}
+        )
+        assert named.json()["boolean"] is True
+        again = c.get("/sparql", params={"query": "ASK {}"}, headers={"If-None-Match": named.headers["etag"]})
+        assert again.status_code == 200  # another dataset: another tag
+        tag = c.get("/sparql", params={"query": "ASK {}"}).headers["etag"]
+        assert c.get("/sparql", params={"query": "ASK {}"}, headers={"If-None-Match": tag}).status_code == 304
         # The engine's own refusal of what the rule let through, with its position.
         wrong = c.get("/sparql", params={"query": "ASK { FILTER(1 2) }"})
         assert wrong.status_code == 400 and "1:" in wrong.text and "Traceback" not in wrong.text

@@ -254,18 +254,6 @@ async def _answer(
         accept = request.headers.get("accept")
         chosen = choose_result_format(facts.form, accept, parsed.requested) if facts.form else None
         base_iri = endpoint_url(settings)
-        if answers_inline(parsed.query, facts):  # it reads no data: answered here, at once (sparql/inline.py)
-            content_type, body = answer_inline(
-                QueryJob(
-                    query=parsed.query,
-                    base_iri=base_iri,
-                    format=chosen.name if chosen else None,
-                    accept=accept,
-                    requested=parsed.requested,
-                    max_bytes=settings.max_result_bytes,
-                )
-            )
-            return Response(body, headers={"Content-Type": content_type, "Vary": "Accept"})
         key = None
         if facts.deterministic:
             key = ResultKey.of(
@@ -290,6 +278,8 @@ async def _answer(
             max_rows=settings.max_result_rows,
             max_bytes=settings.max_result_bytes,
         )
+        if answers_inline(parsed.query, facts):  # it reads no data: answered here, at once (sparql/inline.py)
+            return _whole_answer(request, key, *answer_inline(job))
         stream = await _unless_disconnected(request, executor.run(store, job, deadline))
     except ResultTooLarge as err:
         log.warning("query refused before its answer began: %s", err)
@@ -305,18 +295,24 @@ async def _answer(
     except _ClientGone:
         log.info("client went away before its query finished; query stopped")
         return Response(status_code=499)  # nobody reads it: for the log
-    headers = {"Content-Type": stream.content_type, "Vary": "Accept"}
-    if key is not None:
-        headers["ETag"] = key.etag
-    cache: ResultCache = request.app.state.result_cache
     if stream.complete:  # the whole result is in hand: one response, no streaming machinery
-        body = stream.body
-        if key is not None:
-            cache.put(key, CachedResult(stream.content_type, body))
-        return Response(body, headers=headers)
+        return _whole_answer(request, key, stream.content_type, stream.body)
+    headers = {"Content-Type": stream.content_type, "Vary": "Accept"}
     if key is None:
         return ResultResponse(stream, headers=headers)
+    headers["ETag"] = key.etag
+    cache: ResultCache = request.app.state.result_cache
     return ResultResponse(cache.recording(key, stream.content_type, stream), headers=headers)
+
+
+def _whole_answer(request: Request, key: ResultKey | None, content_type: str, body: bytes) -> Response:
+    """A result in hand, as one response; kept in the result cache under ``key`` (``None``: not to be kept)."""
+    headers = {"Content-Type": content_type, "Vary": "Accept"}
+    if key is not None:
+        headers["ETag"] = key.etag
+        cache: ResultCache = request.app.state.result_cache
+        cache.put(key, CachedResult(content_type, body))
+    return Response(body, headers=headers)
 
 
 def _cached_answer(request: Request, key: ResultKey) -> Response | None:
