@@ -358,19 +358,30 @@ class _ClientGone(Exception):
 
 
 async def _unless_disconnected(request: Request, work: Awaitable[T]) -> T:
-    """The result of ``work``; if the client disconnects first, ``work`` is cancelled (stopping the query)."""
-    task = asyncio.ensure_future(work)
-    watcher = asyncio.ensure_future(_disconnect(request))
+    """The result of ``work``; if the client disconnects first, ``work`` is cancelled (stopping the query).
+
+    ``work`` runs in the request's own task, and a watcher task cancels it when the client goes away: one task
+    per query, not two and a wait for either.
+    """
+    task = asyncio.current_task()
+    assert task is not None
+    gone = False
+
+    async def watch() -> None:
+        nonlocal gone
+        await _disconnect(request)
+        gone = True
+        task.cancel()
+
+    watcher = asyncio.get_running_loop().create_task(watch())
     try:
-        await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        return await work
+    except asyncio.CancelledError:
+        if gone and task.uncancel() == 0:  # the watcher's cancellation, and nobody else's
+            raise _ClientGone from None
+        raise
     finally:
         watcher.cancel()
-        if not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            raise _ClientGone
-    return task.result()
 
 
 async def _disconnect(request: Request) -> None:
