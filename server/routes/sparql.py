@@ -11,7 +11,8 @@ UI writes the project's prefixes into its editor). Updates (``update=``, ``appli
 go to the writer, as at ``/update`` (:mod:`.writes`); an update sent as a query is
 refused with 400. Each query runs off the event loop under a deadline
 (``Settings.query_timeout``; ``timeout=`` may shorten it), a limit on concurrent queries
-and size limits; ``SERVICE`` may only call the allow-listed endpoints.
+and size limits; ``SERVICE`` may only call the allow-listed endpoints. The exception is a query
+that reads no data (``ASK {}``), answered at once on the event loop (:mod:`..sparql.inline`).
 
 Refusals are one line of plain text, as SPARQL clients show them; their status comes from the
 error's class (:data:`ilrs.server.problems.STATUS`): 400 bad request or query (the parser's
