@@ -121,10 +121,16 @@ def analyse(query: str, allowlist: Collection[str], max_nesting: int = MAX_NESTI
 #: language tag): brackets, and the operators of comparison, arithmetic and logic.
 _CONSTANT_OPERATORS = frozenset("()!=<>+-*/&|")
 _CONSTANT_WORDS = frozenset({"true", "false"})
+#: The most tokens such a query may have after its prologue. The engine parses and evaluates an expression
+#: recursively, a level per operator (brackets aside, ``!!!…!true`` nests as deep as it is long): eight
+#: thousand levels take between 4 and 8 MiB of stack, a thread's whole stack, and overflowing it kills the
+#: process. A query that reads no data is evaluated in the server's own process, so it stays far from that.
+MAX_CONSTANT_TOKENS = 64
 
 
 def reads_no_data(query: str) -> bool:
-    """Whether ``query`` is an ``ASK`` whose pattern is empty or holds only ``FILTER`` s of constant expressions.
+    """Whether ``query`` is an ``ASK`` whose pattern is empty or holds only ``FILTER`` s of constant expressions,
+    in at most :data:`MAX_CONSTANT_TOKENS` tokens after its prologue.
 
     Such a query reads no data: no triple pattern, path, ``SERVICE``, function or variable can be written
     without a token this rule refuses (an IRI, a prefixed name, a variable, a blank node, ``[``, ``a`` or any
@@ -142,7 +148,7 @@ def reads_no_data(query: str) -> bool:
 
 def _reads_no_data(significant: list[Token]) -> bool:
     index = _prologue_end(significant)
-    if not _well_formed_prologue(significant[:index]):
+    if len(significant) - index > MAX_CONSTANT_TOKENS or not _well_formed_prologue(significant[:index]):
         return False
     words = [t.text.lower() if t.kind == "word" else None for t in significant[index : index + 2]]
     if words[:1] != ["ask"]:

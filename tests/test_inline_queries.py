@@ -51,6 +51,8 @@ READS_DATA = [
     "PREFIX x: ASK {}",
     "BASE ?s ASK {}",
     "ASK { \\u003fs ?p ?o }",  # an escaped keyword or variable: left to the worker
+    "ASK { FILTER(" + "!" * 8000 + "true) }",  # nests the engine's parse 8000 levels deep
+    "ASK { FILTER(" + " + ".join(["1"] * 40) + " > 0) }",  # longer than the server evaluates itself
 ]
 
 
@@ -123,7 +125,15 @@ def test_a_query_that_reads_no_data_is_answered_while_every_slot_is_taken(
         wrong = c.get("/sparql", params={"query": "ASK { FILTER(1 2) }"})
         assert wrong.status_code == 400 and "1:" in wrong.text and "Traceback" not in wrong.text
         # Whatever may read data needs the slot, however constant it looks.
-        for query in ("ASK { (1 2) }", 'ASK { "a" a "b" }', "ASK { FILTER(EXISTS { ?s ?p ?o }) }", _probe()):
-            assert c.post("/sparql", data={"query": query}).status_code == 503, query
+        deep = "ASK { FILTER(" + "!" * 8000 + "true) }"  # evaluated here, it could overflow the server's stack
+        for query in ("ASK { (1 2) }", 'ASK { "a" a "b" }', "ASK { FILTER(EXISTS { ?s ?p ?o }) }", deep, _probe()):
+            assert c.post("/sparql", data={"query": query}).status_code == 503, query[:40]
         holder.join()
         assert held[-1] == 504
+        # A worker, on its large stack, evaluates the deep one.
+        for _ in range(100):
+            answer = c.post("/sparql", data={"query": deep})
+            if answer.status_code != 503:
+                break
+            time.sleep(0.1)
+        assert answer.json()["boolean"] is True
