@@ -116,7 +116,9 @@ def _executable(name: str) -> str:
     return found
 
 
-ASK = "/sparql?query=" + quote("ASK {}")
+#: A query that reads data: answered by a query worker, so the workers have the data too (``ASK {}`` reads none,
+#: and the server answers it without one).
+ASK = "/sparql?query=" + quote("ASK { ?s ?p ?o }")
 
 
 def start_ilrs(generated: Path, workdir: Path, timeout: float, *, workers: int | None = None) -> Server:

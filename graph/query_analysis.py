@@ -33,7 +33,7 @@ from urllib.parse import urljoin
 
 from .errors import ForbiddenService, QuerySyntaxError, QueryTooComplex, UnsupportedQuery
 from .formats import Form
-from .sparql_tokens import Token, line_and_column, tokens, unescape
+from .sparql_tokens import Token, line_and_column, significant_tokens, unescape
 
 #: What the endpoint answers when it is sent an update.
 READ_ONLY = (
@@ -69,6 +69,8 @@ class QueryFacts:
     #: Whether the answer depends only on the query and the data: no ``SERVICE`` and none of the functions
     #: whose value changes from one evaluation to the next (``NOW``, ``RAND``, ``UUID``, ``STRUUID``, ``BNODE``).
     deterministic: bool = True
+    #: Whether the query reads no data at all and costs time linear in its text: see :func:`reads_no_data`.
+    reads_no_data: bool = False
 
 
 #: Functions whose value differs from one evaluation of a query to the next.
@@ -104,13 +106,108 @@ def analyse(query: str, allowlist: Collection[str], max_nesting: int = MAX_NESTI
                     )
                 called.append(iri)
     volatile = any(t.kind == "word" and t.text.upper() in _VOLATILE for t in significant)
+    deterministic = not called and not volatile and expanded == query
     return QueryFacts(
         services=list(dict.fromkeys(called)),
         declares_dataset=_declares_dataset(significant),
         form=_form(significant),
         normalised=" ".join(t.text for t in significant),
-        deterministic=not called and not volatile and expanded == query,
+        deterministic=deterministic,
+        reads_no_data=deterministic and _reads_no_data(significant),
     )
+
+
+#: The tokens a constant expression of :func:`reads_no_data` is made of, besides numbers and strings (with a
+#: language tag): brackets, and the operators of comparison, arithmetic and logic.
+_CONSTANT_OPERATORS = frozenset("()!=<>+-*/&|")
+_CONSTANT_WORDS = frozenset({"true", "false"})
+#: The most tokens such a query may have after its prologue. The engine parses and evaluates an expression
+#: recursively, a level per operator (brackets aside, ``!!!…!true`` nests as deep as it is long): eight
+#: thousand levels take between 4 and 8 MiB of stack, a thread's whole stack, and overflowing it kills the
+#: process. A query that reads no data is evaluated in the server's own process, so it stays far from that.
+MAX_CONSTANT_TOKENS = 64
+
+
+def reads_no_data(query: str) -> bool:
+    """Whether ``query`` is an ``ASK`` whose pattern is empty or holds only ``FILTER`` s of constant expressions,
+    in at most :data:`MAX_CONSTANT_TOKENS` tokens after its prologue.
+
+    Such a query reads no data: no triple pattern, path, ``SERVICE``, function or variable can be written
+    without a token this rule refuses (an IRI, a prefixed name, a variable, a blank node, ``[``, ``a`` or any
+    other word), and a bracket is only read inside a ``FILTER`` 's expression, where it cannot open a
+    collection. Its answer is the same on any dataset, and its evaluation takes time linear in its text, with
+    no way to run long: the server may evaluate it without a worker process it could kill.
+
+    >>> reads_no_data("PREFIX x: <http://x/> ASK {}"), reads_no_data('ask where { FILTER(1 >= 0 && "a"@en != "b") }')
+    (True, True)
+    >>> reads_no_data("ASK { (1 2) }"), reads_no_data("ASK { FILTER(STRLEN('a') > 0) }"), reads_no_data("ASK { 1 a 2 }")
+    (False, False, False)
+    """
+    return _reads_no_data(_significant(query))
+
+
+def _reads_no_data(significant: list[Token]) -> bool:
+    index = _prologue_end(significant)
+    if len(significant) - index > MAX_CONSTANT_TOKENS or not _well_formed_prologue(significant[:index]):
+        return False
+    words = [t.text.lower() if t.kind == "word" else None for t in significant[index : index + 2]]
+    if words[:1] != ["ask"]:
+        return False
+    index += 2 if words[1:] == ["where"] else 1
+    if index >= len(significant) or significant[index].text != "{" or significant[-1].text != "}":
+        return False
+    body = significant[index + 1 : -1]
+    position = 0
+    while position < len(body):
+        token = body[position]
+        if token.kind == "other" and token.text == ".":
+            position += 1
+            continue
+        if token.kind != "word" or token.text.lower() != "filter" or position + 1 >= len(body):
+            return False
+        if body[position + 1].text != "(":
+            return False
+        position = _constant_expression_end(body, position + 1)
+        if position < 0:
+            return False
+    return True
+
+
+def _well_formed_prologue(prologue: list[Token]) -> bool:
+    """Whether ``prologue`` is a series of ``BASE <iri>`` and ``PREFIX p: <iri>`` declarations, nothing else."""
+    index = 0
+    while index < len(prologue):
+        word = prologue[index].text.lower() if prologue[index].kind == "word" else ""
+        if word == "base" and prologue[index + 1 : index + 2] and prologue[index + 1].kind == "iri":
+            index += 2
+        elif (
+            word == "prefix"
+            and len(prologue) >= index + 3
+            and prologue[index + 1].kind == "pname"
+            and prologue[index + 1].text.endswith(":")
+            and prologue[index + 2].kind == "iri"
+        ):
+            index += 3
+        else:
+            return False
+    return True
+
+
+def _constant_expression_end(body: list[Token], opening: int) -> int:
+    """Where the bracketed constant expression that opens at ``opening`` ends (just after its ``)``), or -1."""
+    depth = 0
+    for position in range(opening, len(body)):
+        token = body[position]
+        if token.kind in ("number", "string", "langtag"):
+            continue
+        if token.kind == "word" and token.text.lower() in _CONSTANT_WORDS:
+            continue
+        if token.kind != "other" or token.text not in _CONSTANT_OPERATORS:
+            return -1
+        depth += {"(": 1, ")": -1}.get(token.text, 0)
+        if depth == 0:
+            return position + 1
+    return -1
 
 
 def declares_dataset(query: str) -> bool:
@@ -239,7 +336,7 @@ def looks_like_update(query: str) -> bool:
 
 def _significant(query: str) -> list[Token]:
     """The tokens of ``query`` but whitespace and comments; :class:`QuerySyntaxError` at a string that never ends."""
-    significant = [t for t in tokens(query) if t.kind not in ("ws", "comment")]
+    significant = significant_tokens(query)
     if significant and significant[-1].kind == "unterminated":
         line, column = line_and_column(query, significant[-1].start)
         message = f"invalid query: the string that starts at line {line}, column {column} is not closed"
@@ -283,6 +380,12 @@ def _form(significant: list[Token]) -> Form | None:
 
 def _keyword(significant: list[Token]) -> str:
     """The first keyword after the prologue (``BASE <iri>``, ``PREFIX p: <iri>``), lower case; ``""`` if none."""
+    index = _prologue_end(significant)
+    return _word(significant[index]).lower() if index < len(significant) else ""
+
+
+def _prologue_end(significant: list[Token]) -> int:
+    """The index of the first token after the prologue (``BASE <iri>``, ``PREFIX p: <iri>``)."""
     index = 0
     while index < len(significant):
         word = _word(significant[index]).lower()
@@ -291,8 +394,8 @@ def _keyword(significant: list[Token]) -> str:
         elif word == "prefix":
             index += 3
         else:
-            return word
-    return ""
+            return index
+    return index
 
 
 def is_describe(query: str) -> bool:

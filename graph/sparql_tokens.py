@@ -14,6 +14,7 @@ the text is.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from functools import cache
@@ -149,6 +150,37 @@ def _scan_directly(text: str) -> list[Token]:
             break
         found.append(Token(kind, match.group(), match.start()))
     return found
+
+
+#: Whitespace and comments: the tokens that separate the others.
+INSIGNIFICANT = frozenset({"ws", "comment"})
+#: A prologue of plain declarations (``PREFIX p: <iri>``, ``BASE <iri>``, whitespace and comments), written
+#: so that each of its ends is an end of a token of :func:`tokens` too: a keyword is followed by whitespace (or
+#: ``<`` after BASE), a name by ``:`` and then whitespace or ``<``; an IRI and a comment end where the scanner's
+#: do. Scanned alone, it gives the tokens that a scan of the whole text gives it.
+_PLAIN_PROLOGUE = re.compile(
+    rf"(?:[ \t\r\n]+|#[^\r\n]*|(?i:PREFIX)[ \t\r\n]+(?:{_PN_PREFIX})?:[ \t\r\n]*<[^<>\"{{}}|^`\\\x00-\x20]*>"
+    rf"|(?i:BASE)[ \t\r\n]*<[^<>\"{{}}|^`\\\x00-\x20]*>)*"
+)
+
+
+def significant_tokens(text: str) -> list[Token]:
+    """The tokens of ``text`` but whitespace and comments, in order (those of :func:`tokens`).
+
+    The tokens of a plain prologue are remembered: most queries a server is sent begin with one of a few
+    prologues (the prefixes a client declares), which are most of their text.
+    """
+    prologue = _PLAIN_PROLOGUE.match(text)
+    end = prologue.end() if prologue is not None else 0
+    if end < 64:  # not worth remembering
+        return [t for t in tokens(text) if t.kind not in INSIGNIFICANT]
+    rest = [Token(t.kind, t.text, t.start + end) for t in tokens(text[end:]) if t.kind not in INSIGNIFICANT]
+    return [*_prologue_tokens(text[:end]), *rest]
+
+
+@functools.lru_cache(maxsize=256)
+def _prologue_tokens(prologue: str) -> tuple[Token, ...]:
+    return tuple(t for t in tokens(prologue) if t.kind not in INSIGNIFICANT)
 
 
 def unescape(text: str) -> str:

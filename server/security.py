@@ -83,10 +83,22 @@ class AddressSet:
     the settings have checked each). A client address that does not parse (a Unix socket) is in none.
     """
 
+    #: Addresses whose answer is remembered (every request asks about its client's): then forgotten at once.
+    REMEMBERED = 4096
+
     def __init__(self, entries: list[str]) -> None:
         self.networks = [ipaddress.ip_network(entry, strict=False) for entry in entries]
+        self._known: dict[object, bool] = {}
 
     def __contains__(self, address: object) -> bool:
+        known = self._known.get(address)
+        if known is None:
+            if len(self._known) >= self.REMEMBERED:
+                self._known.clear()
+            known = self._known[address] = self._contains(address)
+        return known
+
+    def _contains(self, address: object) -> bool:
         try:
             ip = ipaddress.ip_address(str(address))
         except ValueError:

@@ -22,6 +22,8 @@ from ilrs.graph.errors import InputError
 from .problems import error_response
 
 _ESCAPE = re.compile(rb"%[0-9A-Fa-f]{2}")
+#: An escape of a byte above 0x7F: only those can make a percent-encoded ASCII text decode to something not UTF-8.
+_HIGH_ESCAPE = re.compile(rb"%[89A-Fa-f][0-9A-Fa-f]")
 
 
 def utf8_problem(raw: bytes, what: str, *, percent_encoded: bool = False, pairs: bool = False) -> str | None:
@@ -38,6 +40,8 @@ def utf8_problem(raw: bytes, what: str, *, percent_encoded: bool = False, pairs:
     >>> utf8_problem("é".encode(), "the body") is None
     True
     """
+    if raw.isascii() and (not percent_encoded or _HIGH_ESCAPE.search(raw) is None):
+        return None  # ASCII, and every escape stands for an ASCII byte: nothing to decode (the common case)
     decoded = unquote_to_bytes(raw) if percent_encoded else raw
     try:
         decoded.decode("utf-8")

@@ -11,7 +11,8 @@ UI writes the project's prefixes into its editor). Updates (``update=``, ``appli
 go to the writer, as at ``/update`` (:mod:`.writes`); an update sent as a query is
 refused with 400. Each query runs off the event loop under a deadline
 (``Settings.query_timeout``; ``timeout=`` may shorten it), a limit on concurrent queries
-and size limits; ``SERVICE`` may only call the allow-listed endpoints.
+and size limits; ``SERVICE`` may only call the allow-listed endpoints. The exception is a query
+that reads no data (``ASK {}``), answered at once on the event loop (:mod:`..sparql.inline`).
 
 Refusals are one line of plain text, as SPARQL clients show them; their status comes from the
 error's class (:data:`ilrs.server.problems.STATUS`): 400 bad request or query (the parser's
@@ -52,6 +53,7 @@ from ..problems import error_response
 from ..representations import context_url, local_url, public_base, serialize_triples, templates
 from ..sparql.evaluate import QueryJob, choose_result_format
 from ..sparql.executor import Deadline, QueryExecutor
+from ..sparql.inline import answer_inline, answers_inline
 from ..sparql.process_executor import ProcessExecutor
 from ..sparql.protocol import METHODS, SparqlRequest, check_method, read_request
 from ..sparql.result_cache import CachedResult, ResultCache, ResultKey
@@ -277,6 +279,8 @@ async def _answer(
             max_rows=settings.max_result_rows,
             max_bytes=settings.max_result_bytes,
         )
+        if answers_inline(parsed.query, facts):  # it reads no data: answered here, at once (sparql/inline.py)
+            return _whole_answer(request, key, *answer_inline(job))
         stream = await _unless_disconnected(request, executor.run(store, job, deadline))
     except ResultTooLarge as err:
         log.warning("query refused before its answer began: %s", err)
@@ -292,18 +296,24 @@ async def _answer(
     except _ClientGone:
         log.info("client went away before its query finished; query stopped")
         return Response(status_code=499)  # nobody reads it: for the log
-    headers = {"Content-Type": stream.content_type, "Vary": "Accept"}
-    if key is not None:
-        headers["ETag"] = key.etag
-    cache: ResultCache = request.app.state.result_cache
     if stream.complete:  # the whole result is in hand: one response, no streaming machinery
-        body = stream.body
-        if key is not None:
-            cache.put(key, CachedResult(stream.content_type, body))
-        return Response(body, headers=headers)
+        return _whole_answer(request, key, stream.content_type, stream.body)
+    headers = {"Content-Type": stream.content_type, "Vary": "Accept"}
     if key is None:
         return ResultResponse(stream, headers=headers)
+    headers["ETag"] = key.etag
+    cache: ResultCache = request.app.state.result_cache
     return ResultResponse(cache.recording(key, stream.content_type, stream), headers=headers)
+
+
+def _whole_answer(request: Request, key: ResultKey | None, content_type: str, body: bytes) -> Response:
+    """A result in hand, as one response; kept in the result cache under ``key`` (``None``: not to be kept)."""
+    headers = {"Content-Type": content_type, "Vary": "Accept"}
+    if key is not None:
+        headers["ETag"] = key.etag
+        cache: ResultCache = request.app.state.result_cache
+        cache.put(key, CachedResult(content_type, body))
+    return Response(body, headers=headers)
 
 
 def _cached_answer(request: Request, key: ResultKey) -> Response | None:
@@ -349,19 +359,30 @@ class _ClientGone(Exception):
 
 
 async def _unless_disconnected(request: Request, work: Awaitable[T]) -> T:
-    """The result of ``work``; if the client disconnects first, ``work`` is cancelled (stopping the query)."""
-    task = asyncio.ensure_future(work)
-    watcher = asyncio.ensure_future(_disconnect(request))
+    """The result of ``work``; if the client disconnects first, ``work`` is cancelled (stopping the query).
+
+    ``work`` runs in the request's own task, and a watcher task cancels it when the client goes away: one task
+    per query, not two and a wait for either.
+    """
+    task = asyncio.current_task()
+    assert task is not None
+    gone = False
+
+    async def watch() -> None:
+        nonlocal gone
+        await _disconnect(request)
+        gone = True
+        task.cancel()
+
+    watcher = asyncio.get_running_loop().create_task(watch())
     try:
-        await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        return await work
+    except asyncio.CancelledError:
+        if gone and task.uncancel() == 0:  # the watcher's cancellation, and nobody else's
+            raise _ClientGone from None
+        raise
     finally:
         watcher.cancel()
-        if not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            raise _ClientGone
-    return task.result()
 
 
 async def _disconnect(request: Request) -> None:

@@ -10,6 +10,7 @@ One job per module:
 * :mod:`.executor` — the :class:`~.executor.QueryExecutor` interface, deadlines, streaming, query slots;
 * :mod:`.process_executor` and :mod:`.worker` — the default executor: killable worker processes;
 * :mod:`.thread_executor` — the alternative: a thread per query;
+* :mod:`.inline` — a query that reads no data (``ASK {}``), answered on the event loop without an executor;
 * :mod:`.service_description` — the SPARQL 1.1 Service Description served at ``GET /sparql``.
 
 The HTTP route that ties them together is :mod:`ilrs.server.routes.sparql`. This package

@@ -8,6 +8,7 @@ about HTTP, threads or processes.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections.abc import Callable
@@ -165,6 +166,13 @@ def choose_result_format(form: Form, accept: str | None, requested: list[str]) -
 
     Raises :class:`~ilrs.graph.errors.NotAcceptable` or :class:`~ilrs.graph.errors.UnknownFormat`.
     """
+    return _negotiated(form, accept, tuple(requested))
+
+
+@functools.lru_cache(maxsize=1024)
+def _negotiated(form: Form, accept: str | None, requested: tuple[str, ...]) -> Format:
+    """:func:`choose_result_format`, remembered: clients send the same few ``Accept`` headers again and again,
+    and parsing one takes longer than the rest of a small query's analysis. (A refusal is not remembered.)"""
     return negotiate(OFFERS[form], accept, requested, subject=result_of(form)).format
 
 

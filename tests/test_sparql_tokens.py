@@ -1,0 +1,60 @@
+"""The significant tokens of a query, read with its prologue's tokens remembered, are those of a whole scan."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from checkout import PROJECT_ROOT
+
+from ilrs.graph.sparql_tokens import significant_tokens, tokens
+
+PIECES = [
+    "PREFIX ilrs: <https://w3id.org/ilrs/ontology#>",
+    "prefix : <http://x/>",
+    "PrEfIx é.x: <http://x/é>",
+    "PREFIX x:<http://x/>",
+    "PREFIX a: <http://x/\\u0041>",
+    "PREFIX:<http://x/>",
+    "PREFIXED",
+    "BASE <http://base/>",
+    "BASE<rel/>",
+    "BASE:x",
+    "# a comment { ?s ?p ?o }",
+    "#",
+    " ",
+    "\r\n",
+    "\t",
+    "<http://x/a b>",
+    '"PREFIX s: <http://x/>"',
+    "'''",
+    "SELECT * WHERE { ?s ?p ?o }",
+    "ASK {}",
+    "x:y",
+    ":",
+]
+
+
+def _whole(text: str) -> list[object]:
+    return [t for t in tokens(text) if t.kind not in ("ws", "comment")]
+
+
+def test_the_same_tokens_as_a_whole_scan() -> None:
+    rng = random.Random(12)
+    texts = [p.read_text() for p in sorted((PROJECT_ROOT / "queries").rglob("*.rq"))]
+    texts += [
+        "".join(rng.choice(PIECES) + rng.choice(["", " ", "\n"]) for _ in range(rng.randrange(1, 12)))
+        for _ in range(3000)
+    ]
+    for text in texts:
+        assert significant_tokens(text) == _whole(text), text
+
+
+@pytest.mark.parametrize("layout", ["{prologue}ASK {{ ?s ?p ?o }}", "{prologue}\n# end\nSELECT * {{ ?x ?y ?z }}"])
+def test_a_remembered_prologue_keeps_the_positions_of_what_follows(layout: str) -> None:
+    prologue = "PREFIX ilrs: <https://w3id.org/ilrs/ontology#>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+    for _ in range(2):  # scanned, then remembered
+        text = layout.format(prologue=prologue)
+        found = significant_tokens(text)
+        assert found == _whole(text)
+        assert all(text[t.start : t.start + len(t.text)] == t.text for t in found)
