@@ -404,7 +404,9 @@ class OxigraphStore:
             return cached[1]
         graphs: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None = None
         if self._store.contains_named_graph(_MERGED):
-            graphs = [g for g in self._store.named_graphs() if g != _MERGED and isinstance(g, ox.NamedNode)]
+            # The store's own default graph too: writes reach it (INSERT DATA without GRAPH, ?default).
+            named = [g for g in self._store.named_graphs() if g != _MERGED and isinstance(g, ox.NamedNode)]
+            graphs = [ox.DefaultGraph(), *named]
         self._union_cache = (version, graphs)
         return graphs
 

@@ -160,7 +160,9 @@ def _evaluate(
     fetch: Fetcher | None,
 ) -> None:
     if op.name in _SIMPLE:
-        _SIMPLE[op.name](ctx, op)
+        # rdflib's operations take the context's graph for DEFAULT (and INSERT DATA's triples without GRAPH):
+        # the store's default graph, not the union that a WHERE reads.
+        _SIMPLE[op.name](ctx.pushGraph(_default_graph(ctx.dataset)), op)
     elif op.name == "Modify":
         _modify(ctx, staged, op, using, using_named)
     elif op.name == "DeleteWhere":
@@ -201,7 +203,7 @@ def _modify(ctx: QueryContext, staged: StagedStore, op: CompValue, using: list[s
             solutions = list(evalPart(where_ctx, op.where))
     finally:
         staged.visible_named = None
-    default = dataset.get_context(op.withClause) if op.withClause else dataset.default_context
+    default = dataset.get_context(op.withClause) if op.withClause else _default_graph(dataset)
     for solution in solutions:
         for clause, add in ((op.delete, False), (op.insert, True)):
             if not clause:
@@ -212,6 +214,12 @@ def _modify(ctx: QueryContext, staged: StagedStore, op: CompValue, using: list[s
                 if target is None:
                     continue
                 _apply(dataset.get_context(target), _fillTemplate(template, solution), add)
+
+
+def _default_graph(dataset: Any) -> Graph:
+    """The store's default graph, as an rdflib graph over the staged view."""
+    graph: Graph = dataset.get_context(DATASET_DEFAULT_GRAPH_ID)
+    return graph
 
 
 def _as_modify(op: CompValue) -> CompValue:

@@ -88,9 +88,10 @@ def writer_of(request: Request) -> Writer:
 
 
 def _message(request: Request, given: str | None = None) -> str | None:
-    """The edit's message (``message=`` of the form, the header, or ``?message=``), at most 2000 characters."""
+    """The edit's message (``message=`` of the form, the header, or ``?message=``), without surrounding spaces;
+    the writer refuses one longer than ``max_edit_message``."""
     text = given if given is not None else _header_text(request) or request.query_params.get("message")
-    return text.strip()[:2000] or None if text else None
+    return text.strip() or None if text else None
 
 
 def _header_text(request: Request) -> str | None:
