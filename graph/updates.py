@@ -42,7 +42,15 @@ from rdflib.plugins.sparql.update import (
     evalMove,
 )
 
-from .errors import ForbiddenLoad, ForbiddenService, InputError, NotFound, ParameterError, QuerySyntaxError
+from .errors import (
+    ForbiddenLoad,
+    ForbiddenService,
+    InputError,
+    NotFound,
+    ParameterError,
+    ParseError,
+    QuerySyntaxError,
+)
 from .staging import StagedStore, from_ox_quad, staged_dataset
 from .store import Store, memory_store
 
@@ -272,10 +280,18 @@ def stage_graph(
 def parse_quads(data: bytes, media_type: str, *, base_iri: str | None = None) -> list[ox.Quad]:
     """The quads of an RDF document; :class:`~ilrs.graph.errors.ParseError` (line, column) if it does not parse.
 
-    Parsed by pyoxigraph, so JSON-LD never fetches a remote ``@context``.
+    Parsed by pyoxigraph, so JSON-LD never fetches a remote ``@context`` (a document that names one is
+    refused, saying so).
     """
     scratch = memory_store()
-    scratch.load(data, media_type, base_iri=base_iri)
+    try:
+        scratch.load(data, media_type, base_iri=base_iri)
+    except ParseError as err:
+        if "LoadDocumentCallback" not in str(err):  # pyoxigraph's words for a remote context it may not load
+            raise
+        raise ParseError(
+            "the JSON-LD names a remote @context, which this server never fetches: put the context in the document"
+        ) from err
     return list(scratch.quads())
 
 

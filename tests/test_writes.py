@@ -404,6 +404,13 @@ def test_an_oversized_write_is_413(client: httpx.Client) -> None:
         client.post("/update", content=big_update, headers={"Content-Type": "application/sparql-update"}).status_code
         == 413
     )
+    # /sparql takes updates too, within the same limit (its own body limit is the queries', larger).
+    for sent in (
+        {"content": big_update, "headers": {"Content-Type": "application/sparql-update"}},
+        {"data": {"update": big_update.decode()}},
+    ):
+        refused = client.post("/sparql", **sent)  # type: ignore[arg-type]
+        assert refused.status_code == 413 and f"at most {MAX_WRITE}" in refused.text, refused.text
     assert state(client) == before
 
 
@@ -483,6 +490,25 @@ def test_a_jsonld_body_with_a_remote_context_is_refused_without_fetching_it(clie
     body = json.dumps({"@context": "http://127.0.0.1:9/context.jsonld", "@id": "urn:x:a", "b": 1}).encode()
     response = client.put("/store?graph=urn:x:remote", content=body, headers={"Content-Type": "application/ld+json"})
     assert response.status_code == 400, response.text
+    assert "remote @context" in response.json()["detail"] and "never fetches" in response.json()["detail"]
+    assert state(client) == before
+
+
+@pytest.mark.parametrize(
+    ("headers", "said"),
+    [
+        ({"Content-Type": "text/turtle", "Content-Encoding": "gzip"}, "Content-Encoding gzip is not supported"),
+        ({"Content-Type": "text/turtle; charset=latin-1"}, "charset=latin-1 is not supported"),
+        ({"Content-Type": "application/ld+json; charset=utf-16"}, "charset=utf-16 is not supported"),
+    ],
+    ids=["compressed", "turtle-latin-1", "jsonld-utf-16"],
+)
+def test_a_body_that_is_compressed_or_not_utf8_is_415_and_changes_nothing(
+    client: httpx.Client, headers: dict[str, str], said: str
+) -> None:
+    before = state(client)
+    response = client.put("/store?graph=urn:x:encoded", content=b"<urn:a> <urn:b> <urn:c> .", headers=headers)
+    assert response.status_code == 415 and said in response.json()["detail"], response.text
     assert state(client) == before
 
 

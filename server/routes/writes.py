@@ -34,6 +34,7 @@ from ilrs.graph.errors import (
     Forbidden,
     IlrsError,
     InputError,
+    LimitExceeded,
     NotFound,
     ParameterError,
     ShapeViolation,
@@ -134,8 +135,14 @@ def committed(commit: Commit, status: int = 200, headers: dict[str, str] | None 
 
 
 async def run_update(request: Request, update: UpdateRequest, settings: Settings) -> Commit:
-    """Run a checked update request as the request's token holder."""
+    """Run a checked update request as the request's token holder; at ``/sparql`` too, an update may have
+    at most ``max_write_bytes`` (the body limit there is the queries')."""
     editor = authorize(request)
+    size = len(update.update.encode("utf-8"))
+    if size > settings.max_write_bytes:
+        raise LimitExceeded(
+            f"the update is {size} bytes long; a write may have at most {settings.max_write_bytes} (max_write_bytes)"
+        )
     base = public_base(settings)
     return await asyncio.to_thread(
         writer_of(request).update,
@@ -297,11 +304,13 @@ def _read_graph(request: Request, store: Store, graph: str | None) -> Response:
 
 async def _body_quads(request: Request, settings: Settings, graph: str | None) -> list[ox.Quad]:
     """The RDF of the request body (or of each part of a multipart body)."""
-    from ..sparql.protocol import _content_type, _read_body
+    from ..sparql.protocol import _check_encoding, _content_type, _read_body
 
-    media_type, _ = _content_type(request.headers.get("content-type"))
+    media_type, charset = _content_type(request.headers.get("content-type"))
     if media_type is None:
         raise UnsupportedMediaType("send the RDF with its Content-Type (text/turtle, application/trig, …)")
+    # Uncompressed, and UTF-8 as every RDF syntax but RDF/XML (whose XML declaration names its encoding) is.
+    _check_encoding(request, None if media_type == formats.RDFXML.media_type else charset)
     body = await _read_body(request, settings.max_write_bytes, settings.query_timeout)
     base = f"{public_base(settings)}{STORE_PATH}"
     if media_type == "multipart/form-data":
