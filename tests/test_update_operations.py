@@ -75,3 +75,28 @@ def test_no_update_uses_an_rdflib_api_that_is_deprecated() -> None:
             stage_update(store(), update)
     ours = [w for w in caught if issubclass(w.category, DeprecationWarning) and w.filename.startswith(package)]
     assert ours == [], [f"{w.filename}:{w.lineno}: {w.message}" for w in ours]
+
+
+def test_later_operations_see_what_earlier_ones_added_and_removed() -> None:
+    """The staged view finds the quads an update added by subject, by object or by neither, and no longer finds
+    those it removed again."""
+    inserts = " ".join(f'<urn:x{i}> <urn:q> <urn:o{i % 3}> . <urn:x{i}> <urn:r> "{i}" .' for i in range(30))
+    update = (
+        f"INSERT DATA {{ GRAPH <urn:n> {{ {inserts} }} }} ;\n"
+        "DELETE WHERE { GRAPH <urn:n> { <urn:x0> ?p ?o } } ;\n"  # by subject
+        "DELETE WHERE { GRAPH <urn:n> { ?s <urn:q> <urn:o1> } } ;\n"  # by object
+        'DELETE DATA { GRAPH <urn:n> { <urn:x3> <urn:r> "3" } } ;\n'
+        'INSERT { GRAPH <urn:n> { ?s <urn:seen> "yes" } } WHERE { GRAPH <urn:n> { ?s <urn:r> ?v } } ;\n'  # by neither
+        # by subject, after its triple was removed: nothing
+        "INSERT { GRAPH <urn:n> { <urn:x3> <urn:had> ?v } } WHERE { GRAPH <urn:n> { <urn:x3> <urn:r> ?v } }"
+    )
+    added, removed = changes(update)
+    assert removed == set()
+    kept = {i for i in range(30) if i != 0}
+    expected = {(f"urn:o{i % 3}", "urn:n") for i in kept if i % 3 != 1}
+    expected |= {(str(i), "urn:n") for i in kept if i != 3}
+    expected |= {("yes", "urn:n")}
+    assert added == expected
+    seen = stage_update(store(), update).delta.added
+    subjects = {str(q[0]) for q in seen if str(q[1]) == "urn:seen"}
+    assert subjects == {f"urn:x{i}" for i in kept if i != 3}
