@@ -17,7 +17,9 @@ validates and commits.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Literal
 
@@ -26,7 +28,7 @@ from rdflib import Graph, URIRef
 from rdflib import Literal as RdflibLiteral
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID, ReadOnlyGraphAggregate
 from rdflib.plugins.sparql import algebra
-from rdflib.plugins.sparql.algebra import translateUpdate
+from rdflib.plugins.sparql.algebra import translatePName, translateUpdate, traverse
 from rdflib.plugins.sparql.evaluate import evalPart
 from rdflib.plugins.sparql.evalutils import _fillTemplate
 from rdflib.plugins.sparql.parser import parseUpdate
@@ -71,11 +73,44 @@ _SIMPLE = {
 def parse_update(text: str, base_iri: str | None) -> list[CompValue]:
     """The operations of a SPARQL Update; :class:`QuerySyntaxError` with the position if it does not parse."""
     try:
-        operations = list(translateUpdate(parseUpdate(text), base=base_iri).algebra)
+        operations = _translate(parseUpdate(text), base_iri)
     except Exception as err:  # pyparsing's and rdflib's errors have no common base
         raise _syntax_error(text, err) from err
     _check_data(text, operations)
     return operations
+
+
+def _translate(parsed: Any, base_iri: str | None) -> list[CompValue]:
+    """rdflib's algebra of a parsed update, but the triples of ``INSERT DATA`` and ``DELETE DATA`` as written.
+
+    rdflib orders the triples of a block as it would a query's patterns, at a cost that grows with the square
+    of their number (minutes for a few thousand); data has no order to find, so its blocks are set aside
+    before the translation and their terms resolved (prefixed names, relative IRIs) with each operation's
+    prologue after it.
+    """
+    held: dict[int, Any] = {}
+    for index, op in enumerate(parsed.request or []):
+        if op.name in ("InsertData", "DeleteData"):
+            held[index] = op.quads
+            op["quads"] = CompValue("Quads")
+    operations = list(translateUpdate(parsed, base=base_iri).algebra)
+    for index, data in held.items():
+        op = operations[index]
+        resolve = functools.partial(translatePName, prologue=op.prologue)
+        op["triples"] = _data_triples(data.triples if data else None, resolve)
+        quads: defaultdict[Any, list[tuple[Any, Any, Any]]] = defaultdict(list)
+        for block in (data.quadsNotTriples if data else None) or []:
+            quads[traverse(block.term, visitPost=resolve)] += _data_triples(block.triples, resolve)
+        op["quads"] = quads
+    return operations
+
+
+def _data_triples(blocks: Any, resolve: Callable[[Any], Any]) -> list[tuple[Any, Any, Any]]:
+    """The triples of a data block as the parser gives them (a flat list of terms per subject), resolved."""
+    terms = [traverse(term, visitPost=resolve) for block in blocks or [] for term in block]
+    if len(terms) % 3:
+        raise ValueError("the data block does not hold whole triples")
+    return [(terms[i], terms[i + 1], terms[i + 2]) for i in range(0, len(terms), 3)]
 
 
 def _check_data(text: str, operations: list[CompValue]) -> None:

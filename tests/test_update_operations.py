@@ -12,10 +12,12 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 import ilrs.graph
+from ilrs.graph.staging import to_ox_quad
 from ilrs.graph.store import Store, memory_store
 from ilrs.graph.updates import stage_update
 
@@ -100,3 +102,22 @@ def test_later_operations_see_what_earlier_ones_added_and_removed() -> None:
     seen = stage_update(store(), update).delta.added
     subjects = {str(q[0]) for q in seen if str(q[1]) == "urn:seen"}
     assert subjects == {f"urn:x{i}" for i in kept if i != 3}
+
+
+def test_insert_data_is_read_as_pyoxigraph_reads_it() -> None:
+    """Prefixed names, relative IRIs, typed and tagged literals, lists of objects and GRAPH blocks of data:
+    the quads an INSERT DATA adds are those pyoxigraph's own engine adds for the same text."""
+    text = """
+        BASE <https://example.org/base/>
+        PREFIX ex: <https://example.org/ns#>
+        PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+        INSERT DATA {
+          ex:a ex:p "1"^^xsd:integer , "x"@fr , <relative> ; ex:q ex:b .
+          GRAPH ex:g { ex:b ex:p 2.5 , true ; ex:r <other#frag> }
+          GRAPH <g2> { <s> ex:p "plain" }
+        }"""
+    reference = ox.Store()
+    reference.update(text)
+    expected = set(reference.quads_for_pattern(None, None, None, None))
+    assert {to_ox_quad(q) for q in stage_update(store(), text).delta.added} == expected
+    assert len(expected) == 8
