@@ -178,6 +178,8 @@ def test_a_write_to_the_default_graph_is_named_in_the_changelog_queried_and_show
     )
     assert page.status_code == 200
     assert "default graph" in page.text and "/ontology#DefaultGraph" in page.text
+    ontology = client.get("/ontology", headers={"Accept": "text/html"}, follow_redirects=True)
+    assert 'id="DefaultGraph"' in ontology.text  # where the link lands
     deleted = client.delete("/store?default")
     assert deleted.status_code == 200 and deleted.json()["graphs"] == [DEFAULT_GRAPH]
     assert not ask(client, f"ASK {{ <{note}> ?p ?o }}")
