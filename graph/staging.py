@@ -225,10 +225,18 @@ class StagedStore(RdflibStore):  # type: ignore[misc]
                 subjects |= {q[0] for q in self.match((None, URIRef(term.value), None), None)}
         change = Delta()
         graph = ox.NamedNode(INFERRED_GRAPH)
+        own: dict[ox.NamedNode | ox.BlankNode, set[ox.Triple]] = {}
         for subject in subjects:
             node = to_ox(subject)
-            own = {ox.Triple(*(to_ox(t) for t in q[:3])) for q in self.match((subject, None, None), None)}
-            should = {t for t in entailed(own | after) if t.subject == node} - own
+            own[node] = {ox.Triple(*(to_ox(t) for t in q[:3])) for q in self.match((subject, None, None), None)}
+        # Entailment keeps each triple's subject, and the subjects' own axioms are among ``after``: entailed
+        # once for all of them, it is what it is for each alone (without the closures computed per subject).
+        inferred: defaultdict[ox.NamedNode | ox.BlankNode, set[ox.Triple]] = defaultdict(set)
+        for triple in entailed(set().union(*own.values()) | after):
+            if isinstance(triple.subject, ox.NamedNode | ox.BlankNode) and triple.subject in own:
+                inferred[triple.subject].add(triple)
+        for node, stated in own.items():
+            should = inferred[node] - stated
             current = {ox.Triple(q.subject, q.predicate, q.object) for q in self.base.match(node, None, None, graph)}
             change.added |= {from_ox_quad(ox.Quad(t.subject, t.predicate, t.object, graph)) for t in should - current}
             change.removed |= {from_ox_quad(ox.Quad(t.subject, t.predicate, t.object, graph)) for t in current - should}
