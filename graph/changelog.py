@@ -11,7 +11,9 @@ Each write through the API or ``ilrs load``/``ilrs update`` is recorded in
         cl:datasetVersion "…" ; cl:previousVersion "…" ;
         rdfs:comment "the message, if given" .
 
-``cl:`` is ``https://w3id.org/ilrs/changelog#``. The graph also holds the current version
+``cl:`` is ``https://w3id.org/ilrs/changelog#``. The store's default graph has no IRI: an edit of it
+names the ontology's individual ``ilrs:DefaultGraph`` (:data:`~ilrs.graph.namespaces.DEFAULT_GRAPH`) as
+its changed graph. The graph also holds the current version
 (:data:`~ilrs.graph.store.VERSION_PREDICATE`), so that a store reopened from disk keeps it.
 """
 
@@ -22,6 +24,7 @@ from datetime import UTC, datetime
 
 import pyoxigraph as ox
 
+from .namespaces import DEFAULT_GRAPH
 from .settings import BASE_IRI
 from .store import CHANGELOG_GRAPH, VERSION_PREDICATE, Store
 
@@ -45,6 +48,7 @@ class Edit:
     previous: str
     editor: str
     time: datetime
+    #: The graphs changed, the default graph as :func:`graph_name` names it.
     graphs: list[str]
     changed: list[str]
     added: int
@@ -54,6 +58,12 @@ class Edit:
     @property
     def iri(self) -> str:
         return f"{BASE_IRI}id/edit/{self.version}"
+
+
+def graph_name(graph: str) -> str:
+    """The IRI by which the changelog names a changed graph: its own, or ``ilrs:DefaultGraph`` for ``""``, the
+    store's default graph."""
+    return graph or str(DEFAULT_GRAPH)
 
 
 def editor_iri(name: str) -> str:
@@ -86,7 +96,7 @@ def edit_quads(edit: Edit) -> list[ox.Quad]:
         (agent, RDFS_LABEL, ox.Literal(edit.editor)),
         (g, ox.NamedNode(VERSION_PREDICATE), ox.Literal(edit.version)),
     ]
-    triples += [(a, cl("changedGraph"), ox.NamedNode(name)) for name in edit.graphs if name]
+    triples += [(a, cl("changedGraph"), ox.NamedNode(graph_name(name))) for name in edit.graphs]
     triples += [(a, cl("changed"), ox.NamedNode(iri)) for iri in edit.changed[:MAX_CHANGED]]
     if edit.message:
         triples.append((a, RDFS_COMMENT, ox.Literal(edit.message)))
@@ -128,7 +138,7 @@ def last_edit(store: Store, iri: str) -> LastEdit | None:
 
 def graphs_changed_since(store: Store, version: str) -> list[str]:
     """The graphs changed by the writes committed after ``version``, sorted; ``"loaded"`` means every write
-    since the store was loaded from the files.
+    since the store was loaded from the files. The default graph is named ``ilrs:DefaultGraph``.
 
     :class:`~ilrs.graph.errors.NotFound` if no committed write produced ``version`` (nor started from it).
     """

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 from .changelog import graphs_changed_since
 from .errors import InputError, ParameterError, ParseError, located
 from .loader import build_store
-from .namespaces import GRAPH, PREFIXES, SOURCES_GRAPH
+from .namespaces import DEFAULT_GRAPH, GRAPH, PREFIXES, SOURCES_GRAPH
 from .settings import Settings, get_settings
 from .store import Store, read_only_store
 from .tokens import add_token
@@ -123,12 +123,14 @@ def open_written_store(path: Path | None) -> Store:
 
 def export_changed(store: Store, since: str, folder: Path) -> list[Path]:
     """Write each graph changed since version ``since`` as a TriG file under ``folder``, in the layout of
-    ``graph/data/`` (``sources/NNN.trig``, ``sources.trig``; other graphs under ``other/``)."""
+    ``graph/data/`` (``sources/NNN.trig``, ``sources.trig``; the default graph ``default.trig``, its triples
+    outside any ``GRAPH`` block, which the loader puts back in the default graph; other graphs under ``other/``)."""
     written = []
     for graph in graphs_changed_since(store, since):
         path = folder / data_file_for(graph)
         path.parent.mkdir(parents=True, exist_ok=True)
-        quads = store.match(None, None, None, ox.NamedNode(graph))
+        name = ox.DefaultGraph() if graph == str(DEFAULT_GRAPH) else ox.NamedNode(graph)
+        quads = store.match(None, None, None, name)
         # A graph emptied since: an empty file, which the curator deletes (ilrs diff shows it emptied).
         path.write_bytes(ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=PREFIXES) or b"")
         written.append(path)
@@ -136,7 +138,9 @@ def export_changed(store: Store, since: str, folder: Path) -> list[Path]:
 
 
 def data_file_for(graph: str) -> str:
-    """Where a named graph's file lives in ``graph/data/``."""
+    """Where a graph's file lives in ``graph/data/``; the default graph's (``ilrs:DefaultGraph``): ``default.trig``."""
+    if graph == str(DEFAULT_GRAPH):
+        return "default.trig"
     source = f"{GRAPH}source/"
     if graph.startswith(source):
         return f"sources/{graph[len(source) :]}.trig"

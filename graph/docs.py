@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from rdflib import Graph, URIRef
-from rdflib.namespace import DCTERMS, RDFS
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from .deprecation import deprecations
 from .diagrams import class_diagram, instance_diagram, pick_agreement, render_svg
@@ -96,6 +96,7 @@ def ontology_html(ontology: Graph) -> str:
     page = _sort_set_members(page)
     page = _number_blank_nodes(page)
     page = mark_deprecated(page, ontology)
+    page = add_individuals(page, ontology)
     page = restore_term_anchors(page, ontology)
     page = one_title(page, ontology)
     page = page.replace("<html>", f"<html>\n<!-- {GENERATED} -->", 1)
@@ -165,6 +166,44 @@ def restore_term_anchors(page: str, ontology: Graph) -> str:
         if found:
             ids.add(name)
     return page
+
+
+def add_individuals(page: str, ontology: Graph) -> str:
+    """Add a section for the ontology's named individuals (``ilrs:DefaultGraph``), which pyLODE's OntPub leaves
+    out, before the namespaces, with its entry in the table of contents: ``…/ontology#DefaultGraph`` lands there."""
+    individuals = sorted(
+        t for t in ontology.subjects(RDF.type, OWL.NamedIndividual) if isinstance(t, URIRef) and t.startswith(ILRS)
+    )
+    if not individuals:
+        return page
+    entities, entries = [], []
+    for term in individuals:
+        name = term.removeprefix(str(ILRS))
+        label = html.escape(str(ontology.value(term, RDFS.label) or name))
+        entities.append(_individual_html(ontology, term, name, label))
+        entries.append(f'<li><a href="#{name}">{label}</a></li>')
+    section = (
+        '<div class="section" id="namedindividuals">\n<h2>Named Individuals</h2>\n' + "".join(entities) + "</div>\n"
+    )
+    page = page.replace('      <div id="namespaces">', section + '      <div id="namespaces">', 1)
+    toc = (
+        '<li><h4><a href="#namedindividuals">Named Individuals</a></h4>\n'
+        f'<ul class="second">{"".join(entries)}</ul></li>\n'
+    )
+    namespaces = re.compile(r'(        <li>\s*<h4>\s*<a href="#namespaces">)')
+    return namespaces.sub(lambda found: toc + found.group(1), page, count=1)
+
+
+def _individual_html(ontology: Graph, term: URIRef, name: str, label: str) -> str:
+    """One named individual as pyLODE shows a term: its label, then its IRI, types, definition and comments."""
+    types = sorted(str(c) for c in ontology.objects(term, RDF.type) if c != OWL.NamedIndividual)
+    rows = [("IRI", f"<code>{html.escape(str(term))}</code>")]
+    rows += [("Type", f'<a href="{html.escape(c)}">{html.escape(show(URIRef(c)))}</a>') for c in types]
+    rows += [("Definition", f"<p>{html.escape(str(d))}</p>") for d in ontology.objects(term, SKOS.definition)]
+    rows += [("Comment", f"<p>{html.escape(str(c))}</p>") for c in ontology.objects(term, RDFS.comment)]
+    cells = "".join(f"<tr><th>{th}</th><td>{td}</td></tr>\n" for th, td in rows)
+    badge = '<sup class="sup-ni" title="OWL Named Individual">ni</sup>'
+    return f'<div class="property entity" id="{name}">\n<h3>{label} {badge}</h3>\n<table>\n{cells}</table>\n</div>\n'
 
 
 def mark_deprecated(page: str, ontology: Graph) -> str:

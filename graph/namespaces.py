@@ -27,6 +27,9 @@ COUNTRIES_GRAPH = GRAPH["reference/countries"]
 #: Derived at load time (:mod:`graph.derived`): what RDFS entails, and every claim once.
 INFERRED_GRAPH = GRAPH["inferred"]
 MERGED_GRAPH = GRAPH["merged"]
+#: The ontology's individual standing for the store's default graph, which has no IRI of its own: the
+#: changelog names it as the graph an edit of the default graph changed.
+DEFAULT_GRAPH = ILRS["DefaultGraph"]
 
 #: The kinds of instances: each is minted as ``{ID}{kind}/{key}`` and has the prefix ``{kind}:``.
 INSTANCE_KINDS = (
@@ -57,6 +60,7 @@ PREFIXES: dict[str, str] = {
     "sh": str(SH),
     "void": str(VOID),
     "dcat": str(DCAT),
+    "sd": "http://www.w3.org/ns/sparql-service-description#",
     **{kind: f"{ID}{kind}/" for kind in INSTANCE_KINDS},
     "sourcegraph": f"{GRAPH}source/",
 }

@@ -210,6 +210,12 @@ class Settings(BaseSettings):
         default_factory=list, description="URLs that SPARQL LOAD may fetch; LOAD is refused otherwise."
     )
     max_write_bytes: int = Field(10_000_000, gt=0, description="Largest accepted write (update or RDF body), bytes.")
+    max_edit_message: int = Field(
+        2000,
+        gt=0,
+        description="Longest edit message (X-Edit-Message, message=, --message), characters; a longer one is "
+        "refused (413), nothing written.",
+    )
     reload_store: bool = Field(
         False, description="With store_dir: empty the on-disk store and reload the files even if it holds data."
     )

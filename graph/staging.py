@@ -16,6 +16,7 @@ inferred graph can be read, as queries read it, within :meth:`StagedStore.readin
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -54,6 +55,35 @@ class Delta:
 
     def __bool__(self) -> bool:
         return bool(self.added or self.removed)
+
+
+class QuadIndex:
+    """Quads by subject and by object, so that a pattern with either bound is matched against its own quads,
+    not against every quad a large write adds (which would make the write's cost grow with its square)."""
+
+    def __init__(self, quads: Iterable[RQuad] = ()) -> None:
+        self._by_subject: defaultdict[Node, set[RQuad]] = defaultdict(set)
+        self._by_object: defaultdict[Node, set[RQuad]] = defaultdict(set)
+        for quad in quads:
+            self.add(quad)
+
+    def add(self, quad: RQuad) -> None:
+        self._by_subject[quad[0]].add(quad)
+        self._by_object[quad[2]].add(quad)
+
+    def discard(self, quad: RQuad) -> None:
+        self._by_subject.get(quad[0], set()).discard(quad)
+        self._by_object.get(quad[2], set()).discard(quad)
+
+    def candidates(self, quads: set[RQuad], pattern: Pattern) -> list[RQuad]:
+        """The quads of ``quads`` (which this indexes) that may match ``pattern``; a copy, so the caller may
+        change ``quads`` while it goes through them."""
+        s, _, o = pattern
+        if s is not None:
+            return list(self._by_subject.get(s, ()))
+        if o is not None:
+            return list(self._by_object.get(o, ()))
+        return list(quads)
 
 
 # --- terms: pyoxigraph <-> rdflib --------------------------------------------------------------------
@@ -132,6 +162,9 @@ class StagedStore(RdflibStore):  # type: ignore[misc]
         self._namespaces: dict[str, URIRef] = {}
         #: The staged inferred graph's difference from the store's, while :meth:`reading_inferred`.
         self._inferred: Delta | None = None
+        #: :attr:`delta`'s added quads and the staged inferred graph's, indexed (see :class:`QuadIndex`).
+        self._added = QuadIndex()
+        self._inferred_added = QuadIndex()
 
     # -- reading
 
@@ -153,11 +186,11 @@ class StagedStore(RdflibStore):  # type: ignore[misc]
                     yield found
             elif found not in self.delta.removed and found[3] not in HIDDEN:
                 yield found
-        for quad in list(self.delta.added):
+        for quad in self._added.candidates(self.delta.added, pattern):
             if _matches(quad, pattern, graph):
                 yield quad
         if inferred is not None:
-            for quad in inferred.added:
+            for quad in self._inferred_added.candidates(inferred.added, pattern):
                 if _matches(quad, pattern, graph):
                     yield quad
 
@@ -165,10 +198,12 @@ class StagedStore(RdflibStore):  # type: ignore[misc]
     def reading_inferred(self) -> Iterator[None]:
         """Within this block the view holds the inferred graph as the staged write makes it (read only)."""
         self._inferred = self.inferred_change()
+        self._inferred_added = QuadIndex(self._inferred.added)
         try:
             yield
         finally:
             self._inferred = None
+            self._inferred_added = QuadIndex()
 
     def inferred_change(self) -> Delta:
         """What the inferred graph loses and gains with the staged write.
@@ -190,10 +225,18 @@ class StagedStore(RdflibStore):  # type: ignore[misc]
                 subjects |= {q[0] for q in self.match((None, URIRef(term.value), None), None)}
         change = Delta()
         graph = ox.NamedNode(INFERRED_GRAPH)
+        own: dict[ox.NamedNode | ox.BlankNode, set[ox.Triple]] = {}
         for subject in subjects:
             node = to_ox(subject)
-            own = {ox.Triple(*(to_ox(t) for t in q[:3])) for q in self.match((subject, None, None), None)}
-            should = {t for t in entailed(own | after) if t.subject == node} - own
+            own[node] = {ox.Triple(*(to_ox(t) for t in q[:3])) for q in self.match((subject, None, None), None)}
+        # Entailment keeps each triple's subject, and the subjects' own axioms are among ``after``: entailed
+        # once for all of them, it is what it is for each alone (without the closures computed per subject).
+        inferred: defaultdict[ox.NamedNode | ox.BlankNode, set[ox.Triple]] = defaultdict(set)
+        for triple in entailed(set().union(*own.values()) | after):
+            if isinstance(triple.subject, ox.NamedNode | ox.BlankNode) and triple.subject in own:
+                inferred[triple.subject].add(triple)
+        for node, stated in own.items():
+            should = inferred[node] - stated
             current = {ox.Triple(q.subject, q.predicate, q.object) for q in self.base.match(node, None, None, graph)}
             change.added |= {from_ox_quad(ox.Quad(t.subject, t.predicate, t.object, graph)) for t in should - current}
             change.removed |= {from_ox_quad(ox.Quad(t.subject, t.predicate, t.object, graph)) for t in current - should}
@@ -249,6 +292,7 @@ class StagedStore(RdflibStore):  # type: ignore[misc]
             self.delta.removed.discard(quad)
         elif not self.contains(quad):
             self.delta.added.add(quad)
+            self._added.add(quad)
 
     def remove(self, triple: Pattern, context: Graph | None = None) -> None:
         graph = None if context is None else context.identifier
@@ -256,6 +300,7 @@ class StagedStore(RdflibStore):  # type: ignore[misc]
         for quad in list(self.match(triple, graph)):
             if quad in self.delta.added:
                 self.delta.added.discard(quad)
+                self._added.discard(quad)
             else:
                 self.delta.removed.add(quad)
 

@@ -17,7 +17,9 @@ validates and commits.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Literal
 
@@ -26,7 +28,7 @@ from rdflib import Graph, URIRef
 from rdflib import Literal as RdflibLiteral
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID, ReadOnlyGraphAggregate
 from rdflib.plugins.sparql import algebra
-from rdflib.plugins.sparql.algebra import translateUpdate
+from rdflib.plugins.sparql.algebra import translatePName, translateUpdate, traverse
 from rdflib.plugins.sparql.evaluate import evalPart
 from rdflib.plugins.sparql.evalutils import _fillTemplate
 from rdflib.plugins.sparql.parser import parseUpdate
@@ -42,7 +44,15 @@ from rdflib.plugins.sparql.update import (
     evalMove,
 )
 
-from .errors import ForbiddenLoad, ForbiddenService, InputError, NotFound, ParameterError, QuerySyntaxError
+from .errors import (
+    ForbiddenLoad,
+    ForbiddenService,
+    InputError,
+    NotFound,
+    ParameterError,
+    ParseError,
+    QuerySyntaxError,
+)
 from .staging import StagedStore, from_ox_quad, staged_dataset
 from .store import Store, memory_store
 
@@ -63,11 +73,44 @@ _SIMPLE = {
 def parse_update(text: str, base_iri: str | None) -> list[CompValue]:
     """The operations of a SPARQL Update; :class:`QuerySyntaxError` with the position if it does not parse."""
     try:
-        operations = list(translateUpdate(parseUpdate(text), base=base_iri).algebra)
+        operations = _translate(parseUpdate(text), base_iri)
     except Exception as err:  # pyparsing's and rdflib's errors have no common base
         raise _syntax_error(text, err) from err
     _check_data(text, operations)
     return operations
+
+
+def _translate(parsed: Any, base_iri: str | None) -> list[CompValue]:
+    """rdflib's algebra of a parsed update, but the triples of ``INSERT DATA`` and ``DELETE DATA`` as written.
+
+    rdflib orders the triples of a block as it would a query's patterns, at a cost that grows with the square
+    of their number (minutes for a few thousand); data has no order to find, so its blocks are set aside
+    before the translation and their terms resolved (prefixed names, relative IRIs) with each operation's
+    prologue after it.
+    """
+    held: dict[int, Any] = {}
+    for index, op in enumerate(parsed.request or []):
+        if op.name in ("InsertData", "DeleteData"):
+            held[index] = op.quads
+            op["quads"] = CompValue("Quads")
+    operations = list(translateUpdate(parsed, base=base_iri).algebra)
+    for index, data in held.items():
+        op = operations[index]
+        resolve = functools.partial(translatePName, prologue=op.prologue)
+        op["triples"] = _data_triples(data.triples if data else None, resolve)
+        quads: defaultdict[Any, list[tuple[Any, Any, Any]]] = defaultdict(list)
+        for block in (data.quadsNotTriples if data else None) or []:
+            quads[traverse(block.term, visitPost=resolve)] += _data_triples(block.triples, resolve)
+        op["quads"] = quads
+    return operations
+
+
+def _data_triples(blocks: Any, resolve: Callable[[Any], Any]) -> list[tuple[Any, Any, Any]]:
+    """The triples of a data block as the parser gives them (a flat list of terms per subject), resolved."""
+    terms = [traverse(term, visitPost=resolve) for block in blocks or [] for term in block]
+    if len(terms) % 3:
+        raise ValueError("the data block does not hold whole triples")
+    return [(terms[i], terms[i + 1], terms[i + 2]) for i in range(0, len(terms), 3)]
 
 
 def _check_data(text: str, operations: list[CompValue]) -> None:
@@ -160,7 +203,9 @@ def _evaluate(
     fetch: Fetcher | None,
 ) -> None:
     if op.name in _SIMPLE:
-        _SIMPLE[op.name](ctx, op)
+        # rdflib's operations take the context's graph for DEFAULT (and INSERT DATA's triples without GRAPH):
+        # the store's default graph, not the union that a WHERE reads.
+        _SIMPLE[op.name](ctx.pushGraph(_default_graph(ctx.dataset)), op)
     elif op.name == "Modify":
         _modify(ctx, staged, op, using, using_named)
     elif op.name == "DeleteWhere":
@@ -201,7 +246,7 @@ def _modify(ctx: QueryContext, staged: StagedStore, op: CompValue, using: list[s
             solutions = list(evalPart(where_ctx, op.where))
     finally:
         staged.visible_named = None
-    default = dataset.get_context(op.withClause) if op.withClause else dataset.default_context
+    default = dataset.get_context(op.withClause) if op.withClause else _default_graph(dataset)
     for solution in solutions:
         for clause, add in ((op.delete, False), (op.insert, True)):
             if not clause:
@@ -212,6 +257,12 @@ def _modify(ctx: QueryContext, staged: StagedStore, op: CompValue, using: list[s
                 if target is None:
                     continue
                 _apply(dataset.get_context(target), _fillTemplate(template, solution), add)
+
+
+def _default_graph(dataset: Any) -> Graph:
+    """The store's default graph, as an rdflib graph over the staged view."""
+    graph: Graph = dataset.get_context(DATASET_DEFAULT_GRAPH_ID)
+    return graph
 
 
 def _as_modify(op: CompValue) -> CompValue:
@@ -264,10 +315,18 @@ def stage_graph(
 def parse_quads(data: bytes, media_type: str, *, base_iri: str | None = None) -> list[ox.Quad]:
     """The quads of an RDF document; :class:`~ilrs.graph.errors.ParseError` (line, column) if it does not parse.
 
-    Parsed by pyoxigraph, so JSON-LD never fetches a remote ``@context``.
+    Parsed by pyoxigraph, so JSON-LD never fetches a remote ``@context`` (a document that names one is
+    refused, saying so).
     """
     scratch = memory_store()
-    scratch.load(data, media_type, base_iri=base_iri)
+    try:
+        scratch.load(data, media_type, base_iri=base_iri)
+    except ParseError as err:
+        if "LoadDocumentCallback" not in str(err):  # pyoxigraph's words for a remote context it may not load
+            raise
+        raise ParseError(
+            "the JSON-LD names a remote @context, which this server never fetches: put the context in the document"
+        ) from err
     return list(scratch.quads())
 
 

@@ -29,10 +29,10 @@ from typing import Literal
 import pyoxigraph as ox
 from rdflib import URIRef
 
-from .changelog import Edit, edit_quads, now, version_quads
+from .changelog import Edit, edit_quads, graph_name, now, version_quads
 from .derived import INFERRED_GRAPH, MERGED_GRAPH
-from .errors import Forbidden, ShapeViolation
-from .namespaces import GRAPH, ONTOLOGY_GRAPH
+from .errors import Forbidden, LimitExceeded, ShapeViolation
+from .namespaces import DEFAULT_GRAPH, GRAPH, ONTOLOGY_GRAPH
 from .settings import Settings
 from .staging import Delta, StagedStore, to_ox, to_ox_quad
 from .store import CHANGELOG_GRAPH, Store
@@ -49,6 +49,7 @@ READ_ONLY_GRAPHS: dict[str, str] = {
     INFERRED_GRAPH: "the inferred graph is derived from the data, and updated with every write",
     MERGED_GRAPH: "the merged graph is derived from the data, and updated with every write",
     str(GRAPH["curated"]): "the curated names are the editors' (graph/data/curated.trig), edited in that file",
+    str(DEFAULT_GRAPH): "the changelog names the default graph so: write to the default graph (?default, or no GRAPH)",
 }
 
 
@@ -59,6 +60,7 @@ class Commit:
     version: str
     added: int
     removed: int
+    #: The graphs changed, as the changelog names them (the default graph: ``ilrs:DefaultGraph``).
     graphs: list[str]
     edit: Edit | None
 
@@ -98,6 +100,7 @@ class Writer:
         fetch: Fetcher | None = None,
     ) -> Commit:
         """Run a SPARQL Update as one validated transaction."""
+        self._check_message(message)
         with self._lock:
             staged = stage_update(
                 self.store,
@@ -122,10 +125,21 @@ class Writer:
     ) -> Commit:
         """Replace, add to or delete one graph (``""``: the default graph; ``None``: the graphs the quads
         name, merge only) as one validated transaction."""
+        self._check_message(message)
         with self._lock:
             if graph:
                 _check_writable({graph})
             return self._commit(stage_graph(self.store, operation, graph, quads), editor, message)
+
+    def _check_message(self, message: str | None) -> None:
+        """:class:`LimitExceeded` for a message longer than ``max_edit_message``: refused whole rather than
+        cut, so that the changelog never keeps less than its author wrote without saying so."""
+        limit = self.settings.max_edit_message
+        if message is not None and len(message) > limit:
+            raise LimitExceeded(
+                f"the edit message is {len(message)} characters long; at most {limit} are accepted "
+                "(max_edit_message); nothing was written"
+            )
 
     def _commit(self, staged: StagedStore, editor: str, message: str | None) -> Commit:
         delta = staged.delta
@@ -150,7 +164,7 @@ class Writer:
             previous=previous,
             editor=editor,
             time=now(),
-            graphs=[g for g in graphs if g],
+            graphs=[graph_name(g) for g in graphs],
             changed=_changed_resources(delta),
             added=len(delta.added),
             removed=len(delta.removed),
@@ -164,7 +178,7 @@ class Writer:
             added += derived_added
         self.store.apply(removed, added, version)
         commit = Commit(version, edit.added, edit.removed, edit.graphs, edit)
-        log.info("committed %s by %s: +%d -%d in %s", version, editor, edit.added, edit.removed, ", ".join(graphs))
+        log.info("committed %s by %s: +%d -%d in %s", version, editor, edit.added, edit.removed, ", ".join(edit.graphs))
         for listener in self._listeners:
             try:
                 listener(commit)

@@ -11,11 +11,14 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -83,3 +86,17 @@ def stop_server(server: LiveServer) -> None:
     except subprocess.TimeoutExpired:
         server.process.kill()
         server.process.wait()
+
+
+def wait_for(condition: Callable[[], T], what: str, *, timeout: float = 60, interval: float = 0.05) -> T:
+    """The first true value that ``condition()`` returns, asked every ``interval`` seconds; an AssertionError
+    saying ``what`` was awaited if none comes within ``timeout`` seconds. The deadline is generous: the
+    machine may be loaded, and no test asserts speed, only that the condition comes to hold."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout:g} s for {what}")
+        time.sleep(interval)

@@ -34,7 +34,7 @@ VANN = "http://purl.org/vocab/vann/"
 #: Plain namespaces (rdflib's closed XSD and TIME namespaces warn when pytest inspects this module).
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
 TIME = Namespace("http://www.w3.org/2006/time#")
-TERM_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty)
+TERM_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.NamedIndividual)
 STATUSES = {"signed", "committed", "negotiating", "applied", "indirect", "by-extension", "declined", "restricted"}
 COUNTED = {
     "countries",

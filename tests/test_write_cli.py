@@ -6,14 +6,20 @@ one store folder; refusals are checked to leave the store as it was.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
+from checkout import PROJECT_ROOT
 from rdflib import Dataset, URIRef
 from servers import start_server, stop_server
 
+from ilrs.graph.loader import build_store
+from ilrs.graph.settings import get_settings
+from ilrs.graph.store import read_only_store
 from ilrs.graph.tokens import TokenRegistry, read_tokens
 
 SOURCE_003 = "https://w3id.org/ilrs/graph/source/003"
@@ -108,8 +114,12 @@ def test_load_and_update_write_through_the_same_gate(store: Path, tmp_path: Path
             "\n  https://w3id.org/ilrs/id/agency/x http://www.w3.org/2000/01/rdf-schema#label: An organization must",
         ),
         (["update", "CLEAR GRAPH <https://w3id.org/ilrs/graph/reference/countries>"], "reference data"),
+        (
+            ["update", "INSERT DATA { GRAPH <urn:x:g> { <urn:a> <urn:b> <urn:c> } }", "--message", "m" * 2001],
+            "the edit message is 2001 characters long; at most 2000 are accepted",
+        ),
     ],
-    ids=["syntax", "shapes", "shapes-listed", "reference"],
+    ids=["syntax", "shapes", "shapes-listed", "reference", "long-message"],
 )
 def test_refused_writes_say_why_and_change_nothing(store: Path, command: list[str], message: str) -> None:
     before = quads(store)
@@ -146,6 +156,47 @@ def test_export_changed_since_writes_the_changed_graphs_in_the_data_layout(store
     assert (URIRef(CNSA), URIRef(LABEL), None) in graph and len(graph) > 10
     unknown = ilrs("export", "--store", store, "--changed-since", "0000", "--output", out)
     assert unknown.returncode == 1 and "no committed write produced version" in unknown.stderr
+
+
+def test_the_default_graph_round_trips_through_export_load_and_diff(tmp_path: Path) -> None:
+    """Written to the default graph, exported as default.trig, loaded from the files: the same quads, in the
+    default graph; ilrs diff of the checkout with and without the file shows them there."""
+    folder = tmp_path / "store"
+    note = "https://example.org/round-trip"
+    update = (
+        f'INSERT DATA {{ <{note}> <{LABEL}> "a note"@en , "une note"@fr ; '
+        f"<https://example.org/count> 3 ; <https://example.org/about> <{CNSA}> }}"
+    )
+    done = ilrs("update", update, "--store", folder, "--as", "curator")
+    assert done.returncode == 0, done.stderr
+    assert "https://w3id.org/ilrs/ontology#DefaultGraph" in done.stderr
+    out = tmp_path / "exported"
+    exported = ilrs("export", "--store", folder, "--changed-since", "loaded", "--output", out)
+    assert exported.returncode == 0, exported.stderr
+    assert [p.relative_to(out).as_posix() for p in sorted(out.rglob("*.trig"))] == ["default.trig"]
+    in_file = set(ox.parse(path=str(out / "default.trig"), format=ox.RdfFormat.TRIG))
+    written = read_only_store(folder)
+    in_store = set(written.match(None, None, None, ox.DefaultGraph()))
+    assert len(in_store) == 4 and in_file == in_store
+    # A checkout with the file in graph/data/: the loader puts its triples back into the default graph.
+    checkout = tmp_path / "checkout"
+    for part in ("ontology", "shapes", "graph/data"):
+        shutil.copytree(PROJECT_ROOT / part, checkout / part)
+    shutil.copy(out / "default.trig", checkout / "graph" / "data" / "default.trig")
+    settings = get_settings().model_copy(
+        update={
+            "ontology_dir": checkout / "ontology",
+            "shapes_dir": checkout / "shapes",
+            "data_dir": checkout / "graph" / "data",
+            "store_dir": None,
+        }
+    )
+    reloaded = build_store(settings, derived=False)
+    assert set(reloaded.match(None, None, None, ox.DefaultGraph())) == in_store
+    diff = ilrs("diff", PROJECT_ROOT, checkout)
+    assert diff.returncode == 0, diff.stderr
+    assert "+ (default graph)  (4 triples)" in diff.stdout, diff.stdout
+    assert '+ rdfs:label "une note"@fr' in diff.stdout
 
 
 @pytest.mark.parametrize("option", ["--tokens", "--store"])

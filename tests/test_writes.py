@@ -26,6 +26,11 @@ COUNTRIES = "https://w3id.org/ilrs/graph/reference/countries"
 ONTOLOGY = "https://w3id.org/ilrs/graph/ontology"
 CHANGELOG = "https://w3id.org/ilrs/graph/changelog"
 MAX_WRITE = 20_000
+#: The server's limit on edit messages (``max_edit_message``), set below the default to show it is a setting.
+MAX_MESSAGE = 300
+DEFAULT_GRAPH = "https://w3id.org/ilrs/ontology#DefaultGraph"
+MERGED = "https://w3id.org/ilrs/graph/merged"
+LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 UPDATE_TYPE = "application/sparql-update"
 
 
@@ -37,7 +42,11 @@ def token(tmp_path_factory: pytest.TempPathFactory) -> Writable:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, token: Writable) -> Iterator[LiveServer]:
     tmp = tmp_path_factory.mktemp("writes")
-    env = {"ILRS_MAX_WRITE_BYTES": str(MAX_WRITE), "ILRS_QUERY_EXECUTOR": "thread"}
+    env = {
+        "ILRS_MAX_WRITE_BYTES": str(MAX_WRITE),
+        "ILRS_MAX_EDIT_MESSAGE": str(MAX_MESSAGE),
+        "ILRS_QUERY_EXECUTOR": "thread",
+    }
     yield from writable_server(tmp, token, env)
 
 
@@ -124,6 +133,115 @@ def test_an_edit_message_in_utf8_is_kept_as_written(client: httpx.Client) -> Non
     activity = response.json()["activity"]
     comment = f'<{activity}> <http://www.w3.org/2000/01/rdf-schema#comment> "{message}"'
     assert ask(client, f"ASK {{ GRAPH <{CHANGELOG}> {{ {comment} }} }}")
+
+
+def changed_graphs(client: httpx.Client, activity: str) -> set[str]:
+    """The graphs the changelog says an activity changed."""
+    rows = client.post(
+        "/sparql",
+        data={
+            "query": f"SELECT ?g WHERE {{ GRAPH <{CHANGELOG}> {{ "
+            f"<{activity}> <https://w3id.org/ilrs/changelog#changedGraph> ?g }} }}"
+        },
+        headers={"Accept": "application/json"},
+    ).json()["results"]["bindings"]
+    return {row["g"]["value"] for row in rows}
+
+
+def test_a_write_to_the_default_graph_is_named_in_the_changelog_queried_and_shown(client: httpx.Client) -> None:
+    """The default graph has no IRI: the changelog names it ilrs:DefaultGraph, which the ontology defines; its
+    triples are in the merged graph, so a query that names no dataset finds them."""
+    note = "https://example.org/default-graph-note"
+    by_update = client.post("/update", data={"update": f'INSERT DATA {{ <{note}> <{LABEL}> "by update" }}'})
+    assert by_update.status_code == 200, by_update.text
+    assert by_update.json()["graphs"] == [DEFAULT_GRAPH]
+    assert changed_graphs(client, by_update.json()["activity"]) == {DEFAULT_GRAPH}
+    by_store = client.post(
+        "/store?default",
+        content=f'<{note}> <{LABEL}> "by the graph store" .'.encode(),
+        headers={"Content-Type": "text/turtle"},
+    )
+    assert by_store.status_code == 200, by_store.text
+    assert changed_graphs(client, by_store.json()["activity"]) == {DEFAULT_GRAPH}
+    # Asked without a dataset (no FROM, no default-graph-uri), and in the merged graph.
+    assert ask(client, f'ASK {{ <{note}> <{LABEL}> "by update" , "by the graph store" }}')
+    assert ask(client, f'ASK {{ GRAPH <{MERGED}> {{ <{note}> <{LABEL}> "by the graph store" }} }}')
+    # The term is defined, with its label, in the ontology graph.
+    assert ask(
+        client,
+        f"ASK {{ GRAPH <{ONTOLOGY}> {{ <{DEFAULT_GRAPH}> a <http://www.w3.org/2002/07/owl#NamedIndividual> ; "
+        f'<{LABEL}> "default graph"@en }} }}',
+    )
+    # The edit's page lists the default graph among the graphs it changed, by its label, linked to its definition.
+    page = client.get(
+        by_store.json()["activity"].removeprefix("https://w3id.org/ilrs"), headers={"Accept": "text/html"}
+    )
+    assert page.status_code == 200
+    assert "default graph" in page.text and "/ontology#DefaultGraph" in page.text
+    ontology = client.get("/ontology", headers={"Accept": "text/html"}, follow_redirects=True)
+    assert 'id="DefaultGraph"' in ontology.text  # where the link lands
+    deleted = client.delete("/store?default")
+    assert deleted.status_code == 200 and deleted.json()["graphs"] == [DEFAULT_GRAPH]
+    assert not ask(client, f"ASK {{ <{note}> ?p ?o }}")
+    assert not ask(client, f"ASK {{ GRAPH <{MERGED}> {{ <{note}> ?p ?o }} }}")
+
+
+def test_no_named_graph_may_take_the_default_graphs_name(client: httpx.Client) -> None:
+    before = state(client)
+    response = client.put(
+        "/store",
+        params={"graph": DEFAULT_GRAPH},
+        content=b"<urn:a> <urn:b> <urn:c> .",
+        headers={"Content-Type": "text/turtle"},
+    )
+    assert response.status_code == 403 and "?default" in response.json()["detail"], response.text
+    assert state(client) == before
+
+
+def test_an_edit_message_at_the_limit_is_kept_whole(client: httpx.Client) -> None:
+    message = "é" * (MAX_MESSAGE - 1) + "!"
+    response = client.post(
+        "/update",
+        data={"update": insert(f'<{CNSA}> <{LABEL}> "CNSA (message limit)"@en'), "message": message},
+    )
+    assert response.status_code == 200, response.text
+    comment = f'<{response.json()["activity"]}> <http://www.w3.org/2000/01/rdf-schema#comment> "{message}"'
+    assert ask(client, f"ASK {{ GRAPH <{CHANGELOG}> {{ {comment} }} }}")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "where"),
+    [
+        ("POST", "/update", "header"),
+        ("POST", "/update", "form"),
+        ("POST", "/update", "query"),
+        ("PUT", "/store", "header"),
+        ("POST", "/store", "query"),
+    ],
+)
+def test_an_edit_message_over_the_limit_is_refused_naming_limit_and_length(
+    client: httpx.Client, method: str, path: str, where: str
+) -> None:
+    """Refused whole, never cut: the changelog keeps what its author wrote or nothing is written."""
+    before = state(client)
+    message = "m" * (MAX_MESSAGE + 1)
+    headers = {"X-Edit-Message": message} if where == "header" else {}
+    params = {"message": message} if where == "query" else {}
+    if path == "/update":
+        form = {"update": insert(f'<{CNSA}> <{LABEL}> "CNSA (too long)"@en')}
+        response = client.post(
+            path, data={**form, "message": message} if where == "form" else form, params=params, headers=headers
+        )
+    else:
+        params["graph"] = "https://example.org/long-message"
+        body = b"<urn:x:a> <urn:x:b> <urn:x:c> ."
+        response = client.request(
+            method, path, params=params, content=body, headers={**headers, "Content-Type": "text/turtle"}
+        )
+    assert response.status_code == 413, response.text
+    detail = response.json()["detail"]
+    assert f"{MAX_MESSAGE + 1} characters" in detail and f"at most {MAX_MESSAGE}" in detail, detail
+    assert state(client) == before
 
 
 def test_a_write_that_changes_nothing_keeps_the_version(client: httpx.Client) -> None:
@@ -288,6 +406,13 @@ def test_an_oversized_write_is_413(client: httpx.Client) -> None:
         client.post("/update", content=big_update, headers={"Content-Type": "application/sparql-update"}).status_code
         == 413
     )
+    # /sparql takes updates too, within the same limit (its own body limit is the queries', larger).
+    for sent in (
+        {"content": big_update, "headers": {"Content-Type": "application/sparql-update"}},
+        {"data": {"update": big_update.decode()}},
+    ):
+        refused = client.post("/sparql", **sent)  # type: ignore[arg-type]
+        assert refused.status_code == 413 and f"at most {MAX_WRITE}" in refused.text, refused.text
     assert state(client) == before
 
 
@@ -367,6 +492,25 @@ def test_a_jsonld_body_with_a_remote_context_is_refused_without_fetching_it(clie
     body = json.dumps({"@context": "http://127.0.0.1:9/context.jsonld", "@id": "urn:x:a", "b": 1}).encode()
     response = client.put("/store?graph=urn:x:remote", content=body, headers={"Content-Type": "application/ld+json"})
     assert response.status_code == 400, response.text
+    assert "remote @context" in response.json()["detail"] and "never fetches" in response.json()["detail"]
+    assert state(client) == before
+
+
+@pytest.mark.parametrize(
+    ("headers", "said"),
+    [
+        ({"Content-Type": "text/turtle", "Content-Encoding": "gzip"}, "Content-Encoding gzip is not supported"),
+        ({"Content-Type": "text/turtle; charset=latin-1"}, "charset=latin-1 is not supported"),
+        ({"Content-Type": "application/ld+json; charset=utf-16"}, "charset=utf-16 is not supported"),
+    ],
+    ids=["compressed", "turtle-latin-1", "jsonld-utf-16"],
+)
+def test_a_body_that_is_compressed_or_not_utf8_is_415_and_changes_nothing(
+    client: httpx.Client, headers: dict[str, str], said: str
+) -> None:
+    before = state(client)
+    response = client.put("/store?graph=urn:x:encoded", content=b"<urn:a> <urn:b> <urn:c> .", headers=headers)
+    assert response.status_code == 415 and said in response.json()["detail"], response.text
     assert state(client) == before
 
 

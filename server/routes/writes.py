@@ -34,6 +34,7 @@ from ilrs.graph.errors import (
     Forbidden,
     IlrsError,
     InputError,
+    LimitExceeded,
     NotFound,
     ParameterError,
     ShapeViolation,
@@ -88,9 +89,10 @@ def writer_of(request: Request) -> Writer:
 
 
 def _message(request: Request, given: str | None = None) -> str | None:
-    """The edit's message (``message=`` of the form, the header, or ``?message=``), at most 2000 characters."""
+    """The edit's message (``message=`` of the form, the header, or ``?message=``), without surrounding spaces;
+    the writer refuses one longer than ``max_edit_message``."""
     text = given if given is not None else _header_text(request) or request.query_params.get("message")
-    return text.strip()[:2000] or None if text else None
+    return text.strip() or None if text else None
 
 
 def _header_text(request: Request) -> str | None:
@@ -133,8 +135,14 @@ def committed(commit: Commit, status: int = 200, headers: dict[str, str] | None 
 
 
 async def run_update(request: Request, update: UpdateRequest, settings: Settings) -> Commit:
-    """Run a checked update request as the request's token holder."""
+    """Run a checked update request as the request's token holder; at ``/sparql`` too, an update may have
+    at most ``max_write_bytes`` (the body limit there is the queries')."""
     editor = authorize(request)
+    size = len(update.update.encode("utf-8"))
+    if size > settings.max_write_bytes:
+        raise LimitExceeded(
+            f"the update is {size} bytes long; a write may have at most {settings.max_write_bytes} (max_write_bytes)"
+        )
     base = public_base(settings)
     return await asyncio.to_thread(
         writer_of(request).update,
@@ -296,11 +304,13 @@ def _read_graph(request: Request, store: Store, graph: str | None) -> Response:
 
 async def _body_quads(request: Request, settings: Settings, graph: str | None) -> list[ox.Quad]:
     """The RDF of the request body (or of each part of a multipart body)."""
-    from ..sparql.protocol import _content_type, _read_body
+    from ..sparql.protocol import _check_encoding, _content_type, _read_body
 
-    media_type, _ = _content_type(request.headers.get("content-type"))
+    media_type, charset = _content_type(request.headers.get("content-type"))
     if media_type is None:
         raise UnsupportedMediaType("send the RDF with its Content-Type (text/turtle, application/trig, …)")
+    # Uncompressed, and UTF-8 as every RDF syntax but RDF/XML (whose XML declaration names its encoding) is.
+    _check_encoding(request, None if media_type == formats.RDFXML.media_type else charset)
     body = await _read_body(request, settings.max_write_bytes, settings.query_timeout)
     base = f"{public_base(settings)}{STORE_PATH}"
     if media_type == "multipart/form-data":
