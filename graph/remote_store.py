@@ -60,6 +60,7 @@ import pyoxigraph as ox
 
 from .errors import (
     ParameterError,
+    QueryRefused,
     QuerySyntaxError,
     QueryTimeout,
     QueryTooComplex,
@@ -74,7 +75,6 @@ from .query_analysis import (
     query_form,
     resolve_relative,
     without_dataset,
-    wrap_arguments,
 )
 from .store import (
     CHANGELOG_GRAPH,
@@ -87,6 +87,7 @@ from .store import (
     rdf_format,
 )
 from .syntax_errors import explain
+from .virtuoso_queries import boolean_variables, is_distinct, rewrite
 
 Dialect = Literal["standard", "virtuoso"]
 
@@ -161,7 +162,7 @@ class SparqlStore:
             # The protocol has no base parameter: a BASE in front, on the same line, means the same.
             sent = f"BASE <{base_iri}> {sent}"
         if self.dialect == "virtuoso":
-            sent = _virtuoso_query(sent)
+            sent = _virtuoso_query(sent, self._skolem_base)
         form: list[tuple[str, str]] = [("query", sent)]
         if default_graphs is None and named_graphs is None and union_default_graph and not declares_dataset(sparql):
             # The union of the named graphs but the merged one, which repeats them (as the embedded store does).
@@ -175,7 +176,10 @@ class SparqlStore:
             response = self._post(self.query_url, data=form, headers={"Accept": accept})
         except _Refused as refused:
             raise _syntax_error(sparql, base_iri, refused.reason) from None
-        result = self._result(response)
+        if self.dialect == "virtuoso" and form_name == "solutions":
+            result = self._result(response, booleans=boolean_variables(sparql), distinct=is_distinct(sparql))
+        else:
+            result = self._result(response)
         if form_name == "boolean" and isinstance(result, ox.QuerySolutions):
             # Virtuoso answers ASK as one row holding 1 or 0.
             result = _boolean(any(_truthy(term) for row in result for term in row))
@@ -379,6 +383,11 @@ class SparqlStore:
             raise StoreError(f"the SPARQL store at {url} cannot be reached: {err}") from err
         if response.status_code == 400 and data[0][0] == "query":
             raise _Refused(response.text.strip())
+        if self.dialect == "virtuoso" and ("transitive start not given" in response.text or "TR..." in response.text):
+            raise QueryRefused(
+                "the SPARQL store (Virtuoso) cannot evaluate a property path with *, + or ? whose two ends are "
+                "unbound variables: bind one end with another pattern, or name a resource at one end"
+            )
         if self.dialect == "virtuoso" and "SQ200" in response.text:  # "Expression recursion is too deep"
             raise QueryTooComplex(
                 "the query is nested or chained too deeply for the SPARQL store (Virtuoso: expression recursion "
@@ -390,11 +399,17 @@ class SparqlStore:
             )
         return response
 
-    def _result(self, response: httpx.Response) -> QueryResult:
+    def _result(
+        self, response: httpx.Response, *, booleans: frozenset[str] = frozenset(), distinct: bool = False
+    ) -> QueryResult:
+        """The answer in ``response``; on Virtuoso with the skolem IRIs as blank nodes again, the variables
+        ``booleans`` (bound to boolean-valued expressions) as booleans, and, if ``distinct``, each solution once."""
         media_type = response.headers.get("content-type", "").split(";")[0].strip()
         body = response.content
         if self.dialect == "virtuoso":
             body = self._deskolemise(body, media_type)
+            if "sparql-results+xml" in media_type:
+                body = _xml_solutions_fixed(body, booleans, distinct=distinct)
         if "sparql-results" in media_type:
             result = ox.parse_query_results(body, format=ox.QueryResultsFormat.from_media_type(media_type))
             if isinstance(result, ox.QuerySolutions) and self.max_rows is not None:
@@ -507,19 +522,43 @@ class SparqlStore:
         self._modified = time.time()
 
 
-def _virtuoso_query(sparql: str) -> str:
-    """``sparql`` as Virtuoso answers it as the standard says.
-
-    * Its ``STRLEN`` fails on a stored literal (error SR586, "Incomplete RDF box") where ``STR`` of
-      it does not: the argument is wrapped in ``STR``, which changes nothing for a string (and gives
-      the length of the lexical form of another literal, an error in the standard);
-    * its ``DESCRIBE`` also returns the triples pointing at the resource: its pragma asks for the
-      concise bounded description, which the embedded store gives.
-    """
-    sent = wrap_arguments(sparql, "STRLEN", "STR")
+def _virtuoso_query(sparql: str, skolem_base: str) -> str:
+    """``sparql`` as Virtuoso answers it as the standard says (:func:`graph.virtuoso_queries.rewrite`); its
+    ``DESCRIBE`` also returns the triples pointing at the resource, so a pragma asks for the concise bounded
+    description, which the embedded store gives."""
+    sent = rewrite(sparql, skolem_base)
     if is_describe(sparql):
         sent = f'define sql:describe-mode "CBD" {sent}'
     return sent
+
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_RESULT = re.compile(rb"<result>.*?</result>", re.DOTALL)
+
+
+def _xml_solutions_fixed(body: bytes, booleans: frozenset[str], *, distinct: bool) -> bytes:
+    """SPARQL XML results with the integers 1 and 0 bound to a variable of ``booleans`` as ``xsd:boolean``
+    (Virtuoso writes a computed boolean as an integer) and, if ``distinct``, each ``<result>`` once."""
+    for name in booleans:
+        for number, value in ((b"1", b"true"), (b"0", b"false")):
+            body = body.replace(
+                b'<binding name="' + name.encode() + b'"><literal datatype="' + _XSD.encode() + b'integer">'
+                + number + b"</literal>",
+                b'<binding name="' + name.encode() + b'"><literal datatype="' + _XSD.encode() + b'boolean">'
+                + value + b"</literal>",
+            )  # fmt: skip
+    if distinct:
+        seen: set[bytes] = set()
+
+        def once(match: re.Match[bytes]) -> bytes:
+            row = match.group(0)
+            if row in seen:
+                return b""
+            seen.add(row)
+            return row
+
+        body = _RESULT.sub(once, body)
+    return body
 
 
 def _batches(quads: list[ox.Quad]) -> list[list[ox.Quad]]:
