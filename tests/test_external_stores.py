@@ -197,7 +197,7 @@ def test_a_path_the_store_cannot_evaluate_is_refused_clearly(ext: ExternalStore,
         f"{served.base_url}/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"}
     )
     if ext.name == "virtuoso":  # it evaluates * and ? only from a bound end
-        assert r.status_code == 400 and "Virtuoso" in r.json()["detail"] and "unbound" in r.json()["detail"], r.text
+        assert r.status_code == 400 and "Virtuoso" in r.text and "unbound variables" in r.text, r.text
     else:
         assert r.status_code == 200 and len(r.json()["results"]["bindings"]) == 3
 
@@ -227,6 +227,25 @@ def test_json_results_write_typed_literals_as_the_standard_does(served: LiveServ
             "l": {"type": "literal", "xml:lang": "fr", "value": "un"},
         }
     ]
+
+
+def test_graph_store_reads_past_the_row_cap_and_answers_for_the_default_graph(
+    served: LiveServer, remote: SparqlStore, client: httpx.Client
+) -> None:
+    """The Graph Store Protocol's GET of a graph larger than Virtuoso's ResultSetMaxRows gives every triple
+    (read in pages), and ``?default`` answers as on the embedded store (Virtuoso's own answers 500)."""
+    size = VIRTUOSO_MAX_ROWS + 100
+    lines = "".join(f'<urn:ilrs:test:s{i}> <urn:ilrs:test:p> "{i}" .\n' for i in range(size))
+    remote.load(lines, "application/n-triples", graph=SCRATCH)
+    store = f"{served.base_url}/store"
+    got = httpx.get(store, params={"graph": SCRATCH}, headers={"Accept": "application/n-triples"}, timeout=120)
+    assert got.status_code == 200
+    values = {t.object.value for t in ox.parse(got.content, format=ox.RdfFormat.N_TRIPLES)}
+    assert values == {str(i) for i in range(size)}
+    default = httpx.get(store, params={"default": ""}, headers={"Accept": "application/n-triples"})
+    embedded = client.get("/store", params={"default": ""}, headers={"Accept": "application/n-triples"})
+    assert default.status_code == embedded.status_code < 500
+    assert default.json()["detail"] == embedded.json()["detail"]
 
 
 def test_blank_nodes_are_kept_together(remote: SparqlStore) -> None:
@@ -386,34 +405,3 @@ def test_blank_nodes_written_through_the_gate(
     else:
         assert removed.status_code == 400 and "blank node" in removed.json()["detail"], removed.text
         assert _contents(_open(ext)) == before
-
-
-def test_graph_store_reads_past_the_row_cap_and_answers_for_the_default_graph(
-    served: LiveServer, token: Writable, client: httpx.Client
-) -> None:
-    """The Graph Store Protocol's GET of a graph larger than Virtuoso's ResultSetMaxRows gives every triple
-    (read in pages), and ``?default`` answers as on the embedded store (Virtuoso's own answers 500)."""
-    big = "https://w3id.org/ilrs/graph/test/big"
-    size = VIRTUOSO_MAX_ROWS + 100
-    body = "".join(f'<urn:ilrs:test:s{i}> <urn:ilrs:test:p> "{i}" .\n' for i in range(size))
-    store = f"{served.base_url}/store"
-    put = httpx.put(
-        store,
-        params={"graph": big},
-        content=body,
-        timeout=300,
-        headers={**token.headers, "Content-Type": "application/n-triples"},
-    )
-    assert put.status_code in (200, 201, 204), put.text
-    try:
-        got = httpx.get(store, params={"graph": big}, headers={"Accept": "application/n-triples"}, timeout=120)
-        assert got.status_code == 200
-        assert {t.object.value for t in ox.parse(got.content, format=ox.RdfFormat.N_TRIPLES)} == {
-            str(i) for i in range(size)
-        }
-    finally:
-        assert httpx.delete(store, params={"graph": big}, headers=token.headers, timeout=300).status_code < 300
-    default = httpx.get(store, params={"default": ""}, headers={"Accept": "application/n-triples"})
-    embedded = client.get("/store", params={"default": ""}, headers={"Accept": "application/n-triples"})
-    assert default.status_code == embedded.status_code < 500
-    assert default.text == embedded.text
