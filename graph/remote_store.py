@@ -87,7 +87,7 @@ from .store import (
     rdf_format,
 )
 from .syntax_errors import explain
-from .virtuoso_queries import boolean_variables, is_distinct, rewrite
+from .virtuoso_queries import boolean_variables, is_distinct, rewrite, xml_results_read_back
 
 Dialect = Literal["standard", "virtuoso"]
 
@@ -409,7 +409,7 @@ class SparqlStore:
         if self.dialect == "virtuoso":
             body = self._deskolemise(body, media_type)
             if "sparql-results+xml" in media_type:
-                body = _xml_solutions_fixed(body, booleans, distinct=distinct)
+                body = xml_results_read_back(body, booleans, distinct=distinct)
         if "sparql-results" in media_type:
             result = ox.parse_query_results(body, format=ox.QueryResultsFormat.from_media_type(media_type))
             if isinstance(result, ox.QuerySolutions) and self.max_rows is not None:
@@ -530,35 +530,6 @@ def _virtuoso_query(sparql: str, skolem_base: str) -> str:
     if is_describe(sparql):
         sent = f'define sql:describe-mode "CBD" {sent}'
     return sent
-
-
-_XSD = "http://www.w3.org/2001/XMLSchema#"
-_RESULT = re.compile(rb"<result>.*?</result>", re.DOTALL)
-
-
-def _xml_solutions_fixed(body: bytes, booleans: frozenset[str], *, distinct: bool) -> bytes:
-    """SPARQL XML results with the integers 1 and 0 bound to a variable of ``booleans`` as ``xsd:boolean``
-    (Virtuoso writes a computed boolean as an integer) and, if ``distinct``, each ``<result>`` once."""
-    for name in booleans:
-        for number, value in ((b"1", b"true"), (b"0", b"false")):
-            body = body.replace(
-                b'<binding name="' + name.encode() + b'"><literal datatype="' + _XSD.encode() + b'integer">'
-                + number + b"</literal>",
-                b'<binding name="' + name.encode() + b'"><literal datatype="' + _XSD.encode() + b'boolean">'
-                + value + b"</literal>",
-            )  # fmt: skip
-    if distinct:
-        seen: set[bytes] = set()
-
-        def once(match: re.Match[bytes]) -> bytes:
-            row = match.group(0)
-            if row in seen:
-                return b""
-            seen.add(row)
-            return row
-
-        body = _RESULT.sub(once, body)
-    return body
 
 
 def _batches(quads: list[ox.Quad]) -> list[list[ox.Quad]]:

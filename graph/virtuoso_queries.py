@@ -29,6 +29,7 @@ strings and IRIs are never touched, and a construct the rewrite does not recogni
 from __future__ import annotations
 
 import itertools
+import re
 
 from .query_analysis import _significant, wrap_arguments
 from .sparql_tokens import Token
@@ -99,6 +100,36 @@ def is_distinct(query: str) -> bool:
         if _is_word(token, "SELECT"):
             return _is_word(significant[index + 1], "DISTINCT") or _is_word(significant[index + 1], "REDUCED")
     return False
+
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_RESULT = re.compile(rb"<result>.*?</result>", re.DOTALL)
+
+
+def xml_results_read_back(body: bytes, booleans: frozenset[str], *, distinct: bool) -> bytes:
+    """Virtuoso's SPARQL XML results with the integers 1 and 0 bound to a variable of ``booleans`` (from
+    :func:`boolean_variables`) as ``xsd:boolean``, and, if ``distinct`` (:func:`is_distinct`), each
+    ``<result>`` once (a repeated solution is written the same way each time)."""
+    for name in booleans:
+        for number, value in ((b"1", b"true"), (b"0", b"false")):
+            body = body.replace(
+                b'<binding name="' + name.encode() + b'"><literal datatype="' + _XSD.encode() + b'integer">'
+                + number + b"</literal>",
+                b'<binding name="' + name.encode() + b'"><literal datatype="' + _XSD.encode() + b'boolean">'
+                + value + b"</literal>",
+            )  # fmt: skip
+    if distinct:
+        seen: set[bytes] = set()
+
+        def once(match: re.Match[bytes]) -> bytes:
+            row = match.group(0)
+            if row in seen:
+                return b""
+            seen.add(row)
+            return row
+
+        body = _RESULT.sub(once, body)
+    return body
 
 
 # -- the rewrites --
