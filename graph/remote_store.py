@@ -23,17 +23,20 @@ store. Two engines are supported and tested:
     SPARQL, never with the Graph Store Protocol;
   - a query's ``FROM`` is added to the dataset the protocol gives instead of being replaced by it:
     the query is sent without its ``FROM`` clauses then;
-  - ``STRLEN`` of a stored literal fails (SR586) and ``DESCRIBE`` adds the triples pointing at the
-    resource: ``STRLEN(STR(x))`` is sent, and ``DESCRIBE`` asks for the concise bounded description;
+  - it evaluates some queries wrongly (zero-length steps in path sequences, a ``BIND`` before an
+    ``OPTIONAL``, ``EXISTS`` in a sorted or aggregated query, ``STRLEN`` of a stored literal, blank-node
+    tests on skolem IRIs): :mod:`graph.virtuoso_queries` rewrites each into an equivalent query it
+    answers right; its computed booleans (1 or 0) are read back as booleans and a repeated solution of
+    ``SELECT DISTINCT`` dropped; ``DESCRIBE`` adds the triples pointing at the resource: it asks for
+    the concise bounded description;
   - a ``BASE`` after its own ``define`` lines is refused: relative IRIs are resolved before sending;
   - skolem IRIs are read back as blank nodes (and named as IRIs again in queries and updates), so the
     write path can name every node; ``DELETE DATA`` naming several graphs may leave quads in place:
     updates send one operation per graph.
 
-  Not worked around: a computed boolean (``SELECT (?a < ?b AS ?x)``) comes back as the integer 1 or
-  0 (``ASK`` answers are true booleans); a zero-length property path (``p?``, ``p*``) joined with
-  other patterns gives wrong solutions; its compiler refuses very large ``VALUES`` blocks and
-  very long groups (a 400 that says so).
+  Refused with a message that says so (400): a property path with ``*``, ``+`` or ``?`` whose two ends
+  are unbound variables, which it cannot evaluate; very large ``VALUES`` blocks and very long groups,
+  which its compiler refuses.
 
 Writes (:meth:`SparqlStore.apply`) come from the one SHACL-gated writer (:mod:`graph.writer`): one
 update request on a standard engine, batches undone on failure on Virtuoso (docs/deployment.md says
