@@ -60,8 +60,7 @@ def rewrite(query: str, skolem_base: str) -> str:
     sent = wrap_arguments(query, "STRLEN", "STR")
     sent = _skolem_tests(sent, skolem_base)
     sent = _without_zero_length_steps(sent)
-    while (rewritten := _bind_groups_isolated(sent)) != sent:
-        sent = rewritten
+    sent = _bind_groups_isolated(sent)
     return _exists_under_modifiers(sent)
 
 
@@ -187,38 +186,63 @@ def _without_zero_length_steps(query: str) -> str:
 
 
 def _bind_groups_isolated(query: str) -> str:
-    """``query`` with the first group that has a ``BIND`` followed by an ``OPTIONAL`` written as
-    ``{ { SELECT * WHERE { what precedes the last such BIND } LIMIT n } the BIND and what follows it }`` and, if the
-    group has filters, that inside ``{ { SELECT * WHERE { … } LIMIT n } its filters }`` (the same solutions:
-    a BIND ends the group's pattern so far, and a group's filters apply to all of it)."""
+    """``query`` with each group that has a ``BIND`` followed by an ``OPTIONAL`` written as
+    ``{ { SELECT * WHERE { what precedes the BIND } LIMIT n } the BIND and what follows it }`` (for each such
+    BIND in turn) and, if the group has filters, that inside ``{ { SELECT * WHERE { … } LIMIT n } its filters }``:
+    the same solutions, as a BIND ends the group's pattern so far and a group's filters apply to all of it.
+
+    One pass over the tokens, each group rewritten after the groups inside it.
+    """
     significant = _significant(query)
     pairs = _pairs(significant)
-    for open_, close in sorted(pairs.items()):
-        if significant[open_].text != "{":
-            continue
+
+    def text(start: int, end: int) -> str:
+        """The query's text from token ``start`` to token ``end`` (excluded), its groups rewritten."""
+        out: list[str] = []
+        position = significant[start].start
+        index = start
+        while index < end:
+            token = significant[index]
+            if token.text == "{" and index in pairs and pairs[index] < end:
+                out.append(query[position : token.start] + group(index, pairs[index]))
+                index = pairs[index] + 1
+                position = _end(significant[index - 1])
+            else:
+                index += 1
+        return "".join(out) + query[position : _end(significant[end - 1])]
+
+    def group(open_: int, close: int) -> str:
         elements = _group_elements(significant, open_, close, pairs)
-        if elements is None:
-            continue
-        filters = [(s, e) for s, e, kind in elements if kind == "FILTER"]
-        kinds = [kind for _, _, kind in elements]
-        # The last BIND an OPTIONAL follows: what precedes it is rewritten in turn, as a group of its own.
-        binds = [i for i, kind in enumerate(kinds) if kind == "BIND" and "OPTIONAL" in kinds[i:]]
-        if "SELECT" in kinds or not binds:
-            continue
-        bind = binds[-1]
-        before = [(s, e) for s, e, kind in elements[:bind] if kind != "FILTER"]
-        if not filters and len(before) == 1 and _is_subselect(significant, *before[0], pairs):
-            continue  # rewritten already
-        unfiltered = [(significant[s].start, _end(significant[e - 1]), "") for s, e in filters]
-        split = significant[elements[bind][0]].start
-        head = _edited(query[:split], [u for u in unfiltered if u[0] < split])[_end(significant[open_]) :]
-        tail = _edited(query[: significant[close].start], [u for u in unfiltered if u[0] >= split])[split:]
-        group = f"{{ {_subselect(head)} {tail} }}"
+        kinds = [kind for _, _, kind in elements or []]
+        if (
+            elements is None
+            or "SELECT" in kinds
+            or not any(kind == "BIND" and "OPTIONAL" in kinds[i:] for i, kind in enumerate(kinds))
+        ):
+            if close == open_ + 1:
+                return query[significant[open_].start : _end(significant[close])]
+            before = query[_end(significant[open_]) : significant[open_ + 1].start]
+            after = query[_end(significant[close - 1]) : significant[close].start]
+            return "{" + before + text(open_ + 1, close) + after + "}"
+        parts: list[str] = []
+        filters: list[str] = []
+        for index, (start, end, kind) in enumerate(elements):
+            following = elements[index + 1][0] if index + 1 < len(elements) else close
+            gap = query[_end(significant[end - 1]) : significant[following].start]  # may end a comment: kept
+            if kind == "FILTER":
+                filters.append(text(start, end) + gap)
+                continue
+            if kind == "BIND" and "OPTIONAL" in kinds[index:]:
+                parts = [_subselect("".join(parts)) + "\n"]
+            parts.append(text(start, end) + gap)
+        body = "".join(parts)
         if filters:
-            moved = " ".join(query[significant[s].start : _end(significant[e - 1])] for s, e in filters)
-            group = f"{{ {_subselect(group[1:-1])} {moved} }}"
-        return query[: significant[open_].start] + group + query[_end(significant[close]) :]
-    return query
+            return "{ " + _subselect(body) + "\n" + "".join(filters) + "}"
+        return "{ " + body + "}"
+
+    if not significant:
+        return query
+    return query[: significant[0].start] + text(0, len(significant)) + query[_end(significant[-1]) :]
 
 
 def _group_elements(
@@ -246,14 +270,9 @@ def _group_elements(
     return elements
 
 
-def _is_subselect(significant: list[Token], start: int, end: int, pairs: dict[int, int]) -> bool:
-    """Whether the tokens from ``start`` to ``end`` are one group holding a sub-select."""
-    return pairs.get(start) == end - 1 and start + 1 < end and _is_word(significant[start + 1], "SELECT")
-
-
 def _subselect(pattern: str) -> str:
     """``pattern`` (a group's content) as a sub-select of all its variables that Virtuoso keeps apart."""
-    return f"{{ SELECT * WHERE {{{pattern} }} LIMIT {SUBSELECT_LIMIT} }}"
+    return f"{{ SELECT * WHERE {{ {pattern} }} LIMIT {SUBSELECT_LIMIT} }}"
 
 
 def _exists_under_modifiers(query: str) -> str:
