@@ -232,7 +232,7 @@ def _bind_groups_isolated(query: str) -> str:
             if kind == "FILTER":
                 filters.append(text(start, end) + gap)
                 continue
-            if kind == "BIND" and "OPTIONAL" in kinds[index:]:
+            if kind == "BIND" and "OPTIONAL" in kinds[index:] and parts:  # (of nothing, Virtuoso invents a column)
                 parts = [_subselect("".join(parts)) + "\n"]
             parts.append(text(start, end) + gap)
         body = "".join(parts)

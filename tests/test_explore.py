@@ -430,7 +430,7 @@ def test_reported_counts_as_of_a_day(live_server: LiveServer) -> None:
 
 def members(server: LiveServer, collection: str, **params: str) -> set[str]:
     """The members of a JSON-LD collection (one page of up to 1000)."""
-    response = httpx.get(server.url(f"/{collection}"), params={**params, "limit": "1000"})
+    response = httpx.get(server.url(f"/{collection}"), params={**params, "limit": "1000"}, timeout=60)
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["totalItems"] == len(body.get("member", []))

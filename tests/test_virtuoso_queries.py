@@ -67,6 +67,8 @@ def test_a_bind_before_an_optional_is_kept_apart_and_the_filters_outside() -> No
         f"SELECT * {{ {{ SELECT * WHERE {{ {{ SELECT * WHERE {{ ?c a :C . }} LIMIT {N} }} BIND(1 AS ?x) "
         f"OPTIONAL {{ ?c :l ?l }} }} LIMIT {N} }} BIND(2 AS ?y) OPTIONAL {{ ?c :m ?m }} }}"
     )
+    first = 'SELECT * { BIND("z" AS ?z) OPTIONAL { ?m ?p "o" } }'  # nothing before it: no empty sub-select
+    assert " ".join(rewrite(first, SKOLEM).split()) == 'SELECT * { BIND("z" AS ?z) OPTIONAL { ?m ?p "o" } }'
     untouched = "SELECT * { ?c a :C . OPTIONAL { ?c :l ?l } BIND(1 AS ?x) FILTER(?c != :x) }"
     assert rewrite(untouched, SKOLEM) == untouched
 
