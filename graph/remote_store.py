@@ -23,17 +23,20 @@ store. Two engines are supported and tested:
     SPARQL, never with the Graph Store Protocol;
   - a query's ``FROM`` is added to the dataset the protocol gives instead of being replaced by it:
     the query is sent without its ``FROM`` clauses then;
-  - ``STRLEN`` of a stored literal fails (SR586) and ``DESCRIBE`` adds the triples pointing at the
-    resource: ``STRLEN(STR(x))`` is sent, and ``DESCRIBE`` asks for the concise bounded description;
+  - it evaluates some queries wrongly (zero-length steps in path sequences, a ``BIND`` before an
+    ``OPTIONAL``, ``EXISTS`` in a sorted or aggregated query, ``STRLEN`` of a stored literal, blank-node
+    tests on skolem IRIs): :mod:`graph.virtuoso_queries` rewrites each into an equivalent query it
+    answers right; its computed booleans (1 or 0) are read back as booleans and a repeated solution of
+    ``SELECT DISTINCT`` dropped; ``DESCRIBE`` adds the triples pointing at the resource: it asks for
+    the concise bounded description;
   - a ``BASE`` after its own ``define`` lines is refused: relative IRIs are resolved before sending;
   - skolem IRIs are read back as blank nodes (and named as IRIs again in queries and updates), so the
     write path can name every node; ``DELETE DATA`` naming several graphs may leave quads in place:
     updates send one operation per graph.
 
-  Not worked around: a computed boolean (``SELECT (?a < ?b AS ?x)``) comes back as the integer 1 or
-  0 (``ASK`` answers are true booleans); a zero-length property path (``p?``, ``p*``) joined with
-  other patterns gives wrong solutions; its compiler refuses very large ``VALUES`` blocks and
-  very long groups (a 400 that says so).
+  Refused with a message that says so (400): a property path with ``*``, ``+`` or ``?`` whose two ends
+  are unbound variables, which it cannot evaluate; very large ``VALUES`` blocks and very long groups,
+  which its compiler refuses.
 
 Writes (:meth:`SparqlStore.apply`) come from the one SHACL-gated writer (:mod:`graph.writer`): one
 update request on a standard engine, batches undone on failure on Virtuoso (docs/deployment.md says
@@ -60,6 +63,7 @@ import pyoxigraph as ox
 
 from .errors import (
     ParameterError,
+    QueryRefused,
     QuerySyntaxError,
     QueryTimeout,
     QueryTooComplex,
@@ -74,7 +78,6 @@ from .query_analysis import (
     query_form,
     resolve_relative,
     without_dataset,
-    wrap_arguments,
 )
 from .store import (
     CHANGELOG_GRAPH,
@@ -87,6 +90,7 @@ from .store import (
     rdf_format,
 )
 from .syntax_errors import explain
+from .virtuoso_queries import boolean_variables, is_distinct, rewrite, xml_results_read_back
 
 Dialect = Literal["standard", "virtuoso"]
 
@@ -161,7 +165,7 @@ class SparqlStore:
             # The protocol has no base parameter: a BASE in front, on the same line, means the same.
             sent = f"BASE <{base_iri}> {sent}"
         if self.dialect == "virtuoso":
-            sent = _virtuoso_query(sent)
+            sent = _virtuoso_query(sent, self._skolem_base)
         form: list[tuple[str, str]] = [("query", sent)]
         if default_graphs is None and named_graphs is None and union_default_graph and not declares_dataset(sparql):
             # The default graph the embedded store has (a few graphs, not one per source); the named graphs are
@@ -177,7 +181,10 @@ class SparqlStore:
             response = self._post(self.query_url, data=form, headers={"Accept": accept})
         except _Refused as refused:
             raise _syntax_error(sparql, base_iri, refused.reason) from None
-        result = self._result(response)
+        if self.dialect == "virtuoso" and form_name == "solutions":
+            result = self._result(response, booleans=boolean_variables(sparql), distinct=is_distinct(sparql))
+        else:
+            result = self._result(response)
         if form_name == "boolean" and isinstance(result, ox.QuerySolutions):
             # Virtuoso answers ASK as one row holding 1 or 0.
             result = _boolean(any(_truthy(term) for row in result for term in row))
@@ -381,6 +388,11 @@ class SparqlStore:
             raise StoreError(f"the SPARQL store at {url} cannot be reached: {err}") from err
         if response.status_code == 400 and data[0][0] == "query":
             raise _Refused(response.text.strip())
+        if self.dialect == "virtuoso" and ("transitive start not given" in response.text or "TR..." in response.text):
+            raise QueryRefused(
+                "the SPARQL store (Virtuoso) cannot evaluate a property path with *, + or ? whose two ends are "
+                "unbound variables: bind one end with another pattern, or name a resource at one end"
+            )
         if self.dialect == "virtuoso" and "SQ200" in response.text:  # "Expression recursion is too deep"
             raise QueryTooComplex(
                 "the query is nested or chained too deeply for the SPARQL store (Virtuoso: expression recursion "
@@ -392,11 +404,17 @@ class SparqlStore:
             )
         return response
 
-    def _result(self, response: httpx.Response) -> QueryResult:
+    def _result(
+        self, response: httpx.Response, *, booleans: frozenset[str] = frozenset(), distinct: bool = False
+    ) -> QueryResult:
+        """The answer in ``response``; on Virtuoso with the skolem IRIs as blank nodes again, the variables
+        ``booleans`` (bound to boolean-valued expressions) as booleans, and, if ``distinct``, each solution once."""
         media_type = response.headers.get("content-type", "").split(";")[0].strip()
         body = response.content
         if self.dialect == "virtuoso":
             body = self._deskolemise(body, media_type)
+            if "sparql-results+xml" in media_type:
+                body = xml_results_read_back(body, booleans, distinct=distinct)
         if "sparql-results" in media_type:
             result = ox.parse_query_results(body, format=ox.QueryResultsFormat.from_media_type(media_type))
             if isinstance(result, ox.QuerySolutions) and self.max_rows is not None:
@@ -509,16 +527,11 @@ class SparqlStore:
         self._modified = time.time()
 
 
-def _virtuoso_query(sparql: str) -> str:
-    """``sparql`` as Virtuoso answers it as the standard says.
-
-    * Its ``STRLEN`` fails on a stored literal (error SR586, "Incomplete RDF box") where ``STR`` of
-      it does not: the argument is wrapped in ``STR``, which changes nothing for a string (and gives
-      the length of the lexical form of another literal, an error in the standard);
-    * its ``DESCRIBE`` also returns the triples pointing at the resource: its pragma asks for the
-      concise bounded description, which the embedded store gives.
-    """
-    sent = wrap_arguments(sparql, "STRLEN", "STR")
+def _virtuoso_query(sparql: str, skolem_base: str) -> str:
+    """``sparql`` as Virtuoso answers it as the standard says (:func:`graph.virtuoso_queries.rewrite`); its
+    ``DESCRIBE`` also returns the triples pointing at the resource, so a pragma asks for the concise bounded
+    description, which the embedded store gives."""
+    sent = rewrite(sparql, skolem_base)
     if is_describe(sparql):
         sent = f'define sql:describe-mode "CBD" {sent}'
     return sent

@@ -12,7 +12,6 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 import pyoxigraph as ox
-import pytest
 from pyld import jsonld
 from servers import LiveServer
 
@@ -431,20 +430,14 @@ def test_reported_counts_as_of_a_day(live_server: LiveServer) -> None:
 
 def members(server: LiveServer, collection: str, **params: str) -> set[str]:
     """The members of a JSON-LD collection (one page of up to 1000)."""
-    response = httpx.get(server.url(f"/{collection}"), params={**params, "limit": "1000"})
+    response = httpx.get(server.url(f"/{collection}"), params={**params, "limit": "1000"}, timeout=60)
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["totalItems"] == len(body.get("member", []))
     return {m["@id"] for m in body.get("member", [])}
 
 
-def test_partner_collections_as_of_a_day_agree_with_the_map(
-    live_server: LiveServer, dataset: Store, store_backend: dict[str, str]
-) -> None:
-    if store_backend.get("ILRS_STORE_DIALECT") == "virtuoso":
-        # Known departure, not yet worked around: Virtuoso answers the status filter's FILTER EXISTS
-        # over the dated claims with countries whose claim is later than the day.
-        pytest.xfail("Virtuoso 7 answers ?asOf= combined with status= wrongly (docs/deployment.md)")
+def test_partner_collections_as_of_a_day_agree_with_the_map(live_server: LiveServer, dataset: Store) -> None:
     """``/countries?asOf=`` lists the partners and their statuses as the map shows them on that day."""
     for day in ("2020-01-01", "2023-06-01", "2025-12-31"):
         on_map = {c: p.status for c, p in partner_statuses(dataset, None, date.fromisoformat(day)).items()}
@@ -523,11 +516,7 @@ def test_the_documented_counts_pattern_agrees_with_the_map(live_server: LiveServ
     assert COUNTS_AS_OF_PATTERN in readme and AS_OF_PATTERN in readme
 
 
-def test_no_link_of_the_site_is_broken(live_server: LiveServer, store_backend: dict[str, str]) -> None:
-    if store_backend.get("ILRS_STORE_DIALECT") == "virtuoso":
-        # Known departure, not yet worked around: a page reached two steps from the navigation links
-        # blank nodes Virtuoso stores as genid IRIs as if they were local pages.
-        pytest.xfail("on Virtuoso some pages link blank nodes stored as genid IRIs (docs/deployment.md)")
+def test_no_link_of_the_site_is_broken(live_server: LiveServer) -> None:
     """Every page the navigation reaches, and every page those link to on this server, answers; every
     in-page anchor (``#source-003``) exists. Two steps from the navigation covers each kind of page."""
     origin = live_server.url("/")

@@ -17,12 +17,14 @@ from urllib.parse import parse_qs
 import httpx
 import pyoxigraph as ox
 import pytest
+from checkout import PROJECT_ROOT
 from external_stores import EXTERNAL_STORES, VIRTUOSO_MAX_ROWS, ExternalStore, external_store
 from rdflib import Graph
 from rdflib.compare import isomorphic
 from servers import LiveServer, start_server, stop_server
 from writing import Writable, write_token
 
+from ilrs.graph import collections as api_collections
 from ilrs.graph.errors import QuerySyntaxError, ResultTooLarge
 from ilrs.graph.remote_store import SparqlStore
 from ilrs.graph.settings import Settings
@@ -34,6 +36,7 @@ LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 MERGED = "https://w3id.org/ilrs/graph/merged"
 INFERRED = "https://w3id.org/ilrs/graph/inferred"
 SCRATCH = "https://w3id.org/ilrs/graph/test/scratch"
+JSON_RESULTS = "application/sparql-results+json"
 
 
 @pytest.fixture(scope="module", params=EXTERNAL_STORES)
@@ -143,6 +146,109 @@ def test_a_query_with_thousands_of_operators_is_refused_before_the_store(served:
     assert httpx.get(f"{served.base_url}/sparql", params={"query": "ASK {}"}).status_code == 200  # the store lives
 
 
+ILRS = "https://w3id.org/ilrs/ontology#"
+CHINA = "https://w3id.org/ilrs/id/country/CN"
+#: Queries Virtuoso answers wrongly as written (graph/virtuoso_queries.py says how each is rewritten).
+DEPARTURES = {
+    # A zero-length step in a path sequence, in a GRAPH: it loses most solutions.
+    "zero-length-step": f"""SELECT ?a ?c WHERE {{ GRAPH ?g {{ ?a <{ILRS}party>/<{ILRS}agencyOf>? ?c }}
+        FILTER(?c != <{CHINA}>) }}""",
+    # A FILTER in a group with a BIND then an OPTIONAL: it keeps China, its label unbound.
+    "filter-bind-optional": f"""SELECT ?c ?x ?l WHERE {{ ?c a <{ILRS}Country> . FILTER(?c != <{CHINA}>)
+        BIND(1 AS ?x) OPTIONAL {{ ?c <{LABEL}> ?l FILTER(LANG(?l) = "en") }} }}""",
+    # A BIND then an OPTIONAL that binds ?event: it returns the event's label with ?event unbound.
+    "bind-optional": (PROJECT_ROOT / "queries" / "organizations-with-agreements.rq").read_text(encoding="utf-8"),
+    # Blank nodes are held as skolem IRIs: isIRI/isBlank must still tell them apart.
+    "blank-node-tests": """SELECT (SUM(IF(isIRI(?o), 1, 0)) AS ?iris) (SUM(IF(isBlank(?o), 1, 0)) AS ?blanks)
+        WHERE { ?s ?p ?o }""",
+    # Computed booleans: Virtuoso writes them as the integers 1 and 0.
+    "computed-booleans": """SELECT (2 > 1 AS ?gt) (BOUND(?none) AS ?bound) (true AS ?t) ("a" IN ("a", "b") AS ?in)
+        (IF(2 > 1, 1, 0) AS ?number) WHERE { BIND(!BOUND(?none) AS ?unbound) }""",
+}
+
+
+@pytest.mark.parametrize("name", sorted(DEPARTURES))
+def test_queries_virtuoso_answers_wrongly_as_written_answer_as_on_the_embedded_store(
+    remote: SparqlStore, dataset: Store, name: str
+) -> None:
+    query = DEPARTURES[name]
+    here, embedded = remote.query(query), dataset.query(query)
+    assert isinstance(here, ox.QuerySolutions) and isinstance(embedded, ox.QuerySolutions)
+    expected = sorted((tuple(row) for row in embedded), key=str)
+    assert sorted((tuple(row) for row in here), key=str) == expected and expected
+
+
+def test_status_and_as_of_filters_answer_as_on_the_embedded_store(remote: SparqlStore, dataset: Store) -> None:
+    """The collections' status filter on a day (a FILTER EXISTS beside a UNION, sorted and counted): Virtuoso
+    drops the filter of such a query as written."""
+    countries = api_collections.COLLECTIONS["countries"]
+    for params in ({"asOf": "2023-06-01", "status": "signed"}, {"asOf": "2020-01-01", "status": "applied"}):
+        pages = [
+            api_collections.page(
+                store, countries, api_collections.build_filters(store, countries, params), offset=0, limit=1000
+            )
+            for store in (remote, dataset)
+        ]
+        assert pages[0] == pages[1] and pages[1].total < 20, params
+
+
+def test_a_path_the_store_cannot_evaluate_is_refused_clearly(ext: ExternalStore, served: LiveServer) -> None:
+    query = f"SELECT ?a ?b WHERE {{ ?a <{ILRS}agencyOf>* ?b }} LIMIT 3"
+    r = httpx.get(
+        f"{served.base_url}/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"}
+    )
+    if ext.name == "virtuoso":  # it evaluates * and ? only from a bound end
+        assert r.status_code == 400 and "Virtuoso" in r.text and "unbound variables" in r.text, r.text
+    else:
+        assert r.status_code == 200 and len(r.json()["results"]["bindings"]) == 3
+
+
+def test_a_query_posted_directly_is_answered(served: LiveServer) -> None:
+    """Virtuoso never answers a query POSTed as application/sparql-query: the server sends it as a form."""
+    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ <{AGREEMENT}> ?p ?o }}"
+    direct = httpx.post(
+        f"{served.base_url}/sparql",
+        content=query,
+        headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"},
+        timeout=30,
+    )
+    assert direct.status_code == 200, direct.text
+    assert int(direct.json()["results"]["bindings"][0]["n"]["value"]) == _count(served.base_url, query) > 0
+
+
+def test_json_results_write_typed_literals_as_the_standard_does(served: LiveServer) -> None:
+    query = 'SELECT ?n ?l WHERE { VALUES (?n ?l) { (1 "un"@fr) } }'
+    r = httpx.get(
+        f"{served.base_url}/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"}
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["results"]["bindings"] == [
+        {
+            "n": {"type": "literal", "datatype": "http://www.w3.org/2001/XMLSchema#integer", "value": "1"},
+            "l": {"type": "literal", "xml:lang": "fr", "value": "un"},
+        }
+    ]
+
+
+def test_graph_store_reads_past_the_row_cap_and_answers_for_the_default_graph(
+    served: LiveServer, remote: SparqlStore, client: httpx.Client
+) -> None:
+    """The Graph Store Protocol's GET of a graph larger than Virtuoso's ResultSetMaxRows gives every triple
+    (read in pages), and ``?default`` answers as on the embedded store (Virtuoso's own answers 500)."""
+    size = VIRTUOSO_MAX_ROWS + 100
+    lines = "".join(f'<urn:ilrs:test:s{i}> <urn:ilrs:test:p> "{i}" .\n' for i in range(size))
+    remote.load(lines, "application/n-triples", graph=SCRATCH)
+    store = f"{served.base_url}/store"
+    got = httpx.get(store, params={"graph": SCRATCH}, headers={"Accept": "application/n-triples"}, timeout=120)
+    assert got.status_code == 200
+    values = {t.object.value for t in ox.parse(got.content, format=ox.RdfFormat.N_TRIPLES)}
+    assert values == {str(i) for i in range(size)}
+    default = httpx.get(store, params={"default": ""}, headers={"Accept": "application/n-triples"})
+    embedded = client.get("/store", params={"default": ""}, headers={"Accept": "application/n-triples"})
+    assert default.status_code == embedded.status_code < 500
+    assert default.json()["detail"] == embedded.json()["detail"]
+
+
 def test_blank_nodes_are_kept_together(remote: SparqlStore) -> None:
     turtle = (
         '<http://example.org/a> <http://example.org/p> [ <http://example.org/q> "x" ; <http://example.org/r> "y" ] .'
@@ -152,7 +258,7 @@ def test_blank_nodes_are_kept_together(remote: SparqlStore) -> None:
     assert len(rows) == 1  # one node, not two: the label held across the load
     assert isinstance(rows[0]["b"], ox.BlankNode)  # read back as it was loaded
     if remote.dialect == "virtuoso":  # its INSERT DATA refuses blank nodes: held skolemised (RDF 1.1, 3.5)
-        held = f"SELECT (STR(?b) AS ?iri) WHERE {{ GRAPH <{SCRATCH}> {{ ?a ?p ?b . ?b ?q 'x' }} FILTER(isIRI(?b)) }}"
+        held = f"SELECT (STR(?b) AS ?iri) WHERE {{ GRAPH <{SCRATCH}> {{ ?a ?p ?b . ?b ?q 'x' }} }}"
         (row,) = list(remote.query(held))  # type: ignore[arg-type]
         assert "/.well-known/genid/" in row["iri"].value and row["iri"].value.endswith(rows[0]["b"].value)
 

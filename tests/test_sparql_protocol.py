@@ -573,18 +573,10 @@ def test_bad_loaded_file_is_a_clean_error(tmp_path: Path, content: str | None, w
 # --- the competency queries through the endpoint -------------------------------------------------------
 
 QUERIES = sorted((PROJECT_ROOT / "queries").glob("*.rq"))
-#: Queries Virtuoso 7 answers wrongly (docs/deployment.md): it joins a zero-length property path
-#: (``p?``, ``p*``) with the other patterns on its variables wrongly, and may repeat the solutions of
-#: ``GRAPH ?g`` joined with ``?g``'s own statements and an OPTIONAL. Nothing rewrites a query for them.
-VIRTUOSO_WRONG = {"signed-countries", "facility-components", "organizations-with-agreements"}
 
 
 @pytest.mark.parametrize("path", QUERIES, ids=[p.stem for p in QUERIES])
-def test_competency_query_through_the_endpoint(
-    client: httpx.Client, dataset: Store, path: Path, store_backend: dict[str, str]
-) -> None:
-    if store_backend.get("ILRS_STORE_DIALECT") == "virtuoso" and path.stem in VIRTUOSO_WRONG:
-        pytest.xfail("Virtuoso 7 evaluates this query wrongly (docs/deployment.md, its departures)")
+def test_competency_query_through_the_endpoint(client: httpx.Client, dataset: Store, path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     response = query(client, text, "application/sparql-results+json")
     assert response.status_code == 200, response.text

@@ -1,0 +1,483 @@
+"""Queries rewritten so that Virtuoso 7 answers them as SPARQL 1.1 says, and its answers read back.
+
+Virtuoso evaluates a few constructs wrongly. :class:`~ilrs.graph.remote_store.SparqlStore` with
+``dialect="virtuoso"`` sends every query through :func:`rewrite`, which gives a query equivalent under
+SPARQL 1.1's semantics that Virtuoso answers right, and reads the answer with :func:`boolean_variables`
+and :func:`is_distinct`. Each rewrite works on the query's tokens (:mod:`graph.sparql_tokens`): comments,
+strings and IRIs are never touched, and a construct the rewrite does not recognise is sent as written.
+
+* A zero-length step in a path sequence (``ilrs:party/ilrs:agencyOf?``, ``a/rdfs:subClassOf*``) joined
+  with other patterns loses solutions: the sequence is sent as the alternatives of its forms without a
+  zero-length step (``(ilrs:party|ilrs:party/ilrs:agencyOf)``, ``(a|a/rdfs:subClassOf+)``).
+* A group with a ``BIND`` followed by an ``OPTIONAL`` loses bindings (an ``OPTIONAL`` after it comes back
+  with some of its variables unbound), and applies the group's ``FILTER`` to the ``OPTIONAL`` alone (the
+  solutions it should remove come back, the optional part unbound): what precedes the ``BIND`` is sent as
+  a sub-select, ``{ { SELECT * WHERE { … } LIMIT n } BIND(…) OPTIONAL {…} }``, and, if the group has
+  filters, that as another, with the filters after it: ``{ { SELECT * WHERE { … } LIMIT n } FILTER(…) }``.
+* A ``SELECT`` that is sorted, grouped or aggregated may drop a ``FILTER EXISTS`` (seen with one beside a
+  ``UNION``): the ``WHERE`` pattern of such a query with ``EXISTS`` is sent as a sub-select,
+  ``{ { SELECT * WHERE { … } LIMIT n } }``. (The sub-selects have a :data:`SUBSELECT_LIMIT` no answer reaches:
+  Virtuoso merges one without a LIMIT back into the query, and evaluates that as written.)
+* Blank nodes are held as skolem IRIs (INSERT DATA refuses blank nodes): ``isIRI``/``isURI`` and
+  ``isBlank`` are sent testing the skolem prefix too, so that they answer as for the blank node.
+* ``STRLEN`` of a stored literal fails (SR586): ``STRLEN(STR(x))`` is sent, the same for a string.
+* A computed boolean comes back as the integer 1 or 0: :func:`boolean_variables` names the variables
+  bound to a boolean-valued expression, whose values the store turns back into ``xsd:boolean``.
+* ``SELECT DISTINCT`` may repeat a solution: :func:`is_distinct` tells the store to drop the repeats.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from .query_analysis import _significant, wrap_arguments
+from .sparql_tokens import Token
+
+#: Zero-length steps in one sequence rewritten at most (each doubles the alternatives sent).
+MAX_ZERO_LENGTH_STEPS = 4
+#: Functions whose value is a boolean.
+_BOOLEAN_FUNCTIONS = frozenset(
+    {
+        "BOUND", "ISIRI", "ISURI", "ISBLANK", "ISLITERAL", "ISNUMERIC", "REGEX", "CONTAINS", "STRSTARTS",
+        "STRENDS", "SAMETERM", "LANGMATCHES", "EXISTS", "NOT",
+    }
+)  # fmt: skip
+#: The LIMIT of a sub-select the rewrites add: no answer reaches it, and Virtuoso does not merge a sub-select
+#: that has one back into the query around it (it would then evaluate the query as written).
+SUBSELECT_LIMIT = 1_000_000_000
+#: Words that make a SELECT sorted, grouped or aggregated.
+_MODIFIERS = frozenset({"ORDER", "GROUP", "HAVING", "COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE", "GROUP_CONCAT"})
+
+
+def rewrite(query: str, skolem_base: str) -> str:
+    """``query`` as Virtuoso answers it as SPARQL 1.1 says (see the module's documentation);
+    ``skolem_base`` is the prefix of the IRIs that stand for blank nodes in the store.
+
+    >>> rewrite("SELECT * { ?a <p>/<q>? ?c }", "http://x/genid/")
+    'SELECT * { ?a (<p>/<q>|<p>) ?c }'
+    """
+    sent = wrap_arguments(query, "STRLEN", "STR")
+    sent = _skolem_tests(sent, skolem_base)
+    sent = _without_zero_length_steps(sent)
+    sent = _bind_groups_isolated(sent)
+    return _exists_under_modifiers(sent)
+
+
+def boolean_variables(query: str) -> frozenset[str]:
+    """The variables (without ``?``) ``query`` binds to a boolean-valued expression, with ``(expr AS ?v)``
+    or ``BIND(expr AS ?v)``: a comparison, ``&&``, ``||``, ``!``, ``IN``, a boolean function, ``true`` or
+    ``false``, or such a variable.
+
+    >>> sorted(boolean_variables("SELECT (?a > 1 AS ?b) (IF(?a > 1, 1, 0) AS ?n) { BIND(BOUND(?a) AS ?c) }"))
+    ['b', 'c']
+    """
+    significant = _significant(query)
+    closing = {close: open_ for open_, close in _pairs(significant).items()}
+    bound: dict[str, list[list[Token]]] = {}
+    for index, token in enumerate(significant[:-2]):
+        after, end = significant[index + 1], significant[index + 2]
+        if _is_word(token, "AS") and after.kind == "var" and end.text == ")" and index + 2 in closing:
+            bound.setdefault(after.text[1:], []).append(significant[closing[index + 2] + 1 : index])
+    found: set[str] = set()
+    while True:
+        # A name bound in several places is boolean only if each of its expressions is.
+        more = {n for n, exprs in bound.items() if n not in found and all(_is_boolean(e, found) for e in exprs)}
+        if not more:
+            return frozenset(found)
+        found |= more
+
+
+def is_distinct(query: str) -> bool:
+    """Whether ``query`` is a ``SELECT DISTINCT`` or ``SELECT REDUCED`` (after its prologue).
+
+    >>> is_distinct("PREFIX s: <x:> SELECT DISTINCT ?s {}"), is_distinct("SELECT ?distinct {}")
+    (True, False)
+    """
+    significant = _significant(query)
+    for index, token in enumerate(significant[:-1]):
+        if _is_word(token, "SELECT"):
+            return _is_word(significant[index + 1], "DISTINCT") or _is_word(significant[index + 1], "REDUCED")
+    return False
+
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_RESULT = re.compile(rb"<result>.*?</result>", re.DOTALL)
+
+
+def xml_results_read_back(body: bytes, booleans: frozenset[str], *, distinct: bool) -> bytes:
+    """Virtuoso's SPARQL XML results with the integers 1 and 0 bound to a variable of ``booleans`` (from
+    :func:`boolean_variables`) as ``xsd:boolean``, and, if ``distinct`` (:func:`is_distinct`), each
+    ``<result>`` once (a repeated solution is written the same way each time)."""
+    for name in booleans:
+        for number, value in ((b"1", b"true"), (b"0", b"false")):
+            body = body.replace(
+                b'<binding name="' + name.encode() + b'"><literal datatype="' + _XSD.encode() + b'integer">'
+                + number + b"</literal>",
+                b'<binding name="' + name.encode() + b'"><literal datatype="' + _XSD.encode() + b'boolean">'
+                + value + b"</literal>",
+            )  # fmt: skip
+    if distinct:
+        seen: set[bytes] = set()
+
+        def once(match: re.Match[bytes]) -> bytes:
+            row = match.group(0)
+            if row in seen:
+                return b""
+            seen.add(row)
+            return row
+
+        body = _RESULT.sub(once, body)
+    return body
+
+
+# -- the rewrites --
+
+
+def _skolem_tests(query: str, skolem_base: str) -> str:
+    """``isIRI``/``isURI``/``isBlank`` calls that answer for a skolem IRI as for the blank node it stands for."""
+    significant = _significant(query)
+    pairs = _pairs(significant)
+    edits: list[tuple[int, int, str]] = []
+    done = -1
+    prefix = f'"{skolem_base}"'
+    for index, token in enumerate(significant[:-1]):
+        name = token.text.upper() if token.kind == "word" else ""
+        if index <= done or name not in ("ISIRI", "ISURI", "ISBLANK") or index + 1 not in pairs:
+            continue
+        done = pairs[index + 1]
+        call = query[token.start : significant[done].start + 1]
+        argument = query[significant[index + 1].start + 1 : significant[done].start]
+        skolem = f"STRSTARTS(STR({argument}), {prefix})"
+        blank = name == "ISBLANK"
+        replacement = f"({call} || (isIRI({argument}) && {skolem}))" if blank else f"({call} && !{skolem})"
+        edits.append((token.start, significant[done].start + 1, replacement))
+    return _edited(query, edits)
+
+
+def _without_zero_length_steps(query: str) -> str:
+    """Each path sequence with a zero-length step (``p?``, ``p*``) and a step that is not, as the alternatives
+    of its forms without zero-length steps (``p?`` left out or as ``p``, ``p*`` left out or as ``p+``).
+
+    A path whose every step may be zero-length, a step inside a bracketed path, or more than
+    :data:`MAX_ZERO_LENGTH_STEPS` such steps in one sequence, are sent as written.
+    """
+    significant = _significant(query)
+    pairs = _pairs(significant)
+    opening = {close: open_ for open_, close in pairs.items()}
+    enclosing = _enclosing(significant)
+    edits: list[tuple[int, int, str]] = []
+    covered = -1
+    for index, token in enumerate(significant):
+        if index <= covered or not _is_modifier(token, "?*") or index == 0:
+            continue
+        before = significant[index - 1]
+        if not (_is_primary(before) or before.text == ")"):
+            continue
+        outer = enclosing[index]
+        if outer is None or significant[outer].text not in "{[":
+            continue
+        start, end = _path_span(significant, index, pairs, opening)
+        covered = end - 1
+        replacement = _path_alternatives(query, significant, start, end, pairs)
+        if replacement is not None:
+            edits.append((significant[start].start, _end(significant[end - 1]), replacement))
+    return _edited(query, edits)
+
+
+def _bind_groups_isolated(query: str) -> str:
+    """``query`` with each group that has a ``BIND`` followed by an ``OPTIONAL`` written as
+    ``{ { SELECT * WHERE { what precedes the BIND } LIMIT n } the BIND and what follows it }`` (for each such
+    BIND in turn) and, if the group has filters, that inside ``{ { SELECT * WHERE { … } LIMIT n } its filters }``:
+    the same solutions, as a BIND ends the group's pattern so far and a group's filters apply to all of it.
+
+    One pass over the tokens, each group rewritten after the groups inside it.
+    """
+    significant = _significant(query)
+    pairs = _pairs(significant)
+
+    def text(start: int, end: int) -> str:
+        """The query's text from token ``start`` to token ``end`` (excluded), its groups rewritten."""
+        out: list[str] = []
+        position = significant[start].start
+        index = start
+        while index < end:
+            token = significant[index]
+            if token.text == "{" and index in pairs and pairs[index] < end:
+                out.append(query[position : token.start] + group(index, pairs[index]))
+                index = pairs[index] + 1
+                position = _end(significant[index - 1])
+            else:
+                index += 1
+        return "".join(out) + query[position : _end(significant[end - 1])]
+
+    def group(open_: int, close: int) -> str:
+        elements = _group_elements(significant, open_, close, pairs)
+        kinds = [kind for _, _, kind in elements or []]
+        if (
+            elements is None
+            or "SELECT" in kinds
+            or not any(kind == "BIND" and "OPTIONAL" in kinds[i:] for i, kind in enumerate(kinds))
+        ):
+            if close == open_ + 1:
+                return query[significant[open_].start : _end(significant[close])]
+            before = query[_end(significant[open_]) : significant[open_ + 1].start]
+            after = query[_end(significant[close - 1]) : significant[close].start]
+            return "{" + before + text(open_ + 1, close) + after + "}"
+        parts: list[str] = []
+        filters: list[str] = []
+        for index, (start, end, kind) in enumerate(elements):
+            following = elements[index + 1][0] if index + 1 < len(elements) else close
+            gap = query[_end(significant[end - 1]) : significant[following].start]  # may end a comment: kept
+            if kind == "FILTER":
+                filters.append(text(start, end) + gap)
+                continue
+            if kind == "BIND" and "OPTIONAL" in kinds[index:] and parts:  # (of nothing, Virtuoso invents a column)
+                parts = [_subselect("".join(parts)) + "\n"]
+            parts.append(text(start, end) + gap)
+        body = "".join(parts)
+        if filters:
+            return "{ " + _subselect(body) + "\n" + "".join(filters) + "}"
+        return "{ " + body + "}"
+
+    if not significant:
+        return query
+    return query[: significant[0].start] + text(0, len(significant)) + query[_end(significant[-1]) :]
+
+
+def _group_elements(
+    significant: list[Token], open_: int, close: int, pairs: dict[int, int]
+) -> list[tuple[int, int, str]] | None:
+    """The top-level parts of the group between ``open_`` and ``close``: (first, after-last, keyword) with the
+    keyword ``FILTER``, ``BIND``, ``OPTIONAL``, ``SELECT`` or ``""`` for any other token or bracketed part;
+    ``None`` if a ``FILTER`` cannot be read."""
+    elements: list[tuple[int, int, str]] = []
+    index = open_ + 1
+    while index < close:
+        token = significant[index]
+        word = token.text.upper() if token.kind == "word" else ""
+        if word == "FILTER":
+            end = _filter_end(significant, index, pairs)
+            if end is None:
+                return None
+        elif word == "BIND" and index + 1 in pairs:
+            end = pairs[index + 1] + 1
+        else:
+            end = pairs.get(index, index) + 1
+            word = word if word in ("OPTIONAL", "SELECT") else ""
+        elements.append((index, end, word))
+        index = end
+    return elements
+
+
+def _subselect(pattern: str) -> str:
+    """``pattern`` (a group's content) as a sub-select of all its variables that Virtuoso keeps apart."""
+    return f"{{ SELECT * WHERE {{ {pattern} }} LIMIT {SUBSELECT_LIMIT} }}"
+
+
+def _exists_under_modifiers(query: str) -> str:
+    """A ``SELECT`` with ``EXISTS`` that is sorted, grouped or aggregated, its ``WHERE`` pattern a sub-select."""
+    significant = _significant(query)
+    words = {t.text.upper() for t in significant if t.kind == "word"}
+    if "EXISTS" not in words or not words & _MODIFIERS or not _is_select(significant):
+        return query
+    pairs = _pairs(significant)
+    where = next((i for i, t in enumerate(significant) if t.text == "{" and i in pairs), None)
+    if where is None:
+        return query
+    inner = query[significant[where].start + 1 : significant[pairs[where]].start]
+    return _edited(
+        query,
+        [
+            (
+                significant[where].start,
+                _end(significant[pairs[where]]),
+                f"{{ {_subselect(inner)} }}",
+            )
+        ],
+    )
+
+
+# -- paths --
+
+
+def _path_span(
+    significant: list[Token], modifier: int, pairs: dict[int, int], opening: dict[int, int]
+) -> tuple[int, int]:
+    """The token span (start, end) of the whole path holding the step that ends with ``modifier``."""
+    start = _step_start(significant, modifier, opening)
+    while start >= 2 and significant[start - 1].kind == "other" and significant[start - 1].text in "/|":
+        last = start - 2  # the last token of the step before: its modifier, its primary or its ")"
+        core = last - 1 if _is_modifier(significant[last], "?*+") else last
+        if core < 0 or not (_is_primary(significant[core]) or significant[core].text == ")"):
+            break
+        start = _step_start(significant, last, opening)
+    end = modifier + 1
+    while end < len(significant) and significant[end].kind == "other" and significant[end].text in "/|":
+        after = _step_end(significant, end + 1, pairs)
+        if after is None:
+            break
+        end = after
+    return start, end
+
+
+def _step_start(significant: list[Token], last: int, opening: dict[int, int]) -> int:
+    """The first token of the path step whose last token (its modifier, or its primary) is at ``last``."""
+    index = last - 1 if _is_modifier(significant[last], "?*+") else last
+    index = opening.get(index, index)
+    for prefix in ("!", "^"):
+        if index > 0 and significant[index - 1].kind == "other" and significant[index - 1].text == prefix:
+            index -= 1
+    return index
+
+
+def _step_end(significant: list[Token], start: int, pairs: dict[int, int]) -> int | None:
+    """The index after the path step starting at ``start`` (``^``, ``!``, a primary or bracketed path, a
+    modifier), or ``None`` if none starts there."""
+    index = start
+    for prefix in ("^", "!"):
+        if index < len(significant) and significant[index].kind == "other" and significant[index].text == prefix:
+            index += 1
+    if index >= len(significant):
+        return None
+    if _is_primary(significant[index]):
+        index += 1
+    elif significant[index].text == "(" and index in pairs:
+        index = pairs[index] + 1
+    else:
+        return None
+    if index < len(significant) and _is_modifier(significant[index], "?*+"):
+        index += 1
+    return index
+
+
+def _path_alternatives(query: str, significant: list[Token], start: int, end: int, pairs: dict[int, int]) -> str | None:
+    """The path between tokens ``start`` and ``end`` without zero-length steps, or ``None`` if it cannot be."""
+    sequences: list[list[tuple[int, int]]] = [[]]
+    index = start
+    while index < end:
+        after = _step_end(significant, index, pairs)
+        if after is None or after > end:
+            return None
+        sequences[-1].append((index, after))
+        if after < end and significant[after].text == "|":
+            sequences.append([])
+        index = after + 1
+    alternatives: list[str] = []
+    for steps in sequences:
+        optional = [i for i, (_, e) in enumerate(steps) if _is_modifier(significant[e - 1], "?*")]
+        if len(optional) == len(steps) or len(optional) > MAX_ZERO_LENGTH_STEPS:
+            return None
+        for present in itertools.product((True, False), repeat=len(optional)):
+            chosen = dict(zip(optional, present, strict=True))
+            parts = []
+            for i, (s, e) in enumerate(steps):
+                text = query[significant[s].start : _end(significant[e - 1])]
+                if i in chosen:
+                    if not chosen[i]:
+                        continue
+                    bare = query[significant[s].start : _end(significant[e - 2])]
+                    text = bare + ("+" if significant[e - 1].text == "*" else "")
+                parts.append(text)
+            alternatives.append("/".join(parts))
+    return "(" + "|".join(dict.fromkeys(alternatives)) + ")"
+
+
+# -- tokens --
+
+
+def _is_select(significant: list[Token]) -> bool:
+    """Whether the first keyword after the prologue is ``SELECT``."""
+    index = 0
+    while index < len(significant):
+        word = significant[index].text.upper() if significant[index].kind == "word" else ""
+        if word == "BASE":
+            index += 2
+        elif word == "PREFIX":
+            index += 3
+        else:
+            return word == "SELECT"
+    return False
+
+
+def _pairs(significant: list[Token]) -> dict[int, int]:
+    """The index of each opening bracket to that of the bracket closing it (unmatched ones left out)."""
+    stack: list[int] = []
+    pairs: dict[int, int] = {}
+    for index, token in enumerate(significant):
+        if token.kind != "other":
+            continue
+        if token.text in "{([":
+            stack.append(index)
+        elif token.text in "})]" and stack:
+            pairs[stack.pop()] = index
+    return pairs
+
+
+def _enclosing(significant: list[Token]) -> list[int | None]:
+    """For each token, the index of the innermost bracket open around it (``None`` at the top level)."""
+    stack: list[int] = []
+    out: list[int | None] = []
+    for index, token in enumerate(significant):
+        if token.kind == "other" and token.text in "})]" and stack:
+            stack.pop()
+        out.append(stack[-1] if stack else None)
+        if token.kind == "other" and token.text in "{([":
+            stack.append(index)
+    return out
+
+
+def _filter_end(significant: list[Token], index: int, pairs: dict[int, int]) -> int | None:
+    """The index after the constraint of the ``FILTER`` at ``index``: ``(…)``, ``[NOT] EXISTS {…}`` or a call."""
+    at = index + 1
+    if at < len(significant) and _is_word(significant[at], "NOT"):
+        at += 1
+    if at < len(significant) and _is_word(significant[at], "EXISTS"):
+        at += 1
+    if at < len(significant) and significant[at].text in "({" and at in pairs:
+        return pairs[at] + 1
+    if at + 1 < len(significant) and significant[at + 1].text == "(" and at + 1 in pairs:
+        return pairs[at + 1] + 1
+    return None
+
+
+def _is_boolean(expression: list[Token], boolean: set[str]) -> bool:
+    """Whether the tokens of an expression (between its bracket and ``AS``) make a boolean value."""
+    depth = 0
+    top: list[Token] = []
+    for token in expression:
+        if token.kind == "other" and token.text in ")]}":
+            depth -= 1
+        elif depth == 0:
+            top.append(token)
+        if token.kind == "other" and token.text in "([{":
+            depth += 1
+    if any(t.kind == "other" and t.text in "=<>!&|" for t in top) or any(_is_word(t, "IN") for t in top):
+        return True  # a comparison, a logical operator, IN or NOT IN (they bind more loosely than the rest)
+    shape = [t.text.upper() if t.kind in ("word", "other") else t.kind for t in top]
+    if len(top) == 1:
+        return shape[0] in ("TRUE", "FALSE") or (top[0].kind == "var" and top[0].text[1:] in boolean)
+    return (len(top) == 2 and shape[0] in _BOOLEAN_FUNCTIONS and shape[1] in "({") or shape == ["NOT", "EXISTS", "{"]
+
+
+def _is_primary(token: Token) -> bool:
+    return token.kind in ("iri", "pname") or (token.kind == "word" and token.text == "a")
+
+
+def _is_modifier(token: Token, modifiers: str) -> bool:
+    return token.kind == "other" and token.text in modifiers
+
+
+def _is_word(token: Token, word: str) -> bool:
+    return token.kind == "word" and token.text.upper() == word
+
+
+def _end(token: Token) -> int:
+    return token.start + len(token.text)
+
+
+def _edited(text: str, edits: list[tuple[int, int, str]]) -> str:
+    """``text`` with each span ``[start, end)`` replaced (the spans do not overlap)."""
+    for start, end, replacement in sorted(edits, reverse=True):
+        text = text[:start] + replacement + text[end:]
+    return text
