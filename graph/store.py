@@ -254,14 +254,12 @@ def load_file_into(
 
 
 class _Reader(io.RawIOBase):
-    """A file read by the engine piece by piece, digested as it goes (the store's version covers what was
-    loaded) and reported to ``on_read``."""
+    """A file read piece by piece, each piece reported to ``on_read`` (a progress bar)."""
 
     def __init__(self, source: IO[bytes], on_read: Callable[[int], None] | None) -> None:
         super().__init__()
         self._source = source
         self._on_read = on_read
-        self.digest = hashlib.sha256()
 
     def readable(self) -> bool:
         return True
@@ -269,7 +267,6 @@ class _Reader(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         data = self._source.read(len(buffer))
         buffer[: len(data)] = data
-        self.digest.update(data)
         if self._on_read is not None and data:
             self._on_read(len(data))
         return len(data)
@@ -349,6 +346,9 @@ class OxigraphStore:
                     "it first (ilrs export --changed-since reads a store while a server holds it)"
                 ) from err
         self._lock = threading.Lock()
+        #: The number of quads as counted after a load, ``None`` once any other change made it unknown:
+        #: counting a million quads takes the engine a while, and a load of many files would count twice each.
+        self._size: int | None = None
         self._digest = hashlib.sha256(b"ilrs")
         if path and self.count():
             self._digest.update(str(self.count()).encode())
@@ -420,20 +420,24 @@ class OxigraphStore:
         fmt = rdf_format(media_type)
         payload = _bytes(data)  # a _Reader is read whole here, telling its on_read as it goes
         target = ox.NamedNode(graph) if graph else None
-        before = len(self._store)
         try:
             if _may_hold_blank_nodes(payload, fmt):
                 parsed: Iterable[ox.Quad] = ox.parse(payload, format=fmt, base_iri=base_iri)
                 if not fmt.supports_datasets:
                     named = target or ox.DefaultGraph()
                     parsed = (ox.Quad(q.subject, q.predicate, q.object, named) for q in parsed)
-                quads = stable_blank_nodes(parsed, hashlib.sha256(payload + (graph or "").encode()).digest())
+                seed = hashlib.sha256(payload)
+                seed.update((graph or "").encode())
+                quads = stable_blank_nodes(parsed, seed.digest())
                 with self._lock:
+                    before = self._count()
                     self._store.extend(quads)
                     self._touch(payload, graph, modified)
+                    return self._counted() - before
             else:
                 # No blank node to relabel: the engine parses and inserts without a Python object per quad.
                 with self._lock:
+                    before = self._count()
                     self._store.load(
                         payload,
                         format=fmt,
@@ -441,9 +445,10 @@ class OxigraphStore:
                         base_iri=base_iri,
                     )
                     self._touch(payload, graph, modified)
+                    return self._counted() - before
         except SyntaxError as err:
+            self._size = None  # nothing was added, but the count is taken again rather than trusted
             raise parse_error(err) from err
-        return len(self._store) - before
 
     def load_file(self, path: Path, *, graph: str | None = None, on_read: Callable[[int], None] | None = None) -> int:
         """Add an RDF file, its format taken from the file extension.
@@ -458,6 +463,7 @@ class OxigraphStore:
         :meth:`load`."""
         items = list(quads)
         with self._lock:
+            self._size = None
             self._store.extend(items)
             self._touch(str(len(items)).encode(), None, modified)
 
@@ -465,11 +471,13 @@ class OxigraphStore:
         """Run a SPARQL 1.1 Update in one transaction (the engine's own work: derived graphs); ``modified`` as
         for :meth:`load`. Writes from clients go through :meth:`apply`."""
         with self._lock:
+            self._size = None
             self._store.update(sparql)
             self._touch(sparql.encode(), None, modified)
 
     def clear(self) -> None:
         with self._lock:
+            self._size = None
             self._store.clear()
             self._touch(b"clear", None)
             self._modified = 0.0
@@ -479,7 +487,7 @@ class OxigraphStore:
 
     def count(self, graph: str | None = None) -> int:
         if graph is None:
-            return len(self._store)
+            return self._count()
         found = self._store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}")
         assert isinstance(found, ox.QuerySolutions)
         return int(next(iter(found))[0].value)  # type: ignore[union-attr]
@@ -541,6 +549,7 @@ class OxigraphStore:
             self._generation += 1
             try:
                 if operations:
+                    self._size = None
                     self._store.update(" ;\n".join(operations), custom_functions={_QUAD_TERM: term})
                 self._version = version
                 self._modified = time.time()
@@ -571,9 +580,20 @@ class OxigraphStore:
     def modified(self) -> float:
         return self._modified
 
+    def _count(self) -> int:
+        """The number of quads, counted only if a change made it unknown."""
+        size = self._size
+        return size if size is not None else len(self._store)
+
+    def _counted(self) -> int:
+        """The number of quads, counted now and kept (under the lock: no change may commit meanwhile)."""
+        self._size = len(self._store)
+        return self._size
+
     def _touch(self, payload: bytes, graph: str | None, modified: float | None = None) -> None:
         """A new version: its digest covers ``payload``; its time is the newest of the data's times
         (``modified``, a file's modification time; data without one is as new as now)."""
+        self._size = None
         self._digest.update((graph or "").encode() + b"\0" + payload)
         self._version = self._digest.hexdigest()[:16]
         self._modified = max(self._modified, time.time() if modified is None else modified)
