@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol, TypeVar, cast
 
@@ -58,6 +60,17 @@ CHANGELOG_GRAPH = f"{BASE_IRI}graph/changelog"
 VERSION_PREDICATE = f"{BASE_IRI}changelog#datasetVersion"
 #: The custom SPARQL function :meth:`OxigraphStore.apply` reads its quads through.
 _QUAD_TERM = ox.NamedNode("urn:ilrs:quad-term")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One committed write as :meth:`Store.apply` applied it: the version before and after it, the quads
+    it removed and added. Applied to a copy of the store at ``previous``, it gives the copy at ``version``."""
+
+    previous: str
+    version: str
+    removed: list[ox.Quad]
+    added: list[ox.Quad]
 
 
 class Store(Protocol):
@@ -253,6 +266,10 @@ def load_file_into(
         raise InputError(f"{path}: {err.strerror}") from err
 
 
+#: Bytes read from a file at a time while loading it.
+_READ_PIECE = 1 << 22
+
+
 class _Reader(io.RawIOBase):
     """A file read piece by piece, each piece reported to ``on_read`` (a progress bar)."""
 
@@ -264,6 +281,23 @@ class _Reader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    def read_whole(self) -> bytearray:
+        """The rest of the file, read in large pieces into one buffer: no piece is copied twice, and
+        ``on_read`` hears of each piece (the default ``read()`` goes 8 KiB at a time)."""
+        size = max(os.fstat(self._source.fileno()).st_size - self._source.tell(), 0)
+        buffer = bytearray(size)
+        view, filled = memoryview(buffer), 0
+        while filled < size and (got := self._source.readinto(view[filled : filled + _READ_PIECE])):  # type: ignore[attr-defined]
+            filled += got
+            if self._on_read is not None:
+                self._on_read(got)
+        view.release()
+        del buffer[filled:]  # the file shrank meanwhile
+        rest = self._source.read()  # or grew
+        if rest and self._on_read is not None:
+            self._on_read(len(rest))
+        return buffer + rest if rest else buffer
+
     def readinto(self, buffer: Any) -> int:
         data = self._source.read(len(buffer))
         buffer[: len(data)] = data
@@ -272,7 +306,9 @@ class _Reader(io.RawIOBase):
         return len(data)
 
 
-def _bytes(data: bytes | str | IO[bytes]) -> bytes:
+def _bytes(data: bytes | str | IO[bytes]) -> bytes | bytearray:
+    if isinstance(data, _Reader):
+        return data.read_whole()
     raw = data if isinstance(data, bytes | str) else data.read()
     return raw.encode() if isinstance(raw, str) else raw
 
@@ -305,7 +341,7 @@ def stable_blank_nodes(quads: Iterable[ox.Quad], seed: bytes) -> list[ox.Quad]:
     ]
 
 
-def _may_hold_blank_nodes(payload: bytes, fmt: ox.RdfFormat) -> bool:
+def _may_hold_blank_nodes(payload: bytes | bytearray, fmt: ox.RdfFormat) -> bool:
     """Whether the text of ``payload`` may write a blank node (``_:``, ``[`` or a collection's ``(``);
     a false alarm only costs the slower, relabelling load."""
     if fmt in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS):
@@ -358,6 +394,7 @@ class OxigraphStore:
         #: Odd while a commit is being applied (a sequence lock: readers check it did not move).
         self._generation = 0
         self._union_cache: tuple[str, list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None] | None = None
+        self._followers: list[Callable[[Change], None]] = []
 
     def _committed_version(self) -> str | None:
         """The version the last committed write recorded (a store reopened from disk keeps its version)."""
@@ -418,7 +455,9 @@ class OxigraphStore:
         modified: float | None = None,
     ) -> int:
         fmt = rdf_format(media_type)
-        payload = _bytes(data)  # a _Reader is read whole here, telling its on_read as it goes
+        # A _Reader is read whole here, telling its on_read as it goes, into a bytearray that the engine
+        # reads as it reads bytes (its type hints name bytes only).
+        payload = cast(bytes, _bytes(data))
         target = ox.NamedNode(graph) if graph else None
         try:
             if _may_hold_blank_nodes(payload, fmt):
@@ -546,6 +585,7 @@ class OxigraphStore:
             )
             operations.append(f"{verb} {{ {template} }} WHERE {{ VALUES ?i {{ {rows} }} {binds} }}")
         with self._lock:
+            previous = self._version
             self._generation += 1
             try:
                 if operations:
@@ -555,6 +595,14 @@ class OxigraphStore:
                 self._modified = time.time()
             finally:
                 self._generation += 1
+            change = Change(previous, version, removed, added)
+            for follower in list(self._followers):  # under the lock: they hear of the commits in their order
+                follower(change)
+
+    def follow(self, follower: Callable[[Change], None]) -> None:
+        """Call ``follower(change)`` with every change :meth:`apply` commits from now on, in commit order, from
+        the committing thread (so it must be quick): a copy of the store can replay them to stay current."""
+        self._followers.append(follower)
 
     def consistent(self, read: Callable[[], T]) -> T:
         for _ in range(_CONSISTENT_TRIES):
@@ -590,7 +638,7 @@ class OxigraphStore:
         self._size = len(self._store)
         return self._size
 
-    def _touch(self, payload: bytes, graph: str | None, modified: float | None = None) -> None:
+    def _touch(self, payload: bytes | bytearray, graph: str | None, modified: float | None = None) -> None:
         """A new version: its digest covers ``payload``; its time is the newest of the data's times
         (``modified``, a file's modification time; data without one is as new as now)."""
         self._size = None
