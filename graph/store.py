@@ -217,6 +217,15 @@ def is_embedded(store: Store) -> bool:
     return isinstance(store, OxigraphStore)
 
 
+def follow_changes(store: Store, follower: Callable[[Change], None]) -> bool:
+    """Have ``follower`` told of every write committed to ``store`` from now on (see
+    :meth:`OxigraphStore.follow`), if it is the embedded store; whether it is."""
+    if not isinstance(store, OxigraphStore):
+        return False
+    store.follow(follower)
+    return True
+
+
 def memory_store() -> Store:
     """A new, empty store in memory: to parse files into, or for a process's own copy of the dataset."""
     return OxigraphStore()

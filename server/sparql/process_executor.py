@@ -11,7 +11,7 @@ in the background. Idle workers are kept for the next query.
 
 The first zygote is forked from the server itself (:meth:`ProcessExecutor.fork_zygote`), sharing the
 server's copy of the data. A write committed to the embedded store is applied to that zygote's copy
-too (:meth:`~ilrs.graph.store.OxigraphStore.follow`, the zygote's ``apply`` command), so the workers
+too (:func:`~ilrs.graph.store.follow_changes`, the zygote's ``apply`` command), so the workers
 forked after it hold the new version and still share the pages the write did not touch: one copy of the
 data after any number of writes. When the dataset changes otherwise (a ``--watch`` reload), or a write
 could not be applied, the next query starts a zygote that loads a snapshot of the new version; workers
@@ -39,7 +39,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from ilrs.graph.errors import MemoryLimitExceeded, QueryTimeout, StoreError, rebuild_error
-from ilrs.graph.store import Change, OxigraphStore, Store
+from ilrs.graph.store import Change, Store, follow_changes
 
 from .. import metrics
 from .evaluate import QueryJob
@@ -364,8 +364,7 @@ class ProcessExecutor:
         by a zygote of its own from a snapshot.
         """
         if self._zygote is None:
-            if isinstance(store, OxigraphStore):
-                store.follow(self._changes.append)  # deque.append: atomic, and quick on the committing thread
+            follow_changes(store, self._changes.append)  # deque.append: atomic, and quick on the committing thread
             self._zygote = _Zygote.fork_from(store, self.memory_mib, self.private_mib)
 
     async def prepare(self, store: Store) -> None:
