@@ -694,6 +694,21 @@ def plots(results: list[ScaleResult], out: Path) -> None:
         plt.close(fig)
 
 
+def write_results(
+    results: list[ScaleResult], config: Config, command: str, kept_section: Callable[[str, str], str]
+) -> tuple[str, list[Target]]:
+    """Write ``RESULTS.md`` and the plots for the scales measured so far; the report's text and its targets.
+
+    ``kept_section`` keeps the worker sweep's own section (:mod:`bench.workers`) of an earlier ``RESULTS.md``.
+    """
+    text, found = report(results, config, command)
+    previous = config.out / "RESULTS.md"
+    text = kept_section(previous.read_text() if previous.exists() else "", text)
+    previous.write_text(text)
+    plots(results, config.out)
+    return text, found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", type=float, nargs="+", default=[1, 10], help="1 ≈ 10k triples, 100 ≈ 1M")
@@ -714,14 +729,14 @@ def main(argv: list[str] | None = None) -> int:
     command = "python -m bench.run " + " ".join(sys.argv[1:] if argv is None else argv)
     from .workers import kept_section  # bench.workers imports this module
 
+    results: list[ScaleResult] = []
     with tempfile.TemporaryDirectory(prefix="ilrs-bench-") as tmp:
-        results = [run_scale(scale, config, Path(tmp)) for scale in config.scales]
-    text, found = report(results, config, command)
-    previous = config.out / "RESULTS.md"
-    # The worker sweep (bench/workers.py) writes a section of its own here: keep it.
-    text = kept_section(previous.read_text() if previous.exists() else "", text)
-    previous.write_text(text)
-    plots(results, config.out)
+        for number, scale in enumerate(config.scales, 1):
+            print(f"[scale {scale:g}] {number} of {len(config.scales)} scales", file=sys.stderr)
+            results.append(run_scale(scale, config, Path(tmp)))
+            # After each scale: a long run that is interrupted keeps the scales it finished.
+            text, found = write_results(results, config, command, kept_section)
+            print(f"[scale {scale:g}] results written to {config.out / 'RESULTS.md'}", file=sys.stderr)
     print(text)
     missed = [t for t in found if not t.met]
     print(f"{len(found) - len(missed)} of {len(found)} targets met", file=sys.stderr)

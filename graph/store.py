@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol, TypeVar, cast
 
@@ -73,6 +75,17 @@ def default_graph_iris(has_graph: Callable[[str], bool]) -> list[str] | None:
     if not has_graph(MERGED_GRAPH_IRI):
         return None
     return [MERGED_GRAPH_IRI] + [g for g in (INFERRED_GRAPH_IRI, CHANGELOG_GRAPH) if has_graph(g)]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One committed write as :meth:`Store.apply` applied it: the version before and after it, the quads
+    it removed and added. Applied to a copy of the store at ``previous``, it gives the copy at ``version``."""
+
+    previous: str
+    version: str
+    removed: list[ox.Quad]
+    added: list[ox.Quad]
 
 
 class Store(Protocol):
@@ -220,6 +233,15 @@ def is_embedded(store: Store) -> bool:
     return isinstance(store, OxigraphStore)
 
 
+def follow_changes(store: Store, follower: Callable[[Change], None]) -> bool:
+    """Have ``follower`` told of every write committed to ``store`` from now on (see
+    :meth:`OxigraphStore.follow`), if it is the embedded store; whether it is."""
+    if not isinstance(store, OxigraphStore):
+        return False
+    store.follow(follower)
+    return True
+
+
 def memory_store() -> Store:
     """A new, empty store in memory: to parse files into, or for a process's own copy of the dataset."""
     return OxigraphStore()
@@ -269,29 +291,49 @@ def load_file_into(
         raise InputError(f"{path}: {err.strerror}") from err
 
 
+#: Bytes read from a file at a time while loading it.
+_READ_PIECE = 1 << 22
+
+
 class _Reader(io.RawIOBase):
-    """A file read by the engine piece by piece, digested as it goes (the store's version covers what was
-    loaded) and reported to ``on_read``."""
+    """A file read piece by piece, each piece reported to ``on_read`` (a progress bar)."""
 
     def __init__(self, source: IO[bytes], on_read: Callable[[int], None] | None) -> None:
         super().__init__()
         self._source = source
         self._on_read = on_read
-        self.digest = hashlib.sha256()
 
     def readable(self) -> bool:
         return True
 
+    def read_whole(self) -> bytearray:
+        """The rest of the file, read in large pieces into one buffer: no piece is copied twice, and
+        ``on_read`` hears of each piece (the default ``read()`` goes 8 KiB at a time)."""
+        size = max(os.fstat(self._source.fileno()).st_size - self._source.tell(), 0)
+        buffer = bytearray(size)
+        view, filled = memoryview(buffer), 0
+        while filled < size and (got := self._source.readinto(view[filled : filled + _READ_PIECE])):  # type: ignore[attr-defined]
+            filled += got
+            if self._on_read is not None:
+                self._on_read(got)
+        view.release()
+        del buffer[filled:]  # the file shrank meanwhile
+        rest = self._source.read()  # or grew
+        if rest and self._on_read is not None:
+            self._on_read(len(rest))
+        return buffer + rest if rest else buffer
+
     def readinto(self, buffer: Any) -> int:
         data = self._source.read(len(buffer))
         buffer[: len(data)] = data
-        self.digest.update(data)
         if self._on_read is not None and data:
             self._on_read(len(data))
         return len(data)
 
 
-def _bytes(data: bytes | str | IO[bytes]) -> bytes:
+def _bytes(data: bytes | str | IO[bytes]) -> bytes | bytearray:
+    if isinstance(data, _Reader):
+        return data.read_whole()
     raw = data if isinstance(data, bytes | str) else data.read()
     return raw.encode() if isinstance(raw, str) else raw
 
@@ -324,7 +366,7 @@ def stable_blank_nodes(quads: Iterable[ox.Quad], seed: bytes) -> list[ox.Quad]:
     ]
 
 
-def _may_hold_blank_nodes(payload: bytes, fmt: ox.RdfFormat) -> bool:
+def _may_hold_blank_nodes(payload: bytes | bytearray, fmt: ox.RdfFormat) -> bool:
     """Whether the text of ``payload`` may write a blank node (``_:``, ``[`` or a collection's ``(``);
     a false alarm only costs the slower, relabelling load."""
     if fmt in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS):
@@ -365,6 +407,9 @@ class OxigraphStore:
                     "it first (ilrs export --changed-since reads a store while a server holds it)"
                 ) from err
         self._lock = threading.Lock()
+        #: The number of quads as counted after a load, ``None`` once any other change made it unknown:
+        #: counting a million quads takes the engine a while, and a load of many files would count twice each.
+        self._size: int | None = None
         self._digest = hashlib.sha256(b"ilrs")
         if path and self.count():
             self._digest.update(str(self.count()).encode())
@@ -374,6 +419,7 @@ class OxigraphStore:
         #: Odd while a commit is being applied (a sequence lock: readers check it did not move).
         self._generation = 0
         self._union_cache: tuple[str, list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None] | None = None
+        self._followers: list[Callable[[Change], None]] = []
 
     def _committed_version(self) -> str | None:
         """The version the last committed write recorded (a store reopened from disk keeps its version)."""
@@ -429,22 +475,28 @@ class OxigraphStore:
         modified: float | None = None,
     ) -> int:
         fmt = rdf_format(media_type)
-        payload = _bytes(data)  # a _Reader is read whole here, telling its on_read as it goes
+        # A _Reader is read whole here, telling its on_read as it goes, into a bytearray that the engine
+        # reads as it reads bytes (its type hints name bytes only).
+        payload = cast(bytes, _bytes(data))
         target = ox.NamedNode(graph) if graph else None
-        before = len(self._store)
         try:
             if _may_hold_blank_nodes(payload, fmt):
                 parsed: Iterable[ox.Quad] = ox.parse(payload, format=fmt, base_iri=base_iri)
                 if not fmt.supports_datasets:
                     named = target or ox.DefaultGraph()
                     parsed = (ox.Quad(q.subject, q.predicate, q.object, named) for q in parsed)
-                quads = stable_blank_nodes(parsed, hashlib.sha256(payload + (graph or "").encode()).digest())
+                seed = hashlib.sha256(payload)
+                seed.update((graph or "").encode())
+                quads = stable_blank_nodes(parsed, seed.digest())
                 with self._lock:
+                    before = self._count()
                     self._store.extend(quads)
                     self._touch(payload, graph, modified)
+                    return self._counted() - before
             else:
                 # No blank node to relabel: the engine parses and inserts without a Python object per quad.
                 with self._lock:
+                    before = self._count()
                     self._store.load(
                         payload,
                         format=fmt,
@@ -452,9 +504,10 @@ class OxigraphStore:
                         base_iri=base_iri,
                     )
                     self._touch(payload, graph, modified)
+                    return self._counted() - before
         except SyntaxError as err:
+            self._size = None  # nothing was added, but the count is taken again rather than trusted
             raise parse_error(err) from err
-        return len(self._store) - before
 
     def load_file(self, path: Path, *, graph: str | None = None, on_read: Callable[[int], None] | None = None) -> int:
         """Add an RDF file, its format taken from the file extension.
@@ -469,6 +522,7 @@ class OxigraphStore:
         :meth:`load`."""
         items = list(quads)
         with self._lock:
+            self._size = None
             self._store.extend(items)
             self._touch(str(len(items)).encode(), None, modified)
 
@@ -476,11 +530,13 @@ class OxigraphStore:
         """Run a SPARQL 1.1 Update in one transaction (the engine's own work: derived graphs); ``modified`` as
         for :meth:`load`. Writes from clients go through :meth:`apply`."""
         with self._lock:
+            self._size = None
             self._store.update(sparql)
             self._touch(sparql.encode(), None, modified)
 
     def clear(self) -> None:
         with self._lock:
+            self._size = None
             self._store.clear()
             self._touch(b"clear", None)
             self._modified = 0.0
@@ -490,7 +546,7 @@ class OxigraphStore:
 
     def count(self, graph: str | None = None) -> int:
         if graph is None:
-            return len(self._store)
+            return self._count()
         found = self._store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}")
         assert isinstance(found, ox.QuerySolutions)
         return int(next(iter(found))[0].value)  # type: ignore[union-attr]
@@ -549,14 +605,24 @@ class OxigraphStore:
             )
             operations.append(f"{verb} {{ {template} }} WHERE {{ VALUES ?i {{ {rows} }} {binds} }}")
         with self._lock:
+            previous = self._version
             self._generation += 1
             try:
                 if operations:
+                    self._size = None
                     self._store.update(" ;\n".join(operations), custom_functions={_QUAD_TERM: term})
                 self._version = version
                 self._modified = time.time()
             finally:
                 self._generation += 1
+            change = Change(previous, version, removed, added)
+            for follower in list(self._followers):  # under the lock: they hear of the commits in their order
+                follower(change)
+
+    def follow(self, follower: Callable[[Change], None]) -> None:
+        """Call ``follower(change)`` with every change :meth:`apply` commits from now on, in commit order, from
+        the committing thread (so it must be quick): a copy of the store can replay them to stay current."""
+        self._followers.append(follower)
 
     def consistent(self, read: Callable[[], T]) -> T:
         for _ in range(_CONSISTENT_TRIES):
@@ -582,9 +648,20 @@ class OxigraphStore:
     def modified(self) -> float:
         return self._modified
 
-    def _touch(self, payload: bytes, graph: str | None, modified: float | None = None) -> None:
+    def _count(self) -> int:
+        """The number of quads, counted only if a change made it unknown."""
+        size = self._size
+        return size if size is not None else len(self._store)
+
+    def _counted(self) -> int:
+        """The number of quads, counted now and kept (under the lock: no change may commit meanwhile)."""
+        self._size = len(self._store)
+        return self._size
+
+    def _touch(self, payload: bytes | bytearray, graph: str | None, modified: float | None = None) -> None:
         """A new version: its digest covers ``payload``; its time is the newest of the data's times
         (``modified``, a file's modification time; data without one is as new as now)."""
+        self._size = None
         self._digest.update((graph or "").encode() + b"\0" + payload)
         self._version = self._digest.hexdigest()[:16]
         self._modified = max(self._modified, time.time() if modified is None else modified)

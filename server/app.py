@@ -53,8 +53,11 @@ def create_app(
     app.state.dataset = DatasetHolder(served)
     app.state.result_cache = ResultCache(settings.result_cache_bytes)
     app.state.tokens = TokenRegistry.from_file(settings.tokens_file)
-    app.state.writer = Writer(served.store, settings)
-    app.state.writer.subscribe(app.state.dataset.committed)
+    # Only a server taking writes has a writer: it holds the store it writes, which a reload would otherwise
+    # keep alive beside the new one.
+    app.state.writer = Writer(served.store, settings) if app.state.tokens.enabled else None
+    if app.state.writer is not None:
+        app.state.writer.subscribe(app.state.dataset.committed)
     errors.install(app)
     if settings.metrics:
         app.include_router(health.metrics_router)

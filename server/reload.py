@@ -4,16 +4,20 @@ The rebuild (:func:`ilrs.graph.watch.rebuild`) runs in a worker thread, so reque
 go on being answered from the current store meanwhile; the swap
 (:meth:`DatasetHolder.swap`) is one assignment, so no request sees half of each. The
 ontology pages (``/ontology/``) are regenerated from each accepted graph; a refused
-reload is recorded for ``/health``.
+reload is recorded for ``/health``. Once the previous store is gone (the requests that held it have
+ended), the memory it and the rebuild's validation freed is given back to the system.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import ctypes.util
 import logging
 import shutil
 import tempfile
+import weakref
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +32,9 @@ from .state import DatasetHolder
 
 log = logging.getLogger("ilrs.server.reload")
 
+#: Seconds to wait for the requests holding the previous store to end before its memory is given back anyway.
+RELEASE_WAIT = 60
+
 
 async def watch_and_reload(
     holder: DatasetHolder, settings: Settings, stop: asyncio.Event, docs_parent: Path | None = None
@@ -38,6 +45,22 @@ async def watch_and_reload(
     """
     paths = watched_paths(settings)
     log.info("watching %s for changes", ", ".join(map(str, paths)))
+    releases: set[asyncio.Task[None]] = set()
+    try:
+        await _watch(holder, settings, stop, paths, docs_parent, releases)
+    finally:
+        for task in releases:
+            task.cancel()
+
+
+async def _watch(
+    holder: DatasetHolder,
+    settings: Settings,
+    stop: asyncio.Event,
+    paths: list[Path],
+    docs_parent: Path | None,
+    releases: set[asyncio.Task[None]],
+) -> None:
     async for changes in awatch(
         *paths, watch_filter=DataFileFilter(), debounce=settings.watch_debounce_ms, stop_event=stop
     ):
@@ -51,13 +74,42 @@ async def watch_and_reload(
             continue
         if result.dataset is not None:
             previous = holder.docs_dir
+            replaced = weakref.ref(holder.current.store)
             holder.swap(result.dataset, result.docs_dir)
+            release = asyncio.create_task(_give_back_memory(replaced))
+            releases.add(release)
+            release.add_done_callback(releases.discard)
             if previous is not None and result.docs_dir is not None:
                 shutil.rmtree(previous, ignore_errors=True)  # requests read the new folder from now on
             log.info(result.message)
         else:
             holder.refuse(result.message.splitlines()[0])
             log.error(result.message)
+        del result  # its dataset is the holder's now, or garbage
+
+
+async def _give_back_memory(replaced: weakref.ref[object]) -> None:
+    """Once the ``replaced`` store is freed (or after :data:`RELEASE_WAIT` seconds), give the C heap's free pages
+    back to the system: freed memory otherwise stays in the process, counted as its own, as long as it lives."""
+    for _ in range(RELEASE_WAIT * 10):
+        if replaced() is None:
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.to_thread(return_freed_memory)
+
+
+def return_freed_memory() -> bool:
+    """Give the free pages of the C heap (the engine's and Python's larger objects) back to the system; whether
+    the C library can (glibc's ``malloc_trim``)."""
+    name = ctypes.util.find_library("c")
+    try:
+        trim = ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):  # not glibc
+        return False
+    if trim is None:
+        return False
+    trim(0)
+    return True
 
 
 def enable_watch(app: FastAPI, settings: Settings) -> None:

@@ -84,7 +84,10 @@ def authorize(request: Request) -> str:
 
 
 def writer_of(request: Request) -> Writer:
-    writer: Writer = request.app.state.writer
+    """The server's writer (:func:`authorize` has found writes enabled, so there is one)."""
+    writer: Writer | None = request.app.state.writer
+    if writer is None:
+        raise Forbidden("writes are disabled on this server: no write token is configured (ilrs serve --tokens FILE)")
     return writer
 
 

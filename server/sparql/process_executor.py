@@ -9,9 +9,14 @@ over a Unix socket. When a query passes its deadline or its client goes away the
 the CPU it was burning is reclaimed at once, which a thread cannot offer — and a fresh one is forked
 in the background. Idle workers are kept for the next query.
 
-When the dataset changes (a new :attr:`Store.version`), the next query starts a zygote for the new
-version; workers holding the old data finish what they are doing and are then retired, and the old
-zygote ends with its last worker. The snapshot file is deleted as soon as its zygote has loaded it.
+The first zygote is forked from the server itself (:meth:`ProcessExecutor.fork_zygote`), sharing the
+server's copy of the data. A write committed to the embedded store is applied to that zygote's copy
+too (:func:`~ilrs.graph.store.follow_changes`, the zygote's ``apply`` command), so the workers
+forked after it hold the new version and still share the pages the write did not touch: one copy of the
+data after any number of writes. When the dataset changes otherwise (a ``--watch`` reload), or a write
+could not be applied, the next query starts a zygote that loads a snapshot of the new version; workers
+holding the old data finish what they are doing and are then retired, and the old zygote ends with its
+last worker. The snapshot file is deleted as soon as its zygote has loaded it.
 """
 
 from __future__ import annotations
@@ -26,12 +31,15 @@ import socket
 import sys
 import tempfile
 import threading
+from collections import deque
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
+
 from ilrs.graph.errors import MemoryLimitExceeded, QueryTimeout, StoreError, rebuild_error
-from ilrs.graph.store import Store
+from ilrs.graph.store import Change, Store, follow_changes
 
 from .. import metrics
 from .evaluate import QueryJob
@@ -50,6 +58,9 @@ from .executor import (
 from .worker import CHUNK, DONE, FAILED, HEADER, READY, RETIRE, START, serve_forked
 
 log = logging.getLogger("ilrs.server.sparql")
+
+#: Writes kept for the zygote to apply; when more commit before it catches up, it loads a snapshot instead.
+MAX_PENDING_CHANGES = 1024
 
 
 class _ForkedProcess:
@@ -77,10 +88,17 @@ class _Zygote:
     """The process holding one dataset version in memory, which forks the workers of that version."""
 
     def __init__(
-        self, version: str, process: asyncio.subprocess.Process | _ForkedProcess, control: socket.socket
+        self,
+        version: str,
+        process: asyncio.subprocess.Process | _ForkedProcess,
+        control: socket.socket,
+        store: Store | None = None,
     ) -> None:
+        #: The version the zygote's copy holds (and the workers it forks from now on).
         self.version = version
         self.process = process
+        #: The server's store that the zygote was forked with, whose writes it can apply; ``None``: a snapshot's.
+        self.store = store
         #: Workers forked and not yet reaped.
         self.workers = 0
         self._control = control
@@ -131,19 +149,31 @@ class _Zygote:
             ours.close()
             os._exit(serve_forked(store, theirs, memory_mib, private_mib))
         theirs.close()
-        return cls(version, _ForkedProcess(pid), ours)
+        return cls(version, _ForkedProcess(pid), ours, store)
+
+    def apply(self, change: Change) -> bool:
+        """Apply a committed write to the zygote's copy (blocking: call it on a thread); whether it did."""
+        removed = ox.serialize(change.removed, format=ox.RdfFormat.N_QUADS) or b""
+        added = ox.serialize(change.added, format=ox.RdfFormat.N_QUADS) or b""
+        command = f"apply {change.previous} {change.version} {len(removed)} {len(added)}"
+        with self._lock:  # a fork waits for it: a worker holds the version before or after, never between
+            self._control.sendall(command.encode() + b"\n" + removed + added)
+            if self._read_line() != "ok":
+                return False
+            self.version = change.version
+            return True
 
     async def fork(self) -> _Worker:
-        """A new worker, forked from this zygote."""
-        pid, channel = await asyncio.to_thread(self._fork)
+        """A new worker, forked from this zygote: it holds the zygote's version of now."""
+        pid, channel, version = await asyncio.to_thread(self._fork)
         self.workers += 1
         try:
             reader, writer = await asyncio.open_unix_connection(sock=channel)
         except BaseException:
-            worker = _Worker(pid, None, None, self)
+            worker = _Worker(pid, None, None, self, version)
             worker.kill()
             raise
-        return _Worker(pid, reader, writer, self)
+        return _Worker(pid, reader, writer, self, version)
 
     async def reap(self, pid: int) -> int:
         """Wait for worker ``pid`` to end (kill it first) and return its exit code (``-N``: signal ``N``)."""
@@ -155,8 +185,9 @@ class _Zygote:
         """End the zygote: it kills the workers it has left and exits."""
         self._control.close()
 
-    def _fork(self) -> tuple[int, socket.socket]:
+    def _fork(self) -> tuple[int, socket.socket, str]:
         with self._lock:
+            version = self.version
             self._control.sendall(b"fork\n")
             reply, fds, _, _ = socket.recv_fds(self._control, 64, 1)
             if not fds:
@@ -166,18 +197,21 @@ class _Zygote:
                 if not more:
                     raise ConnectionError("the query worker process ended")
                 reply += more
-            return int(reply), socket.socket(fileno=fds[0])
+            return int(reply), socket.socket(fileno=fds[0]), version
 
     def _command(self, command: str) -> str:
         with self._lock:
             self._control.sendall(command.encode() + b"\n")
-            reply = b""
-            while not reply.endswith(b"\n"):
-                more = self._control.recv(64)
-                if not more:
-                    raise ConnectionError("the query worker process ended")
-                reply += more
-            return reply.decode()
+            return self._read_line()
+
+    def _read_line(self) -> str:
+        reply = b""
+        while not reply.endswith(b"\n"):
+            more = self._control.recv(64)
+            if not more:
+                raise ConnectionError("the query worker process ended")
+            reply += more
+        return reply.decode().strip()
 
 
 def _receive_exactly(channel: socket.socket, size: int) -> bytes:
@@ -194,20 +228,23 @@ class _Worker:
     """One worker process, forked by the zygote of the dataset version it holds."""
 
     def __init__(
-        self, pid: int, reader: asyncio.StreamReader | None, writer: asyncio.StreamWriter | None, zygote: _Zygote
+        self,
+        pid: int,
+        reader: asyncio.StreamReader | None,
+        writer: asyncio.StreamWriter | None,
+        zygote: _Zygote,
+        version: str,
     ) -> None:
         self.pid = pid
         self.zygote = zygote
+        #: The dataset version it holds (its zygote's when it was forked).
+        self.version = version
         self._reader = reader
         self._writer = writer
         self._killed = False
         self._exit: asyncio.Task[int] | None = None
         #: It said it reads no more jobs (it holds too many pages of its own): replace it.
         self.retiring = False
-
-    @property
-    def version(self) -> str:
-        return self.zygote.version
 
     @property
     def alive(self) -> bool:
@@ -316,14 +353,18 @@ class ProcessExecutor:
         self._dir = tempfile.TemporaryDirectory(prefix="ilrs-sparql-")
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
+        #: Writes committed to the forked zygote's store and not yet applied to its copy, oldest first.
+        self._changes: deque[Change] = deque(maxlen=MAX_PENDING_CHANGES)
 
     def fork_zygote(self, store: Store) -> None:
         """Fork the zygote of ``store``'s current version from this process (see :meth:`_Zygote.fork_from`).
 
-        Call it before the server serves: no other thread may be using the store. Later versions (after a
-        write or a reload) are loaded by a zygote of their own from a snapshot.
+        Call it before the server serves: no other thread may be using the store. The writes committed to
+        ``store`` from now on are applied to the zygote's copy too; a store replaced by a reload is loaded
+        by a zygote of its own from a snapshot.
         """
         if self._zygote is None:
+            follow_changes(store, self._changes.append)  # deque.append: atomic, and quick on the committing thread
             self._zygote = _Zygote.fork_from(store, self.memory_mib, self.private_mib)
 
     async def prepare(self, store: Store) -> None:
@@ -355,7 +396,7 @@ class ProcessExecutor:
     def give_back(self, worker: _Worker) -> None:
         """A worker that finished its query goes back to the idle pool (or retires, if its data is stale)."""
         self._slots.give_back()
-        current = worker.zygote is self._zygote
+        current = worker.zygote is self._zygote and worker.version == worker.zygote.version
         if current and worker.alive and not worker.retiring and not self._closed and len(self._idle) < self._slots.size:
             self._idle.append(worker)
         else:
@@ -396,7 +437,7 @@ class ProcessExecutor:
         zygote = await self._zygote_for(store)
         while self._idle:
             worker = self._idle.pop()
-            if worker.alive and worker.zygote is zygote:
+            if worker.alive and worker.zygote is zygote and worker.version == zygote.version:
                 return worker
             self._retire(worker)
         return await self._spawn(zygote)
@@ -404,6 +445,14 @@ class ProcessExecutor:
     async def _zygote_for(self, store: Store) -> _Zygote:
         async with self._zygote_lock:
             version = store.version
+            current = self._zygote
+            if current is not None and current.version != version and current.store is store:
+                # The writes committed since: applied to the zygote's copy, no second copy is loaded.
+                caught_up = await asyncio.to_thread(self._catch_up, current, version)
+                for worker in [w for w in self._idle if w.version != current.version]:
+                    self._retire(worker)
+                if caught_up:
+                    return current
             if self._zygote is None or self._zygote.version != version:
                 # A write may commit meanwhile: the snapshot is named by the version it holds.
                 version, path = await asyncio.to_thread(_dump, store, Path(self._dir.name))
@@ -418,6 +467,21 @@ class ProcessExecutor:
                     self._draining.add(stale)
                     self._end_if_drained(stale)
             return self._zygote
+
+    def _catch_up(self, zygote: _Zygote, version: str) -> bool:
+        """Apply to ``zygote``'s copy the writes committed since its version, up to ``version`` at least
+        (more may commit meanwhile); whether its copy is now at ``version`` or later."""
+        while self._changes:
+            change = self._changes[0]
+            if change.previous != zygote.version:  # missed (too many pending) or applied already
+                self._changes.popleft()
+                continue
+            if not zygote.apply(change):
+                return False
+            self._changes.popleft()
+            if change.version == version:
+                return True
+        return zygote.version == version
 
     async def _spawn(self, zygote: _Zygote) -> _Worker:
         worker = await zygote.fork()

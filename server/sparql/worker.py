@@ -16,6 +16,11 @@ command and reads one reply:
 * ``reap PID`` — after the server has killed the worker (or seen its socket close): the zygote waits
   for it and replies with its wait status. Until then the worker stays a zombie, so its process id
   cannot be reused and the server's kill can never reach another process.
+* ``apply PREVIOUS VERSION R A`` and then ``R`` bytes of N-Quads removed and ``A`` bytes added — a write
+  committed to the server's store (:class:`~ilrs.graph.store.Change`), applied to the zygote's copy
+  as it stands at ``PREVIOUS``: workers forked after it hold ``VERSION``, and the pages it did not touch
+  stay shared. The zygote replies ``ok``, or ``stale`` if its copy is not at ``PREVIOUS`` (or the change
+  fails): the server then loads the current version from a snapshot.
 
 The zygote ends, killing the workers it has left, when the server closes the channel.
 
@@ -47,6 +52,8 @@ import sys
 import time
 from pathlib import Path
 from typing import IO
+
+import pyoxigraph as ox
 
 from ilrs.graph.errors import IlrsError, MemoryLimitExceeded
 from ilrs.graph.formats import NQUADS
@@ -160,6 +167,8 @@ class Zygote:
                     self._fork()
                 elif command == "reap":
                     self._reap(int(argument))
+                elif command == "apply":
+                    self._apply(argument, commands)
         finally:
             for pid in self._children:
                 with contextlib.suppress(ProcessLookupError):
@@ -180,12 +189,29 @@ class Zygote:
         socket.send_fds(self._control, [f"{pid}\n".encode()], [theirs.fileno()])
         theirs.close()
 
+    def _apply(self, argument: str, commands: IO[bytes]) -> None:
+        previous, version, removed_size, added_size = argument.split(" ")
+        removed, added = commands.read(int(removed_size)), commands.read(int(added_size))
+        reply = b"stale\n"
+        if self._store.version == previous:
+            try:
+                self._store.apply(_quads(removed), _quads(added), version)
+                reply = b"ok\n"
+            except (SyntaxError, OSError, ValueError) as err:  # one transaction: the copy stays at PREVIOUS
+                print(f"ilrs query worker: a write could not be applied: {err}", file=sys.stderr)
+        self._control.sendall(reply)
+
     def _reap(self, pid: int) -> None:
         status = 0
         if pid in self._children:
             self._children.discard(pid)
             _, status = os.waitpid(pid, 0)
         self._control.sendall(f"{status}\n".encode())
+
+
+def _quads(data: bytes) -> list[ox.Quad]:
+    """The quads of N-Quads ``data``, their blank nodes' labels kept (they name the store's own)."""
+    return list(ox.parse(data, format=ox.RdfFormat.N_QUADS)) if data else []
 
 
 def serve_forked(store: Store, control: socket.socket, memory_mib: int | None, private_mib: int | None) -> int:
