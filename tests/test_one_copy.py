@@ -98,3 +98,34 @@ def test_writes_are_answered_from_the_one_copy_the_workers_share(server: LiveSer
         assert after - before < quads * BYTES_PER_QUAD_OF_A_COPY, (before, after, quads)
         # No zygote was started for the new versions: the one forked from the server forks their workers.
         assert _children(server.process.pid) == {zygote}
+
+
+def _workers(server: LiveServer) -> set[int]:
+    """The query workers: the children of the server's zygotes."""
+    return {pid for zygote in _children(server.process.pid) for pid in _children(zygote)}
+
+
+def _workers_answering(server: LiveServer, queries: int) -> set[int]:
+    """Every worker seen while ``queries`` distinct queries (none answerable from the cache) are answered."""
+    seen: set[int] = set()
+    with httpx.Client(base_url=server.base_url, timeout=60) as client:
+        for n in range(queries):
+            query = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o . ?s ?q ?r FILTER(?n != {n}) }}"
+            answer = client.post("/sparql", data={"query": query}, headers={"Accept": "text/csv"})
+            assert answer.status_code == 200, answer.text
+            seen |= _workers(server)
+    return seen
+
+
+@pytest.mark.parametrize(("private_mib", "replaced"), [("1", True), ("0", False)])
+def test_a_worker_holding_too_many_pages_of_its_own_is_replaced(
+    tmp_path: Path, private_mib: str, replaced: bool
+) -> None:
+    """With ``worker_private_memory`` below what any worker soon writes, workers are replaced by fresh forks
+    (their pages shared again); with 0 the same queries are answered by the same workers."""
+    live = start_server(tmp_path, env={"ILRS_WORKER_PRIVATE_MEMORY": private_mib, "ILRS_MAX_CONCURRENT_QUERIES": "1"})
+    try:
+        seen = _workers_answering(live, 70)
+    finally:
+        stop_server(live)
+    assert (len(seen) > 1) is replaced, seen
