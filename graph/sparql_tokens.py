@@ -164,6 +164,11 @@ _PLAIN_PROLOGUE = re.compile(
 )
 
 
+#: The lengths of a prologue whose tokens are remembered: a shorter one is not worth it, and a longer one
+#: is no client's usual prefixes (256 remembered prologues of 2 MiB each would hold half a gigabyte).
+_REMEMBERED_PROLOGUE = (64, 8192)
+
+
 def significant_tokens(text: str) -> list[Token]:
     """The tokens of ``text`` but whitespace and comments, in order (those of :func:`tokens`).
 
@@ -172,7 +177,7 @@ def significant_tokens(text: str) -> list[Token]:
     """
     prologue = _PLAIN_PROLOGUE.match(text)
     end = prologue.end() if prologue is not None else 0
-    if end < 64:  # not worth remembering
+    if not _REMEMBERED_PROLOGUE[0] <= end <= _REMEMBERED_PROLOGUE[1]:
         return [t for t in tokens(text) if t.kind not in INSIGNIFICANT]
     rest = [Token(t.kind, t.text, t.start + end) for t in tokens(text[end:]) if t.kind not in INSIGNIFICANT]
     return [*_prologue_tokens(text[:end]), *rest]

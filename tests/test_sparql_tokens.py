@@ -7,7 +7,7 @@ import random
 import pytest
 from checkout import PROJECT_ROOT
 
-from ilrs.graph.sparql_tokens import significant_tokens, tokens
+from ilrs.graph.sparql_tokens import INSIGNIFICANT, significant_tokens, tokens
 
 PIECES = [
     "PREFIX ilrs: <https://w3id.org/ilrs/ontology#>",
@@ -58,3 +58,17 @@ def test_a_remembered_prologue_keeps_the_positions_of_what_follows(layout: str) 
         found = significant_tokens(text)
         assert found == _whole(text)
         assert all(text[t.start : t.start + len(t.text)] == t.text for t in found)
+
+
+def test_a_long_prologue_is_not_remembered() -> None:
+    """Only a client's usual prefixes are remembered: a prologue of hundreds of KiB (comments, say) is scanned
+    each time, so that queries sent to fill memory cannot."""
+    from ilrs.graph.sparql_tokens import _prologue_tokens
+
+    usual = "PREFIX ex: <http://example.org/>\nPREFIX ilrs: <https://w3id.org/ilrs/ontology#>\n"
+    assert significant_tokens(usual + "ASK {}") == [t for t in tokens(usual + "ASK {}") if t.kind not in INSIGNIFICANT]
+    before = _prologue_tokens.cache_info().currsize
+    for n in range(3):
+        text = f"# comment {n}\n" * 20_000 + "ASK {}"
+        assert significant_tokens(text) == [t for t in tokens(text) if t.kind not in INSIGNIFICANT]
+    assert _prologue_tokens.cache_info().currsize == before
