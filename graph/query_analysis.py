@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
+from typing import NoReturn
 from urllib.parse import urljoin
 
 from .errors import ForbiddenService, QuerySyntaxError, QueryTooComplex, UnsupportedQuery
@@ -274,28 +275,47 @@ def resolve_relative(query: str, base: str) -> str:
 _OPERATORS = frozenset({"bind", "optional", "minus", "union", "filter", "values", "service", "graph"})
 
 
-def check_operators(query: str, limit: int) -> None:
+#: What joins one triple pattern to the next: ``.``, and ``;`` or ``,`` for the same subject or predicate.
+_PATTERN_JOINS = frozenset({".", ";", ","})
+
+
+def check_operators(query: str, limit: int, patterns: int | None = None) -> None:
     """:class:`QueryTooComplex` if ``query`` has more than ``limit`` graph-pattern operators (``BIND``,
-    ``OPTIONAL``, ``FILTER``…): each nests its algebra one level deeper, and an engine that evaluates it
-    on a thread's stack may crash on a few thousand (Oxigraph server does). The position is the first too many.
+    ``OPTIONAL``, ``FILTER``…), or more than ``patterns`` triple patterns joined one to the next: each nests
+    its algebra one level deeper, and an engine that evaluates it on a thread's stack may crash on a few
+    hundred or thousand (Oxigraph server dies on about 700 joined triple patterns, or 3500 BINDs). The
+    position is the first too many.
 
     >>> check_operators("SELECT * { BIND(1 AS ?a) BIND(2 AS ?b) }", 1)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     ilrs.graph.errors.QueryTooComplex: the query has more than 1 graph-pattern operators ... line 1, column 26
+    >>> check_operators("SELECT * { ?s ?p 1 . ?s ?p 2 ; ?q 3 }", 10, patterns=1)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ilrs.graph.errors.QueryTooComplex: the query has more than 2 triple patterns ... line 1, column 30
     """
-    count = 0
+    operators = joins = 0
     for token in _significant(query):
         if token.kind == "word" and token.text.lower() in _OPERATORS:
-            count += 1
-            if count > limit:
-                line, column = line_and_column(query, token.start)
-                raise QueryTooComplex(
-                    f"the query has more than {limit} graph-pattern operators (BIND, OPTIONAL, FILTER, UNION…), "
-                    f"the most the store takes; the first beyond is at line {line}, column {column}",
-                    line=line,
-                    column=column,
+            operators += 1
+            if operators > limit:
+                _too_complex(
+                    query, token, f"more than {limit} graph-pattern operators (BIND, OPTIONAL, FILTER, UNION…)"
                 )
+        elif patterns is not None and token.kind == "other" and token.text in _PATTERN_JOINS:
+            joins += 1
+            if joins > patterns:
+                _too_complex(query, token, f"more than {patterns + 1} triple patterns (joined by '.', ';' or ',')")
+
+
+def _too_complex(query: str, token: Token, what: str) -> NoReturn:
+    line, column = line_and_column(query, token.start)
+    raise QueryTooComplex(
+        f"the query has {what}, the most the store takes; the first beyond is at line {line}, column {column}",
+        line=line,
+        column=column,
+    )
 
 
 def wrap_arguments(query: str, function: str, wrapper: str) -> str:

@@ -40,8 +40,9 @@ store. Two engines are supported and tested:
 
 Writes (:meth:`SparqlStore.apply`) come from the one SHACL-gated writer (:mod:`graph.writer`): one
 update request on a standard engine, batches undone on failure on Virtuoso (docs/deployment.md says
-what is atomic where). Any engine gets at most :data:`_MAX_OPERATORS` graph-pattern operators per
-query: Oxigraph server dies of a stack overflow on a few thousand ``BIND`` operators.
+what is atomic where). Any engine gets at most :data:`_MAX_OPERATORS` graph-pattern operators and
+:data:`_MAX_PATTERNS` joined triple patterns per query: Oxigraph server dies of a stack overflow on a few
+thousand ``BIND`` operators or about 700 triple patterns in one group.
 
 Query results are parsed with :func:`pyoxigraph.parse_query_results`, so callers get the same
 result objects as from the embedded store.
@@ -100,6 +101,8 @@ _GRAPH_ACCEPT = "application/n-triples"
 #: Graph-pattern operators a query sent may have: Oxigraph server overflows a thread's stack on a few thousand
 #: BINDs, and dies (the embedded store runs queries in processes of their own, restarted if one dies).
 _MAX_OPERATORS = 1000
+#: Triple patterns joined one to the next (Oxigraph server's stack gives out at about 700).
+_MAX_PATTERNS = 500
 # Quads per INSERT DATA request: Virtuoso refuses requests much larger than this.
 _BATCH = 2000
 
@@ -154,7 +157,7 @@ class SparqlStore:
         union_default_graph: bool = True,
         base_iri: str | None = None,
     ) -> QueryResult:
-        check_operators(sparql, _MAX_OPERATORS)
+        check_operators(sparql, _MAX_OPERATORS, _MAX_PATTERNS)
         sent = sparql
         if self.dialect == "virtuoso" and (default_graphs or named_graphs) and declares_dataset(sparql):
             # The protocol's dataset replaces the query's FROM (SPARQL 1.1 Protocol 2.1.4); Virtuoso adds both.
