@@ -450,7 +450,8 @@ def targets(result: ScaleResult) -> list[Target]:
     found: list[Target] = []
 
     def ratio(a: float, b: float) -> float:
-        return a / b if b else 0.0
+        # A peer that answered nothing within its budget is slower than any rate measured against it.
+        return a / b if b else (math.inf if a else 0.0)
 
     for clients in CLIENTS:
         if ("oxigraph", "unique", clients) in t:
