@@ -17,8 +17,12 @@ from pathlib import Path
 from typing import TypeVar
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 T = TypeVar("T")
+
+#: Prometheus samples by name and sorted labels.
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
 @dataclass
@@ -100,3 +104,20 @@ def wait_for(condition: Callable[[], T], what: str, *, timeout: float = 60, inte
         if time.monotonic() > deadline:
             raise AssertionError(f"waited {timeout:g} s for {what}")
         time.sleep(interval)
+
+
+def scrape(server: LiveServer) -> Samples:
+    """Every sample of the server's ``/metrics`` (it must run with ``ILRS_METRICS=1``), by name and sorted labels."""
+    r = httpx.get(server.url("/metrics"), timeout=30)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/plain")
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(r.text)
+        for sample in family.samples
+    }
+
+
+def metric(samples: Samples, name: str, **labels: str) -> float:
+    """The value of one sample of ``samples``; 0 if it is absent."""
+    return samples.get((name, tuple(sorted(labels.items()))), 0.0)

@@ -7,8 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from prometheus_client.parser import text_string_to_metric_families
-from servers import LiveServer
+from servers import LiveServer, metric, scrape
 from writing import write_token
 
 CNSA = "https://w3id.org/ilrs/id/agency/cnsa"
@@ -17,22 +16,6 @@ SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 def insert(triples: str) -> str:
     return f"INSERT DATA {{ GRAPH <https://w3id.org/ilrs/graph/source/003> {{ {triples} }} }}"
-
-
-def scrape(server: LiveServer) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    """Every sample of ``/metrics``, by name and sorted labels."""
-    r = httpx.get(server.url("/metrics"), timeout=30)
-    assert r.status_code == 200, r.text
-    assert r.headers["content-type"].startswith("text/plain")
-    return {
-        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
-        for family in text_string_to_metric_families(r.text)
-        for sample in family.samples
-    }
-
-
-def value(samples: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: str, **labels: str) -> float:
-    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
 def test_metrics_are_off_by_default(live_server: LiveServer) -> None:
@@ -91,27 +74,27 @@ def test_counters_move_under_traffic(server_factory: Callable[..., LiveServer], 
 
     requests = "ilrs_http_requests_total"
     ok = {"route": "/sparql", "method": "GET", "status": "200"}
-    seen = [value(s, requests, **ok) for s in [before, *during, after]]
+    seen = [metric(s, requests, **ok) for s in [before, *during, after]]
     assert seen == sorted(seen) and seen[-1] > seen[0]  # counters only grow, and they did
-    assert value(after, requests, route="/id/{path:path}", method="GET", status="404") > 0
-    assert value(after, requests, route="/sparql", method="GET", status="504") == 1
-    assert value(after, "ilrs_http_request_duration_seconds_count", route="/sparql") >= seen[-1]
-    assert value(after, "ilrs_requests_stopped_total", reason="QueryTimeout") == 1
-    assert value(after, "ilrs_requests_stopped_total", reason="LimitExceeded") == 1
-    assert value(after, "ilrs_query_workers_restarted_total") >= 1  # the overrunning worker was killed
-    assert value(after, "ilrs_query_slots_busy") == 0  # every slot given back
-    assert value(after, "ilrs_result_cache_total", outcome="miss") >= 1
-    assert value(after, "ilrs_result_cache_total", outcome="hit") > value(
+    assert metric(after, requests, route="/id/{path:path}", method="GET", status="404") > 0
+    assert metric(after, requests, route="/sparql", method="GET", status="504") == 1
+    assert metric(after, "ilrs_http_request_duration_seconds_count", route="/sparql") >= seen[-1]
+    assert metric(after, "ilrs_requests_stopped_total", reason="QueryTimeout") == 1
+    assert metric(after, "ilrs_requests_stopped_total", reason="LimitExceeded") == 1
+    assert metric(after, "ilrs_query_workers_restarted_total") >= 1  # the overrunning worker was killed
+    assert metric(after, "ilrs_query_slots_busy") == 0  # every slot given back
+    assert metric(after, "ilrs_result_cache_total", outcome="miss") >= 1
+    assert metric(after, "ilrs_result_cache_total", outcome="hit") > metric(
         before, "ilrs_result_cache_total", outcome="hit"
     )
     assert (
-        value(after, "ilrs_writes_total", outcome="accepted")
-        == value(before, "ilrs_writes_total", outcome="accepted") + 1
+        metric(after, "ilrs_writes_total", outcome="accepted")
+        == metric(before, "ilrs_writes_total", outcome="accepted") + 1
     )
     assert (
-        value(after, "ilrs_writes_total", outcome="refused")
-        == value(before, "ilrs_writes_total", outcome="refused") + 1
+        metric(after, "ilrs_writes_total", outcome="refused")
+        == metric(before, "ilrs_writes_total", outcome="refused") + 1
     )
     health = httpx.get(server.url("/health")).json()
-    assert value(after, "ilrs_dataset_info", version=health["version"]) == 1
-    assert value(after, "ilrs_dataset_quads") == health["quads"]
+    assert metric(after, "ilrs_dataset_info", version=health["version"]) == 1
+    assert metric(after, "ilrs_dataset_quads") == health["quads"]

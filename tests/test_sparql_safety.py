@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from servers import LiveServer, start_server, stop_server, wait_for
+from servers import LiveServer, metric, scrape, start_server, stop_server, wait_for
 
 from ilrs.graph.settings import get_settings
 from ilrs.graph.store import Store, memory_store
@@ -209,19 +209,24 @@ def test_result_cut_at_the_deadline_is_seen_as_truncated(strict: LiveServer) -> 
 # --- concurrency, and reclaiming a stopped query's CPU -----------------------------------------------------
 
 
-def test_saturated_server_answers_503_with_retry_after(strict: LiveServer) -> None:
-    wait_for_a_worker(strict)
+def test_saturated_server_answers_503_with_retry_after(server_factory: Callable[..., LiveServer]) -> None:
+    """Two endless queries hold both slots, so a third is refused. The probe is sent once the server counts both
+    slots taken (its ``ilrs_query_slots_busy`` gauge), never after a guessed pause; the 5 s deadline leaves it
+    the time to arrive while they run, however loaded the machine."""
+    env = {"ILRS_MAX_CONCURRENT_QUERIES": "2", "ILRS_METRICS": "1"}
+    server = server_factory("--query-timeout", "5", env=env)
+    wait_for_a_worker(server)
     answers: list[int] = []
 
     def endless() -> None:
-        with client_of(strict) as c:
+        with client_of(server) as c:
             answers.append(c.post("/sparql", data={"query": ENDLESS}).status_code)
 
     runners = [threading.Thread(target=endless) for _ in range(2)]
     for runner in runners:
         runner.start()
-    time.sleep(0.3)  # both have arrived and hold a slot, well within their 1 s
-    with client_of(strict) as c:
+    wait_for(lambda: metric(scrape(server), "ilrs_query_slots_busy") == 2, "both queries to hold a slot")
+    with client_of(server) as c:
         busy = c.post("/sparql", data={"query": probe()})
         refused(busy, 503, "already evaluating 2 queries")
         assert int(busy.headers["retry-after"]) > 0
@@ -231,7 +236,7 @@ def test_saturated_server_answers_503_with_retry_after(strict: LiveServer) -> No
         # The stopped queries' workers were killed, so their slots are free at once: no 503 (a 504 is a
         # replacement worker still starting on a loaded machine).
         assert c.post("/sparql", data={"query": probe()}).status_code != 503
-        wait_for_a_worker(strict)
+        wait_for_a_worker(server)
         assert c.post("/sparql", data={"query": probe()}).status_code == 200
 
 
