@@ -178,6 +178,13 @@ def local_url(iri: str, base: str) -> str | None:
     return None
 
 
+def page_url(request: Request, base: str) -> str:
+    """The public URL of the requested page (``base``, the path and the query string), for the page's markup:
+    like every URL of a cached answer, never built from the request's ``Host``."""
+    query = request.url.query
+    return f"{base}{request.url.path}" + (f"?{query}" if query else "")
+
+
 def local_linker(base: str) -> Callable[[str], str | None]:
     """:func:`local_url` bound to ``base``."""
     return lambda iri: local_url(iri, base)

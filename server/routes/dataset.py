@@ -119,12 +119,12 @@ def _page(store: Store, settings: Settings, base: str, stats: Any) -> dict[str, 
         "dumps": DUMPS,
         "license": settings.data_license,
         "formats": {ext: f"{base}/dataset.{ext}" for ext in RDF_EXTENSIONS},
-        "jsonld": script_json(dataset_markup(store, _facts(settings, base))),
+        "jsonld": script_json(dataset_markup(store, dataset_facts(settings, base))),
     }
 
 
-def _facts(settings: Settings, base: str) -> DatasetFacts:
-    """What the dataset page's schema.org markup says about the dataset."""
+def dataset_facts(settings: Settings, base: str) -> DatasetFacts:
+    """What the pages' schema.org markup says about the dataset (the front page, /dataset, /sparql, /query)."""
     urls = endpoints(base)
     return DatasetFacts(
         iri=DATASET_IRI,

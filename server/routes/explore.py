@@ -26,6 +26,7 @@ from ilrs.graph.disagreements import Disagreement, disagreements
 from ilrs.graph.errors import ParameterError
 from ilrs.graph.examples import load_examples
 from ilrs.graph.overview import Member, members
+from ilrs.graph.schemaorg import item_list, linked, page_markup, site_markup, timeline_items
 from ilrs.graph.search import Hit, normalise, search
 from ilrs.graph.settings import Settings
 from ilrs.graph.store import Store
@@ -40,10 +41,14 @@ from ..representations import (
     headers_for,
     html_response,
     link_target,
+    local_linker,
     local_url,
     not_found_response,
+    page_url,
     public_base,
+    script_json,
 )
+from .dataset import dataset_facts
 from .resources import TermView, citation_mark, prefixed, term_view
 
 router = APIRouter(tags=["explore"])
@@ -91,6 +96,7 @@ def front_page(request: Request, store: StoreDep, settings: SettingsDep) -> Resp
         "tables": tables,
         "disputes": len(overview.cached(store, "disagreements", lambda: disagreements(store))),
         "local": lambda iri: local_url(iri, base),
+        "jsonld": script_json(site_markup(store, dataset_facts(settings, base), f"{base}/search")),
     }
     return html_response(request, "home.html", page, {"Cache-Control": "no-cache"})
 
@@ -195,34 +201,33 @@ def search_page(
     names = ld.labels(store, {h.iri for h in hits})
     shown = [(h, ld.best_label(names.get(h.iri, [])) or h.name) for h in hits]
     headers = {"Cache-Control": "no-cache", "Vary": "Accept"}
+    items = search_items(store, shown, base)
+    name = f"Resources named like “{q}”"
     if choice.format is not formats.HTML:
-        return body_response(dump_json(search_document(q, shown, base)), choice, headers)
-    page = {"base": base, "title": f"Search: {q}" if q else "Search", "q": q, "hits": shown, "local": local_url}
+        document = {"@context": {"@vocab": "https://schema.org/", "url": {"@type": "@id"}}, **item_list(items, name)}
+        return body_response(dump_json(document), choice, headers)
+    title = f"Search: {q}" if q else "Search"
+    page = {"base": base, "title": title, "q": q, "hits": shown, "local": local_url}
+    if q:  # the page of a search; the empty form is no result page
+        page["jsonld"] = script_json(page_markup("SearchResultsPage", name, page_url(request, base), items))
     return html_response(request, "search.html", page, headers)
 
 
-def search_document(q: str, shown: list[tuple[Hit, str]], base: str) -> dict[str, Any]:
-    """The hits as a schema.org ``ItemList`` in JSON-LD, best first; ``url`` is this server's page."""
-    return {
-        "@context": {"@vocab": "https://schema.org/", "url": {"@type": "@id"}},
-        "@type": "ItemList",
-        "name": f"Resources named like “{q}”",
-        "numberOfItems": len(shown),
-        "itemListElement": [
-            {
-                "@type": "ListItem",
-                "position": n,
-                "item": {
-                    "@id": hit.iri,
-                    "name": label,
-                    **({"alternateName": hit.name} if hit.name != label else {}),
-                    "additionalType": hit.kind,
-                    "url": local_url(hit.iri, base),
-                },
-            }
-            for n, (hit, label) in enumerate(shown, start=1)
-        ],
-    }
+def search_items(store: Store, shown: list[tuple[Hit, str]], base: str) -> list[dict[str, Any]]:
+    """The hits as schema.org nodes, best first: their type, the name shown, the name that matched, the kind of
+    resource (``country`` …) and this server's page; the JSON answer and the page's markup list the same."""
+    types = linked(store, [hit.iri for hit, _ in shown], local_linker(base))
+    return [
+        {
+            "@type": types[hit.iri].type,
+            "@id": hit.iri,
+            "name": label,
+            **({"alternateName": hit.name} if hit.name != label else {}),
+            "additionalType": hit.kind,
+            "url": local_url(hit.iri, base),
+        }
+        for hit, label in shown
+    ]
 
 
 _KIND = re.compile(r"[A-Za-z0-9][\w-]*")
@@ -302,4 +307,7 @@ def timeline_page(
         "graph_href": lambda g: local_url(g, base),
         "mark": citation_mark,
     }
+    cited = ld.sources(store, {e.graph for e in shown})
+    items = timeline_items(store, shown, cited, local_linker(base))
+    page["jsonld"] = script_json(page_markup("CollectionPage", "Timeline of the ILRS", page_url(request, base), items))
     return html_response(request, "timeline.html", page, {"Cache-Control": "no-cache"})

@@ -29,12 +29,13 @@ from ilrs.graph.partners import (
     partner_statuses,
     reported_counts,
 )
+from ilrs.graph.schemaorg import page_markup, partner_items
 from ilrs.graph.settings import BASE_IRI, Settings
 from ilrs.graph.store import Store
 
 from ..assets import STATIC_DIR
 from ..deps import SettingsDep, StoreDep
-from ..representations import html_response, local_url, public_base
+from ..representations import html_response, local_linker, local_url, page_url, public_base, script_json
 from .resources import citation_mark
 
 router = APIRouter(tags=["explore"])
@@ -187,4 +188,9 @@ def _page(
         "pattern": AS_OF_PATTERN,
         "counts_pattern": COUNTS_AS_OF_PATTERN,
     }
+    items = partner_items([(p.country, name(p.country), p.status) for p in ordered], local_linker(base))
+    caption = _caption(source, day)
+    markup = page_markup("CollectionPage", "ILRS partner map", page_url(request, base), items, description=caption)
+    markup["image"] = page["svg_url"]
+    page["jsonld"] = script_json(markup)
     return html_response(request, "map.html", page, {"Cache-Control": "no-cache"})

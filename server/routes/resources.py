@@ -112,7 +112,7 @@ def _named_graph(path: str, request: Request, store: Store, settings: Settings) 
     if choice.format is not formats.HTML:
         return _rdf(request, store, settings, choice, triples)
     description = ld.describe(store, iri)
-    page = _page(request, settings, store, description)
+    page = _page(request, settings, store, description, markup_type="Dataset")
     page["contents"] = _triple_rows(store, triples, page["base"])
     return html_response(request, "resource.html", page, headers_for(store, choice))
 
@@ -336,8 +336,11 @@ def _rows(
     ]
 
 
-def _page(request: Request, settings: Settings, store: Store, description: ld.Description) -> dict[str, Any]:
-    """Everything resource.html shows about a described resource (its labels in ``?lang=`` if it has them)."""
+def _page(
+    request: Request, settings: Settings, store: Store, description: ld.Description, markup_type: str | None = None
+) -> dict[str, Any]:
+    """Everything resource.html shows about a described resource (its labels in ``?lang=`` if it has them);
+    ``markup_type`` is the schema.org type of its markup, if not the one its classes call for."""
     base = public_base(settings)
     iri = description.iri
     lang = request.query_params.get("lang", "")
@@ -372,7 +375,7 @@ def _page(request: Request, settings: Settings, store: Store, description: ld.De
         "sources": list(sources.values()),
         "formats": {ext: f"{here}.{ext}" for ext in RDF_EXTENSIONS},
         # For search engines: schema.org terms only (the full data is the linked JSON-LD).
-        "jsonld": script_json(resource_markup(store, description, here, local_linker(base))),
+        "jsonld": script_json(resource_markup(store, description, here, local_linker(base), markup_type)),
         "contents": None,
     }
 

@@ -42,6 +42,7 @@ from starlette.types import Receive, Scope, Send
 from ilrs.graph.errors import IlrsError, QuerySyntaxError, QueryTimeout, ResultTooLarge, UnsupportedQuery
 from ilrs.graph.formats import HTML, JSONLD, OFFERS, RESULT_FORMATS, Format, negotiate
 from ilrs.graph.query_analysis import READ_ONLY, analyse, looks_like_update
+from ilrs.graph.schemaorg import endpoint_markup
 from ilrs.graph.settings import Settings
 from ilrs.graph.stats import compute_stats
 from ilrs.graph.store import Store, is_external
@@ -50,7 +51,7 @@ from ..caching import cache_headers, not_modified
 from ..deps import ExecutorDep, SettingsDep, StoreDep, get_executor
 from ..edge import answer_exception
 from ..problems import error_response
-from ..representations import context_url, local_url, public_base, serialize_triples, templates
+from ..representations import context_url, local_url, public_base, script_json, serialize_triples, templates
 from ..sparql.evaluate import QueryJob, choose_result_format
 from ..sparql.executor import Deadline, QueryExecutor
 from ..sparql.inline import answer_inline, answers_inline
@@ -59,6 +60,7 @@ from ..sparql.protocol import METHODS, SparqlRequest, check_method, read_request
 from ..sparql.result_cache import CachedResult, ResultCache, ResultKey
 from ..sparql.service_description import Limits, describe_service, serialize_description, service_page
 from ..sparql.thread_executor import ThreadExecutor
+from .dataset import dataset_facts
 from .writes import committed, run_update, write_refusal
 
 log = logging.getLogger("ilrs.server.sparql")
@@ -415,7 +417,13 @@ async def _service_description(request: Request, store: Store, settings: Setting
     if fmt is HTML:
         links = {g: local_url(g, base) for g in sizes}
         page = service_page(
-            templates.env, endpoint=endpoint, base=base, graph_sizes=sizes, graph_links=links, limits=limits
+            templates.env,
+            endpoint=endpoint,
+            base=base,
+            graph_sizes=sizes,
+            graph_links=links,
+            limits=limits,
+            jsonld=script_json(endpoint_markup(dataset_facts(settings, base), f"{base}/docs")),
         )
         return HTMLResponse(page, headers=headers)
     triples = describe_service(endpoint, sizes, limits, see_also=[f"{base}/.well-known/void"])

@@ -18,12 +18,14 @@ from ilrs.graph import formats
 from ilrs.graph.errors import NotFound
 from ilrs.graph.examples import Example, load_examples
 from ilrs.graph.namespaces import PREFIXES, sparql_prologue
+from ilrs.graph.schemaorg import ExampleQuery, editor_markup
 from ilrs.graph.settings import Settings
 
 from ..assets import STATIC_DIR
 from ..deps import SettingsDep, StoreDep
-from ..representations import templates
+from ..representations import public_base, script_json, templates
 from ..security import CSP_QUERY_UI
+from .dataset import dataset_facts
 
 #: The site's icon, also served at ``/favicon.ico`` for clients that ask there without reading the page.
 FAVICON = STATIC_DIR / "favicon.svg"
@@ -83,9 +85,17 @@ def query_ui(
             "quads": f"{store.count():,}",
             "graphs": len(store.graphs()),
             "downloads": formats.DOWNLOADS,
+            "jsonld": script_json(_markup(settings, examples)),
         },
         headers={"Cache-Control": "no-cache", "Content-Security-Policy": CSP_QUERY_UI},
     )
+
+
+def _markup(settings: Settings, examples: list[Example]) -> dict[str, Any]:
+    """The editor's schema.org markup: a web application about the dataset, with its example queries."""
+    base = public_base(settings)
+    shown = [ExampleQuery(e.title, e.description, f"{base}/examples/{e.id}.rq") for e in examples]
+    return editor_markup(dataset_facts(settings, base), f"{base}/query", shown)
 
 
 @router.get("/examples.json", summary="The competency queries (queries/*.rq) with their titles and descriptions")

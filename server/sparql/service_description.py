@@ -139,8 +139,10 @@ def service_page(
     graph_sizes: Mapping[str, int],
     graph_links: Mapping[str, str | None],
     limits: Limits,
+    jsonld: str = "",
 ) -> str:
-    """The HTML page of the description, in the site's layout (``base.html`` of ``env``)."""
+    """The HTML page of the description, in the site's layout (``base.html`` of ``env``); ``jsonld`` is its
+    schema.org markup, as JSON safe inside ``<script>``."""
     forms = [(FORM_NAMES[form], offers) for form, offers in OFFERS.items()]
     return _page_template(env).render(
         title="SPARQL endpoint",
@@ -154,6 +156,7 @@ def service_page(
         ],
         limits=limits,
         description_formats=OFFERS["graph"],
+        jsonld=jsonld,
     )
 
 
