@@ -822,6 +822,25 @@ def test_map_paints_the_partners_and_opens_their_pages(
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
+def test_a_page_embeds_schema_org_markup_a_crawler_reads(browser: WebDriver, live_server: LiveServer) -> None:
+    """What a crawler that runs pages reads: the map's one schema.org script, taken from the rendered DOM, is
+    well-formed JSON listing the partners of the page's table as the browser shows it, status for status."""
+    browser.get(live_server.url("/map"))
+    scripts = browser.find_elements(By.CSS_SELECTOR, 'script[type="application/ld+json"]')
+    assert len(scripts) == 1
+    document = json.loads(scripts[0].get_attribute("textContent") or "")
+    assert document["@context"] == "https://schema.org" and document["@type"] == "CollectionPage"
+    items = [
+        (e["item"]["additionalProperty"]["value"], e["item"]["url"]) for e in document["mainEntity"]["itemListElement"]
+    ]
+    rows = browser.find_elements(By.CSS_SELECTOR, "table.partners tbody tr")
+    shown = [
+        (r.get_attribute("data-status"), r.find_element(By.CSS_SELECTOR, "td a").get_attribute("href")) for r in rows
+    ]
+    assert len(shown) >= 10 and items == shown
+    assert not console_errors(browser)
+
+
 @pytest.mark.parametrize("size", list(SIZES))
 def test_timeline_shows_the_2021_founding_events(browser: WebDriver, live_server: LiveServer, size: str) -> None:
     """The 2021 founding events, each on the axis; the year-long claim drawn wider than a dated day."""
