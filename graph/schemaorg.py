@@ -5,6 +5,11 @@ context, so the markup is a separate, small document in that vocabulary only: on
 per node (the most specific that fits the resource's classes), properties only on types whose
 schema.org domain allows them, and the news articles a statement comes from as ``subjectOf``.
 The full data stays in the page's linked JSON-LD, Turtle and N-Triples.
+
+The other pages say what they are: the front page and ``/dataset`` the ``Dataset`` (:func:`dataset_markup`,
+:func:`site_markup`), ``/sparql`` a ``WebAPI`` (:func:`endpoint_markup`), ``/query`` a ``WebApplication``
+(:func:`editor_markup`), and the search, the map and the timeline pages whose main entity is the
+``ItemList`` of what they show (:func:`page_markup`). Every value is one the graph or the server states.
 """
 
 from __future__ import annotations
