@@ -7,7 +7,6 @@ server. Page links are relative, so the site also works below a path prefix.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -52,13 +51,6 @@ def _examples(settings: Settings) -> list[Example]:
     return load_examples(settings.queries_dir)
 
 
-def _script_json(value: Any) -> Markup:
-    """``value`` as JSON safe inside a ``<script type="application/json">`` element."""
-    text = json.dumps(value, ensure_ascii=False)
-    # "</" would end the script element early; "<!--" could open a comment state.
-    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
-
-
 @router.get(
     "/query", response_class=HTMLResponse, summary="The SPARQL query UI, with the competency queries as examples"
 )
@@ -80,7 +72,7 @@ def query_ui(
         "ui.html",
         {
             "examples": examples,
-            "config": _script_json(config),
+            "config": Markup(script_json(config)),
             "base_iri": settings.base_iri,
             "quads": f"{store.count():,}",
             "graphs": len(store.graphs()),
@@ -126,7 +118,7 @@ def swagger_ui(request: Request) -> HTMLResponse:
     return templates.TemplateResponse(
         request,
         "docs.html",
-        {"title": f"{request.app.title} — API", "config": _script_json(config)},
+        {"title": f"{request.app.title} — API", "config": Markup(script_json(config))},
         headers={"Cache-Control": "no-cache"},
     )
 
