@@ -118,6 +118,6 @@ def scrape(server: LiveServer) -> Samples:
     }
 
 
-def metric(samples: Samples, name: str, **labels: str) -> float:
+def value(samples: Samples, name: str, **labels: str) -> float:
     """The value of one sample of ``samples``; 0 if it is absent."""
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from servers import LiveServer, metric, scrape
+from servers import LiveServer, scrape, value
 from writing import write_token
 
 CNSA = "https://w3id.org/ilrs/id/agency/cnsa"
@@ -74,27 +74,27 @@ def test_counters_move_under_traffic(server_factory: Callable[..., LiveServer], 
 
     requests = "ilrs_http_requests_total"
     ok = {"route": "/sparql", "method": "GET", "status": "200"}
-    seen = [metric(s, requests, **ok) for s in [before, *during, after]]
+    seen = [value(s, requests, **ok) for s in [before, *during, after]]
     assert seen == sorted(seen) and seen[-1] > seen[0]  # counters only grow, and they did
-    assert metric(after, requests, route="/id/{path:path}", method="GET", status="404") > 0
-    assert metric(after, requests, route="/sparql", method="GET", status="504") == 1
-    assert metric(after, "ilrs_http_request_duration_seconds_count", route="/sparql") >= seen[-1]
-    assert metric(after, "ilrs_requests_stopped_total", reason="QueryTimeout") == 1
-    assert metric(after, "ilrs_requests_stopped_total", reason="LimitExceeded") == 1
-    assert metric(after, "ilrs_query_workers_restarted_total") >= 1  # the overrunning worker was killed
-    assert metric(after, "ilrs_query_slots_busy") == 0  # every slot given back
-    assert metric(after, "ilrs_result_cache_total", outcome="miss") >= 1
-    assert metric(after, "ilrs_result_cache_total", outcome="hit") > metric(
+    assert value(after, requests, route="/id/{path:path}", method="GET", status="404") > 0
+    assert value(after, requests, route="/sparql", method="GET", status="504") == 1
+    assert value(after, "ilrs_http_request_duration_seconds_count", route="/sparql") >= seen[-1]
+    assert value(after, "ilrs_requests_stopped_total", reason="QueryTimeout") == 1
+    assert value(after, "ilrs_requests_stopped_total", reason="LimitExceeded") == 1
+    assert value(after, "ilrs_query_workers_restarted_total") >= 1  # the overrunning worker was killed
+    assert value(after, "ilrs_query_slots_busy") == 0  # every slot given back
+    assert value(after, "ilrs_result_cache_total", outcome="miss") >= 1
+    assert value(after, "ilrs_result_cache_total", outcome="hit") > value(
         before, "ilrs_result_cache_total", outcome="hit"
     )
     assert (
-        metric(after, "ilrs_writes_total", outcome="accepted")
-        == metric(before, "ilrs_writes_total", outcome="accepted") + 1
+        value(after, "ilrs_writes_total", outcome="accepted")
+        == value(before, "ilrs_writes_total", outcome="accepted") + 1
     )
     assert (
-        metric(after, "ilrs_writes_total", outcome="refused")
-        == metric(before, "ilrs_writes_total", outcome="refused") + 1
+        value(after, "ilrs_writes_total", outcome="refused")
+        == value(before, "ilrs_writes_total", outcome="refused") + 1
     )
     health = httpx.get(server.url("/health")).json()
-    assert metric(after, "ilrs_dataset_info", version=health["version"]) == 1
-    assert metric(after, "ilrs_dataset_quads") == health["quads"]
+    assert value(after, "ilrs_dataset_info", version=health["version"]) == 1
+    assert value(after, "ilrs_dataset_quads") == health["quads"]

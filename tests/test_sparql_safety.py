@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from servers import LiveServer, metric, scrape, start_server, stop_server, wait_for
+from servers import LiveServer, scrape, start_server, stop_server, value, wait_for
 
 from ilrs.graph.settings import get_settings
 from ilrs.graph.store import Store, memory_store
@@ -225,7 +225,7 @@ def test_saturated_server_answers_503_with_retry_after(server_factory: Callable[
     runners = [threading.Thread(target=endless) for _ in range(2)]
     for runner in runners:
         runner.start()
-    wait_for(lambda: metric(scrape(server), "ilrs_query_slots_busy") == 2, "both queries to hold a slot")
+    wait_for(lambda: value(scrape(server), "ilrs_query_slots_busy") == 2, "both queries to hold a slot")
     with client_of(server) as c:
         busy = c.post("/sparql", data={"query": probe()})
         refused(busy, 503, "already evaluating 2 queries")
