@@ -166,8 +166,10 @@ class Locator:
                 continue
             if obj is not None:
                 objects: Sequence[int] = index.get(obj) or array("q")
+            elif not literal:  # any object: the predicate's own line
+                objects = predicates
             else:
-                needle = _quoted(literal or "")
+                needle = _quoted(literal)
                 pattern = re.compile(r"(?:[\"']|(?<![\w\-.:]))" + re.escape(needle))
                 objects = [n for n in text.lines_with(needle) if pattern.search(text.lines[n - 1])]
             found = _statement(subjects, predicates, objects)
