@@ -240,10 +240,38 @@ def fix_hint(iri: URIRef, candidates: Iterable[URIRef], otherwise: str) -> str:
     conventions) is matched with classes, one without (a property) with properties, so that
     case-folding never suggests ``ilrs:Party`` for a misspelt ``ilrs:partty``.
     """
-    capital = local_name(iri)[:1].isupper()
-    by_text = {str(c).casefold(): c for c in candidates if local_name(c)[:1].isupper() == capital}
-    close = difflib.get_close_matches(str(iri).casefold(), list(by_text), n=1, cutoff=0.8)
-    return f"did you mean {show(by_text[close[0]])}? {otherwise}" if close else otherwise
+    return Suggestions(candidates).hint(iri, otherwise)
+
+
+class Suggestions:
+    """The candidates of :func:`fix_hint` sorted by kind once, for a rule that asks for many hints.
+
+    Each hint compares the term with every candidate of its kind. Over many candidates (generated data
+    has a hundred thousand instances) only the first :attr:`LARGE_HINTS` hints are looked for: a rule
+    finding thousands of terms typed nowhere reports a systematic gap, not typos, and each hint would
+    cost a pass over every candidate.
+    """
+
+    #: Candidates of one kind above which the hints are rationed.
+    LARGE = 1000
+    #: Hints looked for among more than :attr:`LARGE` candidates.
+    LARGE_HINTS = 20
+
+    def __init__(self, candidates: Iterable[URIRef]) -> None:
+        self._by_kind: dict[bool, dict[str, URIRef]] = {True: {}, False: {}}
+        for c in candidates:
+            self._by_kind[local_name(c)[:1].isupper()][str(c).casefold()] = c
+        self._large_asked = 0
+
+    def hint(self, iri: URIRef, otherwise: str) -> str:
+        """:func:`fix_hint` of ``iri`` among the candidates."""
+        by_text = self._by_kind[local_name(iri)[:1].isupper()]
+        if len(by_text) > self.LARGE:
+            self._large_asked += 1
+            if self._large_asked > self.LARGE_HINTS:
+                return otherwise
+        close = difflib.get_close_matches(str(iri).casefold(), list(by_text), n=1, cutoff=0.8)
+        return f"did you mean {show(by_text[close[0]])}? {otherwise}" if close else otherwise
 
 
 def local_name(iri: str) -> str:
@@ -451,19 +479,20 @@ def unknown_vocabulary_term(ctx: CheckContext) -> Iterator[Finding]:
 @rule("dangling-instance", "every id: IRI used in the data has an rdf:type somewhere in the dataset")
 def dangling_instance(ctx: CheckContext) -> Iterator[Finding]:
     typed = {s for s in ctx.everything.subjects(RDF.type, None) if isinstance(s, URIRef)}
+    suggestions = Suggestions(t for t in typed if t.startswith(str(ID)))
     reported: set[URIRef] = set()
     for name, graph in sorted(ctx.data.items()):
         for s, _, o in graph:
             for node in (s, o):
-                if isinstance(node, URIRef) and node.startswith(str(ID)) and node not in typed | reported:
+                # Two lookups, not a union: a million triples would each build a set of every typed IRI.
+                if isinstance(node, URIRef) and node.startswith(str(ID)) and node not in typed and node not in reported:
                     reported.add(node)
-                    candidates = (t for t in typed if t.startswith(str(ID)))
                     yield ctx.finding(
                         "error",
                         "dangling-instance",
                         node,
                         f"used in <{name}> but typed nowhere: a typo in the IRI, or a missing description",
-                        fix_hint(node, candidates, "or give it a ilrs:SomeClass ; rdfs:label …"),
+                        suggestions.hint(node, "or give it a ilrs:SomeClass ; rdfs:label …"),
                         ctx.graph_files(name),
                     )
 

@@ -320,7 +320,7 @@ def instance_kind(ctx: CheckContext) -> Iterator[Finding]:
         for triple in graph:
             for node in (triple[0], triple[2]):
                 kind = kind_of(str(node)) if isinstance(node, URIRef) else None
-                if kind is not None and kind not in kinds | reported:
+                if kind is not None and kind not in kinds and kind not in reported:  # no set built per node
                     reported.add(kind)
                     yield ctx.finding(
                         "error",

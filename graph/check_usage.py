@@ -87,7 +87,8 @@ def query_term_rule(ctx: CheckContext) -> Iterator[Finding]:
         reported: set[URIRef] = set()
         for term in query_terms(path):
             iri = term.iri
-            if str(iri).startswith(str(ILRS)) and iri != URIRef(str(ILRS)) and iri not in ctx.defined | reported:
+            ours = str(iri).startswith(str(ILRS)) and iri != URIRef(str(ILRS))
+            if ours and iri not in ctx.defined and iri not in reported:
                 reported.add(iri)
                 yield Finding(
                     "error",

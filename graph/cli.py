@@ -14,6 +14,7 @@ import re
 import sys
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -22,7 +23,7 @@ from . import __version__, cli_writes
 from .errors import IlrsError, InputError, NotFound, ParameterError, QuerySyntaxError, UnknownFormat
 from .export import EXPORT_FORMATS, export
 from .formats import OFFERS, RESULT_FORMATS, Format, by_name, form_of, result_of
-from .loader import build_store
+from .loader import build_dataset, build_store
 from .namespaces import sparql_prologue
 from .query_analysis import analyse
 from .settings import Settings, get_settings, store_url_problem
@@ -372,9 +373,13 @@ def _serve(args: argparse.Namespace) -> int:
 
         supervise(settings, _without_workers(args.argv[1:]), worker_count(workers))
         return 0
-    from ilrs.server.app import run  # the HTTP stack is imported only when serving
+    with ThreadPoolExecutor(1, thread_name_prefix="ilrs-load") as pool:
+        # The engine parses and derives without holding the GIL: the HTTP stack is imported meanwhile.
+        loading = pool.submit(build_dataset, settings, _progress(args))
+        from ilrs.server.app import run  # the HTTP stack is imported only when serving
 
-    run(settings, watch=args.watch, listen_fd=args.listen_fd, progress=_progress(args))
+        served = loading.result()
+    run(settings, watch=args.watch, listen_fd=args.listen_fd, served=served)
     return 0
 
 

@@ -91,7 +91,11 @@ def _materialise_in_engine(store: Store) -> Derived:
     triples never pass through Python. The same entailment as :func:`entailed`: first every asserted
     triple once into the merged graph; then, for each property ``p`` below ``q``, ``?s q ?o`` for every
     ``?s p ?o``; then, for each class ``C`` below ``D``, ``?x a D`` for every ``?x a C`` asserted or just
-    inferred — each only if no graph asserts it (the merged graph holds what every graph asserts)."""
+    inferred — each only if no graph asserts it (the merged graph holds what every graph asserts).
+
+    The engine evaluates ``FILTER NOT EXISTS`` as one lookup per row and ``MINUS`` as one pass over its
+    right side: a property's inferences are checked by lookup (``MINUS`` would read the whole merged graph),
+    a class's against the typing triples read once (half the time of the lookups at a million triples)."""
     merged, inferred = f"<{MERGED_GRAPH}>", f"<{INFERRED_GRAPH}>"
     every = "{ GRAPH ?g { ?s ?p ?o } } UNION { ?s ?p ?o }"  # the named graphs and the default graph
     updates = [f"INSERT {{ GRAPH {merged} {{ ?s ?p ?o }} }} WHERE {{ {every} }}"]
@@ -112,7 +116,7 @@ def _materialise_in_engine(store: Store) -> Derived:
         updates.append(
             f"INSERT {{ GRAPH {inferred} {{ ?x {_RDF_TYPE} ?d }} }} WHERE {{ VALUES (?c ?d) {{ {classes} }}"
             f" {{ GRAPH {merged} {{ ?x {_RDF_TYPE} ?c }} }} UNION {{ GRAPH {inferred} {{ ?x {_RDF_TYPE} ?c }} }}"
-            f" FILTER NOT EXISTS {{ GRAPH {merged} {{ ?x {_RDF_TYPE} ?d }} }} }}"
+            f" MINUS {{ GRAPH {merged} {{ ?x {_RDF_TYPE} ?d }} }} }}"
         )
     # One update after the other: each reads what the one before wrote. The version's time stays the files'.
     run = store.update  # type: ignore[attr-defined]  # the embedded store's (is_embedded)

@@ -18,11 +18,14 @@ with :func:`pyoxigraph.parse_query_results`.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import hashlib
 import io
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -242,6 +245,35 @@ def follow_changes(store: Store, follower: Callable[[Change], None]) -> bool:
     return True
 
 
+def keep_only(store: Store) -> None:
+    """In a process forked to serve ``store`` alone (a query zygote): drop the data of every other embedded
+    store that the process inherited, and give the memory back to the system.
+
+    A zygote forked after a reload inherits the server's previous version too; left alone, those pages
+    would become the zygote's own once the server freed its copy, and the tree would hold two versions.
+    Call it only in such a child: it never takes a store's lock, which a thread of the parent may have held.
+    """
+    for other in list(_EMBEDDED):
+        if other is not store:
+            other.drop_data()
+    return_freed_memory()
+
+
+def return_freed_memory() -> bool:
+    """Give the free pages of the C heap (the engine's and Python's larger objects) back to the system; whether
+    the C library can (glibc's ``malloc_trim``). Freed memory otherwise stays in the process, counted as its
+    own, as long as it lives."""
+    name = ctypes.util.find_library("c")
+    try:
+        trim = ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):  # not glibc
+        return False
+    if trim is None:
+        return False
+    trim(0)
+    return True
+
+
 def memory_store() -> Store:
     """A new, empty store in memory: to parse files into, or for a process's own copy of the dataset."""
     return OxigraphStore()
@@ -386,6 +418,10 @@ def parse_error(err: SyntaxError, path: Path | None = None) -> ParseError:
     return ParseError(f"{located(path, line, column)}: {reason}", path=str(path), line=line, column=column)
 
 
+#: Every embedded store of this process, held weakly: a process forked to serve one drops the others (keep_only).
+_EMBEDDED: weakref.WeakSet[OxigraphStore] = weakref.WeakSet()
+
+
 class OxigraphStore:
     """The embedded store: pyoxigraph, in memory or on disk at ``path``."""
 
@@ -420,6 +456,12 @@ class OxigraphStore:
         self._generation = 0
         self._union_cache: tuple[str, list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None] | None = None
         self._followers: list[Callable[[Change], None]] = []
+        _EMBEDDED.add(self)
+
+    def drop_data(self) -> None:
+        """Let go of the engine's data in this process (see :func:`keep_only`): the store is empty from now on."""
+        self._store = ox.Store()
+        self._size = None
 
     def _committed_version(self) -> str | None:
         """The version the last committed write recorded (a store reopened from disk keeps its version)."""

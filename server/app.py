@@ -32,13 +32,14 @@ DIRECT = ("GET", "POST")
 
 
 def create_app(
-    settings: Settings | None = None, store: Store | None = None, progress: Progress | None = None
+    settings: Settings | None = None,
+    store: Store | None = None,
+    progress: Progress | None = None,
+    *,
+    served: Dataset | None = None,
 ) -> IlrsApp:
-    """The application serving ``store`` (by default the dataset built from the repository's files, telling
-    ``progress`` how the load goes).
-
-    The shapes are always loaded from ``settings.shapes_dir``.
-    """
+    """The application serving ``served`` if given, else ``store`` with the shapes of ``settings.shapes_dir``,
+    else the dataset built from the repository's files (telling ``progress`` how the load goes)."""
     settings = settings or get_settings()
     app = IlrsApp(
         title="ILRS Knowledge Graph",
@@ -49,7 +50,8 @@ def create_app(
         redoc_url=None,
     )
     app.state.settings = settings
-    served = build_dataset(settings, progress) if store is None else Dataset(store, load_shapes(settings))
+    if served is None:
+        served = build_dataset(settings, progress) if store is None else Dataset(store, load_shapes(settings))
     app.state.dataset = DatasetHolder(served)
     app.state.result_cache = ResultCache(settings.result_cache_bytes)
     app.state.tokens = TokenRegistry.from_file(settings.tokens_file)
@@ -106,11 +108,16 @@ class IlrsApp(FastAPI):
 
 
 def run(
-    settings: Settings, watch: bool = False, listen_fd: int | None = None, progress: Progress | None = None
+    settings: Settings,
+    watch: bool = False,
+    listen_fd: int | None = None,
+    progress: Progress | None = None,
+    *,
+    served: Dataset | None = None,
 ) -> None:
-    """Serve the dataset with uvicorn until interrupted; on the socket ``listen_fd`` if given (one process of
-    ``ilrs serve --workers``, see :mod:`.workers`), else on ``settings.host:port``. ``progress`` is told how
-    the load goes."""
+    """Serve ``served`` (by default the one built from the files, ``progress`` told how the load goes) with
+    uvicorn until interrupted; on the socket ``listen_fd`` if given (one process of ``ilrs serve --workers``,
+    see :mod:`.workers`), else on ``settings.host:port``."""
     import socket
 
     import uvicorn
@@ -120,7 +127,7 @@ def run(
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request to an external store at INFO: one line per query is noise, failures are errors.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    app = create_app(settings, progress=progress)
+    app = create_app(settings, progress=progress, served=served)
     if watch:
         from .reload import enable_watch
 

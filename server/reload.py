@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
-import ctypes.util
+import gc
 import logging
 import shutil
 import tempfile
@@ -26,6 +25,7 @@ from fastapi import FastAPI
 from watchfiles import awatch
 
 from ilrs.graph.settings import Settings
+from ilrs.graph.store import return_freed_memory
 from ilrs.graph.watch import DataFileFilter, rebuild, watched_paths
 
 from .state import DatasetHolder
@@ -73,6 +73,9 @@ async def _watch(
             holder.refuse("the rebuild failed unexpectedly: see the server's log")
             continue
         if result.dataset is not None:
+            # The rebuild's garbage (the validation's rdflib graphs) is freed before the swap forks the query
+            # zygote of the new version (DatasetHolder.on_swap): the zygote would otherwise keep those pages.
+            await asyncio.to_thread(_collect_garbage)
             previous = holder.docs_dir
             replaced = weakref.ref(holder.current.store)
             holder.swap(result.dataset, result.docs_dir)
@@ -98,18 +101,9 @@ async def _give_back_memory(replaced: weakref.ref[object]) -> None:
     await asyncio.to_thread(return_freed_memory)
 
 
-def return_freed_memory() -> bool:
-    """Give the free pages of the C heap (the engine's and Python's larger objects) back to the system; whether
-    the C library can (glibc's ``malloc_trim``)."""
-    name = ctypes.util.find_library("c")
-    try:
-        trim = ctypes.CDLL(name).malloc_trim if name else None
-    except (OSError, AttributeError):  # not glibc
-        return False
-    if trim is None:
-        return False
-    trim(0)
-    return True
+def _collect_garbage() -> None:
+    gc.collect()
+    return_freed_memory()
 
 
 def enable_watch(app: FastAPI, settings: Settings) -> None:

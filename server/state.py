@@ -48,6 +48,7 @@ class DatasetHolder:
         self._refusal: Refusal | None = None
         self._lock = threading.Lock()
         self._listeners: list[Callable[[str], None]] = []
+        self._swap_listeners: list[Callable[[Dataset], None]] = []
 
     @property
     def current(self) -> Dataset:
@@ -69,7 +70,15 @@ class DatasetHolder:
         return self._refusal
 
     def swap(self, dataset: Dataset, docs_dir: Path | None = None) -> None:
-        """Serve ``dataset`` (with its documentation in ``docs_dir``, if generated) from now on."""
+        """Serve ``dataset`` (with its documentation in ``docs_dir``, if generated) from now on.
+
+        The :meth:`on_swap` listeners hear of it first, while no request can be using it yet.
+        """
+        for listener in list(self._swap_listeners):
+            try:
+                listener(dataset)
+            except Exception:  # the dataset is served all the same; the listener's own fallback applies
+                log.exception("a swap listener failed")
         with self._lock:
             self._dataset, self._since, self._refusal = dataset, dt.datetime.now(dt.UTC), None
             if docs_dir is not None:
@@ -79,6 +88,11 @@ class DatasetHolder:
         """Record that the files changed but could not be served, for ``reason``."""
         with self._lock:
             self._refusal = Refusal(dt.datetime.now(dt.UTC), reason)
+
+    def on_swap(self, listener: Callable[[Dataset], None]) -> None:
+        """Call ``listener(dataset)`` with every dataset that :meth:`swap` is about to serve, before any request
+        can read it (on the thread that swaps: the event loop)."""
+        self._swap_listeners.append(listener)
 
     def subscribe(self, listener: Callable[[str], None]) -> None:
         """Call ``listener(version)`` after every committed write (from the writing thread)."""

@@ -14,6 +14,7 @@ from minirepo import PREFIXES, MiniRepo, copy_mini
 from ilrs.graph.check import CheckReport, run_checks
 from ilrs.graph.check_rules import RULES, Finding
 from ilrs.graph.errors import ParseError
+from ilrs.graph.locate import Locator
 from ilrs.graph.settings import get_settings
 
 ONTOLOGY = "ontology/ilrs.ttl"
@@ -464,3 +465,36 @@ def test_reused_terms_are_declared_in_the_import_module(mini: MiniRepo) -> None:
         '<http://purl.org/dc/terms/issued> a owl:DatatypeProperty ; rdfs:label "Date Issued"@en .',
     )
     assert "dcterms:issued" not in {f.term for f in findings(mini, "import-declaration")}
+
+
+LOCATED = """\
+@prefix ex: <https://example.org/> .
+# ex:a is described below; this comment is no mention of it
+ex:b ex:p ex:a .
+ex:a ex:label "a # not a comment" ;
+    ex:p ex:c .
+ex:d ex:p ex:c .
+ex:a ex:q ex:c , ex:e.f .
+<https://example.org/g> ex:p ex:c .
+"""
+
+
+def test_the_locator_finds_statements_in_the_subjects_own_description(tmp_path: Path) -> None:
+    """Lookups in the index of a file: a description's first line, a statement within the subject's own
+    lines (not another subject's), a literal with a '#' in it, a name followed by a dot, a full IRI."""
+    path = tmp_path / "data.ttl"
+    path.write_text(LOCATED, encoding="utf-8")
+    locator = Locator([path], root=tmp_path)
+    ex = "https://example.org/"
+    assert locator.find(ex + "a") == "data.ttl:4"  # described there; mentioned first on line 3
+    assert locator.find(ex + "c") == "data.ttl:5"  # never at a line's start: its first mention
+    assert locator.find(ex + "nowhere") is None
+    assert locator.find_triple(ex + "a", ex + "p", ex + "c") == "data.ttl:5"
+    assert locator.find_triple(ex + "d", ex + "p", ex + "c") == "data.ttl:6"  # ex:a's ex:p ex:c is not ex:d's
+    assert locator.find_triple(ex + "a", ex + "q", ex + "e.f") == "data.ttl:7"
+    assert locator.find_triple(ex + "a", ex + "q", ex + "e") == "data.ttl:7"  # ex:e.f. also mentions ex:e
+    assert locator.find_triple(ex + "a", ex + "label", None, "a # not a comment") == "data.ttl:4"
+    # Any object: the first line with the predicate from a mention of the subject on (here, as an object).
+    assert locator.find_triple(ex + "a", ex + "p", None) == "data.ttl:3"
+    assert locator.find_triple(ex + "g", ex + "p", ex + "c") == "data.ttl:8"
+    assert locator.find_triple(ex + "a", ex + "p", ex + "missing") == "data.ttl:4"  # the subject's description

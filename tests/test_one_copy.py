@@ -1,4 +1,4 @@
-"""One copy of the data in the server's process tree, also after writes.
+"""One copy of the data in the server's process tree, also after writes and ``--watch`` reloads.
 
 The query workers share the pages of the zygote forked from the server; a committed write is applied
 to the zygote's copy, so the workers forked after it see the write and still share that one copy. Without
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from servers import LiveServer, start_server, stop_server
+from servers import LiveServer, start_server, stop_server, wait_for
 from writing import Writable, state, write_token
 
 from bench.generate import generate
@@ -129,3 +129,60 @@ def test_a_worker_holding_too_many_pages_of_its_own_is_replaced(
     finally:
         stop_server(live)
     assert (len(seen) > 1) is replaced, seen
+
+
+def _rss(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Rss:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def _beyond_the_server(server: LiveServer) -> int:
+    """Bytes the query processes hold that the server does not map: the tree's PSS less the server's RSS.
+    A zygote forked from the server shares its pages; one that loaded a snapshot holds a copy of its own."""
+    return tree_memory(server.process.pid)[0] - _rss(server.process.pid)
+
+
+def _comment(n: int) -> str:
+    return (
+        f'<https://example.org/thing/{n}> <http://www.w3.org/2000/01/rdf-schema#comment> "thing {n} of the file"@en .\n'
+    )
+
+
+def test_a_watch_reload_is_answered_from_one_copy_forked_from_the_server(tmp_path: Path) -> None:
+    """After ``--watch`` swaps in a new version, the workers fork from a zygote forked from the server (its
+    command line is the server's), which dropped the previous version it inherited: the query processes hold
+    no copy of the data beyond the server's, as before the reload."""
+    things = 30_000
+    data = tmp_path / "things.nt"  # a file ilrs check and the shapes accept: comments, outside the id/ space
+    data.write_text("".join(_comment(n) for n in range(things)), encoding="utf-8")
+    live = start_server(tmp_path, "--watch", env={"ILRS_EXTRA_FILES": json.dumps([str(data)])}, timeout=180)
+    try:
+        with httpx.Client(base_url=live.base_url, timeout=60) as client:
+
+            def knows(n: int) -> bool:
+                query = f"ASK {{ <https://example.org/thing/{n}> ?p ?o }}"
+                answer = client.get(
+                    "/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"}
+                )
+                assert answer.status_code == 200, answer.text
+                return bool(answer.json()["boolean"])
+
+            assert knows(1) and not knows(things)
+            (first,) = _children(live.process.pid)
+            _settled_pss(live, first)
+            before = _beyond_the_server(live)
+            with data.open("a", encoding="utf-8") as out:
+                out.write(_comment(things))
+            wait_for(lambda: knows(things), "the reload", timeout=600, interval=0.5)
+            _, quads = state(client)
+            # The first zygote ends once its workers are retired; the new one is a fork of the server.
+            (zygote,) = wait_for(lambda: (z := _children(live.process.pid)) and first not in z and z, "the old zygote")
+            cmdline = Path(f"/proc/{zygote}/cmdline").read_bytes()
+            assert cmdline == Path(f"/proc/{live.process.pid}/cmdline").read_bytes(), cmdline
+            _settled_pss(live, zygote)
+            after = _beyond_the_server(live)
+            assert after - before < quads * BYTES_PER_QUAD_OF_A_COPY, (before, after, quads)
+    finally:
+        stop_server(live)

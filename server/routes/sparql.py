@@ -90,6 +90,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         )
         # Now, while no request is using the store: the zygote shares this process's copy of the data.
         process_executor.fork_zygote(app.state.dataset.current.store)
+        # A reload's store, before it is served: its zygote is forked from this process too (one copy).
+        app.state.dataset.on_swap(lambda served: process_executor.fork_zygote(served.store))
         # In the background: the server answers at once; the first query finds a worker ready, or starts one.
         warm_up = asyncio.create_task(_warm_up(process_executor, app.state.dataset.current.store))
     app.state.sparql_executor = executor

@@ -16,7 +16,10 @@ forked after it hold the new version and still share the pages the write did not
 data after any number of writes. When the dataset changes otherwise (a ``--watch`` reload), or a write
 could not be applied, the next query starts a zygote that loads a snapshot of the new version; workers
 holding the old data finish what they are doing and are then retired, and the old zygote ends with its
-last worker. The snapshot file is deleted as soon as its zygote has loaded it.
+last worker. A ``--watch`` reload forks the zygote of the new version from the server too, before the new
+store is served (:meth:`ProcessExecutor.fork_zygote`): the zygote drops the previous version it inherited,
+and one copy of the data holds after any number of reloads. The snapshot file is deleted as soon as its
+zygote has loaded it.
 """
 
 from __future__ import annotations
@@ -357,15 +360,24 @@ class ProcessExecutor:
         self._changes: deque[Change] = deque(maxlen=MAX_PENDING_CHANGES)
 
     def fork_zygote(self, store: Store) -> None:
-        """Fork the zygote of ``store``'s current version from this process (see :meth:`_Zygote.fork_from`).
+        """Fork the zygote of ``store``'s current version from this process (see :meth:`_Zygote.fork_from`),
+        unless the current zygote was forked with it.
 
-        Call it before the server serves: no other thread may be using the store. The writes committed to
-        ``store`` from now on are applied to the zygote's copy too; a store replaced by a reload is loaded
-        by a zygote of its own from a snapshot.
+        Call it while no other thread may be using ``store``: before the server serves, or with the store a
+        reload built before it is served (:meth:`~ilrs.server.state.DatasetHolder.on_swap`). The writes
+        committed to ``store`` from now on are applied to the zygote's copy too. The zygote of the store it
+        replaces forks the workers of requests that began before the reload, and ends with its last worker.
         """
-        if self._zygote is None:
-            follow_changes(store, self._changes.append)  # deque.append: atomic, and quick on the committing thread
-            self._zygote = _Zygote.fork_from(store, self.memory_mib, self.private_mib)
+        previous = self._zygote
+        if previous is not None and previous.store is store:
+            return
+        follow_changes(store, self._changes.append)  # deque.append: atomic, and quick on the committing thread
+        self._zygote = _Zygote.fork_from(store, self.memory_mib, self.private_mib)
+        if previous is not None:
+            self._draining.add(previous)
+            for worker in [w for w in self._idle if w.zygote is previous]:
+                self._retire(worker)
+            self._end_if_drained(previous)
 
     async def prepare(self, store: Store) -> None:
         """Load the dataset of ``store`` and fork the warm workers, so the first query does not wait."""
@@ -435,7 +447,7 @@ class ProcessExecutor:
 
     async def _checkout(self, store: Store) -> _Worker:
         zygote = await self._zygote_for(store)
-        while self._idle:
+        while zygote is self._zygote and self._idle:
             worker = self._idle.pop()
             if worker.alive and worker.zygote is zygote and worker.version == zygote.version:
                 return worker
@@ -445,6 +457,9 @@ class ProcessExecutor:
     async def _zygote_for(self, store: Store) -> _Zygote:
         async with self._zygote_lock:
             version = store.version
+            for draining in self._draining:
+                if draining.store is store and draining.version == version:
+                    return draining  # a request that began before a reload: its version's zygote answers it
             current = self._zygote
             if current is not None and current.version != version and current.store is store:
                 # The writes committed since: applied to the zygote's copy, no second copy is loaded.
@@ -516,6 +531,7 @@ class ProcessExecutor:
         """End a zygote of an earlier version once none of its workers is left."""
         if zygote in self._draining and zygote.workers == 0:
             self._draining.discard(zygote)
+            zygote.store = None  # the replaced store may be freed in this process
             zygote.close()
             self._background(_wait(zygote))
 

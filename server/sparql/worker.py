@@ -57,7 +57,7 @@ import pyoxigraph as ox
 
 from ilrs.graph.errors import IlrsError, MemoryLimitExceeded
 from ilrs.graph.formats import NQUADS
-from ilrs.graph.store import Store, memory_store
+from ilrs.graph.store import Store, keep_only, memory_store
 
 from .evaluate import CHUNK_SIZE, QueryJob, evaluate, start_evaluation_thread
 
@@ -235,6 +235,7 @@ def serve_forked(store: Store, control: socket.socket, memory_mib: int | None, p
         keep = control.fileno()
         os.closerange(3, keep)
         os.closerange(keep + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+        keep_only(store)  # forked after a reload, it holds the previous version too
         gc.freeze()
         with contextlib.suppress(BrokenPipeError, ConnectionError):  # the server went away
             Zygote(store, control, memory_mib, private_mib).serve()
