@@ -31,8 +31,8 @@ from __future__ import annotations
 import itertools
 import re
 
-from .query_analysis import _significant, wrap_arguments
-from .sparql_tokens import Token
+from .query_analysis import wrap_arguments
+from .sparql_tokens import Token, query_tokens
 
 #: Zero-length steps in one sequence rewritten at most (each doubles the alternatives sent).
 MAX_ZERO_LENGTH_STEPS = 4
@@ -72,7 +72,7 @@ def boolean_variables(query: str) -> frozenset[str]:
     >>> sorted(boolean_variables("SELECT (?a > 1 AS ?b) (IF(?a > 1, 1, 0) AS ?n) { BIND(BOUND(?a) AS ?c) }"))
     ['b', 'c']
     """
-    significant = _significant(query)
+    significant = query_tokens(query)
     closing = {close: open_ for open_, close in _pairs(significant).items()}
     bound: dict[str, list[list[Token]]] = {}
     for index, token in enumerate(significant[:-2]):
@@ -94,7 +94,7 @@ def is_distinct(query: str) -> bool:
     >>> is_distinct("PREFIX s: <x:> SELECT DISTINCT ?s {}"), is_distinct("SELECT ?distinct {}")
     (True, False)
     """
-    significant = _significant(query)
+    significant = query_tokens(query)
     for index, token in enumerate(significant[:-1]):
         if _is_word(token, "SELECT"):
             return _is_word(significant[index + 1], "DISTINCT") or _is_word(significant[index + 1], "REDUCED")
@@ -136,7 +136,7 @@ def xml_results_read_back(body: bytes, booleans: frozenset[str], *, distinct: bo
 
 def _skolem_tests(query: str, skolem_base: str) -> str:
     """``isIRI``/``isURI``/``isBlank`` calls that answer for a skolem IRI as for the blank node it stands for."""
-    significant = _significant(query)
+    significant = query_tokens(query)
     pairs = _pairs(significant)
     edits: list[tuple[int, int, str]] = []
     done = -1
@@ -162,7 +162,7 @@ def _without_zero_length_steps(query: str) -> str:
     A path whose every step may be zero-length, a step inside a bracketed path, or more than
     :data:`MAX_ZERO_LENGTH_STEPS` such steps in one sequence, are sent as written.
     """
-    significant = _significant(query)
+    significant = query_tokens(query)
     pairs = _pairs(significant)
     opening = {close: open_ for open_, close in pairs.items()}
     enclosing = _enclosing(significant)
@@ -193,7 +193,7 @@ def _bind_groups_isolated(query: str) -> str:
 
     One pass over the tokens, each group rewritten after the groups inside it.
     """
-    significant = _significant(query)
+    significant = query_tokens(query)
     pairs = _pairs(significant)
 
     def text(start: int, end: int) -> str:
@@ -277,7 +277,7 @@ def _subselect(pattern: str) -> str:
 
 def _exists_under_modifiers(query: str) -> str:
     """A ``SELECT`` with ``EXISTS`` that is sorted, grouped or aggregated, its ``WHERE`` pattern a sub-select."""
-    significant = _significant(query)
+    significant = query_tokens(query)
     words = {t.text.upper() for t in significant if t.kind == "word"}
     if "EXISTS" not in words or not words & _MODIFIERS or not _is_select(significant):
         return query
