@@ -31,11 +31,16 @@ from __future__ import annotations
 import itertools
 import re
 
+from .errors import QueryRefused
 from .query_analysis import wrap_arguments
 from .sparql_tokens import Token, query_tokens
 
-#: Zero-length steps in one sequence rewritten at most (each doubles the alternatives sent).
+#: Zero-length steps in one sequence rewritten at most (each doubles the alternatives sent); a sequence with
+#: more is refused.
 MAX_ZERO_LENGTH_STEPS = 4
+#: Virtuoso's options of a transitive sub-select for a path repeated as a whole by each modifier: every pair
+#: of ends once (``T_DISTINCT``: such a path's solutions are a set in SPARQL), and the number of steps.
+_TRANSITIVE_STEPS = {"*": "T_MIN(0)", "+": "T_MIN(1)", "?": "T_MIN(0), T_MAX(1)"}
 #: Functions whose value is a boolean.
 _BOOLEAN_FUNCTIONS = frozenset(
     {
@@ -59,6 +64,8 @@ def rewrite(query: str, skolem_base: str) -> str:
     """
     sent = wrap_arguments(query, "STRLEN", "STR")
     sent = _skolem_tests(sent, skolem_base)
+    sent = _repeated_steps_apart(sent)
+    sent = _whole_path_repeats(sent)
     sent = _without_zero_length_steps(sent)
     sent = _bind_groups_isolated(sent)
     return _exists_under_modifiers(sent)
@@ -155,12 +162,214 @@ def _skolem_tests(query: str, skolem_base: str) -> str:
     return _edited(query, edits)
 
 
+def _repeated_steps_apart(query: str) -> str:
+    """Each triple pattern whose path is a sequence with a step repeated by ``*`` or ``+`` (``?x a/rdfs:subClassOf*
+    ?c``) as the chain of triple patterns that SPARQL 1.1 defines it to be, in a sub-select that projects its
+    ends: ``{ SELECT ?x ?c WHERE { ?x a ?ilrs_step1 . ?ilrs_step1 rdfs:subClassOf* ?c } }`` (Virtuoso repeats a
+    pair of such a step's ends once per route; :func:`_whole_path_repeats` then rewrites the repeated step).
+
+    Left as written: a sequence inside a bracketed path or among alternatives (``|``), inside ``GRAPH ?g``
+    (where Virtuoso's sub-selects read every graph), and the triple patterns :func:`_triple_around` does not read.
+    """
+    significant = query_tokens(query)
+    pairs = _pairs(significant)
+    opening = {close: open_ for open_, close in pairs.items()}
+    enclosing = _enclosing(significant)
+    edits: list[tuple[int, int, str]] = []
+    covered = -1
+    for index, token in enumerate(significant):
+        if index <= covered or index == 0 or not _is_modifier(token, "*+"):
+            continue
+        if not (_is_primary(significant[index - 1]) or significant[index - 1].text == ")"):
+            continue
+        outer = enclosing[index]
+        if outer is None or significant[outer].text != "{" or _in_graph_variable(significant, outer, enclosing):
+            continue
+        start, end = _path_span(significant, index, pairs, opening)
+        covered = end - 1
+        steps = _steps(significant, start, end, pairs)
+        triple = _triple_around(significant, start, end, opening)
+        if steps is None or len(steps) < 2 or triple is None:
+            continue
+        first, last, subject, obj, continues = triple
+        ends = list(dict.fromkeys(t.text for t in (subject, obj) if t.kind == "var"))
+        if not ends:
+            continue
+        nodes = [subject.text, *(f"?ilrs_step{n}" for n in range(1, len(steps))), obj.text]
+        chain = " . ".join(
+            f"{nodes[n]} {_text(query, significant, s, e)} {nodes[n + 1]}" for n, (s, e) in enumerate(steps)
+        )
+        text = f"{{ SELECT {' '.join(ends)} WHERE {{ {chain} }} }}"
+        follows_others = significant[first].text == ";"  # of its subject: their block ends before it
+        text = (". " if follows_others else "") + text + (f" {subject.text}" if continues else "")
+        edits.append((significant[first].start, _end(significant[last - 1]), text))
+    return _edited(query, edits)
+
+
+def _steps(significant: list[Token], start: int, end: int, pairs: dict[int, int]) -> list[tuple[int, int]] | None:
+    """The (start, end) tokens of each step of the sequence path between tokens ``start`` and ``end``;
+    ``None`` if it is not one sequence (alternatives, or a step that cannot be read)."""
+    steps: list[tuple[int, int]] = []
+    index = start
+    while index < end:
+        after = _step_end(significant, index, pairs)
+        if after is None or after > end or (after < end and significant[after].text != "/"):
+            return None
+        steps.append((index, after))
+        index = after + 1
+    return steps
+
+
+def _whole_path_repeats(query: str) -> str:
+    """Each triple pattern whose whole path is one step repeated (``?a p* ?b``, ``(p/q?)+``, ``^p?``) as
+    Virtuoso's transitive sub-select of the step, which gives each pair of ends once, as SPARQL 1.1 does
+    (Virtuoso repeats a pair once per route and per graph of the default graph that holds it):
+    ``{ SELECT ?a ?b WHERE { ?a p ?b } } OPTION (TRANSITIVE, T_DISTINCT, T_IN(?a), T_OUT(?b), T_MIN(0))``
+    (see :func:`_transitive`).
+
+    Inside ``GRAPH ?g`` Virtuoso loses such a path's zero-length solutions, and its sub-selects there read
+    every graph: :class:`QueryRefused`. A path with a blank node, a literal or the same variable at both
+    ends, or a triple pattern in an object list (``,``), is sent as written.
+    """
+    significant = query_tokens(query)
+    pairs = _pairs(significant)
+    opening = {close: open_ for open_, close in pairs.items()}
+    enclosing = _enclosing(significant)
+    edits: list[tuple[int, int, str]] = []
+    for index, token in enumerate(significant):
+        if index == 0 or not _is_modifier(token, "?*+"):
+            continue
+        if not (_is_primary(significant[index - 1]) or significant[index - 1].text == ")"):
+            continue
+        outer = enclosing[index]
+        if outer is None or significant[outer].text != "{":
+            continue
+        start = _step_start(significant, index, opening)
+        if _is_path_joint(significant, start - 1) or _is_path_joint(significant, index + 1):
+            continue  # a step of a sequence or of alternatives
+        triple = _triple_around(significant, start, index + 1, opening)
+        if triple is None:
+            continue
+        first, last, subject, obj, continues = triple
+        if _in_graph_variable(significant, outer, enclosing):
+            raise QueryRefused(
+                f"the SPARQL store (Virtuoso) cannot evaluate the path {_text(query, significant, start, index + 1)} "
+                "(a path repeated as a whole with *, + or ?) inside GRAPH with a variable: it loses solutions "
+                "there; name the graph, or move the path out of the GRAPH"
+            )
+        step = _text(query, significant, start, index)
+        if step.startswith("(") and pairs.get(start) == index - 1:
+            step = step[1:-1]  # the bracketed path alone: its own steps are rewritten then
+        repeated = _transitive(subject, step, obj, token.text)
+        if repeated is None:
+            continue
+        follows_others = significant[first].text == ";"  # of its subject: their block ends before it
+        text = (". " if follows_others else "") + repeated + (f" {subject.text}" if continues else "")
+        edits.append((significant[first].start, _end(significant[last - 1]), text))
+    return _edited(query, edits)
+
+
+#: The variable that stands for a resource at one end of a transitive sub-select; the sub-select around it
+#: does not project it, so the query's own variable of that name, if any, is another.
+_END = "?ilrs_path_end"
+
+
+def _transitive(subject: Token, step: str, obj: Token, modifier: str) -> str | None:
+    """``subject step obj`` repeated by ``modifier`` (``*``, ``+``, ``?``) as a transitive sub-select of
+    ``step``; a resource at one end becomes :data:`_END`, compared to it in a ``FILTER`` inside a sub-select
+    that projects only the other end. ``None`` for ends that are the same variable, or two resources."""
+    variables = [subject.kind == "var", obj.kind == "var"]
+    if variables == [False, False] or subject.text == obj.text:
+        return None
+    start, end = (subject.text if variables[0] else _END), (obj.text if variables[1] else _END)
+    sub = (
+        f"{{ SELECT {start} {end} WHERE {{ {start} {step} {end} }} }} "
+        f"OPTION (TRANSITIVE, T_DISTINCT, T_IN({start}), T_OUT({end}), {_TRANSITIVE_STEPS[modifier]})"
+    )
+    if all(variables):
+        return sub
+    resource, kept = (obj.text, subject.text) if variables[0] else (subject.text, obj.text)
+    return f"{{ SELECT {kept} WHERE {{ {sub} FILTER({_END} = {resource}) }} }}"
+
+
+def _triple_around(
+    significant: list[Token], start: int, end: int, opening: dict[int, int]
+) -> tuple[int, int, Token, Token, bool] | None:
+    """The triple pattern whose path spans tokens ``start`` to ``end``, with one subject and one object that
+    are single tokens: (the first token to replace, the token after the last, the subject, the object, whether
+    the subject's predicate-object list goes on after it). The first token is the subject if the pattern starts
+    its triples block, else the ``;`` before the path; the last tokens include the ``;`` after the object if
+    the list goes on. ``None`` for any other shape."""
+    if end >= len(significant) or significant[end].kind not in ("var", "iri", "pname"):
+        return None
+    obj = significant[end]
+    after = end + 1
+    while after < len(significant) and significant[after].text == ";":
+        after += 1
+    continues = after > end + 1 and after < len(significant) and _starts_predicate(significant[after])
+    if after == end + 1 and after < len(significant) and significant[after].text == ",":
+        return None  # an object list: the other objects share the path
+    if start < 2:
+        return None
+    if significant[start - 1].text == ";":
+        first = start - 1
+        index = start - 2
+        while index >= 0 and not _ends_block(significant, index, opening):
+            index = opening.get(index, index) - 1  # a bracketed object is skipped whole
+        subject = significant[index + 1]
+    elif _ends_block(significant, start - 2, opening):
+        first = start - 1
+        subject = significant[start - 1]
+    else:
+        return None
+    if subject.kind not in ("var", "iri", "pname"):
+        return None
+    return first, after if continues else end + 1, subject, obj, continues
+
+
+def _ends_block(significant: list[Token], index: int, opening: dict[int, int]) -> bool:
+    """Whether the token at ``index`` ends what comes before a triples block: ``.``, ``{``, ``}``, or the ``)``
+    of a call (``FILTER(…)``, ``BIND(…)``), not that of a collection."""
+    if index < 0:
+        return True
+    token = significant[index]
+    if token.kind != "other":
+        return False
+    if token.text in ".{}":
+        return True
+    return (
+        token.text == ")" and index in opening and opening[index] > 0 and significant[opening[index] - 1].kind == "word"
+    )
+
+
+def _starts_predicate(token: Token) -> bool:
+    return _is_primary(token) or token.kind == "var" or (token.kind == "other" and token.text in "(^!")
+
+
+def _is_path_joint(significant: list[Token], index: int) -> bool:
+    return 0 <= index < len(significant) and significant[index].kind == "other" and significant[index].text in "/|"
+
+
+def _in_graph_variable(significant: list[Token], group: int | None, enclosing: list[int | None]) -> bool:
+    """Whether the group opening at ``group`` is inside ``GRAPH ?g { … }`` (at any depth)."""
+    while group is not None:
+        if group >= 2 and significant[group - 1].kind == "var" and _is_word(significant[group - 2], "GRAPH"):
+            return True
+        group = enclosing[group]
+    return False
+
+
+def _text(query: str, significant: list[Token], start: int, end: int) -> str:
+    """The query's text from token ``start`` to token ``end`` (excluded)."""
+    return query[significant[start].start : _end(significant[end - 1])]
+
+
 def _without_zero_length_steps(query: str) -> str:
     """Each path sequence with a zero-length step (``p?``, ``p*``) and a step that is not, as the alternatives
     of its forms without zero-length steps (``p?`` left out or as ``p``, ``p*`` left out or as ``p+``).
 
-    A path whose every step may be zero-length, a step inside a bracketed path, or more than
-    :data:`MAX_ZERO_LENGTH_STEPS` such steps in one sequence, are sent as written.
+    A path whose every step may be zero-length, or a step inside a bracketed path, are sent as written; more
+    than :data:`MAX_ZERO_LENGTH_STEPS` such steps in one sequence are refused (:class:`QueryRefused`).
     """
     significant = query_tokens(query)
     pairs = _pairs(significant)
@@ -366,8 +575,15 @@ def _path_alternatives(query: str, significant: list[Token], start: int, end: in
     alternatives: list[str] = []
     for steps in sequences:
         optional = [i for i, (_, e) in enumerate(steps) if _is_modifier(significant[e - 1], "?*")]
-        if len(optional) == len(steps) or len(optional) > MAX_ZERO_LENGTH_STEPS:
+        if len(optional) == len(steps):
             return None
+        if len(optional) > MAX_ZERO_LENGTH_STEPS:
+            raise QueryRefused(
+                f"the SPARQL store (Virtuoso) loses solutions of a path sequence with a zero-length step (p? or "
+                f"p*), and at most {MAX_ZERO_LENGTH_STEPS} such steps in one sequence are rewritten for it; "
+                f"{query[significant[start].start : _end(significant[end - 1])]} has {len(optional)}: split the "
+                "path into triple patterns joined by variables"
+            )
         for present in itertools.product((True, False), repeat=len(optional)):
             chosen = dict(zip(optional, present, strict=True))
             parts = []
