@@ -22,7 +22,11 @@ strings and IRIs are never touched, and a construct the rewrite does not recogni
   ``isBlank`` are sent testing the skolem prefix too, so that they answer as for the blank node.
 * ``STRLEN`` of a stored literal fails (SR586): ``STRLEN(STR(x))`` is sent, the same for a string.
 * A computed boolean comes back as the integer 1 or 0: :func:`boolean_variables` names the variables
-  bound to a boolean-valued expression, whose values the store turns back into ``xsd:boolean``.
+  bound to a boolean-valued expression, whose values the store turns back into ``xsd:boolean``; a boolean
+  that ``IF`` or ``COALESCE`` returns is sent cast, ``xsd:boolean(…)``, whose type Virtuoso keeps.
+* A path repeated by ``*``, ``+`` or ``?`` gives a pair of its ends once per route: such a path is sent as
+  Virtuoso's transitive sub-select with ``T_DISTINCT``, and a sequence with such a step as its chain of
+  triple patterns (:func:`_whole_path_repeats`, :func:`_repeated_steps_apart`).
 * ``SELECT DISTINCT`` may repeat a solution: :func:`is_distinct` tells the store to drop the repeats.
 """
 
@@ -63,6 +67,7 @@ def rewrite(query: str, skolem_base: str) -> str:
     'SELECT * { ?a (<p>/<q>|<p>) ?c }'
     """
     sent = wrap_arguments(query, "STRLEN", "STR")
+    sent = _boolean_arguments(sent)
     sent = _skolem_tests(sent, skolem_base)
     sent = _repeated_steps_apart(sent)
     sent = _whole_path_repeats(sent)
@@ -139,6 +144,39 @@ def xml_results_read_back(body: bytes, booleans: frozenset[str], *, distinct: bo
 
 
 # -- the rewrites --
+
+
+def _boolean_arguments(query: str) -> str:
+    """Each boolean-valued value argument of ``IF`` (its second and third) and ``COALESCE`` cast with
+    ``xsd:boolean(…)``, which gives the same value: Virtuoso makes a boolean such a function returns the
+    integer 1 or 0, but keeps the type of a cast."""
+    significant = query_tokens(query)
+    pairs = _pairs(significant)
+    booleans = set(boolean_variables(query))
+    inserts: list[tuple[int, str]] = []
+    for index, token in enumerate(significant[:-1]):
+        name = token.text.upper() if token.kind == "word" else ""
+        if name not in ("IF", "COALESCE") or index + 1 not in pairs:
+            continue
+        arguments = _arguments(significant, index + 1, pairs[index + 1], pairs)
+        for start, end in arguments[1:] if name == "IF" else arguments:
+            if start < end and _is_boolean(significant[start:end], booleans):
+                inserts += [(significant[start].start, f"<{_XSD}boolean>("), (_end(significant[end - 1]), ")")]
+    for position, text in sorted(inserts, key=lambda insert: insert[0], reverse=True):
+        query = query[:position] + text + query[position:]
+    return query
+
+
+def _arguments(significant: list[Token], open_: int, close: int, pairs: dict[int, int]) -> list[tuple[int, int]]:
+    """The (start, end) tokens of each argument of the call whose brackets are at ``open_`` and ``close``."""
+    arguments: list[tuple[int, int]] = []
+    start = index = open_ + 1
+    while index < close:
+        if significant[index].text == ",":
+            arguments.append((start, index))
+            start = index + 1
+        index = pairs.get(index, index) + 1
+    return [*arguments, (start, close)]
 
 
 def _skolem_tests(query: str, skolem_base: str) -> str:

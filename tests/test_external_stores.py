@@ -150,6 +150,7 @@ def test_a_query_with_thousands_of_operators_is_refused_before_the_store(served:
 
 ILRS = "https://w3id.org/ilrs/ontology#"
 CHINA = "https://w3id.org/ilrs/id/country/CN"
+CNSA = "https://w3id.org/ilrs/id/agency/cnsa"
 #: Queries Virtuoso answers wrongly as written (graph/virtuoso_queries.py says how each is rewritten).
 DEPARTURES = {
     # A zero-length step in a path sequence, in a GRAPH: it loses most solutions.
@@ -166,6 +167,10 @@ DEPARTURES = {
     # Computed booleans: Virtuoso writes them as the integers 1 and 0.
     "computed-booleans": """SELECT (2 > 1 AS ?gt) (BOUND(?none) AS ?bound) (true AS ?t) ("a" IN ("a", "b") AS ?in)
         (IF(2 > 1, 1, 0) AS ?number) WHERE { BIND(!BOUND(?none) AS ?unbound) }""",
+    # Booleans that IF and COALESCE return: Virtuoso makes them 1 and 0 too, even true and false.
+    "booleans-of-if-and-coalesce": f"""SELECT ?s (IF(isIRI(?s), true, 0) AS ?iri)
+        (COALESCE(?none, ?s = <{CNSA}>) AS ?cnsa) (IF(?s = <{CNSA}>, 1, COALESCE(?none, false)) AS ?other)
+        WHERE {{ ?s a <{ILRS}SpaceAgency> }}""",
 }
 
 
@@ -232,6 +237,17 @@ def test_a_repeated_path_in_a_variable_graph_is_refused_on_virtuoso(ext: Externa
         assert r.status_code == 400 and "Virtuoso" in r.text and f"<{ILRS}agencyOf>* (a path repeated" in r.text
     else:
         assert r.status_code == 200 and len(r.json()["results"]["bindings"]) > 10
+
+
+def test_computed_booleans_in_a_construct_are_booleans(remote: SparqlStore, dataset: Store) -> None:
+    """In a graph Virtuoso writes computed booleans as booleans (only its query results make them integers):
+    the CONSTRUCT is sent as written and answers as on the embedded store."""
+    query = f"""CONSTRUCT {{ ?s <urn:ilrs:test:iri> ?iri ; <urn:ilrs:test:cnsa> ?cnsa ; <urn:ilrs:test:t> true }}
+        WHERE {{ ?s a <{ILRS}SpaceAgency> BIND(IF(isIRI(?s), true, false) AS ?iri)
+                 BIND(COALESCE(?none, ?s = <{CNSA}>) AS ?cnsa) }}"""
+    here, embedded = set(remote.query(query)), set(dataset.query(query))  # type: ignore[arg-type]
+    assert here == embedded and len(embedded) == 15
+    assert {t.object.datatype.value for t in here} == {"http://www.w3.org/2001/XMLSchema#boolean"}
 
 
 def test_status_and_as_of_filters_answer_as_on_the_embedded_store(remote: SparqlStore, dataset: Store) -> None:
@@ -377,7 +393,6 @@ def test_store_url_setting_is_checked(tmp_path: Path) -> None:
 
 # --- writes through the server's SHACL gate (last in the module: they change the data, then restore it) ---
 
-CNSA = "https://w3id.org/ilrs/id/agency/cnsa"
 SOURCE_003 = "https://w3id.org/ilrs/graph/source/003"
 
 

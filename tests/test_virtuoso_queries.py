@@ -14,7 +14,7 @@ import pytest
 from checkout import PROJECT_ROOT
 
 from ilrs.graph.errors import QueryRefused
-from ilrs.graph.store import Store
+from ilrs.graph.store import Store, memory_store
 from ilrs.graph.virtuoso_queries import (
     SUBSELECT_LIMIT,
     boolean_variables,
@@ -185,6 +185,17 @@ def test_boolean_variables_are_those_bound_to_boolean_expressions() -> None:
                       (?x AS ?other) (COALESCE(?a > 1, false) AS ?unknown)
                WHERE { BIND(BOUND(?a) AS ?bound) BIND(!?bound AS ?unbound) BIND(?a + 1 AS ?sum) }"""
     assert boolean_variables(query) == {"gt", "t", "copy", "none", "starts", "in", "bound", "unbound"}
+
+
+def test_booleans_that_if_and_coalesce_return_are_sent_cast() -> None:
+    cast = "<http://www.w3.org/2001/XMLSchema#boolean>"
+    query = "SELECT (IF(?b, 1, ?a > 2) AS ?x) (COALESCE(?n, ?b, 0) AS ?y) (IF(?a > 1, 2, 3) AS ?z) { BIND(true AS ?b) }"
+    assert rewrite(query, SKOLEM) == (
+        f"SELECT (IF(?b, 1, {cast}(?a > 2)) AS ?x) (COALESCE(?n, {cast}(?b), 0) AS ?y) (IF(?a > 1, 2, 3) AS ?z) "
+        "{ BIND(true AS ?b) }"
+    )
+    with_values = query.replace("{ BIND", "{ VALUES ?a { 1 3 } BIND")
+    _same_answers(memory_store(), with_values, rewrite(with_values, SKOLEM))
 
 
 def test_is_distinct_reads_the_select_of_the_query() -> None:
