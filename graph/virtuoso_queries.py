@@ -265,9 +265,10 @@ def _whole_path_repeats(query: str) -> str:
     ``{ SELECT ?a ?b WHERE { ?a p ?b } } OPTION (TRANSITIVE, T_DISTINCT, T_IN(?a), T_OUT(?b), T_MIN(0))``
     (see :func:`_transitive`).
 
-    Inside ``GRAPH ?g`` Virtuoso loses such a path's zero-length solutions, and its sub-selects there read
-    every graph: :class:`QueryRefused`. A path with a blank node, a literal or the same variable at both
-    ends, or a triple pattern in an object list (``,``), is sent as written.
+    Inside ``GRAPH ?g`` Virtuoso loses the zero-length solutions of such a path, and its sub-selects there read
+    every graph: a ``*`` or ``?`` path there is refused (:class:`QueryRefused`), a ``+`` path sent as written
+    (a pair may come more than once). A path with a blank node, a literal or the same variable at both ends, or
+    a triple pattern in an object list (``,``), is sent as written.
     """
     significant = query_tokens(query)
     pairs = _pairs(significant)
@@ -290,10 +291,13 @@ def _whole_path_repeats(query: str) -> str:
             continue
         first, last, subject, obj, continues = triple
         if _in_graph_variable(significant, outer, enclosing):
+            if token.text == "+":
+                continue  # repeats a pair at worst: its sub-select would read every graph
             raise QueryRefused(
                 f"the SPARQL store (Virtuoso) cannot evaluate the path {_text(query, significant, start, index + 1)} "
-                "(a path repeated as a whole with *, + or ?) inside GRAPH with a variable: it loses solutions "
-                "there; name the graph, or move the path out of the GRAPH"
+                "(a path repeated as a whole with * or ?) inside GRAPH with a variable: it loses its zero-length "
+                "solutions there; name the graph, move the path out of the GRAPH, or write it with + and the "
+                "zero-length case apart"
             )
         step = _text(query, significant, start, index)
         if step.startswith("(") and pairs.get(start) == index - 1:
