@@ -440,7 +440,9 @@ def _bind_groups_isolated(query: str) -> str:
     """``query`` with each group that has a ``BIND`` followed by an ``OPTIONAL`` written as
     ``{ { SELECT * WHERE { what precedes the BIND } LIMIT n } the BIND and what follows it }`` (for each such
     BIND in turn) and, if the group has filters, that inside ``{ { SELECT * WHERE { … } LIMIT n } its filters }``:
-    the same solutions, as a BIND ends the group's pattern so far and a group's filters apply to all of it.
+    the same solutions, as a BIND ends the group's pattern so far and a group's filters apply to all of it. A
+    group with a sub-select, an ``OPTIONAL`` and filters (Virtuoso applies the filters to the ``OPTIONAL``
+    alone there too) gets its filters after a sub-select of the rest the same way.
 
     One pass over the tokens, each group rewritten after the groups inside it.
     """
@@ -465,11 +467,9 @@ def _bind_groups_isolated(query: str) -> str:
     def group(open_: int, close: int) -> str:
         elements = _group_elements(significant, open_, close, pairs)
         kinds = [kind for _, _, kind in elements or []]
-        if (
-            elements is None
-            or "SELECT" in kinds
-            or not any(kind == "BIND" and "OPTIONAL" in kinds[i:] for i, kind in enumerate(kinds))
-        ):
+        bind_before_optional = any(kind == "BIND" and "OPTIONAL" in kinds[i:] for i, kind in enumerate(kinds))
+        filtered_subselect = {"FILTER", "OPTIONAL", "SUBSELECT"} <= set(kinds)
+        if elements is None or "SELECT" in kinds or not (bind_before_optional or filtered_subselect):
             if close == open_ + 1:
                 return query[significant[open_].start : _end(significant[close])]
             before = query[_end(significant[open_]) : significant[open_ + 1].start]
@@ -500,8 +500,8 @@ def _group_elements(
     significant: list[Token], open_: int, close: int, pairs: dict[int, int]
 ) -> list[tuple[int, int, str]] | None:
     """The top-level parts of the group between ``open_`` and ``close``: (first, after-last, keyword) with the
-    keyword ``FILTER``, ``BIND``, ``OPTIONAL``, ``SELECT`` or ``""`` for any other token or bracketed part;
-    ``None`` if a ``FILTER`` cannot be read."""
+    keyword ``FILTER``, ``BIND``, ``OPTIONAL``, ``SELECT``, ``SUBSELECT`` (a ``{ SELECT … }``) or ``""`` for any
+    other token or bracketed part; ``None`` if a ``FILTER`` cannot be read."""
     elements: list[tuple[int, int, str]] = []
     index = open_ + 1
     while index < close:
@@ -516,6 +516,8 @@ def _group_elements(
         else:
             end = pairs.get(index, index) + 1
             word = word if word in ("OPTIONAL", "SELECT") else ""
+            if token.text == "{" and index + 1 < close and _is_word(significant[index + 1], "SELECT"):
+                word = "SUBSELECT"
         elements.append((index, end, word))
         index = end
     return elements
