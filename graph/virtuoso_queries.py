@@ -207,7 +207,8 @@ def _repeated_steps_apart(query: str) -> str:
     pair of such a step's ends once per route; :func:`_whole_path_repeats` then rewrites the repeated step).
 
     Left as written: a sequence inside a bracketed path or among alternatives (``|``), inside ``GRAPH ?g``
-    (where Virtuoso's sub-selects read every graph), and the triple patterns :func:`_triple_around` does not read.
+    (where Virtuoso's sub-selects read every graph) or inside ``EXISTS`` or ``MINUS``, and the triple patterns
+    :func:`_triple_around` does not read.
     """
     significant = query_tokens(query)
     pairs = _pairs(significant)
@@ -224,6 +225,9 @@ def _repeated_steps_apart(query: str) -> str:
         if outer is None or significant[outer].text != "{" or _in_graph_variable(significant, outer, enclosing):
             continue
         start, end = _path_span(significant, index, pairs, opening)
+        if _in_exists_or_minus(significant, outer, enclosing):
+            covered = end - 1
+            continue
         covered = end - 1
         steps = _steps(significant, start, end, pairs)
         triple = _triple_around(significant, start, end, opening)
@@ -267,8 +271,9 @@ def _whole_path_repeats(query: str) -> str:
 
     Inside ``GRAPH ?g`` Virtuoso loses the zero-length solutions of such a path, and its sub-selects there read
     every graph: a ``*`` or ``?`` path there is refused (:class:`QueryRefused`), a ``+`` path sent as written
-    (a pair may come more than once). A path with a blank node, a literal or the same variable at both ends, or
-    a triple pattern in an object list (``,``), is sent as written.
+    (a pair may come more than once). A path with a blank node, a literal or the same variable at both ends, a
+    triple pattern in an object list (``,``), and one inside ``EXISTS`` or ``MINUS`` (where a pair counts once
+    however often it comes, and Virtuoso would lose the outer bindings of a sub-select) are sent as written.
     """
     significant = query_tokens(query)
     pairs = _pairs(significant)
@@ -281,7 +286,7 @@ def _whole_path_repeats(query: str) -> str:
         if not (_is_primary(significant[index - 1]) or significant[index - 1].text == ")"):
             continue
         outer = enclosing[index]
-        if outer is None or significant[outer].text != "{":
+        if outer is None or significant[outer].text != "{" or _in_exists_or_minus(significant, outer, enclosing):
             continue
         start = _step_start(significant, index, opening)
         if _is_path_joint(significant, start - 1) or _is_path_joint(significant, index + 1):
@@ -396,6 +401,16 @@ def _in_graph_variable(significant: list[Token], group: int | None, enclosing: l
     """Whether the group opening at ``group`` is inside ``GRAPH ?g { … }`` (at any depth)."""
     while group is not None:
         if group >= 2 and significant[group - 1].kind == "var" and _is_word(significant[group - 2], "GRAPH"):
+            return True
+        group = enclosing[group]
+    return False
+
+
+def _in_exists_or_minus(significant: list[Token], group: int | None, enclosing: list[int | None]) -> bool:
+    """Whether the group opening at ``group`` is inside ``EXISTS { … }`` or ``MINUS { … }`` (at any depth), where
+    a solution counts once however often it comes: Virtuoso loses the outer bindings of a sub-select there."""
+    while group is not None:
+        if group >= 1 and (_is_word(significant[group - 1], "EXISTS") or _is_word(significant[group - 1], "MINUS")):
             return True
         group = enclosing[group]
     return False

@@ -208,6 +208,7 @@ REPEATED_PATHS = [
     "?x a ilrs:SpaceAgency . ?x a/rdfs:subClassOf{mod} ?c",
     "?x a/rdfs:subClassOf{mod} org:Organization",
     "?c a owl:Class . ?c rdfs:subClassOf{mod}/rdfs:subClassOf? ?s FILTER(isIRI(?c))",
+    "?c a owl:Class FILTER(isIRI(?c)) { ?c rdfs:subClassOf{mod} ?s } UNION { ?c rdfs:label ?s }",
 ]
 PATH_PREFIXES = (
     f"PREFIX ilrs: <{ILRS}> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "

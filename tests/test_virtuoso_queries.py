@@ -57,6 +57,7 @@ def test_a_zero_length_step_in_a_sequence_is_sent_as_alternatives(query: str, se
         "SELECT * { ?x :p+ ?x }",  # the same variable at both ends
         "SELECT * { ?x :p* [ :q ?y ] }",  # a blank node at one end
         "SELECT * { GRAPH ?g { ?x :p+ ?y } }",  # one or more steps inside GRAPH ?g: a pair may come twice at worst
+        "SELECT * { ?x a :C FILTER EXISTS { ?x :p* :D } MINUS { ?x :s+ :E } }",  # a solution counts once there
     ],
 )
 def test_what_is_no_zero_length_step_of_a_sequence_is_left_alone(query: str) -> None:
