@@ -185,10 +185,13 @@ def statements(store: Store, subjects: Sequence[str]) -> dict[str, list[Statemen
     _collect(_solutions(store, direct, union=False), found)
     if any(isinstance(o, ox.BlankNode) for (_, _, o) in found):
         # Blank nodes live in the graph of the file that wrote them, so one path per graph reaches them all.
+        # Zero steps and one or more apart, not ({_ANY})*: Virtuoso loses a *-path's zero-length solutions in GRAPH ?g.
         closure = f"""
             SELECT ?s ?p ?o ?g WHERE {{
               VALUES ?r {{ {_values(subjects)} }}
-              {{ ?r ?p0 ?b . ?b ({_ANY})* ?s }} UNION {{ GRAPH ?g0 {{ ?r ?p0 ?b . ?b ({_ANY})* ?s }} }}
+              {{ ?r ?p0 ?b BIND(?b AS ?s) }} UNION {{ ?r ?p0 ?b . ?b ({_ANY})+ ?s }}
+              UNION {{ GRAPH ?g0 {{ ?r ?p0 ?b BIND(?b AS ?s) }} }}
+              UNION {{ GRAPH ?g0 {{ ?r ?p0 ?b . ?b ({_ANY})+ ?s }} }}
               FILTER(isBlank(?b) && isBlank(?s))
               {{ ?s ?p ?o }} UNION {{ GRAPH ?g {{ ?s ?p ?o }} }}
             }}"""

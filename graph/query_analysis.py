@@ -32,9 +32,10 @@ from dataclasses import dataclass, field
 from typing import NoReturn
 from urllib.parse import urljoin
 
-from .errors import ForbiddenService, QuerySyntaxError, QueryTooComplex, UnsupportedQuery
+from .errors import ForbiddenService, QueryTooComplex, UnsupportedQuery
 from .formats import Form
-from .sparql_tokens import Token, line_and_column, significant_tokens, unescape
+from .sparql_tokens import Token, line_and_column, unescape
+from .sparql_tokens import query_tokens as _significant
 
 #: What the endpoint answers when it is sent an update.
 READ_ONLY = (
@@ -352,16 +353,6 @@ def looks_like_update(query: str) -> bool:
     """
     prologue = _PROLOGUE.match(query)
     return bool(_UPDATE_KEYWORD.match(query, prologue.end() if prologue else 0))
-
-
-def _significant(query: str) -> list[Token]:
-    """The tokens of ``query`` but whitespace and comments; :class:`QuerySyntaxError` at a string that never ends."""
-    significant = significant_tokens(query)
-    if significant and significant[-1].kind == "unterminated":
-        line, column = line_and_column(query, significant[-1].start)
-        message = f"invalid query: the string that starts at line {line}, column {column} is not closed"
-        raise QuerySyntaxError(message, line=line, column=column)
-    return significant
 
 
 def _check_nesting(query: str, significant: list[Token], limit: int) -> None:

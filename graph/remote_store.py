@@ -23,10 +23,11 @@ store. Two engines are supported and tested:
     SPARQL, never with the Graph Store Protocol;
   - a query's ``FROM`` is added to the dataset the protocol gives instead of being replaced by it:
     the query is sent without its ``FROM`` clauses then;
-  - it evaluates some queries wrongly (zero-length steps in path sequences, a ``BIND`` before an
-    ``OPTIONAL``, ``EXISTS`` in a sorted or aggregated query, ``STRLEN`` of a stored literal, blank-node
-    tests on skolem IRIs): :mod:`graph.virtuoso_queries` rewrites each into an equivalent query it
-    answers right; its computed booleans (1 or 0) are read back as booleans and a repeated solution of
+  - it evaluates some queries wrongly (zero-length steps in path sequences, paths repeated by ``*``, ``+``
+    or ``?``, a ``BIND`` before an ``OPTIONAL``, ``EXISTS`` in a sorted or aggregated query, ``STRLEN`` of a
+    stored literal, blank-node tests on skolem IRIs, booleans returned by ``IF``/``COALESCE``):
+    :mod:`graph.virtuoso_queries` rewrites each into an equivalent query it answers right, or refuses it
+    (400) where none is; its computed booleans (1 or 0) are read back as booleans and a repeated solution of
     ``SELECT DISTINCT`` dropped; ``DESCRIBE`` adds the triples pointing at the resource: it asks for
     the concise bounded description;
   - a ``BASE`` after its own ``define`` lines is refused: relative IRIs are resolved before sending;

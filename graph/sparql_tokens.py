@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from functools import cache
 from typing import NamedTuple
 
+from .errors import QuerySyntaxError
+
 _BASE = (
     "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d\u2070-\u218f"
     "\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
@@ -186,6 +188,17 @@ def significant_tokens(text: str) -> list[Token]:
 @functools.lru_cache(maxsize=256)
 def _prologue_tokens(prologue: str) -> tuple[Token, ...]:
     return tuple(t for t in tokens(prologue) if t.kind not in INSIGNIFICANT)
+
+
+def query_tokens(query: str) -> list[Token]:
+    """The tokens of ``query`` but whitespace and comments (:func:`significant_tokens`);
+    :class:`~ilrs.graph.errors.QuerySyntaxError` at a string that never ends, naming where it starts."""
+    significant = significant_tokens(query)
+    if significant and significant[-1].kind == "unterminated":
+        line, column = line_and_column(query, significant[-1].start)
+        message = f"invalid query: the string that starts at line {line}, column {column} is not closed"
+        raise QuerySyntaxError(message, line=line, column=column)
+    return significant
 
 
 def unescape(text: str) -> str:

@@ -22,7 +22,11 @@ strings and IRIs are never touched, and a construct the rewrite does not recogni
   ``isBlank`` are sent testing the skolem prefix too, so that they answer as for the blank node.
 * ``STRLEN`` of a stored literal fails (SR586): ``STRLEN(STR(x))`` is sent, the same for a string.
 * A computed boolean comes back as the integer 1 or 0: :func:`boolean_variables` names the variables
-  bound to a boolean-valued expression, whose values the store turns back into ``xsd:boolean``.
+  bound to a boolean-valued expression, whose values the store turns back into ``xsd:boolean``; a boolean
+  that ``IF`` or ``COALESCE`` returns is sent cast, ``xsd:boolean(…)``, whose type Virtuoso keeps.
+* A path repeated by ``*``, ``+`` or ``?`` gives a pair of its ends once per route: such a path is sent as
+  Virtuoso's transitive sub-select with ``T_DISTINCT``, and a sequence with such a step as its chain of
+  triple patterns (:func:`_whole_path_repeats`, :func:`_repeated_steps_apart`).
 * ``SELECT DISTINCT`` may repeat a solution: :func:`is_distinct` tells the store to drop the repeats.
 """
 
@@ -31,11 +35,16 @@ from __future__ import annotations
 import itertools
 import re
 
-from .query_analysis import _significant, wrap_arguments
-from .sparql_tokens import Token
+from .errors import QueryRefused
+from .query_analysis import wrap_arguments
+from .sparql_tokens import Token, query_tokens
 
-#: Zero-length steps in one sequence rewritten at most (each doubles the alternatives sent).
+#: Zero-length steps in one sequence rewritten at most (each doubles the alternatives sent); a sequence with
+#: more is refused.
 MAX_ZERO_LENGTH_STEPS = 4
+#: Virtuoso's options of a transitive sub-select for a path repeated as a whole by each modifier: every pair
+#: of ends once (``T_DISTINCT``: such a path's solutions are a set in SPARQL), and the number of steps.
+_TRANSITIVE_STEPS = {"*": "T_MIN(0)", "+": "T_MIN(1)", "?": "T_MIN(0), T_MAX(1)"}
 #: Functions whose value is a boolean.
 _BOOLEAN_FUNCTIONS = frozenset(
     {
@@ -58,7 +67,10 @@ def rewrite(query: str, skolem_base: str) -> str:
     'SELECT * { ?a (<p>/<q>|<p>) ?c }'
     """
     sent = wrap_arguments(query, "STRLEN", "STR")
+    sent = _boolean_arguments(sent)
     sent = _skolem_tests(sent, skolem_base)
+    sent = _repeated_steps_apart(sent)
+    sent = _whole_path_repeats(sent)
     sent = _without_zero_length_steps(sent)
     sent = _bind_groups_isolated(sent)
     return _exists_under_modifiers(sent)
@@ -72,7 +84,7 @@ def boolean_variables(query: str) -> frozenset[str]:
     >>> sorted(boolean_variables("SELECT (?a > 1 AS ?b) (IF(?a > 1, 1, 0) AS ?n) { BIND(BOUND(?a) AS ?c) }"))
     ['b', 'c']
     """
-    significant = _significant(query)
+    significant = query_tokens(query)
     closing = {close: open_ for open_, close in _pairs(significant).items()}
     bound: dict[str, list[list[Token]]] = {}
     for index, token in enumerate(significant[:-2]):
@@ -94,7 +106,7 @@ def is_distinct(query: str) -> bool:
     >>> is_distinct("PREFIX s: <x:> SELECT DISTINCT ?s {}"), is_distinct("SELECT ?distinct {}")
     (True, False)
     """
-    significant = _significant(query)
+    significant = query_tokens(query)
     for index, token in enumerate(significant[:-1]):
         if _is_word(token, "SELECT"):
             return _is_word(significant[index + 1], "DISTINCT") or _is_word(significant[index + 1], "REDUCED")
@@ -134,9 +146,42 @@ def xml_results_read_back(body: bytes, booleans: frozenset[str], *, distinct: bo
 # -- the rewrites --
 
 
+def _boolean_arguments(query: str) -> str:
+    """Each boolean-valued value argument of ``IF`` (its second and third) and ``COALESCE`` cast with
+    ``xsd:boolean(…)``, which gives the same value: Virtuoso makes a boolean such a function returns the
+    integer 1 or 0, but keeps the type of a cast."""
+    significant = query_tokens(query)
+    pairs = _pairs(significant)
+    booleans = set(boolean_variables(query))
+    inserts: list[tuple[int, str]] = []
+    for index, token in enumerate(significant[:-1]):
+        name = token.text.upper() if token.kind == "word" else ""
+        if name not in ("IF", "COALESCE") or index + 1 not in pairs:
+            continue
+        arguments = _arguments(significant, index + 1, pairs[index + 1], pairs)
+        for start, end in arguments[1:] if name == "IF" else arguments:
+            if start < end and _is_boolean(significant[start:end], booleans):
+                inserts += [(significant[start].start, f"<{_XSD}boolean>("), (_end(significant[end - 1]), ")")]
+    for position, text in sorted(inserts, key=lambda insert: insert[0], reverse=True):
+        query = query[:position] + text + query[position:]
+    return query
+
+
+def _arguments(significant: list[Token], open_: int, close: int, pairs: dict[int, int]) -> list[tuple[int, int]]:
+    """The (start, end) tokens of each argument of the call whose brackets are at ``open_`` and ``close``."""
+    arguments: list[tuple[int, int]] = []
+    start = index = open_ + 1
+    while index < close:
+        if significant[index].text == ",":
+            arguments.append((start, index))
+            start = index + 1
+        index = pairs.get(index, index) + 1
+    return [*arguments, (start, close)]
+
+
 def _skolem_tests(query: str, skolem_base: str) -> str:
     """``isIRI``/``isURI``/``isBlank`` calls that answer for a skolem IRI as for the blank node it stands for."""
-    significant = _significant(query)
+    significant = query_tokens(query)
     pairs = _pairs(significant)
     edits: list[tuple[int, int, str]] = []
     done = -1
@@ -155,14 +200,235 @@ def _skolem_tests(query: str, skolem_base: str) -> str:
     return _edited(query, edits)
 
 
+def _repeated_steps_apart(query: str) -> str:
+    """Each triple pattern whose path is a sequence with a step repeated by ``*`` or ``+`` (``?x a/rdfs:subClassOf*
+    ?c``) as the chain of triple patterns that SPARQL 1.1 defines it to be, in a sub-select that projects its
+    ends: ``{ SELECT ?x ?c WHERE { ?x a ?ilrs_step1 . ?ilrs_step1 rdfs:subClassOf* ?c } }`` (Virtuoso repeats a
+    pair of such a step's ends once per route; :func:`_whole_path_repeats` then rewrites the repeated step).
+
+    Left as written: a sequence inside a bracketed path or among alternatives (``|``), inside ``GRAPH ?g``
+    (where Virtuoso's sub-selects read every graph) or inside ``EXISTS`` or ``MINUS``, and the triple patterns
+    :func:`_triple_around` does not read.
+    """
+    significant = query_tokens(query)
+    pairs = _pairs(significant)
+    opening = {close: open_ for open_, close in pairs.items()}
+    enclosing = _enclosing(significant)
+    edits: list[tuple[int, int, str]] = []
+    covered = -1
+    for index, token in enumerate(significant):
+        if index <= covered or index == 0 or not _is_modifier(token, "*+"):
+            continue
+        if not (_is_primary(significant[index - 1]) or significant[index - 1].text == ")"):
+            continue
+        outer = enclosing[index]
+        if outer is None or significant[outer].text != "{" or _in_graph_variable(significant, outer, enclosing):
+            continue
+        start, end = _path_span(significant, index, pairs, opening)
+        if _in_exists_or_minus(significant, outer, enclosing):
+            covered = end - 1
+            continue
+        covered = end - 1
+        steps = _steps(significant, start, end, pairs)
+        triple = _triple_around(significant, start, end, opening)
+        if steps is None or len(steps) < 2 or triple is None:
+            continue
+        first, last, subject, obj, continues = triple
+        ends = list(dict.fromkeys(t.text for t in (subject, obj) if t.kind == "var"))
+        if not ends:
+            continue
+        nodes = [subject.text, *(f"?ilrs_step{n}" for n in range(1, len(steps))), obj.text]
+        chain = " . ".join(
+            f"{nodes[n]} {_text(query, significant, s, e)} {nodes[n + 1]}" for n, (s, e) in enumerate(steps)
+        )
+        text = f"{{ SELECT {' '.join(ends)} WHERE {{ {chain} }} }}"
+        follows_others = significant[first].text == ";"  # of its subject: their block ends before it
+        text = (". " if follows_others else "") + text + (f" {subject.text}" if continues else "")
+        edits.append((significant[first].start, _end(significant[last - 1]), text))
+    return _edited(query, edits)
+
+
+def _steps(significant: list[Token], start: int, end: int, pairs: dict[int, int]) -> list[tuple[int, int]] | None:
+    """The (start, end) tokens of each step of the sequence path between tokens ``start`` and ``end``;
+    ``None`` if it is not one sequence (alternatives, or a step that cannot be read)."""
+    steps: list[tuple[int, int]] = []
+    index = start
+    while index < end:
+        after = _step_end(significant, index, pairs)
+        if after is None or after > end or (after < end and significant[after].text != "/"):
+            return None
+        steps.append((index, after))
+        index = after + 1
+    return steps
+
+
+def _whole_path_repeats(query: str) -> str:
+    """Each triple pattern whose whole path is one step repeated (``?a p* ?b``, ``(p/q?)+``, ``^p?``) as
+    Virtuoso's transitive sub-select of the step, which gives each pair of ends once, as SPARQL 1.1 does
+    (Virtuoso repeats a pair once per route and per graph of the default graph that holds it):
+    ``{ SELECT ?a ?b WHERE { ?a p ?b } } OPTION (TRANSITIVE, T_DISTINCT, T_IN(?a), T_OUT(?b), T_MIN(0))``
+    (see :func:`_transitive`).
+
+    Inside ``GRAPH ?g`` Virtuoso loses the zero-length solutions of such a path, and its sub-selects there read
+    every graph: a ``*`` or ``?`` path there is refused (:class:`QueryRefused`), a ``+`` path sent as written
+    (a pair may come more than once). A path with a blank node, a literal or the same variable at both ends, a
+    triple pattern in an object list (``,``), and one inside ``EXISTS`` or ``MINUS`` (where a pair counts once
+    however often it comes, and Virtuoso would lose the outer bindings of a sub-select) are sent as written.
+    """
+    significant = query_tokens(query)
+    pairs = _pairs(significant)
+    opening = {close: open_ for open_, close in pairs.items()}
+    enclosing = _enclosing(significant)
+    edits: list[tuple[int, int, str]] = []
+    for index, token in enumerate(significant):
+        if index == 0 or not _is_modifier(token, "?*+"):
+            continue
+        if not (_is_primary(significant[index - 1]) or significant[index - 1].text == ")"):
+            continue
+        outer = enclosing[index]
+        if outer is None or significant[outer].text != "{" or _in_exists_or_minus(significant, outer, enclosing):
+            continue
+        start = _step_start(significant, index, opening)
+        if _is_path_joint(significant, start - 1) or _is_path_joint(significant, index + 1):
+            continue  # a step of a sequence or of alternatives
+        triple = _triple_around(significant, start, index + 1, opening)
+        if triple is None:
+            continue
+        first, last, subject, obj, continues = triple
+        if _in_graph_variable(significant, outer, enclosing):
+            if token.text == "+":
+                continue  # repeats a pair at worst: its sub-select would read every graph
+            raise QueryRefused(
+                f"the SPARQL store (Virtuoso) cannot evaluate the path {_text(query, significant, start, index + 1)} "
+                "(a path repeated as a whole with * or ?) inside GRAPH with a variable: it loses its zero-length "
+                "solutions there; name the graph, move the path out of the GRAPH, or write it with + and the "
+                "zero-length case apart"
+            )
+        step = _text(query, significant, start, index)
+        if step.startswith("(") and pairs.get(start) == index - 1:
+            step = step[1:-1]  # the bracketed path alone: its own steps are rewritten then
+        repeated = _transitive(subject, step, obj, token.text)
+        if repeated is None:
+            continue
+        follows_others = significant[first].text == ";"  # of its subject: their block ends before it
+        text = (". " if follows_others else "") + repeated + (f" {subject.text}" if continues else "")
+        edits.append((significant[first].start, _end(significant[last - 1]), text))
+    return _edited(query, edits)
+
+
+#: The variable that stands for a resource at one end of a transitive sub-select; the sub-select around it
+#: does not project it, so the query's own variable of that name, if any, is another.
+_END = "?ilrs_path_end"
+
+
+def _transitive(subject: Token, step: str, obj: Token, modifier: str) -> str | None:
+    """``subject step obj`` repeated by ``modifier`` (``*``, ``+``, ``?``) as a transitive sub-select of
+    ``step``; a resource at one end becomes :data:`_END`, compared to it in a ``FILTER`` inside a sub-select
+    that projects only the other end. ``None`` for ends that are the same variable, or two resources."""
+    variables = [subject.kind == "var", obj.kind == "var"]
+    if variables == [False, False] or subject.text == obj.text:
+        return None
+    start, end = (subject.text if variables[0] else _END), (obj.text if variables[1] else _END)
+    sub = (
+        f"{{ SELECT {start} {end} WHERE {{ {start} {step} {end} }} }} "
+        f"OPTION (TRANSITIVE, T_DISTINCT, T_IN({start}), T_OUT({end}), {_TRANSITIVE_STEPS[modifier]})"
+    )
+    if all(variables):
+        return sub
+    resource, kept = (obj.text, subject.text) if variables[0] else (subject.text, obj.text)
+    return f"{{ SELECT {kept} WHERE {{ {sub} FILTER({_END} = {resource}) }} }}"
+
+
+def _triple_around(
+    significant: list[Token], start: int, end: int, opening: dict[int, int]
+) -> tuple[int, int, Token, Token, bool] | None:
+    """The triple pattern whose path spans tokens ``start`` to ``end``, with one subject and one object that
+    are single tokens: (the first token to replace, the token after the last, the subject, the object, whether
+    the subject's predicate-object list goes on after it). The first token is the subject if the pattern starts
+    its triples block, else the ``;`` before the path; the last tokens include the ``;`` after the object if
+    the list goes on. ``None`` for any other shape."""
+    if end >= len(significant) or significant[end].kind not in ("var", "iri", "pname"):
+        return None
+    obj = significant[end]
+    after = end + 1
+    while after < len(significant) and significant[after].text == ";":
+        after += 1
+    continues = after > end + 1 and after < len(significant) and _starts_predicate(significant[after])
+    if after == end + 1 and after < len(significant) and significant[after].text == ",":
+        return None  # an object list: the other objects share the path
+    if start < 2:
+        return None
+    if significant[start - 1].text == ";":
+        first = start - 1
+        index = start - 2
+        while index >= 0 and not _ends_block(significant, index, opening):
+            index = opening.get(index, index) - 1  # a bracketed object is skipped whole
+        subject = significant[index + 1]
+    elif _ends_block(significant, start - 2, opening):
+        first = start - 1
+        subject = significant[start - 1]
+    else:
+        return None
+    if subject.kind not in ("var", "iri", "pname"):
+        return None
+    return first, after if continues else end + 1, subject, obj, continues
+
+
+def _ends_block(significant: list[Token], index: int, opening: dict[int, int]) -> bool:
+    """Whether the token at ``index`` ends what comes before a triples block: ``.``, ``{``, ``}``, or the ``)``
+    of a call (``FILTER(…)``, ``BIND(…)``), not that of a collection."""
+    if index < 0:
+        return True
+    token = significant[index]
+    if token.kind != "other":
+        return False
+    if token.text in ".{}":
+        return True
+    return (
+        token.text == ")" and index in opening and opening[index] > 0 and significant[opening[index] - 1].kind == "word"
+    )
+
+
+def _starts_predicate(token: Token) -> bool:
+    return _is_primary(token) or token.kind == "var" or (token.kind == "other" and token.text in "(^!")
+
+
+def _is_path_joint(significant: list[Token], index: int) -> bool:
+    return 0 <= index < len(significant) and significant[index].kind == "other" and significant[index].text in "/|"
+
+
+def _in_graph_variable(significant: list[Token], group: int | None, enclosing: list[int | None]) -> bool:
+    """Whether the group opening at ``group`` is inside ``GRAPH ?g { … }`` (at any depth)."""
+    while group is not None:
+        if group >= 2 and significant[group - 1].kind == "var" and _is_word(significant[group - 2], "GRAPH"):
+            return True
+        group = enclosing[group]
+    return False
+
+
+def _in_exists_or_minus(significant: list[Token], group: int | None, enclosing: list[int | None]) -> bool:
+    """Whether the group opening at ``group`` is inside ``EXISTS { … }`` or ``MINUS { … }`` (at any depth), where
+    a solution counts once however often it comes: Virtuoso loses the outer bindings of a sub-select there."""
+    while group is not None:
+        if group >= 1 and (_is_word(significant[group - 1], "EXISTS") or _is_word(significant[group - 1], "MINUS")):
+            return True
+        group = enclosing[group]
+    return False
+
+
+def _text(query: str, significant: list[Token], start: int, end: int) -> str:
+    """The query's text from token ``start`` to token ``end`` (excluded)."""
+    return query[significant[start].start : _end(significant[end - 1])]
+
+
 def _without_zero_length_steps(query: str) -> str:
     """Each path sequence with a zero-length step (``p?``, ``p*``) and a step that is not, as the alternatives
     of its forms without zero-length steps (``p?`` left out or as ``p``, ``p*`` left out or as ``p+``).
 
-    A path whose every step may be zero-length, a step inside a bracketed path, or more than
-    :data:`MAX_ZERO_LENGTH_STEPS` such steps in one sequence, are sent as written.
+    A path whose every step may be zero-length, or a step inside a bracketed path, are sent as written; more
+    than :data:`MAX_ZERO_LENGTH_STEPS` such steps in one sequence are refused (:class:`QueryRefused`).
     """
-    significant = _significant(query)
+    significant = query_tokens(query)
     pairs = _pairs(significant)
     opening = {close: open_ for open_, close in pairs.items()}
     enclosing = _enclosing(significant)
@@ -189,11 +455,13 @@ def _bind_groups_isolated(query: str) -> str:
     """``query`` with each group that has a ``BIND`` followed by an ``OPTIONAL`` written as
     ``{ { SELECT * WHERE { what precedes the BIND } LIMIT n } the BIND and what follows it }`` (for each such
     BIND in turn) and, if the group has filters, that inside ``{ { SELECT * WHERE { … } LIMIT n } its filters }``:
-    the same solutions, as a BIND ends the group's pattern so far and a group's filters apply to all of it.
+    the same solutions, as a BIND ends the group's pattern so far and a group's filters apply to all of it. A
+    group with a sub-select, an ``OPTIONAL`` and filters (Virtuoso applies the filters to the ``OPTIONAL``
+    alone there too) gets its filters after a sub-select of the rest the same way.
 
     One pass over the tokens, each group rewritten after the groups inside it.
     """
-    significant = _significant(query)
+    significant = query_tokens(query)
     pairs = _pairs(significant)
 
     def text(start: int, end: int) -> str:
@@ -214,11 +482,9 @@ def _bind_groups_isolated(query: str) -> str:
     def group(open_: int, close: int) -> str:
         elements = _group_elements(significant, open_, close, pairs)
         kinds = [kind for _, _, kind in elements or []]
-        if (
-            elements is None
-            or "SELECT" in kinds
-            or not any(kind == "BIND" and "OPTIONAL" in kinds[i:] for i, kind in enumerate(kinds))
-        ):
+        bind_before_optional = any(kind == "BIND" and "OPTIONAL" in kinds[i:] for i, kind in enumerate(kinds))
+        filtered_subselect = {"FILTER", "OPTIONAL", "SUBSELECT"} <= set(kinds)
+        if elements is None or "SELECT" in kinds or not (bind_before_optional or filtered_subselect):
             if close == open_ + 1:
                 return query[significant[open_].start : _end(significant[close])]
             before = query[_end(significant[open_]) : significant[open_ + 1].start]
@@ -249,8 +515,8 @@ def _group_elements(
     significant: list[Token], open_: int, close: int, pairs: dict[int, int]
 ) -> list[tuple[int, int, str]] | None:
     """The top-level parts of the group between ``open_`` and ``close``: (first, after-last, keyword) with the
-    keyword ``FILTER``, ``BIND``, ``OPTIONAL``, ``SELECT`` or ``""`` for any other token or bracketed part;
-    ``None`` if a ``FILTER`` cannot be read."""
+    keyword ``FILTER``, ``BIND``, ``OPTIONAL``, ``SELECT``, ``SUBSELECT`` (a ``{ SELECT … }``) or ``""`` for any
+    other token or bracketed part; ``None`` if a ``FILTER`` cannot be read."""
     elements: list[tuple[int, int, str]] = []
     index = open_ + 1
     while index < close:
@@ -265,6 +531,8 @@ def _group_elements(
         else:
             end = pairs.get(index, index) + 1
             word = word if word in ("OPTIONAL", "SELECT") else ""
+            if token.text == "{" and index + 1 < close and _is_word(significant[index + 1], "SELECT"):
+                word = "SUBSELECT"
         elements.append((index, end, word))
         index = end
     return elements
@@ -277,7 +545,7 @@ def _subselect(pattern: str) -> str:
 
 def _exists_under_modifiers(query: str) -> str:
     """A ``SELECT`` with ``EXISTS`` that is sorted, grouped or aggregated, its ``WHERE`` pattern a sub-select."""
-    significant = _significant(query)
+    significant = query_tokens(query)
     words = {t.text.upper() for t in significant if t.kind == "word"}
     if "EXISTS" not in words or not words & _MODIFIERS or not _is_select(significant):
         return query
@@ -366,8 +634,15 @@ def _path_alternatives(query: str, significant: list[Token], start: int, end: in
     alternatives: list[str] = []
     for steps in sequences:
         optional = [i for i, (_, e) in enumerate(steps) if _is_modifier(significant[e - 1], "?*")]
-        if len(optional) == len(steps) or len(optional) > MAX_ZERO_LENGTH_STEPS:
+        if len(optional) == len(steps):
             return None
+        if len(optional) > MAX_ZERO_LENGTH_STEPS:
+            raise QueryRefused(
+                f"the SPARQL store (Virtuoso) loses solutions of a path sequence with a zero-length step (p? or "
+                f"p*), and at most {MAX_ZERO_LENGTH_STEPS} such steps in one sequence are rewritten for it; "
+                f"{query[significant[start].start : _end(significant[end - 1])]} has {len(optional)}: split the "
+                "path into triple patterns joined by variables"
+            )
         for present in itertools.product((True, False), repeat=len(optional)):
             chosen = dict(zip(optional, present, strict=True))
             parts = []

@@ -98,3 +98,18 @@ def test_counters_move_under_traffic(server_factory: Callable[..., LiveServer], 
     health = httpx.get(server.url("/health")).json()
     assert value(after, "ilrs_dataset_info", version=health["version"]) == 1
     assert value(after, "ilrs_dataset_quads") == health["quads"]
+
+
+def test_results_stopped_at_the_size_limit_are_counted(server_factory: Callable[..., LiveServer]) -> None:
+    server = server_factory(env={"ILRS_METRICS": "true", "ILRS_MAX_RESULT_ROWS": "5"})
+    before = scrape(server)
+    many = httpx.get(
+        server.url("/sparql"),
+        params={"query": "SELECT ?s WHERE { ?s a ?t }"},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=60,
+    )
+    assert many.status_code == 507 and "max_result_rows" in many.text, many.text[:300]
+    after = scrape(server)
+    stopped = "ilrs_requests_stopped_total"
+    assert value(after, stopped, reason="ResultTooLarge") == value(before, stopped, reason="ResultTooLarge") + 1
