@@ -102,19 +102,21 @@ def build_dataset(settings: Settings, progress: Progress | None = None) -> Datas
 def build_store(settings: Settings, progress: Progress | None = None, *, derived: bool = True) -> Store:
     """A store holding the whole dataset, with the derived graphs unless ``derived`` is false.
 
-    With ``settings.store_dir`` the store is on disk. A store on disk that already holds data is
-    kept as it is — with the writes committed to it, and its derived graphs kept up to date by
-    them — unless ``settings.reload_store``, which empties it and reloads the files. An external
-    SPARQL store (``settings.store_url``) is always emptied (the dataset's graphs) and reloaded.
+    With ``settings.store_dir`` the store is on disk; with ``settings.store_url`` an external SPARQL
+    store. Such a store that already holds the dataset's graphs is kept as it is — with the writes
+    committed to it, and its derived graphs kept up to date by them, so that several servers or
+    commands can share it — unless ``settings.reload_store``, which empties the dataset's graphs
+    and reloads the files.
     The editors' tools (check, docs, diff, release) ask for ``derived=False``: they work on what
     the files say.
     """
     store = open_store(settings)
-    if settings.store_dir is not None and store.count() and not settings.reload_store:
+    lasting = settings.store_url or settings.store_dir
+    if lasting is not None and store.count() and not settings.reload_store:
         if progress:
-            progress(f"kept the {store.count()} quads of the store in {settings.store_dir} (--reload to reload)")
+            progress(f"kept the {store.count()} quads of the store at {lasting} (--reload to reload)")
         return store
-    if settings.store_dir is not None or settings.store_url is not None:
+    if lasting is not None:
         store.clear()
     files = dataset_files(settings)
     started = time.perf_counter()

@@ -67,7 +67,8 @@ class Settings(BaseSettings):
     store_url: str | None = Field(
         None,
         description="SPARQL 1.1 query endpoint of an external store (Oxigraph server, Virtuoso) to use instead "
-        "of the embedded one; emptied and reloaded from the files at start, like store_dir.",
+        "of the embedded one; loaded from the files at start when it holds none of the dataset's graphs, "
+        "kept as it is otherwise (unless reload_store), like store_dir.",
     )
     store_update_url: str | None = Field(None, description="The external store's update endpoint (default: store_url).")
     store_user: str | None = Field(None, description="User name for the external store (environment only).")
@@ -217,7 +218,9 @@ class Settings(BaseSettings):
         "refused (413), nothing written.",
     )
     reload_store: bool = Field(
-        False, description="With store_dir: empty the on-disk store and reload the files even if it holds data."
+        False,
+        description="With store_dir or store_url: empty the store (the dataset's graphs) and reload the files even "
+        "if it holds data.",
     )
     page_size: int = Field(50, gt=0, le=1000, description="Default page size of JSON-LD collections.")
     max_page_size: int = Field(1000, gt=0, description="Largest ?limit= a JSON-LD collection accepts.")

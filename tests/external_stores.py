@@ -26,6 +26,8 @@ VIRTUOSO_USER, VIRTUOSO_PASSWORD = "ilrs", "ilrs-test-secret"
 VIRTUOSO_DBA_PASSWORD = "dba-test-secret"
 #: Virtuoso's ResultSetMaxRows in the tests: below the dataset's size, so paging and cut detection are exercised.
 VIRTUOSO_MAX_ROWS = 5000
+#: The tests start each server on the files as they are: one left by an earlier test is not kept.
+FRESH = {"ILRS_RELOAD_STORE": "1"}
 
 
 @dataclass
@@ -101,7 +103,7 @@ def oxigraph_server(folder: Path) -> Iterator[ExternalStore]:
     base = f"http://127.0.0.1:{port}"
     try:
         _wait(f"{base}/query", process, folder)
-        env = {"ILRS_STORE_URL": f"{base}/query", "ILRS_STORE_UPDATE_URL": f"{base}/update"}
+        env = {"ILRS_STORE_URL": f"{base}/query", "ILRS_STORE_UPDATE_URL": f"{base}/update", **FRESH}
         yield ExternalStore("oxigraph", f"{base}/query", env, process, folder)
     finally:
         _stop(process)
@@ -175,6 +177,7 @@ def virtuoso_server(folder: Path, max_rows: int = VIRTUOSO_MAX_ROWS) -> Iterator
             "ILRS_STORE_PASSWORD": VIRTUOSO_PASSWORD,
             "ILRS_STORE_DIALECT": "virtuoso",
             "ILRS_STORE_MAX_ROWS": str(max_rows),
+            **FRESH,
         }
         yield ExternalStore("virtuoso", f"{base}/sparql-auth", env, process, folder, {"sql_port": str(sql_port)})
     finally:
