@@ -12,21 +12,26 @@ the paths a request can take through this server:
 * ``revalidate``: that ``SELECT`` with ``If-None-Match`` naming its ``ETag`` (304; Oxigraph has no ETag);
 * ``worker-ask``, ``worker-lookup``: an ``ASK`` and a lookup that differ in every request (a query worker).
 
-    python -m bench.overhead --scale 1 --rounds 2000
+    python -m bench.overhead --scale 1 --blocks 4 --block 500
 
-It measures latency at one client, not throughput: see :mod:`bench.run` for the whole benchmark.
+Beside the latency, the CPU time the server's whole process tree spent per request (its worker processes
+included): on a machine shared with other work, latency varies with the load, CPU time much less. It
+measures one client, not throughput: see :mod:`bench.run` for the whole benchmark.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
+import math
 import os
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
@@ -36,7 +41,7 @@ from ilrs.graph.settings import Settings
 from .generate import generate
 from .queries import ID, JSON, PREFIXES
 from .run import write_peer_dataset
-from .systems import Server, start_ilrs, start_oxigraph
+from .systems import Server, start_ilrs, start_oxigraph, tree_cpu
 
 #: A request: the path and query string, and the request headers.
 Request = tuple[str, dict[str, str]]
@@ -80,54 +85,71 @@ class Connection:
         return response.status, response.getheader("etag", ""), time.perf_counter() - started
 
 
-def measure(servers: list[Server], rounds: int, kinds: list[str] | None = None) -> dict[str, dict[str, list[float]]]:
-    """Latencies by kind and server: ``rounds`` requests of each kind to each server, interleaved."""
+@dataclass
+class Measured:
+    """One kind of request to one server: each request's latency, and the CPU its process tree spent."""
+
+    latencies: list[float] = field(default_factory=list)
+    cpu: float = 0.0
+
+    def row(self) -> tuple[float, float, float]:
+        """Median and 95th-percentile latency, and CPU per request, in microseconds."""
+        values = sorted(self.latencies)
+        if not values:
+            return math.nan, math.nan, math.nan
+        p95 = values[max(int(len(values) * 0.95) - 1, 0)]
+        return statistics.median(values) * 1e6, p95 * 1e6, self.cpu / len(values) * 1e6
+
+
+def measure(
+    servers: list[Server], blocks: int, block: int, kinds: list[str] | None = None
+) -> dict[str, dict[str, Measured]]:
+    """Each kind of request sent to each server in ``blocks`` blocks of ``block`` requests, interleaved."""
     connections = {s.name: Connection(s.port) for s in servers}
     etags: dict[str, str] = {}
     made = _kinds(etags)
     chosen = kinds or list(made)
     for server in servers:  # the cache filled and the tag known before the rounds
-        status, tag, _ = connections[server.name].get(made["cached"](server.sparql_path, 0))
+        _, tag, _ = connections[server.name].get(made["cached"](server.sparql_path, 0))
         etags[server.sparql_path] = tag or '"none"'
-    times: dict[str, dict[str, list[float]]] = {k: {s.name: [] for s in servers} for k in chosen}
-    for serial in range(1, rounds + 1):
+    measured = {k: {s.name: Measured() for s in servers} for k in chosen}
+    serial = itertools.count(1)
+    for number in range(blocks):
         for kind in chosen:
-            for server in servers if serial % 2 else reversed(servers):
-                status, _, seconds = connections[server.name].get(made[kind](server.sparql_path, serial))
-                if status in (200, 304):
-                    times[kind][server.name].append(seconds)
-    return times
+            for server in servers if number % 2 else list(reversed(servers)):
+                into = measured[kind][server.name]
+                connection = connections[server.name]
+                before = tree_cpu(server.process.pid)
+                for _ in range(block):
+                    status, _, seconds = connection.get(made[kind](server.sparql_path, next(serial)))
+                    if status in (200, 304):
+                        into.latencies.append(seconds)
+                into.cpu += tree_cpu(server.process.pid) - before
+    return measured
 
 
-def report(times: dict[str, dict[str, list[float]]], servers: list[Server]) -> str:
+def report(measured: dict[str, dict[str, Measured]], servers: list[Server]) -> str:
+    """A Markdown table: per kind of request, each server's median and p95 latency and CPU per request."""
     names = [s.name for s in servers]
     lines = [
-        "| request | " + " | ".join(f"{n} median µs | {n} p95 µs" for n in names) + " | ratio of medians |",
-        "|---|" + "---|---|" * len(names) + "---|",
+        "| request | " + " | ".join(f"{n}: median / p95 / CPU, µs" for n in names) + " | median ratio | CPU ratio |",
+        "|---|" + "---|" * len(names) + "---|---|",
     ]
-    for kind, by_server in times.items():
-        cells, medians = [], []
-        for name in names:
-            values = sorted(by_server[name])
-            if not values:
-                cells += ["-", "-"]
-                medians.append(float("nan"))
-                continue
-            median = statistics.median(values)
-            medians.append(median)
-            cells += [f"{median * 1e6:.0f}", f"{values[int(len(values) * 0.95) - 1] * 1e6:.0f}"]
-        ratio = medians[0] / medians[1] if len(medians) > 1 and medians[1] else float("nan")
-        lines.append(f"| {kind} | " + " | ".join(cells) + f" | {ratio:.2f} |")
+    for kind, by_server in measured.items():
+        rows = [by_server[name].row() for name in names]
+        cells = [f"{median:.0f} / {p95:.0f} / {cpu:.0f}" for median, p95, cpu in rows]
+        ratios = [rows[0][i] / rows[1][i] if len(rows) > 1 and rows[1][i] else math.nan for i in (0, 2)]
+        lines.append(f"| {kind} | " + " | ".join(cells) + f" | {ratios[0]:.2f} | {ratios[1]:.2f} |")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="1 ≈ 10k triples")
-    parser.add_argument("--rounds", type=int, default=2000, help="requests of each kind to each server")
+    parser.add_argument("--blocks", type=int, default=4, help="blocks of requests of each kind to each server")
+    parser.add_argument("--block", type=int, default=500, help="requests in a block")
     parser.add_argument("--kinds", nargs="*", help="only these kinds of request")
     parser.add_argument("--only", choices=["ilrs", "oxigraph"], help="start one system only")
-    parser.add_argument("--hold", type=float, default=0.0, help="seconds to keep the servers up after (to profile)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="ilrs-overhead-") as tmp:
         workdir = Path(tmp)
@@ -142,11 +164,10 @@ def main(argv: list[str] | None = None) -> int:
                 servers.append(start_oxigraph(dataset, workdir, 600))
             for server in servers:
                 print(f"{server.name}: pid {server.process.pid}, port {server.port}", file=sys.stderr)
-            times = measure(servers, args.rounds, args.kinds)
-            print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {args.rounds} rounds")
-            print(report(times, servers))
-            if args.hold:
-                time.sleep(args.hold)
+            measured = measure(servers, args.blocks, args.block, args.kinds)
+            load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+            print(f"load average at the end {load}; {args.blocks} blocks of {args.block} requests per kind and server")
+            print(report(measured, servers))
         finally:
             for server in servers:
                 server.stop()
