@@ -109,6 +109,10 @@ class Client:
                 if response.getheader("connection", "").lower() == "close":
                     self.close()
                 return response.status, response.getheader("content-type", ""), body
+            except TimeoutError:
+                self.server.stalled = True
+                self.close()
+                raise
             except (OSError, http.client.HTTPException):
                 self.close()
                 if attempt:
@@ -295,10 +299,17 @@ def run_load(
 
 
 def measure_throughput(
-    servers: list[Server], config: Config, result: ScaleResult, memory: MemoryWatch, repeated: list[Query]
+    servers: list[Server],
+    config: Config,
+    result: ScaleResult,
+    memory: MemoryWatch,
+    repeated: list[Query],
+    settle: Callable[[], None],
 ) -> None:
+    """Requests per second of each mix at each number of clients; ``settle()`` runs before each of them."""
     for mix in MIXES:
         for clients in CLIENTS:
+            settle()
             memory.phase = f"{mix}-{clients}"
             totals = {s.name: (0, 0.0) for s in servers}
             draw = {s.name: unique_mix(result.scale, config.seed + 2) for s in servers}
@@ -313,6 +324,17 @@ def measure_throughput(
                 result.throughput[(name, mix, clients)] = count / took if took else 0.0
                 if took > config.budget:
                     result.partial.append(f"{name}: {mix} mix at {clients} clients cut at its budget")
+
+
+def restart_stalled(servers: list[Server], starters: dict[str, Callable[[], Server]], result: ScaleResult) -> None:
+    """Start anew, in place in ``servers``, each system a client gave up on: it may still be computing the
+    abandoned request, which the next measurement would otherwise pay for (rdflib-endpoint goes on with a query
+    long after its client has left)."""
+    for i, server in enumerate(servers):
+        if server.stalled:
+            server.stop()
+            servers[i] = starters[server.name]()
+            result.partial.append(f"{server.name}: restarted after a request outlived its client's timeout")
 
 
 def _unique_requests(draw: Callable[[], Query]) -> Callable[[Client], int]:
@@ -408,11 +430,15 @@ def _run_scale(scale: float, config: Config, workdir: Path) -> ScaleResult:
         check = repeated + [unique_mix(scale, config.seed + 3)() for _ in range(12)]
         print(f"[scale {scale:g}] checking answers", file=sys.stderr)
         check_answers(servers, check, result, config.budget)
+        restart_stalled(servers, dict(starters), result)
         print(f"[scale {scale:g}] latencies", file=sys.stderr)
         memory.phase = "latency"
         measure_latencies(servers, config, result)
+        restart_stalled(servers, dict(starters), result)
         print(f"[scale {scale:g}] throughput", file=sys.stderr)
-        measure_throughput(servers, config, result, memory, repeated)
+        measure_throughput(
+            servers, config, result, memory, repeated, lambda: restart_stalled(servers, dict(starters), result)
+        )
         memory.phase = "pages"
         measure_pages(servers[0], config, result)
         memory.sample()

@@ -87,6 +87,8 @@ class Server:
     #: Quads per second loading its files, as the server reports it (``None``: it does not say).
     load_rate: float | None = None
     notes: list[str] = field(default_factory=list)
+    #: Whether a client gave up on a request it may still be computing: its later figures would pay for it.
+    stalled: bool = False
 
     @property
     def sparql_path(self) -> str:

@@ -12,6 +12,7 @@ import pytest
 
 from bench.generate import generate, sources_for
 from bench.queries import TEMPLATES, unique_mix
+from bench.systems import Server
 
 needs_peers = pytest.mark.skipif(
     not all(Path(sys.executable).with_name(n).exists() or shutil.which(n) for n in ("oxigraph", "rdflib-endpoint")),
@@ -129,3 +130,54 @@ def test_the_peers_default_graph_answers_as_ours(tmp_path: Path) -> None:
         assert rows(oxigraph.query(query.text)) == expected, query.name
         union += rows(oxigraph.query(query.text, use_default_graph_as_union=True)) != expected
     assert union > 0  # the union of every graph answers some of them otherwise: the check can tell
+
+
+def _slow_server(workdir: Path, name: str) -> Server:
+    """A real HTTP server on 127.0.0.1 that takes 30 s over every request, as a peer stuck on a query does."""
+    import socket
+    import subprocess
+    import time
+
+    from bench.systems import free_port
+
+    port = free_port()
+    code = (
+        "import http.server, time\n"
+        "class H(http.server.BaseHTTPRequestHandler):\n"
+        "    def do_GET(self):\n"
+        "        time.sleep(30)\n"
+        f"http.server.HTTPServer(('127.0.0.1', {port}), H).serve_forever()\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", code])
+    deadline = time.monotonic() + 60
+    while True:  # until it listens: a request sent earlier is refused, not left stalled
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise
+            time.sleep(0.05)
+    return Server(name, process, port, 0.0, workdir / "log")
+
+
+def test_a_peer_left_computing_an_abandoned_request_is_restarted(tmp_path: Path) -> None:
+    """A request that outlives its client's timeout marks the peer stalled; it is started anew before the next
+    measurement, so that measurement does not pay for the abandoned work."""
+    from bench.run import Client, ScaleResult, restart_stalled
+
+    stuck = _slow_server(tmp_path, "rdflib-endpoint")
+    servers = [stuck]
+    try:
+        with pytest.raises(TimeoutError):
+            Client(stuck, timeout=0.5).get("/", "*/*")
+        assert stuck.stalled
+        result = ScaleResult(0.05, 0)
+        restart_stalled(servers, {"rdflib-endpoint": lambda: _slow_server(tmp_path, "rdflib-endpoint")}, result)
+        assert servers[0] is not stuck and not servers[0].stalled
+        assert stuck.process.poll() is not None  # the stuck one was stopped
+        assert servers[0].process.poll() is None
+        assert result.partial == ["rdflib-endpoint: restarted after a request outlived its client's timeout"]
+    finally:
+        for server in [stuck, *servers]:
+            server.stop()
