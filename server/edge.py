@@ -99,7 +99,7 @@ class Edge:
                     status, size = page.status, 0 if head else len(page.body)
                 else:
                     # Kept as sent, the edge's headers included; a HEAD's answer (no body) is not kept.
-                    if key is not None and not head:
+                    if key is not None and not head and not cache.first_time(key):
                         send = cache.recording(key, scope, send)
                     status, size = await self._answer(scope, receive, send, version)
         finally:

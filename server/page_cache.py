@@ -15,7 +15,8 @@ Two caches of :class:`~.edge.Edge` work alike, each with its own :class:`Policy`
   at once, without reading the query's parameters, analysing the query or computing its key. The
   ``If-None-Match`` a client revalidates with is one of the headers it is kept under, so a ``304`` is kept
   and sent like any other answer. A ``POST``, or a query written otherwise, misses here and is answered
-  from the result cache.
+  from the result cache. A result is kept from the second time it is asked for: queries that differ every
+  time cost no entry here.
 
 An answer is kept under the version, the path and query string, and the request headers it can depend
 on (``Accept``, ``Accept-Encoding``: the body may be gzip, ``Origin``: the CORS headers, and for results
@@ -40,6 +41,8 @@ from starlette.types import Message, Scope, Send
 
 #: Bytes counted for an entry beside its body and headers (its key, the objects holding it).
 ENTRY_OVERHEAD = 256
+#: Keys asked for once that a cache of :attr:`Policy.second_time` remembers (as hashes) before it starts over.
+ASKED_REMEMBERED = 65536
 
 PageKey = tuple[str, str, bytes, tuple[bytes | None, ...]]
 
@@ -58,6 +61,9 @@ class Policy:
     statuses: frozenset[int]
     #: Whether an answer is kept only when it says ``Cache-Control: public``.
     public_only: bool
+    #: Whether an answer is kept only from the second time it is asked for: a request that comes once (a query
+    #: that differs each time) then costs no entry.
+    second_time: bool = False
 
 
 _CREDENTIALS = frozenset((b"authorization", b"cookie", b"range"))
@@ -77,6 +83,7 @@ RESULTS = Policy(
     bypass=_CREDENTIALS | {b"if-modified-since"},
     statuses=frozenset({200, 304}),
     public_only=False,
+    second_time=True,
 )
 
 
@@ -86,7 +93,7 @@ class CachedPage:
     metrics)."""
 
     status: int
-    headers: list[tuple[bytes, bytes]]
+    headers: tuple[tuple[bytes, bytes], ...]
     body: bytes
     route: object
 
@@ -112,6 +119,8 @@ class PageCache:
         self._entries: OrderedDict[PageKey, CachedPage] = OrderedDict()
         self._version: str | None = None
         self._size = 0
+        #: The hashes of the keys asked for once (:attr:`Policy.second_time`), forgotten by the thousands.
+        self._asked: set[int] = set()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -144,11 +153,24 @@ class PageCache:
             self._entries.move_to_end(key)
         return page
 
+    def first_time(self, key: PageKey) -> bool:
+        """Whether the answer to ``key`` is not to be kept, as it is asked for the first time (and the policy
+        keeps answers from the second); remembers that it was."""
+        if not self.policy.second_time:
+            return False
+        asked = hash(key)
+        if asked in self._asked:
+            return False
+        if len(self._asked) >= ASKED_REMEMBERED:
+            self._asked.clear()
+        self._asked.add(asked)
+        return True
+
     def recording(self, key: PageKey, scope: Scope, send: Send) -> Send:
         """``send``, keeping the answer under ``key`` once it is sent whole, if it is one of ``key``'s version
         that the policy keeps. Wrap the ``send`` of the server itself, so that what is kept is what was sent;
         a ``HEAD`` is not recorded (its body is not sent)."""
-        headers: list[tuple[bytes, bytes]] | None = None
+        headers: tuple[tuple[bytes, bytes], ...] | None = None
         body: list[bytes] | None = []
         status = 0
         size = 0
@@ -157,7 +179,9 @@ class PageCache:
             nonlocal headers, body, size, status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = list(message.get("headers", [])) if self._keepable(message, key[0]) else None
+                # A tuple of tuples of bytes: the garbage collector stops tracking it, however many are kept.
+                keepable = self._keepable(message, key[0])
+                headers = tuple((name, value) for name, value in message.get("headers", [])) if keepable else None
             elif message["type"] == "http.response.body" and headers is not None and body is not None:
                 chunk = message.get("body", b"")
                 size += len(chunk)

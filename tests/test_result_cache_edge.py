@@ -146,3 +146,14 @@ def test_only_gets_of_the_endpoint_are_kept_under_their_revalidation() -> None:
     assert key("GET", "/sparql", (b"if-modified-since", b"Thu, 03 Dec 2026 10:00:00 GMT")) is None
     assert key("GET", "/sparql", (b"authorization", b"Bearer x")) is None
     assert key("GET", "/sparql", accept, accept) is None  # a header sent twice is left to the application
+
+
+def test_a_result_is_kept_from_the_second_time_it_is_asked_for() -> None:
+    """A query that differs every time costs no entry: only an answer asked for again is kept."""
+    results, pages = PageCache(1024, RESULTS), PageCache(1024)
+    scope = {"method": "GET", "path": "/sparql", "query_string": b"query=ASK%7B%7D", "headers": []}
+    key = results.key(scope, "v1")
+    assert key is not None
+    assert results.first_time(key) and not results.first_time(key) and not results.first_time(key)
+    page = pages.key({**scope, "path": "/missions"}, "v1")
+    assert page is not None and not pages.first_time(page)  # a page is kept the first time
