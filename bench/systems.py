@@ -23,12 +23,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def tree_memory(root: int) -> tuple[int, int]:
-    """Bytes of PSS and of RSS summed over ``root`` and its descendants (from /proc; ``(0, 0)`` elsewhere).
-
-    PSS counts a page shared by n processes as 1/n in each, so the sum is the tree's real footprint;
-    the sum of RSS counts shared pages once per process.
-    """
+def process_tree(root: int) -> set[int]:
+    """``root`` and its descendants' process ids (from /proc; ``{root}`` elsewhere)."""
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir() if Path("/proc/self/stat").exists() else []:
         if entry.name.isdigit():
@@ -42,8 +38,17 @@ def tree_memory(root: int) -> tuple[int, int]:
         children = [p for p, parent in parents.items() if parent == pid and p not in tree]
         tree.update(children)
         frontier.extend(children)
+    return tree
+
+
+def tree_memory(root: int) -> tuple[int, int]:
+    """Bytes of PSS and of RSS summed over ``root`` and its descendants (from /proc; ``(0, 0)`` elsewhere).
+
+    PSS counts a page shared by n processes as 1/n in each, so the sum is the tree's real footprint;
+    the sum of RSS counts shared pages once per process.
+    """
     pss = rss = 0
-    for pid in tree:
+    for pid in process_tree(root):
         try:
             for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
                 if line.startswith("Pss:"):
@@ -53,6 +58,19 @@ def tree_memory(root: int) -> tuple[int, int]:
         except (OSError, ValueError):
             continue
     return pss, rss
+
+
+def tree_cpu(root: int) -> float:
+    """Seconds of CPU used by ``root`` and its descendants, the children they have reaped included (from /proc;
+    0 elsewhere)."""
+    ticks = 0
+    for pid in process_tree(root):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += sum(int(field) for field in fields[11:15])  # utime, stime, cutime, cstime
+        except (OSError, IndexError, ValueError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK") if ticks else 0.0
 
 
 @dataclass

@@ -97,8 +97,9 @@ def analyse(query: str, allowlist: Collection[str], max_nesting: int = MAX_NESTI
     # refused as well, in case another engine expands them everywhere (SPARQL 1.1, section 19.2).
     expanded = unescape(query)
     for tokens_read in (significant, _significant(expanded) if expanded != query else []):
-        prefixes = _prefixes(tokens_read)
-        for target in _service_targets(tokens_read):
+        targets = list(_service_targets(tokens_read))
+        prefixes = _prefixes(tokens_read) if targets else {}  # only a call's prefixed name needs them
+        for target in targets:
             for iri in _service_iris(target, prefixes):
                 if iri not in allowlist:
                     allowed = ", ".join(f"<{a}>" for a in allowlist) if allowlist else "none"
@@ -107,11 +108,11 @@ def analyse(query: str, allowlist: Collection[str], max_nesting: int = MAX_NESTI
                         f"(Settings.service_allowlist; allowed: {allowed})"
                     )
                 called.append(iri)
-    volatile = any(t.kind == "word" and t.text.upper() in _VOLATILE for t in significant)
+    declares, volatile = _dataset_and_volatility(significant)
     deterministic = not called and not volatile and expanded == query
     return QueryFacts(
         services=list(dict.fromkeys(called)),
-        declares_dataset=_declares_dataset(significant),
+        declares_dataset=declares,
         form=_form(significant),
         normalised=" ".join(t.text for t in significant),
         deterministic=deterministic,
@@ -343,7 +344,23 @@ def wrap_arguments(query: str, function: str, wrapper: str) -> str:
 
 
 def _declares_dataset(significant: list[Token]) -> bool:
-    return any(_word(t).lower().startswith("from") for t in significant)
+    return _dataset_and_volatility(significant)[0]
+
+
+def _dataset_and_volatility(significant: list[Token]) -> tuple[bool, bool]:
+    """Whether the tokens name a dataset (a keyword, or a prefixed name's prefix, that begins with ``from``:
+    the engine reads ``FROM`` without a word boundary after it), and whether they call a function of
+    :data:`_VOLATILE`; in one pass, as every query is read for both."""
+    declares = volatile = False
+    for token in significant:
+        kind = token.kind
+        if kind == "word":
+            text = token.text
+            volatile = volatile or text.upper() in _VOLATILE
+            declares = declares or text.lower().startswith("from")
+        elif kind == "pname":
+            declares = declares or token.text.partition(":")[0].lower().startswith("from")
+    return declares, volatile
 
 
 def looks_like_update(query: str) -> bool:

@@ -181,7 +181,8 @@ class Settings(BaseSettings):
         64 * 1024 * 1024,
         ge=0,
         description="Bytes of finished SPARQL results kept to answer the same query again while the data is "
-        "unchanged (0: no cache). One result larger than an eighth of it is not kept.",
+        "unchanged (0: no cache), and as many again of the answers to GET kept as they were sent. One result "
+        "larger than an eighth of it is not kept.",
     )
     page_cache_bytes: int = Field(
         32 * 1024 * 1024,

@@ -180,9 +180,31 @@ def significant_tokens(text: str) -> list[Token]:
     prologue = _PLAIN_PROLOGUE.match(text)
     end = prologue.end() if prologue is not None else 0
     if not _REMEMBERED_PROLOGUE[0] <= end <= _REMEMBERED_PROLOGUE[1]:
-        return [t for t in tokens(text) if t.kind not in INSIGNIFICANT]
-    rest = [Token(t.kind, t.text, t.start + end) for t in tokens(text[end:]) if t.kind not in INSIGNIFICANT]
-    return [*_prologue_tokens(text[:end]), *rest]
+        return _significant(text)
+    return [*_prologue_tokens(text[:end]), *_significant(text[end:], end)]
+
+
+def _significant(text: str, offset: int = 0) -> list[Token]:
+    """The tokens of :func:`tokens` but whitespace and comments, each ``start`` moved by ``offset``.
+
+    A text that :func:`tokens` scans in one pass (:func:`_scan_directly`) is scanned here in one pass too,
+    without making tokens of its whitespace and comments: most of a query's tokens are spaces.
+    """
+    if len(text) > DIRECT_SCAN_LIMIT or _LONG_RUN.search(text) is not None:
+        return [Token(t.kind, t.text, t.start + offset) for t in tokens(text) if t.kind not in INSIGNIFICANT]
+    found = []
+    kinds = _KINDS
+    for match in _TOKEN.finditer(text):
+        group = match.lastgroup
+        if group == "ws" or group == "comment":
+            continue
+        assert group is not None  # "other" matches any character
+        kind = kinds.get(group, group)
+        if kind == "unterminated":
+            found.append(Token(kind, text[match.start() :], match.start() + offset))
+            break
+        found.append(Token(kind, match.group(), match.start() + offset))
+    return found
 
 
 @functools.lru_cache(maxsize=256)

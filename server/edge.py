@@ -11,7 +11,9 @@ and every answer, refusals included:
 * **a per-client share of** ``/sparql`` (:mod:`.fairness`): 429 beyond it;
 * ``HEAD`` **for every** ``GET`` **resource** (RFC 9110, 9.3.2): run as ``GET``, only its status and
   headers sent; the ``Allow`` of a 405 that lists ``GET`` lists ``HEAD`` too;
-* **the page cache** (:mod:`.page_cache`): a linked-data page asked again is sent from memory;
+* **the page cache and the results as sent** (:mod:`.page_cache`): a linked-data page, or a ``GET /sparql``
+  whose result is tagged, asked again with the same URL and headers is sent from memory as it was sent the
+  first time — before any layer below, the query's analysis and key included;
 * **the request log** (``METHOD path status bytes time``, once the last byte is sent: a result stream cut
   off at its deadline is logged as what it was) and, when ``Settings.metrics`` is on, **the metrics**
   (:mod:`.metrics`), both timed to the end of a streamed body.
@@ -36,7 +38,7 @@ from ilrs.graph.settings import Settings
 
 from . import metrics
 from .fairness import ClientShare
-from .page_cache import PageCache
+from .page_cache import PAGES, RESULTS, PageCache
 from .security import SECURITY_HEADERS, allowed_hosts, host_allowed, host_name
 from .versioning import VERSION_HEADER
 
@@ -62,7 +64,8 @@ class Edge:
         self.hosts = allowed_hosts(settings)
         self.public_url = settings.public_url()
         self.share = ClientShare(settings)
-        self.pages = PageCache(settings.page_cache_bytes)
+        self.pages = PageCache(settings.page_cache_bytes, PAGES)
+        self.results = PageCache(settings.result_cache_bytes, RESULTS)
         self.metrics = settings.metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -71,18 +74,56 @@ class Edge:
         scope["app"] = self.app
         dataset = self.app.state.dataset.current
         scope.setdefault("state", {})["dataset"] = dataset
-        version = dataset.store.version.encode()
+        version = dataset.store.version
         method = scope["method"]
         head = method == "HEAD"
+        status, size = 0, 0
+        share = self.share.key(scope)
+        try:
+            refusal = self._host_refusal(scope)
+            if refusal is not None:
+                status, size = await _plain(send, 400, refusal, version)
+            elif share is not None and not self.share.take(share):
+                retry = [(b"retry-after", self.share.retry_after)]
+                status, size = await _plain(send, 429, self.share.refusal, version, retry)
+                share = None
+            else:
+                cache = self.results if self.results.policy.covers(scope["path"]) else self.pages
+                key = cache.key(scope, version)
+                page = cache.get(key) if key is not None else None
+                if page is not None:  # sent as it was the first time: nothing below runs
+                    scope["route"] = page.route
+                    if cache is self.results:
+                        metrics.cache_lookup(True)
+                    await page.send(send, head)
+                    status, size = page.status, 0 if head else len(page.body)
+                else:
+                    # Kept as sent, the edge's headers included; a HEAD's answer (no body) is not kept.
+                    if key is not None and not head and not cache.first_time(key):
+                        send = cache.recording(key, scope, send)
+                    status, size = await self._answer(scope, receive, send, version)
+        finally:
+            if share is not None:
+                self.share.give_back(share)
+            elapsed = time.perf_counter() - started
+            log.info("%s %s %s %d B %.1f ms", method, scope["path"], status or "-", size, elapsed * 1000)
+            if self.metrics:
+                metrics.observe(scope, method, status or 500, elapsed)
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send, version: str) -> tuple[int, int]:
+        """The application's answer, with the edge's headers (and without a body for a ``HEAD``): its status
+        (0 if none was sent) and the bytes of its body."""
+        head = scope["method"] == "HEAD"
         # The GET's headers are the HEAD's. A copy: the server still knows the request as a HEAD.
         inner = {**scope, "method": "GET"} if head else scope
+        encoded = version.encode()
         status, size = 0, 0
 
         async def answer(message: Message) -> None:
             nonlocal status, size
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = _answer_headers(message.get("headers", []), version, status)
+                message["headers"] = answer_headers(message.get("headers", []), encoded, status)
             elif message["type"] == "http.response.body":
                 if head:
                     if message.get("more_body", False):
@@ -91,36 +132,11 @@ class Edge:
                 size += len(message.get("body", b""))
             await send(message)
 
-        share = self.share.key(scope)
         try:
-            refusal = self._host_refusal(scope)
-            if refusal is not None:
-                await _plain(answer, 400, refusal)
-            elif share is not None and not self.share.take(share):
-                await _plain(answer, 429, self.share.refusal, [(b"retry-after", self.share.retry_after)])
-                share = None
-            else:
-                await self._answer(inner, receive, answer, dataset.store.version)
+            await self.inner(inner, receive, answer)
         finally:
-            if share is not None:
-                self.share.give_back(share)
-            elapsed = time.perf_counter() - started
-            log.info("%s %s %s %d B %.1f ms", method, scope["path"], status or "-", size, elapsed * 1000)
-            if self.metrics:
-                metrics.observe(inner, method, status or 500, elapsed)
-
-    async def _answer(self, scope: Scope, receive: Receive, send: Send, version: str) -> None:
-        """The application's answer, or the page cache's when it has it."""
-        key = self.pages.key(scope, version)
-        if key is None:
-            await self.inner(scope, receive, send)
-            return
-        page = self.pages.get(key)
-        if page is None:
-            await self.inner(scope, receive, self.pages.recording(key, scope, send))
-            return
-        scope["route"] = page.route
-        await page.send(send)
+            scope.setdefault("route", inner.get("route"))  # for the metrics: the route that answered
+        return status, size
 
     def _host_refusal(self, scope: Scope) -> str | None:
         """Why the request's ``Host`` is not served, or ``None`` if it is (or names nothing: HTTP/1.0)."""
@@ -133,7 +149,7 @@ class Edge:
         return None
 
 
-def _answer_headers(headers: Any, version: bytes, status: int) -> list[tuple[bytes, bytes]]:
+def answer_headers(headers: Any, version: bytes, status: int) -> list[tuple[bytes, bytes]]:
     """An answer's headers with the dataset version, the security headers a route has not set, and ``HEAD``
     in the ``Allow`` of a 405 that allows ``GET``."""
     raw = [(name.lower(), value) for name, value in headers]
@@ -153,12 +169,17 @@ def _allowing_head(allow: bytes) -> bytes:
     return ", ".join(methods).encode("latin-1")
 
 
-async def _plain(send: Send, status: int, message: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    """A refusal as one line of plain text."""
+async def _plain(
+    send: Send, status: int, message: str, version: str, headers: list[tuple[bytes, bytes]] | None = None
+) -> tuple[int, int]:
+    """A refusal as one line of plain text, with the edge's headers; its status and the bytes of its body."""
     body = f"{message}\n".encode()
     start = [_PLAIN, (b"content-length", str(len(body)).encode()), *(headers or [])]
-    await send({"type": "http.response.start", "status": status, "headers": start})
+    await send(
+        {"type": "http.response.start", "status": status, "headers": answer_headers(start, version.encode(), status)}
+    )
     await send({"type": "http.response.body", "body": body})
+    return status, len(body)
 
 
 class Dispatch:

@@ -14,6 +14,9 @@ httptools (llhttp, in its strict mode) parses the requests; around it:
 * **A cap on open connections per client address** (``max_connections_per_client``): the next
   one is answered 503 and closed at once. Exempt: ``client_limits_exempt`` (loopback by default)
   and trusted proxies, whose connections carry many clients.
+* **One write per small answer.** uvicorn writes a response's head and its body in two writes: two
+  packets, and the client woken twice. The head is held (:class:`OneWrite`) until the body's first bytes,
+  or the end of the event loop's turn, and leaves with them.
 * **What RFC 9112 says to refuse**, which llhttp refuses in its strict mode, named for the client
   (:func:`refusal`): a request with both ``Content-Length`` and ``Transfer-Encoding`` (section 6.1:
   the two framings disagree; a proxy in front might read the body otherwise and smuggle a second
@@ -32,7 +35,7 @@ from typing import Any, ClassVar
 
 import httptools
 from uvicorn.config import Config
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 from uvicorn.server import ServerState
 
 from ilrs.graph.settings import Settings
@@ -95,6 +98,53 @@ class ConnectionGuard:
             self.open[address] -= 1
             if self.open[address] <= 0:
                 del self.open[address]
+
+
+class OneWrite:
+    """The transport as one response's cycle writes to it: the response's head is held until the first bytes
+    of its body, so that both leave in one write (one system call, one packet on a small answer).
+
+    The head is never held longer than the event loop's turn in which it was written (an answer that is
+    slow to begin its body has its head sent at once), nor past the end of the response or the closing
+    of the connection: :meth:`flush`. Everything else passes straight through, an interim ``100 Continue``
+    included.
+    """
+
+    __slots__ = ("_held", "_loop", "_started", "_transport")
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._held: bytes | None = None
+        self._started = False
+
+    def write(self, data: bytes) -> None:
+        if self._held is not None:
+            data, self._held = self._held + data, None
+        elif not self._started and data.startswith(_FINAL_STATUS_LINE) and not data.startswith(_INTERIM):
+            self._started = True
+            self._held = data
+            self._loop.call_soon(self.flush)
+            return
+        self._transport.write(data)
+
+    def flush(self) -> None:
+        """Send the head held, if any."""
+        if self._held is not None:
+            data, self._held = self._held, None
+            if not self._transport.is_closing():
+                self._transport.write(data)
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
+_FINAL_STATUS_LINE = b"HTTP/1.1 "
+_INTERIM = b"HTTP/1.1 1"
 
 
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
@@ -173,6 +223,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().on_headers_complete()
         if long_query and self.scope.get("path") is not None:
             self.scope["query_string"] = query
+        if self.cycle is not None:
+            self._write_once(self.cycle)
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
@@ -186,6 +238,19 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().on_response_complete()  # starts the next pipelined request, if one is waiting
         if not self.transport.is_closing() and self.cycle.response_complete:
             self._arm_head_deadline()  # the next head's time starts now
+
+    def _write_once(self, cycle: RequestResponseCycle) -> None:
+        """Have ``cycle`` write through a :class:`OneWrite`, flushed when its response ends (before the next
+        pipelined response, or a refusal, is written)."""
+        writes = OneWrite(self.transport, self.loop)
+        cycle.transport = writes  # type: ignore[assignment]
+        done = cycle.on_response
+
+        def ended() -> None:
+            writes.flush()
+            done()
+
+        cycle.on_response = ended
 
     def _head_too_large(self, data: bytes) -> bool:
         """Count the bytes of ``data`` up to the end of the head being received; whether they pass the limit."""

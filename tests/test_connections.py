@@ -202,3 +202,64 @@ def test_a_body_larger_than_the_head_limit_is_no_large_head(live_server: LiveSer
     )
     answer = _raw(live_server, head + query)
     assert answer.startswith(b"HTTP/1.1 200 ") and answer.endswith(b'"boolean":true}'), answer[:300]
+
+
+# --- one write per answer -------------------------------------------------------------------------
+
+
+def _answers(data: bytes, methods: list[bytes]) -> list[tuple[int, dict[bytes, bytes], bytes]]:
+    """The responses in ``data`` to requests of ``methods``, in order (a body is framed by Content-Length; the
+    answer to a HEAD, and a 304, have none)."""
+    found = []
+    for method in methods:
+        head, _, data = data.partition(b"\r\n\r\n")
+        status_line, *lines = head.split(b"\r\n")
+        headers = {name.lower(): value.strip() for name, _, value in (line.partition(b":") for line in lines)}
+        status = int(status_line.split()[1])
+        length = 0 if method == b"HEAD" or status == 304 else int(headers.get(b"content-length", b"0"))
+        found.append((status, headers, data[:length]))
+        data = data[length:]
+    assert data == b"", data[:200]
+    return found
+
+
+def test_pipelined_answers_arrive_whole_and_in_order(live_server: LiveServer) -> None:
+    """Each answer's head is held until its body is written: answers without a body (HEAD, 304) are sent
+    all the same, each before the next pipelined one."""
+    target = b"/sparql?query=ASK%20%7B%20FILTER(1%20%3E%200)%20%7D"
+    accept = b"Host: 127.0.0.1\r\nAccept: application/sparql-results+json\r\n"
+    tag = httpx.get(live_server.url("/sparql"), params={"query": "ASK { FILTER(1 > 0) }"}).headers["etag"].encode()
+    requests = [
+        b"HEAD " + target + b" HTTP/1.1\r\n" + accept + b"\r\n",
+        b"GET " + target + b" HTTP/1.1\r\n" + accept + b"If-None-Match: " + tag + b"\r\n\r\n",
+        b"GET " + target + b" HTTP/1.1\r\n" + accept + b"\r\n",
+        b"HEAD /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+    ]
+    for _ in range(2):  # the second time, the SPARQL answers come from memory
+        answers = _answers(_raw(live_server, b"".join(requests)), [r.split(b" ", 1)[0] for r in requests])
+        assert [status for status, _, _ in answers] == [200, 304, 200, 200, 200]
+        head, not_modified, got, _, health = answers
+        assert head[2] == b"" and head[1][b"etag"] == got[1][b"etag"] == tag
+        assert not_modified[1][b"etag"] == tag and got[2] == b'{"head":{},"boolean":true}'
+        assert b'"status"' in health[2]
+    # A refusal waits for the answers before it, a HEAD's head included.
+    refused = _raw(live_server, requests[0] + b"GET /health HTTP/1.1\nHost: 127.0.0.1\n\n")
+    assert refused.startswith(b"HTTP/1.1 200 ") and refused.count(b"HTTP/1.1 400 ") == 1, refused
+
+
+def test_an_interim_answer_is_not_held(live_server: LiveServer) -> None:
+    """``Expect: 100-continue``: the client hears ``100 Continue`` before it sends the body."""
+    body = b"ASK {}"
+    with _connect(live_server, "127.0.0.1") as sock:
+        sock.sendall(
+            b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
+            b"Accept: application/sparql-results+json\r\nExpect: 100-continue\r\n"
+            b"Content-Length: " + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n"
+        )
+        sock.settimeout(5)
+        interim = sock.recv(4096)
+        assert interim.startswith(b"HTTP/1.1 100 "), interim
+        sock.sendall(body)
+        answer = _read_all(sock)
+    assert answer.startswith(b"HTTP/1.1 200 ") and answer.endswith(b'{"head":{},"boolean":true}')

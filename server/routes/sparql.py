@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import math
@@ -95,6 +96,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         # In the background: the server answers at once; the first query finds a worker ready, or starts one.
         warm_up = asyncio.create_task(_warm_up(process_executor, app.state.dataset.current.store))
     app.state.sparql_executor = executor
+    # What startup built lives as long as the server: frozen out of the garbage collector's sight, so that a
+    # full collection (one every few thousand requests) walks only what requests made since, not the hundred
+    # thousand objects of the application (about 0.3 s of the event loop each time).
+    gc.collect()
+    gc.freeze()
     refreshes: set[asyncio.Task[None]] = set()
     if settings.query_executor == "process":
         loop = asyncio.get_running_loop()

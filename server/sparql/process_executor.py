@@ -455,6 +455,9 @@ class ProcessExecutor:
         return await self._spawn(zygote)
 
     async def _zygote_for(self, store: Store) -> _Zygote:
+        current = self._zygote
+        if current is not None and current.version == store.version:
+            return current  # what the locked path below returns too, without waiting for the lock
         async with self._zygote_lock:
             version = store.version
             for draining in self._draining:
