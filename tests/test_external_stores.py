@@ -54,7 +54,7 @@ def token(tmp_path_factory: pytest.TempPathFactory) -> Writable:
 
 @pytest.fixture(scope="module")
 def served(ext: ExternalStore, token: Writable, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """``ilrs serve`` on the external store (which it empties and loads with the dataset), writable with ``token``."""
+    """``ilrs serve`` on the external store (which it empties and loads with the dataset: ILRS_RELOAD_STORE), writable with ``token``."""
     server = start_server(tmp_path_factory.mktemp("served"), "--tokens", str(token.path), env=ext.env)
     yield server
     stop_server(server)
@@ -512,3 +512,24 @@ def test_the_default_graph_is_sent_as_a_few_graphs_and_answers_as_embedded(remot
     assert plain["default-graph-uri"] == [g for g in (MERGED, INFERRED, CHANGELOG) if g in graphs]
     assert "named-graph-uri" not in plain
     assert graph["default-graph-uri"] == plain["default-graph-uri"] and graph["named-graph-uri"] == graphs
+
+
+def test_a_command_on_a_store_holding_the_dataset_keeps_it(ext: ExternalStore, remote: SparqlStore) -> None:
+    """A store shared by several servers and commands is loaded once: the next one keeps what it holds, writes
+    included, unless told to reload it."""
+    import os
+
+    remote.update(f'INSERT DATA {{ GRAPH <{SCRATCH}> {{ <{AGREEMENT}> <{LABEL}> "kept by the next command" }} }}')
+    env = {k: v for k, v in {**os.environ, **ext.env}.items() if k != "ILRS_RELOAD_STORE"}
+    query = f"SELECT ?l WHERE {{ GRAPH <{SCRATCH}> {{ ?s ?p ?l }} }}"
+    done = subprocess.run(
+        [sys.executable, "-m", "ilrs.graph.cli", "query", "--format", "csv", query],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "kept by the next command" in done.stdout
+    assert "kept the" in done.stderr  # it said it kept the store rather than loading the files
+    assert remote.count(SCRATCH) == 1
