@@ -54,7 +54,7 @@ def token(tmp_path_factory: pytest.TempPathFactory) -> Writable:
 
 @pytest.fixture(scope="module")
 def served(ext: ExternalStore, token: Writable, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """``ilrs serve`` on the external store (which it empties and loads with the dataset: ILRS_RELOAD_STORE), writable with ``token``."""
+    """``ilrs serve`` on the external store (emptied and loaded anew: ILRS_RELOAD_STORE), writable with ``token``."""
     server = start_server(tmp_path_factory.mktemp("served"), "--tokens", str(token.path), env=ext.env)
     yield server
     stop_server(server)
