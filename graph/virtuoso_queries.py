@@ -210,10 +210,7 @@ def _repeated_steps_apart(query: str) -> str:
     (where Virtuoso's sub-selects read every graph) or inside ``EXISTS`` or ``MINUS``, and the triple patterns
     :func:`_triple_around` does not read.
     """
-    significant = query_tokens(query)
-    pairs = _pairs(significant)
-    opening = {close: open_ for open_, close in pairs.items()}
-    enclosing = _enclosing(significant)
+    significant, pairs, opening, enclosing = _bracketed(query)
     edits: list[tuple[int, int, str]] = []
     covered = -1
     for index, token in enumerate(significant):
@@ -275,10 +272,7 @@ def _whole_path_repeats(query: str) -> str:
     triple pattern in an object list (``,``), and one inside ``EXISTS`` or ``MINUS`` (where a pair counts once
     however often it comes, and Virtuoso would lose the outer bindings of a sub-select) are sent as written.
     """
-    significant = query_tokens(query)
-    pairs = _pairs(significant)
-    opening = {close: open_ for open_, close in pairs.items()}
-    enclosing = _enclosing(significant)
+    significant, pairs, opening, enclosing = _bracketed(query)
     edits: list[tuple[int, int, str]] = []
     for index, token in enumerate(significant):
         if index == 0 or not _is_modifier(token, "?*+"):
@@ -428,10 +422,7 @@ def _without_zero_length_steps(query: str) -> str:
     A path whose every step may be zero-length, or a step inside a bracketed path, are sent as written; more
     than :data:`MAX_ZERO_LENGTH_STEPS` such steps in one sequence are refused (:class:`QueryRefused`).
     """
-    significant = query_tokens(query)
-    pairs = _pairs(significant)
-    opening = {close: open_ for open_, close in pairs.items()}
-    enclosing = _enclosing(significant)
+    significant, pairs, opening, enclosing = _bracketed(query)
     edits: list[tuple[int, int, str]] = []
     covered = -1
     for index, token in enumerate(significant):
@@ -673,6 +664,14 @@ def _is_select(significant: list[Token]) -> bool:
         else:
             return word == "SELECT"
     return False
+
+
+def _bracketed(query: str) -> tuple[list[Token], dict[int, int], dict[int, int], list[int | None]]:
+    """The query's tokens, with the index of each opening bracket to its closing one, of each closing bracket to
+    its opening one, and of each token to the innermost bracket open around it: what the path rewrites walk."""
+    significant = query_tokens(query)
+    pairs = _pairs(significant)
+    return significant, pairs, {close: open_ for open_, close in pairs.items()}, _enclosing(significant)
 
 
 def _pairs(significant: list[Token]) -> dict[int, int]:
