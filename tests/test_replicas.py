@@ -71,15 +71,19 @@ class Cluster:
 
 
 def start_cluster(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[Cluster]:
-    """Two replicas started with ``args`` and ``env``, and nginx in front of them; all stopped at the end."""
+    """Two replicas started with ``args`` and ``env``, and nginx in front of them; all stopped at the end.
+
+    The replicas are told nginx's URL as their public one, as docs/deployment.md says: every URL they write
+    is then the same, and so is each page's bytes under one ETag."""
     nginx = program("nginx")
+    port = free_port()
+    public = {"ILRS_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", **(env or {})}
     replicas = []
     for i in (1, 2):
         (tmp_path / f"replica{i}").mkdir()
-        replicas.append(start_server(tmp_path / f"replica{i}", *args, env=env))
+        replicas.append(start_server(tmp_path / f"replica{i}", *args, env=public))
     folder = tmp_path / "nginx"
     folder.mkdir()
-    port = free_port()
     first, second = (int(r.base_url.rsplit(":", 1)[1]) for r in replicas)
     conf = folder / "nginx.conf"
     conf.write_text(NGINX_CONF.format(folder=folder, first=first, second=second, port=port))
@@ -114,6 +118,7 @@ def test_replicas_send_the_same_etags_and_version(cluster: Cluster) -> None:
         answers = [httpx.get(r.url(path), params=params, headers={"Accept": accept}) for r in cluster.replicas]
         assert all(a.status_code == 200 for a in answers)
         assert answers[0].headers["etag"] == answers[1].headers["etag"]
+        assert answers[0].content == answers[1].content  # a strong ETag: the same bytes
         assert answers[0].headers["ilrs-dataset-version"] == answers[1].headers["ilrs-dataset-version"]
         assert (
             answers[0].headers["ilrs-dataset-version"]
@@ -175,7 +180,22 @@ def test_losing_a_replica_fails_only_requests_in_flight(cluster: Cluster) -> Non
     assert len(after) > 10 and all(r[2] == 200 for r in after), [r for r in after if r[2] != 200]
     failed = [r for r in in_flight if r[2] != 200]
     assert len(failed) <= clients
+    # A failure is one the victim had: nginx names it among the upstreams tried, or the connection broke.
+    assert all(not r[3] or victim_port in _ports(r[3]) for r in failed), failed
     assert len({r[4] for r in results if r[2] == 200}) == 1  # one version throughout
+
+
+def _ports(upstreams: str) -> set[str]:
+    """The ports of nginx's ``$upstream_addr`` (``host:port`` for each upstream tried, comma-separated)."""
+    return {address.strip().rsplit(":", 1)[-1] for address in upstreams.split(",")}
+
+
+#: Pages read during a switch of versions, beside the SPARQL count: an HTML page and a JSON-LD document.
+PAGES = [
+    ("/id/agency/cnsa", "text/html"),
+    ("/id/agency/cnsa", "application/ld+json"),
+    ("/countries", "application/ld+json"),
+]
 
 
 def test_a_published_snapshot_replaces_the_old_one_under_load(tmp_path: Path) -> None:
@@ -198,7 +218,19 @@ def test_a_published_snapshot_replaces_the_old_one_under_load(tmp_path: Path) ->
                     n = int(r.json()["results"]["bindings"][0]["n"]["value"]) if r.status_code == 200 else -1
                     seen.append((r.status_code, r.headers.get("ilrs-dataset-version", ""), n))
 
-        threads = [threading.Thread(target=traffic) for _ in range(2)]
+        pages: list[tuple[str, int, str, str, int]] = []  # page, status, version, ETag, body's hash
+
+        def page_traffic() -> None:
+            with httpx.Client(base_url=cluster.url, timeout=60) as client:
+                i = 0
+                while not stop.is_set():
+                    path, accept = PAGES[i % len(PAGES)]
+                    i += 1
+                    r = client.get(path, headers={"Accept": accept})
+                    version, etag = r.headers.get("ilrs-dataset-version", ""), r.headers.get("etag", "")
+                    pages.append((f"{path} {accept}", r.status_code, version, etag, hash(r.content)))
+
+        threads = [threading.Thread(target=traffic) for _ in range(2)] + [threading.Thread(target=page_traffic)]
         for t in threads:
             t.start()
         try:
@@ -228,6 +260,17 @@ def test_a_published_snapshot_replaces_the_old_one_under_load(tmp_path: Path) ->
         assert all(len(counts) == 1 for counts in by_version.values()), by_version  # no answer mixes versions
         assert by_version[old] != by_version[versions.pop()]
         assert seen[-1][1] != old  # after the switch, only the new version
+        # Pages too: each answer is one version's whole (one ETag and one body per page and version), and a new
+        # version gives every page a new ETag, so a cache revalidating the old one gets the new page.
+        assert pages and all(status == 200 for _, status, _, _, _ in pages)
+        assert {version for _, _, version, _, _ in pages} == set(by_version)  # the old and the new
+        answers: dict[tuple[str, str], set[tuple[str, int]]] = {}
+        for page, _, version, etag, digest in pages:
+            answers.setdefault((page, version), set()).add((etag, digest))
+        assert all(len(kept) == 1 for kept in answers.values()), answers
+        for page in {page for page, _ in answers}:
+            by_page = [next(iter(kept))[0] for (p, _), kept in answers.items() if p == page]
+            assert len(set(by_page)) == len(by_page), page  # one ETag per version, none shared across them
     finally:
         with contextlib.suppress(StopIteration):
             next(nodes)
