@@ -60,6 +60,15 @@ def tree_memory(root: int) -> tuple[int, int]:
     return pss, rss
 
 
+def own_cpu(pid: int) -> float:
+    """Seconds of CPU used by process ``pid`` itself, without its children (from /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def tree_cpu(root: int) -> float:
     """Seconds of CPU used by ``root`` and its descendants, the children they have reaped included (from /proc;
     0 elsewhere)."""
@@ -141,20 +150,29 @@ def _executable(name: str) -> str:
 ASK = "/sparql?query=" + quote("ASK { ?s ?p ?o }")
 
 
-def start_ilrs(generated: Path, workdir: Path, timeout: float, *, workers: int | None = None) -> Server:
+def start_ilrs(
+    generated: Path,
+    workdir: Path,
+    timeout: float,
+    *,
+    workers: int | None = None,
+    python: str | None = None,
+    name: str = "ilrs",
+) -> Server:
     """This project's server, on its shipped data and ``generated`` (loaded as an extra file); with
-    ``workers``, that many server processes (``ilrs serve --workers``)."""
+    ``workers``, that many server processes (``ilrs serve --workers``); with ``python``, the server installed
+    for that interpreter (another checkout's virtual environment, to compare two versions of the code)."""
     port = free_port()
     workdir.mkdir(parents=True, exist_ok=True)
-    log = workdir / "ilrs.log"
+    log = workdir / f"{name}.log"
     env = {**os.environ, "ILRS_EXTRA_FILES": json.dumps([str(generated)]), "ILRS_LOG_LEVEL": "warning"}
-    command = [sys.executable, "-c", "from ilrs.graph.cli import main; main()", "serve", "--port", str(port)]
+    command = [python or sys.executable, "-c", "from ilrs.graph.cli import main; main()", "serve", "--port", str(port)]
     command += ["--workers", str(workers)] if workers is not None else []
     started = time.monotonic()
     with log.open("wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
     _wait(process, port, ASK, started + timeout, log)  # a query answered: the workers have the data too
-    return Server("ilrs", process, port, time.monotonic() - started, log, pages=True, load_rate=_load_rate(log))
+    return Server(name, process, port, time.monotonic() - started, log, pages=True, load_rate=_load_rate(log))
 
 
 def _load_rate(log: Path) -> float | None:
