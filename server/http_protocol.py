@@ -17,6 +17,9 @@ httptools (llhttp, in its strict mode) parses the requests; around it:
 * **One write per small answer.** uvicorn writes a response's head and its body in two writes: two
   packets, and the client woken twice. The head is held (:class:`OneWrite`) until the body's first bytes,
   or the end of the event loop's turn, and leaves with them.
+* **The client's going away, told at once** (:class:`Disconnect`, the ASGI extension :data:`DISCONNECT`): a
+  handler arms it with a callback, called when the connection is lost before its response ends. Without it
+  a handler learns of a disconnect only by awaiting ``receive()`` in a task of its own.
 * **What RFC 9112 says to refuse**, which llhttp refuses in its strict mode, named for the client
   (:func:`refusal`): a request with both ``Content-Length`` and ``Transfer-Encoding`` (section 6.1:
   the two framings disagree; a proxy in front might read the body otherwise and smuggle a second
@@ -30,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any, ClassVar
 
@@ -143,6 +147,46 @@ class OneWrite:
         return getattr(self._transport, name)
 
 
+#: The name of :class:`Disconnect` among a request scope's ``extensions``.
+DISCONNECT = "ilrs.disconnect"
+
+
+class Disconnect:
+    """Calls back once when the request's connection is lost before its response has ended.
+
+    Only the request being answered can be told: a pipelined request behind it has not started yet.
+    """
+
+    __slots__ = ("_callback", "_flow", "lost")
+
+    def __init__(self, flow: Any) -> None:
+        self._flow = flow
+        self._callback: Callable[[], None] | None = None
+        #: Whether the connection was lost while the request was being answered.
+        self.lost = False
+
+    def arm(self, callback: Callable[[], None]) -> bool:
+        """Call ``callback`` (on the event loop) if the connection is lost from now until :meth:`disarm`;
+        ``False`` (and no call) if it is lost already."""
+        if self.lost:
+            return False
+        self._callback = callback
+        # A closed connection is seen only while its socket is read (as an awaited receive() would have it).
+        self._flow.resume_reading()
+        return True
+
+    def disarm(self) -> None:
+        """Call nothing from now on."""
+        self._callback = None
+
+    def fire(self) -> None:
+        """The connection is lost: call the callback, once."""
+        self.lost = True
+        callback, self._callback = self._callback, None
+        if callback is not None:
+            callback()
+
+
 _FINAL_STATUS_LINE = b"HTTP/1.1 "
 _INTERIM = b"HTTP/1.1 1"
 
@@ -184,6 +228,11 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm_head_deadline()
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete:
+            disconnect = cycle.scope.get("extensions", {}).get(DISCONNECT)
+            if isinstance(disconnect, Disconnect):
+                disconnect.fire()
         if self._counted is not None:
             self.guard.release(self._counted)
             self._counted = None
@@ -223,6 +272,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().on_headers_complete()
         if long_query and self.scope.get("path") is not None:
             self.scope["query_string"] = query
+        if self.cycle is not None and self.scope.get("path") is not None:
+            extensions: dict[str, Any] = self.scope.setdefault("extensions", {})  # type: ignore[assignment]
+            extensions[DISCONNECT] = Disconnect(self.flow)
         if self.cycle is not None:
             self._write_once(self.cycle)
 

@@ -32,7 +32,7 @@ import gc
 import json
 import logging
 import math
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Coroutine
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, FastAPI
@@ -51,6 +51,7 @@ from ilrs.graph.store import Store, is_external
 from ..caching import cache_headers, not_modified
 from ..deps import ExecutorDep, SettingsDep, StoreDep, get_executor
 from ..edge import answer_exception
+from ..http_protocol import DISCONNECT
 from ..problems import error_response
 from ..representations import context_url, local_url, public_base, script_json, serialize_triples, templates
 from ..sparql.evaluate import QueryJob, choose_result_format
@@ -371,28 +372,43 @@ class _ClientGone(Exception):
 async def _unless_disconnected(request: Request, work: Awaitable[T]) -> T:
     """The result of ``work``; if the client disconnects first, ``work`` is cancelled (stopping the query).
 
-    ``work`` runs in the request's own task, and a watcher task cancels it when the client goes away: one task
-    per query, not two and a wait for either.
+    ``work`` runs in the request's own task. The server's HTTP protocol calls back when the connection is lost
+    (:class:`~ilrs.server.http_protocol.Disconnect`); under another server, a watcher task awaiting
+    ``receive()`` does. Either cancels the request's task.
     """
     task = asyncio.current_task()
     assert task is not None
     gone = False
 
-    async def watch() -> None:
+    def cancel() -> None:
         nonlocal gone
-        await _disconnect(request)
         gone = True
         task.cancel()
 
-    watcher = asyncio.get_running_loop().create_task(watch())
+    disconnect = request.scope.get("extensions", {}).get(DISCONNECT)
+    watcher = None
+    if disconnect is None:
+
+        async def watch() -> None:
+            await _disconnect(request)
+            cancel()
+
+        watcher = asyncio.get_running_loop().create_task(watch())
+    elif not disconnect.arm(cancel):
+        if isinstance(work, Coroutine):
+            work.close()  # never started: it holds nothing
+        raise _ClientGone
     try:
         return await work
     except asyncio.CancelledError:
-        if gone and task.uncancel() == 0:  # the watcher's cancellation, and nobody else's
+        if gone and task.uncancel() == 0:  # the disconnect's cancellation, and nobody else's
             raise _ClientGone from None
         raise
     finally:
-        watcher.cancel()
+        if watcher is not None:
+            watcher.cancel()
+        else:
+            disconnect.disarm()
 
 
 async def _disconnect(request: Request) -> None:
