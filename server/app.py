@@ -76,7 +76,8 @@ def create_app(
     # Pages link static files by digest, so browsers keep them (assets.py); CompressionMiddleware gzips them.
     app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
     # Inside the edge: gzip, CORS (so browsers can read every refusal below it), the UTF-8 of the URL.
-    inner = Utf8Middleware(Dispatch(app, app.framework, {(sparql.PATH, m): sparql.answer_directly for m in DIRECT}))
+    dispatch = Dispatch(app, app.framework, {(sparql.PATH, m): sparql.answer_directly for m in DIRECT})
+    inner = Utf8Middleware(dispatch)
     cors = CORSMiddleware(
         inner,
         allow_origins=settings.cors_origins,
@@ -87,7 +88,8 @@ def create_app(
     compressed = CompressionMiddleware(
         cors, level=settings.compression_level, sparql_level=settings.sparql_compression_level
     )
-    app.edge = Edge(app, compressed, settings)
+    # A request that none of these layers would change goes from the edge to its direct handler (edge.py).
+    app.edge = Edge(app, compressed, settings, dispatch=dispatch, compression=compressed)
     return app
 
 

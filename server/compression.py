@@ -14,6 +14,8 @@ results are streamed chunk by chunk, never buffered). Two things are added here:
 
 from __future__ import annotations
 
+import functools
+
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.gzip import GZipResponder
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -68,6 +70,17 @@ class CompressionMiddleware:
         responder = GZipResponder(self.app, MINIMUM_SIZE, compresslevel=level)
         await responder(scope, receive, send_with_tag)
 
+    def passes_through(self, scope: Scope) -> bool:
+        """Whether this layer would leave the request ``scope`` and its answer as they are: gzip is off for its
+        path or not accepted, and ``If-None-Match`` names no gzip tag."""
+        level = self.sparql_level if scope["path"] == self.sparql_path else self.level
+        for name, value in scope["headers"]:
+            if name == b"accept-encoding" and level > 0 and _accepts_gzip(value.decode("latin-1")):
+                return False
+            if name == b"if-none-match" and _GZIP_TAG_END in value:
+                return False
+        return True
+
 
 def _identity_tags(scope: Scope) -> Scope:
     """``scope`` with the ``-gzip`` suffix taken off the ETags of ``If-None-Match``: the application (and
@@ -80,6 +93,10 @@ def _identity_tags(scope: Scope) -> Scope:
     return {**scope, "headers": raw}
 
 
+_GZIP_TAG_END = (GZIP_TAG_SUFFIX + '"').encode()
+
+
+@functools.lru_cache(maxsize=256)
 def _accepts_gzip(header: str) -> bool:
     """Whether ``Accept-Encoding`` accepts gzip: named with a q above 0, or else by ``*`` with a q above 0."""
     weights: dict[str, float] = {}

@@ -60,6 +60,11 @@ def utf8_problem(raw: bytes, what: str, *, percent_encoded: bool = False, pairs:
     return message
 
 
+def utf8_valid(raw: bytes) -> bool:
+    """Whether percent-encoded ``raw`` (a path, a query string) is valid UTF-8 once decoded."""
+    return utf8_problem(raw, "", percent_encoded=True) is None
+
+
 def _raw_offset(raw: bytes, decoded_offset: int) -> int:
     """Where, in percent-encoded ``raw``, the byte at ``decoded_offset`` of its decoding is written."""
     decoded = written = 0
