@@ -45,7 +45,7 @@ from ilrs.graph.errors import MemoryLimitExceeded, QueryTimeout, StoreError, reb
 from ilrs.graph.store import Change, Store, follow_changes
 
 from .. import metrics
-from .evaluate import QueryJob
+from .evaluate import CHUNK_SIZE, QueryJob
 from .executor import (
     Chunk,
     Deadline,
@@ -58,10 +58,12 @@ from .executor import (
     Start,
     open_stream,
 )
-from .worker import CHUNK, DONE, FAILED, HEADER, READY, RETIRE, START, serve_forked
+from .worker import CHUNK, DONE, FAILED, HEADER, JOB, READY, RETIRE, START, serve_forked
 
 log = logging.getLogger("ilrs.server.sparql")
 
+#: Bytes of a worker's frames held unread before its socket is read no more (two full result chunks).
+FRAMES_HELD = 2 * CHUNK_SIZE
 #: Writes kept for the zygote to apply; when more commit before it catches up, it loads a snapshot instead.
 MAX_PENDING_CHANGES = 1024
 
@@ -171,12 +173,12 @@ class _Zygote:
         pid, channel, version = await asyncio.to_thread(self._fork)
         self.workers += 1
         try:
-            reader, writer = await asyncio.open_unix_connection(sock=channel)
+            _, frames = await asyncio.get_running_loop().create_unix_connection(_Frames, sock=channel)
         except BaseException:
-            worker = _Worker(pid, None, None, self, version)
+            worker = _Worker(pid, None, self, version)
             worker.kill()
             raise
-        return _Worker(pid, reader, writer, self, version)
+        return _Worker(pid, frames, self, version)
 
     async def reap(self, pid: int) -> int:
         """Wait for worker ``pid`` to end (kill it first) and return its exit code (``-N``: signal ``N``)."""
@@ -227,23 +229,91 @@ def _receive_exactly(channel: socket.socket, size: int) -> bytes:
     return data
 
 
+class _Frames(asyncio.Protocol):
+    """The server's end of a worker's socket: jobs written in one write each, frames read as they arrive.
+
+    The frames of a small result (start, chunk, done) come in one read; they are split here, in the callback
+    that receives them, and handed out by :meth:`next` without another trip through the event loop. Once
+    :data:`FRAMES_HELD` bytes are waiting to be read, the socket is not read until they are: a client that
+    reads its result slowly holds up its worker, not the server's memory.
+    """
+
+    def __init__(self) -> None:
+        self._transport: asyncio.Transport | None = None
+        self._buffer = bytearray()
+        self._frames: deque[tuple[bytes, bytes]] = deque()
+        self._held = 0
+        self._paused = False
+        self._waiter: asyncio.Future[None] | None = None
+        #: Whether the worker's end is closed: no frame comes after those received.
+        self.ended = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        buffer = self._buffer
+        buffer += data
+        start, size = 0, len(buffer)
+        while size - start >= HEADER.size:
+            kind, length = HEADER.unpack_from(buffer, start)
+            end = start + HEADER.size + length
+            if end > size:
+                break
+            self._frames.append((kind, bytes(buffer[start + HEADER.size : end])))
+            self._held += length
+            start = end
+        if start:
+            del buffer[:start]
+            self._wake()
+        if not self._paused and self._held + len(buffer) > FRAMES_HELD and self._transport is not None:
+            self._paused = True
+            self._transport.pause_reading()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.ended = True
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def send(self, kind: bytes, payload: bytes) -> None:
+        """Write one frame (the transport keeps what the socket does not take at once)."""
+        if self._transport is None or self._transport.is_closing():
+            raise ConnectionError("the query worker's socket is closed")
+        self._transport.write(HEADER.pack(kind, len(payload)) + payload)
+
+    async def next(self) -> tuple[bytes, bytes]:
+        """The next frame; :class:`ConnectionError` once the worker's end is closed and every frame read."""
+        while not self._frames:
+            if self.ended:
+                raise ConnectionError("the query worker process ended")
+            self._waiter = asyncio.get_running_loop().create_future()
+            await self._waiter
+        kind, payload = self._frames.popleft()
+        self._held -= len(payload)
+        if self._paused and self._held + len(self._buffer) <= FRAMES_HELD // 2 and self._transport is not None:
+            self._paused = False
+            if not self._transport.is_closing():
+                self._transport.resume_reading()
+        return kind, payload
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+
+
 class _Worker:
     """One worker process, forked by the zygote of the dataset version it holds."""
 
-    def __init__(
-        self,
-        pid: int,
-        reader: asyncio.StreamReader | None,
-        writer: asyncio.StreamWriter | None,
-        zygote: _Zygote,
-        version: str,
-    ) -> None:
+    def __init__(self, pid: int, frames: _Frames | None, zygote: _Zygote, version: str) -> None:
         self.pid = pid
         self.zygote = zygote
         #: The dataset version it holds (its zygote's when it was forked).
         self.version = version
-        self._reader = reader
-        self._writer = writer
+        self._frames = frames
         self._killed = False
         self._exit: asyncio.Task[int] | None = None
         #: It said it reads no more jobs (it holds too many pages of its own): replace it.
@@ -251,18 +321,16 @@ class _Worker:
 
     @property
     def alive(self) -> bool:
-        return not self._killed and self._reader is not None and not self._reader.at_eof()
+        return not self._killed and self._frames is not None and not self._frames.ended
 
-    async def send(self, job: QueryJob) -> None:
-        assert self._writer is not None
-        self._writer.write(job.to_json().encode() + b"\n")
-        await self._writer.drain()
+    def send(self, job: QueryJob) -> None:
+        assert self._frames is not None
+        self._frames.send(JOB, job.encode())
 
     async def read_frame(self) -> tuple[bytes, bytes]:
-        """The next frame; :class:`asyncio.IncompleteReadError` if the worker has ended."""
-        assert self._reader is not None
-        kind, length = HEADER.unpack(await self._reader.readexactly(HEADER.size))
-        return kind, await self._reader.readexactly(length) if length else b""
+        """The next frame; :class:`ConnectionError` if the worker has ended."""
+        assert self._frames is not None
+        return await self._frames.next()
 
     def kill(self) -> None:
         """Kill the process (it stays a zombie of its zygote until :meth:`exit_code` reaps it)."""
@@ -271,8 +339,8 @@ class _Worker:
             # Safe: the zygote reaps a worker only when told to (exit_code), so this pid is still this worker's.
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
-            if self._writer is not None:
-                self._writer.close()
+            if self._frames is not None:
+                self._frames.close()
 
     def exit_code(self) -> asyncio.Task[int]:
         """Reap the ended (or killed) worker, once: its exit code."""
@@ -295,7 +363,7 @@ class _ProcessExecution:
             raise ExecutionStopped
         try:
             kind, payload = await self._worker.read_frame()
-        except (asyncio.IncompleteReadError, ConnectionError):
+        except ConnectionError:
             if self._stopped:
                 raise ExecutionStopped from None
             self.stop()  # the worker died on its own (out of memory, killed from outside): replace it
@@ -392,7 +460,7 @@ class ProcessExecutor:
             async with asyncio.timeout(remaining):
                 worker = await self._checkout(store)
                 try:
-                    await worker.send(job)
+                    worker.send(job)
                 except BaseException:
                     self.discard(worker)
                     raise

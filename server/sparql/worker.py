@@ -26,7 +26,7 @@ The zygote ends, killing the workers it has left, when the server closes the cha
 
 The wire protocol between the server and a worker, over the worker's socket:
 
-* in: one :class:`~.evaluate.QueryJob` per line, as JSON;
+* in: one :data:`JOB` frame per :class:`~.evaluate.QueryJob` (:meth:`~.evaluate.QueryJob.encode`);
 * out: frames of one type byte, a 4-byte big-endian length and the payload —
   per job :data:`START` (the content type), any number of :data:`CHUNK` and one :data:`DONE`, or
   :data:`FAILED` (JSON ``{"error", "message", "fields"}``: the class, message and fields of an
@@ -61,7 +61,7 @@ from ilrs.graph.store import Store, keep_only, memory_store
 
 from .evaluate import CHUNK_SIZE, QueryJob, evaluate, start_evaluation_thread
 
-READY, START, CHUNK, FAILED, DONE = b"R", b"S", b"C", b"F", b"D"
+READY, JOB, START, CHUNK, FAILED, DONE = b"R", b"J", b"S", b"C", b"F", b"D"
 #: The payload of a :data:`DONE` frame after which the worker ends: it holds too many pages of its own.
 RETIRE = b"retire"
 #: Seconds after which a query may have read much of the store (see :func:`answer_jobs`).
@@ -110,8 +110,7 @@ def answer_jobs(
     if memory_mib is not None:
         limit_memory(memory_mib)
     answered, next_check = 0, 0.0
-    for line in jobs:
-        job = QueryJob.from_json(line)
+    while (job := read_job(jobs)) is not None:
         started = time.monotonic()
         try:
             evaluate(store, job, FrameSink(out))
@@ -131,6 +130,18 @@ def answer_jobs(
                     write_frame(out, DONE, RETIRE)
                     return
             write_frame(out, DONE)
+
+
+def read_job(jobs: IO[bytes]) -> QueryJob | None:
+    """The next :data:`JOB` frame's job, or ``None`` once ``jobs`` has ended."""
+    header = jobs.read(HEADER.size)
+    if len(header) < HEADER.size:
+        return None
+    kind, length = HEADER.unpack(header)
+    payload = jobs.read(length)
+    if kind != JOB or len(payload) < length:
+        raise ConnectionError(f"the server sent a frame {kind!r} of {len(payload)} of {length} bytes, not a job")
+    return QueryJob.decode(payload)
 
 
 def private_memory() -> int:
