@@ -67,9 +67,12 @@ for _outcome in ("accepted", "refused"):
     WRITES.labels(_outcome)
 
 
+_CACHE_HIT, _CACHE_MISS = CACHE.labels("hit"), CACHE.labels("miss")
+
+
 def cache_lookup(hit: bool) -> None:
     """Count one result-cache lookup."""
-    CACHE.labels("hit" if hit else "miss").inc()
+    (_CACHE_HIT if hit else _CACHE_MISS).inc()
 
 
 def write_outcome(accepted: bool) -> None:
@@ -83,12 +86,24 @@ def stopped(err: IlrsError) -> None:
         STOPPED.labels(type(err).__name__).inc()
 
 
+#: The children of :data:`REQUESTS` and :data:`LATENCY` by their labels, bound once: finding a child by its
+#: labels takes longer than counting. Few: route templates, methods and statuses are few.
+_REQUESTS: dict[tuple[str, str, int], Counter] = {}
+_LATENCY: dict[str, Histogram] = {}
+
+
 def observe(scope: Scope, method: str, status: int, seconds: float) -> None:
     """Count and time one answered request, by its route template (the one the router matched, if any)."""
     route = scope.get("route")
     template = getattr(route, "path", None) or ("/static" if scope["path"].startswith("/static/") else "other")
-    REQUESTS.labels(template, method, str(status)).inc()
-    LATENCY.labels(template).observe(seconds)
+    counter = _REQUESTS.get((template, method, status))
+    if counter is None:
+        counter = _REQUESTS[template, method, status] = REQUESTS.labels(template, method, str(status))
+    counter.inc()
+    histogram = _LATENCY.get(template)
+    if histogram is None:
+        histogram = _LATENCY[template] = LATENCY.labels(template)
+    histogram.observe(seconds)
 
 
 def allowed(settings: Settings, host: str | None) -> bool:

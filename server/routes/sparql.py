@@ -319,24 +319,41 @@ async def _answer(
 
 def _whole_answer(request: Request, key: ResultKey | None, content_type: str, body: bytes) -> Response:
     """A result in hand, as one response; kept in the result cache under ``key`` (``None``: not to be kept)."""
-    headers = {"Content-Type": content_type, "Vary": "Accept"}
+    headers = [(b"content-type", content_type.encode("latin-1")), _VARY_ACCEPT]
     if key is not None:
-        headers["ETag"] = key.etag
+        headers.append((b"etag", key.etag.encode("latin-1")))
         cache: ResultCache = request.app.state.result_cache
         cache.put(key, CachedResult(content_type, body))
-    return Response(body, headers=headers)
+    return WholeResponse(200, headers, body)
 
 
 def _cached_answer(request: Request, key: ResultKey) -> Response | None:
     """The answer to a query whose result is known: 304 if the client has it (``If-None-Match``), else the result."""
-    headers = {"Vary": "Accept", "ETag": key.etag}
+    etag = (b"etag", key.etag.encode("latin-1"))
     if request.method in ("GET", "HEAD") and key.etag in _entity_tags(request.headers.get("if-none-match")):
-        return Response(status_code=304, headers=headers)
+        return WholeResponse(304, [_VARY_ACCEPT, etag])
     cache: ResultCache = request.app.state.result_cache
     cached = cache.get(key)
     if cached is None:
         return None
-    return Response(cached.body, headers={**headers, "Content-Type": cached.content_type})
+    content_type = (b"content-type", cached.content_type.encode("latin-1"))
+    return WholeResponse(200, [content_type, _VARY_ACCEPT, etag], cached.body)
+
+
+_VARY_ACCEPT = (b"vary", b"Accept")
+
+
+class WholeResponse(Response):
+    """A response whose headers are given as the server sends them (lower-case names, bytes), so that nothing
+    is parsed or rebuilt per request; ``Content-Length`` is added unless the status has no body."""
+
+    def __init__(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes = b"") -> None:
+        self.status_code = status
+        self.background = None
+        self.body = body
+        if status != 304:
+            headers.append((b"content-length", str(len(body)).encode("latin-1")))
+        self.raw_headers = headers
 
 
 def _entity_tags(header: str | None) -> set[str]:

@@ -234,8 +234,8 @@ class _Frames(asyncio.Protocol):
 
     The frames of a small result (start, chunk, done) come in one read; they are split here, in the callback
     that receives them, and handed out by :meth:`next` without another trip through the event loop. Once
-    :data:`FRAMES_HELD` bytes are waiting to be read, the socket is not read until they are: a client that
-    reads its result slowly holds up its worker, not the server's memory.
+    :data:`FRAMES_HELD` bytes of whole frames are waiting to be read, the socket is not read until half of them
+    are: a client that reads its result slowly holds up its worker, not the server's memory.
     """
 
     def __init__(self) -> None:
@@ -266,7 +266,8 @@ class _Frames(asyncio.Protocol):
         if start:
             del buffer[:start]
             self._wake()
-        if not self._paused and self._held + len(buffer) > FRAMES_HELD and self._transport is not None:
+        # Only whole frames count: a frame being received is always read to its end (it may be larger).
+        if not self._paused and self._held > FRAMES_HELD and self._transport is not None:
             self._paused = True
             self._transport.pause_reading()
 
@@ -294,7 +295,7 @@ class _Frames(asyncio.Protocol):
             await self._waiter
         kind, payload = self._frames.popleft()
         self._held -= len(payload)
-        if self._paused and self._held + len(self._buffer) <= FRAMES_HELD // 2 and self._transport is not None:
+        if self._paused and self._held <= FRAMES_HELD // 2 and self._transport is not None:
             self._paused = False
             if not self._transport.is_closing():
                 self._transport.resume_reading()

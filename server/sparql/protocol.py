@@ -88,7 +88,8 @@ async def read_request(
     :class:`~ilrs.graph.errors.InputError` when it is not acceptable. The body may have ``body_limit`` bytes
     (default ``Settings.max_body_bytes``)."""
     check_method(request.method)
-    pairs = list(request.query_params.multi_items())
+    # As Starlette's query_params reads them, without building the mapping that is built below anyway.
+    pairs = parse_qsl(request.scope["query_string"].decode("latin-1"), keep_blank_values=True)
     direct_query: str | None = None
     limit = body_limit or settings.max_body_bytes
     if request.method == "POST":
