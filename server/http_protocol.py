@@ -152,10 +152,7 @@ DISCONNECT = "ilrs.disconnect"
 
 
 class Disconnect:
-    """Calls back once when the request's connection is lost before its response has ended.
-
-    Only the request being answered can be told: a pipelined request behind it has not started yet.
-    """
+    """Calls back once when the request's connection is lost before its response has ended."""
 
     __slots__ = ("_callback", "_flow", "lost")
 
@@ -214,6 +211,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._tail = b""
         #: A refusal waiting for the answers to the requests pipelined before the refused one.
         self._refusal: str | None = None
+        #: The requests not yet answered (the one being answered, those pipelined behind it), to tell each
+        #: of them when the connection is lost: uvicorn's own cycle is the last request that arrived.
+        self._unanswered: list[tuple[RequestResponseCycle, Disconnect]] = []
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -228,10 +228,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm_head_deadline()
-        cycle = self.cycle
-        if cycle is not None and not cycle.response_complete:
-            disconnect = cycle.scope.get("extensions", {}).get(DISCONNECT)
-            if isinstance(disconnect, Disconnect):
+        unanswered, self._unanswered = self._unanswered, []
+        for cycle, disconnect in unanswered:
+            if not cycle.response_complete:
                 disconnect.fire()
         if self._counted is not None:
             self.guard.release(self._counted)
@@ -273,8 +272,11 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if long_query and self.scope.get("path") is not None:
             self.scope["query_string"] = query
         if self.cycle is not None and self.scope.get("path") is not None:
+            disconnect = Disconnect(self.flow)
             extensions: dict[str, Any] = self.scope.setdefault("extensions", {})  # type: ignore[assignment]
-            extensions[DISCONNECT] = Disconnect(self.flow)
+            extensions[DISCONNECT] = disconnect
+            self._unanswered = [(c, d) for c, d in self._unanswered if not c.response_complete]
+            self._unanswered.append((self.cycle, disconnect))
         if self.cycle is not None:
             self._write_once(self.cycle)
 

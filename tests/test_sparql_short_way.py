@@ -4,9 +4,11 @@ the layers (CORS, gzip, the UTF-8 check) get the same answers, on a live server.
 from __future__ import annotations
 
 import gzip
+import socket
 import time
 import uuid
 from collections.abc import Callable
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -116,3 +118,24 @@ def test_a_cors_request_that_asks_for_gzip_gets_both(client: httpx.Client) -> No
     assert response.headers["content-encoding"] == "gzip"
     assert response.headers["access-control-allow-origin"] in {"*", ORIGIN}
     assert b'"bindings"' in gzip.decompress(packed)
+
+
+def test_a_client_going_away_stops_its_query_with_requests_pipelined_behind_it(
+    server_factory: Callable[..., LiveServer],
+) -> None:
+    server = server_factory(env={"ILRS_MAX_CONCURRENT_QUERIES": "1"})  # deadline: the default 30 s
+    host, port = server.base_url.removeprefix("http://").split(":")
+    head = f"Host: {host}:{port}\r\nAccept-Encoding: identity\r\n\r\n"
+    endless = f"GET /sparql?query={quote(ENDLESS)} HTTP/1.1\r\n{head}"
+    behind = f"GET /sparql?query={quote(fresh())} HTTP/1.1\r\n{head}"
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall((endless + behind).encode())
+        time.sleep(1)  # the first query is running; the second waits behind it
+    with httpx.Client(base_url=server.base_url, timeout=30, headers=PLAIN) as c:
+        # Had the first query gone on, its only slot would stay taken for 30 s, and every query would get 503.
+        for _ in range(100):
+            response = c.get("/sparql", params={"query": fresh()})
+            if response.status_code != 503:
+                break
+            time.sleep(0.1)
+        assert response.status_code == 200
