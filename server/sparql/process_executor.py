@@ -457,14 +457,17 @@ class ProcessExecutor:
     async def run(self, store: Store, job: QueryJob, deadline: Deadline) -> ResultStream:
         self._slots.take()
         try:
-            remaining = deadline.at - asyncio.get_running_loop().time()
-            async with asyncio.timeout(remaining):
-                worker = await self._checkout(store)
-                try:
-                    worker.send(job)
-                except BaseException:
-                    self.discard(worker)
-                    raise
+            # An idle worker of the current version is taken at once; waiting for one (a fork, a new version's
+            # zygote) is bounded by the deadline.
+            worker = self._ready_worker(store)
+            if worker is None:
+                async with asyncio.timeout(deadline.at - asyncio.get_running_loop().time()):
+                    worker = await self._checkout(store)
+            try:
+                worker.send(job)
+            except BaseException:
+                self.discard(worker)
+                raise
         except TimeoutError:
             self._slots.give_back()
             raise QueryTimeout(seconds=deadline.seconds) from None
@@ -513,6 +516,19 @@ class ProcessExecutor:
         self._dir.cleanup()
 
     # -- internals --
+
+    def _ready_worker(self, store: Store) -> _Worker | None:
+        """An idle worker holding ``store``'s current version, if one is ready (what :meth:`_checkout` would
+        return without waiting); ``None`` otherwise."""
+        zygote = self._zygote
+        if zygote is None or zygote.version != store.version:
+            return None
+        while self._idle:
+            worker = self._idle.pop()
+            if worker.alive and worker.zygote is zygote and worker.version == zygote.version:
+                return worker
+            self._retire(worker)
+        return None
 
     async def _checkout(self, store: Store) -> _Worker:
         zygote = await self._zygote_for(store)
