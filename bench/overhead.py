@@ -124,7 +124,9 @@ class Measured:
             return math.nan, math.nan, math.nan, math.nan, math.nan
         p95 = values[max(int(len(values) * 0.95) - 1, 0)]
         count = len(values)
-        tree, server, rest = (cpu / count * 1e6 for cpu in (self.cpu, self.server_cpu, self.cpu - self.server_cpu))
+        # The rest of the tree: never below 0 (the two counts are read a moment apart, in clock ticks).
+        rest_cpu = max(self.cpu - self.server_cpu, 0.0)
+        tree, server, rest = (cpu / count * 1e6 for cpu in (self.cpu, self.server_cpu, rest_cpu))
         return statistics.median(values) * 1e6, p95 * 1e6, tree, server, rest
 
 
@@ -133,12 +135,12 @@ def measure(
 ) -> dict[str, dict[str, Measured]]:
     """Each kind of request sent to each server in ``blocks`` blocks of ``block`` requests, interleaved."""
     connections = {s.name: Connection(s.port) for s in servers}
-    etags: dict[str, str] = {}
-    made = _kinds(etags, scale)
+    etags: dict[str, dict[str, str]] = {s.name: {} for s in servers}  # each server's own tags
+    made = {s.name: _kinds(etags[s.name], scale) for s in servers}
     chosen = kinds or DEFAULT_KINDS
     for server in servers:  # the cache filled and the tag known before the rounds
-        _, tag, _ = connections[server.name].get(made["cached"](server.sparql_path, 0))
-        etags[server.sparql_path] = tag or '"none"'
+        _, tag, _ = connections[server.name].get(made[server.name]["cached"](server.sparql_path, 0))
+        etags[server.name][server.sparql_path] = tag or '"none"'
     measured = {k: {s.name: Measured() for s in servers} for k in chosen}
     firsts = itertools.count(1, block)  # each server gets the same requests in a block; every block new ones
     for number in range(blocks):
@@ -150,7 +152,7 @@ def measure(
                 pid = server.process.pid
                 before, before_own = tree_cpu(pid), own_cpu(pid)
                 for n in range(first, first + block):
-                    status, _, seconds = connection.get(made[kind](server.sparql_path, n))
+                    status, _, seconds = connection.get(made[server.name][kind](server.sparql_path, n))
                     if status in (200, 304):
                         into.latencies.append(seconds)
                 into.cpu += tree_cpu(pid) - before
