@@ -141,13 +141,15 @@ def _executable(name: str) -> str:
 ASK = "/sparql?query=" + quote("ASK { ?s ?p ?o }")
 
 
-def start_ilrs(generated: Path, workdir: Path, timeout: float, *, workers: int | None = None) -> Server:
+def start_ilrs(
+    generated: Path, workdir: Path, timeout: float, *, workers: int | None = None, env: dict[str, str] | None = None
+) -> Server:
     """This project's server, on its shipped data and ``generated`` (loaded as an extra file); with
-    ``workers``, that many server processes (``ilrs serve --workers``)."""
+    ``workers``, that many server processes (``ilrs serve --workers``); ``env``: more ``ILRS_*`` settings."""
     port = free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     log = workdir / "ilrs.log"
-    env = {**os.environ, "ILRS_EXTRA_FILES": json.dumps([str(generated)]), "ILRS_LOG_LEVEL": "warning"}
+    env = {**os.environ, "ILRS_EXTRA_FILES": json.dumps([str(generated)]), "ILRS_LOG_LEVEL": "warning", **(env or {})}
     command = [sys.executable, "-c", "from ilrs.graph.cli import main; main()", "serve", "--port", str(port)]
     command += ["--workers", str(workers)] if workers is not None else []
     started = time.monotonic()
