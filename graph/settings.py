@@ -89,7 +89,8 @@ class Settings(BaseSettings):
     cache_dir: Path | None = Field(
         default_factory=lambda: user_cache_dir() / "ilrs",
         description="What loading keeps between runs: which files' bytes parsed without an error, so that the "
-        "same bytes are parsed again without re-validating every IRI (a quarter faster). None: nothing kept.",
+        "same bytes are parsed again without validating every IRI (the parser takes about a quarter less time). "
+        "None: nothing kept.",
     )
     extra_files: list[Path] = Field(default_factory=list, description="Researchers' own RDF files to load.")
     extra_graph_names: dict[str, str] = Field(
