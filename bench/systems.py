@@ -158,14 +158,16 @@ def start_ilrs(
     workers: int | None = None,
     python: str | None = None,
     name: str = "ilrs",
+    env: dict[str, str] | None = None,
 ) -> Server:
     """This project's server, on its shipped data and ``generated`` (loaded as an extra file); with
     ``workers``, that many server processes (``ilrs serve --workers``); with ``python``, the server installed
-    for that interpreter (another checkout's virtual environment, to compare two versions of the code)."""
+    for that interpreter (another checkout's virtual environment, to compare two versions of the code);
+    ``env``: more ``ILRS_*`` settings."""
     port = free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     log = workdir / f"{name}.log"
-    env = {**os.environ, "ILRS_EXTRA_FILES": json.dumps([str(generated)]), "ILRS_LOG_LEVEL": "warning"}
+    env = {**os.environ, "ILRS_EXTRA_FILES": json.dumps([str(generated)]), "ILRS_LOG_LEVEL": "warning", **(env or {})}
     command = [python or sys.executable, "-c", "from ilrs.graph.cli import main; main()", "serve", "--port", str(port)]
     command += ["--workers", str(workers)] if workers is not None else []
     started = time.monotonic()

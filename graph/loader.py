@@ -35,8 +35,9 @@ from tqdm import tqdm
 from .derived import materialise
 from .errors import NotFound, ParameterError
 from .namespaces import GRAPH, ONTOLOGY_GRAPH, SHAPES_IRI
+from .parsed_before import ParsedBefore
 from .settings import Settings
-from .store import Store, memory_store, open_store
+from .store import Store, load_file_into, memory_store, open_store
 
 VOCABULARIES_GRAPH = str(GRAPH["reference/vocabularies"])
 
@@ -121,6 +122,7 @@ def build_store(settings: Settings, progress: Progress | None = None, *, derived
     files = dataset_files(settings)
     started = time.perf_counter()
     total = 0
+    parsed = ParsedBefore(settings.cache_dir)  # bytes that parsed before are not validated again
     # The bar (bytes read, on a terminal only) moves while a large file loads; the lines say what each file held.
     with tqdm(
         total=sum(f.path.stat().st_size for f in files),
@@ -132,7 +134,7 @@ def build_store(settings: Settings, progress: Progress | None = None, *, derived
         leave=False,
     ) as bar:
         for f in files:
-            added = store.load_file(f.path, graph=f.graph, on_read=bar.update)
+            added = load_file_into(store, f.path, graph=f.graph, on_read=bar.update, parsed=parsed)
             total += added
             if progress:
                 bar.clear()

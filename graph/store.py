@@ -43,6 +43,7 @@ from .errors import (
     UnknownFormat,
     located,
 )
+from .parsed_before import ParsedBefore
 from .settings import BASE_IRI, Settings
 from .syntax_errors import explain
 
@@ -297,10 +298,16 @@ def rdf_format(media_type: str) -> ox.RdfFormat:
 
 
 def load_file_into(
-    store: Store, path: Path, *, graph: str | None = None, on_read: Callable[[int], None] | None = None
+    store: Store,
+    path: Path,
+    *,
+    graph: str | None = None,
+    on_read: Callable[[int], None] | None = None,
+    parsed: ParsedBefore | None = None,
 ) -> int:
     """Load the RDF file ``path`` into ``store`` (format from its extension, time from its mtime), streamed:
-    ``on_read(n)`` is told of every ``n`` bytes read.
+    ``on_read(n)`` is told of every ``n`` bytes read. With ``parsed``, the embedded store parses bytes that
+    parsed strictly before without validating them again (see :mod:`.parsed_before`).
 
     :class:`ParseError` whose message starts with ``path:line:col`` if it does not parse;
     :class:`NotFound` or :class:`InputError` if it cannot be read.
@@ -314,7 +321,16 @@ def load_file_into(
         raise InputError(f"{path}: {err.strerror}") from err
     try:
         with data:
-            return store.load(cast(IO[bytes], _Reader(data, on_read)), path.suffix, graph=graph, modified=modified)
+            reader = _Reader(data, on_read)
+            if parsed is None or not isinstance(store, OxigraphStore):
+                return store.load(cast(IO[bytes], reader), path.suffix, graph=graph, modified=modified)
+            payload = reader.read_whole()
+            key = parsed.key(payload, rdf_format(path.suffix))
+            known = key in parsed
+            added = store.load(payload, path.suffix, graph=graph, modified=modified, lenient=known)
+            if not known:
+                parsed.remember(key)
+            return added
     except ParseError as err:
         cause = err.__cause__
         assert isinstance(cause, SyntaxError)
@@ -363,10 +379,10 @@ class _Reader(io.RawIOBase):
         return len(data)
 
 
-def _bytes(data: bytes | str | IO[bytes]) -> bytes | bytearray:
+def _bytes(data: bytes | bytearray | str | IO[bytes]) -> bytes | bytearray:
     if isinstance(data, _Reader):
         return data.read_whole()
-    raw = data if isinstance(data, bytes | str) else data.read()
+    raw = data if isinstance(data, bytes | bytearray | str) else data.read()
     return raw.encode() if isinstance(raw, str) else raw
 
 
@@ -509,13 +525,16 @@ class OxigraphStore:
 
     def load(
         self,
-        data: bytes | str | IO[bytes],
+        data: bytes | bytearray | str | IO[bytes],
         media_type: str,
         *,
         graph: str | None = None,
         base_iri: str | None = None,
         modified: float | None = None,
+        lenient: bool = False,
     ) -> int:
+        """:meth:`Store.load`; ``lenient``: the data is known to be valid (it parsed strictly before), so the
+        parser skips validating its IRIs and language tags (:mod:`.parsed_before`)."""
         fmt = rdf_format(media_type)
         # A _Reader is read whole here, telling its on_read as it goes, into a bytearray that the engine
         # reads as it reads bytes (its type hints name bytes only).
@@ -523,7 +542,7 @@ class OxigraphStore:
         target = ox.NamedNode(graph) if graph else None
         try:
             if _may_hold_blank_nodes(payload, fmt):
-                parsed: Iterable[ox.Quad] = ox.parse(payload, format=fmt, base_iri=base_iri)
+                parsed: Iterable[ox.Quad] = ox.parse(payload, format=fmt, base_iri=base_iri, lenient=lenient)
                 if not fmt.supports_datasets:
                     named = target or ox.DefaultGraph()
                     parsed = (ox.Quad(q.subject, q.predicate, q.object, named) for q in parsed)
@@ -544,6 +563,7 @@ class OxigraphStore:
                         format=fmt,
                         to_graph=target if not fmt.supports_datasets else None,
                         base_iri=base_iri,
+                        lenient=lenient,
                     )
                     self._touch(payload, graph, modified)
                     return self._counted() - before
@@ -704,6 +724,7 @@ class OxigraphStore:
         """A new version: its digest covers ``payload``; its time is the newest of the data's times
         (``modified``, a file's modification time; data without one is as new as now)."""
         self._size = None
-        self._digest.update((graph or "").encode() + b"\0" + payload)
+        self._digest.update((graph or "").encode() + b"\0")
+        self._digest.update(payload)  # the same digest as of the two joined, without copying a large payload
         self._version = self._digest.hexdigest()[:16]
         self._modified = max(self._modified, time.time() if modified is None else modified)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -25,6 +26,23 @@ from ilrs.graph.validate import load_shapes
 
 #: The Node.js tools of the tests (jsonld.js), installed from tests/js/package-lock.json.
 JS_DIR = Path(__file__).parent / "js"
+#: The cache folder this session made (and removes at its end).
+_CACHE_MADE = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # What loading keeps between runs (graph/parsed_before.py) goes to a folder of the session's own, not the
+    # user's cache: every server and command the tests start inherits it.
+    if "ILRS_CACHE_DIR" not in os.environ:
+        os.environ["ILRS_CACHE_DIR"] = tempfile.mkdtemp(prefix="ilrs-test-cache-")
+        config.stash[_CACHE_MADE] = os.environ["ILRS_CACHE_DIR"]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    made = config.stash.get(_CACHE_MADE, None)
+    if made is not None:
+        shutil.rmtree(made, ignore_errors=True)
+        os.environ.pop("ILRS_CACHE_DIR", None)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

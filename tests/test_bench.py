@@ -181,3 +181,24 @@ def test_a_peer_left_computing_an_abandoned_request_is_restarted(tmp_path: Path)
     finally:
         for server in [stuck, *servers]:
             server.stop()
+
+
+@pytest.mark.skipif(
+    not (Path(sys.executable).with_name("oxigraph").exists() or shutil.which("oxigraph")),
+    reason="Oxigraph server is not installed (pip install -e '.[test]')",
+)
+def test_the_startup_comparison_starts_each_system_and_reports_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench.startup import main
+
+    status = main(["--scale", "0.05", "--runs", "1", "--workdir", str(tmp_path)])
+    assert status in (0, 1)  # 1: a target missed, which a tiny run says nothing about
+    out = capsys.readouterr().out
+    for system in ("ilrs ", "ilrs-first ", "oxigraph "):
+        assert f"\n{system}" in "\n" + out
+    assert "load rate" in out and "startup ÷ oxigraph's" in out
+    # "ilrs" started on the records that writing Oxigraph's dataset left; "ilrs-first" on an empty cache of its own.
+    records = {p.name for p in (tmp_path / "cache" / "parsed").iterdir()}
+    firsts = [p for p in tmp_path.glob("cache-*/parsed")]
+    assert len(firsts) == 1 and {p.name for p in firsts[0].iterdir()} == records

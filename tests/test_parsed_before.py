@@ -1,0 +1,86 @@
+"""Bytes that parsed strictly before are parsed again without validation (graph/parsed_before.py): the
+same quads, the same version and blank-node labels; a change of a byte, of the format or no cache at all
+means a strict parse again, and a file that does not parse leaves no record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from ilrs.graph.errors import ParseError
+from ilrs.graph.loader import build_store
+from ilrs.graph.parsed_before import ParsedBefore
+from ilrs.graph.settings import get_settings
+from ilrs.graph.store import load_file_into, memory_store
+
+GRAPH = "https://example.org/graph"
+#: A blank node, so the relabelling path is taken too.
+TURTLE = b'@prefix ex: <http://example.org/> .\nex:a ex:p "x"@en ; ex:q [ ex:r 1 ] .\n'
+#: An IRI with a character IRIs may not hold: a strict parse refuses it, a lenient one takes it as it is.
+INVALID = b'<http://example.org/a|b> <http://example.org/p> "x" .\n'
+
+
+def _records(cache: Path) -> list[Path]:
+    folder = cache / "parsed"
+    return sorted(folder.iterdir()) if folder.is_dir() else []
+
+
+def test_a_second_load_of_the_same_bytes_gives_the_same_quads(tmp_path: Path) -> None:
+    path = tmp_path / "data.ttl"
+    path.write_bytes(TURTLE)
+    parsed = ParsedBefore(tmp_path / "cache")
+    first, second = memory_store(), memory_store()
+    assert load_file_into(first, path, graph=GRAPH, parsed=parsed) == 3
+    assert len(_records(tmp_path / "cache")) == 1
+    assert load_file_into(second, path, graph=GRAPH, parsed=parsed) == 3
+    assert set(first.quads()) == set(second.quads())  # blank-node labels included
+    assert first.version == second.version
+    assert len(_records(tmp_path / "cache")) == 1
+
+
+def test_only_the_recorded_bytes_skip_validation(tmp_path: Path) -> None:
+    path = tmp_path / "bad.nt"
+    path.write_bytes(INVALID)
+    parsed = ParsedBefore(tmp_path / "cache")
+    with pytest.raises(ParseError, match=r"bad\.nt:1:1: .*'\|'"):
+        load_file_into(memory_store(), path, parsed=parsed)
+    assert _records(tmp_path / "cache") == []  # a file that does not parse is never taken as checked
+    # The record of these very bytes, and nothing else, lets the parser skip the check.
+    parsed.remember(parsed.key(INVALID, ox.RdfFormat.N_TRIPLES))
+    assert load_file_into(memory_store(), path, parsed=parsed) == 1
+    # The same bytes in another format, or other bytes, are checked again.
+    as_quads = path.with_suffix(".nq")
+    as_quads.write_bytes(INVALID)
+    with pytest.raises(ParseError):
+        load_file_into(memory_store(), as_quads, parsed=parsed)
+    path.write_bytes(INVALID + b"# one byte more\n")
+    with pytest.raises(ParseError):
+        load_file_into(memory_store(), path, parsed=parsed)
+
+
+def test_without_a_cache_every_load_is_strict(tmp_path: Path) -> None:
+    path = tmp_path / "bad.nt"
+    path.write_bytes(INVALID)
+    parsed = ParsedBefore(None)
+    parsed.remember(parsed.key(INVALID, ox.RdfFormat.N_TRIPLES))  # kept nowhere
+    with pytest.raises(ParseError):
+        load_file_into(memory_store(), path, parsed=parsed)
+
+
+def test_the_loader_records_its_files_and_a_cache_it_cannot_write_costs_nothing_but_speed(tmp_path: Path) -> None:
+    extra = tmp_path / "mine.ttl"
+    extra.write_bytes(TURTLE)
+    settings = get_settings().model_copy(update={"extra_files": [extra], "cache_dir": tmp_path / "cache"})
+    first = build_store(settings, derived=False)
+    files = len(_records(tmp_path / "cache"))
+    assert files >= 2  # the shipped files and the researcher's
+    again = build_store(settings, derived=False)
+    assert len(_records(tmp_path / "cache")) == files
+    assert set(again.quads()) == set(first.quads())
+    assert again.version == first.version
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache's folder would be")
+    unwritable = build_store(settings.model_copy(update={"cache_dir": blocked}), derived=False)
+    assert set(unwritable.quads()) == set(first.quads())
