@@ -19,7 +19,8 @@ strings and IRIs are never touched, and a construct the rewrite does not recogni
   ``{ { SELECT * WHERE { … } LIMIT n } }``. (The sub-selects have a :data:`SUBSELECT_LIMIT` no answer reaches:
   Virtuoso merges one without a LIMIT back into the query, and evaluates that as written.)
 * Blank nodes are held as skolem IRIs (INSERT DATA refuses blank nodes): ``isIRI``/``isURI`` and
-  ``isBlank`` are sent testing the skolem prefix too, so that they answer as for the blank node.
+  ``isBlank`` are sent testing the skolem prefix too, so that they answer as for the blank node (never as
+  ``isIRI(x) && STRSTARTS(STR(x), …)``, for which Virtuoso answers no row beside an ``EXISTS`` with a path).
 * ``STRLEN`` of a stored literal fails (SR586): ``STRLEN(STR(x))`` is sent, the same for a string.
 * A computed boolean comes back as the integer 1 or 0: :func:`boolean_variables` names the variables
   bound to a boolean-valued expression, whose values the store turns back into ``xsd:boolean``; a boolean
@@ -27,6 +28,12 @@ strings and IRIs are never touched, and a construct the rewrite does not recogni
 * A path repeated by ``*``, ``+`` or ``?`` gives a pair of its ends once per route: such a path is sent as
   Virtuoso's transitive sub-select with ``T_DISTINCT``, and a sequence with such a step as its chain of
   triple patterns (:func:`_whole_path_repeats`, :func:`_repeated_steps_apart`).
+* Inside an ``OPTIONAL`` such a path loses the solutions it does not match: the ``OPTIONAL``'s patterns are
+  sent as a ``UNION`` with a branch that matches nothing (:func:`_optional_repeats_united`); inside ``MINUS`` or
+  ``NOT EXISTS`` such a path to a resource removes nothing: the resource's end is sent as a variable compared
+  by its string (:func:`_negated_path_ends`), as in an ``OPTIONAL``.
+* Inside ``GRAPH ?g`` a path repeated by ``+`` gives a pair once per route: refused where the repeats would show
+  (:func:`_check_graph_variable_repeats`).
 * ``SELECT DISTINCT`` may repeat a solution: :func:`is_distinct` tells the store to drop the repeats.
 """
 
