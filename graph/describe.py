@@ -186,8 +186,9 @@ def statements(store: Store, subjects: Sequence[str]) -> dict[str, list[Statemen
     if any(isinstance(o, ox.BlankNode) for (_, _, o) in found):
         # Blank nodes live in the graph of the file that wrote them, so one path per graph reaches them all.
         # Zero steps and one or more apart, not ({_ANY})*: Virtuoso loses a *-path's zero-length solutions in GRAPH ?g.
+        # DISTINCT: Virtuoso gives a pair of a path's ends once per route inside GRAPH ?g0 (refused without it).
         closure = f"""
-            SELECT ?s ?p ?o ?g WHERE {{
+            SELECT DISTINCT ?s ?p ?o ?g WHERE {{
               VALUES ?r {{ {_values(subjects)} }}
               {{ ?r ?p0 ?b BIND(?b AS ?s) }} UNION {{ ?r ?p0 ?b . ?b ({_ANY})+ ?s }}
               UNION {{ GRAPH ?g0 {{ ?r ?p0 ?b BIND(?b AS ?s) }} }}

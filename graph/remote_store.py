@@ -36,8 +36,8 @@ store. Two engines are supported and tested:
     updates send one operation per graph.
 
   Refused with a message that says so (400): a property path with ``*``, ``+`` or ``?`` whose two ends
-  are unbound variables, which it cannot evaluate; very large ``VALUES`` blocks and very long groups,
-  which its compiler refuses.
+  are unbound variables, which it cannot evaluate; such a path inside ``GRAPH ?g`` where it answers
+  wrongly; very large ``VALUES`` blocks and very long groups, which its compiler refuses.
 
 Writes (:meth:`SparqlStore.apply`) come from the one SHACL-gated writer (:mod:`graph.writer`): one
 update request on a standard engine, batches undone on failure on Virtuoso (docs/deployment.md says

@@ -19,7 +19,8 @@ strings and IRIs are never touched, and a construct the rewrite does not recogni
   ``{ { SELECT * WHERE { … } LIMIT n } }``. (The sub-selects have a :data:`SUBSELECT_LIMIT` no answer reaches:
   Virtuoso merges one without a LIMIT back into the query, and evaluates that as written.)
 * Blank nodes are held as skolem IRIs (INSERT DATA refuses blank nodes): ``isIRI``/``isURI`` and
-  ``isBlank`` are sent testing the skolem prefix too, so that they answer as for the blank node.
+  ``isBlank`` are sent testing the skolem prefix too, so that they answer as for the blank node (never as
+  ``isIRI(x) && STRSTARTS(STR(x), …)``, for which Virtuoso answers no row beside an ``EXISTS`` with a path).
 * ``STRLEN`` of a stored literal fails (SR586): ``STRLEN(STR(x))`` is sent, the same for a string.
 * A computed boolean comes back as the integer 1 or 0: :func:`boolean_variables` names the variables
   bound to a boolean-valued expression, whose values the store turns back into ``xsd:boolean``; a boolean
@@ -27,6 +28,12 @@ strings and IRIs are never touched, and a construct the rewrite does not recogni
 * A path repeated by ``*``, ``+`` or ``?`` gives a pair of its ends once per route: such a path is sent as
   Virtuoso's transitive sub-select with ``T_DISTINCT``, and a sequence with such a step as its chain of
   triple patterns (:func:`_whole_path_repeats`, :func:`_repeated_steps_apart`).
+* Inside an ``OPTIONAL`` such a path loses the solutions it does not match: the ``OPTIONAL``'s patterns are
+  sent as a ``UNION`` with a branch that matches nothing (:func:`_optional_repeats_united`); inside ``MINUS`` or
+  ``NOT EXISTS`` such a path to a resource removes nothing: the resource's end is sent as a variable compared
+  by its string (:func:`_negated_path_ends`), as in an ``OPTIONAL``.
+* Inside ``GRAPH ?g`` a path repeated by ``+`` gives a pair once per route: refused where the repeats would show
+  (:func:`_check_graph_variable_repeats`).
 * ``SELECT DISTINCT`` may repeat a solution: :func:`is_distinct` tells the store to drop the repeats.
 """
 
@@ -36,7 +43,7 @@ import itertools
 import re
 
 from .errors import QueryRefused
-from .query_analysis import wrap_arguments
+from .query_analysis import query_form, wrap_arguments
 from .sparql_tokens import Token, query_tokens
 
 #: Zero-length steps in one sequence rewritten at most (each doubles the alternatives sent); a sequence with
@@ -69,9 +76,12 @@ def rewrite(query: str, skolem_base: str) -> str:
     sent = wrap_arguments(query, "STRLEN", "STR")
     sent = _boolean_arguments(sent)
     sent = _skolem_tests(sent, skolem_base)
+    sent = _optional_repeats_united(sent)
+    sent = _negated_path_ends(sent)
     sent = _repeated_steps_apart(sent)
     sent = _whole_path_repeats(sent)
     sent = _without_zero_length_steps(sent)
+    _check_graph_variable_repeats(sent, set_valued=is_distinct(query) or query_form(query) in ("boolean", "graph"))
     sent = _bind_groups_isolated(sent)
     return _exists_under_modifiers(sent)
 
@@ -194,10 +204,148 @@ def _skolem_tests(query: str, skolem_base: str) -> str:
         call = query[token.start : significant[done].start + 1]
         argument = query[significant[index + 1].start + 1 : significant[done].start]
         skolem = f"STRSTARTS(STR({argument}), {prefix})"
-        blank = name == "ISBLANK"
-        replacement = f"({call} || (isIRI({argument}) && {skolem}))" if blank else f"({call} && !{skolem})"
+        # Not isIRI(x) && STRSTARTS(STR(x), …): beside an EXISTS with a repeated path Virtuoso answers no row
+        # for a filter of that shape. A term that is neither a blank node nor a literal is an IRI.
+        not_literal = f"!isLiteral({argument})"
+        if name == "ISBLANK":
+            replacement = f"({call} || ({not_literal} && {skolem}))"
+        else:
+            replacement = f"(!isBlank({argument}) && {not_literal} && !{skolem})"
         edits.append((token.start, significant[done].start + 1, replacement))
     return _edited(query, edits)
+
+
+def _optional_repeats_united(query: str) -> str:
+    """Each ``OPTIONAL`` whose group holds a repeated path (``p*``, ``p+``, ``p?``), its patterns as one branch of a
+    ``UNION`` with a branch that matches nothing: ``OPTIONAL { { ?c p+ ?s } UNION { FILTER(false) } FILTER(…) }``.
+
+    The same solutions (a union with nothing), but Virtuoso then keeps the solutions the optional part does not
+    match, which it loses when the path (as written or as its transitive sub-select) is the ``OPTIONAL``'s own
+    pattern. The group's filters stay outside the ``UNION`` (they are the left join's condition, which sees the
+    variables bound before the ``OPTIONAL`` too): a filter between two patterns is moved after them.
+    """
+    significant, pairs, _, enclosing = _bracketed(query)
+    edits: list[tuple[int, int, str]] = []
+    for index, token in enumerate(significant[:-1]):
+        open_ = index + 1
+        if not _is_word(token, "OPTIONAL") or significant[open_].text != "{" or open_ not in pairs:
+            continue
+        close = pairs[open_]
+        if not any(_is_repeat(significant, i, enclosing) for i in range(open_ + 1, close)):
+            continue
+        elements = _group_elements(significant, open_, close, pairs)
+        patterns = [(start, end) for start, end, kind in elements or [] if kind != "FILTER"]
+        if elements is None or not patterns:
+            continue
+        first, last = patterns[0][0], patterns[-1][1]
+        between = [(start, end) for start, end, kind in elements if kind == "FILTER" and first < start < last]
+        if any(_is_word(t, "OPTIONAL") for start, end in between for t in significant[start:end]):
+            continue  # (its own OPTIONAL would be rewritten inside the text moved)
+        moved = "".join(f" {_text(query, significant, start, end)}" for start, end in between)
+        edits.append((significant[first].start, significant[first].start, "{ "))
+        edits += [(significant[start].start, significant[end].start, "") for start, end in between]
+        end = _end(significant[last - 1])
+        edits.append((end, end, f" }} UNION {{ FILTER(false) }}{moved}"))
+    return _edited(query, edits)
+
+
+def _is_repeat(significant: list[Token], index: int, enclosing: list[int | None]) -> bool:
+    """Whether the token at ``index`` is the ``*``, ``+`` or ``?`` of a repeated path step, at any depth of a
+    bracketed path: not arithmetic, whose brackets are a call's (after ``FILTER``, ``BIND`` or a function)."""
+    if index == 0 or not _is_modifier(significant[index], "?*+"):
+        return False
+    if not (_is_primary(significant[index - 1]) or significant[index - 1].text == ")"):
+        return False
+    outer = enclosing[index]
+    while outer is not None and significant[outer].text == "(":
+        if outer > 0 and significant[outer - 1].kind in ("word", "pname", "iri"):
+            return False  # the brackets of a call: an expression
+        outer = enclosing[outer]
+    return outer is not None and significant[outer].text in "{["
+
+
+def _negated_path_ends(query: str) -> str:
+    """Inside ``NOT EXISTS`` or ``MINUS``, each triple pattern whose path has a repeated step, a resource at one end
+    and a variable at the other, with a new variable at the resource's end compared to it by its string:
+    ``MINUS { ?c rdfs:subClassOf* ?ilrs_negated_end1 FILTER(isIRI(?ilrs_negated_end1) &&
+    STR(?ilrs_negated_end1) = STR(org:Organization)) }`` for ``MINUS { ?c rdfs:subClassOf* org:Organization }``.
+
+    Virtuoso removes nothing with such a path to a resource there (compared with ``=`` or ``sameTerm`` it finds
+    the same); ``EXISTS`` (not negated) answers right as written. A literal at one end is sent as written.
+    """
+    significant, pairs, opening, enclosing = _bracketed(query)
+    edits: list[tuple[int, int, str]] = []
+    covered = -1
+    for index, _token in enumerate(significant):
+        if index <= covered or not _is_repeat(significant, index, enclosing):
+            continue
+        outer = enclosing[index]
+        start, end = _path_span(significant, index, pairs, opening)
+        covered = end - 1
+        if not _in_negation(significant, outer, enclosing):
+            continue
+        triple = _triple_around(significant, start, end, opening)
+        if triple is None:
+            continue
+        first, last, subject, obj, continues = triple
+        resources = [t.kind in ("iri", "pname") for t in (subject, obj)]
+        variables = [t.kind == "var" for t in (subject, obj)]
+        if sorted(resources) != [False, True] or sorted(variables) != [False, True]:
+            continue
+        name = f"?ilrs_negated_end{len(edits) + 1}"
+        resource = subject if resources[0] else obj
+        ends = (name, obj.text) if resources[0] else (subject.text, name)
+        text = f"{ends[0]} {_text(query, significant, start, end)} {ends[1]} FILTER({_same_resource(name, resource)})"
+        follows_others = significant[first].text == ";"
+        text = (". " if follows_others else "") + text + (f" {subject.text}" if continues else "")
+        edits.append((significant[first].start, _end(significant[last - 1]), text))
+    return _edited(query, edits)
+
+
+def _in_optional(significant: list[Token], group: int | None, enclosing: list[int | None]) -> bool:
+    """Whether the group opening at ``group`` is inside ``OPTIONAL { … }`` (at any depth)."""
+    while group is not None:
+        if group >= 1 and _is_word(significant[group - 1], "OPTIONAL"):
+            return True
+        group = enclosing[group]
+    return False
+
+
+def _in_negation(significant: list[Token], group: int | None, enclosing: list[int | None]) -> bool:
+    """Whether the innermost ``EXISTS`` or ``MINUS`` group around the group at ``group`` is ``NOT EXISTS``,
+    ``!EXISTS`` or ``MINUS``."""
+    while group is not None:
+        if group >= 1 and _is_word(significant[group - 1], "MINUS"):
+            return True
+        if group >= 1 and _is_word(significant[group - 1], "EXISTS"):
+            before = significant[group - 2] if group >= 2 else None
+            return before is not None and (_is_word(before, "NOT") or before.text == "!")
+        group = enclosing[group]
+    return False
+
+
+def _check_graph_variable_repeats(query: str, *, set_valued: bool) -> None:
+    """:class:`QueryRefused` for a path repeated by ``+`` or ``*`` inside ``GRAPH ?g`` (outside ``EXISTS`` and
+    ``MINUS``) of a query whose solutions are not a set (``set_valued``: ``SELECT DISTINCT`` or ``REDUCED``,
+    ``ASK``, ``CONSTRUCT``, ``DESCRIBE``): Virtuoso gives such a path's pair once per route there, and the
+    transitive sub-select that gives it once reads every graph."""
+    if set_valued:
+        return
+    significant, pairs, opening, enclosing = _bracketed(query)
+    for index, token in enumerate(significant):
+        if not _is_repeat(significant, index, enclosing) or token.text == "?":
+            continue
+        outer = enclosing[index]
+        if not _in_graph_variable(significant, outer, enclosing) or _in_exists_or_minus(significant, outer, enclosing):
+            continue
+        start, end = _path_span(significant, index, pairs, opening)
+        while start > 0 and significant[start - 1].text == "(" and pairs.get(start - 1) == end:
+            start, end = start - 1, end + 1  # the brackets around the whole path
+        raise QueryRefused(
+            f"the SPARQL store (Virtuoso) gives each pair of the path {_text(query, significant, start, end)} (a path "
+            "repeated with + or * inside GRAPH with a variable) once per route that links them: ask for SELECT "
+            "DISTINCT (or REDUCED), name the graph, or move the path out of the GRAPH"
+        )
 
 
 def _repeated_steps_apart(query: str) -> str:
@@ -301,7 +449,7 @@ def _whole_path_repeats(query: str) -> str:
         step = _text(query, significant, start, index)
         if step.startswith("(") and pairs.get(start) == index - 1:
             step = step[1:-1]  # the bracketed path alone: its own steps are rewritten then
-        repeated = _transitive(subject, step, obj, token.text)
+        repeated = _transitive(subject, step, obj, token.text, optional=_in_optional(significant, outer, enclosing))
         if repeated is None:
             continue
         follows_others = significant[first].text == ";"  # of its subject: their block ends before it
@@ -315,10 +463,11 @@ def _whole_path_repeats(query: str) -> str:
 _END = "?ilrs_path_end"
 
 
-def _transitive(subject: Token, step: str, obj: Token, modifier: str) -> str | None:
+def _transitive(subject: Token, step: str, obj: Token, modifier: str, *, optional: bool = False) -> str | None:
     """``subject step obj`` repeated by ``modifier`` (``*``, ``+``, ``?``) as a transitive sub-select of
     ``step``; a resource at one end becomes :data:`_END`, compared to it in a ``FILTER`` inside a sub-select
-    that projects only the other end. ``None`` for ends that are the same variable, or two resources."""
+    that projects only the other end (inside an ``OPTIONAL``, an IRI by its string: :func:`_same_resource`).
+    ``None`` for ends that are the same variable, or two resources."""
     variables = [subject.kind == "var", obj.kind == "var"]
     if variables == [False, False] or subject.text == obj.text:
         return None
@@ -329,8 +478,18 @@ def _transitive(subject: Token, step: str, obj: Token, modifier: str) -> str | N
     )
     if all(variables):
         return sub
-    resource, kept = (obj.text, subject.text) if variables[0] else (subject.text, obj.text)
-    return f"{{ SELECT {kept} WHERE {{ {sub} FILTER({_END} = {resource}) }} }}"
+    resource, kept = (obj, subject) if variables[0] else (subject, obj)
+    same = _same_resource(_END, resource) if optional else f"{_END} = {resource.text}"
+    return f"{{ SELECT {kept.text} WHERE {{ {sub} FILTER({same}) }} }}"
+
+
+def _same_resource(variable: str, resource: Token) -> str:
+    """A filter that ``variable`` is ``resource``, an IRI compared by its string. Virtuoso turns ``?v = <x>`` into
+    the path's end, and then loses solutions in an ``OPTIONAL``, ``MINUS`` or ``NOT EXISTS``; elsewhere it needs
+    it so (from a path's two variable ends it cannot start)."""
+    if resource.kind in ("iri", "pname"):
+        return f"isIRI({variable}) && STR({variable}) = STR({resource.text})"
+    return f"{variable} = {resource.text}"
 
 
 def _triple_around(

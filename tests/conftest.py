@@ -5,6 +5,7 @@ Only fixtures live here; test modules import helpers from plain modules (``serve
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -148,10 +149,14 @@ def jsonld_js() -> Path:
         if os.environ.get("CI"):
             pytest.fail(f"{reason}; CI must run the tests that need it")
         pytest.skip(reason)
-    if not (JS_DIR / "node_modules" / "jsonld" / "package.json").is_file():
-        command = "ci" if (JS_DIR / "package-lock.json").is_file() else "install"
-        done = subprocess.run(
-            [npm, command, "--no-audit", "--no-fund"], cwd=JS_DIR, capture_output=True, text=True, timeout=600
-        )
-        assert done.returncode == 0, f"npm {command} failed:\n{done.stderr}"
+    # Locked: the sessions of `make test-stores` run side by side on one checkout, and `npm ci` empties
+    # node_modules first, so one session's install would pull the modules from under the other's tests.
+    with (JS_DIR / ".install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (JS_DIR / "node_modules" / "jsonld" / "package.json").is_file():
+            command = "ci" if (JS_DIR / "package-lock.json").is_file() else "install"
+            done = subprocess.run(
+                [npm, command, "--no-audit", "--no-fund"], cwd=JS_DIR, capture_output=True, text=True, timeout=600
+            )
+            assert done.returncode == 0, f"npm {command} failed:\n{done.stderr}"
     return JS_DIR

@@ -34,8 +34,7 @@ http {{
     uwsgi_temp_path {folder}/uwsgi;
     scgi_temp_path {folder}/scgi;
     upstream ilrs {{
-        server 127.0.0.1:{first} max_fails=1 fail_timeout=30s;
-        server 127.0.0.1:{second} max_fails=1 fail_timeout=30s;
+{servers}
         keepalive 16;
     }}
     server {{
@@ -66,8 +65,43 @@ REQUESTS = [
 
 @dataclass
 class Cluster:
+    """nginx at ``url`` in front of ``replicas``; ``env`` is what the replicas were started with."""
+
     url: str
     replicas: list[LiveServer]
+    env: dict[str, str]
+    nginx_folder: Path
+
+    def switch_upstream(self, replicas: list[LiveServer]) -> None:
+        """nginx's ``upstream`` made ``replicas`` and reloaded, as docs/deployment.md says (``nginx -s reload``)."""
+        conf = self.nginx_folder / "nginx.conf"
+        conf.write_text(nginx_conf(self.nginx_folder, replicas, int(self.url.rsplit(":", 1)[1])))
+        done = subprocess.run(
+            [
+                program("nginx"),
+                "-p",
+                str(self.nginx_folder),
+                "-c",
+                str(conf),
+                "-e",
+                str(self.nginx_folder / "error.log"),
+                "-s",
+                "reload",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert done.returncode == 0, done.stderr
+        self.replicas = replicas
+
+
+def nginx_conf(folder: Path, replicas: list[LiveServer], port: int) -> str:
+    """The configuration of docs/deployment.md for nginx on 127.0.0.1:``port`` in front of ``replicas``."""
+    servers = "\n".join(
+        f"        server 127.0.0.1:{r.base_url.rsplit(':', 1)[1]} max_fails=1 fail_timeout=30s;" for r in replicas
+    )
+    return NGINX_CONF.format(folder=folder, servers=servers, port=port)
 
 
 def start_cluster(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[Cluster]:
@@ -84,11 +118,11 @@ def start_cluster(tmp_path: Path, *args: str, env: dict[str, str] | None = None)
         replicas.append(start_server(tmp_path / f"replica{i}", *args, env=public))
     folder = tmp_path / "nginx"
     folder.mkdir()
-    first, second = (int(r.base_url.rsplit(":", 1)[1]) for r in replicas)
     conf = folder / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(folder=folder, first=first, second=second, port=port))
+    conf.write_text(nginx_conf(folder, replicas, port))
     process = subprocess.Popen([nginx, "-p", str(folder), "-c", str(conf), "-e", str(folder / "error.log")])
     url = f"http://127.0.0.1:{port}"
+    cluster = Cluster(url, replicas, public, folder)
     try:
         deadline = time.monotonic() + 20
         while True:
@@ -99,11 +133,11 @@ def start_cluster(tmp_path: Path, *args: str, env: dict[str, str] | None = None)
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError((folder / "error.log").read_text()) from None
                 time.sleep(0.1)
-        yield Cluster(url, replicas)
+        yield cluster
     finally:
         process.terminate()
         process.wait(timeout=10)
-        for replica in replicas:
+        for replica in [*replicas, *cluster.replicas]:  # the replicas a rollout started too
             if replica.process.poll() is None:
                 stop_server(replica)
 
@@ -271,6 +305,96 @@ def test_a_published_snapshot_replaces_the_old_one_under_load(tmp_path: Path) ->
         for page in {page for page, _ in answers}:
             by_page = [next(iter(kept))[0] for (p, _), kept in answers.items() if p == page]
             assert len(set(by_page)) == len(by_page), page  # one ETag per version, none shared across them
+    finally:
+        with contextlib.suppress(StopIteration):
+            next(nodes)
+
+
+def test_a_new_version_rolls_out_as_the_deployment_guide_says(tmp_path: Path) -> None:
+    """docs/deployment.md's rollout, under traffic through nginx: on each replica in turn, a server on a new folder
+    of the new files, on a second port; once its ``/health`` names the new version, nginx's ``upstream`` switched
+    to it (``nginx -s reload``) and the old server stopped. No request fails (one sent on a keep-alive connection
+    as nginx closes it at the reload is sent again, as the guide tells clients to), each answer is one version's
+    whole and names it, both versions are served during the rollout, and only the new one after it."""
+    old_files = tmp_path / "v1"
+    shutil.copytree(get_settings().data_dir, old_files)
+    nodes = start_cluster(tmp_path, env={"ILRS_DATA_DIR": str(old_files)})
+    cluster = next(nodes)
+    try:
+        old = httpx.get(f"{cluster.url}/health").json()["version"]
+        seen: list[tuple[str, int, str, str, int]] = []  # request, status, version, ETag, body's hash
+        dropped: list[tuple[float, float]] = []  # when a request nginx closed the connection under began and ended
+        reloads: list[tuple[float, float]] = []  # from each reload to the old server's stop
+        stop = threading.Event()
+        count = ("/sparql", {"query": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"})
+
+        def traffic(offset: int) -> None:
+            with httpx.Client(base_url=cluster.url, timeout=60) as client:
+                i = offset
+                while not stop.is_set():
+                    path, params, accept = [(*count, "application/sparql-results+json"), *REQUESTS[1:]][i % 4]
+                    i += 1
+                    for _ in range(2):  # a GET nginx closed the connection under is sent again, as the guide says
+                        started = time.monotonic()
+                        try:
+                            r = client.get(path, params=params, headers={"Accept": accept})
+                        except httpx.RemoteProtocolError:  # "Server disconnected without sending a response"
+                            dropped.append((started, time.monotonic()))
+                            continue
+                        except httpx.HTTPError as err:
+                            seen.append((f"{path} {accept}", 0, "", repr(err), 0))
+                            break
+                        version, etag = r.headers.get("ilrs-dataset-version", ""), r.headers.get("etag", "")
+                        seen.append((f"{path} {accept}", r.status_code, version, etag, hash(r.content)))
+                        break
+                    else:
+                        seen.append((f"{path} {accept}", 0, "", "dropped twice", 0))
+
+        threads = [threading.Thread(target=traffic, args=(n,)) for n in range(3)]
+        for t in threads:
+            t.start()
+        new_versions = []
+        try:
+            time.sleep(2)
+            for n, replica in enumerate(list(cluster.replicas)):
+                # A release checked out into a new folder (here: the files with one more), served on a second port.
+                new_files = tmp_path / f"v2-{n}"
+                shutil.copytree(old_files, new_files)
+                shutil.copy(old_files / "reference" / "countries.ttl", new_files / "reference" / "countries-copy.ttl")
+                (tmp_path / f"new{n}").mkdir()
+                new = start_server(tmp_path / f"new{n}", env={**cluster.env, "ILRS_DATA_DIR": str(new_files)})
+                new_versions.append(httpx.get(new.url("/health")).json()["version"])
+                assert new_versions[-1] != old
+                reloaded = time.monotonic()
+                cluster.switch_upstream([r if r is not replica else new for r in cluster.replicas])
+                stop_server(replica)
+                reloads.append((reloaded, time.monotonic()))
+                time.sleep(2)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join()
+        new_version = new_versions[0]
+        assert new_versions == [new_version, new_version]  # the same files give the same version on each replica
+        failed = [r for r in seen if r[1] != 200]
+        assert not failed and len(seen) > 20, failed
+        # A connection nginx closed under a request (an idle keep-alive one its old workers close at the reload)
+        # is the only loss, once per client and reload at most, and only while a replica is switched.
+        assert len(dropped) <= len(threads) * len(reloads), dropped
+        assert all(any(start <= end and began <= stop for start, stop in reloads) for began, end in dropped), (
+            dropped,
+            reloads,
+        )
+        assert {version for _, _, version, _, _ in seen} == {old, new_version}  # both, during the rollout
+        answers: dict[tuple[str, str], set[tuple[str, int]]] = {}
+        for request, _, version, etag, digest in seen:
+            answers.setdefault((request, version), set()).add((etag, digest))
+        assert all(len(kept) == 1 for kept in answers.values()), answers  # one version's whole, each answer
+        for request in {request for request, _ in answers}:
+            etags = [next(iter(kept))[0] for (r, _), kept in answers.items() if r == request]
+            assert len(set(etags)) == len(etags), request  # each version's ETag its own
+        last = seen[-10:]
+        assert all(version == new_version for _, _, version, _, _ in last), last  # the old one is gone
     finally:
         with contextlib.suppress(StopIteration):
             next(nodes)

@@ -575,6 +575,14 @@ def fresh_editor(browser: WebDriver, server: LiveServer) -> None:
     WebDriverWait(browser, WAIT).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".yasgui .CodeMirror")))
 
 
+#: Where the editor's line starting with SELECT is: [top, bottom, the window's height, its scroll], or null.
+_SELECT_LINE = """const line = Array.from(document.querySelectorAll(".tabPanel.active .CodeMirror-line"))
+  .find(l => l.textContent.startsWith("SELECT "));
+if (!line) return null;
+const r = line.getBoundingClientRect();
+return [r.top, r.bottom, innerHeight, scrollY];"""
+
+
 @pytest.mark.parametrize("size", list(SIZES))
 def test_the_default_query_is_seen_and_answered_on_load(
     browser: WebDriver, live_server: LiveServer, dataset: Store, size: str
@@ -585,14 +593,8 @@ def test_the_default_query_is_seen_and_answered_on_load(
         fresh_editor(browser, live_server)
         expected = expected_table(dataset, DEFAULT_QUERY)[1]
         WebDriverWait(browser, WAIT).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, TABLE_ROWS)) == len(expected))
-        select = next(
-            line
-            for line in browser.find_elements(By.CSS_SELECTOR, ".tabPanel.active .CodeMirror-line")
-            if line.text.startswith("SELECT ")
-        )
-        top, bottom, height, scrolled = browser.execute_script(
-            "const r = arguments[0].getBoundingClientRect(); return [r.top, r.bottom, innerHeight, scrollY]", select
-        )
+        # Found and measured in one script: the editor may draw its lines again meanwhile (a stale element).
+        top, bottom, height, scrolled = WebDriverWait(browser, WAIT).until(lambda d: d.execute_script(_SELECT_LINE))
         assert scrolled == 0 and top >= 0 and bottom <= height, (top, bottom, height, scrolled)
         assert not console_errors(browser)
     finally:
