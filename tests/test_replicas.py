@@ -338,7 +338,8 @@ def test_a_new_version_rolls_out_as_the_deployment_guide_says(tmp_path: Path) ->
                         started = time.monotonic()
                         try:
                             r = client.get(path, params=params, headers={"Accept": accept})
-                        except httpx.RemoteProtocolError:  # "Server disconnected without sending a response"
+                        # "Server disconnected without sending a response", or a reset as the request reached it
+                        except (httpx.RemoteProtocolError, httpx.ReadError):
                             dropped.append((started, time.monotonic()))
                             continue
                         except httpx.HTTPError as err:
