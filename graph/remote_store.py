@@ -402,6 +402,11 @@ class SparqlStore:
                 "the query is nested or chained too deeply for the SPARQL store (Virtuoso: expression recursion "
                 "too deep): split it, or use fewer patterns in one group"
             )
+        if self.dialect == "virtuoso" and "SR478" in response.text:  # "Value of ANY type column too long"
+            raise QueryRefused(
+                "a term of the query or of its answer is longer than the SPARQL store (Virtuoso) holds in one "
+                "value: shorten the literal"
+            )
         if response.status_code >= 400:
             raise StoreError(
                 f"the SPARQL store at {url} answered {response.status_code}: {response.text.strip()[:500]}"
