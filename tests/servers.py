@@ -117,7 +117,8 @@ def assert_the_query_slot_is_free(server: LiveServer, headers: dict[str, str] | 
             response = client.get("/sparql", params={"query": f"ASK {{ <urn:uuid:{uuid.uuid4()}> ?p ?o }}"})
             return None if response.status_code == 503 else response
 
-        assert wait_for(answered, "a free query slot", timeout=10, interval=0.1).status_code == 200
+        response = wait_for(answered, "a free query slot", timeout=10, interval=0.1)
+        assert response is not None and response.status_code == 200, response
 
 
 def scrape(server: LiveServer) -> Samples:
