@@ -84,3 +84,33 @@ def test_the_loader_records_its_files_and_a_cache_it_cannot_write_costs_nothing_
     blocked.write_text("a file where the cache's folder would be")
     unwritable = build_store(settings.model_copy(update={"cache_dir": blocked}), derived=False)
     assert set(unwritable.quads()) == set(first.quads())
+
+
+def _lines(n: int) -> bytes:
+    return b"".join(b'<http://example.org/s%d> <http://example.org/p> "v%d"@en .\n' % (i, i) for i in range(n))
+
+
+@pytest.mark.parametrize(
+    ("bad", "found"),
+    [
+        (INVALID, r"'\|'"),  # only a strict parse refuses it: the engine's lenient load beside it takes it
+        (b"<http://example.org/a> <http://example.org/p> .\n", "object of a triple"),  # both refuse it
+    ],
+)
+def test_bytes_not_parsed_before_are_validated_strictly_beside_the_load(tmp_path: Path, bad: bytes, found: str) -> None:
+    """A file never parsed before is checked by a strict parse while the engine loads it: an error far into it
+    is reported at its line, and no record is kept; the valid lines give the quads a strict load gives."""
+    valid = _lines(20_000)
+    path = tmp_path / "big.nt"
+    path.write_bytes(valid + bad + valid)
+    parsed = ParsedBefore(tmp_path / "cache")
+    with pytest.raises(ParseError, match=rf"big\.nt:20001:\d+: .*{found}"):
+        load_file_into(memory_store(), path, parsed=parsed)
+    assert _records(tmp_path / "cache") == []
+    path.write_bytes(valid)
+    store = memory_store()
+    assert load_file_into(store, path, graph=GRAPH, parsed=parsed) == 20_000
+    expected = ox.Store()
+    expected.load(valid, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(GRAPH))
+    assert set(store.quads()) == set(expected)
+    assert len(_records(tmp_path / "cache")) == 1

@@ -331,6 +331,8 @@ class _Worker:
         self._frames = frames
         self._killed = False
         self._exit: asyncio.Task[int] | None = None
+        #: Replace it once its query is done: the workers hold too many pages of their own.
+        self.retiring = False
 
     @property
     def private(self) -> int:
@@ -505,11 +507,13 @@ class ProcessExecutor:
         """A worker that finished its query goes back to the idle pool (or retires, if its data is stale)."""
         self._slots.give_back()
         current = worker.zygote is self._zygote and worker.version == worker.zygote.version
-        if current and worker.alive and not self._closed and len(self._idle) < self._slots.size:
+        if current and worker.alive and not worker.retiring and not self._closed and len(self._idle) < self._slots.size:
             self._idle.append(worker)
             self._trim()
         else:
             self._retire(worker)
+            if worker.retiring and current and not self._closed:
+                self._background(self._replenish(worker.zygote))
 
     def discard(self, worker: _Worker) -> None:
         """Kill a worker whose query is being stopped, and fork a replacement in the background."""
@@ -625,20 +629,27 @@ class ProcessExecutor:
 
     def _trim(self) -> None:
         """While the workers together hold more pages of their own than the budget, replace the idle ones holding
-        most: their successors are forked at once, off any request's path, and share every page again. A busy
-        worker is weighed once it is idle again."""
+        most: their successors are forked at once, off any request's path, and share every page again. If that
+        is not enough, the busy ones holding most are replaced once their query is done."""
         budget = self._private_budget
         if budget is None or self._closed:
             return
-        held = sum(worker.private for worker in self._workers)
-        for worker in sorted(self._idle, key=lambda w: w.private, reverse=True):
-            if held <= budget or not worker.private:
+        held = sum(worker.private for worker in self._workers if not worker.retiring)
+        idle = set(self._idle)
+        # The idle first (replaced now), then the busy (after their query), each by the pages it holds.
+        for worker in sorted(self._workers, key=lambda w: (w in idle, w.private), reverse=True):
+            if held <= budget:
                 break
+            if worker.retiring or not worker.private:
+                continue
             held -= worker.private
-            zygote = worker.zygote
-            self._retire(worker)
-            if zygote is self._zygote:
-                self._background(self._replenish(zygote))
+            if worker in idle:
+                zygote = worker.zygote
+                self._retire(worker)
+                if zygote is self._zygote:
+                    self._background(self._replenish(zygote))
+            else:
+                worker.retiring = True
 
     async def _replenish(self, zygote: _Zygote) -> None:
         try:
