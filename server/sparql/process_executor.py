@@ -268,10 +268,10 @@ class _Frames(asyncio.Protocol):
             end = start + HEADER.size + length
             if end > size:
                 break
-            if kind == PRIVATE:  # not part of any result: said between two jobs
+            if kind in (PRIVATE, DONE) and length == PRIVATE_BYTES.size:
                 (self.private,) = PRIVATE_BYTES.unpack_from(buffer, start + HEADER.size)
-                reported = True
-            else:
+                reported |= kind == PRIVATE  # a DONE's figure is weighed when the worker is given back
+            if kind != PRIVATE:  # a PRIVATE frame is no part of any result: it comes between two jobs
                 self._frames.append((kind, bytes(buffer[start + HEADER.size : end])))
                 self._held += length
             start = end

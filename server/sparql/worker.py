@@ -30,9 +30,10 @@ The wire protocol between the server and a worker, over the worker's socket:
 * out: frames of one type byte, a 4-byte big-endian length and the payload —
   per job :data:`START` (the content type), any number of :data:`CHUNK` and one :data:`DONE`, or
   :data:`FAILED` (JSON ``{"error", "message", "fields"}``: the class, message and fields of an
-  :class:`~ilrs.graph.errors.IlrsError`, see :func:`~ilrs.graph.errors.rebuild_error`) at any point;
-  after a job's last frame, now and then, a :data:`PRIVATE` frame (the bytes of the pages the worker
-  holds alone, 8 bytes big-endian), which the server weighs against its budget for all the workers.
+  :class:`~ilrs.graph.errors.IlrsError`, see :func:`~ilrs.graph.errors.rebuild_error`) at any point.
+  The payload of :data:`DONE` is an estimate of the bytes of the pages the worker holds alone (8 bytes,
+  big-endian: its last count and a page per fault since); now and then a :data:`PRIVATE` frame follows it
+  with a new count. The server weighs them against its budget for all the workers.
   The zygote sends :data:`READY` on its channel once it has loaded the data.
 
 It imports no more than pyoxigraph and the modules it needs, so that it starts in a fraction
@@ -73,8 +74,9 @@ FAULTS_BETWEEN_COUNTS = 256
 MEMORY_CHECK_INTERVAL = 1.0
 #: Frame header: type byte, payload length.
 HEADER = struct.Struct(">cI")
-#: The payload of a :data:`PRIVATE` frame.
+#: The payload of a :data:`PRIVATE` frame and of a :data:`DONE` frame.
 PRIVATE_BYTES = struct.Struct(">Q")
+PAGE_SIZE = resource.getpagesize()
 
 
 def write_frame(out: IO[bytes], kind: bytes, payload: bytes = b"", flush: bool = True) -> None:
@@ -105,14 +107,15 @@ def answer_jobs(store: Store, jobs: IO[bytes], out: IO[bytes], memory_mib: int |
 
     With ``memory_mib``, the process's memory may grow by that much beyond what it holds now: a query
     that needs more makes the engine abort the process (the server answers 507), or raises
-    :class:`MemoryError` here. After a job whose pages faulted in :data:`FAULTS_BETWEEN_COUNTS` times since
-    the last count, the pages this process holds alone (copied from the zygote's as the engine wrote to
-    them) are counted again and sent in a :data:`PRIVATE` frame, after the job's last frame: the client
-    has its answer, and the server decides whether to replace the worker.
+    :class:`MemoryError` here. Each job's :data:`DONE` says how many bytes of pages this process holds alone
+    (copied from the zygote's as the engine wrote to them), as estimated from the page faults since they were
+    last counted: a page per fault, at most. After :data:`FAULTS_BETWEEN_COUNTS` faults they are counted again
+    (at most once a :data:`MEMORY_CHECK_INTERVAL`) and the count sent in a :data:`PRIVATE` frame, after the
+    job's last frame: the client has its answer, and the server decides whether to replace the worker.
     """
     if memory_mib is not None:
         limit_memory(memory_mib)
-    counted_faults, next_check = 0, 0.0
+    counted, counted_faults, next_check = 0, 0, 0.0  # every fault since the fork: a page of its own
     while (job := read_job(jobs)) is not None:
         try:
             evaluate(store, job, FrameSink(out))
@@ -122,11 +125,12 @@ def answer_jobs(store: Store, jobs: IO[bytes], out: IO[bytes], memory_mib: int |
         except MemoryError:
             write_failure(out, MemoryLimitExceeded(limit_mib=memory_mib or 0))
             continue
-        write_frame(out, DONE)
-        faults, now = page_faults(), time.monotonic()
+        faults = page_faults()
+        write_frame(out, DONE, PRIVATE_BYTES.pack(counted + (faults - counted_faults) * PAGE_SIZE))
+        now = time.monotonic()
         if faults - counted_faults >= FAULTS_BETWEEN_COUNTS and now >= next_check:
-            counted_faults, next_check = faults, now + MEMORY_CHECK_INTERVAL
-            write_frame(out, PRIVATE, PRIVATE_BYTES.pack(private_memory()))
+            counted, counted_faults, next_check = private_memory(), faults, now + MEMORY_CHECK_INTERVAL
+            write_frame(out, PRIVATE, PRIVATE_BYTES.pack(counted))
 
 
 def page_faults() -> int:
