@@ -7,7 +7,10 @@ shares the zygote's pages copy-on-write — one copy of the data, however many w
 worker is ready in milliseconds. A worker evaluates one query at a time and streams the result back
 over a Unix socket. When a query passes its deadline or its client goes away the worker is killed —
 the CPU it was burning is reclaimed at once, which a thread cannot offer — and a fresh one is forked
-in the background. Idle workers are kept for the next query.
+in the background. Idle workers are kept for the next query. Reading the store writes to the pages read
+(the engine's reference counts and locks), so a worker's pages become its own as it works: each answer
+says how many it holds, and while all the workers together hold more than their budget the idle ones
+holding most are replaced by fresh forks (:meth:`ProcessExecutor._trim`).
 
 The first zygote is forked from the server itself (:meth:`ProcessExecutor.fork_zygote`), sharing the
 server's copy of the data. A write committed to the embedded store is applied to that zygote's copy
