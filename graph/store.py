@@ -18,7 +18,6 @@ with :func:`pyoxigraph.parse_query_results`.
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import ctypes.util
 import hashlib
@@ -27,8 +26,7 @@ import os
 import threading
 import time
 import weakref
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol, TypeVar, cast
@@ -309,9 +307,7 @@ def load_file_into(
 ) -> int:
     """Load the RDF file ``path`` into ``store`` (format from its extension, time from its mtime), streamed:
     ``on_read(n)`` is told of every ``n`` bytes read. With ``parsed``, the embedded store parses bytes that
-    parsed strictly before without validating them again (see :mod:`.parsed_before`), and validates others
-    beside its load (``checked_beside`` of :meth:`OxigraphStore.load`): for building a dataset, which a file
-    that does not parse leaves unfinished.
+    parsed strictly before without validating them again (see :mod:`.parsed_before`).
 
     :class:`ParseError` whose message starts with ``path:line:col`` if it does not parse;
     :class:`NotFound` or :class:`InputError` if it cannot be read.
@@ -331,7 +327,7 @@ def load_file_into(
             payload = reader.read_whole()
             key = parsed.key(payload, rdf_format(path.suffix))
             known = key in parsed
-            added = store.load(payload, path.suffix, graph=graph, modified=modified, lenient=known, checked_beside=True)
+            added = store.load(payload, path.suffix, graph=graph, modified=modified, lenient=known)
             if not known:
                 parsed.remember(key)
             return added
@@ -416,32 +412,6 @@ def stable_blank_nodes(quads: Iterable[ox.Quad], seed: bytes) -> list[ox.Quad]:
         else q
         for q in quads
     ]
-
-
-@contextlib.contextmanager
-def _strict_parse_beside(payload: bytes | bytearray, fmt: ox.RdfFormat, base_iri: str | None) -> Iterator[None]:
-    """Parse ``payload`` strictly on another thread while the block runs, and raise its :class:`SyntaxError`, if it
-    finds one, once both are done (rather than whatever the block raised: the strict parse names the first error).
-
-    The block is the engine loading the same bytes leniently, which does not hold the GIL: the two run on two cores.
-    The parse builds the quads only to drop them (``deque(maxlen=0)`` consumes them without a Python loop).
-    """
-    failures: list[SyntaxError] = []
-
-    def parse() -> None:
-        try:
-            deque(ox.parse(cast(bytes, payload), format=fmt, base_iri=base_iri), maxlen=0)
-        except SyntaxError as err:
-            failures.append(err)
-
-    checker = threading.Thread(target=parse, name="strict-parse")
-    checker.start()
-    try:
-        yield
-    finally:
-        checker.join()
-        if failures:
-            raise failures[0]
 
 
 def _may_hold_blank_nodes(payload: bytes | bytearray, fmt: ox.RdfFormat) -> bool:
@@ -562,16 +532,9 @@ class OxigraphStore:
         base_iri: str | None = None,
         modified: float | None = None,
         lenient: bool = False,
-        checked_beside: bool = False,
     ) -> int:
         """:meth:`Store.load`; ``lenient``: the data is known to be valid (it parsed strictly before), so the
-        parser skips validating its IRIs and language tags (:mod:`.parsed_before`).
-
-        ``checked_beside``: the data is validated strictly all the same, by a parse on another thread while the
-        engine loads it leniently (:func:`_strict_parse_beside`): the same quads and the same errors as a
-        strict load, in the time of the longer of the two on a machine with a second core. But a syntax error
-        leaves the quads the engine loaded before it found its own, or none: for a store that is thrown away when
-        a file does not parse (a dataset being built, :func:`~ilrs.graph.loader.build_store`)."""
+        parser skips validating its IRIs and language tags (:mod:`.parsed_before`)."""
         fmt = rdf_format(media_type)
         # A _Reader is read whole here, telling its on_read as it goes, into a bytearray that the engine
         # reads as it reads bytes (its type hints name bytes only).
@@ -593,15 +556,14 @@ class OxigraphStore:
                     return self._counted() - before
             else:
                 # No blank node to relabel: the engine parses and inserts without a Python object per quad.
-                beside = checked_beside and not lenient
-                with self._lock, _strict_parse_beside(payload, fmt, base_iri) if beside else contextlib.nullcontext():
+                with self._lock:
                     before = self._count()
                     self._store.load(
                         payload,
                         format=fmt,
                         to_graph=target if not fmt.supports_datasets else None,
                         base_iri=base_iri,
-                        lenient=lenient or beside,
+                        lenient=lenient,
                     )
                     self._touch(payload, graph, modified)
                     return self._counted() - before

@@ -93,13 +93,13 @@ def _lines(n: int) -> bytes:
 @pytest.mark.parametrize(
     ("bad", "found"),
     [
-        (INVALID, r"'\|'"),  # only a strict parse refuses it: the engine's lenient load beside it takes it
+        (INVALID, r"'\|'"),  # only a strict parse refuses it
         (b"<http://example.org/a> <http://example.org/p> .\n", "object of a triple"),  # both refuse it
     ],
 )
-def test_bytes_not_parsed_before_are_validated_strictly_beside_the_load(tmp_path: Path, bad: bytes, found: str) -> None:
-    """A file never parsed before is checked by a strict parse while the engine loads it: an error far into it
-    is reported at its line, and no record is kept; the valid lines give the quads a strict load gives."""
+def test_bytes_not_parsed_before_are_validated_strictly(tmp_path: Path, bad: bytes, found: str) -> None:
+    """A file never parsed before is parsed strictly: an error far into it is reported at its line, and no record
+    is kept; the valid lines give the quads the engine's strict load gives."""
     valid = _lines(20_000)
     path = tmp_path / "big.nt"
     path.write_bytes(valid + bad + valid)
