@@ -54,6 +54,8 @@ _XSD = "http://www.w3.org/2001/XMLSchema#"
 _XSD_STRING = f"{_XSD}string"
 _RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _HYDRA = "http://www.w3.org/ns/hydra/core#"
+_SEE_ALSO = "http://www.w3.org/2000/01/rdf-schema#seeAlso"
+_COMMENT = "http://www.w3.org/2000/01/rdf-schema#comment"
 #: The predicate of ``localUrl``: the page of this server about a resource (its "primary topic").
 #: A real property, so that every document expands without dropping a key (JSON-LD safe mode).
 LOCAL_URL = "http://xmlns.com/foaf/0.1/isPrimaryTopicOf"
@@ -340,13 +342,17 @@ def collection_document(
     member_assertion: JsonObject | None = None,
     stated: Iterable[Stated] = (),
     linked: Iterable[ox.Triple] = (),
+    abridged: Iterable[str] = (),
+    note: str | None = None,
 ) -> JsonObject:
     """One page of a Hydra collection: ``members`` (in order) with exactly their ``triples``.
 
     ``stated`` and ``linked`` give the page an ``@included`` block (:func:`included`): the sources of
     each member's values, and the labels of what the members link to. With ``local_url``, every member
     and every resource the page mentions carries its ``localUrl``. ``search`` (a ``hydra:IriTemplate``)
-    and ``member_assertion`` describe the collection's filters and members, in expanded form.
+    and ``member_assertion`` describe the collection's filters and members, in expanded form. The view names
+    the ``abridged`` members (those the triples hold only part of) by their ``localUrl`` as ``rdfs:seeAlso``,
+    and the ``note`` saying what is left out as its ``rdfs:comment``.
     """
     nodes = node_objects(triples)
     for iri in members:
@@ -364,6 +370,11 @@ def collection_document(
         view[f"{_HYDRA}previous"] = [{"@id": links.previous}]
     if links.next:
         view[f"{_HYDRA}next"] = [{"@id": links.next}]
+    full = [(local_url(iri) if local_url else None) or iri for iri in abridged]
+    if full:
+        view[_SEE_ALSO] = [{"@id": url} for url in full]
+    if note:
+        view[_COMMENT] = [{"@value": note, "@language": "en"}]
     expanded: JsonObject = {
         "@id": links.collection,
         "@type": [f"{_HYDRA}Collection"],

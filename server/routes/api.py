@@ -21,7 +21,7 @@ from starlette.responses import Response
 
 from ilrs.graph import formats
 from ilrs.graph.collections import COLLECTIONS, FILTERS, Collection, build_filters, page
-from ilrs.graph.describe import label_triples, linked_iris, statements
+from ilrs.graph.describe import Bounds, abridgement_note, bounded_statements, label_triples, linked_iris
 from ilrs.graph.errors import NotFound, ParameterError
 from ilrs.graph.hydra import PAGING, entry_point_document, member_assertion, search_template
 from ilrs.graph.jsonld import (
@@ -242,7 +242,10 @@ def _collection_response(request: Request, store: Store, settings: Settings, col
         next=page_url(number + 1) if number < last else None,
     )
     ctx = context_url(settings)
-    described = [st for items in statements(store, result.members).values() for st in items]
+    # Bounded: a member the data says very much about (a hub) is abridged, so a page stays small whatever the data.
+    bounds = Bounds(settings.member_statements, settings.statement_graphs)
+    by_member, abridged = bounded_statements(store, result.members, bounds)
+    described = [st for items in by_member.values() for st in items]
     stated = [(st.triple, st.graphs) for st in described]
     linked = label_triples(store, linked_iris(described, exclude=result.members))
     triples = [st.triple for st in described]
@@ -257,6 +260,8 @@ def _collection_response(request: Request, store: Store, settings: Settings, col
         member_assertion=member_assertion(collection),
         stated=stated,
         linked=linked,
+        abridged=list(abridged),
+        note=abridgement_note(abridged, bounds) if abridged else None,
     )
     rels = [("first", links.first), ("prev", links.previous), ("next", links.next), ("last", links.last)]
     link_header = [f'<{url}>; rel="{rel}"' for rel, url in rels if url]
