@@ -76,6 +76,8 @@ class Description:
     incoming_truncated: bool = False
     sources: dict[str, Source] = field(default_factory=dict)
     labels: dict[str, list[ox.Literal]] = field(default_factory=dict)
+    #: What ``outgoing`` leaves out, when it was read within bounds that the resource exceeds.
+    abridged: Abridgement | None = None
 
     @property
     def exists(self) -> bool:
@@ -290,14 +292,18 @@ def bounded_statements(
     return {iri: out[iri] for iri in subjects}, abridgements
 
 
+def left_out(cut: Abridgement, bounds: Bounds) -> str:
+    """What a bounded description holds of one resource, in words: ``64 of its 1,930 statements and 3
+    statements with 8 of the graphs stating them``."""
+    said = [f"{cut.shown:,} of its {cut.statements:,} statements"] if cut.shown < cut.statements else []
+    if cut.graphs_cut:
+        said.append(f"{cut.graphs_cut:,} statements with {bounds.graphs:,} of the graphs stating them")
+    return " and ".join(said)
+
+
 def abridgement_note(abridged: Mapping[str, Abridgement], bounds: Bounds) -> str:
     """A sentence saying what the bounds leave out of each abridged resource, for the page that shows them."""
-    parts = []
-    for iri, cut in abridged.items():
-        said = [f"{cut.shown:,} of its {cut.statements:,} statements"] if cut.shown < cut.statements else []
-        if cut.graphs_cut:
-            said.append(f"{cut.graphs_cut:,} statements with {bounds.graphs:,} of the graphs stating them")
-        parts.append(f"<{iri}>: {' and '.join(said)}")
+    parts = [f"<{iri}>: {left_out(cut, bounds)}" for iri, cut in abridged.items()]
     return (
         f"Abridged members: a member with more than {bounds.statements:,} statements shows {bounds.statements:,} of "
         f"them, shared out over its properties, and a statement in more than {bounds.graphs:,} named graphs is "
@@ -469,15 +475,20 @@ def reused_labels(folder: Path) -> dict[str, tuple[ox.Literal, ...]]:
     return {iri: tuple(found) for iri, found in out.items()}
 
 
-def describe(store: Store, iri: str, *, with_context: bool = True) -> Description:
-    """Everything the store says about ``iri``.
+def describe(store: Store, iri: str, *, with_context: bool = True, bounds: Bounds | None = None) -> Description:
+    """Everything the store says about ``iri`` (within ``bounds``, if given: see :func:`bounded_statements`).
 
     With ``with_context`` (for pages) the description also holds the incoming links,
     the source documents of every graph involved and the labels of linked resources.
     """
-    outgoing = statements(store, [iri])[iri]
+    abridged = None
+    if bounds is None:
+        outgoing = statements(store, [iri])[iri]
+    else:
+        described, cut = bounded_statements(store, [iri], bounds)
+        outgoing, abridged = described[iri], cut.get(iri)
     if not with_context:
-        return Description(iri, outgoing, [])
+        return Description(iri, outgoing, [], abridged=abridged)
     inbound, truncated = incoming(store, iri)
     graphs = {g for st in (*outgoing, *inbound) for g in st.graphs}
     linked = {
@@ -493,6 +504,7 @@ def describe(store: Store, iri: str, *, with_context: bool = True) -> Descriptio
         incoming_truncated=truncated,
         sources=sources(store, graphs),
         labels=labels(store, linked | graphs),
+        abridged=abridged,
     )
 
 

@@ -283,17 +283,32 @@ def resource_document(
     linked: Iterable[ox.Triple] = (),
     incoming: Iterable[ox.Triple] = (),
     local_url: LocalLinker | None = None,
+    abridged: Mapping[str, Any] | None = None,
 ) -> JsonObject:
     """One resource as a compact JSON-LD node object: its triples (blank nodes embedded), and in
     ``@included`` the sources of its values and the labels of what it links to (``stated`` and
     ``linked``, :func:`included`), the ``incoming`` statements (each under its own subject) and,
     with ``local_url``, the ``localUrl`` of the resource and of every resource the document mentions.
+
+    ``abridged`` says the triples are only part of the resource's: ``{"@id": the document's URL, "comment":
+    what is left out, "seeAlso": [URLs of the whole description]}``, written in ``@included`` as a node about
+    the document (``rdfs:comment`` in English, ``rdfs:seeAlso``).
     """
     nodes = node_objects(triples)
     nodes.setdefault(iri, {"@id": iri})
     root, *others = embed_blank_nodes([iri], nodes)
     inbound = list(node_objects(incoming).values())
+    about: list[JsonObject] = []
+    if abridged is not None:
+        about.append(
+            {
+                "@id": abridged["@id"],
+                _COMMENT: [{"@value": abridged["comment"], "@language": "en"}],
+                _SEE_ALSO: [{"@id": url} for url in abridged["seeAlso"]],
+            }
+        )
     root, *extra = _with_local_urls([root, *others, *inbound, *included(stated, linked)], local_url)
+    extra += about
     expanded: JsonObject = dict(root)
     if extra:
         expanded["@included"] = extra

@@ -245,11 +245,18 @@ class Settings(BaseSettings):
         "abridged (its statements shared out over its properties, each property keeping at least one), and the "
         "page names it and links to its full description.",
     )
+    resource_statements: int = Field(
+        1000,
+        gt=0,
+        description="Statements of a resource its HTML page and JSON-LD document show at most (each citing at most "
+        "statement_graphs graphs); a resource with more is abridged like a collection's member, and the page says "
+        "so and links to its Turtle and N-Triples, which hold every statement.",
+    )
     statement_graphs: int = Field(
         8,
         gt=0,
-        description="Named graphs (sources) a JSON-LD collection page cites for one statement at most; the page "
-        "names the members whose statements are stated in more.",
+        description="Named graphs (sources) a JSON-LD collection page, or a resource's page, cites for one statement "
+        "at most; the page says which statements are stated in more.",
     )
     data_license: str = Field(
         "https://creativecommons.org/licenses/by/4.0/", description="License IRI of the data (VoID/DCAT)."

@@ -26,6 +26,7 @@ from ilrs.graph.settings import get_settings
 from ilrs.graph.store import Store
 
 STATEMENTS = 8
+RESOURCE_STATEMENTS = 10
 GRAPHS = 2
 JSONLD = {"Accept": "application/ld+json"}
 SEE_ALSO = "http://www.w3.org/2000/01/rdf-schema#seeAlso"
@@ -51,6 +52,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, data: Path) -> Iterator[Liv
         "ILRS_EXTRA_FILES": json.dumps([str(data)]),
         "ILRS_MEMBER_STATEMENTS": str(STATEMENTS),
         "ILRS_STATEMENT_GRAPHS": str(GRAPHS),
+        "ILRS_RESOURCE_STATEMENTS": str(RESOURCE_STATEMENTS),
         "ILRS_METRICS": "true",
     }
     server = start_server(tmp_path_factory.mktemp("bounded"), env=env)
@@ -127,14 +129,37 @@ def test_a_page_holds_each_member_up_to_the_bounds_and_says_what_it_leaves_out(
     assert said is not None and int(said[1].replace(",", "")) == len(outgoing(store, cn))
 
 
-def test_the_full_description_of_an_abridged_member_is_at_its_link(client: httpx.Client, store: Store) -> None:
+def test_an_abridged_member_links_to_its_page_and_the_page_of_a_hub_to_every_statement(
+    client: httpx.Client, store: Store
+) -> None:
+    """The member's link leads to its page; a hub's page is bounded too (``ILRS_RESOURCE_STATEMENTS``), says so in
+    a node about the document, and links to its Turtle and N-Triples, which hold every statement."""
+    cn = f"{ID}country/CN"
+    stored = outgoing(store, cn)
     document = client.get("/countries", params={"limit": 100}, headers=JSONLD).json()
     link = next(url for url in document["view"]["seeAlso"] if url.endswith("/id/country/CN"))
-    full = client.get(link, headers=JSONLD)
-    assert full.status_code == 200
-    described = {t for t in jsonld_quads(full.json(), full.json()["@context"]) if t.subject.value == f"{ID}country/CN"}
-    triples = {ox.Triple(q.subject, q.predicate, q.object) for q in described}
-    assert outgoing(store, f"{ID}country/CN") <= triples
+    r = client.get(link, headers=JSONLD)
+    assert r.status_code == 200
+    quads = jsonld_quads(r.json(), r.json()["@context"])
+    shown = {ox.Triple(q.subject, q.predicate, q.object) for q in quads if q.subject.value == cn}
+    shown = {t for t in shown if t.predicate.value != "http://xmlns.com/foaf/0.1/isPrimaryTopicOf"}
+    assert shown <= stored and len(shown) == RESOURCE_STATEMENTS < len(stored)
+    about = [q for q in quads if q.subject.value == link]
+    (note,) = [q.object.value for q in about if q.predicate.value == COMMENT]
+    assert f"{RESOURCE_STATEMENTS} of its {len(stored):,} statements" in note
+    whole = {q.object.value for q in about if q.predicate.value == SEE_ALSO}
+    assert whole == {f"{link}.ttl", f"{link}.nt"}
+    for url in sorted(whole):
+        full = client.get(url)
+        assert full.status_code == 200
+        fmt = ox.RdfFormat.from_media_type(full.headers["content-type"].split(";")[0])
+        assert fmt is not None
+        triples = {ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(full.content, format=fmt)}
+        assert triples == stored, url
+    html = client.get(link, headers={"Accept": "text/html"})
+    assert html.status_code == 200
+    assert f"This page shows {RESOURCE_STATEMENTS} of its {len(stored):,} statements" in html.text
+    assert 'href="http' in html.text and f'{link.removeprefix(str(client.base_url))}.ttl"' in html.text
 
 
 def test_an_abridged_page_is_kept_by_the_page_cache(client: httpx.Client, server: LiveServer) -> None:
