@@ -132,7 +132,7 @@ WORDS = [
     "network",
 ]
 #: Triples in one source graph, on average (with the one source's provenance triples).
-TRIPLES_PER_SOURCE = 84
+TRIPLES_PER_SOURCE = 86
 
 
 def iri(path: str) -> str:
@@ -204,12 +204,16 @@ def source_quads(rng: random.Random, n: int) -> Iterator[str]:
     yield fact(person, RDF_TYPE, f"<{ILRS}Person>")
     yield fact(person, LABEL, literal(f"Person {name}", "en"))
     yield fact(person, ILRS + "holdsPosition", iri(f"id/position/{name}"))
-    yield fact(iri(f"id/position/{name}"), ILRS + "positionIn", agency)
+    position = iri(f"id/position/{name}")
+    yield fact(position, RDF_TYPE, f"<{ILRS}Position>")
+    yield fact(position, LABEL, literal(f"Position of person {name}", "en"))
+    yield fact(position, ILRS + "positionIn", agency)
     announcement = iri(f"id/announcement/{name}")
     yield fact(announcement, RDF_TYPE, f"<{ILRS}Announcement>")
+    yield fact(announcement, LABEL, literal(f"Announcement {name}", "en"))
     yield fact(announcement, ILRS + "announces", f"<{PROGRAM}>")
     yield fact(announcement, ILRS + "announcedBy", iri(f"id/country/{countries[1]}"))
-    yield fact(announcement, ILRS + "statedBy", person)
+    yield fact(announcement, ILRS + "announcedBy", person)
     yield fact(announcement, DCT + "date", literal(str(year), datatype="gYear"))
 
 

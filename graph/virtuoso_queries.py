@@ -271,7 +271,8 @@ def _negated_path_ends(query: str) -> str:
     STR(?ilrs_negated_end1) = STR(org:Organization)) }`` for ``MINUS { ?c rdfs:subClassOf* org:Organization }``.
 
     Virtuoso removes nothing with such a path to a resource there (compared with ``=`` or ``sameTerm`` it finds
-    the same); ``EXISTS`` (not negated) answers right as written. A literal at one end is sent as written.
+    the same); ``EXISTS`` (not negated) answers right as written, and so does a path to a literal there, which is
+    sent as written.
     """
     significant, pairs, opening, enclosing = _bracketed(query)
     edits: list[tuple[int, int, str]] = []

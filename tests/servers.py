@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,6 +105,20 @@ def wait_for(condition: Callable[[], T], what: str, *, timeout: float = 60, inte
         if time.monotonic() > deadline:
             raise AssertionError(f"waited {timeout:g} s for {what}")
         time.sleep(interval)
+
+
+def assert_the_query_slot_is_free(server: LiveServer, headers: dict[str, str] | None = None) -> None:
+    """A query never asked before is answered, not refused with 503, for a server started with one query slot
+    (``ILRS_MAX_CONCURRENT_QUERIES=1``): had a query its client left gone on, it would hold that slot until its
+    30 s deadline. ``headers`` choose the way the probe takes (e.g. no gzip: the edge's short way)."""
+    with httpx.Client(base_url=server.base_url, timeout=30, headers=headers) as client:
+
+        def answered() -> httpx.Response | None:
+            response = client.get("/sparql", params={"query": f"ASK {{ <urn:uuid:{uuid.uuid4()}> ?p ?o }}"})
+            return None if response.status_code == 503 else response
+
+        response = wait_for(answered, "a free query slot", timeout=10, interval=0.1)
+        assert response is not None and response.status_code == 200, response
 
 
 def scrape(server: LiveServer) -> Samples:

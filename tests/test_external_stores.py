@@ -252,6 +252,9 @@ REPEATED_PATHS_IN_CONTEXTS = [
     "?c a owl:Class FILTER(isIRI(?c)) FILTER NOT EXISTS { ?c rdfs:subClassOf{mod} org:Organization }",
     "?c a owl:Class FILTER(isIRI(?c)) FILTER EXISTS { ?c rdfs:subClassOf{mod} ?s . ?s rdfs:label ?l }",
     "?x a ilrs:Agreement FILTER EXISTS { ?x ilrs:party/ilrs:agencyOf{mod} ?c }",
+    '?c a owl:Class FILTER(isIRI(?c)) MINUS { ?c (rdfs:subClassOf/rdfs:label){mod} "Organization"@en }',
+    '?c a owl:Class FILTER(isIRI(?c)) FILTER NOT EXISTS { ?c (rdfs:subClassOf/rdfs:label){mod} "Organization"@en }',
+    '?c a owl:Class OPTIONAL { ?c (rdfs:subClassOf/rdfs:label){mod} "Organization"@en BIND(1 AS ?o) }',
 ]
 #: Paths repeated by + inside GRAPH ?g, asked with SELECT DISTINCT (without it Virtuoso's repeats are refused).
 REPEATED_PATHS_IN_A_VARIABLE_GRAPH = [

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from servers import LiveServer
+from servers import LiveServer, assert_the_query_slot_is_free
 
 #: What a client that asks for no compression sends: the short way.
 PLAIN = {"Accept-Encoding": "identity"}
@@ -92,18 +92,6 @@ def test_a_query_string_that_is_not_utf8_is_refused_naming_the_byte(client: http
     assert "0xFF" in response.text and '"query"' in response.text
 
 
-def assert_the_slot_is_free(server: LiveServer) -> None:
-    """A query is answered within 10 s: had a stopped query gone on, the server's only slot would stay taken for
-    its 30 s deadline, and every query would get 503."""
-    with httpx.Client(base_url=server.base_url, timeout=30, headers=PLAIN) as c:
-        for _ in range(100):
-            response = c.get("/sparql", params={"query": fresh()})
-            if response.status_code != 503:
-                break
-            time.sleep(0.1)
-        assert response.status_code == 200
-
-
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_a_client_going_away_stops_its_query(server_factory: Callable[..., LiveServer], method: str) -> None:
     server = server_factory(env={"ILRS_MAX_CONCURRENT_QUERIES": "1"})  # deadline: the default 30 s
@@ -113,7 +101,7 @@ def test_a_client_going_away_stops_its_query(server_factory: Callable[..., LiveS
             impatient.get("/sparql", params={"query": ENDLESS})
         else:
             impatient.post("/sparql", data={"query": ENDLESS})
-    assert_the_slot_is_free(server)
+    assert_the_query_slot_is_free(server, PLAIN)
 
 
 def test_a_cors_request_that_asks_for_gzip_gets_both(client: httpx.Client) -> None:
@@ -136,4 +124,4 @@ def test_a_client_going_away_stops_its_query_with_requests_pipelined_behind_it(
     with socket.create_connection((host, int(port)), timeout=10) as connection:
         connection.sendall((endless + behind).encode())
         time.sleep(1)  # the first query is running; the second waits behind it
-    assert_the_slot_is_free(server)
+    assert_the_query_slot_is_free(server, PLAIN)

@@ -48,7 +48,7 @@ from ilrs.graph.settings import Settings
 from ilrs.graph.stats import compute_stats
 from ilrs.graph.store import Store, is_external
 
-from ..caching import cache_headers, not_modified
+from ..caching import cache_headers, not_modified, tags_of
 from ..deps import ExecutorDep, SettingsDep, StoreDep, get_executor
 from ..edge import answer_exception
 from ..http_protocol import DISCONNECT
@@ -330,7 +330,7 @@ def _whole_answer(request: Request, key: ResultKey | None, content_type: str, bo
 def _cached_answer(request: Request, key: ResultKey) -> Response | None:
     """The answer to a query whose result is known: 304 if the client has it (``If-None-Match``), else the result."""
     etag = (b"etag", key.etag.encode("latin-1"))
-    if request.method in ("GET", "HEAD") and key.etag in _entity_tags(request.headers.get("if-none-match")):
+    if request.method in ("GET", "HEAD") and key.etag in tags_of(request.headers.get("if-none-match", "")):
         return WholeResponse(304, [_VARY_ACCEPT, etag])
     cache: ResultCache = request.app.state.result_cache
     cached = cache.get(key)
@@ -354,13 +354,6 @@ class WholeResponse(Response):
         if status != 304:
             headers.append((b"content-length", str(len(body)).encode("latin-1")))
         self.raw_headers = headers
-
-
-def _entity_tags(header: str | None) -> set[str]:
-    """The strong tags an ``If-None-Match`` header names (``*`` included)."""
-    if not header:
-        return set()
-    return {t.strip().removeprefix("W/") for t in header.split(",")}
 
 
 class ResultResponse(StreamingResponse):
