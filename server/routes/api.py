@@ -3,7 +3,8 @@
 ``GET /context.jsonld`` serves ``graph/context.jsonld``. Each collection
 (``/agencies``, ``/countries``, …, see :data:`graph.collections.COLLECTIONS`) is a
 ``hydra:Collection`` page whose members are the canonical IRIs with exactly their
-triples from the graph; ``?page=`` and ``?limit=`` page it (with ``hydra:view`` and
+triples from the graph, up to the bounds of :func:`graph.describe.bounded_statements` (a member beyond
+them is abridged, and the page's view names it); ``?page=`` and ``?limit=`` page it (with ``hydra:view`` and
 RFC 8288 ``Link`` headers), and some collections take filters (``?status=``,
 ``?partners=``, ``?party=``, ``?year=``). Bad parameters get a 400 saying why, as problem details.
 """
@@ -178,7 +179,10 @@ for _collection in COLLECTIONS.values():
         _handler(_collection),
         methods=["GET"],
         summary=f"{_collection.title}: a paginated Hydra collection in JSON-LD",
-        description=f"Members: {_members_text(_collection)}.{_filters} Paging: ?page= (from 1) and ?limit=.",
+        description=f"Members: {_members_text(_collection)}.{_filters} Paging: ?page= (from 1) and ?limit=. "
+        "A member with more statements than the server's member_statements (by default 64), or a statement in "
+        "more graphs than its statement_graphs (8), is abridged: the view lists its full description as "
+        "seeAlso and says what is left out in its comment.",
         responses=API_RESPONSES,
         openapi_extra={"parameters": _parameters(_collection)},
     )
