@@ -240,6 +240,26 @@ class Settings(BaseSettings):
     )
     page_size: int = Field(50, gt=0, le=1000, description="Default page size of JSON-LD collections.")
     max_page_size: int = Field(1000, gt=0, description="Largest ?limit= a JSON-LD collection accepts.")
+    member_statements: int = Field(
+        64,
+        gt=0,
+        description="Statements of one member a JSON-LD collection page embeds at most: a member with more is "
+        "abridged (its statements shared out over its properties, each property keeping at least one), and the "
+        "page names it and links to its full description.",
+    )
+    resource_statements: int = Field(
+        1000,
+        gt=0,
+        description="Statements of a resource its HTML page and JSON-LD document show at most (each citing at most "
+        "statement_graphs graphs); a resource with more is abridged like a collection's member, and the page says "
+        "so and links to its Turtle and N-Triples, which hold every statement.",
+    )
+    statement_graphs: int = Field(
+        8,
+        gt=0,
+        description="Named graphs (sources) a JSON-LD collection page, or a resource's page, cites for one statement "
+        "at most; the page says which statements are stated in more.",
+    )
     data_license: str = Field(
         "https://creativecommons.org/licenses/by/4.0/", description="License IRI of the data (VoID/DCAT)."
     )
