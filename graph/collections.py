@@ -247,8 +247,11 @@ def build_filters(
             patterns.append(f"FILTER {negation}EXISTS {{ {_status_claim('?_status', day, latest=False)} }}")
         elif name == "party":
             party = resolve_party(store, value, local_base)
+            # A join, not FILTER EXISTS: Oxigraph evaluates an EXISTS with a union once per member, so a party of
+            # thousands of agreements took seconds per page; the pages' queries are DISTINCT, so a member matched
+            # twice is still listed once.
             patterns.append(
-                f"FILTER EXISTS {{ {{ ?s <{ILRS.party}> <{party}> }}"
+                f"{{ {{ ?s <{ILRS.party}> <{party}> }}"
                 f" UNION {{ ?s <{ILRS.party}> ?_agency . ?_agency <{ILRS.agencyOf}> <{party}> }}"
                 f" UNION {{ ?s <{ILRS.counterpartCountry}> <{party}> }} }}"
             )

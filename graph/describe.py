@@ -12,7 +12,7 @@ cannot be looked up on its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -76,6 +76,8 @@ class Description:
     incoming_truncated: bool = False
     sources: dict[str, Source] = field(default_factory=dict)
     labels: dict[str, list[ox.Literal]] = field(default_factory=dict)
+    #: What ``outgoing`` leaves out, when it was read within bounds that the resource exceeds.
+    abridged: Abridgement | None = None
 
     @property
     def exists(self) -> bool:
@@ -183,21 +185,31 @@ def statements(store: Store, subjects: Sequence[str]) -> dict[str, list[Statemen
           {{ ?s ?p ?o }} UNION {{ GRAPH ?g {{ ?s ?p ?o }} }}
         }}"""
     _collect(_solutions(store, direct, union=False), found)
-    if any(isinstance(o, ox.BlankNode) for (_, _, o) in found):
-        # Blank nodes live in the graph of the file that wrote them, so one path per graph reaches them all.
-        # Zero steps and one or more apart, not ({_ANY})*: Virtuoso loses a *-path's zero-length solutions in GRAPH ?g.
-        # DISTINCT: Virtuoso gives a pair of a path's ends once per route inside GRAPH ?g0 (refused without it).
-        closure = f"""
-            SELECT DISTINCT ?s ?p ?o ?g WHERE {{
-              VALUES ?r {{ {_values(subjects)} }}
-              {{ ?r ?p0 ?b BIND(?b AS ?s) }} UNION {{ ?r ?p0 ?b . ?b ({_ANY})+ ?s }}
-              UNION {{ GRAPH ?g0 {{ ?r ?p0 ?b BIND(?b AS ?s) }} }}
-              UNION {{ GRAPH ?g0 {{ ?r ?p0 ?b . ?b ({_ANY})+ ?s }} }}
-              FILTER(isBlank(?b) && isBlank(?s))
-              {{ ?s ?p ?o }} UNION {{ GRAPH ?g {{ ?s ?p ?o }} }}
-            }}"""
-        _collect(_solutions(store, closure, union=False), found)
+    _close_blank_nodes(store, subjects, found)
+    return _walk(subjects, found)
 
+
+def _close_blank_nodes(store: Store, subjects: Sequence[str], found: dict[tuple[Term, ...], set[str]]) -> None:
+    """Add to ``found`` the statements of the blank nodes the ``subjects`` reach, if ``found`` links to any."""
+    if not any(isinstance(o, ox.BlankNode) for (_, _, o) in found):
+        return
+    # Blank nodes live in the graph of the file that wrote them, so one path per graph reaches them all.
+    # Zero steps and one or more apart, not ({_ANY})*: Virtuoso loses a *-path's zero-length solutions in GRAPH ?g.
+    # DISTINCT: Virtuoso gives a pair of a path's ends once per route inside GRAPH ?g0 (refused without it).
+    closure = f"""
+        SELECT DISTINCT ?s ?p ?o ?g WHERE {{
+          VALUES ?r {{ {_values(subjects)} }}
+          {{ ?r ?p0 ?b BIND(?b AS ?s) }} UNION {{ ?r ?p0 ?b . ?b ({_ANY})+ ?s }}
+          UNION {{ GRAPH ?g0 {{ ?r ?p0 ?b BIND(?b AS ?s) }} }}
+          UNION {{ GRAPH ?g0 {{ ?r ?p0 ?b . ?b ({_ANY})+ ?s }} }}
+          FILTER(isBlank(?b) && isBlank(?s))
+          {{ ?s ?p ?o }} UNION {{ GRAPH ?g {{ ?s ?p ?o }} }}
+        }}"""
+    _collect(_solutions(store, closure, union=False), found)
+
+
+def _walk(subjects: Sequence[str], found: dict[tuple[Term, ...], set[str]]) -> dict[str, list[Statement]]:
+    """Each subject's statements in ``found``: its own, then those of the blank nodes they reach."""
     by_subject: dict[Term, list[Statement]] = {}
     for (s, p, o), graphs in found.items():
         assert isinstance(s, ox.NamedNode | ox.BlankNode) and isinstance(p, ox.NamedNode)
@@ -222,6 +234,145 @@ def statements(store: Store, subjects: Sequence[str]) -> dict[str, list[Statemen
                     queue.append(st.object)
         out[iri] = result
     return out
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """How much of a resource a bounded description holds: at most ``statements`` of its own statements, each
+    with at most ``graphs`` of the named graphs that state it."""
+
+    statements: int
+    graphs: int
+
+
+@dataclass(frozen=True)
+class Abridgement:
+    """What a bounded description leaves out of one resource."""
+
+    #: The resource's own statements (distinct triples with it as subject, blank nodes' not counted).
+    statements: int
+    #: How many of them the description holds.
+    shown: int
+    #: Statements held with only some of the named graphs that state them.
+    graphs_cut: int
+
+
+def bounded_statements(
+    store: Store, subjects: Sequence[str], bounds: Bounds
+) -> tuple[dict[str, list[Statement]], dict[str, Abridgement]]:
+    """:func:`statements` of each subject, but at most ``bounds`` of each: the statements and, for each subject
+    that has more, what is left out.
+
+    A subject with more than ``bounds.statements`` statements keeps them shared out over its properties (each
+    property keeps at least one value while there is room, its values in SPARQL order), and a statement in more
+    than ``bounds.graphs`` named graphs keeps the first of them in IRI order. The store still reads every
+    statement of a large subject once, to count them, but only the kept ones become Python objects, so the
+    cost of a description stays bounded whatever the data holds about its subject.
+    """
+    if len(subjects) > _SUBJECTS_PER_QUERY:
+        chunks = [subjects[i : i + _SUBJECTS_PER_QUERY] for i in range(0, len(subjects), _SUBJECTS_PER_QUERY)]
+        described: dict[str, list[Statement]] = {}
+        abridged: dict[str, Abridgement] = {}
+        for chunk in chunks:
+            items, left_out = bounded_statements(store, chunk, bounds)
+            described.update(items)
+            abridged.update(left_out)
+        return described, abridged
+    if not subjects:
+        return {}, {}
+    counts = _value_counts(store, subjects)
+    small = [iri for iri in subjects if _within(counts.get(iri, {}), bounds)]
+    out = statements(store, small)
+    abridgements: dict[str, Abridgement] = {}
+    for iri in subjects:
+        if iri not in out:
+            out[iri], cut = _bounded_statements_of(store, iri, counts[iri], bounds)
+            if cut.shown < cut.statements or cut.graphs_cut:
+                abridgements[iri] = cut
+    return {iri: out[iri] for iri in subjects}, abridgements
+
+
+def left_out(cut: Abridgement, bounds: Bounds) -> str:
+    """What a bounded description holds of one resource, in words: ``64 of its 1,930 statements and 3
+    statements with 8 of the graphs stating them``."""
+    said = [f"{cut.shown:,} of its {cut.statements:,} statements"] if cut.shown < cut.statements else []
+    if cut.graphs_cut:
+        said.append(f"{cut.graphs_cut:,} statements with {bounds.graphs:,} of the graphs stating them")
+    return " and ".join(said)
+
+
+def abridgement_note(abridged: Mapping[str, Abridgement], bounds: Bounds) -> str:
+    """A sentence saying what the bounds leave out of each abridged resource, for the page that shows them."""
+    parts = [f"<{iri}>: {left_out(cut, bounds)}" for iri, cut in abridged.items()]
+    return (
+        f"Abridged members: a member with more than {bounds.statements:,} statements shows {bounds.statements:,} of "
+        f"them, shared out over its properties, and a statement in more than {bounds.graphs:,} named graphs is "
+        f"cited in the first {bounds.graphs:,} of them; each abridged member's full description is at its "
+        f"localUrl, also listed as this view's seeAlso. {'; '.join(parts)}."
+    )
+
+
+def _value_counts(store: Store, subjects: Sequence[str]) -> dict[str, dict[str, tuple[int, int]]]:
+    """For each subject and each of its properties: its distinct values, and the (value, graph) pairs stating them."""
+    query = f"""
+        SELECT ?s ?p (COUNT(DISTINCT ?o) AS ?n) (COUNT(*) AS ?rows) WHERE {{
+          VALUES ?s {{ {_values(subjects)} }}
+          {{ ?s ?p ?o }} UNION {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{MERGED_GRAPH}>) }}
+        }} GROUP BY ?s ?p"""
+    out: dict[str, dict[str, tuple[int, int]]] = {}
+    for row in _solutions(store, query, union=False):
+        out.setdefault(_iri(row["s"]), {})[_iri(row["p"])] = (int(_iri(row["n"])), int(_iri(row["rows"])))
+    return out
+
+
+def _within(counts: dict[str, tuple[int, int]], bounds: Bounds) -> bool:
+    """Whether a subject of these counts is surely within ``bounds`` (no property has more (value, graph)
+    pairs than one statement may cite graphs)."""
+    return sum(n for n, _ in counts.values()) <= bounds.statements and all(
+        rows <= bounds.graphs for _, rows in counts.values()
+    )
+
+
+def _shares(counts: dict[str, int], room: int) -> dict[str, int]:
+    """How many values of each property fit in ``room``: one each in turn, in property order, while there is room."""
+    shares = dict.fromkeys(sorted(counts), 0)
+    while room > 0 and any(shares[p] < counts[p] for p in shares):
+        for p in shares:
+            if room > 0 and shares[p] < counts[p]:
+                shares[p] += 1
+                room -= 1
+    return shares
+
+
+def _bounded_statements_of(
+    store: Store, iri: str, counts: dict[str, tuple[int, int]], bounds: Bounds
+) -> tuple[list[Statement], Abridgement]:
+    """The statements of one subject within ``bounds``, and what they leave out."""
+    shares = _shares({p: n for p, (n, _) in counts.items()}, bounds.statements)
+    subject = ox.NamedNode(iri)
+    found: dict[tuple[Term, ...], set[str]] = {}
+    graphs_cut = 0
+    for predicate, share in shares.items():
+        if not share:
+            continue
+        node = _values([predicate])
+        # The kept values first (a sub-select, so the store stops at them), then the graphs stating each.
+        query = f"""
+            SELECT ?o (GROUP_CONCAT(DISTINCT COALESCE(STR(?g), ""); separator=" ") AS ?graphs) WHERE {{
+              {{ SELECT DISTINCT ?o WHERE {{ {{ <{iri}> {node} ?o }} UNION {{ GRAPH ?g0 {{ <{iri}> {node} ?o }} }} }}
+                 ORDER BY ?o LIMIT {share} }}
+              {{ <{iri}> {node} ?o }} UNION {{ GRAPH ?g {{ <{iri}> {node} ?o }} FILTER(?g != <{MERGED_GRAPH}>) }}
+            }} GROUP BY ?o"""
+        for row in _solutions(store, query, union=False):
+            obj = row["o"]
+            if not isinstance(obj, ox.NamedNode | ox.BlankNode | ox.Literal):
+                continue
+            graphs = sorted({g for g in _iri(row["graphs"]).split(" ") if g})
+            graphs_cut += len(graphs) > bounds.graphs
+            found[(subject, ox.NamedNode(predicate), obj)] = set(graphs[: bounds.graphs])
+    _close_blank_nodes(store, [iri], found)
+    total = sum(n for n, _ in counts.values())
+    return _walk([iri], found)[iri], Abridgement(total, sum(shares.values()), graphs_cut)
 
 
 def incoming(store: Store, iri: str, limit: int = INCOMING_LIMIT) -> tuple[list[Statement], bool]:
@@ -324,15 +475,20 @@ def reused_labels(folder: Path) -> dict[str, tuple[ox.Literal, ...]]:
     return {iri: tuple(found) for iri, found in out.items()}
 
 
-def describe(store: Store, iri: str, *, with_context: bool = True) -> Description:
-    """Everything the store says about ``iri``.
+def describe(store: Store, iri: str, *, with_context: bool = True, bounds: Bounds | None = None) -> Description:
+    """Everything the store says about ``iri`` (within ``bounds``, if given: see :func:`bounded_statements`).
 
     With ``with_context`` (for pages) the description also holds the incoming links,
     the source documents of every graph involved and the labels of linked resources.
     """
-    outgoing = statements(store, [iri])[iri]
+    abridged = None
+    if bounds is None:
+        outgoing = statements(store, [iri])[iri]
+    else:
+        described, cut = bounded_statements(store, [iri], bounds)
+        outgoing, abridged = described[iri], cut.get(iri)
     if not with_context:
-        return Description(iri, outgoing, [])
+        return Description(iri, outgoing, [], abridged=abridged)
     inbound, truncated = incoming(store, iri)
     graphs = {g for st in (*outgoing, *inbound) for g in st.graphs}
     linked = {
@@ -348,6 +504,7 @@ def describe(store: Store, iri: str, *, with_context: bool = True) -> Descriptio
         incoming_truncated=truncated,
         sources=sources(store, graphs),
         labels=labels(store, linked | graphs),
+        abridged=abridged,
     )
 
 

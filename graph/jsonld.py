@@ -54,6 +54,8 @@ _XSD = "http://www.w3.org/2001/XMLSchema#"
 _XSD_STRING = f"{_XSD}string"
 _RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _HYDRA = "http://www.w3.org/ns/hydra/core#"
+_SEE_ALSO = "http://www.w3.org/2000/01/rdf-schema#seeAlso"
+_COMMENT = "http://www.w3.org/2000/01/rdf-schema#comment"
 #: The predicate of ``localUrl``: the page of this server about a resource (its "primary topic").
 #: A real property, so that every document expands without dropping a key (JSON-LD safe mode).
 LOCAL_URL = "http://xmlns.com/foaf/0.1/isPrimaryTopicOf"
@@ -281,17 +283,32 @@ def resource_document(
     linked: Iterable[ox.Triple] = (),
     incoming: Iterable[ox.Triple] = (),
     local_url: LocalLinker | None = None,
+    abridged: Mapping[str, Any] | None = None,
 ) -> JsonObject:
     """One resource as a compact JSON-LD node object: its triples (blank nodes embedded), and in
     ``@included`` the sources of its values and the labels of what it links to (``stated`` and
     ``linked``, :func:`included`), the ``incoming`` statements (each under its own subject) and,
     with ``local_url``, the ``localUrl`` of the resource and of every resource the document mentions.
+
+    ``abridged`` says the triples are only part of the resource's: ``{"@id": the document's URL, "comment":
+    what is left out, "seeAlso": [URLs of the whole description]}``, written in ``@included`` as a node about
+    the document (``rdfs:comment`` in English, ``rdfs:seeAlso``).
     """
     nodes = node_objects(triples)
     nodes.setdefault(iri, {"@id": iri})
     root, *others = embed_blank_nodes([iri], nodes)
     inbound = list(node_objects(incoming).values())
+    about: list[JsonObject] = []
+    if abridged is not None:
+        about.append(
+            {
+                "@id": abridged["@id"],
+                _COMMENT: [{"@value": abridged["comment"], "@language": "en"}],
+                _SEE_ALSO: [{"@id": url} for url in abridged["seeAlso"]],
+            }
+        )
     root, *extra = _with_local_urls([root, *others, *inbound, *included(stated, linked)], local_url)
+    extra += about
     expanded: JsonObject = dict(root)
     if extra:
         expanded["@included"] = extra
@@ -340,13 +357,17 @@ def collection_document(
     member_assertion: JsonObject | None = None,
     stated: Iterable[Stated] = (),
     linked: Iterable[ox.Triple] = (),
+    abridged: Iterable[str] = (),
+    note: str | None = None,
 ) -> JsonObject:
     """One page of a Hydra collection: ``members`` (in order) with exactly their ``triples``.
 
     ``stated`` and ``linked`` give the page an ``@included`` block (:func:`included`): the sources of
     each member's values, and the labels of what the members link to. With ``local_url``, every member
     and every resource the page mentions carries its ``localUrl``. ``search`` (a ``hydra:IriTemplate``)
-    and ``member_assertion`` describe the collection's filters and members, in expanded form.
+    and ``member_assertion`` describe the collection's filters and members, in expanded form. The view names
+    the ``abridged`` members (those the triples hold only part of) by their ``localUrl`` as ``rdfs:seeAlso``,
+    and the ``note`` saying what is left out as its ``rdfs:comment``.
     """
     nodes = node_objects(triples)
     for iri in members:
@@ -364,6 +385,11 @@ def collection_document(
         view[f"{_HYDRA}previous"] = [{"@id": links.previous}]
     if links.next:
         view[f"{_HYDRA}next"] = [{"@id": links.next}]
+    full = [(local_url(iri) if local_url else None) or iri for iri in abridged]
+    if full:
+        view[_SEE_ALSO] = [{"@id": url} for url in full]
+    if note:
+        view[_COMMENT] = [{"@value": note, "@language": "en"}]
     expanded: JsonObject = {
         "@id": links.collection,
         "@type": [f"{_HYDRA}Collection"],

@@ -203,12 +203,14 @@ class Settings(BaseSettings):
         description="Bytes of rendered pages (linked data, collections, JSON-LD, HTML) kept to answer the same "
         "request again while the data is unchanged (0: no cache). One page larger than an eighth of it is not kept.",
     )
-    worker_private_memory: int = Field(
-        64,
+    worker_private_memory: int | None = Field(
+        None,
         ge=0,
-        description="MiB of pages a query worker may hold of its own before it is replaced: a worker shares the "
-        "dataset with the others copy-on-write, but reading the store writes to the pages it reads, which the "
-        "kernel then copies for it alone; a fresh worker shares them again (0: never replaced for this).",
+        description="MiB of pages the query workers together may hold of their own: a worker shares the dataset "
+        "with the others copy-on-write, but reading the store writes to the pages it reads, which the kernel then "
+        "copies for it alone. Past it, the idle workers holding most are replaced by fresh forks that share them "
+        "again. Unset: 60% of the memory of the data's copy (one worker reading most of the store copies about "
+        "half of it); 0: never replaced for this.",
     )
     query_executor: Literal["process", "thread"] = Field(
         "process",
@@ -238,6 +240,26 @@ class Settings(BaseSettings):
     )
     page_size: int = Field(50, gt=0, le=1000, description="Default page size of JSON-LD collections.")
     max_page_size: int = Field(1000, gt=0, description="Largest ?limit= a JSON-LD collection accepts.")
+    member_statements: int = Field(
+        64,
+        gt=0,
+        description="Statements of one member a JSON-LD collection page embeds at most: a member with more is "
+        "abridged (its statements shared out over its properties, each property keeping at least one), and the "
+        "page names it and links to its full description.",
+    )
+    resource_statements: int = Field(
+        1000,
+        gt=0,
+        description="Statements of a resource its HTML page and JSON-LD document show at most (each citing at most "
+        "statement_graphs graphs); a resource with more is abridged like a collection's member, and the page says "
+        "so and links to its Turtle and N-Triples, which hold every statement.",
+    )
+    statement_graphs: int = Field(
+        8,
+        gt=0,
+        description="Named graphs (sources) a JSON-LD collection page, or a resource's page, cites for one statement "
+        "at most; the page says which statements are stated in more.",
+    )
     data_license: str = Field(
         "https://creativecommons.org/licenses/by/4.0/", description="License IRI of the data (VoID/DCAT)."
     )

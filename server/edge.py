@@ -114,13 +114,18 @@ class Edge:
                     scope["route"] = page.route
                     if cache is self.results:
                         metrics.cache_lookup(True)
+                    elif self.metrics:
+                        metrics.page_cached(True)
                     await page.send(send, head)
                     status, size = page.status, 0 if head else len(page.body)
                 else:
                     # Kept as sent, the edge's headers included; a HEAD's answer (no body) is not kept.
-                    if key is not None and not head and not cache.first_time(key):
-                        send = cache.recording(key, scope, send)
+                    recorded = key if key is not None and not head and not cache.first_time(key) else None
+                    if recorded is not None:
+                        send = cache.recording(recorded, scope, send)
                     status, size = await self._answer(scope, receive, send, version)
+                    if recorded is not None and cache is self.pages and self.metrics and recorded in cache:
+                        metrics.page_cached(False)
         finally:
             if share is not None:
                 self.share.give_back(share)

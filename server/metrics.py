@@ -12,6 +12,8 @@ The metrics are those of this process:
   and worker processes killed (at a deadline, a client gone) and replaced;
 * ``ilrs_result_cache_total{outcome}`` and ``ilrs_writes_total{outcome}``: counters that a result cache
   and a write path report to with :func:`cache_lookup` and :func:`write_outcome`;
+* ``ilrs_page_cache_total{outcome}``: pages (:mod:`.page_cache`) sent from the page cache (hit), and pages
+  built and kept in it (kept), reported with :func:`page_cached`;
 * ``ilrs_dataset_info{version}`` and ``ilrs_dataset_quads``: the dataset version being served.
 
 The counters live in one registry per process (:data:`REGISTRY`), like the process they describe.
@@ -55,6 +57,10 @@ WORKERS_RESTARTED = Counter(
     registry=REGISTRY,
 )  # fmt: skip
 CACHE = Counter("ilrs_result_cache", "Result cache lookups, by outcome (hit, miss).", ["outcome"], registry=REGISTRY)
+PAGES = Counter(
+    "ilrs_page_cache", "Pages sent from the page cache (hit) and pages built and kept in it (kept).", ["outcome"],
+    registry=REGISTRY,
+)  # fmt: skip
 WRITES = Counter(
     "ilrs_writes", "Writes to the dataset, by outcome (accepted, refused).", ["outcome"], registry=REGISTRY
 )
@@ -63,16 +69,24 @@ QUADS = Gauge("ilrs_dataset_quads", "Quads in the dataset served.", registry=REG
 
 for _outcome in ("hit", "miss"):
     CACHE.labels(_outcome)
+for _outcome in ("hit", "kept"):
+    PAGES.labels(_outcome)
 for _outcome in ("accepted", "refused"):
     WRITES.labels(_outcome)
 
 
 _CACHE_HIT, _CACHE_MISS = CACHE.labels("hit"), CACHE.labels("miss")
+_PAGE_HIT, _PAGE_KEPT = PAGES.labels("hit"), PAGES.labels("kept")
 
 
 def cache_lookup(hit: bool) -> None:
     """Count one result-cache lookup."""
     (_CACHE_HIT if hit else _CACHE_MISS).inc()
+
+
+def page_cached(hit: bool) -> None:
+    """Count one page sent from the page cache (``hit``), or built and kept in it."""
+    (_PAGE_HIT if hit else _PAGE_KEPT).inc()
 
 
 def write_outcome(accepted: bool) -> None:

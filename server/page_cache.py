@@ -125,6 +125,9 @@ class PageCache:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries
+
     @property
     def size(self) -> int:
         """Bytes held (see :attr:`CachedPage.size`)."""

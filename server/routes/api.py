@@ -3,7 +3,8 @@
 ``GET /context.jsonld`` serves ``graph/context.jsonld``. Each collection
 (``/agencies``, ``/countries``, …, see :data:`graph.collections.COLLECTIONS`) is a
 ``hydra:Collection`` page whose members are the canonical IRIs with exactly their
-triples from the graph; ``?page=`` and ``?limit=`` page it (with ``hydra:view`` and
+triples from the graph, up to the bounds of :func:`graph.describe.bounded_statements` (a member beyond
+them is abridged, and the page's view names it); ``?page=`` and ``?limit=`` page it (with ``hydra:view`` and
 RFC 8288 ``Link`` headers), and some collections take filters (``?status=``,
 ``?partners=``, ``?party=``, ``?year=``). Bad parameters get a 400 saying why, as problem details.
 """
@@ -21,7 +22,7 @@ from starlette.responses import Response
 
 from ilrs.graph import formats
 from ilrs.graph.collections import COLLECTIONS, FILTERS, Collection, build_filters, page
-from ilrs.graph.describe import label_triples, linked_iris, statements
+from ilrs.graph.describe import Bounds, abridgement_note, bounded_statements, label_triples, linked_iris
 from ilrs.graph.errors import NotFound, ParameterError
 from ilrs.graph.hydra import PAGING, entry_point_document, member_assertion, search_template
 from ilrs.graph.jsonld import (
@@ -178,7 +179,10 @@ for _collection in COLLECTIONS.values():
         _handler(_collection),
         methods=["GET"],
         summary=f"{_collection.title}: a paginated Hydra collection in JSON-LD",
-        description=f"Members: {_members_text(_collection)}.{_filters} Paging: ?page= (from 1) and ?limit=.",
+        description=f"Members: {_members_text(_collection)}.{_filters} Paging: ?page= (from 1) and ?limit=. "
+        "A member with more statements than the server's member_statements (by default 64), or a statement in "
+        "more graphs than its statement_graphs (8), is abridged: the view lists its full description as "
+        "seeAlso and says what is left out in its comment.",
         responses=API_RESPONSES,
         openapi_extra={"parameters": _parameters(_collection)},
     )
@@ -242,7 +246,10 @@ def _collection_response(request: Request, store: Store, settings: Settings, col
         next=page_url(number + 1) if number < last else None,
     )
     ctx = context_url(settings)
-    described = [st for items in statements(store, result.members).values() for st in items]
+    # Bounded: a member the data says very much about (a hub) is abridged, so a page stays small whatever the data.
+    bounds = Bounds(settings.member_statements, settings.statement_graphs)
+    by_member, abridged = bounded_statements(store, result.members, bounds)
+    described = [st for items in by_member.values() for st in items]
     stated = [(st.triple, st.graphs) for st in described]
     linked = label_triples(store, linked_iris(described, exclude=result.members))
     triples = [st.triple for st in described]
@@ -257,6 +264,8 @@ def _collection_response(request: Request, store: Store, settings: Settings, col
         member_assertion=member_assertion(collection),
         stated=stated,
         linked=linked,
+        abridged=list(abridged),
+        note=abridgement_note(abridged, bounds) if abridged else None,
     )
     rels = [("first", links.first), ("prev", links.previous), ("next", links.next), ("last", links.last)]
     link_header = [f'<{url}>; rel="{rel}"' for rel, url in rels if url]

@@ -172,17 +172,34 @@ def _resource_response(request: Request, store: Store, settings: Settings, iri: 
     choice = choose(request, ext)
     if not ld.is_iri(iri):
         return not_found_response(request, settings, f"not a resource IRI: {iri}", ext)
-    # Pages and JSON-LD documents show the statements pointing at the resource too; Turtle and N-Triples do not.
-    description = ld.describe(store, iri, with_context=choice.format is formats.HTML or choice.is_jsonld)
+    # Pages and JSON-LD documents show the statements pointing at the resource too, and are bounded (a hub is
+    # abridged); Turtle and N-Triples are neither: they are the whole description, written without a page's cost.
+    page = choice.format is formats.HTML or choice.is_jsonld
+    bounds = ld.Bounds(settings.resource_statements, settings.statement_graphs) if page else None
+    description = ld.describe(store, iri, with_context=page, bounds=bounds)
     if not (description.exists or ld.mentioned(store, iri)):
         message = f"nothing in the dataset is known about <{iri}>"
         return not_found_response(request, settings, message, ext, _nearest(store, settings, iri))
     check_modified(request, store, choice)
+    note = _abridged_note(description, bounds) if bounds is not None else None
     if choice.format is not formats.HTML:
         incoming = [st.triple for st in description.incoming]
-        return _rdf(request, store, settings, choice, description.triples, iri, description.outgoing, incoming)
-    page = {**_page(request, settings, store, description), "last_edit": last_edit(store, iri)}
-    return html_response(request, "resource.html", page, headers_for(store, choice))
+        return _rdf(
+            request, store, settings, choice, description.triples, iri, description.outgoing, incoming, note=note
+        )
+    view = {**_page(request, settings, store, description), "last_edit": last_edit(store, iri), "abridged": note}
+    return html_response(request, "resource.html", view, headers_for(store, choice))
+
+
+def _abridged_note(description: ld.Description, bounds: ld.Bounds) -> str | None:
+    """What a page of a resource beyond ``bounds`` leaves out, and where the rest is; ``None`` within them."""
+    if description.abridged is None:
+        return None
+    return (
+        f"This page shows {ld.left_out(description.abridged, bounds)} (at most {bounds.statements:,} statements, "
+        f"shared out over its properties, each citing at most {bounds.graphs:,} graphs); its Turtle and N-Triples "
+        "hold every statement."
+    )
 
 
 def _nearest(store: Store, settings: Settings, iri: str) -> list[tuple[str, str, str]]:
@@ -203,19 +220,23 @@ def _rdf(
     iri: str | None = None,
     statements: list[ld.Statement] | None = None,
     incoming: list[ox.Triple] | None = None,
+    note: str | None = None,
 ) -> Response:
     """One RDF representation (a single resource's JSON-LD is a node object, anything else a ``@graph``).
 
     A resource's JSON-LD also carries, in ``@included``, the named graphs that state each of its
     statements, the labels of the resources it links to (see :func:`ilrs.graph.jsonld.included`), the
-    ``incoming`` statements and the ``localUrl`` of every resource it mentions.
+    ``incoming`` statements and the ``localUrl`` of every resource it mentions; with a ``note`` (the
+    document is abridged), a node about the document saying so, its ``seeAlso`` the whole description.
     """
     ctx = context_url(settings)
     if iri is not None and choice.is_jsonld:
         stated = [(st.triple, st.graphs) for st in statements or []]
         linked = ld.label_triples(store, ld.linked_iris(statements or [], exclude=[iri]))
         linker = local_linker(public_base(settings))
-        document = resource_document(iri, triples, ctx, stated, linked, incoming or [], linker)
+        here = linker(iri) or iri
+        about = {"@id": here, "comment": note, "seeAlso": [f"{here}.{ext}" for ext in ("ttl", "nt")]}
+        document = resource_document(iri, triples, ctx, stated, linked, incoming or [], linker, about if note else None)
         body = dump_json(document)
     else:
         body = serialize_triples(triples, choice.format, ctx)
