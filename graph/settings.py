@@ -191,11 +191,12 @@ class Settings(BaseSettings):
         "a query needing more is stopped, 507).",
     )
     result_cache_bytes: int = Field(
-        64 * 1024 * 1024,
+        256 * 1024 * 1024,
         ge=0,
         description="Bytes of finished SPARQL results kept to answer the same query again while the data is "
         "unchanged (0: no cache), and as many again of the answers to GET kept as they were sent. One result "
-        "larger than an eighth of it is not kept.",
+        "larger than an eighth of it is not kept: the default keeps results of up to 32 MiB, as large as the "
+        "answers of the shipped queries over a million triples. Memory is taken only as results are kept.",
     )
     page_cache_bytes: int = Field(
         32 * 1024 * 1024,
