@@ -258,6 +258,19 @@ class Settings(BaseSettings):
         description="Named graphs (sources) a JSON-LD collection page, or a resource's page, cites for one statement "
         "at most; the page says which statements are stated in more.",
     )
+    example_rows: int = Field(
+        1000,
+        gt=0,
+        description="Rows of each example query's answer the front page reads at most: it shows the first 12 and "
+        "counts up to this many; an answer with more is said to have more, with a link to run the whole query in "
+        "the editor (so the page never evaluates a whole answer of a large graph).",
+    )
+    front_page_sources: int = Field(
+        50,
+        gt=0,
+        description="Sources the front page lists at most (the first by IRI, with their fact counts); with more it "
+        "says how many there are and links to the list of every source.",
+    )
     data_license: str = Field(
         "https://creativecommons.org/licenses/by/4.0/", description="License IRI of the data (VoID/DCAT)."
     )

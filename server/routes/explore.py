@@ -72,7 +72,10 @@ def editor_link(query: str) -> str:
 def front_page(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     base = public_base(settings)
     examples = load_examples(settings.queries_dir)
-    answers = overview.cached(store, "answers", lambda: [overview.answer(store, e) for e in examples])
+    read = settings.example_rows
+    answers = overview.cached(
+        store, f"answers-{read}", lambda: [overview.answer(store, e, read=read) for e in examples]
+    )
     tables = []
     for a in answers:
         cells = _labelled(store, [c for row in a.rows for c in row], base)
@@ -88,11 +91,14 @@ def front_page(request: Request, store: StoreDep, settings: SettingsDep) -> Resp
                 "editor": editor_link(a.example.query),
             }
         )
+    most = settings.front_page_sources
+    sources, source_count = overview.cached(store, f"sources-{most}", lambda: overview.source_graphs(store, most))
     page = {
         "base": base,
         "title": "The ILRS Knowledge Graph",
         "kinds": overview.cached(store, "kinds", lambda: overview.kinds(store)),
-        "sources": overview.cached(store, "sources", lambda: overview.source_graphs(store)),
+        "sources": sources,
+        "source_count": source_count,
         "tables": tables,
         "disputes": len(overview.cached(store, "disagreements", lambda: disagreements(store))),
         "local": lambda iri: local_url(iri, base),
