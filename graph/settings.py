@@ -271,6 +271,22 @@ class Settings(BaseSettings):
         description="Sources the front page lists at most (the first by IRI, with their fact counts); with more it "
         "says how many there are and links to the list of every source.",
     )
+    disagreements_per_page: int = Field(
+        50,
+        gt=0,
+        description="Disagreements one page of /disagreements (HTML or JSON-LD) shows; ?page= turns the pages.",
+    )
+    disagreement_claims: int = Field(
+        20,
+        gt=0,
+        description="Claims shown of one disagreement at most (taking turns among the competing values); one with "
+        "more says how many it leaves out and links to the query that lists them all.",
+    )
+    timeline_entries: int = Field(
+        500,
+        gt=0,
+        description="Entries one page of /timeline shows at most, in date order; ?page= turns the pages.",
+    )
     data_license: str = Field(
         "https://creativecommons.org/licenses/by/4.0/", description="License IRI of the data (VoID/DCAT)."
     )

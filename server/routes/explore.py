@@ -11,6 +11,7 @@ any of their names (:mod:`ilrs.graph.search`); its JSON is what the search box s
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from urllib.parse import quote
@@ -22,7 +23,7 @@ from starlette.responses import Response
 
 from ilrs.graph import describe as ld
 from ilrs.graph import formats, overview
-from ilrs.graph.disagreements import Disagreement, disagreements
+from ilrs.graph.disagreements import Disagreement, abridged, disagreements, topic_query
 from ilrs.graph.errors import ParameterError
 from ilrs.graph.examples import load_examples
 from ilrs.graph.overview import Member, members
@@ -66,6 +67,11 @@ def _labelled(store: Store, terms: list[Any], base: str) -> list[TermView]:
 def editor_link(query: str) -> str:
     """The query editor's URL with ``query`` opened in it (a ``#query=`` link, as YASGUI shares them)."""
     return f"query#query={quote(query, safe='')}"
+
+
+def sparql_link(query: str, base: str) -> str:
+    """The endpoint's URL that answers ``query`` (a ``GET``: its results, in the format ``Accept`` asks for)."""
+    return f"{base}/sparql?query={quote(query, safe='')}"
 
 
 @router.get("/", summary="The front page: search, browse, sources, example questions answered")
@@ -119,10 +125,14 @@ def disagreements_file(ext: str, request: Request, store: StoreDep, settings: Se
 
 def _disagreements(request: Request, store: Store, settings: Settings, ext: str | None) -> Response:
     choice = choose(request, ext, DISAGREEMENT_OFFERS)
-    found = overview.cached(store, "disagreements", lambda: disagreements(store))
+    every = overview.cached(store, "disagreements", lambda: disagreements(store))
     base = public_base(settings)
+    paging = Paging.of(request, len(every), settings.disagreements_per_page)
+    found = [abridged(d, settings.disagreement_claims) for d in every[paging.first : paging.last]]
+    path = f"{base}/disagreements" + ("" if ext is None else f".{ext}")
     if choice.format is not formats.HTML:
-        return body_response(dump_json(disagreements_document(found, base)), choice, headers_for(store, choice))
+        document = disagreements_document(found, base, paging, path)
+        return body_response(dump_json(document), choice, headers_for(store, choice))
     graphs = {c.graph for d in found for c in d.claims}
     iris = {d.topic for d in found} | {d.predicate for d in found} | graphs
     iris |= {d.counted for d in found if d.counted} | {d.status for d in found if d.status}
@@ -134,19 +144,68 @@ def _disagreements(request: Request, store: Store, settings: Settings, ext: str 
         "base": base,
         "title": "Where the sources disagree",
         "found": found,
+        "paging": paging,
+        "page_link": lambda number: paging.link(path, number),
+        "every_claim": lambda d: f"{base}/{editor_link(topic_query(d))}",
         "term": view,
         "value": lambda v: term_view(v, names, base),
         "source": lambda g: cited.get(g, ld.Source(g)),
         "graph_href": lambda g: local_url(g, base),
         "prefixed": prefixed,
-        "jsonld_url": f"{base}/disagreements.jsonld",
+        "jsonld_url": paging.link(f"{base}/disagreements.jsonld", paging.page),
     }
     return html_response(request, "disagreements.html", page, headers_for(store, choice))
 
 
-def disagreements_document(found: list[Disagreement], base: str) -> dict[str, Any]:
-    """The disagreements as JSON-LD: each topic with one claim per graph, its values and the graph."""
+@dataclass(frozen=True)
+class Paging:
+    """One page of a list that a view shows a page at a time (``?page=``, from 1)."""
+
+    page: int
+    pages: int
+    size: int
+    total: int
+
+    @classmethod
+    def of(cls, request: Request, total: int, size: int) -> Paging:
+        """The page ``?page=`` asks for of ``total`` items, ``size`` a page (a 400 naming the range otherwise)."""
+        pages = max(1, -(-total // size))
+        return cls(whole_number("page", request.query_params.get("page"), 1, 1, pages), pages, size, total)
+
+    @property
+    def first(self) -> int:
+        """The index of the page's first item."""
+        return (self.page - 1) * self.size
+
+    @property
+    def last(self) -> int:
+        """The index after the page's last item."""
+        return min(self.page * self.size, self.total)
+
+    def link(self, path: str, number: int) -> str:
+        """``path`` at page ``number`` (the first page is ``path`` itself)."""
+        return path if number == 1 else f"{path}?page={number}"
+
+
+def disagreements_document(
+    found: list[Disagreement], base: str, paging: Paging | None = None, path: str = ""
+) -> dict[str, Any]:
+    """The disagreements as JSON-LD: each topic with one claim per graph, its values and the graph.
+
+    With ``paging`` of more than one page, the document is that page (``path?page=N``): it says how many
+    disagreements there are in all and links the next and previous pages. A disagreement shown with fewer
+    than its claims says how many it leaves out (``omittedClaims``) and links the query editor with the query
+    that lists them all (``everyClaim``).
+    """
     vocab = f"{base}/disagreements#"
+    paged = paging is not None and paging.pages > 1
+    pages: dict[str, Any] = {}
+    if paging is not None and paged:
+        pages = {"@id": paging.link(path, paging.page), "totalItems": paging.total}
+        if paging.page < paging.pages:
+            pages["next"] = paging.link(path, paging.page + 1)
+        if paging.page > 1:
+            pages["previous"] = paging.link(path, paging.page - 1)
     return {
         "@context": {
             "@vocab": vocab,
@@ -157,9 +216,12 @@ def disagreements_document(found: list[Disagreement], base: str) -> dict[str, An
             "graph": {"@type": "@id"},
             "resource": {"@type": "@id"},
             "claims": {"@container": "@list"},
+            **({"next": {"@type": "@id"}, "previous": {"@type": "@id"}} if paged else {}),
+            **({"everyClaim": {"@type": "@id"}} if any(d.omitted for d in found) else {}),
         },
         "@id": f"{base}/disagreements",
         "@type": "DisagreementList",
+        **pages,
         "disagreements": [
             {
                 "@id": f"{base}/disagreements#{d.key}",
@@ -169,6 +231,7 @@ def disagreements_document(found: list[Disagreement], base: str) -> dict[str, An
                 "property": d.predicate,
                 **({"counted": d.counted} if d.counted else {}),
                 **({"status": d.status} if d.status else {}),
+                **({"omittedClaims": d.omitted, "everyClaim": sparql_link(topic_query(d), base)} if d.omitted else {}),
                 "claims": [
                     {
                         # Named, not blank: identical-looking claims would make canonization (RDFC-1.0)

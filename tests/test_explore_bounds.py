@@ -1,0 +1,154 @@
+"""The views for people stay bounded whatever the data size: a real server on generated data with small bounds.
+
+``/disagreements`` shows ``ILRS_DISAGREEMENTS_PER_PAGE`` topics a page (``?page=``), each with at most
+``ILRS_DISAGREEMENT_CLAIMS`` claims (every competing value still seen), and links the query that lists every
+claim; the pages are kept by the page cache.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import httpx
+import pytest
+from servers import LiveServer, scrape, start_server, stop_server, value
+
+from bench.generate import generate
+from ilrs.graph.disagreements import Disagreement, disagreements
+from ilrs.graph.loader import build_dataset
+from ilrs.graph.settings import get_settings
+from ilrs.graph.store import Store
+
+PER_PAGE = 4
+CLAIMS = 3
+HTML = {"Accept": "text/html"}
+JSONLD = {"Accept": "application/ld+json"}
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("explore") / "explore.nq"
+    generate(0.05, path, seed=12, progress=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def store(data: Path) -> Store:
+    """The server's data (the shipped graph and the generated file) in a store of the test's own."""
+    return build_dataset(get_settings().model_copy(update={"extra_files": [data]})).store
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, data: Path) -> Iterator[LiveServer]:
+    env = {
+        "ILRS_EXTRA_FILES": json.dumps([str(data)]),
+        "ILRS_DISAGREEMENTS_PER_PAGE": str(PER_PAGE),
+        "ILRS_DISAGREEMENT_CLAIMS": str(CLAIMS),
+        "ILRS_METRICS": "true",
+    }
+    server = start_server(tmp_path_factory.mktemp("explore-bounded"), env=env)
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture(scope="module")
+def client(server: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.base_url, timeout=120) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def every(store: Store) -> list[Disagreement]:
+    found = disagreements(store)
+    assert len(found) > 2 * PER_PAGE and any(len(d.claims) > CLAIMS for d in found), "the bounds should bite"
+    return found
+
+
+def _claims_of(client: httpx.Client, query: str) -> set[str]:
+    """The graphs that answer ``query`` at the server's endpoint (as CSV): one per claim."""
+    r = client.get("/sparql", params={"query": query}, headers={"Accept": "text/csv"})
+    assert r.status_code == 200, r.text
+    return {row["g"] for row in csv.DictReader(io.StringIO(r.text))}
+
+
+def test_the_disagreements_page_by_page_hold_every_topic_with_its_values(
+    client: httpx.Client, every: list[Disagreement]
+) -> None:
+    by_key = {d.key: d for d in every}
+    seen: list[str] = []
+    url: str | None = "/disagreements"
+    pages = 0
+    while url:
+        r = client.get(url, headers=HTML)
+        assert r.status_code == 200, r.text
+        pages += 1
+        sections = re.findall(r'<section class="disagreement" id="([^"]+)">(.*?)</section>', r.text, re.DOTALL)
+        assert 0 < len(sections) <= PER_PAGE
+        for key, section in sections:
+            whole = by_key[key]
+            rows = re.findall(r"<tr>", section.split("<tbody>")[1])
+            assert len(rows) == min(len(whole.claims), CLAIMS), key
+            notice = re.search(r'(\d+) of ([\d,]+) claims shown, each value at least once: <a href="([^"]+)">', section)
+            if len(whole.claims) <= CLAIMS:
+                assert not notice, key
+                continue
+            assert notice and notice.groups()[:2] == (str(CLAIMS), str(len(whole.claims))), key
+            editor = urlsplit(notice[3].replace("&amp;", "&"))
+            assert editor.path == "/query"
+            query = unquote(editor.fragment.removeprefix("query="))
+            assert _claims_of(client, query) == {c.graph for c in whole.claims}, key
+        seen += [key for key, _ in sections]
+        following = re.search(r'<a rel="next" href="([^"]+)">next page</a>', r.text)
+        url = following[1].replace("&amp;", "&") if following else None
+    assert seen == [d.key for d in every]
+    assert pages == -(-len(every) // PER_PAGE)
+
+
+def test_the_disagreements_as_json_ld_page_by_page(client: httpx.Client, every: list[Disagreement]) -> None:
+    keys: list[str] = []
+    url: str | None = "/disagreements.jsonld"
+    while url:
+        body = client.get(url).json()
+        assert body["totalItems"] == len(every)
+        for d in body["disagreements"]:
+            key = d["@id"].rsplit("#", 1)[1]
+            keys.append(key)
+            whole = next(w for w in every if w.key == key)
+            assert len(d["claims"]) == min(len(whole.claims), CLAIMS)
+            # The claims shown take turns among the competing values: as many of them are seen as fit.
+            shown = {frozenset(v.get("@id", v.get("@value")) for v in c["value"]) for c in d["claims"]}
+            competing = {frozenset(v.value for v in c.values) for c in whole.claims}
+            assert shown <= competing and len(shown) == min(len(competing), CLAIMS), key
+            if len(whole.claims) > CLAIMS:
+                assert d["omittedClaims"] == len(whole.claims) - CLAIMS
+                query = dict(httpx.URL(d["everyClaim"]).params)["query"]
+                assert _claims_of(client, query) == {c.graph for c in whole.claims}
+            else:
+                assert "omittedClaims" not in d and "everyClaim" not in d
+        url = body.get("next")
+    assert keys == [d.key for d in every]
+
+
+@pytest.mark.parametrize("page", ["0", "999", "x", "-1"])
+def test_a_page_beyond_the_disagreements_is_a_clear_400(client: httpx.Client, page: str) -> None:
+    r = client.get("/disagreements", params={"page": page}, headers=HTML)
+    assert r.status_code == 400 and "page" in r.text
+
+
+@pytest.mark.parametrize("path", ["/disagreements?page=2", "/disagreements.jsonld"])
+def test_a_page_of_disagreements_is_kept_by_the_page_cache(client: httpx.Client, server: LiveServer, path: str) -> None:
+    headers = {"Accept": "text/html, application/ld+json;q=0.9"}  # a key no other test asked with
+    before = scrape(server)
+    first = client.get(path, headers=headers)
+    again = client.get(path, headers=headers)
+    after = scrape(server)
+    assert first.status_code == again.status_code == 200 and again.content == first.content
+    for outcome in ("kept", "hit"):  # built and kept once, then sent from the cache
+        counted = value(after, "ilrs_page_cache_total", outcome=outcome)
+        assert counted - value(before, "ilrs_page_cache_total", outcome=outcome) == 1, outcome
