@@ -2,7 +2,8 @@
 
 ``/disagreements`` shows ``ILRS_DISAGREEMENTS_PER_PAGE`` topics a page (``?page=``), each with at most
 ``ILRS_DISAGREEMENT_CLAIMS`` claims (every competing value still seen), and links the query that lists every
-claim; the pages are kept by the page cache.
+claim; ``/timeline`` shows ``ILRS_TIMELINE_ENTRIES`` entries a page in date order, its filters kept from page to
+page. The pages are kept by the page cache.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ from ilrs.graph.disagreements import Disagreement, disagreements
 from ilrs.graph.loader import build_dataset
 from ilrs.graph.settings import get_settings
 from ilrs.graph.store import Store
+from ilrs.graph.timeline import entries
 
 PER_PAGE = 4
 CLAIMS = 3
+ENTRIES = 12
 HTML = {"Accept": "text/html"}
 JSONLD = {"Accept": "application/ld+json"}
 
@@ -50,6 +53,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, data: Path) -> Iterator[Liv
         "ILRS_EXTRA_FILES": json.dumps([str(data)]),
         "ILRS_DISAGREEMENTS_PER_PAGE": str(PER_PAGE),
         "ILRS_DISAGREEMENT_CLAIMS": str(CLAIMS),
+        "ILRS_TIMELINE_ENTRIES": str(ENTRIES),
         "ILRS_METRICS": "true",
     }
     server = start_server(tmp_path_factory.mktemp("explore-bounded"), env=env)
@@ -135,13 +139,39 @@ def test_the_disagreements_as_json_ld_page_by_page(client: httpx.Client, every: 
     assert keys == [d.key for d in every]
 
 
+@pytest.mark.parametrize("path", ["/disagreements", "/timeline"])
 @pytest.mark.parametrize("page", ["0", "999", "x", "-1"])
-def test_a_page_beyond_the_disagreements_is_a_clear_400(client: httpx.Client, page: str) -> None:
-    r = client.get("/disagreements", params={"page": page}, headers=HTML)
+def test_a_page_beyond_the_last_is_a_clear_400(client: httpx.Client, path: str, page: str) -> None:
+    r = client.get(path, params={"page": page}, headers=HTML)
     assert r.status_code == 400 and "page" in r.text
 
 
-@pytest.mark.parametrize("path", ["/disagreements?page=2", "/disagreements.jsonld"])
+@pytest.mark.parametrize("kind", ["", "mission"])
+def test_the_timeline_page_by_page_holds_every_entry_in_date_order(
+    client: httpx.Client, store: Store, kind: str
+) -> None:
+    wanted = [e for e in entries(store) if not kind or e.kind == kind]
+    assert len(wanted) > 2 * ENTRIES, "the bound should bite"
+    seen: list[tuple[str, str]] = []
+    url: str | None = "/timeline" + (f"?kind={kind}" if kind else "")
+    while url:
+        r = client.get(url, headers=HTML)
+        assert r.status_code == 200, r.text
+        body = r.text.split("<tbody>")[1].split("</tbody>")[0]
+        rows = re.findall(r'<tr class="kind-([^"]+)">\s*<td><time datetime="([^"]+)">', body)
+        assert 0 < len(rows) <= ENTRIES
+        assert all(k == kind for k, _ in rows) if kind else True
+        seen += [(k, value) for k, value in rows]
+        # The page's markup lists the page's entries, not every one.
+        markup = json.loads(r.text.split('<script type="application/ld+json">')[1].split("</script>")[0])
+        assert len(markup["mainEntity"]["itemListElement"]) == len(rows)
+        following = re.search(r'<a rel="next" href="([^"]+)">later</a>', r.text)
+        url = following[1].replace("&amp;", "&") if following else None
+        assert url is None or not kind or f"kind={kind}" in url
+    assert seen == [(e.kind, e.value) for e in wanted]
+
+
+@pytest.mark.parametrize("path", ["/disagreements?page=2", "/disagreements.jsonld", "/timeline?page=2"])
 def test_a_page_of_disagreements_is_kept_by_the_page_cache(client: httpx.Client, server: LiveServer, path: str) -> None:
     headers = {"Accept": "text/html, application/ld+json;q=0.9"}  # a key no other test asked with
     before = scrape(server)

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Query
@@ -182,9 +182,10 @@ class Paging:
         """The index after the page's last item."""
         return min(self.page * self.size, self.total)
 
-    def link(self, path: str, number: int) -> str:
-        """``path`` at page ``number`` (the first page is ``path`` itself)."""
-        return path if number == 1 else f"{path}?page={number}"
+    def link(self, path: str, number: int, params: dict[str, str] | None = None) -> str:
+        """``path`` with ``params`` at page ``number`` (the first page has no ``page``)."""
+        query = {**(params or {}), **({"page": str(number)} if number > 1 else {})}
+        return f"{path}?{urlencode(query)}" if query else path
 
 
 def disagreements_document(
@@ -340,15 +341,27 @@ def _list_page(
 AXIS = 1000
 
 
-@router.get("/timeline", summary="Everything the graph dates on one axis, filterable by kind and source")
+#: Sources the timeline's filter offers as a list to choose from; with more, it is a box to type a mark in
+#: (a list of thousands of sources is read by no one, and would be most of the page).
+SOURCE_CHOICES = 100
+
+
+@router.get("/timeline", summary="Everything the graph dates on one axis, filterable by kind and source, paged")
 def timeline_page(
     request: Request, store: StoreDep, settings: SettingsDep, kind: str = "", source: str = ""
 ) -> Response:
+    choice = choose(request, None, (formats.HTML,))
     everything = entries(store)
-    shown = [e for e in everything if (not kind or e.kind == kind) and (not source or citation_mark(e.graph) == source)]
+    matching = [
+        e for e in everything if (not kind or e.kind == kind) and (not source or citation_mark(e.graph) == source)
+    ]
+    paging = Paging.of(request, len(matching), settings.timeline_entries)
+    shown = matching[paging.first : paging.last]
     base = public_base(settings)
-    first = min((e.start for e in everything), default=None)
-    last = max((e.end for e in everything), default=None)
+    # One page: the axis spans everything dated, as filters change; one of many spans what the page shows.
+    spanned = everything if paging.pages == 1 else shown
+    first = min((e.start for e in spanned), default=None)
+    last = max((e.end for e in spanned), default=None)
     rows = []
     if first and last:
         width = (last - first).days or 1
@@ -363,6 +376,8 @@ def timeline_page(
             ticks.append(
                 {"year": year, "x": round(AXIS * (date(year, 1, 1) - first).days / ((last - first).days or 1), 1)}
             )
+    marks = overview.cached(store, "timeline-sources", lambda: sorted({citation_mark(e.graph) for e in everything}))
+    filters = {k: v for k, v in (("kind", kind), ("source", source)) if v}
     page = {
         "base": base,
         "title": "Timeline",
@@ -370,13 +385,16 @@ def timeline_page(
         "ticks": ticks,
         "axis": AXIS,
         "kinds": sorted({e.kind for e in everything}),
-        "sources": sorted({citation_mark(e.graph) for e in everything}),
+        "sources": marks if len(marks) <= SOURCE_CHOICES else [],
+        "source_count": len(marks),
         "kind": kind,
         "source": source,
+        "paging": paging,
+        "page_link": lambda number: paging.link(f"{base}/timeline", number, filters),
         "graph_href": lambda g: local_url(g, base),
         "mark": citation_mark,
     }
     cited = ld.sources(store, {e.graph for e in shown})
     items = timeline_items(store, shown, cited, local_linker(base))
     page["jsonld"] = script_json(page_markup("CollectionPage", "Timeline of the ILRS", page_url(request, base), items))
-    return html_response(request, "timeline.html", page, {"Cache-Control": "no-cache"})
+    return html_response(request, "timeline.html", page, headers_for(store, choice))
