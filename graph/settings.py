@@ -276,11 +276,17 @@ class Settings(BaseSettings):
         gt=0,
         description="Disagreements one page of /disagreements (HTML or JSON-LD) shows; ?page= turns the pages.",
     )
-    disagreement_claims: int = Field(
+    shown_claims: int = Field(
         20,
         gt=0,
-        description="Claims shown of one disagreement at most (taking turns among the competing values); one with "
-        "more says how many it leaves out and links to the query that lists them all.",
+        description="Claims shown of one disagreement, or of one country in the map's partner list, at most (taking "
+        "turns among the competing values); one with more says how many it leaves out and links to them all.",
+    )
+    map_counts: int = Field(
+        200,
+        gt=0,
+        description="Reported counts the map's page lists at most (the latest); with more it says how many there "
+        "are and links to the query that lists them all.",
     )
     timeline_entries: int = Field(
         500,

@@ -1,9 +1,10 @@
 """The views for people stay bounded whatever the data size: a real server on generated data with small bounds.
 
 ``/disagreements`` shows ``ILRS_DISAGREEMENTS_PER_PAGE`` topics a page (``?page=``), each with at most
-``ILRS_DISAGREEMENT_CLAIMS`` claims (every competing value still seen), and links the query that lists every
+``ILRS_SHOWN_CLAIMS`` claims (every competing value still seen), and links the query that lists every
 claim; ``/timeline`` shows ``ILRS_TIMELINE_ENTRIES`` entries a page in date order, its filters kept from page to
-page. The pages are kept by the page cache.
+page; ``/map`` lists at most ``ILRS_SHOWN_CLAIMS`` claims of a country (its status's among them) and the
+``ILRS_MAP_COUNTS`` latest reported counts. The pages are kept by the page cache.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from servers import LiveServer, scrape, start_server, stop_server, value
 from bench.generate import generate
 from ilrs.graph.disagreements import Disagreement, disagreements
 from ilrs.graph.loader import build_dataset
+from ilrs.graph.partners import partner_statuses, reported_counts
 from ilrs.graph.settings import get_settings
 from ilrs.graph.store import Store
 from ilrs.graph.timeline import entries
@@ -30,6 +32,7 @@ from ilrs.graph.timeline import entries
 PER_PAGE = 4
 CLAIMS = 3
 ENTRIES = 12
+COUNTS = 3
 HTML = {"Accept": "text/html"}
 JSONLD = {"Accept": "application/ld+json"}
 
@@ -52,8 +55,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, data: Path) -> Iterator[Liv
     env = {
         "ILRS_EXTRA_FILES": json.dumps([str(data)]),
         "ILRS_DISAGREEMENTS_PER_PAGE": str(PER_PAGE),
-        "ILRS_DISAGREEMENT_CLAIMS": str(CLAIMS),
+        "ILRS_SHOWN_CLAIMS": str(CLAIMS),
         "ILRS_TIMELINE_ENTRIES": str(ENTRIES),
+        "ILRS_MAP_COUNTS": str(COUNTS),
         "ILRS_METRICS": "true",
     }
     server = start_server(tmp_path_factory.mktemp("explore-bounded"), env=env)
@@ -171,7 +175,40 @@ def test_the_timeline_page_by_page_holds_every_entry_in_date_order(
     assert seen == [(e.kind, e.value) for e in wanted]
 
 
-@pytest.mark.parametrize("path", ["/disagreements?page=2", "/disagreements.jsonld", "/timeline?page=2"])
+def test_the_map_lists_a_few_claims_of_each_country_and_the_latest_counts(client: httpx.Client, store: Store) -> None:
+    r = client.get("/map", headers=HTML)
+    assert r.status_code == 200
+    partners = partner_statuses(store, None, None)
+    rows = re.findall(r'<tr data-status="([^"]+)">\s*<td><a href="([^"]+)">(.*?)</tr>', r.text, re.DOTALL)
+    assert len(rows) == len(partners)
+    abridged = 0
+    for status, href, row in rows:
+        whole = next(p for p in partners.values() if href.endswith(p.country.rsplit("/id", 1)[1]))
+        assert status == whole.status
+        claims = re.findall(r"</a> ([^<;(]+?)(?: <span class=\"hint\">|;|\s*<span class=\"hint omitted|\s*</td>)", row)
+        assert len(claims) == min(len(whole.claims), CLAIMS), whole.country
+        notice = re.search(r"\((\d+) of ([\d,]+) claims: <a href=\"([^\"]+)\">every claim</a>\)", row)
+        if len(whole.claims) > CLAIMS:
+            abridged += 1
+            assert notice and notice.groups() == (str(CLAIMS), str(len(whole.claims)), href)
+            statuses = {c.status for c in whole.claims}
+            assert len(set(claims)) == min(len(statuses), CLAIMS)  # the statuses take turns
+        else:
+            assert not notice
+    assert abridged, "the bound should bite"
+    counts = reported_counts(store)
+    assert len(counts) > COUNTS
+    listed = r.text.split('<table class="statements counts">')[1].split("</table>")[0]
+    assert len(re.findall(r"<tr><td>", listed)) == COUNTS
+    notice = re.search(r'The (\d+) latest of ([\d,]+) counts: <a href="([^"]+)">', r.text)
+    assert notice and notice.groups()[:2] == (str(COUNTS), str(len(counts)))
+    query = unquote(urlsplit(notice[3].replace("&amp;", "&")).fragment.removeprefix("query="))
+    answered = client.get("/sparql", params={"query": query}, headers={"Accept": "text/csv"})
+    assert answered.status_code == 200
+    assert len(list(csv.DictReader(io.StringIO(answered.text)))) == len(counts)  # the undated too
+
+
+@pytest.mark.parametrize("path", ["/disagreements?page=2", "/disagreements.jsonld", "/timeline?page=2", "/map"])
 def test_a_page_of_disagreements_is_kept_by_the_page_cache(client: httpx.Client, server: LiveServer, path: str) -> None:
     headers = {"Accept": "text/html, application/ld+json;q=0.9"}  # a key no other test asked with
     before = scrape(server)

@@ -128,7 +128,7 @@ def _disagreements(request: Request, store: Store, settings: Settings, ext: str 
     every = overview.cached(store, "disagreements", lambda: disagreements(store))
     base = public_base(settings)
     paging = Paging.of(request, len(every), settings.disagreements_per_page)
-    found = [abridged(d, settings.disagreement_claims) for d in every[paging.first : paging.last]]
+    found = [abridged(d, settings.shown_claims) for d in every[paging.first : paging.last]]
     path = f"{base}/disagreements" + ("" if ext is None else f".{ext}")
     if choice.format is not formats.HTML:
         document = disagreements_document(found, base, paging, path)
