@@ -14,6 +14,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
+from difflib import SequenceMatcher
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -25,6 +26,7 @@ from bench.generate import generate
 from ilrs.graph.disagreements import Disagreement, disagreements
 from ilrs.graph.loader import build_dataset
 from ilrs.graph.partners import partner_statuses, reported_counts
+from ilrs.graph.search import NEAR, names, normalise, search
 from ilrs.graph.settings import get_settings
 from ilrs.graph.store import Store
 from ilrs.graph.timeline import entries
@@ -217,5 +219,37 @@ def test_a_page_of_disagreements_is_kept_by_the_page_cache(client: httpx.Client,
     after = scrape(server)
     assert first.status_code == again.status_code == 200 and again.content == first.content
     for outcome in ("kept", "hit"):  # built and kept once, then sent from the cache
+        counted = value(after, "ilrs_page_cache_total", outcome=outcome)
+        assert counted - value(before, "ilrs_page_cache_total", outcome=outcome) == 1, outcome
+
+
+@pytest.mark.parametrize("query", ["mission", "turky", "change 7", "agreemnt", "wu weiren", "lunr"])
+def test_search_finds_what_comparing_every_name_in_full_finds(store: Store, query: str) -> None:
+    """The near matches found with the cheap bounds first are those of the full comparison with every name."""
+    wanted = normalise(query)
+    expected: dict[str, int] = {}
+    for name in names(store):
+        score = 100 if name.key == wanted else 80 if name.key.startswith(wanted) else 60 if wanted in name.key else 0
+        if not score and len(wanted) >= 4:
+            ratio = max(
+                SequenceMatcher(None, wanted, name.key).ratio(),
+                SequenceMatcher(None, wanted, name.key[: len(wanted)]).ratio(),
+            )
+            score = int(ratio * 50) if ratio >= NEAR else 0
+        if score:
+            expected[name.iri] = max(expected.get(name.iri, 0), score)
+    found = search(store, query, limit=len(expected) + 1)
+    assert {h.iri: h.score for h in found} == expected
+
+
+@pytest.mark.parametrize("accept", ["text/html", "application/ld+json"])
+def test_a_search_is_kept_by_the_page_cache(client: httpx.Client, server: LiveServer, accept: str) -> None:
+    before = scrape(server)
+    first = client.get("/search", params={"q": "mission 1"}, headers={"Accept": accept})
+    again = client.get("/search", params={"q": "mission 1"}, headers={"Accept": accept})
+    after = scrape(server)
+    assert first.status_code == again.status_code == 200 and again.content == first.content
+    assert "mission" in first.text.lower()
+    for outcome in ("kept", "hit"):
         counted = value(after, "ilrs_page_cache_total", outcome=outcome)
         assert counted - value(before, "ilrs_page_cache_total", outcome=outcome) == 1, outcome

@@ -270,7 +270,8 @@ def search_page(
     hits = search(store, q, limit, kind or None)
     names = ld.labels(store, {h.iri for h in hits})
     shown = [(h, ld.best_label(names.get(h.iri, [])) or h.name) for h in hits]
-    headers = {"Cache-Control": "no-cache", "Vary": "Accept"}
+    # A function of the URL and the data's version: the page cache keeps it (the search box asks as one types).
+    headers = {**headers_for(store, choice), "Vary": "Accept"}
     items = search_items(store, shown, base)
     name = f"Resources named like “{q}”"
     if choice.format is not formats.HTML:
