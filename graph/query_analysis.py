@@ -523,7 +523,8 @@ def limited(query: str, rows: int) -> str:
 
     The engine stops evaluating at the limit (it does not sort or group less, but it binds no more rows than
     asked): what a page that shows the first rows of an answer needs. A query that bounds itself already, or
-    is not a ``SELECT``, is read row by row and left by its reader.
+    is not a ``SELECT``, is read row by row and left by its reader. (Not ``SELECT * { { query } } LIMIT``:
+    that would give the answer's columns in another order.)
 
     >>> limited("SELECT ?s WHERE { ?s ?p '}' } ORDER BY ?s # last", 13)
     "SELECT ?s WHERE { ?s ?p '}' } ORDER BY ?s # last\\nLIMIT 13\\n"
