@@ -5,8 +5,8 @@ quarter of the time of loading N-Quads, and assumes the data valid: given the ve
 parser, in the same format, parsed strictly before, it gives the same quads. So the first load of a
 file's bytes is strict, and a record of them is kept; a later load of the same bytes — a restart on
 unchanged files — is lenient. The record is an empty file in ``cache_dir/parsed/`` named by a digest of
-the parser's version, the format and the bytes: a changed byte, another format or another pyoxigraph
-makes another name, and so a strict parse. Files that do not parse leave no record.
+the parser's version, the format and the bytes' SHA-256: a changed byte, another format or another
+pyoxigraph makes another name, and so a strict parse. Files that do not parse leave no record.
 """
 
 from __future__ import annotations
@@ -26,11 +26,10 @@ class ParsedBefore:
     def __init__(self, cache_dir: Path | None) -> None:
         self._folder = cache_dir / "parsed" if cache_dir is not None else None
 
-    def key(self, payload: bytes | bytearray, fmt: ox.RdfFormat) -> str:
-        """The name of the record of ``payload`` parsed as ``fmt`` by this pyoxigraph."""
-        digest = hashlib.sha256(f"{ox.__version__}\0{fmt.media_type}\0".encode())
-        digest.update(payload)
-        return digest.hexdigest()
+    def key(self, content: bytes, fmt: ox.RdfFormat) -> str:
+        """The name of the record of the bytes whose SHA-256 is ``content`` (``hashlib.sha256(payload).digest()``,
+        which the loader computes once for this and the dataset's version), parsed as ``fmt`` by this pyoxigraph."""
+        return hashlib.sha256(f"{ox.__version__}\0{fmt.media_type}\0".encode() + content).hexdigest()
 
     def __contains__(self, key: str) -> bool:
         return self._folder is not None and (self._folder / key).is_file()

@@ -203,12 +203,14 @@ class Settings(BaseSettings):
         description="Bytes of rendered pages (linked data, collections, JSON-LD, HTML) kept to answer the same "
         "request again while the data is unchanged (0: no cache). One page larger than an eighth of it is not kept.",
     )
-    worker_private_memory: int = Field(
-        64,
+    worker_private_memory: int | None = Field(
+        None,
         ge=0,
-        description="MiB of pages a query worker may hold of its own before it is replaced: a worker shares the "
-        "dataset with the others copy-on-write, but reading the store writes to the pages it reads, which the "
-        "kernel then copies for it alone; a fresh worker shares them again (0: never replaced for this).",
+        description="MiB of pages the query workers together may hold of their own: a worker shares the dataset "
+        "with the others copy-on-write, but reading the store writes to the pages it reads, which the kernel then "
+        "copies for it alone. Past it, the idle workers holding most are replaced by fresh forks that share them "
+        "again. Unset: 60% of the memory of the data's copy (one worker reading most of the store copies about "
+        "half of it); 0: never replaced for this.",
     )
     query_executor: Literal["process", "thread"] = Field(
         "process",

@@ -211,3 +211,22 @@ def test_the_startup_comparison_starts_each_system_and_reports_it(
     records = {p.name for p in (tmp_path / "cache" / "parsed").iterdir()}
     firsts = [p for p in tmp_path.glob("cache-*/parsed")]
     assert len(firsts) == 1 and {p.name for p in firsts[0].iterdir()} == records
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="reads Linux's /proc")
+def test_a_quick_private_pages_run_breaks_the_tree_down(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``bench.private_pages`` runs each setting it is given and says, as JSON, where the tree's memory is: the
+    server, its zygote and the workers, the latency of each query kind, and the peak under 8 clients."""
+    import json
+
+    from bench.private_pages import main as private_pages
+
+    unlimited = '{"ILRS_WORKER_PRIVATE_MEMORY": "0"}'
+    assert private_pages(["--quick", "--workdir", str(tmp_path), "default={}", f"unlimited={unlimited}"]) == 0
+    runs = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [run["setting"] for run in runs] == ["default", "unlimited"]
+    for run in runs:
+        assert {"server", "zygote", "worker"} <= set(run["after_one_client"]), run
+        assert all(part["pss"] > 0 for part in run["after_one_client"].values()), run
+        assert len(run["latency_ms"]) == 12, run["latency_ms"]
+        assert run["requests_per_second"] > 0 and run["peak_pss"] >= run["at_peak"]["server"]["pss"] > 0, run

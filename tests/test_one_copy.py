@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -129,6 +130,62 @@ def test_a_worker_holding_too_many_pages_of_its_own_is_replaced(
     finally:
         stop_server(live)
     assert (len(seen) > 1) is replaced, seen
+
+
+def _own_pages(pid: int) -> int:
+    """Bytes of the pages process ``pid`` holds alone (0 once it has ended)."""
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0
+    found = [line for line in rollup.splitlines() if line.startswith("Private_Dirty:")]
+    return int(found[0].split()[1]) * 1024 if found else 0
+
+
+def _read_everything(server: LiveServer, clients: int, rounds: int) -> None:
+    """``rounds`` times, ``clients`` queries at once that read every quad (each differs: none is cached)."""
+    query = "SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o FILTER(?n != {}) }}"
+    with httpx.Client(base_url=server.base_url, timeout=60) as client:
+
+        def ask(n: int) -> int:
+            return client.post("/sparql", data={"query": query.format(n)}, headers={"Accept": "text/csv"}).status_code
+
+        for r in range(rounds):
+            with ThreadPoolExecutor(clients) as pool:
+                assert list(pool.map(ask, range(r * clients, (r + 1) * clients))) == [200] * clients
+
+
+def test_the_workers_share_one_budget_of_pages_of_their_own(tmp_path: Path) -> None:
+    """``worker_private_memory`` is for all the workers together. One worker that has read the whole store, and
+    holds its pages as its own, is kept as it answers more; when two have, and together they pass the budget,
+    one of them (idle, no query asking for it) is replaced by a fresh fork, and the other keeps its pages."""
+    data = tmp_path / "generated.nq"
+    generate(5, data, seed=12, progress=False)
+    env = {"ILRS_EXTRA_FILES": json.dumps([str(data)]), "ILRS_MAX_CONCURRENT_QUERIES": "2"}
+    (tmp_path / "measure").mkdir()
+    (tmp_path / "budget").mkdir()
+    live = start_server(tmp_path / "measure", env={**env, "ILRS_WORKER_PRIVATE_MEMORY": "0"})
+    try:
+        _read_everything(live, 1, 3)
+        whole = max(_own_pages(pid) for pid in _workers(live))  # what a worker reading everything holds
+    finally:
+        stop_server(live)
+    budget = whole * 3 // 2  # one such worker fits, two do not
+    live = start_server(tmp_path / "budget", env={**env, "ILRS_WORKER_PRIVATE_MEMORY": str(max(budget // 2**20, 1))})
+    try:
+        _read_everything(live, 1, 3)
+        kept = _workers(live)
+        _read_everything(live, 1, 3)
+        assert kept == _workers(live)  # the one worker answering is kept
+        _read_everything(live, 2, 2)
+
+        def settled() -> bool:
+            held = [_own_pages(pid) for pid in _workers(live)]
+            return sum(held) <= budget and max(held, default=0) > whole // 2
+
+        wait_for(settled, "one of two workers holding the whole store to be replaced", timeout=30)
+    finally:
+        stop_server(live)
 
 
 def _rss(pid: int) -> int:

@@ -88,7 +88,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         executor = process_executor = ProcessExecutor(
             settings.max_concurrent_queries,
             memory_mib=settings.max_query_memory,
-            private_mib=settings.worker_private_memory or None,
+            private_mib=settings.worker_private_memory,
         )
         # Now, while no request is using the store: the zygote shares this process's copy of the data.
         process_executor.fork_zygote(app.state.dataset.current.store)

@@ -7,7 +7,10 @@ shares the zygote's pages copy-on-write — one copy of the data, however many w
 worker is ready in milliseconds. A worker evaluates one query at a time and streams the result back
 over a Unix socket. When a query passes its deadline or its client goes away the worker is killed —
 the CPU it was burning is reclaimed at once, which a thread cannot offer — and a fresh one is forked
-in the background. Idle workers are kept for the next query.
+in the background. Idle workers are kept for the next query. Reading the store writes to the pages read
+(the engine's reference counts and locks), so a worker's pages become its own as it works: each answer
+says how many it holds, and while all the workers together hold more than their budget the idle ones
+holding most are replaced by fresh forks (:meth:`ProcessExecutor._trim`).
 
 The first zygote is forked from the server itself (:meth:`ProcessExecutor.fork_zygote`), sharing the
 server's copy of the data. A write committed to the embedded store is applied to that zygote's copy
@@ -35,7 +38,7 @@ import sys
 import tempfile
 import threading
 from collections import deque
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +61,7 @@ from .executor import (
     Start,
     open_stream,
 )
-from .worker import CHUNK, DONE, FAILED, HEADER, JOB, READY, RETIRE, START, serve_forked
+from .worker import CHUNK, DONE, FAILED, HEADER, JOB, PRIVATE, PRIVATE_BYTES, READY, START, serve_forked
 
 log = logging.getLogger("ilrs.server.sparql")
 
@@ -66,6 +69,10 @@ log = logging.getLogger("ilrs.server.sparql")
 FRAMES_HELD = 2 * CHUNK_SIZE
 #: Writes kept for the zygote to apply; when more commit before it catches up, it loads a snapshot instead.
 MAX_PENDING_CHANGES = 1024
+#: The share of the data's copy (what the process holding it has resident) that the workers together may hold of
+#: their own, unless told otherwise: one worker reading most of the store copies about half of it (the engine's
+#: reference counts and locks sit in the nodes that hold the quads, the strings beside them are only read).
+PRIVATE_SHARE = 0.6
 
 
 class _ForkedProcess:
@@ -110,7 +117,7 @@ class _Zygote:
         self._lock = threading.Lock()  # one command and its reply at a time
 
     @classmethod
-    async def start(cls, version: str, snapshot: Path, memory_mib: int | None, private_mib: int | None) -> _Zygote:
+    async def start(cls, version: str, snapshot: Path, memory_mib: int | None) -> _Zygote:
         """Start the zygote of ``snapshot`` and wait until it has loaded it."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
@@ -119,7 +126,7 @@ class _Zygote:
                 "-m",
                 "ilrs.server.sparql.worker",
                 str(snapshot),
-                *(str(mib) if mib is not None else "-" for mib in (memory_mib, private_mib)),
+                str(memory_mib) if memory_mib is not None else "-",
                 stdin=theirs.fileno(),
             )
         except BaseException:
@@ -140,7 +147,7 @@ class _Zygote:
         return zygote
 
     @classmethod
-    def fork_from(cls, store: Store, memory_mib: int | None, private_mib: int | None) -> _Zygote:
+    def fork_from(cls, store: Store, memory_mib: int | None) -> _Zygote:
         """The zygote of ``store`` forked from this very process: it shares the server's copy of the data
         page by page, so there is no snapshot to write and parse, and no second copy.
 
@@ -152,7 +159,7 @@ class _Zygote:
         pid = os.fork()
         if pid == 0:  # the zygote: it never returns
             ours.close()
-            os._exit(serve_forked(store, theirs, memory_mib, private_mib))
+            os._exit(serve_forked(store, theirs, memory_mib))
         theirs.close()
         return cls(version, _ForkedProcess(pid), ours, store)
 
@@ -247,6 +254,10 @@ class _Frames(asyncio.Protocol):
         self._waiter: asyncio.Future[None] | None = None
         #: Whether the worker's end is closed: no frame comes after those received.
         self.ended = False
+        #: Bytes of the pages the worker holds alone, as it last said (a :data:`PRIVATE` frame).
+        self.private = 0
+        #: Called with the worker's figure when it says it anew, on the event loop.
+        self.on_private: Callable[[], None] | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = transport  # type: ignore[assignment]
@@ -254,18 +265,24 @@ class _Frames(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         buffer = self._buffer
         buffer += data
-        start, size = 0, len(buffer)
+        start, size, reported = 0, len(buffer), False
         while size - start >= HEADER.size:
             kind, length = HEADER.unpack_from(buffer, start)
             end = start + HEADER.size + length
             if end > size:
                 break
-            self._frames.append((kind, bytes(buffer[start + HEADER.size : end])))
-            self._held += length
+            if kind in (PRIVATE, DONE) and length == PRIVATE_BYTES.size:
+                (self.private,) = PRIVATE_BYTES.unpack_from(buffer, start + HEADER.size)
+                reported |= kind == PRIVATE  # a DONE's figure is weighed when the worker is given back
+            if kind != PRIVATE:  # a PRIVATE frame is no part of any result: it comes between two jobs
+                self._frames.append((kind, bytes(buffer[start + HEADER.size : end])))
+                self._held += length
             start = end
         if start:
             del buffer[:start]
             self._wake()
+        if reported and self.on_private is not None:
+            self.on_private()
         # Only whole frames count: a frame being received is always read to its end (it may be larger).
         if not self._paused and self._held > FRAMES_HELD and self._transport is not None:
             self._paused = True
@@ -317,8 +334,18 @@ class _Worker:
         self._frames = frames
         self._killed = False
         self._exit: asyncio.Task[int] | None = None
-        #: It said it reads no more jobs (it holds too many pages of its own): replace it.
+        #: Replace it once its query is done: the workers hold too many pages of their own.
         self.retiring = False
+
+    @property
+    def private(self) -> int:
+        """Bytes of the pages it holds alone, as it last said (0 until it says)."""
+        return self._frames.private if self._frames is not None else 0
+
+    def on_private(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` (on the event loop) whenever the worker says anew how many pages it holds alone."""
+        if self._frames is not None:
+            self._frames.on_private = callback
 
     @property
     def alive(self) -> bool:
@@ -374,7 +401,6 @@ class _ProcessExecution:
         if kind == CHUNK:
             return Chunk(payload)
         if kind == DONE:
-            self._worker.retiring = payload == RETIRE
             return Done()
         if kind == FAILED:
             failure = json.loads(payload)
@@ -413,8 +439,10 @@ class ProcessExecutor:
         self._slots = Slots(max_concurrent)
         #: MiB each worker may allocate beyond its copy of the dataset (``None``: no limit).
         self.memory_mib = memory_mib
-        #: MiB of pages a worker may hold of its own before it is replaced (``None``: no limit).
+        #: MiB of pages the workers together may hold of their own before the idle ones holding most are
+        #: replaced (``None``: :data:`PRIVATE_SHARE` of the data's copy; 0: no limit).
         self.private_mib = private_mib
+        self._private_budget: int | None = private_mib * 2**20 if private_mib else None
         self._warm = min(warm, max_concurrent)
         self._idle: list[_Worker] = []
         self._workers: set[_Worker] = set()
@@ -441,7 +469,8 @@ class ProcessExecutor:
         if previous is not None and previous.store is store:
             return
         follow_changes(store, self._changes.append)  # deque.append: atomic, and quick on the committing thread
-        self._zygote = _Zygote.fork_from(store, self.memory_mib, self.private_mib)
+        self._zygote = _Zygote.fork_from(store, self.memory_mib)
+        self._budget_for(os.getpid())
         if previous is not None:
             self._draining.add(previous)
             for worker in [w for w in self._idle if w.zygote is previous]:
@@ -483,9 +512,10 @@ class ProcessExecutor:
         current = worker.zygote is self._zygote and worker.version == worker.zygote.version
         if current and worker.alive and not worker.retiring and not self._closed and len(self._idle) < self._slots.size:
             self._idle.append(worker)
+            self._trim()
         else:
             self._retire(worker)
-            if worker.retiring and current and not self._closed and len(self._idle) < self._warm:
+            if worker.retiring and current and not self._closed:
                 self._background(self._replenish(worker.zygote))
 
     def discard(self, worker: _Worker) -> None:
@@ -560,9 +590,10 @@ class ProcessExecutor:
                 # A write may commit meanwhile: the snapshot is named by the version it holds.
                 version, path = await asyncio.to_thread(_dump, store, Path(self._dir.name))
                 try:
-                    zygote = await _Zygote.start(version, path, self.memory_mib, self.private_mib)
+                    zygote = await _Zygote.start(version, path, self.memory_mib)
                 finally:
                     path.unlink(missing_ok=True)  # loaded by the zygote, or of no use
+                self._budget_for(zygote.process.pid)
                 stale, self._zygote = self._zygote, zygote
                 for worker in [w for w in self._idle if w.zygote is not zygote]:
                     self._retire(worker)
@@ -589,7 +620,39 @@ class ProcessExecutor:
     async def _spawn(self, zygote: _Zygote) -> _Worker:
         worker = await zygote.fork()
         self._workers.add(worker)
+        worker.on_private(self._trim)
         return worker
+
+    def _budget_for(self, holder: int) -> None:
+        """Scale the workers' budget of pages of their own to the data's copy, held by process ``holder``
+        (unless a budget was set)."""
+        if self.private_mib is None:
+            resident = _resident(holder)
+            self._private_budget = int(resident * PRIVATE_SHARE) if resident else None
+
+    def _trim(self) -> None:
+        """While the workers together hold more pages of their own than the budget, replace the idle ones holding
+        most: their successors are forked at once, off any request's path, and share every page again. If that
+        is not enough, the busy ones holding most are replaced once their query is done."""
+        budget = self._private_budget
+        if budget is None or self._closed:
+            return
+        held = sum(worker.private for worker in self._workers if not worker.retiring)
+        idle = set(self._idle)
+        # The idle first (replaced now), then the busy (after their query), each by the pages it holds.
+        for worker in sorted(self._workers, key=lambda w: (w in idle, w.private), reverse=True):
+            if held <= budget:
+                break
+            if worker.retiring or not worker.private:
+                continue
+            held -= worker.private
+            if worker in idle:
+                zygote = worker.zygote
+                self._retire(worker)
+                if zygote is self._zygote:
+                    self._background(self._replenish(zygote))
+            else:
+                worker.retiring = True
 
     async def _replenish(self, zygote: _Zygote) -> None:
         try:
@@ -627,6 +690,14 @@ class ProcessExecutor:
         task = asyncio.get_running_loop().create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def _resident(pid: int) -> int:
+    """Bytes of memory process ``pid`` has resident (0 where /proc does not say)."""
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 def _dump(store: Store, folder: Path) -> tuple[str, Path]:

@@ -1,4 +1,4 @@
-"""Query worker processes: ``python -m ilrs.server.sparql.worker SNAPSHOT.nq [MEMORY_MIB [PRIVATE_MIB]]``.
+"""Query worker processes: ``python -m ilrs.server.sparql.worker SNAPSHOT.nq [MEMORY_MIB]``.
 
 The process started by the server is a *zygote*: it loads the dataset snapshot (N-Quads) into an
 in-memory store once, says it is ready, and then forks one worker per request of the server. A
@@ -31,6 +31,9 @@ The wire protocol between the server and a worker, over the worker's socket:
   per job :data:`START` (the content type), any number of :data:`CHUNK` and one :data:`DONE`, or
   :data:`FAILED` (JSON ``{"error", "message", "fields"}``: the class, message and fields of an
   :class:`~ilrs.graph.errors.IlrsError`, see :func:`~ilrs.graph.errors.rebuild_error`) at any point.
+  The payload of :data:`DONE` is an estimate of the bytes of the pages the worker holds alone (8 bytes,
+  big-endian: its last count and a page per fault since); now and then a :data:`PRIVATE` frame follows it
+  with a new count. The server weighs them against its budget for all the workers.
   The zygote sends :data:`READY` on its channel once it has loaded the data.
 
 It imports no more than pyoxigraph and the modules it needs, so that it starts in a fraction
@@ -61,16 +64,19 @@ from ilrs.graph.store import Store, keep_only, memory_store
 
 from .evaluate import CHUNK_SIZE, QueryJob, evaluate, start_evaluation_thread
 
-READY, JOB, START, CHUNK, FAILED, DONE = b"R", b"J", b"S", b"C", b"F", b"D"
-#: The payload of a :data:`DONE` frame after which the worker ends: it holds too many pages of its own.
-RETIRE = b"retire"
-#: Seconds after which a query may have read much of the store (see :func:`answer_jobs`).
-HEAVY_QUERY = 0.02
-#: Seconds between two counts of a worker's own pages: reading ``smaps_rollup`` walks every mapping of the
-#: process (about 10 ms with a million triples) while the client waits for the job's :data:`DONE`.
+READY, JOB, START, CHUNK, FAILED, DONE, PRIVATE = b"R", b"J", b"S", b"C", b"F", b"D", b"P"
+#: Page faults (a page copied for this process alone, or a new one) since the last count of the worker's own
+#: pages after which they are counted again: reading ``smaps_rollup`` walks every mapping of the process
+#: (about 10 ms with a million triples), while the fault counter costs a system call. A worker reading pages
+#: it has copied already faults no more, and is not counted again.
+FAULTS_BETWEEN_COUNTS = 256
+#: Seconds between two counts of a worker's own pages at most: the next job waits for a count.
 MEMORY_CHECK_INTERVAL = 1.0
 #: Frame header: type byte, payload length.
 HEADER = struct.Struct(">cI")
+#: The payload of a :data:`PRIVATE` frame and of a :data:`DONE` frame.
+PRIVATE_BYTES = struct.Struct(">Q")
+PAGE_SIZE = resource.getpagesize()
 
 
 def write_frame(out: IO[bytes], kind: bytes, payload: bytes = b"", flush: bool = True) -> None:
@@ -96,40 +102,40 @@ class FrameSink:
         write_frame(self._out, CHUNK, data, flush=len(data) >= CHUNK_SIZE)
 
 
-def answer_jobs(
-    store: Store, jobs: IO[bytes], out: IO[bytes], memory_mib: int | None = None, private_mib: int | None = None
-) -> None:
+def answer_jobs(store: Store, jobs: IO[bytes], out: IO[bytes], memory_mib: int | None = None) -> None:
     """Answer every job read from ``jobs`` until it ends, writing frames to ``out``.
 
     With ``memory_mib``, the process's memory may grow by that much beyond what it holds now: a query
     that needs more makes the engine abort the process (the server answers 507), or raises
-    :class:`MemoryError` here. With ``private_mib``, once the pages this process holds alone (copied from
-    the zygote's as the engine wrote to them) pass that many MiB, the job's :data:`DONE` frame says
-    :data:`RETIRE` and no job is read after it: the server replaces the worker.
+    :class:`MemoryError` here. Each job's :data:`DONE` says how many bytes of pages this process holds alone
+    (copied from the zygote's as the engine wrote to them), as estimated from the page faults since they were
+    last counted: a page per fault, at most. After :data:`FAULTS_BETWEEN_COUNTS` faults they are counted again
+    (at most once a :data:`MEMORY_CHECK_INTERVAL`) and the count sent in a :data:`PRIVATE` frame, after the
+    job's last frame: the client has its answer, and the server decides whether to replace the worker.
     """
     if memory_mib is not None:
         limit_memory(memory_mib)
-    answered, next_check = 0, 0.0
+    counted, counted_faults, next_check = 0, 0, 0.0  # every fault since the fork: a page of its own
     while (job := read_job(jobs)) is not None:
-        started = time.monotonic()
         try:
             evaluate(store, job, FrameSink(out))
         except IlrsError as err:
             write_failure(out, err)
+            continue
         except MemoryError:
             write_failure(out, MemoryLimitExceeded(limit_mib=memory_mib or 0))
-        else:
-            answered += 1
-            now = time.monotonic()
-            # Only a query that ran a while can have read much of the store, and now and then for the many
-            # short ones; the pages are counted at most once a MEMORY_CHECK_INTERVAL.
-            heavy = now - started > HEAVY_QUERY or answered % 64 == 0
-            if private_mib is not None and heavy and now >= next_check:
-                next_check = now + MEMORY_CHECK_INTERVAL
-                if private_memory() > private_mib * 2**20:
-                    write_frame(out, DONE, RETIRE)
-                    return
-            write_frame(out, DONE)
+            continue
+        faults = page_faults()
+        write_frame(out, DONE, PRIVATE_BYTES.pack(counted + (faults - counted_faults) * PAGE_SIZE))
+        now = time.monotonic()
+        if faults - counted_faults >= FAULTS_BETWEEN_COUNTS and now >= next_check:
+            counted, counted_faults, next_check = private_memory(), faults, now + MEMORY_CHECK_INTERVAL
+            write_frame(out, PRIVATE, PRIVATE_BYTES.pack(counted))
+
+
+def page_faults() -> int:
+    """Minor page faults of this process so far: each copy of a shared page written, each new page."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
 def read_job(jobs: IO[bytes]) -> QueryJob | None:
@@ -165,13 +171,10 @@ def load_snapshot(snapshot: Path) -> Store:
 class Zygote:
     """Forks workers that share its store; see the module documentation."""
 
-    def __init__(
-        self, store: Store, control: socket.socket, memory_mib: int | None, private_mib: int | None = None
-    ) -> None:
+    def __init__(self, store: Store, control: socket.socket, memory_mib: int | None) -> None:
         self._store = store
         self._control = control
         self._memory_mib = memory_mib
-        self._private_mib = private_mib
         self._children: set[int] = set()
 
     def serve(self) -> None:
@@ -200,7 +203,7 @@ class Zygote:
             # The channel is also the zygote's standard input: the worker must not hold it open, or the
             # server would not see the channel close if the zygote died.
             os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
-            os._exit(run_worker(self._store, ours, self._memory_mib, self._private_mib))
+            os._exit(run_worker(self._store, ours, self._memory_mib))
         ours.close()
         self._children.add(pid)
         socket.send_fds(self._control, [f"{pid}\n".encode()], [theirs.fileno()])
@@ -231,7 +234,7 @@ def _quads(data: bytes) -> list[ox.Quad]:
     return list(ox.parse(data, format=ox.RdfFormat.N_QUADS)) if data else []
 
 
-def serve_forked(store: Store, control: socket.socket, memory_mib: int | None, private_mib: int | None) -> int:
+def serve_forked(store: Store, control: socket.socket, memory_mib: int | None) -> int:
     """The life of a zygote forked from the server process itself, which holds ``store``; its exit status.
 
     It keeps none of the server's files open (its listening socket above all) but ``control`` and the
@@ -249,21 +252,21 @@ def serve_forked(store: Store, control: socket.socket, memory_mib: int | None, p
         keep_only(store)  # forked after a reload, it holds the previous version too
         gc.freeze()
         with contextlib.suppress(BrokenPipeError, ConnectionError):  # the server went away
-            Zygote(store, control, memory_mib, private_mib).serve()
+            Zygote(store, control, memory_mib).serve()
     except BaseException as err:  # nothing may return into the server's code
         print(f"ilrs query worker: {err!r}", file=sys.stderr)
         return 1
     return 0
 
 
-def run_worker(store: Store, channel: socket.socket, memory_mib: int | None, private_mib: int | None = None) -> int:
+def run_worker(store: Store, channel: socket.socket, memory_mib: int | None) -> int:
     """A forked worker's life: answer jobs from ``channel`` on a thread with a large stack; the exit status."""
     jobs, out = channel.makefile("rb"), channel.makefile("wb")
     failure: list[BaseException] = []
 
     def work() -> None:
         try:
-            answer_jobs(store, jobs, out, memory_mib, private_mib)
+            answer_jobs(store, jobs, out, memory_mib)
         except BaseException as err:  # handed to the main thread
             failure.append(err)
 
@@ -294,13 +297,13 @@ def limit_memory(mib: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the zygote; the arguments are the snapshot's path and, optionally, the memory limit and
-    the private memory a worker may hold (:func:`answer_jobs`), in MiB (``-``: none).
+    """Entry point of the zygote; the arguments are the snapshot's path and, optionally, the memory limit of a
+    query (:func:`answer_jobs`), in MiB (``-``: none).
 
     Its standard input is the control channel (a Unix socket).
     """
     args = sys.argv[1:] if argv is None else argv
-    memory_mib, private_mib = (int(a) if a != "-" else None for a in [*args[1:3], "-", "-"][:2])
+    memory_mib = int(args[1]) if len(args) > 1 and args[1] != "-" else None
     # Ctrl-C in a terminal reaches the whole process group: the server decides when workers end.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     control = socket.socket(fileno=os.dup(sys.stdin.fileno()))
@@ -312,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     channel = control.makefile("wb")
     write_frame(channel, READY)
     with contextlib.suppress(BrokenPipeError, ConnectionError, KeyboardInterrupt):  # the server went away
-        Zygote(store, control, memory_mib, private_mib).serve()
+        Zygote(store, control, memory_mib).serve()
     return 0
 
 
