@@ -18,7 +18,8 @@ listed by hand: a new graph that contradicts a claim makes a new disagreement.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from itertools import chain, zip_longest
 
 import pyoxigraph as ox
 
@@ -85,6 +86,8 @@ class Disagreement:
     """For counts: the status of what is counted (committed, signed …), if any."""
     claims: list[Claim]
     """One per graph, in graph order."""
+    omitted: int = 0
+    """Claims left out of a view of it (:func:`abridged`); ``0`` for the whole of it."""
 
     @property
     def resources(self) -> set[str]:
@@ -137,3 +140,31 @@ def disagreements(store: Store) -> list[Disagreement]:
 def conflicting(found: Sequence[Disagreement]) -> set[tuple[str, str]]:
     """``(resource, property)`` pairs whose values are disputed: a page marks these rows."""
     return {(r, d.predicate) for d in found for r in d.resources}
+
+
+def abridged(found: Disagreement, most: int) -> Disagreement:
+    """``found`` with at most ``most`` of its claims, the others counted in ``omitted``.
+
+    The claims kept take turns among the competing values (the first claim giving each set of values, then
+    the second …), so what the sources disagree about stays seen however many of them repeat one value;
+    they stay in graph order.
+
+    >>> year = lambda g, v: Claim(g, [ox.Literal(v)])
+    >>> d = Disagreement("value", "t", "p", None, None, [year("a", "1"), year("b", "1"), year("c", "2")])
+    >>> [(c.graph, c.values[0].value) for c in abridged(d, 2).claims], abridged(d, 2).omitted
+    ([('a', '1'), ('c', '2')], 1)
+    """
+    if len(found.claims) <= most:
+        return found
+    groups: dict[frozenset[str], list[int]] = {}
+    for index, claim in enumerate(found.claims):
+        groups.setdefault(frozenset(str(v) for v in claim.values), []).append(index)
+    turns = (i for i in chain.from_iterable(zip_longest(*groups.values())) if i is not None)
+    kept = sorted(i for _, i in zip(range(most), turns, strict=False))
+    return replace(found, claims=[found.claims[i] for i in kept], omitted=len(found.claims) - most)
+
+
+def topic_query(found: Disagreement) -> str:
+    """The SPARQL query that lists every claim on ``found``'s topic (one row per graph and value), by graph."""
+    where = QUERY.rstrip().removesuffix("}")
+    return f"{where}  FILTER(?topic = <{found.topic}> && ?property = <{found.predicate}>)\n}}\nORDER BY ?g ?value\n"

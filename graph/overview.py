@@ -18,6 +18,7 @@ from .describe import Source, sources
 from .errors import IlrsError
 from .examples import Example
 from .namespaces import GRAPH
+from .query_analysis import limited
 from .settings import BASE_IRI
 from .store import Store
 
@@ -105,12 +106,14 @@ class SourceEntry:
     facts: int
 
 
-def source_graphs(store: Store) -> list[SourceEntry]:
-    """The graphs of the source articles (``…/graph/source/…``) and loaded files, in IRI order."""
+def source_graphs(store: Store, most: int | None = None) -> tuple[list[SourceEntry], int]:
+    """The graphs of the source articles (``…/graph/source/…``) and loaded files, in IRI order (the first
+    ``most`` of them, each counted), and how many there are in all."""
     prefixes = (f"{GRAPH}source/", f"{GRAPH}loaded/")
-    names = [g for g in sorted(store.graphs()) if g.startswith(prefixes)]
+    every = [g for g in sorted(store.graphs()) if g.startswith(prefixes)]
+    names = every[:most] if most is not None else every
     found = sources(store, names)
-    return [SourceEntry(found.get(g, Source(g)), store.count(g)) for g in names]
+    return [SourceEntry(found.get(g, Source(g)), store.count(g)) for g in names], len(every)
 
 
 @dataclass
@@ -120,15 +123,24 @@ class Answer:
     example: Example
     columns: list[str] = field(default_factory=list)
     rows: list[list[ox.NamedNode | ox.BlankNode | ox.Literal | None]] = field(default_factory=list)
+    #: Rows read (all of the answer's unless ``more``).
     total: int = 0
+    #: Whether the answer has more rows than were read.
+    more: bool = False
     error: str | None = None
 
 
-def answer(store: Store, example: Example, limit: int = ANSWER_ROWS) -> Answer:
-    """The example's SELECT answer (its first ``limit`` rows); an ASK or CONSTRUCT has no table."""
+def answer(store: Store, example: Example, limit: int = ANSWER_ROWS, read: int | None = None) -> Answer:
+    """The example's SELECT answer (its first ``limit`` rows); an ASK or CONSTRUCT has no table.
+
+    With ``read``, the query is asked for ``read + 1`` rows at most (:func:`~.query_analysis.limited`) and at
+    most ``read`` are counted: ``more`` tells whether it has others, so a large graph's answer is never
+    evaluated whole.
+    """
     out = Answer(example)
+    query = limited(example.query, read + 1) if read is not None else example.query
     try:
-        result = store.query(example.query, union_default_graph=True)
+        result = store.query(query, union_default_graph=True)
     except IlrsError as err:
         out.error = str(err).splitlines()[0] if str(err) else type(err).__name__
         return out
@@ -136,6 +148,9 @@ def answer(store: Store, example: Example, limit: int = ANSWER_ROWS) -> Answer:
         return out
     out.columns = [v.value for v in result.variables]
     for row in result:
+        if read is not None and out.total == read:
+            out.more = True
+            break
         out.total += 1
         if out.total <= limit:
             out.rows.append([row[c] for c in out.columns])  # type: ignore[misc]

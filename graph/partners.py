@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from itertools import chain, zip_longest
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -86,6 +87,16 @@ class Partner:
     @property
     def disputed(self) -> bool:
         return len({c.status for c in self.claims}) > 1
+
+    def shown_claims(self, most: int) -> list[Claim]:
+        """At most ``most`` of the claims, by graph: the latest first, then taking turns among the statuses (the
+        latest claim of each status, then the next …), so the status shown and those it disputes stay seen."""
+        latest = sorted(self.claims, key=lambda c: (c.issued or "", c.graph), reverse=True)
+        groups: dict[str, list[Claim]] = {}
+        for claim in latest:
+            groups.setdefault(claim.status, []).append(claim)
+        turns = [c for c in chain.from_iterable(zip_longest(*groups.values())) if c is not None]
+        return sorted(turns[:most], key=lambda c: c.graph)
 
 
 def _query(store: Store) -> list[tuple[str, Claim]]:

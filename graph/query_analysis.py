@@ -515,3 +515,36 @@ def _service_iris(target: Token, prefixes: dict[str, list[str]]) -> list[str]:
             raise ForbiddenService(f"SERVICE <{iri}> is not allowed: a service IRI must be absolute")
         iris.append(iri)
     return iris
+
+
+def limited(query: str, rows: int) -> str:
+    """``query`` asked for at most ``rows`` solutions: a ``SELECT`` whose solution modifiers have no ``LIMIT``,
+    ``OFFSET`` or trailing ``VALUES`` gets ``LIMIT rows`` after them; any other query is returned as it is.
+
+    The engine stops evaluating at the limit (it does not sort or group less, but it binds no more rows than
+    asked): what a page that shows the first rows of an answer needs. A query that bounds itself already, or
+    is not a ``SELECT``, is read row by row and left by its reader. (Not ``SELECT * { { query } } LIMIT``:
+    that would give the answer's columns in another order.)
+
+    >>> limited("SELECT ?s WHERE { ?s ?p '}' } ORDER BY ?s # last", 13)
+    "SELECT ?s WHERE { ?s ?p '}' } ORDER BY ?s # last\\nLIMIT 13\\n"
+    >>> limited("SELECT * { ?s ?p ?o } LIMIT 5", 13), limited("ASK { ?s ?p ?o }", 13)
+    ('SELECT * { ?s ?p ?o } LIMIT 5', 'ASK { ?s ?p ?o }')
+    """
+    significant = _significant(query)
+    if _form(significant) != "solutions":
+        return query
+    depth, body_end = 0, None
+    for index, token in enumerate(significant):
+        if token.kind == "other" and token.text == "{":
+            depth += 1
+        elif token.kind == "other" and token.text == "}":
+            depth -= 1
+            if depth == 0:  # the end of the WHERE clause: solution modifiers and VALUES follow
+                body_end = index
+                break
+    if body_end is None:
+        return query
+    if any(_word(t).lower() in ("limit", "offset", "values") for t in significant[body_end + 1 :]):
+        return query
+    return f"{query}\nLIMIT {rows}\n"

@@ -96,7 +96,7 @@ def _score(query: str, key: str) -> int:
     if query in key:
         return 60
     if len(query) >= 4:
-        ratio = max(SequenceMatcher(None, query, key).ratio(), SequenceMatcher(None, query, key[: len(query)]).ratio())
+        ratio = max(_near(query, key), _near(query, key[: len(query)]))
         if ratio >= NEAR:
             return int(ratio * 50)
     return 0
@@ -120,3 +120,15 @@ def search(store: Store, query: str, limit: int = LIMIT, kind: str | None = None
             best[name.iri] = hit
     ranked = sorted(best.values(), key=lambda h: (-h.score, len(h.name), h.name))
     return ranked[:limit]
+
+
+def _near(query: str, key: str) -> float:
+    """How alike ``query`` and ``key`` are (:class:`~difflib.SequenceMatcher`'s ratio), or 0 when not near.
+
+    Its cheap upper bounds are tried first: most names are far from the query, and every search compares the
+    query with every name, so the full comparison is made only for the few that may be near.
+    """
+    matcher = SequenceMatcher(None, query, key)
+    if matcher.real_quick_ratio() < NEAR or matcher.quick_ratio() < NEAR:
+        return 0.0
+    return matcher.ratio()

@@ -261,6 +261,41 @@ class Settings(BaseSettings):
         description="Named graphs (sources) a JSON-LD collection page, or a resource's page, cites for one statement "
         "at most; the page says which statements are stated in more.",
     )
+    example_rows: int = Field(
+        1000,
+        gt=0,
+        description="Rows of each example query's answer the front page reads at most: it shows the first 12 and "
+        "counts up to this many; an answer with more is said to have more, with a link to run the whole query in "
+        "the editor (so the page never evaluates a whole answer of a large graph).",
+    )
+    front_page_sources: int = Field(
+        50,
+        gt=0,
+        description="Sources the front page lists at most (the first by IRI, with their fact counts); with more it "
+        "says how many there are and links to the list of every source.",
+    )
+    disagreements_per_page: int = Field(
+        50,
+        gt=0,
+        description="Disagreements one page of /disagreements (HTML or JSON-LD) shows; ?page= turns the pages.",
+    )
+    shown_claims: int = Field(
+        20,
+        gt=0,
+        description="Claims shown of one disagreement, or of one country in the map's partner list, at most (taking "
+        "turns among the competing values); one with more says how many it leaves out and links to them all.",
+    )
+    map_counts: int = Field(
+        200,
+        gt=0,
+        description="Reported counts the map's page lists at most (the latest); with more it says how many there "
+        "are and links to the query that lists them all.",
+    )
+    timeline_entries: int = Field(
+        500,
+        gt=0,
+        description="Entries one page of /timeline shows at most, in date order; ?page= turns the pages.",
+    )
     data_license: str = Field(
         "https://creativecommons.org/licenses/by/4.0/", description="License IRI of the data (VoID/DCAT)."
     )

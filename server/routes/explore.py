@@ -11,9 +11,10 @@ any of their names (:mod:`ilrs.graph.search`); its JSON is what the search box s
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Query
@@ -22,7 +23,7 @@ from starlette.responses import Response
 
 from ilrs.graph import describe as ld
 from ilrs.graph import formats, overview
-from ilrs.graph.disagreements import Disagreement, disagreements
+from ilrs.graph.disagreements import Disagreement, abridged, disagreements, topic_query
 from ilrs.graph.errors import ParameterError
 from ilrs.graph.examples import load_examples
 from ilrs.graph.overview import Member, members
@@ -68,11 +69,19 @@ def editor_link(query: str) -> str:
     return f"query#query={quote(query, safe='')}"
 
 
+def sparql_link(query: str, base: str) -> str:
+    """The endpoint's URL that answers ``query`` (a ``GET``: its results, in the format ``Accept`` asks for)."""
+    return f"{base}/sparql?query={quote(query, safe='')}"
+
+
 @router.get("/", summary="The front page: search, browse, sources, example questions answered")
 def front_page(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     base = public_base(settings)
     examples = load_examples(settings.queries_dir)
-    answers = overview.cached(store, "answers", lambda: [overview.answer(store, e) for e in examples])
+    read = settings.example_rows
+    answers = overview.cached(
+        store, f"answers-{read}", lambda: [overview.answer(store, e, read=read) for e in examples]
+    )
     tables = []
     for a in answers:
         cells = _labelled(store, [c for row in a.rows for c in row], base)
@@ -88,11 +97,14 @@ def front_page(request: Request, store: StoreDep, settings: SettingsDep) -> Resp
                 "editor": editor_link(a.example.query),
             }
         )
+    most = settings.front_page_sources
+    sources, source_count = overview.cached(store, f"sources-{most}", lambda: overview.source_graphs(store, most))
     page = {
         "base": base,
         "title": "The ILRS Knowledge Graph",
         "kinds": overview.cached(store, "kinds", lambda: overview.kinds(store)),
-        "sources": overview.cached(store, "sources", lambda: overview.source_graphs(store)),
+        "sources": sources,
+        "source_count": source_count,
         "tables": tables,
         "disputes": len(overview.cached(store, "disagreements", lambda: disagreements(store))),
         "local": lambda iri: local_url(iri, base),
@@ -113,10 +125,14 @@ def disagreements_file(ext: str, request: Request, store: StoreDep, settings: Se
 
 def _disagreements(request: Request, store: Store, settings: Settings, ext: str | None) -> Response:
     choice = choose(request, ext, DISAGREEMENT_OFFERS)
-    found = overview.cached(store, "disagreements", lambda: disagreements(store))
+    every = overview.cached(store, "disagreements", lambda: disagreements(store))
     base = public_base(settings)
+    paging = Paging.of(request, len(every), settings.disagreements_per_page)
+    found = [abridged(d, settings.shown_claims) for d in every[paging.first : paging.last]]
+    path = f"{base}/disagreements" + ("" if ext is None else f".{ext}")
     if choice.format is not formats.HTML:
-        return body_response(dump_json(disagreements_document(found, base)), choice, headers_for(store, choice))
+        document = disagreements_document(found, base, paging, path)
+        return body_response(dump_json(document), choice, headers_for(store, choice))
     graphs = {c.graph for d in found for c in d.claims}
     iris = {d.topic for d in found} | {d.predicate for d in found} | graphs
     iris |= {d.counted for d in found if d.counted} | {d.status for d in found if d.status}
@@ -128,19 +144,69 @@ def _disagreements(request: Request, store: Store, settings: Settings, ext: str 
         "base": base,
         "title": "Where the sources disagree",
         "found": found,
+        "paging": paging,
+        "page_link": lambda number: paging.link(path, number),
+        "every_claim": lambda d: f"{base}/{editor_link(topic_query(d))}",
         "term": view,
         "value": lambda v: term_view(v, names, base),
         "source": lambda g: cited.get(g, ld.Source(g)),
         "graph_href": lambda g: local_url(g, base),
         "prefixed": prefixed,
-        "jsonld_url": f"{base}/disagreements.jsonld",
+        "jsonld_url": paging.link(f"{base}/disagreements.jsonld", paging.page),
     }
     return html_response(request, "disagreements.html", page, headers_for(store, choice))
 
 
-def disagreements_document(found: list[Disagreement], base: str) -> dict[str, Any]:
-    """The disagreements as JSON-LD: each topic with one claim per graph, its values and the graph."""
+@dataclass(frozen=True)
+class Paging:
+    """One page of a list that a view shows a page at a time (``?page=``, from 1)."""
+
+    page: int
+    pages: int
+    size: int
+    total: int
+
+    @classmethod
+    def of(cls, request: Request, total: int, size: int) -> Paging:
+        """The page ``?page=`` asks for of ``total`` items, ``size`` a page (a 400 naming the range otherwise)."""
+        pages = max(1, -(-total // size))
+        return cls(whole_number("page", request.query_params.get("page"), 1, 1, pages), pages, size, total)
+
+    @property
+    def first(self) -> int:
+        """The index of the page's first item."""
+        return (self.page - 1) * self.size
+
+    @property
+    def last(self) -> int:
+        """The index after the page's last item."""
+        return min(self.page * self.size, self.total)
+
+    def link(self, path: str, number: int, params: dict[str, str] | None = None) -> str:
+        """``path`` with ``params`` at page ``number`` (the first page has no ``page``)."""
+        query = {**(params or {}), **({"page": str(number)} if number > 1 else {})}
+        return f"{path}?{urlencode(query)}" if query else path
+
+
+def disagreements_document(
+    found: list[Disagreement], base: str, paging: Paging | None = None, path: str = ""
+) -> dict[str, Any]:
+    """The disagreements as JSON-LD: each topic with one claim per graph, its values and the graph.
+
+    With ``paging`` of more than one page, the document is that page (``path?page=N``): it says how many
+    disagreements there are in all and links the next and previous pages. A disagreement shown with fewer
+    than its claims says how many it leaves out (``omittedClaims``) and links the query editor with the query
+    that lists them all (``everyClaim``).
+    """
     vocab = f"{base}/disagreements#"
+    paged = paging is not None and paging.pages > 1
+    pages: dict[str, Any] = {}
+    if paging is not None and paged:
+        pages = {"@id": paging.link(path, paging.page), "totalItems": paging.total}
+        if paging.page < paging.pages:
+            pages["next"] = paging.link(path, paging.page + 1)
+        if paging.page > 1:
+            pages["previous"] = paging.link(path, paging.page - 1)
     return {
         "@context": {
             "@vocab": vocab,
@@ -151,9 +217,12 @@ def disagreements_document(found: list[Disagreement], base: str) -> dict[str, An
             "graph": {"@type": "@id"},
             "resource": {"@type": "@id"},
             "claims": {"@container": "@list"},
+            **({"next": {"@type": "@id"}, "previous": {"@type": "@id"}} if paged else {}),
+            **({"everyClaim": {"@type": "@id"}} if any(d.omitted for d in found) else {}),
         },
         "@id": f"{base}/disagreements",
         "@type": "DisagreementList",
+        **pages,
         "disagreements": [
             {
                 "@id": f"{base}/disagreements#{d.key}",
@@ -163,6 +232,7 @@ def disagreements_document(found: list[Disagreement], base: str) -> dict[str, An
                 "property": d.predicate,
                 **({"counted": d.counted} if d.counted else {}),
                 **({"status": d.status} if d.status else {}),
+                **({"omittedClaims": d.omitted, "everyClaim": sparql_link(topic_query(d), base)} if d.omitted else {}),
                 "claims": [
                     {
                         # Named, not blank: identical-looking claims would make canonization (RDFC-1.0)
@@ -200,7 +270,8 @@ def search_page(
     hits = search(store, q, limit, kind or None)
     names = ld.labels(store, {h.iri for h in hits})
     shown = [(h, ld.best_label(names.get(h.iri, [])) or h.name) for h in hits]
-    headers = {"Cache-Control": "no-cache", "Vary": "Accept"}
+    # A function of the URL and the data's version: the page cache keeps it (the search box asks as one types).
+    headers = {**headers_for(store, choice), "Vary": "Accept"}
     items = search_items(store, shown, base)
     name = f"Resources named like “{q}”"
     if choice.format is not formats.HTML:
@@ -271,15 +342,27 @@ def _list_page(
 AXIS = 1000
 
 
-@router.get("/timeline", summary="Everything the graph dates on one axis, filterable by kind and source")
+#: Sources the timeline's filter offers as a list to choose from; with more, it is a box to type a mark in
+#: (a list of thousands of sources is read by no one, and would be most of the page).
+SOURCE_CHOICES = 100
+
+
+@router.get("/timeline", summary="Everything the graph dates on one axis, filterable by kind and source, paged")
 def timeline_page(
     request: Request, store: StoreDep, settings: SettingsDep, kind: str = "", source: str = ""
 ) -> Response:
+    choice = choose(request, None, (formats.HTML,))
     everything = entries(store)
-    shown = [e for e in everything if (not kind or e.kind == kind) and (not source or citation_mark(e.graph) == source)]
+    matching = [
+        e for e in everything if (not kind or e.kind == kind) and (not source or citation_mark(e.graph) == source)
+    ]
+    paging = Paging.of(request, len(matching), settings.timeline_entries)
+    shown = matching[paging.first : paging.last]
     base = public_base(settings)
-    first = min((e.start for e in everything), default=None)
-    last = max((e.end for e in everything), default=None)
+    # One page: the axis spans everything dated, as filters change; one of many spans what the page shows.
+    spanned = everything if paging.pages == 1 else shown
+    first = min((e.start for e in spanned), default=None)
+    last = max((e.end for e in spanned), default=None)
     rows = []
     if first and last:
         width = (last - first).days or 1
@@ -294,6 +377,8 @@ def timeline_page(
             ticks.append(
                 {"year": year, "x": round(AXIS * (date(year, 1, 1) - first).days / ((last - first).days or 1), 1)}
             )
+    marks = overview.cached(store, "timeline-sources", lambda: sorted({citation_mark(e.graph) for e in everything}))
+    filters = {k: v for k, v in (("kind", kind), ("source", source)) if v}
     page = {
         "base": base,
         "title": "Timeline",
@@ -301,13 +386,16 @@ def timeline_page(
         "ticks": ticks,
         "axis": AXIS,
         "kinds": sorted({e.kind for e in everything}),
-        "sources": sorted({citation_mark(e.graph) for e in everything}),
+        "sources": marks if len(marks) <= SOURCE_CHOICES else [],
+        "source_count": len(marks),
         "kind": kind,
         "source": source,
+        "paging": paging,
+        "page_link": lambda number: paging.link(f"{base}/timeline", number, filters),
         "graph_href": lambda g: local_url(g, base),
         "mark": citation_mark,
     }
     cited = ld.sources(store, {e.graph for e in shown})
     items = timeline_items(store, shown, cited, local_linker(base))
     page["jsonld"] = script_json(page_markup("CollectionPage", "Timeline of the ILRS", page_url(request, base), items))
-    return html_response(request, "timeline.html", page, {"Cache-Control": "no-cache"})
+    return html_response(request, "timeline.html", page, headers_for(store, choice))

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ilrs.graph import describe as ld
+from ilrs.graph import formats
 from ilrs.graph.errors import ParameterError
 from ilrs.graph.partners import (
     AS_OF_PATTERN,
@@ -35,7 +36,17 @@ from ilrs.graph.store import Store
 
 from ..assets import STATIC_DIR
 from ..deps import SettingsDep, StoreDep
-from ..representations import html_response, local_linker, local_url, page_url, public_base, script_json
+from ..representations import (
+    choose,
+    headers_for,
+    html_response,
+    local_linker,
+    local_url,
+    page_url,
+    public_base,
+    script_json,
+)
+from .explore import SOURCE_CHOICES, editor_link
 from .resources import citation_mark
 
 router = APIRouter(tags=["explore"])
@@ -169,6 +180,8 @@ def _page(
 
     ordered = sorted(partners.values(), key=lambda p: (STATUSES.index(p.status), name(p.country)))
     sources = sorted({citation_mark(g) for g in store.graphs() if g.startswith(f"{BASE_IRI}graph/source/")})
+    counts = reported_counts(store, day)
+    every_count = COUNTS_AS_OF_PATTERN.replace("2023-06-01", as_of) if as_of else _undated(COUNTS_AS_OF_PATTERN)
     query = "&".join(f"{k}={v}" for k, v in (("source", source), ("asOf", as_of)) if v)
     page = {
         "base": base,
@@ -176,13 +189,17 @@ def _page(
         "svg": Markup(map_svg(store, partners, base, _caption(source, day))),
         "svg_url": f"{base}/map.svg" + (f"?{query}" if query else ""),
         "partners": ordered,
-        "counts": reported_counts(store, day),
+        "counts": counts[-settings.map_counts :],
+        "count_total": len(counts),
+        "every_count": f"{base}/{editor_link(every_count)}",
+        "claims_of": lambda p: p.shown_claims(settings.shown_claims),
         "name": name,
         "local": lambda iri: local_url(iri, base),
         "mark": citation_mark,
         "legend": LEGEND,
         "colours": COLOURS,
-        "sources": sources,
+        "sources": sources if len(sources) <= SOURCE_CHOICES else [],
+        "source_count": len(sources),
         "source": source or "",
         "as_of": as_of,
         "pattern": AS_OF_PATTERN,
@@ -193,4 +210,9 @@ def _page(
     markup = page_markup("CollectionPage", "ILRS partner map", page_url(request, base), items, description=caption)
     markup["image"] = page["svg_url"]
     page["jsonld"] = script_json(markup)
-    return html_response(request, "map.html", page, {"Cache-Control": "no-cache"})
+    return html_response(request, "map.html", page, headers_for(store, choose(request, None, (formats.HTML,))))
+
+
+def _undated(pattern: str) -> str:
+    """The counts query of :data:`COUNTS_AS_OF_PATTERN` for every day: its filter on the day left out."""
+    return "\n".join(line for line in pattern.splitlines() if not line.lstrip().startswith("FILTER(?day"))
