@@ -211,7 +211,7 @@ class Settings(BaseSettings):
         "with the others copy-on-write, but reading the store writes to the pages it reads, which the kernel then "
         "copies for it alone. Past it, the idle workers holding most are replaced by fresh forks that share them "
         "again. Unset: 60% of the memory of the data's copy (one worker reading most of the store copies about "
-        "half of it); 0: never replaced for this.",
+        "half of it), and at least 64 MiB per query slot (max_concurrent_queries); 0: never replaced for this.",
     )
     query_executor: Literal["process", "thread"] = Field(
         "process",

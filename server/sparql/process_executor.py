@@ -73,6 +73,9 @@ MAX_PENDING_CHANGES = 1024
 #: their own, unless told otherwise: one worker reading most of the store copies about half of it (the engine's
 #: reference counts and locks sit in the nodes that hold the quads, the strings beside them are only read).
 PRIVATE_SHARE = 0.6
+#: Bytes of their own each query slot's worker may hold whatever the data's size: over a small dataset a share of
+#: its copy would replace busy workers after almost every query, each successor paying its first faults again.
+PRIVATE_FLOOR = 64 * 2**20
 
 
 class _ForkedProcess:
@@ -440,7 +443,8 @@ class ProcessExecutor:
         #: MiB each worker may allocate beyond its copy of the dataset (``None``: no limit).
         self.memory_mib = memory_mib
         #: MiB of pages the workers together may hold of their own before the idle ones holding most are
-        #: replaced (``None``: :data:`PRIVATE_SHARE` of the data's copy; 0: no limit).
+        #: replaced (``None``: :data:`PRIVATE_SHARE` of the data's copy, at least :data:`PRIVATE_FLOOR` a slot;
+        #: 0: no limit).
         self.private_mib = private_mib
         self._private_budget: int | None = private_mib * 2**20 if private_mib else None
         self._warm = min(warm, max_concurrent)
@@ -628,7 +632,8 @@ class ProcessExecutor:
         (unless a budget was set)."""
         if self.private_mib is None:
             resident = _resident(holder)
-            self._private_budget = int(resident * PRIVATE_SHARE) if resident else None
+            floor = PRIVATE_FLOOR * self._slots.size
+            self._private_budget = max(int(resident * PRIVATE_SHARE), floor) if resident else None
 
     def _trim(self) -> None:
         """While the workers together hold more pages of their own than the budget, replace the idle ones holding
