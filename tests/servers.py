@@ -20,6 +20,11 @@ from typing import TypeVar
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from bench.generate import generate
+from ilrs.graph.loader import build_dataset
+from ilrs.graph.settings import get_settings
+from ilrs.graph.store import Store
+
 T = TypeVar("T")
 
 #: Prometheus samples by name and sorted labels.
@@ -91,6 +96,19 @@ def stop_server(server: LiveServer) -> None:
     except subprocess.TimeoutExpired:
         server.process.kill()
         server.process.wait()
+
+
+def generated_data(folder: Path) -> Path:
+    """ILRS-shaped data of bench/generate.py (scale 0.05, seed 12: hubs with many statements) written in ``folder``."""
+    path = folder / "generated.nq"
+    generate(0.05, path, seed=12, progress=False)
+    return path
+
+
+def dataset_with(data: Path) -> Store:
+    """The data a server started with ``ILRS_EXTRA_FILES=[data]`` serves (the shipped graph and ``data``), in a
+    store of the test's own."""
+    return build_dataset(get_settings().model_copy(update={"extra_files": [data]})).store
 
 
 def wait_for(condition: Callable[[], T], what: str, *, timeout: float = 60, interval: float = 0.05) -> T:

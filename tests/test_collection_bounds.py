@@ -17,12 +17,9 @@ import httpx
 import pyoxigraph as ox
 import pytest
 from ldtools import ID, MERGED_GRAPH, jsonld_quads, outgoing
-from servers import LiveServer, scrape, start_server, stop_server, value
+from servers import LiveServer, dataset_with, generated_data, scrape, start_server, stop_server, value
 
-from bench.generate import generate
 from ilrs.graph.collections import COLLECTIONS
-from ilrs.graph.loader import build_dataset
-from ilrs.graph.settings import get_settings
 from ilrs.graph.store import Store
 
 STATEMENTS = 8
@@ -35,15 +32,12 @@ COMMENT = "http://www.w3.org/2000/01/rdf-schema#comment"
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("hubs") / "hubs.nq"
-    generate(0.05, path, seed=12, progress=False)
-    return path
+    return generated_data(tmp_path_factory.mktemp("hubs"))
 
 
 @pytest.fixture(scope="module")
 def store(data: Path) -> Store:
-    """The server's data (the shipped graph and the generated file) in a store of the test's own."""
-    return build_dataset(get_settings().model_copy(update={"extra_files": [data]})).store
+    return dataset_with(data)
 
 
 @pytest.fixture(scope="module")

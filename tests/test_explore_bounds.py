@@ -20,14 +20,11 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 import pytest
-from servers import LiveServer, scrape, start_server, stop_server, value
+from servers import LiveServer, dataset_with, generated_data, scrape, start_server, stop_server, value
 
-from bench.generate import generate
 from ilrs.graph.disagreements import Disagreement, disagreements
-from ilrs.graph.loader import build_dataset
 from ilrs.graph.partners import partner_statuses, reported_counts
 from ilrs.graph.search import NEAR, names, normalise, search
-from ilrs.graph.settings import get_settings
 from ilrs.graph.store import Store
 from ilrs.graph.timeline import entries
 
@@ -41,15 +38,12 @@ JSONLD = {"Accept": "application/ld+json"}
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("explore") / "explore.nq"
-    generate(0.05, path, seed=12, progress=False)
-    return path
+    return generated_data(tmp_path_factory.mktemp("explore"))
 
 
 @pytest.fixture(scope="module")
 def store(data: Path) -> Store:
-    """The server's data (the shipped graph and the generated file) in a store of the test's own."""
-    return build_dataset(get_settings().model_copy(update={"extra_files": [data]})).store
+    return dataset_with(data)
 
 
 @pytest.fixture(scope="module")

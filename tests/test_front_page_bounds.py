@@ -15,11 +15,9 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
-from servers import LiveServer, start_server, stop_server
+from servers import LiveServer, dataset_with, generated_data, start_server, stop_server
 
-from bench.generate import generate
 from ilrs.graph.examples import load_examples
-from ilrs.graph.loader import build_dataset
 from ilrs.graph.namespaces import GRAPH
 from ilrs.graph.query_analysis import limited
 from ilrs.graph.settings import get_settings
@@ -32,15 +30,12 @@ SHOWN = 12  # the rows of an answer the front page shows (overview.ANSWER_ROWS)
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("front") / "front.nq"
-    generate(0.05, path, seed=12, progress=False)
-    return path
+    return generated_data(tmp_path_factory.mktemp("front"))
 
 
 @pytest.fixture(scope="module")
 def store(data: Path) -> Store:
-    """The server's data (the shipped graph and the generated file) in a store of the test's own."""
-    return build_dataset(get_settings().model_copy(update={"extra_files": [data]})).store
+    return dataset_with(data)
 
 
 @pytest.fixture(scope="module")
