@@ -20,7 +20,6 @@ from typing import TypeVar
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from bench.generate import generate
 from ilrs.graph.loader import build_dataset
 from ilrs.graph.settings import get_settings
 from ilrs.graph.store import Store
@@ -100,6 +99,8 @@ def stop_server(server: LiveServer) -> None:
 
 def generated_data(folder: Path) -> Path:
     """ILRS-shaped data of bench/generate.py (scale 0.05, seed 12: hubs with many statements) written in ``folder``."""
+    from bench.generate import generate  # here: a copy of the tests without bench/ still loads this module
+
     path = folder / "generated.nq"
     generate(0.05, path, seed=12, progress=False)
     return path
