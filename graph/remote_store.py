@@ -23,6 +23,8 @@ store. Two engines are supported and tested:
     SPARQL, never with the Graph Store Protocol;
   - a query's ``FROM`` is added to the dataset the protocol gives instead of being replaced by it:
     the query is sent without its ``FROM`` clauses then;
+  - a query sent with no dataset has every graph as its default graph: a query on the real default graph
+    (``union_default_graph=False``) names an empty one, and the dataset's graphs as its named graphs;
   - it evaluates some queries wrongly (zero-length steps in path sequences, paths repeated by ``*``, ``+``
     or ``?``, a ``BIND`` before an ``OPTIONAL``, ``EXISTS`` in a sorted or aggregated query, ``STRLEN`` of a
     stored literal, blank-node tests on skolem IRIs, booleans returned by ``IF``/``COALESCE``):
@@ -106,6 +108,8 @@ _MAX_OPERATORS = 1000
 _MAX_PATTERNS = 500
 # Quads per INSERT DATA request: Virtuoso refuses requests much larger than this.
 _BATCH = 2000
+#: A graph IRI no graph has: named as the default graph, it makes that graph empty (:meth:`SparqlStore._dataset`).
+_NO_GRAPH = "urn:x-ilrs:no-graph"
 
 
 class SparqlStore:
@@ -171,12 +175,8 @@ class SparqlStore:
         if self.dialect == "virtuoso":
             sent = _virtuoso_query(sent, self._skolem_base)
         form: list[tuple[str, str]] = [("query", sent)]
-        if default_graphs is None and named_graphs is None and union_default_graph and not declares_dataset(sparql):
-            # The default graph the embedded store has (a few graphs, not one per source); the named graphs are
-            # the dataset's, sent only when the query may say GRAPH: without them GRAPH ?g would match nothing.
-            graphs = self.graphs()
-            default_graphs = default_graph_iris(set(graphs).__contains__) or graphs
-            named_graphs = graphs if "graph" in sparql.lower() else None
+        if default_graphs is None and named_graphs is None and not declares_dataset(sparql):
+            default_graphs, named_graphs = self._dataset(sparql, union_default_graph)
         form += [("default-graph-uri", g) for g in default_graphs or []]
         form += [("named-graph-uri", g) for g in named_graphs or []]
         try:
@@ -193,6 +193,24 @@ class SparqlStore:
             # Virtuoso answers ASK as one row holding 1 or 0.
             result = _boolean(any(_truthy(term) for row in result for term in row))
         return result
+
+    def _dataset(self, sparql: str, union_default_graph: bool) -> tuple[list[str] | None, list[str] | None]:
+        """The default and named graphs to send with a query that names none (``None``: the engine's own).
+
+        The union: the default graph the embedded store has (a few graphs, not one per source). Else the real
+        default graph, which the engine gives when none is named, but Virtuoso gives every graph instead: there
+        the graph :data:`_NO_GRAPH` is named (the dataset's triples are all in named graphs, so the real default
+        graph is empty). Had a query on the real default graph read every graph, it would match each statement
+        once more per graph stating it. The named graphs are the dataset's, sent only when the query may say
+        GRAPH: without them GRAPH ?g would match nothing.
+        """
+        if not union_default_graph and self.dialect == "standard":
+            return None, None
+        graphs = self.graphs()
+        named = graphs if "graph" in sparql.lower() else None
+        if not union_default_graph:
+            return [_NO_GRAPH], named
+        return default_graph_iris(set(graphs).__contains__) or graphs, named
 
     def graphs(self) -> list[str]:
         """The dataset's named graphs: those whose IRI starts with ``graph_prefix`` (the engine's own are left out)."""
