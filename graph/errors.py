@@ -283,13 +283,16 @@ class MemoryLimitExceeded(ResourceLimit):
 
 
 class Busy(ResourceLimit):
-    """Every query slot (``slots`` of them) is taken; the client should retry after ``retry_after`` seconds."""
+    """Every query slot (``slots`` of them) is taken, or a query waited its whole deadline for its turn; the client
+    should retry after ``retry_after`` seconds."""
 
     title = "Server busy"
 
     def __init__(self, message: str | None = None, *, slots: int, retry_after: int) -> None:
         super().__init__(
-            message or f"the server is already evaluating {slots} queries, its limit; retry in {retry_after} s"
+            message
+            or f"the server already has {slots} queries in progress (evaluated or waiting), its limit; "
+            f"retry in {retry_after} s"
         )
         self.slots = slots
         self.retry_after = retry_after

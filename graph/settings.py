@@ -174,7 +174,19 @@ class Settings(BaseSettings):
         description="Largest request line and headers, in bytes (larger: 400). It bounds a query sent by GET, "
         "percent-encoded in the URL; longer queries are sent by POST.",
     )
-    max_concurrent_queries: int = Field(8, gt=0, description="Queries evaluated at the same time.")
+    max_concurrent_queries: int = Field(
+        8,
+        gt=0,
+        description="Queries admitted at the same time: evaluated, or waiting for a query worker (more: 503).",
+    )
+    query_workers: int | None = Field(
+        None,
+        gt=0,
+        description="Queries evaluated at the same time by worker processes (query_executor 'process'); the other "
+        "admitted queries wait for a worker, within their deadline. Each busy worker copies the pages of the data it "
+        "reads, so more workers than cores cost memory and gain nothing. Unset: one per CPU core this process may use, "
+        "at most max_concurrent_queries.",
+    )
     max_result_rows: int = Field(
         1_000_000,
         gt=0,
@@ -211,7 +223,7 @@ class Settings(BaseSettings):
         "with the others copy-on-write, but reading the store writes to the pages it reads, which the kernel then "
         "copies for it alone. Past it, the idle workers holding most are replaced by fresh forks that share them "
         "again. Unset: 60% of the memory of the data's copy (one worker reading most of the store copies about "
-        "half of it), and at least 64 MiB per query slot (max_concurrent_queries); 0: never replaced for this.",
+        "half of it), and at least 64 MiB per query worker (query_workers); 0: never replaced for this.",
     )
     query_executor: Literal["process", "thread"] = Field(
         "process",

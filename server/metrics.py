@@ -8,8 +8,9 @@ The metrics are those of this process:
   every request, by route template (``/id/{path}``, not each IRI: the label set stays small);
 * ``ilrs_requests_stopped_total{reason}``: work stopped or refused by a limit (the deadline, memory,
   sizes, busy slots, a store's row cap), by error class;
-* ``ilrs_query_slots_busy`` and ``ilrs_query_workers_restarted_total``: queries being evaluated now,
-  and worker processes killed (at a deadline, a client gone) and replaced;
+* ``ilrs_query_slots_busy``, ``ilrs_queries_waiting`` and ``ilrs_query_workers_restarted_total``: queries
+  admitted now (evaluated or waiting), those of them waiting for a query worker, and worker processes killed
+  (at a deadline, a client gone) and replaced;
 * ``ilrs_result_cache_total{outcome}`` and ``ilrs_writes_total{outcome}``: counters that a result cache
   and a write path report to with :func:`cache_lookup` and :func:`write_outcome`;
 * ``ilrs_page_cache_total{outcome}``: pages (:mod:`.page_cache`) sent from the page cache (hit), and pages
@@ -51,7 +52,10 @@ STOPPED = Counter(
     "ilrs_requests_stopped", "Work stopped or refused at a limit (deadline, memory, size, busy), by error class.",
     ["reason"], registry=REGISTRY,
 )  # fmt: skip
-SLOTS_BUSY = Gauge("ilrs_query_slots_busy", "Queries being evaluated now.", registry=REGISTRY)
+SLOTS_BUSY = Gauge(
+    "ilrs_query_slots_busy", "Queries admitted now: evaluated, or waiting for a worker.", registry=REGISTRY
+)
+QUERIES_WAITING = Gauge("ilrs_queries_waiting", "Admitted queries waiting for a query worker.", registry=REGISTRY)
 WORKERS_RESTARTED = Counter(
     "ilrs_query_workers_restarted", "Query worker processes killed (deadline, client gone) and replaced.",
     registry=REGISTRY,

@@ -48,14 +48,15 @@ def supervise(settings: Settings, argv: Sequence[str], workers: int) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    children = [_start(command, listener) for _ in range(workers)]
+    env = _environment(settings, workers)
+    children = [_start(command, listener, env) for _ in range(workers)]
     log.info("serving on %s:%d with %d processes", settings.host, settings.port, workers)
     try:
         while not stopping:
             for i, child in enumerate(children):
                 if child.poll() is not None and not stopping:
                     log.error("server process %d ended with %s; starting another", child.pid, child.returncode)
-                    children[i] = _start(command, listener)
+                    children[i] = _start(command, listener, env)
             time.sleep(0.2)
     finally:
         for child in children:
@@ -69,5 +70,13 @@ def supervise(settings: Settings, argv: Sequence[str], workers: int) -> None:
         listener.close()
 
 
-def _start(command: list[str], listener: socket.socket) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(command, pass_fds=(listener.fileno(),))
+def _environment(settings: Settings, workers: int) -> dict[str, str]:
+    """The environment of each server process: unless ``query_workers`` is set, the cores are shared out among
+    the processes (each would otherwise evaluate one query per core, and copy as many pages of the data)."""
+    if settings.query_workers is not None:
+        return dict(os.environ)
+    return {**os.environ, "ILRS_QUERY_WORKERS": str(max(1, worker_count(0) // workers))}
+
+
+def _start(command: list[str], listener: socket.socket, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(command, pass_fds=(listener.fileno(),), env=env)

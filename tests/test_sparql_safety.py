@@ -46,7 +46,12 @@ def refused(response: httpx.Response, status: int, *words: str) -> None:
 @pytest.fixture(scope="module")
 def strict(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A server with small limits: a 1 s deadline, two query slots, short queries and bodies."""
-    env = {"ILRS_MAX_CONCURRENT_QUERIES": "2", "ILRS_MAX_QUERY_LENGTH": "2000", "ILRS_MAX_BODY_BYTES": "4000"}
+    env = {
+        "ILRS_MAX_CONCURRENT_QUERIES": "2",
+        "ILRS_QUERY_WORKERS": "2",
+        "ILRS_MAX_QUERY_LENGTH": "2000",
+        "ILRS_MAX_BODY_BYTES": "4000",
+    }
     server = start_server(tmp_path_factory.mktemp("strict"), "--query-timeout", "1", env=env)
     wait_for_a_worker(server)
     yield server
@@ -213,7 +218,7 @@ def test_saturated_server_answers_503_with_retry_after(server_factory: Callable[
     """Two endless queries hold both slots, so a third is refused. The probe is sent once the server counts both
     slots taken (its ``ilrs_query_slots_busy`` gauge), never after a guessed pause; the 5 s deadline leaves it
     the time to arrive while they run, however loaded the machine."""
-    env = {"ILRS_MAX_CONCURRENT_QUERIES": "2", "ILRS_METRICS": "1"}
+    env = {"ILRS_MAX_CONCURRENT_QUERIES": "2", "ILRS_QUERY_WORKERS": "2", "ILRS_METRICS": "1"}
     server = server_factory("--query-timeout", "5", env=env)
     wait_for_a_worker(server)
     answers: list[int] = []
@@ -228,7 +233,7 @@ def test_saturated_server_answers_503_with_retry_after(server_factory: Callable[
     wait_for(lambda: value(scrape(server), "ilrs_query_slots_busy") == 2, "both queries to hold a slot")
     with client_of(server) as c:
         busy = c.post("/sparql", data={"query": probe()})
-        refused(busy, 503, "already evaluating 2 queries")
+        refused(busy, 503, "already has 2 queries in progress")
         assert int(busy.headers["retry-after"]) > 0
         for runner in runners:
             runner.join()

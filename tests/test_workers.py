@@ -51,3 +51,19 @@ def test_workers_share_the_port_and_are_restarted(server_factory: Callable[..., 
     server.process.terminate()
     server.process.wait(timeout=30)
     assert wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in started), 30)
+
+
+def environment(pid: int) -> dict[str, str]:
+    entries = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return dict(e.decode().partition("=")[::2] for e in entries if e)
+
+
+def test_the_server_processes_share_out_the_query_workers(server_factory: Callable[..., LiveServer]) -> None:
+    """Each server process forks its own query workers: unless told how many, they share the cores out."""
+    cores = len(os.sched_getaffinity(0))
+    shared = server_factory("--workers", "2")
+    assert wait_for(lambda: len(serving(shared.process.pid)) == 2)
+    assert [environment(p)["ILRS_QUERY_WORKERS"] for p in serving(shared.process.pid)] == [str(max(1, cores // 2))] * 2
+    told = server_factory("--workers", "2", env={"ILRS_QUERY_WORKERS": "3"})
+    assert wait_for(lambda: len(serving(told.process.pid)) == 2)
+    assert [environment(p)["ILRS_QUERY_WORKERS"] for p in serving(told.process.pid)] == ["3", "3"]

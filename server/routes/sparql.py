@@ -62,6 +62,7 @@ from ..sparql.protocol import METHODS, SparqlRequest, check_method, read_request
 from ..sparql.result_cache import CachedResult, ResultCache, ResultKey
 from ..sparql.service_description import Limits, describe_service, serialize_description, service_page
 from ..sparql.thread_executor import ThreadExecutor
+from ..workers import worker_count
 from .dataset import dataset_facts
 from .writes import committed, run_update, write_refusal
 
@@ -89,6 +90,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             settings.max_concurrent_queries,
             memory_mib=settings.max_query_memory,
             private_mib=settings.worker_private_memory,
+            workers=settings.query_workers or worker_count(0),
         )
         # Now, while no request is using the store: the zygote shares this process's copy of the data.
         process_executor.fork_zygote(app.state.dataset.current.store)
@@ -447,6 +449,7 @@ async def _service_description(request: Request, store: Store, settings: Setting
         settings.max_result_rows,
         settings.max_result_bytes,
         writes=request.app.state.tokens.enabled,
+        query_workers=(await get_executor(request)).workers,
     )
     if fmt is HTML:
         links = {g: local_url(g, base) for g in sizes}

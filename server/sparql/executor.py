@@ -110,6 +110,12 @@ class Execution(Protocol):
 class QueryExecutor(Protocol):
     """Evaluates queries; see the module documentation."""
 
+    @property
+    def workers(self) -> int | None:
+        """Queries evaluated at once, if fewer than are admitted (the others wait their turn); ``None``: every
+        admitted query is evaluated at once."""
+        ...
+
     async def run(self, store: Store, job: QueryJob, deadline: Deadline) -> ResultStream:
         """Start ``job`` on ``store`` and return its result stream once its first chunk is ready.
 

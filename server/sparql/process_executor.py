@@ -44,12 +44,13 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from ilrs.graph.errors import MemoryLimitExceeded, QueryTimeout, StoreError, rebuild_error
+from ilrs.graph.errors import Busy, MemoryLimitExceeded, QueryTimeout, StoreError, rebuild_error
 from ilrs.graph.store import Change, Store, follow_changes
 
 from .. import metrics
 from .evaluate import CHUNK_SIZE, QueryJob
 from .executor import (
+    RETRY_AFTER,
     Chunk,
     Deadline,
     Done,
@@ -434,12 +435,21 @@ class _ProcessExecution:
 
 
 class ProcessExecutor:
-    """Evaluates queries in up to ``max_concurrent`` worker processes; see the module documentation."""
+    """Admits up to ``max_concurrent`` queries and evaluates up to ``workers`` of them at once, each in a worker
+    process; the others wait for a worker, within their deadline. See the module documentation."""
 
     def __init__(
-        self, max_concurrent: int, warm: int = 1, memory_mib: int | None = None, private_mib: int | None = None
+        self,
+        max_concurrent: int,
+        warm: int = 1,
+        memory_mib: int | None = None,
+        private_mib: int | None = None,
+        workers: int | None = None,
     ) -> None:
         self._slots = Slots(max_concurrent)
+        #: Queries evaluated at once (busy workers); more admitted queries wait in turn for one of them.
+        self.workers = min(workers or max_concurrent, max_concurrent)
+        self._turns = asyncio.Semaphore(self.workers)
         #: MiB each worker may allocate beyond its copy of the dataset (``None``: no limit).
         self.memory_mib = memory_mib
         #: MiB of pages the workers together may hold of their own before the idle ones holding most are
@@ -447,7 +457,7 @@ class ProcessExecutor:
         #: 0: no limit).
         self.private_mib = private_mib
         self._private_budget: int | None = private_mib * 2**20 if private_mib else None
-        self._warm = min(warm, max_concurrent)
+        self._warm = min(warm, self.workers)
         self._idle: list[_Worker] = []
         self._workers: set[_Worker] = set()
         self._zygote: _Zygote | None = None
@@ -490,6 +500,11 @@ class ProcessExecutor:
     async def run(self, store: Store, job: QueryJob, deadline: Deadline) -> ResultStream:
         self._slots.take()
         try:
+            await self._take_turn(deadline)
+        except BaseException:
+            self._slots.give_back()
+            raise
+        try:
             # An idle worker of the current version is taken at once; waiting for one (a fork, a new version's
             # zygote) is bounded by the deadline.
             worker = self._ready_worker(store)
@@ -502,19 +517,19 @@ class ProcessExecutor:
                 self.discard(worker)
                 raise
         except TimeoutError:
-            self._slots.give_back()
+            self._end_turn()
             raise QueryTimeout(seconds=deadline.seconds) from None
         except BaseException:
-            self._slots.give_back()
+            self._end_turn()
             raise
-        # From here on the execution gives the slot back (give_back or discard), however it ends.
+        # From here on the execution gives the slot and the turn back (give_back or discard), however it ends.
         return await open_stream(_ProcessExecution(worker, self), deadline)
 
     def give_back(self, worker: _Worker) -> None:
         """A worker that finished its query goes back to the idle pool (or retires, if its data is stale)."""
-        self._slots.give_back()
+        self._end_turn()
         current = worker.zygote is self._zygote and worker.version == worker.zygote.version
-        if current and worker.alive and not worker.retiring and not self._closed and len(self._idle) < self._slots.size:
+        if current and worker.alive and not worker.retiring and not self._closed and len(self._idle) < self.workers:
             self._idle.append(worker)
             self._trim()
         else:
@@ -526,7 +541,7 @@ class ProcessExecutor:
         """Kill a worker whose query is being stopped, and fork a replacement in the background."""
         metrics.WORKERS_RESTARTED.inc()
         self._retire(worker)
-        self._slots.give_back()
+        self._end_turn()
         if not self._closed and self._zygote is not None and len(self._idle) < self._warm:
             self._background(self._replenish(self._zygote))
 
@@ -550,6 +565,33 @@ class ProcessExecutor:
         self._dir.cleanup()
 
     # -- internals --
+
+    async def _take_turn(self, deadline: Deadline) -> None:
+        """Wait for one of the :attr:`workers` turns to evaluate (at once if one is free), until ``deadline``:
+        past it, :class:`~ilrs.graph.errors.Busy` (the query never started: the server was too busy, not the
+        query too slow)."""
+        turns = self._turns
+        if not turns.locked():
+            await turns.acquire()  # a free turn: taken without suspending
+            return
+        metrics.QUERIES_WAITING.inc()
+        try:
+            async with asyncio.timeout(deadline.at - asyncio.get_running_loop().time()):
+                await turns.acquire()
+        except TimeoutError:
+            raise Busy(
+                f"the server was evaluating {self.workers} queries, its limit, for the {deadline.seconds:g} s this "
+                f"query could wait for its turn; retry in {RETRY_AFTER} s",
+                slots=self.workers,
+                retry_after=RETRY_AFTER,
+            ) from None
+        finally:
+            metrics.QUERIES_WAITING.dec()
+
+    def _end_turn(self) -> None:
+        """A query's turn and its admission are over: the next waiting query may start."""
+        self._turns.release()
+        self._slots.give_back()
 
     def _ready_worker(self, store: Store) -> _Worker | None:
         """An idle worker holding ``store``'s current version, if one is ready (what :meth:`_checkout` would
@@ -632,7 +674,7 @@ class ProcessExecutor:
         (unless a budget was set)."""
         if self.private_mib is None:
             resident = _resident(holder)
-            floor = PRIVATE_FLOOR * self._slots.size
+            floor = PRIVATE_FLOOR * self.workers
             self._private_budget = max(int(resident * PRIVATE_SHARE), floor) if resident else None
 
     def _trim(self) -> None:

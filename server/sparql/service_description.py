@@ -69,6 +69,8 @@ class Limits:
     max_result_rows: int
     max_result_bytes: int
     writes: bool = False
+    #: Queries evaluated at once, the other admitted ones waiting their turn (``None``: as many as are admitted).
+    query_workers: int | None = None
 
 
 def _sd(name: str) -> ox.NamedNode:
@@ -203,7 +205,10 @@ _PAGE = """{% extends "base.html" %}
   <h2>Limits</h2>
   <ul>
     <li>A query is stopped after {{ limits.query_timeout }} s (answer 504).</li>
-    <li>At most {{ limits.max_concurrent_queries }} queries run at once (answer 503 with <code>Retry-After</code>).</li>
+    <li>At most {{ limits.max_concurrent_queries }} queries are taken at once{% if limits.query_workers
+      and limits.query_workers < limits.max_concurrent_queries %}, {{ limits.query_workers }} of them evaluated
+      while the others wait their turn (within their deadline){% endif %}; more are answered 503 with
+      <code>Retry-After</code>.</li>
     <li>A query may be {{ limits.max_query_length }} bytes long (answer 413); send a long one by <code>POST</code>.</li>
     <li>A result may have {{ limits.max_result_rows }} rows (or triples) and {{ limits.max_result_bytes }} bytes:
       one that would have more is refused with 507 or, once it has begun, cut short by ending the response

@@ -114,6 +114,8 @@ class _ThreadExecution:
 class ThreadExecutor:
     """Evaluates each query in its own daemon thread (see the module documentation for its limits)."""
 
+    workers: None = None  # every admitted query has its thread at once
+
     def __init__(self, max_concurrent: int) -> None:
         self._slots = Slots(max_concurrent)
 
