@@ -32,18 +32,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections import Counter
 from collections.abc import Callable
 from http import HTTPStatus
+from types import FrameType
 from typing import Any, ClassVar
 
 import httptools
 from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
-from uvicorn.server import ServerState
+from uvicorn.server import Server, ServerState
 
 from ilrs.graph.settings import Settings
 
+from .lifecycle import Stopper
 from .security import AddressSet
 
 log = logging.getLogger("ilrs.server")
@@ -293,6 +296,22 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if not self.transport.is_closing() and self.cycle.response_complete:
             self._arm_head_deadline()  # the next head's time starts now
 
+    def cut(self) -> None:
+        """End the connection at the end of a stop's grace (:mod:`.lifecycle`): a request whose response has not
+        begun is answered 503, a response being sent is cut short (the client sees the connection end before the
+        response does)."""
+        if self.transport.is_closing():
+            return
+        cycle = self.cycle
+        answering = cycle is not None and not cycle.response_complete
+        if cycle is not None and answering and not cycle.response_started:
+            self._close_with(503, "the server is stopping: send the request again")
+        else:
+            self.transport.abort()  # at once: close() would first send what a slow reader left in the buffer
+        if cycle is not None and answering:
+            # What connection_lost will say: the handler's task is cancelled next, and what it sends is dropped.
+            cycle.disconnected = True
+
     def _write_once(self, cycle: RequestResponseCycle) -> None:
         """Have ``cycle`` write through a :class:`OneWrite`, flushed when its response ends (before the next
         pipelined response, or a refusal, is written)."""
@@ -349,6 +368,50 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         )
         self.transport.write(head.encode() + body)
         self.transport.close()
+
+
+class StoppingServer(Server):
+    """uvicorn's server, stopped as :class:`~.lifecycle.Stopper` says: on a stop signal it stops accepting, lets the
+    requests in progress run for the stopper's grace, then cuts them (:meth:`GuardedHttpToolsProtocol.cut`).
+
+    uvicorn would wait for them forever (or cancel their tasks after ``timeout_graceful_shutdown``, logging
+    each with a traceback), and re-raise the signal once stopped, ending the process by the signal or a
+    KeyboardInterrupt instead of with status 0.
+    """
+
+    def __init__(self, config: Config, stopper: Stopper) -> None:
+        super().__init__(config)
+        self.stopper = stopper
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        # uvicorn makes this the handler of SIGTERM and SIGINT while it serves: the stopper decides what they do.
+        self.stopper.on_signal(sig, frame)
+
+    async def serve(self, sockets: list[socket.socket] | None = None) -> None:
+        self.stopper.serve(self)
+        try:
+            await super().serve(sockets)
+        finally:
+            self.stopper.served()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        cut = asyncio.get_running_loop().call_later(self.stopper.grace, self._cut)
+        try:
+            await super().shutdown(sockets)
+        finally:
+            cut.cancel()
+
+    def _cut(self) -> None:
+        """Cut every connection, and cancel every request's task (one whose client left may still be running)."""
+        for connection in list(self.server_state.connections):
+            if isinstance(connection, GuardedHttpToolsProtocol):
+                connection.cut()
+        tasks = [task for task in self.server_state.tasks if not task.done()]
+        if tasks:
+            grace = self.stopper.grace
+            log.warning("stopping: %d request(s) still in progress after the %g s grace: cut", len(tasks), grace)
+        for task in tasks:
+            task.cancel()
 
 
 def guarded_protocol(settings: Settings) -> type[GuardedHttpToolsProtocol]:
