@@ -375,8 +375,9 @@ def _serve(args: argparse.Namespace) -> int:
         return 0
     from ilrs.server.lifecycle import Stopper, configure_logging
 
-    # Before the load: a stop signal while the data loads ends the process at once (the load cannot be stopped).
-    stopper = Stopper(settings.shutdown_grace)
+    # Before the load: a stop signal while the data loads ends the process at once (the load cannot be stopped),
+    # or once it is loaded into a store that outlives the process.
+    stopper = Stopper(settings.shutdown_grace, settings.lasting_store)
     stopper.install()
     configure_logging(settings)
     with ThreadPoolExecutor(1, thread_name_prefix="ilrs-load") as pool:
@@ -385,6 +386,8 @@ def _serve(args: argparse.Namespace) -> int:
         from ilrs.server.app import run  # the HTTP stack is imported only when serving
 
         served = loading.result()
+    if stopper.requested:
+        return 0
     run(settings, watch=args.watch, listen_fd=args.listen_fd, served=served, stopper=stopper)
     return 0
 

@@ -339,6 +339,11 @@ class Settings(BaseSettings):
                 raise ValueError(f"{entry!r} is not an IP address or network: {err}") from None
         return entries
 
+    @property
+    def lasting_store(self) -> str | Path | None:
+        """Where the dataset's store outlives the process: ``store_url`` or ``store_dir``; ``None``: in memory."""
+        return self.store_url or self.store_dir
+
     def public_url(self) -> str:
         """The server's public URL without a trailing slash: ``public_base_url``, else ``http://host:port``."""
         if self.public_base_url:

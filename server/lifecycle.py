@@ -5,6 +5,8 @@ the same way whatever the process is doing:
 
 * **While the data loads** (or before the server listens) there is nothing to finish: the process
   exits at once. The engine's load cannot be interrupted, and waiting for it took as long as the load.
+  A load into a store that outlives the process (``store_dir``, ``store_url``) is let finish first:
+  cut short, it would leave part of the data, which the next start would keep as the dataset.
 * **While serving**, the server stops accepting connections and closes the idle ones; the requests
   in progress have ``shutdown_grace`` seconds to finish. Then each is cut (:meth:`~.http_protocol.
   GuardedHttpToolsProtocol.cut`): 503 for one whose response has not begun, the connection closed
@@ -66,9 +68,11 @@ class Serving(Protocol):
 class Stopper:
     """Handles SIGTERM and SIGINT for the life of the process; see the module documentation."""
 
-    def __init__(self, grace: float) -> None:
+    def __init__(self, grace: float, lasting: str | Path | None = None) -> None:
         #: Seconds the requests in progress have to finish once a stop is asked.
         self.grace = grace
+        #: The store that outlives the process, if any (``Settings.lasting_store``): its load is let finish.
+        self.lasting = lasting
         #: Whether a stop was asked (by a signal).
         self.requested = False
         self._server: Serving | None = None
@@ -94,6 +98,10 @@ class Stopper:
                 self.exit_now(f"{name} again: stopping at once")
             return
         self.requested = True
+        if self._server is None and self.lasting is not None:
+            # The caller ends the process once the load is whole (a second Ctrl-C ends it now).
+            log.info("%s: stopping once the store at %s is loaded (part of it would be kept)", name, self.lasting)
+            return
         if self._server is None:
             self.exit_now(f"{name} before the server was ready: stopped")
         log.info("%s: stopping; requests in progress have %g s to finish", name, self.grace)

@@ -10,6 +10,7 @@ traceback in its output, and leave none of its child processes (the query worker
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import threading
@@ -66,18 +67,19 @@ def running(process: Process) -> bool:
     return fields is not None and fields[19] == process[1] and fields[0] != "Z"
 
 
-def assert_stops(server: LiveServer, signum: signal.Signals, *, children: bool = True) -> str:
-    """Send ``signum`` to ``server`` and check how it ends (see the module documentation); its output."""
+def assert_stops(server: LiveServer, signum: signal.Signals, *, children: bool = True, bound: float = BOUND) -> str:
+    """Send ``signum`` to ``server`` and check how it ends (see the module documentation), within ``bound``
+    seconds; its output."""
     tree = descendants(server.process.pid)
     assert bool(tree) == children, tree  # the zygote is forked at startup, before /health answers
     sent = time.monotonic()
     server.process.send_signal(signum)
     try:
-        code = server.process.wait(timeout=BOUND)
+        code = server.process.wait(timeout=bound)
     except subprocess.TimeoutExpired:
         server.process.kill()
         server.process.wait()
-        pytest.fail(f"still running {BOUND:g} s after {signum.name}:\n{server.log()[-3000:]}")
+        pytest.fail(f"still running {bound:g} s after {signum.name}:\n{server.log()[-3000:]}")
     took = time.monotonic() - sent
     log = server.log()
     assert code == 0, f"exit status {code} after {signum.name}:\n{log[-3000:]}"
@@ -109,16 +111,33 @@ def test_an_idle_server_stops_at_once(tmp_path: Path, signum: signal.Signals) ->
     assert f"{signum.name}: stopping" in log
 
 
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """About 20,000 triples: the load and the derived graphs take a second or more after the shipped files."""
+    return generated_data(tmp_path_factory.mktemp("stopping"), scale=2)
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_a_server_loading_its_data_stops_at_once(tmp_path: Path, signum: signal.Signals) -> None:
+def test_a_server_loading_its_data_stops_at_once(tmp_path: Path, data: Path, signum: signal.Signals) -> None:
     """The load cannot be interrupted: the process exits without waiting for it (it used to wait, on Ctrl-C)."""
-    data = generated_data(tmp_path, scale=5)  # about 50,000 triples: seconds of loading and deriving
     server = launch_server(tmp_path, env={**ENV, "ILRS_EXTRA_FILES": json.dumps([str(data)])})
-    # The shipped files are loaded, the generated file (loaded last) is not.
+    # The shipped files are loaded; the generated file (loaded last) and the derived graphs are not.
     wait_for(lambda: "sources.trig" in server.log(), "the shipped files to load", timeout=60)
     log = assert_stops(server, signum, children=False)
-    assert "generated.nq" not in log and "Application startup" not in log, log
+    assert "derived" not in log and "Application startup" not in log, log  # the load was not complete
     assert f"{signum.name} before the server was ready: stopped" in log
+
+
+def test_a_load_into_a_store_on_disk_is_let_finish(tmp_path: Path, data: Path) -> None:
+    """Cut short, the load would leave part of the data in the store, which the next start would keep."""
+    env = {**ENV, "ILRS_EXTRA_FILES": json.dumps([str(data)])}
+    server = launch_server(tmp_path, "--store", str(tmp_path / "store"), env=env)
+    wait_for(lambda: "sources.trig" in server.log(), "the shipped files to load", timeout=60)
+    log = assert_stops(server, signal.SIGTERM, children=False, bound=60)
+    assert "SIGTERM: stopping once the store at" in log
+    # The whole dataset, derived graphs included, is in the store; the server never served.
+    assert re.search(r"quads from \S*generated\.nq", log) and "derived" in log, log
+    assert "Application startup" not in log, log
 
 
 def test_a_page_being_built_is_cut_after_the_grace(tmp_path: Path) -> None:
