@@ -26,6 +26,9 @@ httptools (llhttp, in its strict mode) parses the requests; around it:
   request), a line of the head ending in a bare LF rather than CRLF (section 2.2), and obsolete line
   folding (section 5.2). Each gets 400 and the connection is closed — after the answers to the
   requests pipelined before it, which are served.
+* **A bounded stop** (:class:`StoppingServer`, :mod:`.lifecycle`): on SIGTERM or SIGINT the requests in
+  progress have ``shutdown_grace`` seconds; then each connection is cut (:meth:`GuardedHttpToolsProtocol.cut`:
+  503 for a request not yet answered, the end of a response being sent) and each request's task cancelled.
 """
 
 from __future__ import annotations
