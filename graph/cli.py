@@ -377,8 +377,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     # Before the load: a stop signal while the data loads ends the process at once (the load cannot be stopped),
     # or once it is loaded into a store that outlives the process.
-    stopper = Stopper(settings.shutdown_grace, settings.lasting_store)
-    stopper.install()
+    stopper = Stopper.installed(settings)
     configure_logging(settings)
     with ThreadPoolExecutor(1, thread_name_prefix="ilrs-load") as pool:
         # The engine parses and derives without holding the GIL: the HTTP stack is imported meanwhile.

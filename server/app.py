@@ -137,9 +137,7 @@ def run(
 
     from .http_protocol import StoppingServer, guarded_protocol
 
-    if stopper is None:
-        stopper = Stopper(settings.shutdown_grace)
-        stopper.install()
+    stopper = stopper or Stopper.installed(settings)
     configure_logging(settings)
     app = create_app(settings, progress=progress, served=served)
     app.state.stopper = stopper

@@ -79,10 +79,14 @@ class Stopper:
         self._deadline = float("inf")
         self._changed = threading.Condition()
 
-    def install(self) -> None:
-        """Handle the stop signals from now on (call from the main thread)."""
+    @classmethod
+    def installed(cls, settings: Settings) -> Stopper:
+        """A stopper for ``settings`` (their grace, their lasting store) handling the stop signals from now on
+        (call from the main thread)."""
+        stopper = cls(settings.shutdown_grace, settings.lasting_store)
         for signum in STOP_SIGNALS:
-            signal.signal(signum, self.on_signal)
+            signal.signal(signum, stopper.on_signal)
+        return stopper
 
     def serve(self, server: Serving) -> None:
         """From now on a stop is asked of ``server``, which is given the grace, rather than done at once."""
@@ -98,9 +102,9 @@ class Stopper:
                 self.exit_now(f"{name} again: stopping at once")
             return
         self.requested = True
-        if self._server is None and self.lasting is not None:
+        if self._server is None and (where := self.lasting) is not None:
             # The caller ends the process once the load is whole (a second Ctrl-C ends it now).
-            log.info("%s: stopping once the store at %s is loaded (part of it would be kept)", name, self.lasting)
+            log.info("%s: stopping once the store at %s is loaded (a next start keeps what it holds)", name, where)
             return
         if self._server is None:
             self.exit_now(f"{name} before the server was ready: stopped")

@@ -134,7 +134,7 @@ def test_a_load_into_a_store_on_disk_is_let_finish(tmp_path: Path, data: Path) -
     server = launch_server(tmp_path, "--store", str(tmp_path / "store"), env=env)
     wait_for(lambda: "sources.trig" in server.log(), "the shipped files to load", timeout=60)
     log = assert_stops(server, signal.SIGTERM, children=False, bound=60)
-    assert "SIGTERM: stopping once the store at" in log
+    assert "SIGTERM: stopping once the store at" in log, log
     # The whole dataset, derived graphs included, is in the store; the server never served.
     assert re.search(r"quads from \S*generated\.nq", log) and "derived" in log, log
     assert "Application startup" not in log, log
