@@ -162,7 +162,7 @@ class Settings(BaseSettings):
         5.0,
         ge=0,
         description="Seconds the requests in progress have to finish once the server is told to stop (SIGTERM, "
-        "Ctrl-C); then they are cut (503 for one not yet answering), and the process exits with status 0 at most "
+        "Ctrl-C); then they are cut (503 for a GET not yet answered), and the process exits with status 0 at most "
         "3 s later, whatever it was doing. A stop while the data loads exits at once.",
     )
     max_query_length: int = Field(

@@ -28,7 +28,7 @@ httptools (llhttp, in its strict mode) parses the requests; around it:
   requests pipelined before it, which are served.
 * **A bounded stop** (:class:`StoppingServer`, :mod:`.lifecycle`): on SIGTERM or SIGINT the requests in
   progress have ``shutdown_grace`` seconds; then each connection is cut (:meth:`GuardedHttpToolsProtocol.cut`:
-  503 for a request not yet answered, the end of a response being sent) and each request's task cancelled.
+  503 for a GET not yet answered, else the connection closed) and each request's task cancelled.
 """
 
 from __future__ import annotations
@@ -190,6 +190,8 @@ class Disconnect:
             callback()
 
 
+#: The methods of requests that change nothing, which a stop may refuse with 503 (RFC 9110, 9.2.1).
+SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 _FINAL_STATUS_LINE = b"HTTP/1.1 "
 _INTERIM = b"HTTP/1.1 1"
 
@@ -300,14 +302,15 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self._arm_head_deadline()  # the next head's time starts now
 
     def cut(self) -> None:
-        """End the connection at the end of a stop's grace (:mod:`.lifecycle`): a request whose response has not
-        begun is answered 503, a response being sent is cut short (the client sees the connection end before the
-        response does)."""
+        """End the connection at the end of a stop's grace (:mod:`.lifecycle`): a GET or HEAD whose response has not
+        begun is answered 503; any other request, and a response being sent, is cut short (the client sees the
+        connection end before a response does): a write may commit before the process ends, so only a request
+        that changes nothing may be told to be sent again."""
         if self.transport.is_closing():
             return
         cycle = self.cycle
         answering = cycle is not None and not cycle.response_complete
-        if cycle is not None and answering and not cycle.response_started:
+        if cycle is not None and answering and not cycle.response_started and cycle.scope["method"] in SAFE:
             self._close_with(503, "the server is stopping: send the request again")
         else:
             self.transport.abort()  # at once: close() would first send what a slow reader left in the buffer

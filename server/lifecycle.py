@@ -9,9 +9,10 @@ the same way whatever the process is doing:
   cut short, it would leave part of the data, which the next start would keep as the dataset.
 * **While serving**, the server stops accepting connections and closes the idle ones; the requests
   in progress have ``shutdown_grace`` seconds to finish. Then each is cut (:meth:`~.http_protocol.
-  GuardedHttpToolsProtocol.cut`): 503 for one whose response has not begun, the connection closed
-  under one being sent. Queries in worker processes stop with their connection, and the workers
-  and zygotes are killed by the executor's shutdown.
+  GuardedHttpToolsProtocol.cut`): 503 for a GET whose response has not begun, the connection closed
+  under any other (a write may still commit: only a request that changes nothing is told to be sent
+  again). Queries in worker processes stop with their connection, and the workers and zygotes are
+  killed by the executor's shutdown.
 * **Whatever is left** cannot hold the process: a page built on a thread in this process (the
   front page's examples, ``/disagreements``, ``?asOf=`` views) cannot be interrupted and used to keep
   the process alive until it ended, which took minutes over a large graph. The process exits at the

@@ -9,13 +9,15 @@ traceback in its output, and leave none of its child processes (the query worker
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -33,6 +35,8 @@ ENDLESS_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i 
 #: An answer of a million rows (the default limit), far more than the sockets' buffers hold.
 ENDLESS_ROWS = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"
 
+#: Passes a server through, to be killed with its child processes if the test leaves it running.
+Watch = Callable[[LiveServer], LiveServer]
 #: A process: its id and its start time (so that a process id used again is not mistaken for it).
 Process = tuple[int, str]
 
@@ -89,6 +93,26 @@ def assert_stops(server: LiveServer, signum: signal.Signals, *, children: bool =
     return log
 
 
+@pytest.fixture
+def watched() -> Iterator[Watch]:
+    """Pass a server through it: one a failed test left running is killed, with its child processes."""
+    servers: list[LiveServer] = []
+
+    def watch(server: LiveServer) -> LiveServer:
+        servers.append(server)
+        return server
+
+    yield watch
+    for server in servers:
+        if server.process.poll() is None:
+            tree = descendants(server.process.pid)
+            server.process.kill()
+            server.process.wait()
+            for pid, _ in tree:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
+
 def in_background(request: Callable[[], object]) -> list[object]:
     """Run ``request`` on a thread; the list that receives its result or the exception it raised."""
     outcome: list[object] = []
@@ -104,8 +128,8 @@ def in_background(request: Callable[[], object]) -> list[object]:
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_an_idle_server_stops_at_once(tmp_path: Path, signum: signal.Signals) -> None:
-    server = start_server(tmp_path, env=ENV)
+def test_an_idle_server_stops_at_once(tmp_path: Path, signum: signal.Signals, watched: Watch) -> None:
+    server = watched(start_server(tmp_path, env=ENV))
     assert httpx.get(server.url("/sparql"), params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 1"}).status_code == 200
     log = assert_stops(server, signum)
     assert f"{signum.name}: stopping" in log
@@ -118,9 +142,11 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_a_server_loading_its_data_stops_at_once(tmp_path: Path, data: Path, signum: signal.Signals) -> None:
+def test_a_server_loading_its_data_stops_at_once(
+    tmp_path: Path, data: Path, signum: signal.Signals, watched: Watch
+) -> None:
     """The load cannot be interrupted: the process exits without waiting for it (it used to wait, on Ctrl-C)."""
-    server = launch_server(tmp_path, env={**ENV, "ILRS_EXTRA_FILES": json.dumps([str(data)])})
+    server = watched(launch_server(tmp_path, env={**ENV, "ILRS_EXTRA_FILES": json.dumps([str(data)])}))
     # The shipped files are loaded; the generated file (loaded last) and the derived graphs are not.
     wait_for(lambda: "sources.trig" in server.log(), "the shipped files to load", timeout=60)
     log = assert_stops(server, signum, children=False)
@@ -128,10 +154,10 @@ def test_a_server_loading_its_data_stops_at_once(tmp_path: Path, data: Path, sig
     assert f"{signum.name} before the server was ready: stopped" in log
 
 
-def test_a_load_into_a_store_on_disk_is_let_finish(tmp_path: Path, data: Path) -> None:
+def test_a_load_into_a_store_on_disk_is_let_finish(tmp_path: Path, data: Path, watched: Watch) -> None:
     """Cut short, the load would leave part of the data in the store, which the next start would keep."""
     env = {**ENV, "ILRS_EXTRA_FILES": json.dumps([str(data)])}
-    server = launch_server(tmp_path, "--store", str(tmp_path / "store"), env=env)
+    server = watched(launch_server(tmp_path, "--store", str(tmp_path / "store"), env=env))
     wait_for(lambda: "sources.trig" in server.log(), "the shipped files to load", timeout=60)
     log = assert_stops(server, signal.SIGTERM, children=False, bound=60)
     assert "SIGTERM: stopping once the store at" in log, log
@@ -140,12 +166,12 @@ def test_a_load_into_a_store_on_disk_is_let_finish(tmp_path: Path, data: Path) -
     assert "Application startup" not in log, log
 
 
-def test_a_page_being_built_is_cut_after_the_grace(tmp_path: Path) -> None:
+def test_a_page_being_built_is_cut_after_the_grace(tmp_path: Path, watched: Watch) -> None:
     """The front page evaluates its examples on a thread of the server process, which nothing can interrupt."""
     queries = tmp_path / "queries"
     queries.mkdir()
     (queries / "endless.rq").write_text(f"# title: Every triple with every pair of triples\n{ENDLESS_COUNT}\n")
-    server = start_server(tmp_path, env={**ENV, "ILRS_QUERIES_DIR": str(queries)})
+    server = watched(start_server(tmp_path, env={**ENV, "ILRS_QUERIES_DIR": str(queries)}))
     outcome = in_background(lambda: httpx.get(server.url("/"), timeout=60))
     time.sleep(0.5)  # the page is being built
     assert not outcome
@@ -156,18 +182,24 @@ def test_a_page_being_built_is_cut_after_the_grace(tmp_path: Path) -> None:
     assert "1 request(s) still in progress after the 1 s grace: cut" in log
 
 
-def test_a_query_in_a_worker_is_cut_after_the_grace(tmp_path: Path) -> None:
-    server = start_server(tmp_path, env={**ENV, "ILRS_METRICS": "1"})
-    outcome = in_background(lambda: httpx.get(server.url("/sparql"), params={"query": ENDLESS_COUNT}, timeout=60))
-    wait_for(lambda: value(scrape(server), "ilrs_query_slots_busy") == 1, "the query to be evaluated", timeout=10)
-    assert not outcome
+def test_queries_in_workers_are_cut_after_the_grace(tmp_path: Path, watched: Watch) -> None:
+    """A GET is refused with 503, to be sent again; a POST (it might have been a write) gets no answer."""
+    server = watched(start_server(tmp_path, env={**ENV, "ILRS_METRICS": "1"}))
+    url = server.url("/sparql")
+    got = in_background(lambda: httpx.get(url, params={"query": ENDLESS_COUNT}, timeout=60))
+    posted = in_background(lambda: httpx.post(url, data={"query": ENDLESS_COUNT}, timeout=60))
+    wait_for(lambda: value(scrape(server), "ilrs_query_slots_busy") == 2, "the queries to be evaluated", timeout=10)
+    assert not got and not posted
     assert_stops(server, signal.SIGINT)
-    response = wait_for(lambda: outcome, "the query's answer", timeout=5)[0]
+    response = wait_for(lambda: got, "the GET's answer", timeout=5)[0]
     assert isinstance(response, httpx.Response) and response.status_code == 503, response
+    assert "the server is stopping" in response.text
+    error = wait_for(lambda: posted, "the POST's end", timeout=5)[0]
+    assert isinstance(error, httpx.RemoteProtocolError), error  # the connection closed without an answer
 
 
-def test_a_large_answer_being_streamed_is_cut_after_the_grace(tmp_path: Path) -> None:
-    server = start_server(tmp_path, env=ENV)
+def test_a_large_answer_being_streamed_is_cut_after_the_grace(tmp_path: Path, watched: Watch) -> None:
+    server = watched(start_server(tmp_path, env=ENV))
     started = threading.Event()
     finish = threading.Event()
 
