@@ -142,7 +142,7 @@ class Stopper:
         with self._changed:
             while (left := self._deadline - time.monotonic()) > 0:
                 self._changed.wait(left)
-        self.exit_now("work left after the stop (a page built on a thread): ended with the process", logging.WARNING)
+        self.exit_now("work left after the stop (such as a page built on a thread): ended with it", logging.WARNING)
 
 
 def kill_descendants() -> None:

@@ -180,6 +180,7 @@ def test_a_page_being_built_is_cut_after_the_grace(tmp_path: Path, watched: Watc
     assert isinstance(response, httpx.Response) and response.status_code == 503, response
     assert "the server is stopping" in response.text
     assert f"1 request(s) still in progress after the {GRACE:g} s grace: cut" in log
+    assert "work left after the stop" in log  # the thread building the page did not keep the process alive
 
 
 def test_queries_in_workers_are_cut_after_the_grace(tmp_path: Path, watched: Watch) -> None:
