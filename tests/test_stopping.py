@@ -223,3 +223,16 @@ def test_a_large_answer_being_streamed_is_cut_after_the_grace(tmp_path: Path, wa
     # The answer was cut short: the client sees the connection end before the response does.
     error = wait_for(lambda: outcome, "the reader to end", timeout=10)[0]
     assert isinstance(error, httpx.RemoteProtocolError | httpx.ReadError), error
+
+
+def test_a_supervisor_stops_its_server_processes(tmp_path: Path, watched: Watch) -> None:
+    """``ilrs serve --workers 2``: each server process stops as one server does, then the supervisor exits with 0."""
+    server = watched(start_server(tmp_path, "--workers", "2", env=ENV))
+    outcome = in_background(lambda: httpx.get(server.url("/sparql"), params={"query": ENDLESS_COUNT}, timeout=60))
+    # Both server processes (children of the supervisor) have forked their zygote: both serve.
+    wait_for(lambda: len(descendants(server.process.pid)) >= 4, "both server processes to serve", timeout=30)
+    time.sleep(0.5)  # the query is being evaluated
+    assert not outcome
+    assert_stops(server, signal.SIGTERM)
+    response = wait_for(lambda: outcome, "the query's answer", timeout=5)[0]
+    assert isinstance(response, httpx.Response) and response.status_code == 503, response
