@@ -373,13 +373,21 @@ def _serve(args: argparse.Namespace) -> int:
 
         supervise(settings, _without_workers(args.argv[1:]), worker_count(workers))
         return 0
+    from ilrs.server.lifecycle import Stopper, configure_logging
+
+    # Before the load: a stop signal while the data loads ends the process at once (the load cannot be stopped),
+    # or once it is loaded into a store that outlives the process.
+    stopper = Stopper.installed(settings)
+    configure_logging(settings)
     with ThreadPoolExecutor(1, thread_name_prefix="ilrs-load") as pool:
         # The engine parses and derives without holding the GIL: the HTTP stack is imported meanwhile.
         loading = pool.submit(build_dataset, settings, _progress(args))
         from ilrs.server.app import run  # the HTTP stack is imported only when serving
 
         served = loading.result()
-    run(settings, watch=args.watch, listen_fd=args.listen_fd, served=served)
+    if stopper.requested:
+        return 0
+    run(settings, watch=args.watch, listen_fd=args.listen_fd, served=served, stopper=stopper)
     return 0
 
 

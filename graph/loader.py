@@ -112,7 +112,7 @@ def build_store(settings: Settings, progress: Progress | None = None, *, derived
     the files say.
     """
     store = open_store(settings)
-    lasting = settings.store_url or settings.store_dir
+    lasting = settings.lasting_store
     if lasting is not None and store.count() and not settings.reload_store:
         if progress:
             progress(f"kept the {store.count()} quads of the store at {lasting} (--reload to reload)")

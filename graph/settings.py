@@ -158,6 +158,13 @@ class Settings(BaseSettings):
         description="Addresses or networks exempt from the per-client limits (and trusted proxies always).",
     )
     query_timeout: float = Field(30.0, gt=0, description="Seconds a query may run before it is stopped.")
+    shutdown_grace: float = Field(
+        5.0,
+        ge=0,
+        description="Seconds the requests in progress have to finish once the server is told to stop (SIGTERM, "
+        "Ctrl-C); then they are cut (503 for a GET not yet answered), and the process exits with status 0 at most "
+        "3 s later, whatever it was doing. A stop while the data loads exits at once.",
+    )
     max_query_length: int = Field(
         2 * 1024 * 1024,
         gt=0,
@@ -343,6 +350,11 @@ class Settings(BaseSettings):
             except ValueError as err:
                 raise ValueError(f"{entry!r} is not an IP address or network: {err}") from None
         return entries
+
+    @property
+    def lasting_store(self) -> str | Path | None:
+        """Where the dataset's store outlives the process: ``store_url`` or ``store_dir``; ``None``: in memory."""
+        return self.store_url or self.store_dir
 
     def public_url(self) -> str:
         """The server's public URL without a trailing slash: ``public_base_url``, else ``http://host:port``."""

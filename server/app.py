@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from fastapi import FastAPI
@@ -19,6 +20,7 @@ from . import errors
 from .assets import STATIC_DIR, CachedStaticFiles
 from .compression import CompressionMiddleware
 from .edge import Dispatch, Edge
+from .lifecycle import CUT_WAIT, Stopper, configure_logging
 from .routes import api, dataset, explore, health, partner_map, problems, resources, sparql, ui, writes
 from .sparql.result_cache import ResultCache
 from .state import DatasetHolder
@@ -100,7 +102,14 @@ class IlrsApp(FastAPI):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            await self.edge(scope, receive, send)
+            try:
+                await self.edge(scope, receive, send)
+            except asyncio.CancelledError:
+                stopper: Stopper | None = getattr(self.state, "stopper", None)
+                if stopper is None or not stopper.requested:
+                    raise
+                # Cancelled by the server's stop after its connection was cut (lifecycle.py): nothing is left to
+                # answer, and uvicorn would log the cancellation with a traceback.
         else:
             await super().__call__(scope, receive, send)
 
@@ -116,20 +125,22 @@ def run(
     progress: Progress | None = None,
     *,
     served: Dataset | None = None,
+    stopper: Stopper | None = None,
 ) -> None:
     """Serve ``served`` (by default the one built from the files, ``progress`` told how the load goes) with
-    uvicorn until interrupted; on the socket ``listen_fd`` if given (one process of ``ilrs serve --workers``,
-    see :mod:`.workers`), else on ``settings.host:port``."""
+    uvicorn until stopped by ``stopper`` (by default one installed now, see :mod:`.lifecycle`); on the socket
+    ``listen_fd`` if given (one process of ``ilrs serve --workers``, see :mod:`.workers`), else on
+    ``settings.host:port``."""
     import socket
 
     import uvicorn
 
-    from .http_protocol import guarded_protocol
+    from .http_protocol import StoppingServer, guarded_protocol
 
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx logs every request to an external store at INFO: one line per query is noise, failures are errors.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    stopper = stopper or Stopper.installed(settings)
+    configure_logging(settings)
     app = create_app(settings, progress=progress, served=served)
+    app.state.stopper = stopper
     if watch:
         from .reload import enable_watch
 
@@ -147,6 +158,9 @@ def run(
         # by default, so any local client could make itself https or another address).
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=settings.trusted_proxies or [],
+        # The stopper cuts what is left at the grace's end; uvicorn cancels the tasks that outlive the cut. (Typed
+        # int, it is handed to asyncio.timeout, which takes any number of seconds.)
+        timeout_graceful_shutdown=stopper.grace + CUT_WAIT,  # type: ignore[arg-type]
     )
-    server = uvicorn.Server(config)
+    server = StoppingServer(config, stopper)
     server.run(sockets=[socket.socket(fileno=listen_fd)] if listen_fd is not None else None)

@@ -26,24 +26,30 @@ httptools (llhttp, in its strict mode) parses the requests; around it:
   request), a line of the head ending in a bare LF rather than CRLF (section 2.2), and obsolete line
   folding (section 5.2). Each gets 400 and the connection is closed — after the answers to the
   requests pipelined before it, which are served.
+* **A bounded stop** (:class:`StoppingServer`, :mod:`.lifecycle`): on SIGTERM or SIGINT the requests in
+  progress have ``shutdown_grace`` seconds; then each connection is cut (:meth:`GuardedHttpToolsProtocol.cut`:
+  503 for a GET not yet answered, else the connection closed) and each request's task cancelled.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections import Counter
 from collections.abc import Callable
 from http import HTTPStatus
+from types import FrameType
 from typing import Any, ClassVar
 
 import httptools
 from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
-from uvicorn.server import ServerState
+from uvicorn.server import Server, ServerState
 
 from ilrs.graph.settings import Settings
 
+from .lifecycle import Stopper
 from .security import AddressSet
 
 log = logging.getLogger("ilrs.server")
@@ -184,6 +190,8 @@ class Disconnect:
             callback()
 
 
+#: The methods of requests that change nothing, which a stop may refuse with 503 (RFC 9110, 9.2.1).
+SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 _FINAL_STATUS_LINE = b"HTTP/1.1 "
 _INTERIM = b"HTTP/1.1 1"
 
@@ -293,6 +301,23 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if not self.transport.is_closing() and self.cycle.response_complete:
             self._arm_head_deadline()  # the next head's time starts now
 
+    def cut(self) -> None:
+        """End the connection at the end of a stop's grace (:mod:`.lifecycle`): a GET or HEAD whose response has not
+        begun is answered 503; any other request, and a response being sent, is cut short (the client sees the
+        connection end before a response does): a write may commit before the process ends, so only a request
+        that changes nothing may be told to be sent again."""
+        if self.transport.is_closing():
+            return
+        cycle = self.cycle
+        answering = cycle is not None and not cycle.response_complete
+        if cycle is not None and answering and not cycle.response_started and cycle.scope["method"] in SAFE:
+            self._close_with(503, "the server is stopping: send the request again")
+        else:
+            self.transport.abort()  # at once: close() would first send what a slow reader left in the buffer
+        if cycle is not None and answering:
+            # What connection_lost will say: the handler's task is cancelled next, and what it sends is dropped.
+            cycle.disconnected = True
+
     def _write_once(self, cycle: RequestResponseCycle) -> None:
         """Have ``cycle`` write through a :class:`OneWrite`, flushed when its response ends (before the next
         pipelined response, or a refusal, is written)."""
@@ -349,6 +374,50 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         )
         self.transport.write(head.encode() + body)
         self.transport.close()
+
+
+class StoppingServer(Server):
+    """uvicorn's server, stopped as :class:`~.lifecycle.Stopper` says: on a stop signal it stops accepting, lets the
+    requests in progress run for the stopper's grace, then cuts them (:meth:`GuardedHttpToolsProtocol.cut`).
+
+    uvicorn would wait for them forever (or cancel their tasks after ``timeout_graceful_shutdown``, logging
+    each with a traceback), and re-raise the signal once stopped, ending the process by the signal or a
+    KeyboardInterrupt instead of with status 0.
+    """
+
+    def __init__(self, config: Config, stopper: Stopper) -> None:
+        super().__init__(config)
+        self.stopper = stopper
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        # uvicorn makes this the handler of SIGTERM and SIGINT while it serves: the stopper decides what they do.
+        self.stopper.on_signal(sig, frame)
+
+    async def serve(self, sockets: list[socket.socket] | None = None) -> None:
+        self.stopper.serve(self)
+        try:
+            await super().serve(sockets)
+        finally:
+            self.stopper.served()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        cut = asyncio.get_running_loop().call_later(self.stopper.grace, self._cut)
+        try:
+            await super().shutdown(sockets)
+        finally:
+            cut.cancel()
+
+    def _cut(self) -> None:
+        """Cut every connection, and cancel every request's task (one whose client left may still be running)."""
+        for connection in list(self.server_state.connections):
+            if isinstance(connection, GuardedHttpToolsProtocol):
+                connection.cut()
+        tasks = [task for task in self.server_state.tasks if not task.done()]
+        if tasks:
+            grace = self.stopper.grace
+            log.warning("stopping: %d request(s) still in progress after the %g s grace: cut", len(tasks), grace)
+        for task in tasks:
+            task.cancel()
 
 
 def guarded_protocol(settings: Settings) -> type[GuardedHttpToolsProtocol]:

@@ -4,7 +4,7 @@ The supervisor binds the address once and starts N ``ilrs serve`` processes that
 inherited socket (the kernel spreads connections among them); each builds its own copy of the
 dataset and its own query workers, so the per-process limits (``max_concurrent_queries``, the
 per-client shares, the metrics) hold per process. A process that dies is started again; SIGTERM or
-SIGINT stops them all.
+SIGINT stops them all, each as one server stops (:mod:`.lifecycle`), and the supervisor then exits with status 0.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from collections.abc import Sequence
 
 from ilrs.graph.settings import Settings
 
+from .lifecycle import STOP_MARGIN, configure_logging
+
 log = logging.getLogger("ilrs.server.workers")
 
 
@@ -32,7 +34,7 @@ def worker_count(requested: int) -> int:
 
 def supervise(settings: Settings, argv: Sequence[str], workers: int) -> None:
     """Bind ``settings.host:port``, run ``workers`` copies of ``ilrs serve argv`` on it until stopped."""
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings)
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
     listener = socket.socket(family, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -61,9 +63,12 @@ def supervise(settings: Settings, argv: Sequence[str], workers: int) -> None:
     finally:
         for child in children:
             child.terminate()
+        # Each gives its requests the grace and ends at most STOP_MARGIN later (lifecycle.py); one more second
+        # for a loaded machine before it is killed.
+        deadline = time.monotonic() + settings.shutdown_grace + STOP_MARGIN + 1
         for child in children:
             try:
-                child.wait(timeout=15)
+                child.wait(timeout=max(deadline - time.monotonic(), 0))
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()

@@ -68,12 +68,8 @@ def start_server(
 
     ``ilrs`` is the command to run (another environment's ``bin/ilrs``), ``cwd`` its working directory.
     """
-    port = free_port()
-    log_path = tmp / f"server-{port}.log"
-    cmd = [*ilrs, "serve", "--host", "127.0.0.1", "--port", str(port), *args]
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, cwd=cwd)
-    server = LiveServer(f"http://127.0.0.1:{port}", proc, log_path)
+    server = launch_server(tmp, *args, env=env, ilrs=ilrs, cwd=cwd)
+    proc = server.process
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -88,6 +84,22 @@ def start_server(
     raise RuntimeError(f"server did not start within {timeout} s:\n{server.log()}")
 
 
+def launch_server(
+    tmp: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    ilrs: Sequence[str] = ILRS,
+    cwd: Path | None = None,
+) -> LiveServer:
+    """Start ``ilrs serve`` with ``args`` on a free port, its output in a log file in ``tmp``; return at once."""
+    port = free_port()
+    log_path = tmp / f"server-{port}.log"
+    cmd = [*ilrs, "serve", "--host", "127.0.0.1", "--port", str(port), *args]
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, cwd=cwd)
+    return LiveServer(f"http://127.0.0.1:{port}", proc, log_path)
+
+
 def stop_server(server: LiveServer) -> None:
     server.process.terminate()
     try:
@@ -97,12 +109,13 @@ def stop_server(server: LiveServer) -> None:
         server.process.wait()
 
 
-def generated_data(folder: Path) -> Path:
-    """ILRS-shaped data of bench/generate.py (scale 0.05, seed 12: hubs with many statements) written in ``folder``."""
+def generated_data(folder: Path, scale: float = 0.05) -> Path:
+    """ILRS-shaped data of bench/generate.py (by default scale 0.05, seed 12: hubs with many statements) written in
+    ``folder``; scale 1 is about 10,000 triples."""
     from bench.generate import generate  # here: a copy of the tests without bench/ still loads this module
 
     path = folder / "generated.nq"
-    generate(0.05, path, seed=12, progress=False)
+    generate(scale, path, seed=12, progress=False)
     return path
 
 

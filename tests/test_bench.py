@@ -230,3 +230,15 @@ def test_a_quick_private_pages_run_breaks_the_tree_down(tmp_path: Path, capsys: 
         assert all(part["pss"] > 0 for part in run["after_one_client"].values()), run
         assert len(run["latency_ms"]) == 12, run["latency_ms"]
         assert run["requests_per_second"] > 0 and run["peak_pss"] >= run["at_peak"]["server"]["pss"] > 0, run
+
+
+def test_a_quick_stop_timing_says_how_each_server_ended(capsys: pytest.CaptureFixture[str]) -> None:
+    """``bench.stopping`` starts a server per state, signals it and says how it ended (tests/test_stopping.py
+    checks each state; this, that the benchmark reports them)."""
+    from bench.stopping import main as stopping
+
+    assert stopping(["--scale", "0.05", "--states", "idle,loading", "--signal", "INT"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[:2] for line in lines] == [["idle", "SIGINT:"], ["loading", "SIGINT:"]], lines
+    for line in lines:
+        assert "status 0, traceback False, left []" in line, line

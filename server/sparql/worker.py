@@ -238,14 +238,14 @@ def serve_forked(store: Store, control: socket.socket, memory_mib: int | None) -
     """The life of a zygote forked from the server process itself, which holds ``store``; its exit status.
 
     It keeps none of the server's files open (its listening socket above all) but ``control`` and the
-    standard streams, leaves the signals to their defaults (SIGINT ignored, as above), and freezes the
+    standard streams, ignores the stop signals (as :func:`main` does) and leaves the others to their defaults, and
+    freezes the
     server's Python objects out of the garbage collector: a collection in a worker would otherwise write
     to every one of them, and copy their pages.
     """
     try:
         signal.set_wakeup_fd(-1)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        ignore_stop_signals()
         keep = control.fileno()
         os.closerange(3, keep)
         os.closerange(keep + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
@@ -278,6 +278,14 @@ def run_worker(store: Store, channel: socket.socket, memory_mib: int | None) -> 
     return 1
 
 
+def ignore_stop_signals() -> None:
+    """Leave SIGINT and SIGTERM to the server, which decides when the zygote and its workers end: Ctrl-C in a
+    terminal reaches the whole process group, and systemd (``KillMode=control-group``) sends SIGTERM to every
+    process of the service, while the server gives the queries in progress a grace before it kills them."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
+
+
 def write_failure(out: IO[bytes], err: IlrsError) -> None:
     """Send ``err`` as a :data:`FAILED` frame, to be rebuilt by the server."""
     failure = {"error": type(err).__name__, "message": str(err), "fields": err.fields()}
@@ -304,8 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     """
     args = sys.argv[1:] if argv is None else argv
     memory_mib = int(args[1]) if len(args) > 1 and args[1] != "-" else None
-    # Ctrl-C in a terminal reaches the whole process group: the server decides when workers end.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    ignore_stop_signals()
     control = socket.socket(fileno=os.dup(sys.stdin.fileno()))
     try:
         store = load_snapshot(Path(args[0]))
