@@ -242,3 +242,17 @@ def test_a_quick_stop_timing_says_how_each_server_ended(capsys: pytest.CaptureFi
     assert [line.split()[:2] for line in lines] == [["idle", "SIGINT:"], ["loading", "SIGINT:"]], lines
     for line in lines:
         assert "status 0, traceback False, left []" in line, line
+
+
+def test_a_quick_default_graph_comparison_times_every_kind(capsys: pytest.CaptureFixture[str]) -> None:
+    """``bench.default_graph`` times each heavy kind on the three datasets, which must agree on every answer's
+    size (it exits 1 otherwise), and prints one row per kind."""
+    import re
+
+    from bench.default_graph import KINDS, main
+
+    assert main(["--scale", "0.05", "--rounds", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "| kind, median ms | served | merged only | one graph |" in out
+    for kind in KINDS:
+        assert re.search(rf"^\| {kind} \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|$", out, re.MULTILINE), kind
