@@ -18,7 +18,7 @@ import pytest
 from checkout import SHARED
 from external_stores import EXTERNAL_STORES, external_store
 from rdflib import Graph
-from servers import LiveServer, start_server, stop_server
+from servers import LiveServer, dataset_with, generated_data, start_server, stop_server
 
 from ilrs.graph.loader import build_store
 from ilrs.graph.settings import get_settings
@@ -117,6 +117,19 @@ def client(live_server: LiveServer) -> Iterator[httpx.Client]:
 def dataset() -> Store:
     """The whole dataset in an in-memory store, built once per session. Do not modify it."""
     return build_store(get_settings())
+
+
+@pytest.fixture(scope="session")
+def hubs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Generated ILRS-shaped data with hubs of many statements (:func:`servers.generated_data`), made once per
+    session for the tests of bounded pages, which start servers on it with their own bounds."""
+    return generated_data(tmp_path_factory.mktemp("hubs"))
+
+
+@pytest.fixture(scope="session")
+def hubs_store(hubs: Path) -> Store:
+    """The dataset with :func:`hubs` in an in-memory store, built as the server builds it. Do not modify it."""
+    return dataset_with(hubs)
 
 
 @pytest.fixture(scope="session")

@@ -6,13 +6,15 @@ need a server of their own import them from here.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -107,6 +109,17 @@ def stop_server(server: LiveServer) -> None:
     except subprocess.TimeoutExpired:
         server.process.kill()
         server.process.wait()
+
+
+@contextlib.contextmanager
+def serving_generated(folder: Path, data: Path, env: dict[str, str]) -> Iterator[LiveServer]:
+    """A server on the shipped data and ``data`` (an extra file), with the ``ILRS_*`` settings ``env``; stopped
+    when the block ends."""
+    server = start_server(folder, env={"ILRS_EXTRA_FILES": json.dumps([str(data)]), **env})
+    try:
+        yield server
+    finally:
+        stop_server(server)
 
 
 def generated_data(folder: Path, scale: float = 0.05) -> Path:

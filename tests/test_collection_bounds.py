@@ -8,7 +8,6 @@ them, name what it leaves out, link to the full descriptions, and be kept by the
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 from ldtools import ID, MERGED_GRAPH, jsonld_quads, outgoing
-from servers import LiveServer, dataset_with, generated_data, scrape, start_server, stop_server, value
+from servers import LiveServer, scrape, serving_generated, value
 
 from ilrs.graph.collections import COLLECTIONS
 from ilrs.graph.store import Store
@@ -31,27 +30,15 @@ COMMENT = "http://www.w3.org/2000/01/rdf-schema#comment"
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generated_data(tmp_path_factory.mktemp("hubs"))
-
-
-@pytest.fixture(scope="module")
-def store(data: Path) -> Store:
-    return dataset_with(data)
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, data: Path) -> Iterator[LiveServer]:
+def server(tmp_path_factory: pytest.TempPathFactory, hubs: Path) -> Iterator[LiveServer]:
     env = {
-        "ILRS_EXTRA_FILES": json.dumps([str(data)]),
         "ILRS_MEMBER_STATEMENTS": str(STATEMENTS),
         "ILRS_STATEMENT_GRAPHS": str(GRAPHS),
         "ILRS_RESOURCE_STATEMENTS": str(RESOURCE_STATEMENTS),
         "ILRS_METRICS": "true",
     }
-    server = start_server(tmp_path_factory.mktemp("bounded"), env=env)
-    yield server
-    stop_server(server)
+    with serving_generated(tmp_path_factory.mktemp("bounded"), hubs, env) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +58,7 @@ def _graphs(store: Store, iri: str) -> dict[ox.Triple, set[str]]:
 
 @pytest.mark.parametrize("name", ["countries", "missions", "agreements"])
 def test_a_page_holds_each_member_up_to_the_bounds_and_says_what_it_leaves_out(
-    client: httpx.Client, store: Store, name: str
+    client: httpx.Client, hubs_store: Store, name: str
 ) -> None:
     r = client.get(f"/{name}", params={"limit": 100}, headers=JSONLD)
     assert r.status_code == 200, r.text
@@ -84,8 +71,8 @@ def test_a_page_holds_each_member_up_to_the_bounds_and_says_what_it_leaves_out(
 
     abridged = []
     for iri in members:
-        stored = outgoing(store, iri)
-        graphs = _graphs(store, iri)
+        stored = outgoing(hubs_store, iri)
+        graphs = _graphs(hubs_store, iri)
         shown = {ox.Triple(q.subject, q.predicate, q.object) for q in quads if q.subject.value == iri}
         shown = {t for t in shown if t.predicate.value != "http://xmlns.com/foaf/0.1/isPrimaryTopicOf"}
         cited = {
@@ -120,16 +107,16 @@ def test_a_page_holds_each_member_up_to_the_bounds_and_says_what_it_leaves_out(
         return
     cn = f"{ID}country/CN"
     said = re.search(rf"<{re.escape(cn)}>: {STATEMENTS} of its ([\d,]+) statements", note)
-    assert said is not None and int(said[1].replace(",", "")) == len(outgoing(store, cn))
+    assert said is not None and int(said[1].replace(",", "")) == len(outgoing(hubs_store, cn))
 
 
 def test_an_abridged_member_links_to_its_page_and_the_page_of_a_hub_to_every_statement(
-    client: httpx.Client, store: Store
+    client: httpx.Client, hubs_store: Store
 ) -> None:
     """The member's link leads to its page; a hub's page is bounded too (``ILRS_RESOURCE_STATEMENTS``), says so in
     a node about the document, and links to its Turtle and N-Triples, which hold every statement."""
     cn = f"{ID}country/CN"
-    stored = outgoing(store, cn)
+    stored = outgoing(hubs_store, cn)
     document = client.get("/countries", params={"limit": 100}, headers=JSONLD).json()
     link = next(url for url in document["view"]["seeAlso"] if url.endswith("/id/country/CN"))
     r = client.get(link, headers=JSONLD)

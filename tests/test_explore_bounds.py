@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 import pytest
-from servers import LiveServer, dataset_with, generated_data, scrape, start_server, stop_server, value
+from servers import LiveServer, scrape, serving_generated, value
 
 from ilrs.graph.disagreements import Disagreement, disagreements
 from ilrs.graph.partners import partner_statuses, reported_counts
@@ -37,28 +37,16 @@ JSONLD = {"Accept": "application/ld+json"}
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generated_data(tmp_path_factory.mktemp("explore"))
-
-
-@pytest.fixture(scope="module")
-def store(data: Path) -> Store:
-    return dataset_with(data)
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, data: Path) -> Iterator[LiveServer]:
+def server(tmp_path_factory: pytest.TempPathFactory, hubs: Path) -> Iterator[LiveServer]:
     env = {
-        "ILRS_EXTRA_FILES": json.dumps([str(data)]),
         "ILRS_DISAGREEMENTS_PER_PAGE": str(PER_PAGE),
         "ILRS_SHOWN_CLAIMS": str(CLAIMS),
         "ILRS_TIMELINE_ENTRIES": str(ENTRIES),
         "ILRS_MAP_COUNTS": str(COUNTS),
         "ILRS_METRICS": "true",
     }
-    server = start_server(tmp_path_factory.mktemp("explore-bounded"), env=env)
-    yield server
-    stop_server(server)
+    with serving_generated(tmp_path_factory.mktemp("explore-bounded"), hubs, env) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +56,8 @@ def client(server: LiveServer) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="module")
-def every(store: Store) -> list[Disagreement]:
-    found = disagreements(store)
+def every(hubs_store: Store) -> list[Disagreement]:
+    found = disagreements(hubs_store)
     assert len(found) > 2 * PER_PAGE and any(len(d.claims) > CLAIMS for d in found), "the bounds should bite"
     return found
 
@@ -148,9 +136,9 @@ def test_a_page_beyond_the_last_is_a_clear_400(client: httpx.Client, path: str, 
 
 @pytest.mark.parametrize("kind", ["", "mission"])
 def test_the_timeline_page_by_page_holds_every_entry_in_date_order(
-    client: httpx.Client, store: Store, kind: str
+    client: httpx.Client, hubs_store: Store, kind: str
 ) -> None:
-    wanted = [e for e in entries(store) if not kind or e.kind == kind]
+    wanted = [e for e in entries(hubs_store) if not kind or e.kind == kind]
     assert len(wanted) > 2 * ENTRIES, "the bound should bite"
     seen: list[tuple[str, str]] = []
     url: str | None = "/timeline" + (f"?kind={kind}" if kind else "")
@@ -171,10 +159,12 @@ def test_the_timeline_page_by_page_holds_every_entry_in_date_order(
     assert seen == [(e.kind, e.value) for e in wanted]
 
 
-def test_the_map_lists_a_few_claims_of_each_country_and_the_latest_counts(client: httpx.Client, store: Store) -> None:
+def test_the_map_lists_a_few_claims_of_each_country_and_the_latest_counts(
+    client: httpx.Client, hubs_store: Store
+) -> None:
     r = client.get("/map", headers=HTML)
     assert r.status_code == 200
-    partners = partner_statuses(store, None, None)
+    partners = partner_statuses(hubs_store, None, None)
     rows = re.findall(r'<tr data-status="([^"]+)">\s*<td><a href="([^"]+)">(.*?)</tr>', r.text, re.DOTALL)
     assert len(rows) == len(partners)
     abridged = 0
@@ -192,7 +182,7 @@ def test_the_map_lists_a_few_claims_of_each_country_and_the_latest_counts(client
         else:
             assert not notice
     assert abridged, "the bound should bite"
-    counts = reported_counts(store)
+    counts = reported_counts(hubs_store)
     assert len(counts) > COUNTS
     listed = r.text.split('<table class="statements counts">')[1].split("</table>")[0]
     assert len(re.findall(r"<tr><td>", listed)) == COUNTS
@@ -218,11 +208,11 @@ def test_a_page_of_disagreements_is_kept_by_the_page_cache(client: httpx.Client,
 
 
 @pytest.mark.parametrize("query", ["mission", "turky", "change 7", "agreemnt", "wu weiren", "lunr"])
-def test_search_finds_what_comparing_every_name_in_full_finds(store: Store, query: str) -> None:
+def test_search_finds_what_comparing_every_name_in_full_finds(hubs_store: Store, query: str) -> None:
     """The near matches found with the cheap bounds first are those of the full comparison with every name."""
     wanted = normalise(query)
     expected: dict[str, int] = {}
-    for name in names(store):
+    for name in names(hubs_store):
         score = 100 if name.key == wanted else 80 if name.key.startswith(wanted) else 60 if wanted in name.key else 0
         if not score and len(wanted) >= 4:
             ratio = max(
@@ -232,7 +222,7 @@ def test_search_finds_what_comparing_every_name_in_full_finds(store: Store, quer
             score = int(ratio * 50) if ratio >= NEAR else 0
         if score:
             expected[name.iri] = max(expected.get(name.iri, 0), score)
-    found = search(store, query, limit=len(expected) + 1)
+    found = search(hubs_store, query, limit=len(expected) + 1)
     assert {h.iri: h.score for h in found} == expected
 
 

@@ -7,7 +7,6 @@ whole (the query in the editor, the list of every source).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
-from servers import LiveServer, dataset_with, generated_data, start_server, stop_server
+from servers import LiveServer, serving_generated
 
 from ilrs.graph.examples import load_examples
 from ilrs.graph.namespaces import GRAPH
@@ -29,25 +28,13 @@ SHOWN = 12  # the rows of an answer the front page shows (overview.ANSWER_ROWS)
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generated_data(tmp_path_factory.mktemp("front"))
-
-
-@pytest.fixture(scope="module")
-def store(data: Path) -> Store:
-    return dataset_with(data)
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, data: Path) -> Iterator[LiveServer]:
+def server(tmp_path_factory: pytest.TempPathFactory, hubs: Path) -> Iterator[LiveServer]:
     env = {
-        "ILRS_EXTRA_FILES": json.dumps([str(data)]),
         "ILRS_EXAMPLE_ROWS": str(READ),
         "ILRS_FRONT_PAGE_SOURCES": str(SOURCES),
     }
-    server = start_server(tmp_path_factory.mktemp("front-bounded"), env=env)
-    yield server
-    stop_server(server)
+    with serving_generated(tmp_path_factory.mktemp("front-bounded"), hubs, env) as server:
+        yield server
 
 
 def _rows(store: Store, query: str) -> list[tuple[str, ...]]:
@@ -57,12 +44,12 @@ def _rows(store: Store, query: str) -> list[tuple[str, ...]]:
     return [tuple(str(row[n]) for n in names) for row in result]
 
 
-def test_an_example_is_asked_with_a_limit_that_keeps_its_first_rows(store: Store) -> None:
+def test_an_example_is_asked_with_a_limit_that_keeps_its_first_rows(hubs_store: Store) -> None:
     """The limited query of every shipped example parses, stops at the limit, and keeps the order it asks for."""
     bounded = 0
     for example in load_examples(get_settings().queries_dir):
-        whole = _rows(store, example.query)
-        first = _rows(store, limited(example.query, READ))
+        whole = _rows(hubs_store, example.query)
+        first = _rows(hubs_store, limited(example.query, READ))
         if len(whole) > READ:
             bounded += 1
         assert len(first) == min(len(whole), READ), example.id
@@ -78,7 +65,9 @@ def _sections(html: str) -> dict[str, str]:
     return dict(re.findall(r'<section class="answer" id="q-([^"]+)">(.*?)</section>', html, re.DOTALL))
 
 
-def test_the_front_page_reads_each_answer_up_to_the_bound_and_links_the_whole(server: LiveServer, store: Store) -> None:
+def test_the_front_page_reads_each_answer_up_to_the_bound_and_links_the_whole(
+    server: LiveServer, hubs_store: Store
+) -> None:
     page = httpx.get(server.url("/"), headers={"Accept": "text/html"}, timeout=120)
     assert page.status_code == 200
     sections = _sections(page.text)
@@ -86,7 +75,7 @@ def test_the_front_page_reads_each_answer_up_to_the_bound_and_links_the_whole(se
     assert sections.keys() == {e.id for e in examples}
     kinds = set()
     for example in examples:
-        section, total = sections[example.id], len(_rows(store, example.query))
+        section, total = sections[example.id], len(_rows(hubs_store, example.query))
         rows = len(re.findall(r"<tr>", section.split("<tbody>")[1])) if "<tbody>" in section else 0
         assert rows == min(total, SHOWN), example.id
         more = re.search(r"(\d+) of more than (\d+) rows: <a href=\"([^\"]+)\">run the whole query</a>", section)
@@ -103,11 +92,11 @@ def test_the_front_page_reads_each_answer_up_to_the_bound_and_links_the_whole(se
     assert "more" in kinds
 
 
-def test_the_front_page_lists_the_first_sources_and_links_every_source(server: LiveServer, store: Store) -> None:
+def test_the_front_page_lists_the_first_sources_and_links_every_source(server: LiveServer, hubs_store: Store) -> None:
     html = httpx.get(server.url("/"), headers={"Accept": "text/html"}, timeout=120).text
     listed = html.split('class="statements sources-list"')[1].split("</table>")[0]
     assert len(re.findall(r"<tr>", listed.split("<tbody>")[1])) == SOURCES
-    graphs = [g for g in store.graphs() if g.startswith((f"{GRAPH}source/", f"{GRAPH}loaded/"))]
+    graphs = [g for g in hubs_store.graphs() if g.startswith((f"{GRAPH}source/", f"{GRAPH}loaded/"))]
     assert len(graphs) > SOURCES
     notice = re.search(r'(\d+) of ([\d,]+) sources: <a href="([^"]+)">every source</a>', html)
     assert notice and notice.groups() == (str(SOURCES), f"{len(graphs):,}", server.url("/id/source/"))
