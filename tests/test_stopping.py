@@ -128,6 +128,23 @@ def in_background(request: Callable[[], object]) -> list[object]:
     return outcome
 
 
+def test_a_server_killed_outright_leaves_no_temporary_folder(tmp_path: Path, watched: Watch) -> None:
+    """SIGKILL ends a server with no shutdown at all: the query executor makes its folder for snapshots only when it
+    writes one, and a server whose zygote was forked from it writes none."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    server = watched(start_server(tmp_path, env={**ENV, "TMPDIR": str(temporary)}))
+    assert httpx.get(server.url("/sparql"), params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 1"}).status_code == 200
+    tree = descendants(server.process.pid)
+    assert tree  # a query worker answered
+    server.process.kill()
+    server.process.wait()
+    for pid, _ in tree:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    assert [p.name for p in temporary.iterdir()] == []
+
+
 def test_an_idle_server_stops_at_once(tmp_path: Path, watched: Watch) -> None:
     server = watched(start_server(tmp_path, env=ENV))
     assert httpx.get(server.url("/sparql"), params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 1"}).status_code == 200

@@ -464,7 +464,9 @@ class ProcessExecutor:
         #: Zygotes of earlier versions, ended once their last worker is reaped.
         self._draining: set[_Zygote] = set()
         self._zygote_lock = asyncio.Lock()
-        self._dir = tempfile.TemporaryDirectory(prefix="ilrs-sparql-")
+        #: Where snapshots are written, made when the first is (most servers never write one: their zygote is
+        #: forked), so that a process ended without its shutdown leaves no empty folder behind.
+        self._dir: tempfile.TemporaryDirectory[str] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
         #: Writes committed to the forked zygote's store and not yet applied to its copy, oldest first.
@@ -562,7 +564,8 @@ class ProcessExecutor:
         for zygote in zygotes:
             with contextlib.suppress(ProcessLookupError):
                 zygote.process.kill()
-        self._dir.cleanup()
+        if self._dir is not None:
+            self._dir.cleanup()
 
     # -- internals --
 
@@ -634,7 +637,7 @@ class ProcessExecutor:
                     return current
             if self._zygote is None or self._zygote.version != version:
                 # A write may commit meanwhile: the snapshot is named by the version it holds.
-                version, path = await asyncio.to_thread(_dump, store, Path(self._dir.name))
+                version, path = await asyncio.to_thread(_dump, store, self._snapshots())
                 try:
                     zygote = await _Zygote.start(version, path, self.memory_mib)
                 finally:
@@ -647,6 +650,12 @@ class ProcessExecutor:
                     self._draining.add(stale)
                     self._end_if_drained(stale)
             return self._zygote
+
+    def _snapshots(self) -> Path:
+        """The folder snapshots are written in (made the first time)."""
+        if self._dir is None:
+            self._dir = tempfile.TemporaryDirectory(prefix="ilrs-sparql-")
+        return Path(self._dir.name)
 
     def _catch_up(self, zygote: _Zygote, version: str) -> bool:
         """Apply to ``zygote``'s copy the writes committed since its version, up to ``version`` at least
