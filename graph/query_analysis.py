@@ -96,8 +96,10 @@ def analyse(query: str, allowlist: Collection[str], max_nesting: int = MAX_NESTI
     # The engine reads \\u escapes only in strings and IRIs; a query whose keywords are escaped is
     # refused as well, in case another engine expands them everywhere (SPARQL 1.1, section 19.2).
     expanded = unescape(query)
-    for tokens_read in (significant, _significant(expanded) if expanded != query else []):
-        targets = list(_service_targets(tokens_read))
+    readings = [(query, significant)] + ([(expanded, _significant(expanded))] if expanded != query else [])
+    for text, tokens_read in readings:
+        # Every token is a piece of the text: a text without "service" anywhere calls none (the common case).
+        targets = list(_service_targets(tokens_read)) if _SERVICE.search(text) else []
         prefixes = _prefixes(tokens_read) if targets else {}  # only a call's prefixed name needs them
         for target in targets:
             for iri in _service_iris(target, prefixes):
@@ -110,13 +112,14 @@ def analyse(query: str, allowlist: Collection[str], max_nesting: int = MAX_NESTI
                 called.append(iri)
     declares, volatile = _dataset_and_volatility(significant)
     deterministic = not called and not volatile and expanded == query
+    form = _form(significant)
     return QueryFacts(
         services=list(dict.fromkeys(called)),
         declares_dataset=declares,
-        form=_form(significant),
+        form=form,
         normalised=" ".join(t.text for t in significant),
         deterministic=deterministic,
-        reads_no_data=deterministic and _reads_no_data(significant),
+        reads_no_data=deterministic and form == "boolean" and _reads_no_data(significant),
     )
 
 

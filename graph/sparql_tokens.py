@@ -35,6 +35,9 @@ _UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
 
 _ALTERNATIVES = [
     r"(?P<ws>[ \t\r\n]+)",
+    # A word that nothing after it could make a prefixed name of: most of a query's words, matched here before
+    # the scanner tries the prefixed-name alternative on them (the longest to fail). The same token as "word" below.
+    f"(?P<bare>[A-Za-z_][A-Za-z0-9_]*)(?![{_CHARS}.:])",
     r"(?P<comment>#[^\r\n]*)",
     rf"(?P<iri><(?:[^<>\"{{}}|^`\\\x00-\x20]|{_UCHAR})*>)",
     r"(?P<long>'''(?:(?:'|'')?(?:[^'\\]|\\[\s\S]))*'''|\"\"\"(?:(?:\"|\"\")?(?:[^\"\\]|\\[\s\S]))*\"\"\")",
@@ -49,7 +52,7 @@ _ALTERNATIVES = [
     r"(?P<word>[A-Za-z_][A-Za-z0-9_]*)",
     r"(?P<other>[\s\S])",
 ]
-_PNAME = 10  # the index of the prefixed-name alternative above
+_PNAME = 11  # the index of the prefixed-name alternative above
 _TOKEN = re.compile("|".join(_ALTERNATIVES))
 
 
@@ -68,6 +71,7 @@ _PREFIX_RUN = re.compile(f"[{_CHARS}.]*")
 
 #: Group names of the scanner that are not token kinds of their own.
 _KINDS = {
+    "bare": "word",
     "long": "string",
     "short": "string",
     "open_long": "unterminated",

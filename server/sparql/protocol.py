@@ -23,8 +23,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl
-
 import pyoxigraph as ox
 from starlette.datastructures import MultiDict
 from starlette.requests import ClientDisconnect, Request
@@ -40,6 +38,7 @@ from ilrs.graph.errors import (
 from ilrs.graph.settings import Settings
 
 from ..params import ascii_whole_number, positive_seconds
+from ..query_string import parse_pairs
 from ..utf8 import utf8_problem
 
 FORM = "application/x-www-form-urlencoded"
@@ -89,7 +88,7 @@ async def read_request(
     (default ``Settings.max_body_bytes``)."""
     check_method(request.method)
     # As Starlette's query_params reads them, without building the mapping that is built below anyway.
-    pairs = parse_qsl(request.scope["query_string"].decode("latin-1"), keep_blank_values=True)
+    pairs = parse_pairs(request.scope["query_string"].decode("latin-1"))
     direct_query: str | None = None
     limit = body_limit or settings.max_body_bytes
     if request.method == "POST":
@@ -111,7 +110,7 @@ async def read_request(
             problem = utf8_problem(raw, "the form body", percent_encoded=True, pairs=True)
             if problem is not None:
                 raise ParameterError(problem)
-            pairs += parse_qsl(body, keep_blank_values=True)
+            pairs += parse_pairs(body)
         else:
             direct_query = body
     parameters = MultiDict(pairs)
