@@ -26,6 +26,7 @@ reads as a service call: an optional ``SILENT``, an IRI, prefixed name or variab
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ from urllib.parse import urljoin
 
 from .errors import ForbiddenService, QueryTooComplex, UnsupportedQuery
 from .formats import Form
-from .sparql_tokens import Token, line_and_column, unescape
+from .sparql_tokens import Prologue, Token, line_and_column, split_query_tokens, unescape
 from .sparql_tokens import query_tokens as _significant
 
 #: What the endpoint answers when it is sent an update.
@@ -90,13 +91,15 @@ def analyse(query: str, allowlist: Collection[str], max_nesting: int = MAX_NESTI
     """
     if looks_like_update(query):
         raise UnsupportedQuery(READ_ONLY)
-    significant = _significant(query)
-    _check_nesting(query, significant, max_nesting)
+    # The tokens of a plain prologue (most of a short query's text) come remembered, with what they say; only
+    # the rest is read here. Their prologue holds no bracket, and nothing it holds can be read as the form.
+    prologue, body = split_query_tokens(query)
+    _check_nesting(query, body, max_nesting)
     called: list[str] = []
     # The engine reads \\u escapes only in strings and IRIs; a query whose keywords are escaped is
     # refused as well, in case another engine expands them everywhere (SPARQL 1.1, section 19.2).
     expanded = unescape(query)
-    readings = [(query, significant)] + ([(expanded, _significant(expanded))] if expanded != query else [])
+    readings = [(query, [*prologue, *body])] + ([(expanded, _significant(expanded))] if expanded != query else [])
     for text, tokens_read in readings:
         # Every token is a piece of the text: a text without "service" anywhere calls none (the common case).
         targets = list(_service_targets(tokens_read)) if _SERVICE.search(text) else []
@@ -110,17 +113,26 @@ def analyse(query: str, allowlist: Collection[str], max_nesting: int = MAX_NESTI
                         f"(Settings.service_allowlist; allowed: {allowed})"
                     )
                 called.append(iri)
-    declares, volatile = _dataset_and_volatility(significant)
+    declared, joined = _prologue_facts(prologue)
+    declares, volatile = _dataset_and_volatility(body)
     deterministic = not called and not volatile and expanded == query
-    form = _form(significant)
+    form = _form(body)
+    normalised = " ".join(t.text for t in body)
     return QueryFacts(
         services=list(dict.fromkeys(called)),
-        declares_dataset=declares,
+        declares_dataset=declares or declared,
         form=form,
-        normalised=" ".join(t.text for t in significant),
+        normalised=f"{joined} {normalised}" if joined and normalised else joined or normalised,
         deterministic=deterministic,
-        reads_no_data=deterministic and form == "boolean" and _reads_no_data(significant),
+        reads_no_data=deterministic and form == "boolean" and _reads_no_data(body),
     )
+
+
+@functools.lru_cache(maxsize=256)
+def _prologue_facts(prologue: Prologue) -> tuple[bool, str]:
+    """What :func:`analyse` reads off a plain prologue: whether a prefix's name counts as ``FROM`` (see
+    :func:`_dataset_and_volatility`; no word of a prologue calls a function), and its normalised text."""
+    return _dataset_and_volatility(list(prologue))[0], " ".join(t.text for t in prologue)
 
 
 #: The tokens a constant expression of :func:`reads_no_data` is made of, besides numbers and strings (with a

@@ -38,6 +38,11 @@ _ALTERNATIVES = [
     # A word that nothing after it could make a prefixed name of: most of a query's words, matched here before
     # the scanner tries the prefixed-name alternative on them (the longest to fail). The same token as "word" below.
     f"(?P<bare>[A-Za-z_][A-Za-z0-9_]*)(?![{_CHARS}.:])",
+    # Punctuation that begins no longer token (not "<", "." or ":"): an "other" token, found before the scanner
+    # tries every alternative below on it.
+    r"(?P<punct>[{}()\[\],;=!&|*+/>^-])",
+    # No alternative above or below but "other" matches a digit or a ".".
+    r"(?P<number>[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)",
     r"(?P<comment>#[^\r\n]*)",
     rf"(?P<iri><(?:[^<>\"{{}}|^`\\\x00-\x20]|{_UCHAR})*>)",
     r"(?P<long>'''(?:(?:'|'')?(?:[^'\\]|\\[\s\S]))*'''|\"\"\"(?:(?:\"|\"\")?(?:[^\"\\]|\\[\s\S]))*\"\"\")",
@@ -48,11 +53,11 @@ _ALTERNATIVES = [
     r"(?P<langtag>@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*)",
     f"(?P<bnode>_:[{_CHARS_U}0-9](?:[{_CHARS}.]*[{_CHARS}])?)",
     f"(?P<pname>(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?)",
-    r"(?P<number>[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)",
     r"(?P<word>[A-Za-z_][A-Za-z0-9_]*)",
     r"(?P<other>[\s\S])",
 ]
-_PNAME = 11  # the index of the prefixed-name alternative above
+#: The index of the prefixed-name alternative above.
+_PNAME = next(i for i, alternative in enumerate(_ALTERNATIVES) if alternative.startswith("(?P<pname>"))
 _TOKEN = re.compile("|".join(_ALTERNATIVES))
 
 
@@ -72,6 +77,7 @@ _PREFIX_RUN = re.compile(f"[{_CHARS}.]*")
 #: Group names of the scanner that are not token kinds of their own.
 _KINDS = {
     "bare": "word",
+    "punct": "other",
     "long": "string",
     "short": "string",
     "open_long": "unterminated",
@@ -181,11 +187,23 @@ def significant_tokens(text: str) -> list[Token]:
     The tokens of a plain prologue are remembered: most queries a server is sent begin with one of a few
     prologues (the prefixes a client declares), which are most of their text.
     """
+    prologue, rest = split_significant_tokens(text)
+    return [*prologue, *rest] if prologue else rest
+
+
+def split_significant_tokens(text: str) -> tuple[Prologue, list[Token]]:
+    """The tokens of :func:`significant_tokens`, in two parts: those of a remembered plain prologue (``PREFIX p:
+    <iri>`` and ``BASE <iri>`` declarations, :data:`Prologue`; empty if the text begins with none long enough to
+    be remembered), and the rest.
+
+    The same prologue gives the same :data:`Prologue` object back, so that what is read off it can be
+    remembered too (:mod:`graph.query_analysis` does).
+    """
     prologue = _PLAIN_PROLOGUE.match(text)
     end = prologue.end() if prologue is not None else 0
     if not _REMEMBERED_PROLOGUE[0] <= end <= _REMEMBERED_PROLOGUE[1]:
-        return _significant(text)
-    return [*_prologue_tokens(text[:end]), *_significant(text[end:], end)]
+        return (), _significant(text)
+    return _prologue_tokens(text[:end]), _significant(text[end:], end)
 
 
 def _significant(text: str, offset: int = 0) -> list[Token]:
@@ -211,20 +229,31 @@ def _significant(text: str, offset: int = 0) -> list[Token]:
     return found
 
 
+#: The significant tokens of a plain prologue: only ``PREFIX``, a prefix's name (``p:``) and an IRI, and ``BASE``
+#: and an IRI, in that order; no bracket, string or other token.
+Prologue = tuple[Token, ...]
+
+
 @functools.lru_cache(maxsize=256)
-def _prologue_tokens(prologue: str) -> tuple[Token, ...]:
+def _prologue_tokens(prologue: str) -> Prologue:
     return tuple(t for t in tokens(prologue) if t.kind not in INSIGNIFICANT)
 
 
 def query_tokens(query: str) -> list[Token]:
     """The tokens of ``query`` but whitespace and comments (:func:`significant_tokens`);
     :class:`~ilrs.graph.errors.QuerySyntaxError` at a string that never ends, naming where it starts."""
-    significant = significant_tokens(query)
-    if significant and significant[-1].kind == "unterminated":
-        line, column = line_and_column(query, significant[-1].start)
+    prologue, rest = split_query_tokens(query)
+    return [*prologue, *rest] if prologue else rest
+
+
+def split_query_tokens(query: str) -> tuple[Prologue, list[Token]]:
+    """:func:`query_tokens` in the two parts of :func:`split_significant_tokens`."""
+    prologue, rest = split_significant_tokens(query)
+    if rest and rest[-1].kind == "unterminated":
+        line, column = line_and_column(query, rest[-1].start)
         message = f"invalid query: the string that starts at line {line}, column {column} is not closed"
         raise QuerySyntaxError(message, line=line, column=column)
-    return significant
+    return prologue, rest
 
 
 def unescape(text: str) -> str:
