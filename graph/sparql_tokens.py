@@ -32,19 +32,29 @@ _PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
 _PN_PREFIX = f"[{_BASE}](?:[{_CHARS}.]*[{_CHARS}])?"
 _PN_LOCAL = f"(?:[{_CHARS_U}:0-9]|{_PLX})(?:(?:[{_CHARS}.:]|{_PLX})*(?:[{_CHARS}:]|{_PLX}))?"
 _UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
+# The scanner's spelling of a prefixed name, an IRI and a word: the same tokens as the grammar's spelling above,
+# without an alternation per character or giving back what a run of characters matched. A prefix runs to its ":"
+# (no character of it can be one) and must not end with "."; a local name may end with "." only as an escape.
+_PNAME_SCAN = (
+    f"(?:[{_BASE}][{_CHARS}.]*+(?<!\\.))?:"
+    f"(?:(?:[{_CHARS_U}:0-9]|{_PLX})[{_CHARS}.:]*(?:(?:{_PLX})[{_CHARS}.:]*)*(?:(?<!\\.)|(?<=\\\\\\.)))?"
+)
+_IRI_CHAR = r'[^<>"{}|^`\\\x00-\x20]'
+_IRI_SCAN = f"<{_IRI_CHAR}*+(?:(?:{_UCHAR}){_IRI_CHAR}*+)*+>"
 
 _ALTERNATIVES = [
     r"(?P<ws>[ \t\r\n]+)",
     # A word that nothing after it could make a prefixed name of: most of a query's words, matched here before
     # the scanner tries the prefixed-name alternative on them (the longest to fail). The same token as "word" below.
-    f"(?P<bare>[A-Za-z_][A-Za-z0-9_]*)(?![{_CHARS}.:])",
+    f"(?P<bare>[A-Za-z_][A-Za-z0-9_]*+)(?![{_CHARS}.:])",
     # Punctuation that begins no longer token (not "<", "." or ":"): an "other" token, found before the scanner
     # tries every alternative below on it.
     r"(?P<punct>[{}()\[\],;=!&|*+/>^-])",
-    # No alternative above or below but "other" matches a digit or a ".".
+    # No alternative above or below but "other" matches a digit or a "." (nor, after "number", a ".").
     r"(?P<number>[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)",
+    r"(?P<dot>\.)",
     r"(?P<comment>#[^\r\n]*)",
-    rf"(?P<iri><(?:[^<>\"{{}}|^`\\\x00-\x20]|{_UCHAR})*>)",
+    f"(?P<iri>{_IRI_SCAN})",
     r"(?P<long>'''(?:(?:'|'')?(?:[^'\\]|\\[\s\S]))*'''|\"\"\"(?:(?:\"|\"\")?(?:[^\"\\]|\\[\s\S]))*\"\"\")",
     r"(?P<open_long>'''|\"\"\")",
     r"(?P<short>'(?:[^'\\\r\n]|\\[^\r\n])*'|\"(?:[^\"\\\r\n]|\\[^\r\n])*\")",
@@ -52,7 +62,7 @@ _ALTERNATIVES = [
     f"(?P<var>[?$][{_CHARS_U}0-9][{_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*)",
     r"(?P<langtag>@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*)",
     f"(?P<bnode>_:[{_CHARS_U}0-9](?:[{_CHARS}.]*[{_CHARS}])?)",
-    f"(?P<pname>(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?)",
+    f"(?P<pname>{_PNAME_SCAN})",
     r"(?P<word>[A-Za-z_][A-Za-z0-9_]*)",
     r"(?P<other>[\s\S])",
 ]
@@ -78,6 +88,7 @@ _PREFIX_RUN = re.compile(f"[{_CHARS}.]*")
 _KINDS = {
     "bare": "word",
     "punct": "other",
+    "dot": "other",
     "long": "string",
     "short": "string",
     "open_long": "unterminated",
