@@ -8,8 +8,9 @@ whole one.
 
 Solutions are counted in the serialized text, by format: pyoxigraph writes a whole result at
 once, so the rows are read back from its output — exactly, and at the speed of ``bytes.count``
-(strings are stepped over, so a literal that looks like a row counts for nothing). Triples are
-counted as they are handed to the writer.
+(strings are stepped over, so a literal that looks like a row counts for nothing). No format writes
+a row in less than a byte, so a result is read back only once it has more bytes than ``max_rows``:
+most results never are. Triples are counted as they are handed to the writer.
 
 >>> counter = JsonRows()
 >>> counter.feed(b'{"head":{"vars":["s"]},"results":{"bindings":[{"s":{"type":"literal","value":",{\\\\"')
