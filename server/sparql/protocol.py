@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
 import pyoxigraph as ox
 from starlette.datastructures import MultiDict
 from starlette.requests import ClientDisconnect, Request
