@@ -21,7 +21,9 @@ Beside the latency, the CPU time spent per request: by the server's whole proces
 server process itself and by the rest of its tree (the query workers). On a machine shared with other work,
 latency varies with the load, CPU time much less. ``--compare PYTHON`` starts a second instance of this
 server, ``ilrs-base``, with another checkout's interpreter, interleaved with the others: an A/B of two
-versions of the code on one machine at one time. It measures one client, not throughput: see
+versions of the code on one machine at one time. ``--floor`` starts :mod:`bench.floor` too, the HTTP stack
+this server runs on with nothing behind it (every request answered with ``ASK {}`` 's result): the part of the
+fixed cost that is not the project's code. It measures one client, not throughput: see
 :mod:`bench.run` for the whole benchmark.
 """
 
@@ -48,7 +50,7 @@ from ilrs.graph.settings import Settings
 from .generate import generate, sources_for
 from .queries import ID, JSON, PREFIXES, TEMPLATES, Template
 from .run import write_peer_dataset
-from .systems import Server, own_cpu, start_ilrs, start_oxigraph, tree_cpu
+from .systems import Server, own_cpu, start_floor, start_ilrs, start_oxigraph, tree_cpu
 
 #: A request: the path and query string, and the request headers.
 Request = tuple[str, dict[str, str]]
@@ -188,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mix", action="store_true", help="the unique mix's queries (every mix:NAME kind)")
     parser.add_argument("--only", choices=["ilrs", "oxigraph"], help="start one system only")
     parser.add_argument("--compare", metavar="PYTHON", help="also start this server with another interpreter")
+    parser.add_argument("--floor", action="store_true", help="also start the bare HTTP stack (bench.floor)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="ilrs-overhead-") as tmp:
         workdir = Path(tmp)
@@ -199,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
                 servers.append(start_ilrs(generated, workdir / "ilrs", 600))
                 if args.compare:
                     servers.append(start_ilrs(generated, workdir / "base", 600, python=args.compare, name="ilrs-base"))
+            if args.floor:
+                servers.append(start_floor(workdir, 60))
             if args.only != "ilrs":
                 write_peer_dataset(build_dataset(Settings(extra_files=[generated])).store, dataset)
                 servers.append(start_oxigraph(dataset, workdir, 600))

@@ -205,6 +205,20 @@ def start_oxigraph(dataset: Path, workdir: Path, timeout: float) -> Server:
     return Server("oxigraph", process, port, time.monotonic() - started, log)
 
 
+def start_floor(workdir: Path, timeout: float) -> Server:
+    """The floor (:mod:`bench.floor`): a bare ASGI application on uvicorn, with this server's HTTP stack."""
+    port = free_port()
+    log = workdir / "floor.log"
+    app_dir = str(Path(__file__).resolve().parent.parent)  # where the bench package is, wherever this runs from
+    command = [sys.executable, "-m", "uvicorn", "bench.floor:app", "--app-dir", app_dir, "--port", str(port)]
+    command += ["--host", "127.0.0.1", "--http", "httptools", "--loop", "uvloop", "--log-level", "warning"]
+    started = time.monotonic()
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    _wait(process, port, "/sparql", started + timeout, log)
+    return Server("floor", process, port, time.monotonic() - started, log)
+
+
 def start_rdflib_endpoint(dataset: Path, workdir: Path, timeout: float) -> Server:
     """rdflib-endpoint serving the dataset file."""
     port = free_port()

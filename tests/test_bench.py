@@ -256,3 +256,33 @@ def test_a_quick_default_graph_comparison_times_every_kind(capsys: pytest.Captur
     assert "| kind, median ms | served | merged only | one graph |" in out
     for kind in KINDS:
         assert re.search(rf"^\| {kind} \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|$", out, re.MULTILINE), kind
+
+
+def test_a_quick_overhead_run_sets_the_floor_beside_the_servers(capsys: pytest.CaptureFixture[str]) -> None:
+    """``bench.overhead --floor`` measures this server, the bare HTTP stack it runs on and Oxigraph server side by
+    side: a row per kind, a cell per system, each with its latency and CPU."""
+    import re
+
+    from bench.overhead import main
+
+    assert (
+        main(["--scale", "0.05", "--blocks", "1", "--block", "5", "--kinds", "ask-trivial", "worker-ask", "--floor"])
+        == 0
+    )
+    out = capsys.readouterr().out
+    header = next(line for line in out.splitlines() if line.startswith("| request |"))
+    assert [cell.split(":")[0].strip() for cell in header.split("|")[2:5]] == ["ilrs", "floor", "oxigraph"]
+    for kind in ("ask-trivial", "worker-ask"):
+        row = next(line for line in out.splitlines() if line.startswith(f"| {kind} |"))
+        cells = row.split("|")[2:5]
+        assert all(re.fullmatch(r" [0-9]+ / [0-9]+ / [0-9]+ \([0-9]+ \+ [0-9]+\) ", cell) for cell in cells), row
+
+
+def test_the_floor_answers_what_this_server_answers_to_ask() -> None:
+    """The floor's one answer is this server's answer to ``ASK {}``, byte for byte: the same bytes to write."""
+    from bench.floor import BODY
+    from ilrs.server.sparql.evaluate import QueryJob
+    from ilrs.server.sparql.inline import answer_inline
+
+    content_type, body = answer_inline(QueryJob(query="ASK {}", format="json"))
+    assert (content_type, body) == ("application/sparql-results+json", BODY)
