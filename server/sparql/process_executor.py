@@ -694,6 +694,8 @@ class ProcessExecutor:
         if budget is None or self._closed:
             return
         held = sum(worker.private for worker in self._workers if not worker.retiring)
+        if held <= budget:  # as after every query, nearly always: nothing to sort
+            return
         idle = set(self._idle)
         # The idle first (replaced now), then the busy (after their query), each by the pages it holds.
         for worker in sorted(self._workers, key=lambda w: (w in idle, w.private), reverse=True):
