@@ -69,7 +69,11 @@ class QueryJob:
     @classmethod
     def decode(cls, data: bytes) -> QueryJob:
         """The job that :meth:`encode` gave ``data``."""
-        return cls(*marshal.loads(data))
+        # The fields' values as they were encoded: set at once, without the checks and copies of __init__ (a
+        # frozen dataclass sets each field through object.__setattr__, a tenth of a small query's time in a worker).
+        job = object.__new__(cls)
+        job.__dict__.update(zip(_FIELDS, marshal.loads(data), strict=True))
+        return job
 
 
 _FIELDS = tuple(f.name for f in fields(QueryJob))
@@ -146,11 +150,12 @@ def evaluate(store: Store, job: QueryJob, sink: Sink) -> None:
     meter = ResultMeter(job.max_rows, job.max_bytes, row_counter(chosen) if form == "solutions" else None)
     writer = ChunkWriter(sink, meter)
     prefixes = PREFIXES if job.prefixes is None else job.prefixes
+    output = cast(_BinaryFile, writer)  # it has what pyoxigraph calls
     try:
         if isinstance(result, ox.QueryTriples):
-            chosen.write(meter.counted(result), cast(IO[bytes], writer), prefixes)
+            chosen.write(meter.counted(result), output, prefixes)
         else:
-            chosen.write(result, cast(IO[bytes], writer), prefixes)  # it has what pyoxigraph calls
+            chosen.write(result, output, prefixes)
     except (OSError, SyntaxError, ValueError) as err:  # pyoxigraph's evaluation errors, raised while iterating
         raise StoreError(f"query evaluation failed: {err}") from err
     writer.close()
@@ -159,7 +164,7 @@ def evaluate(store: Store, job: QueryJob, sink: Sink) -> None:
 def result_format(form: Form, job: QueryJob) -> Format:
     """The format to write a result of ``form`` in: the one chosen beforehand if it fits, else negotiated."""
     if job.format is not None:
-        chosen = by_name(job.format)
+        chosen = _named(job.format)
         if form in chosen.forms:
             return chosen
     return choose_result_format(form, job.accept, job.requested)
@@ -171,6 +176,12 @@ def choose_result_format(form: Form, accept: str | None, requested: list[str]) -
     Raises :class:`~ilrs.graph.errors.NotAcceptable` or :class:`~ilrs.graph.errors.UnknownFormat`.
     """
     return _negotiated(form, accept, tuple(requested))
+
+
+#: The format a job names (a server chooses among a dozen), remembered.
+_named = functools.lru_cache(maxsize=64)(by_name)
+#: What a :class:`ChunkWriter` is to pyoxigraph's writers (the type, spelled once: not subscripted per query).
+_BinaryFile = IO[bytes]
 
 
 @functools.lru_cache(maxsize=1024)
