@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 from checkout import PROJECT_ROOT
@@ -72,3 +73,46 @@ def test_a_long_prologue_is_not_remembered() -> None:
         text = f"# comment {n}\n" * 20_000 + "ASK {}"
         assert significant_tokens(text) == [t for t in tokens(text) if t.kind not in INSIGNIFICANT]
     assert _prologue_tokens.cache_info().currsize == before
+
+
+#: Pieces of text around the tokens whose spelling the scanner writes its own way (prefixed names, IRIs, words,
+#: punctuation, numbers): escapes, dots, colons and characters beyond ASCII, where the spellings could part.
+TRICKY = [
+    *["ex:a", "ex:a.", "ex:a\\.", "ex:a.b", "ex:%41", "ex:%4", "ex:\\", "a.b:c", "a.:b", "é.x:y", "·", ":x", ":"],
+    *["_:b", "_:b.", "_:b.c", "<x>", "<a\\u0041b>", "<a\\u00>", "<a b>", "<\\U0001F600>", "<", ">", "<>"],
+    *["SELECT", "a", "_", "x1", "Ab_", "FROM", "?v", "$w", "?", "@en-GB", "@", "0", "0.5", ".5", "1e3", "1.", "."],
+    *["{", "}", "(", ")", "[", "]", ",", ";", "=", "!=", "&&", "||", "^^", "^", "*", "+", "/", "-", "|"],
+    *['"s"', "'s'", '"""long"""', "'''", '"', "#c\n", "#c", " ", "\n", "\t", "\r\n", "\f", "\\"],
+]
+
+
+def _grammar_scanner() -> re.Pattern[str]:
+    """The scanner as the SPARQL grammar spells its tokens, an alternation per character (the module's scanner
+    spells IRIs, prefixed names and words its own, faster way, and reads some tokens before others)."""
+    from ilrs.graph import sparql_tokens as st
+
+    spelled = {a.split(">", 1)[0] + ">": a for a in st._ALTERNATIVES}  # by "(?P<name>"
+    iri = rf"(?P<iri><(?:[^<>\"{{}}|^`\\\x00-\x20]|{st._UCHAR})*>)"
+    pname = f"(?P<pname>(?:{st._PN_PREFIX})?:(?:{st._PN_LOCAL})?)"
+    order = ["ws", "comment", "iri", "long", "open_long", "short", "open_short", "var", "langtag", "bnode"]
+    order += ["pname", "number", "word", "other"]
+    written = {"iri": iri, "pname": pname}
+    return re.compile("|".join(written.get(name) or spelled[f"(?P<{name}>"] for name in order))
+
+
+def test_the_scanner_reads_what_the_grammar_spells() -> None:
+    """Every token the scanner reads, of every kind and at every place, is the one the grammar's spelling reads."""
+    grammar = _grammar_scanner()
+    kinds = {"long": "string", "short": "string", "open_long": "unterminated", "open_short": "unterminated"}
+    rng = random.Random(31)
+    for _ in range(20_000):
+        text = "".join(rng.choice(TRICKY) for _ in range(rng.randrange(1, 10)))
+        expected = []
+        for match in grammar.finditer(text):
+            kind = kinds.get(match.lastgroup or "", match.lastgroup)
+            if kind == "unterminated":
+                expected.append((kind, text[match.start() :], match.start()))
+                break
+            expected.append((kind, match.group(), match.start()))
+        assert [tuple(t) for t in tokens(text)] == expected, text
+        assert significant_tokens(text) == _whole(text), text
