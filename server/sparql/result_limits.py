@@ -60,8 +60,8 @@ class JsonRows:
     removed first, and one cut by the end of a piece is carried over to the next.
     """
 
-    # A run of plain characters at a time, then an escape (the same strings as "(?:[^"\\]|\\[\s\S])*", read
-    # several times faster: a result's strings are most of its text).
+    # A run of plain characters at a time, then an escape: the same strings as "(?:[^"\\]|\\[\s\S])*", read in
+    # half the time (a result's strings are most of its text).
     _STRING = re.compile(rb'"[^"\\]*(?:\\[\s\S][^"\\]*)*"')
 
     def __init__(self) -> None:
