@@ -44,13 +44,18 @@ class CompressionMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.compress(self.app, scope, receive, send)
+
+    async def compress(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer the HTTP request ``scope`` with ``app``, as this layer answers it with the layers below it:
+        the page cache sends a page it keeps through here, to get the gzip answer without building it again."""
         headers = Headers(scope=scope)
         client_tags = tags_of(headers.get("if-none-match", ""))
         if any(tag.endswith(GZIP_TAG_SUFFIX + '"') for tag in client_tags):
             scope = _identity_tags(scope)
         level = self.sparql_level if scope["path"] == self.sparql_path else self.level
         if level <= 0 or not _accepts_gzip(headers.get("accept-encoding", "")):
-            await self.app(scope, receive, send)
+            await app(scope, receive, send)
             return
 
         async def send_with_tag(message: Message) -> None:
@@ -67,8 +72,15 @@ class CompressionMiddleware:
                     out.add_vary_header("Accept-Encoding")
             await send(message)
 
-        responder = GZipResponder(self.app, MINIMUM_SIZE, compresslevel=level)
+        responder = GZipResponder(app, MINIMUM_SIZE, compresslevel=level)
         await responder(scope, receive, send_with_tag)
+
+    def coding(self, path: str, accept_encoding: bytes) -> bytes | None:
+        """The content coding of the answer to a request for ``path`` with this ``Accept-Encoding``: ``b"gzip"``
+        (when its body is large enough to be worth it), or ``None`` for the identity body. Two requests that
+        differ only in ``Accept-Encoding`` get the same answer from this layer when their codings are equal."""
+        level = self.sparql_level if path == self.sparql_path else self.level
+        return _GZIP if level > 0 and _accepts_gzip(accept_encoding.decode("latin-1")) else None
 
     def passes_through(self, scope: Scope) -> bool:
         """Whether this layer would leave the request ``scope`` and its answer as they are: gzip is off for its
@@ -94,6 +106,7 @@ def _identity_tags(scope: Scope) -> Scope:
 
 
 _GZIP_TAG_END = (GZIP_TAG_SUFFIX + '"').encode()
+_GZIP = b"gzip"
 
 
 @functools.lru_cache(maxsize=256)

@@ -13,7 +13,8 @@ and every answer, refusals included:
   headers sent; the ``Allow`` of a 405 that lists ``GET`` lists ``HEAD`` too;
 * **the page cache and the results as sent** (:mod:`.page_cache`): a linked-data page, or a ``GET /sparql``
   whose result is tagged, asked again with the same URL and headers is sent from memory as it was sent the
-  first time — before any layer below, the query's analysis and key included;
+  first time — before any layer below, the query's analysis and key included; a page asked for in gzip
+  whose identity page is kept is that page, compressed by the compression layer, not built again;
 * **the request log** (``METHOD path status bytes time``, once the last byte is sent: a result stream cut
   off at its deadline is logged as what it was) and, when ``Settings.metrics`` is on, **the metrics**
   (:mod:`.metrics`), both timed to the end of a streamed body.
@@ -45,7 +46,7 @@ from ilrs.graph.settings import Settings
 from . import metrics
 from .compression import CompressionMiddleware
 from .fairness import ClientShare
-from .page_cache import PAGES, RESULTS, PageCache
+from .page_cache import PAGES, RESULTS, CachedPage, Normaliser, PageCache, PageKey
 from .security import SECURITY_HEADERS, allowed_hosts, host_allowed, host_name
 from .utf8 import utf8_valid
 from .versioning import VERSION_HEADER
@@ -83,8 +84,11 @@ class Edge:
         self.hosts = allowed_hosts(settings)
         self.public_url = settings.public_url()
         self.share = ClientShare(settings)
-        self.pages = PageCache(settings.page_cache_bytes, PAGES)
-        self.results = PageCache(settings.result_cache_bytes, RESULTS)
+        normalise: dict[bytes, Normaliser] = {b"origin": origin_key(settings.cors_origins)}
+        if compression is not None:
+            normalise[b"accept-encoding"] = compression.coding
+        self.pages = PageCache(settings.page_cache_bytes, PAGES, normalise)
+        self.results = PageCache(settings.result_cache_bytes, RESULTS, normalise)
         self.metrics = settings.metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -123,9 +127,10 @@ class Edge:
                     recorded = key if key is not None and not head and not cache.first_time(key) else None
                     if recorded is not None:
                         send = cache.recording(recorded, scope, send)
-                    status, size = await self._answer(scope, receive, send, version)
+                    identity = self._kept_identity(key) if cache is self.pages else None
+                    status, size = await self._answer(scope, receive, send, version, identity)
                     if recorded is not None and cache is self.pages and self.metrics and recorded in cache:
-                        metrics.page_cached(False)
+                        metrics.page_cached(False, compressed=identity is not None)
         finally:
             if share is not None:
                 self.share.give_back(share)
@@ -134,9 +139,12 @@ class Edge:
             if self.metrics:
                 metrics.observe(scope, method, status or 500, elapsed)
 
-    async def _answer(self, scope: Scope, receive: Receive, send: Send, version: str) -> tuple[int, int]:
+    async def _answer(
+        self, scope: Scope, receive: Receive, send: Send, version: str, identity: CachedPage | None = None
+    ) -> tuple[int, int]:
         """The application's answer, with the edge's headers (and without a body for a ``HEAD``): its status
-        (0 if none was sent) and the bytes of its body."""
+        (0 if none was sent) and the bytes of its body. With ``identity``, the kept identity page of this
+        request: the answer is that page, compressed as the compression layer compresses what it is sent."""
         head = scope["method"] == "HEAD"
         # The GET's headers are the HEAD's. A copy: the server still knows the request as a HEAD.
         inner = {**scope, "method": "GET"} if head else scope
@@ -159,7 +167,11 @@ class Edge:
             await send(message)
 
         try:
-            if handler is not None:
+            if identity is not None:
+                assert self.compression is not None
+                inner["route"] = identity.route
+                await self.compression.compress(identity.replay, inner, receive, answer)
+            elif handler is not None:
                 assert self.dispatch is not None
                 inner["route"] = self.dispatch.routes[inner["path"]]
                 await handler(inner, receive, answer)
@@ -168,6 +180,14 @@ class Edge:
         finally:
             scope.setdefault("route", inner.get("route"))  # for the metrics: the route that answered
         return status, size
+
+    def _kept_identity(self, key: PageKey | None) -> CachedPage | None:
+        """The kept identity page of a page request whose answer is gzip, if there is one: the page need not
+        be built again, only compressed."""
+        if key is None or self.compression is None:
+            return None
+        plain = self.pages.variant(key, b"accept-encoding", None)
+        return self.pages.get(plain) if plain != key else None
 
     def _short_way(self, scope: Scope) -> Handler | None:
         """The direct handler of a request that no layer between the edge and it would change, if it has one
@@ -193,6 +213,16 @@ class Edge:
                     return None
                 return f"this server does not answer for host {header!r}: it is {self.public_url}"
         return None
+
+
+def origin_key(origins: list[str]) -> Normaliser:
+    """What the page caches key a request's ``Origin`` as, for the CORS layer allowing ``origins``: the
+    headers that layer adds depend on the origin only when it names the allowed ones (it then repeats an allowed
+    origin, and adds nothing for any other); when it allows every origin (``*``), on its presence alone."""
+    if "*" in origins:
+        return lambda path, origin: b"*"
+    allowed = {origin.encode("latin-1") for origin in origins}
+    return lambda path, origin: origin if origin in allowed else b""
 
 
 def answer_headers(

@@ -13,8 +13,9 @@ The metrics are those of this process:
   (at a deadline, a client gone) and replaced;
 * ``ilrs_result_cache_total{outcome}`` and ``ilrs_writes_total{outcome}``: counters that a result cache
   and a write path report to with :func:`cache_lookup` and :func:`write_outcome`;
-* ``ilrs_page_cache_total{outcome}``: pages (:mod:`.page_cache`) sent from the page cache (hit), and pages
-  built and kept in it (kept), reported with :func:`page_cached`;
+* ``ilrs_page_cache_total{outcome}``: pages (:mod:`.page_cache`) sent from the page cache (hit), pages
+  built and kept in it (kept), and gzip pages kept from the identity page it keeps, compressed and not built
+  again (compressed), reported with :func:`page_cached`;
 * ``ilrs_dataset_info{version}`` and ``ilrs_dataset_quads``: the dataset version being served.
 
 The counters live in one registry per process (:data:`REGISTRY`), like the process they describe.
@@ -62,7 +63,10 @@ WORKERS_RESTARTED = Counter(
 )  # fmt: skip
 CACHE = Counter("ilrs_result_cache", "Result cache lookups, by outcome (hit, miss).", ["outcome"], registry=REGISTRY)
 PAGES = Counter(
-    "ilrs_page_cache", "Pages sent from the page cache (hit) and pages built and kept in it (kept).", ["outcome"],
+    "ilrs_page_cache",
+    "Pages sent from the page cache (hit), built and kept in it (kept), or kept compressed from a kept page"
+    " (compressed).",
+    ["outcome"],
     registry=REGISTRY,
 )  # fmt: skip
 WRITES = Counter(
@@ -80,7 +84,7 @@ for _outcome in ("accepted", "refused"):
 
 
 _CACHE_HIT, _CACHE_MISS = CACHE.labels("hit"), CACHE.labels("miss")
-_PAGE_HIT, _PAGE_KEPT = PAGES.labels("hit"), PAGES.labels("kept")
+_PAGE_HIT, _PAGE_KEPT, _PAGE_COMPRESSED = PAGES.labels("hit"), PAGES.labels("kept"), PAGES.labels("compressed")
 
 
 def cache_lookup(hit: bool) -> None:
@@ -88,9 +92,10 @@ def cache_lookup(hit: bool) -> None:
     (_CACHE_HIT if hit else _CACHE_MISS).inc()
 
 
-def page_cached(hit: bool) -> None:
-    """Count one page sent from the page cache (``hit``), or built and kept in it."""
-    (_PAGE_HIT if hit else _PAGE_KEPT).inc()
+def page_cached(hit: bool, *, compressed: bool = False) -> None:
+    """Count one page sent from the page cache (``hit``), or kept in it: built, or ``compressed`` from the
+    identity page it keeps."""
+    (_PAGE_HIT if hit else _PAGE_COMPRESSED if compressed else _PAGE_KEPT).inc()
 
 
 def write_outcome(accepted: bool) -> None:

@@ -20,10 +20,15 @@ Two caches of :class:`~.edge.Edge` work alike, each with its own :class:`Policy`
 
 An answer is kept under the version, the path and query string, and the request headers it can depend
 on (``Accept``, ``Accept-Encoding``: the body may be gzip, ``Origin``: the CORS headers, and for results
-``If-None-Match``); a ``HEAD`` is answered from the ``GET``'s. Entries of any other version are dropped the
-first time a new one is seen, and each cache holds at most ``capacity`` bytes (bodies, headers and
-:data:`ENTRY_OVERHEAD` per entry), the least recently used entries going first. Requests with
-credentials (``Authorization``, ``Cookie``) or a ``Range`` are always left to the application.
+``If-None-Match``); a ``HEAD`` is answered from the ``GET``'s. A header may be keyed by what the layers make
+of it rather than as written (``normalise``): ``Accept-Encoding`` by the coding of the answer, so that the
+browsers' ``gzip, deflate, br, zstd`` and a crawler's ``gzip`` share one page, and ``Origin`` by the CORS
+headers it gets, so that each site reading the pages from its own origin does not have them built again.
+
+Entries of any other version are dropped the first time a new one is seen, and each cache holds at most
+``capacity`` bytes (bodies, headers and :data:`ENTRY_OVERHEAD` per entry), the least recently used entries
+going first. Requests with credentials (``Authorization``, ``Cookie``) or a ``Range`` are always left to the
+application.
 
 The headers kept are those sent, the edge's own included (:func:`~.edge.answer_headers`), so that an
 answer from memory is sent as it is.
@@ -34,10 +39,10 @@ It is used from the event loop only, so it takes no lock.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from starlette.types import Message, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 #: Bytes counted for an entry beside its body and headers (its key, the objects holding it).
 ENTRY_OVERHEAD = 256
@@ -45,6 +50,9 @@ ENTRY_OVERHEAD = 256
 ASKED_REMEMBERED = 65536
 
 PageKey = tuple[str, str, bytes, tuple[bytes | None, ...]]
+#: What a request header's value is keyed as, given the request's path: requests whose headers normalise
+#: alike get the same answer. ``None`` keys it as if it were absent.
+Normaliser = Callable[[str, bytes], bytes | None]
 
 
 @dataclass(frozen=True)
@@ -104,18 +112,26 @@ class CachedPage:
 
     async def send(self, send: Send, head: bool = False) -> None:
         """Send the answer (without its body, for a ``HEAD``)."""
-        await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
+        await send({"type": "http.response.start", "status": self.status, "headers": list(self.headers)})
         await send({"type": "http.response.body", "body": b"" if head else self.body})
+
+    async def replay(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """An ASGI application that answers any request with this answer."""
+        await self.send(send)
 
 
 class PageCache:
     """A bounded, least-recently-used map of requests to the answers sent to them, for one dataset version."""
 
-    def __init__(self, capacity: int, policy: Policy = PAGES) -> None:
+    def __init__(
+        self, capacity: int, policy: Policy = PAGES, normalise: Mapping[bytes, Normaliser] | None = None
+    ) -> None:
         #: Bytes the cache may hold (0 turns it off); no entry is larger than an eighth of it.
         self.capacity = capacity
         self.max_entry = max(capacity // 8, 1)
         self.policy = policy
+        #: The keyed headers taken as what they make of the answer, not as written.
+        self.normalise = dict(normalise or {})
         self._entries: OrderedDict[PageKey, CachedPage] = OrderedDict()
         self._version: str | None = None
         self._size = 0
@@ -138,16 +154,21 @@ class PageCache:
         policy = self.policy
         if not self.capacity or scope["method"] not in ("GET", "HEAD") or not policy.covers(scope["path"]):
             return None
-        values: dict[bytes, bytes] = {}
-        keyed, bypass = policy.keyed, policy.bypass
+        values: dict[bytes, bytes | None] = {}
+        keyed, bypass, normalise, path = policy.keyed, policy.bypass, self.normalise, scope["path"]
         for name, value in scope["headers"]:
             if name in bypass:
                 return None
             if name in keyed:
                 if name in values:
                     return None  # a header sent twice: rare, and left to the application to read
-                values[name] = value
-        return (version, scope["path"], scope.get("query_string", b""), tuple(values.get(n) for n in keyed))
+                values[name] = normalise[name](path, value) if name in normalise else value
+        return (version, path, scope.get("query_string", b""), tuple(values.get(n) for n in keyed))
+
+    def variant(self, key: PageKey, header: bytes, value: bytes | None) -> PageKey:
+        """``key`` with the keyed ``header`` taken as ``value`` (``None``: absent)."""
+        headers = tuple(value if name == header else kept for name, kept in zip(self.policy.keyed, key[3], strict=True))
+        return (key[0], key[1], key[2], headers)
 
     def get(self, key: PageKey) -> CachedPage | None:
         """The answer kept under ``key``, if any."""

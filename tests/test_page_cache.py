@@ -8,9 +8,11 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from servers import LiveServer
+from servers import LiveServer, scrape, value
 from writing import Writable, writable_server, write_token
 
+from ilrs.server.compression import CompressionMiddleware
+from ilrs.server.edge import origin_key
 from ilrs.server.page_cache import PageCache
 
 CNSA = "/id/agency/cnsa"
@@ -25,7 +27,7 @@ def token(tmp_path_factory: pytest.TempPathFactory) -> Writable:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, token: Writable) -> Iterator[LiveServer]:
-    yield from writable_server(tmp_path_factory.mktemp("page-cache"), token)
+    yield from writable_server(tmp_path_factory.mktemp("page-cache"), token, env={"ILRS_METRICS": "true"})
 
 
 @pytest.fixture
@@ -108,3 +110,67 @@ def test_a_gzip_page_from_the_cache_is_whole(client: httpx.Client) -> None:
         with client.stream("GET", "/countries?limit=50", headers={**JSONLD, "Accept-Encoding": "gzip"}) as r:
             raw = b"".join(r.iter_raw())
         assert gzip.decompress(raw) == identity
+
+
+def _counted(server: LiveServer) -> dict[str, float]:
+    samples = scrape(server)
+    outcomes = ("kept", "compressed", "hit")
+    return {outcome: value(samples, "ilrs_page_cache_total", outcome=outcome) for outcome in outcomes}
+
+
+def test_a_page_is_built_once_for_every_gzip_client_and_every_origin(client: httpx.Client, server: LiveServer) -> None:
+    """The identity page kept, a gzip request gets it compressed (not built again), whatever its
+    ``Accept-Encoding`` says beside gzip; and every site's ``Origin`` gets the one page with CORS headers."""
+    path = "/countries?limit=7"  # a page no other test asks for
+    before = _counted(server)
+    identity = client.get(path, headers={**JSONLD, "Accept-Encoding": "identity"})
+    raw = []
+    for encoding in ("gzip", "gzip, deflate, br, zstd", "br;q=1, gzip;q=0.5"):
+        with client.stream("GET", path, headers={**JSONLD, "Accept-Encoding": encoding}) as r:
+            raw.append((r.headers, b"".join(r.iter_raw())))
+    sites = [client.get(path, headers={**JSONLD, "Origin": f"https://{site}.example"}) for site in ("a", "b", "c")]
+    after = _counted(server)
+    assert {k: after[k] - before[k] for k in after} == {"kept": 2, "compressed": 1, "hit": 4}
+    for headers, body in raw:
+        assert headers["content-encoding"] == "gzip" and gzip.decompress(body) == identity.content
+        assert headers["etag"] == identity.headers["etag"][:-1] + '-gzip"'
+        assert body == raw[0][1]
+    for site in sites:
+        assert site.headers["access-control-allow-origin"] == "*" and site.content == identity.content
+
+
+def test_a_compressed_page_is_the_gzip_page_the_server_builds(client: httpx.Client) -> None:
+    """Compressed from the kept identity page, or built and compressed as it is sent: the same bytes and headers."""
+    path = "/countries?limit=9"
+    built_first = {"Accept": "application/ld+json, */*;q=0.1"}  # the same page, kept under another key
+    answers = []
+    for accept, order in ((JSONLD, ("identity", "gzip")), (built_first, ("gzip", "identity"))):
+        for encoding in order:
+            with client.stream("GET", path, headers={**accept, "Accept-Encoding": encoding}) as r:
+                if encoding == "gzip":
+                    headers = {k: v for k, v in r.headers.items() if k != "date"}
+                    answers.append((headers, b"".join(r.iter_raw())))
+    (compressed, compressed_body), (built, built_body) = answers
+    assert compressed == built and compressed_body == built_body
+
+
+def test_encodings_and_origins_are_keyed_by_what_the_layers_make_of_them() -> None:
+    compression = CompressionMiddleware(None, level=6, sparql_level=0)  # type: ignore[arg-type]
+    assert compression.coding("/missions", b"gzip, deflate, br") == b"gzip"
+    assert compression.coding("/missions", b"gzip;q=0, br") is None and compression.coding("/missions", b"") is None
+    assert compression.coding("/sparql", b"gzip") is None  # off for results at level 0
+    anyone, listed = origin_key(["*"]), origin_key(["https://a.example"])
+    assert anyone("/", b"https://a.example") == anyone("/", b"https://b.example") == b"*"
+    assert listed("/", b"https://a.example") == b"https://a.example"
+    assert listed("/", b"https://b.example") == listed("/", b"https://c.example") == b""  # refused alike
+    cache = PageCache(1024, normalise={b"accept-encoding": compression.coding, b"origin": anyone})
+
+    def key(*headers: tuple[bytes, bytes]) -> object:
+        return cache.key({"method": "GET", "path": "/missions", "query_string": b"", "headers": list(headers)}, "v1")
+
+    assert key((b"accept-encoding", b"gzip")) == key((b"accept-encoding", b"deflate, gzip"))
+    assert key((b"accept-encoding", b"identity")) == key() != key((b"accept-encoding", b"gzip"))
+    assert key((b"origin", b"https://a.example")) == key((b"origin", b"https://b.example")) != key()
+    assert key((b"accept", b"a")) != key((b"accept", b"b"))
+    gzipped = key((b"accept-encoding", b"gzip"), (b"origin", b"https://a.example"))
+    assert cache.variant(gzipped, b"accept-encoding", None) == key((b"origin", b"https://b.example"))
