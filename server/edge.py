@@ -13,8 +13,9 @@ and every answer, refusals included:
   headers sent; the ``Allow`` of a 405 that lists ``GET`` lists ``HEAD`` too;
 * **the page cache and the results as sent** (:mod:`.page_cache`): a linked-data page, or a ``GET /sparql``
   whose result is tagged, asked again with the same URL and headers is sent from memory as it was sent the
-  first time — before any layer below, the query's analysis and key included; a page asked for in gzip
-  whose identity page is kept is that page, compressed by the compression layer, not built again;
+  first time — before any layer below, the query's analysis and key included. A page is built once
+  whatever the encodings asked for: asked for in gzip, it is its identity page compressed by the
+  compression layer, the one kept or, built now, kept too;
 * **the request log** (``METHOD path status bytes time``, once the last byte is sent: a result stream cut
   off at its deadline is logged as what it was) and, when ``Settings.metrics`` is on, **the metrics**
   (:mod:`.metrics`), both timed to the end of a streamed body.
@@ -127,10 +128,13 @@ class Edge:
                     recorded = key if key is not None and not head and not cache.first_time(key) else None
                     if recorded is not None:
                         send = cache.recording(recorded, scope, send)
-                    identity = self._kept_identity(key) if cache is self.pages else None
-                    status, size = await self._answer(scope, receive, send, version, identity)
-                    if recorded is not None and cache is self.pages and self.metrics and recorded in cache:
-                        metrics.page_cached(False, compressed=identity is not None)
+                    below, plain = self._gzip_of_identity(key, version, head) if cache is self.pages else (None, None)
+                    status, size = await self._answer(scope, receive, send, version, below)
+                    if self.metrics and cache is self.pages:
+                        if recorded is not None and recorded in cache:
+                            metrics.page_cached(False, compressed=below is not None)
+                        if plain is not None and plain in cache:  # built in identity, and kept so
+                            metrics.page_cached(False)
         finally:
             if share is not None:
                 self.share.give_back(share)
@@ -140,11 +144,11 @@ class Edge:
                 metrics.observe(scope, method, status or 500, elapsed)
 
     async def _answer(
-        self, scope: Scope, receive: Receive, send: Send, version: str, identity: CachedPage | None = None
+        self, scope: Scope, receive: Receive, send: Send, version: str, below: ASGIApp | None = None
     ) -> tuple[int, int]:
         """The application's answer, with the edge's headers (and without a body for a ``HEAD``): its status
-        (0 if none was sent) and the bytes of its body. With ``identity``, the kept identity page of this
-        request: the answer is that page, compressed as the compression layer compresses what it is sent."""
+        (0 if none was sent) and the bytes of its body. With ``below``, the answer is what the compression
+        layer makes of the answer of ``below`` instead of the layers under it (:meth:`_gzip_of_identity`)."""
         head = scope["method"] == "HEAD"
         # The GET's headers are the HEAD's. A copy: the server still knows the request as a HEAD.
         inner = {**scope, "method": "GET"} if head else scope
@@ -167,10 +171,9 @@ class Edge:
             await send(message)
 
         try:
-            if identity is not None:
+            if below is not None:
                 assert self.compression is not None
-                inner["route"] = identity.route
-                await self.compression.compress(identity.replay, inner, receive, answer)
+                await self.compression.compress(below, inner, receive, answer)
             elif handler is not None:
                 assert self.dispatch is not None
                 inner["route"] = self.dispatch.routes[inner["path"]]
@@ -181,13 +184,38 @@ class Edge:
             scope.setdefault("route", inner.get("route"))  # for the metrics: the route that answered
         return status, size
 
-    def _kept_identity(self, key: PageKey | None) -> CachedPage | None:
-        """The kept identity page of a page request whose answer is gzip, if there is one: the page need not
-        be built again, only compressed."""
-        if key is None or self.compression is None:
-            return None
+    def _gzip_of_identity(self, key: PageKey | None, version: str, head: bool) -> tuple[ASGIApp | None, PageKey | None]:
+        """For a page asked for in gzip, what the compression layer is to compress, so that one page is built
+        whatever the encodings asked for: the identity page if it is kept (the first item); else the layers
+        under it, the identity answer they give being kept too under its own key (the second item). ``None``
+        for any other request: the layers answer it as they do."""
+        if key is None or self.compression is None or head:
+            return None, None
         plain = self.pages.variant(key, b"accept-encoding", None)
-        return self.pages.get(plain) if plain != key else None
+        if plain == key:
+            return None, None
+        identity = self.pages.get(plain)
+        if identity is not None:
+            return _replaying(identity), None
+        return self._keeping(plain, version), plain
+
+    def _keeping(self, plain: PageKey, version: str) -> ASGIApp:
+        """The layers under the compression layer, their answer kept under ``plain`` as the edge sends an
+        identity answer (:func:`answer_headers`): a request for the identity page is then sent it."""
+        assert self.compression is not None
+        layers, encoded = self.compression.app, version.encode()
+
+        async def keeping(scope: Scope, receive: Receive, send: Send) -> None:
+            record = self.pages.recording(plain, scope, send)
+
+            async def as_sent(message: Message) -> None:
+                if message["type"] == "http.response.start":  # the edge adds nothing to them again
+                    message["headers"] = answer_headers(message.get("headers", []), encoded, message["status"])
+                await record(message)
+
+            await layers(scope, receive, as_sent)
+
+        return keeping
 
     def _short_way(self, scope: Scope) -> Handler | None:
         """The direct handler of a request that no layer between the edge and it would change, if it has one
@@ -213,6 +241,16 @@ class Edge:
                     return None
                 return f"this server does not answer for host {header!r}: it is {self.public_url}"
         return None
+
+
+def _replaying(page: CachedPage) -> ASGIApp:
+    """An application answering with ``page``, and naming its route (for the metrics)."""
+
+    async def replay(scope: Scope, receive: Receive, send: Send) -> None:
+        scope["route"] = page.route
+        await page.send(send)
+
+    return replay
 
 
 def origin_key(origins: list[str]) -> Normaliser:

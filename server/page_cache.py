@@ -42,7 +42,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Message, Scope, Send
 
 #: Bytes counted for an entry beside its body and headers (its key, the objects holding it).
 ENTRY_OVERHEAD = 256
@@ -114,10 +114,6 @@ class CachedPage:
         """Send the answer (without its body, for a ``HEAD``)."""
         await send({"type": "http.response.start", "status": self.status, "headers": list(self.headers)})
         await send({"type": "http.response.body", "body": b"" if head else self.body})
-
-    async def replay(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """An ASGI application that answers any request with this answer."""
-        await self.send(send)
 
 
 class PageCache:

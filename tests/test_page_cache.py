@@ -120,7 +120,8 @@ def _counted(server: LiveServer) -> dict[str, float]:
 
 def test_a_page_is_built_once_for_every_gzip_client_and_every_origin(client: httpx.Client, server: LiveServer) -> None:
     """The identity page kept, a gzip request gets it compressed (not built again), whatever its
-    ``Accept-Encoding`` says beside gzip; and every site's ``Origin`` gets the one page with CORS headers."""
+    ``Accept-Encoding`` says beside gzip; and every site's ``Origin`` gets the one page with CORS headers (built
+    once for the first site, whose client asks for gzip: kept in identity and compressed)."""
     path = "/countries?limit=7"  # a page no other test asks for
     before = _counted(server)
     identity = client.get(path, headers={**JSONLD, "Accept-Encoding": "identity"})
@@ -130,7 +131,7 @@ def test_a_page_is_built_once_for_every_gzip_client_and_every_origin(client: htt
             raw.append((r.headers, b"".join(r.iter_raw())))
     sites = [client.get(path, headers={**JSONLD, "Origin": f"https://{site}.example"}) for site in ("a", "b", "c")]
     after = _counted(server)
-    assert {k: after[k] - before[k] for k in after} == {"kept": 2, "compressed": 1, "hit": 4}
+    assert {k: after[k] - before[k] for k in after} == {"kept": 2, "compressed": 2, "hit": 4}
     for headers, body in raw:
         assert headers["content-encoding"] == "gzip" and gzip.decompress(body) == identity.content
         assert headers["etag"] == identity.headers["etag"][:-1] + '-gzip"'
@@ -174,3 +175,18 @@ def test_encodings_and_origins_are_keyed_by_what_the_layers_make_of_them() -> No
     assert key((b"accept", b"a")) != key((b"accept", b"b"))
     gzipped = key((b"accept-encoding", b"gzip"), (b"origin", b"https://a.example"))
     assert cache.variant(gzipped, b"accept-encoding", None) == key((b"origin", b"https://b.example"))
+
+
+def test_a_page_asked_for_in_gzip_first_is_kept_in_identity_too(client: httpx.Client, server: LiveServer) -> None:
+    """Built once: the identity answer the gzip page is compressed from is kept, and sent as a page built for an
+    identity request would be."""
+    path = "/countries?limit=11"
+    before = _counted(server)
+    with client.stream("GET", path, headers={**JSONLD, "Accept-Encoding": "gzip"}) as r:
+        zipped = b"".join(r.iter_raw())
+    plain = [client.get(path, headers={**JSONLD, "Accept-Encoding": "identity"}) for _ in range(2)]
+    after = _counted(server)
+    assert {k: after[k] - before[k] for k in after} == {"kept": 1, "compressed": 1, "hit": 2}
+    assert gzip.decompress(zipped) == plain[0].content == plain[1].content
+    built = client.get(path, headers={"Accept": "application/ld+json, */*;q=0.1", "Accept-Encoding": "identity"})
+    assert _page_headers(plain[0]) == _page_headers(built) and plain[0].content == built.content
