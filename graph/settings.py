@@ -221,7 +221,8 @@ class Settings(BaseSettings):
         32 * 1024 * 1024,
         ge=0,
         description="Bytes of rendered pages (linked data, collections, JSON-LD, HTML) kept to answer the same "
-        "request again while the data is unchanged (0: no cache). One page larger than an eighth of it is not kept.",
+        "request again while the data is unchanged (0: no cache), and as much again of the pages as built, from which "
+        "the answers to other encodings and origins are made. One page larger than an eighth of it is not kept.",
     )
     worker_private_memory: int | None = Field(
         None,

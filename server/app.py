@@ -21,6 +21,7 @@ from .assets import STATIC_DIR, CachedStaticFiles
 from .compression import CompressionMiddleware
 from .edge import Dispatch, Edge
 from .lifecycle import CUT_WAIT, Stopper, configure_logging
+from .page_cache import BUILT, BuiltPages, PageCache
 from .routes import api, dataset, explore, health, partner_map, problems, resources, sparql, ui, writes
 from .sparql.result_cache import ResultCache
 from .state import DatasetHolder
@@ -79,7 +80,9 @@ def create_app(
     app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
     # Inside the edge: gzip, CORS (so browsers can read every refusal below it), the UTF-8 of the URL.
     dispatch = Dispatch(app, app.framework, {(sparql.PATH, m): sparql.answer_directly for m in DIRECT})
-    inner = Utf8Middleware(dispatch)
+    # Under CORS and gzip, the pages as built are kept: every encoding and origin of a page is made from one build.
+    built = PageCache(settings.page_cache_bytes, BUILT)
+    inner = Utf8Middleware(BuiltPages(dispatch, built))
     cors = CORSMiddleware(
         inner,
         allow_origins=settings.cors_origins,
@@ -91,7 +94,7 @@ def create_app(
         cors, level=settings.compression_level, sparql_level=settings.sparql_compression_level
     )
     # A request that none of these layers would change goes from the edge to its direct handler (edge.py).
-    app.edge = Edge(app, compressed, settings, dispatch=dispatch, compression=compressed)
+    app.edge = Edge(app, compressed, settings, dispatch=dispatch, compression=compressed, built=built)
     return app
 
 

@@ -44,18 +44,13 @@ class CompressionMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        await self.compress(self.app, scope, receive, send)
-
-    async def compress(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
-        """Answer the HTTP request ``scope`` with ``app``, as this layer answers it with the layers below it:
-        the page cache sends a page it keeps through here, to get the gzip answer without building it again."""
         headers = Headers(scope=scope)
         client_tags = tags_of(headers.get("if-none-match", ""))
         if any(tag.endswith(GZIP_TAG_SUFFIX + '"') for tag in client_tags):
             scope = _identity_tags(scope)
         level = self.sparql_level if scope["path"] == self.sparql_path else self.level
         if level <= 0 or not _accepts_gzip(headers.get("accept-encoding", "")):
-            await app(scope, receive, send)
+            await self.app(scope, receive, send)
             return
 
         async def send_with_tag(message: Message) -> None:
@@ -72,7 +67,7 @@ class CompressionMiddleware:
                     out.add_vary_header("Accept-Encoding")
             await send(message)
 
-        responder = GZipResponder(app, MINIMUM_SIZE, compresslevel=level)
+        responder = GZipResponder(self.app, MINIMUM_SIZE, compresslevel=level)
         await responder(scope, receive, send_with_tag)
 
     def coding(self, path: str, accept_encoding: bytes) -> bytes | None:

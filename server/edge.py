@@ -13,9 +13,9 @@ and every answer, refusals included:
   headers sent; the ``Allow`` of a 405 that lists ``GET`` lists ``HEAD`` too;
 * **the page cache and the results as sent** (:mod:`.page_cache`): a linked-data page, or a ``GET /sparql``
   whose result is tagged, asked again with the same URL and headers is sent from memory as it was sent the
-  first time — before any layer below, the query's analysis and key included. A page is built once
-  whatever the encodings asked for: asked for in gzip, it is its identity page compressed by the
-  compression layer, the one kept or, built now, kept too;
+  first time — before any layer below, the query's analysis and key included. A page is also kept as the
+  application built it (:class:`~.page_cache.BuiltPages`, under CORS and gzip), so that a request for it
+  with another ``Accept-Encoding`` or ``Origin`` has its answer made by those layers, not built again;
 * **the request log** (``METHOD path status bytes time``, once the last byte is sent: a result stream cut
   off at its deadline is logged as what it was) and, when ``Settings.metrics`` is on, **the metrics**
   (:mod:`.metrics`), both timed to the end of a streamed body.
@@ -47,7 +47,7 @@ from ilrs.graph.settings import Settings
 from . import metrics
 from .compression import CompressionMiddleware
 from .fairness import ClientShare
-from .page_cache import PAGES, RESULTS, CachedPage, Normaliser, PageCache, PageKey
+from .page_cache import BUILT, BUILT_PAGE, PAGES, RESULTS, CachedPage, Normaliser, PageCache, PageKey
 from .security import SECURITY_HEADERS, allowed_hosts, host_allowed, host_name
 from .utf8 import utf8_valid
 from .versioning import VERSION_HEADER
@@ -76,6 +76,7 @@ class Edge:
         *,
         dispatch: Dispatch | None = None,
         compression: CompressionMiddleware | None = None,
+        built: PageCache | None = None,
     ) -> None:
         self.app = app
         self.inner = inner
@@ -90,6 +91,8 @@ class Edge:
             normalise[b"accept-encoding"] = compression.coding
         self.pages = PageCache(settings.page_cache_bytes, PAGES, normalise)
         self.results = PageCache(settings.result_cache_bytes, RESULTS, normalise)
+        #: The pages as the application built them, before CORS and gzip: shared with the layer that keeps them.
+        self.built = built if built is not None else PageCache(settings.page_cache_bytes, BUILT)
         self.metrics = settings.metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -120,7 +123,7 @@ class Edge:
                     if cache is self.results:
                         metrics.cache_lookup(True)
                     elif self.metrics:
-                        metrics.page_cached(True)
+                        metrics.page_cached("hit")
                     await page.send(send, head)
                     status, size = page.status, 0 if head else len(page.body)
                 else:
@@ -128,13 +131,13 @@ class Edge:
                     recorded = key if key is not None and not head and not cache.first_time(key) else None
                     if recorded is not None:
                         send = cache.recording(recorded, scope, send)
-                    below, plain = self._gzip_of_identity(key, version, head) if cache is self.pages else (None, None)
-                    status, size = await self._answer(scope, receive, send, version, below)
-                    if self.metrics and cache is self.pages:
-                        if recorded is not None and recorded in cache:
-                            metrics.page_cached(False, compressed=below is not None)
-                        if plain is not None and plain in cache:  # built in identity, and kept so
-                            metrics.page_cached(False)
+                    built = self._built_page(scope, version) if cache is self.pages else None
+                    status, size = await self._answer(scope, receive, send, version)
+                    if self.metrics and built is not None:
+                        if isinstance(built, CachedPage):
+                            metrics.page_cached("reused")
+                        elif built in self.built:
+                            metrics.page_cached("kept")
         finally:
             if share is not None:
                 self.share.give_back(share)
@@ -143,12 +146,9 @@ class Edge:
             if self.metrics:
                 metrics.observe(scope, method, status or 500, elapsed)
 
-    async def _answer(
-        self, scope: Scope, receive: Receive, send: Send, version: str, below: ASGIApp | None = None
-    ) -> tuple[int, int]:
+    async def _answer(self, scope: Scope, receive: Receive, send: Send, version: str) -> tuple[int, int]:
         """The application's answer, with the edge's headers (and without a body for a ``HEAD``): its status
-        (0 if none was sent) and the bytes of its body. With ``below``, the answer is what the compression
-        layer makes of the answer of ``below`` instead of the layers under it (:meth:`_gzip_of_identity`)."""
+        (0 if none was sent) and the bytes of its body."""
         head = scope["method"] == "HEAD"
         # The GET's headers are the HEAD's. A copy: the server still knows the request as a HEAD.
         inner = {**scope, "method": "GET"} if head else scope
@@ -171,10 +171,7 @@ class Edge:
             await send(message)
 
         try:
-            if below is not None:
-                assert self.compression is not None
-                await self.compression.compress(below, inner, receive, answer)
-            elif handler is not None:
+            if handler is not None:
                 assert self.dispatch is not None
                 inner["route"] = self.dispatch.routes[inner["path"]]
                 await handler(inner, receive, answer)
@@ -184,38 +181,16 @@ class Edge:
             scope.setdefault("route", inner.get("route"))  # for the metrics: the route that answered
         return status, size
 
-    def _gzip_of_identity(self, key: PageKey | None, version: str, head: bool) -> tuple[ASGIApp | None, PageKey | None]:
-        """For a page asked for in gzip, what the compression layer is to compress, so that one page is built
-        whatever the encodings asked for: the identity page if it is kept (the first item); else the layers
-        under it, the identity answer they give being kept too under its own key (the second item). ``None``
-        for any other request: the layers answer it as they do."""
-        if key is None or self.compression is None or head:
-            return None, None
-        plain = self.pages.variant(key, b"accept-encoding", None)
-        if plain == key:
-            return None, None
-        identity = self.pages.get(plain)
-        if identity is not None:
-            return _replaying(identity), None
-        return self._keeping(plain, version), plain
-
-    def _keeping(self, plain: PageKey, version: str) -> ASGIApp:
-        """The layers under the compression layer, their answer kept under ``plain`` as the edge sends an
-        identity answer (:func:`answer_headers`): a request for the identity page is then sent it."""
-        assert self.compression is not None
-        layers, encoded = self.compression.app, version.encode()
-
-        async def keeping(scope: Scope, receive: Receive, send: Send) -> None:
-            record = self.pages.recording(plain, scope, send)
-
-            async def as_sent(message: Message) -> None:
-                if message["type"] == "http.response.start":  # the edge adds nothing to them again
-                    message["headers"] = answer_headers(message.get("headers", []), encoded, message["status"])
-                await record(message)
-
-            await layers(scope, receive, as_sent)
-
-        return keeping
+    def _built_page(self, scope: Scope, version: str) -> CachedPage | PageKey | None:
+        """Tell the layer of the pages as built (:class:`~.page_cache.BuiltPages`) about a page request that
+        missed the answers as sent: the page built for its URL and ``Accept`` is sent again, or kept once built.
+        What it was told, or ``None`` (a request whose page is not kept)."""
+        key = self.built.key(scope, version)
+        if key is None:
+            return None
+        page = self.built.get(key)
+        scope[BUILT_PAGE] = told = key if page is None else page
+        return told
 
     def _short_way(self, scope: Scope) -> Handler | None:
         """The direct handler of a request that no layer between the edge and it would change, if it has one
@@ -241,16 +216,6 @@ class Edge:
                     return None
                 return f"this server does not answer for host {header!r}: it is {self.public_url}"
         return None
-
-
-def _replaying(page: CachedPage) -> ASGIApp:
-    """An application answering with ``page``, and naming its route (for the metrics)."""
-
-    async def replay(scope: Scope, receive: Receive, send: Send) -> None:
-        scope["route"] = page.route
-        await page.send(send)
-
-    return replay
 
 
 def origin_key(origins: list[str]) -> Normaliser:

@@ -13,9 +13,9 @@ The metrics are those of this process:
   (at a deadline, a client gone) and replaced;
 * ``ilrs_result_cache_total{outcome}`` and ``ilrs_writes_total{outcome}``: counters that a result cache
   and a write path report to with :func:`cache_lookup` and :func:`write_outcome`;
-* ``ilrs_page_cache_total{outcome}``: pages (:mod:`.page_cache`) sent from the page cache (hit), pages
-  built and kept in it (kept), and gzip pages kept from the identity page it keeps, compressed and not built
-  again (compressed), reported with :func:`page_cached`;
+* ``ilrs_page_cache_total{outcome}``: page requests (:mod:`.page_cache`) sent a page as kept (hit), whose page
+  was built and kept (kept), or whose answer was made from the page kept as built, for another encoding or
+  origin (reused), reported with :func:`page_cached`;
 * ``ilrs_dataset_info{version}`` and ``ilrs_dataset_quads``: the dataset version being served.
 
 The counters live in one registry per process (:data:`REGISTRY`), like the process they describe.
@@ -24,7 +24,7 @@ The counters live in one registry per process (:data:`REGISTRY`), like the proce
 from __future__ import annotations
 
 import ipaddress
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.requests import Request
@@ -64,8 +64,7 @@ WORKERS_RESTARTED = Counter(
 CACHE = Counter("ilrs_result_cache", "Result cache lookups, by outcome (hit, miss).", ["outcome"], registry=REGISTRY)
 PAGES = Counter(
     "ilrs_page_cache",
-    "Pages sent from the page cache (hit), built and kept in it (kept), or kept compressed from a kept page"
-    " (compressed).",
+    "Page requests sent a page as kept (hit), built and kept (kept), or made from a page kept as built (reused).",
     ["outcome"],
     registry=REGISTRY,
 )  # fmt: skip
@@ -84,7 +83,7 @@ for _outcome in ("accepted", "refused"):
 
 
 _CACHE_HIT, _CACHE_MISS = CACHE.labels("hit"), CACHE.labels("miss")
-_PAGE_HIT, _PAGE_KEPT, _PAGE_COMPRESSED = PAGES.labels("hit"), PAGES.labels("kept"), PAGES.labels("compressed")
+_PAGE_OUTCOMES = {outcome: PAGES.labels(outcome) for outcome in ("hit", "kept", "reused")}
 
 
 def cache_lookup(hit: bool) -> None:
@@ -92,10 +91,10 @@ def cache_lookup(hit: bool) -> None:
     (_CACHE_HIT if hit else _CACHE_MISS).inc()
 
 
-def page_cached(hit: bool, *, compressed: bool = False) -> None:
-    """Count one page sent from the page cache (``hit``), or kept in it: built, or ``compressed`` from the
-    identity page it keeps."""
-    (_PAGE_HIT if hit else _PAGE_COMPRESSED if compressed else _PAGE_KEPT).inc()
+def page_cached(outcome: Literal["hit", "kept", "reused"]) -> None:
+    """Count one page request answered from the page cache: sent as kept (``hit``), built and kept (``kept``),
+    or made from the page kept as built, for another encoding or origin (``reused``)."""
+    _PAGE_OUTCOMES[outcome].inc()
 
 
 def write_outcome(accepted: bool) -> None:

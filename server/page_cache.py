@@ -42,7 +42,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from starlette.types import Message, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 #: Bytes counted for an entry beside its body and headers (its key, the objects holding it).
 ENTRY_OVERHEAD = 256
@@ -82,6 +82,14 @@ PAGES = Policy(
     keyed=(b"accept", b"accept-encoding", b"origin"),
     bypass=_CREDENTIALS | {b"if-none-match", b"if-modified-since"},
     statuses=frozenset({200}),
+    public_only=True,
+)
+#: Linked-data pages as the application built them, before CORS and gzip (:class:`BuiltPages`): by URL and ``Accept``.
+BUILT = Policy(
+    covers=PAGES.covers,
+    keyed=(b"accept",),
+    bypass=PAGES.bypass,
+    statuses=PAGES.statuses,
     public_only=True,
 )
 #: Answers of ``GET /sparql``: results and their revalidations, and the service description.
@@ -161,11 +169,6 @@ class PageCache:
                 values[name] = normalise[name](path, value) if name in normalise else value
         return (version, path, scope.get("query_string", b""), tuple(values.get(n) for n in keyed))
 
-    def variant(self, key: PageKey, header: bytes, value: bytes | None) -> PageKey:
-        """``key`` with the keyed ``header`` taken as ``value`` (``None``: absent)."""
-        headers = tuple(value if name == header else kept for name, kept in zip(self.policy.keyed, key[3], strict=True))
-        return (key[0], key[1], key[2], headers)
-
     def get(self, key: PageKey) -> CachedPage | None:
         """The answer kept under ``key``, if any."""
         page = self._entries.get(key) if key[0] == self._version else None
@@ -243,3 +246,32 @@ class PageCache:
         tag = headers.get(b"etag", b"").removeprefix(b"W/")
         named = b'"' + version.encode()
         return (tag == named + b'"' or tag.startswith(named + b"-")) and b"set-cookie" not in headers
+
+
+#: The scope entry by which :class:`~.edge.Edge` tells :class:`BuiltPages` about a page request: the page as
+#: built to send again (a :class:`CachedPage`), or the key to keep it under once built (a :data:`PageKey`).
+BUILT_PAGE = "ilrs.built_page"
+
+
+class BuiltPages:
+    """The layer under CORS and gzip that keeps a page as the application built it, and sends it again for any
+    request of the same URL and ``Accept``: whatever its ``Accept-Encoding`` and ``Origin``, the layers above
+    make its answer from it, and a page is built once.
+
+    :class:`~.edge.Edge`, which keeps the answers as sent, says what to do (:data:`BUILT_PAGE`); a request it
+    says nothing of passes through.
+    """
+
+    def __init__(self, app: ASGIApp, cache: PageCache) -> None:
+        self.app = app
+        self.cache = cache
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        told = scope.get(BUILT_PAGE)
+        if isinstance(told, CachedPage):
+            scope["route"] = told.route
+            await told.send(send)
+        elif told is not None:
+            await self.app(scope, receive, self.cache.recording(told, scope, send))
+        else:
+            await self.app(scope, receive, send)
