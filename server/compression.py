@@ -71,9 +71,10 @@ class CompressionMiddleware:
         await responder(scope, receive, send_with_tag)
 
     def coding(self, path: str, accept_encoding: bytes) -> bytes | None:
-        """The content coding of the answer to a request for ``path`` with this ``Accept-Encoding``: ``b"gzip"``
-        (when its body is large enough to be worth it), or ``None`` for the identity body. Two requests that
-        differ only in ``Accept-Encoding`` get the same answer from this layer when their codings are equal."""
+        """The content coding this layer gives the answer to a request for ``path`` with this ``Accept-Encoding``:
+        ``b"gzip"``, or ``None`` for the identity body (a body under :data:`MINIMUM_SIZE` goes as it is either
+        way). Two requests that differ only in ``Accept-Encoding`` get the same answer from this layer when their
+        codings are equal."""
         level = self.sparql_level if path == self.sparql_path else self.level
         return _GZIP if level > 0 and _accepts_gzip(accept_encoding.decode("latin-1")) else None
 

@@ -47,7 +47,7 @@ from ilrs.graph.settings import Settings
 from . import metrics
 from .compression import CompressionMiddleware
 from .fairness import ClientShare
-from .page_cache import BUILT, BUILT_PAGE, PAGES, RESULTS, CachedPage, Normaliser, PageCache, PageKey
+from .page_cache import BUILT_PAGE, PAGES, RESULTS, CachedPage, Normaliser, PageCache, PageKey
 from .security import SECURITY_HEADERS, allowed_hosts, host_allowed, host_name
 from .utf8 import utf8_valid
 from .versioning import VERSION_HEADER
@@ -91,8 +91,9 @@ class Edge:
             normalise[b"accept-encoding"] = compression.coding
         self.pages = PageCache(settings.page_cache_bytes, PAGES, normalise)
         self.results = PageCache(settings.result_cache_bytes, RESULTS, normalise)
-        #: The pages as the application built them, before CORS and gzip: shared with the layer that keeps them.
-        self.built = built if built is not None else PageCache(settings.page_cache_bytes, BUILT)
+        #: The pages as the application built them, before CORS and gzip, shared with the layer that keeps them
+        #: (:class:`~.page_cache.BuiltPages`); ``None`` without that layer.
+        self.built = built
         self.metrics = settings.metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -136,7 +137,7 @@ class Edge:
                     if self.metrics and built is not None:
                         if isinstance(built, CachedPage):
                             metrics.page_cached("reused")
-                        elif built in self.built:
+                        elif self.built is not None and built in self.built:
                             metrics.page_cached("kept")
         finally:
             if share is not None:
@@ -185,10 +186,11 @@ class Edge:
         """Tell the layer of the pages as built (:class:`~.page_cache.BuiltPages`) about a page request that
         missed the answers as sent: the page built for its URL and ``Accept`` is sent again, or kept once built.
         What it was told, or ``None`` (a request whose page is not kept)."""
-        key = self.built.key(scope, version)
-        if key is None:
+        built = self.built
+        key = built.key(scope, version) if built is not None else None
+        if built is None or key is None:
             return None
-        page = self.built.get(key)
+        page = built.get(key)
         scope[BUILT_PAGE] = told = key if page is None else page
         return told
 

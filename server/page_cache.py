@@ -1,6 +1,6 @@
 """Whole answers kept in memory, so that a request asked again is answered without being built again.
 
-Two caches of :class:`~.edge.Edge` work alike, each with its own :class:`Policy`:
+Three caches work alike, each with its own :class:`Policy`:
 
 * **Pages** (:data:`PAGES`). Every linked-data representation (a resource, a collection page, the dataset's
   descriptions, in JSON-LD, Turtle, HTML…) is a function of the URL, the negotiated format and the dataset
@@ -17,6 +17,12 @@ Two caches of :class:`~.edge.Edge` work alike, each with its own :class:`Policy`
   and sent like any other answer. A ``POST``, or a query written otherwise, misses here and is answered
   from the result cache. A result is kept from the second time it is asked for: queries that differ every
   time cost no entry here.
+* **Pages as built** (:data:`BUILT`), kept by :class:`BuiltPages` under the CORS and gzip layers, by URL and
+  ``Accept`` alone: a page request that misses the pages as sent (another encoding, another origin) has its
+  answer made by those layers from the page built before, not built again.
+
+The edge (:class:`~.edge.Edge`) looks up the first two before anything else runs, and tells the layer of the
+third what to do.
 
 An answer is kept under the version, the path and query string, and the request headers it can depend
 on (``Accept``, ``Accept-Encoding``: the body may be gzip, ``Origin``: the CORS headers, and for results
