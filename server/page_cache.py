@@ -50,10 +50,10 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .admission import SeenOnce
+
 #: Bytes counted for an entry beside its body and headers (its key, the objects holding it).
 ENTRY_OVERHEAD = 256
-#: Keys asked for once that a cache of :attr:`Policy.second_time` remembers (as hashes) before it starts over.
-ASKED_REMEMBERED = 65536
 
 PageKey = tuple[str, str, bytes, tuple[bytes | None, ...]]
 #: What a request header's value is keyed as, given the request's path: requests whose headers normalise
@@ -145,8 +145,8 @@ class PageCache:
         self._entries: OrderedDict[PageKey, CachedPage] = OrderedDict()
         self._version: str | None = None
         self._size = 0
-        #: The hashes of the keys asked for once (:attr:`Policy.second_time`), forgotten by the thousands.
-        self._asked: set[int] = set()
+        #: The keys asked for once (:attr:`Policy.second_time`).
+        self._asked = SeenOnce()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -185,15 +185,7 @@ class PageCache:
     def first_time(self, key: PageKey) -> bool:
         """Whether the answer to ``key`` is not to be kept, as it is asked for the first time (and the policy
         keeps answers from the second); remembers that it was."""
-        if not self.policy.second_time:
-            return False
-        asked = hash(key)
-        if asked in self._asked:
-            return False
-        if len(self._asked) >= ASKED_REMEMBERED:
-            self._asked.clear()
-        self._asked.add(asked)
-        return True
+        return self.policy.second_time and self._asked.first_time(key)
 
     def recording(self, key: PageKey, scope: Scope, send: Send) -> Send:
         """``send``, keeping the answer under ``key`` once it is sent whole, if it is one of ``key``'s version

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from servers import LiveServer
+from servers import LiveServer, scrape, value
 
 from ilrs.server.sparql.result_cache import CachedResult, ResultCache, ResultKey
 
@@ -72,7 +72,7 @@ def test_other_data_gets_other_etags(server_factory: Callable[..., LiveServer], 
 
 
 def test_a_new_version_empties_the_cache() -> None:
-    cache = ResultCache(1024)
+    cache = ResultCache(1024, expensive=0)
     cache.put(_key("v1"), CachedResult("text/plain", b"old"))
     assert cache.get(_key("v1")) == CachedResult("text/plain", b"old")
     assert cache.get(_key("v2")) is None
@@ -82,7 +82,7 @@ def test_a_new_version_empties_the_cache() -> None:
 
 
 def test_the_cache_keeps_within_its_bytes_dropping_the_least_recently_used() -> None:
-    cache = ResultCache(100, max_entry=40)
+    cache = ResultCache(100, max_entry=40, expensive=0)
     for n in range(3):
         cache.put(_key("v", f"ASK {{ {n} }}"), CachedResult("t", bytes(40)))
     assert cache.get(_key("v", "ASK { 0 }")) is None  # the oldest went first
@@ -93,7 +93,58 @@ def test_the_cache_keeps_within_its_bytes_dropping_the_least_recently_used() -> 
 
 
 def test_a_cache_of_zero_bytes_keeps_nothing() -> None:
-    cache = ResultCache(0)
+    cache = ResultCache(0, expensive=0)
     cache.put(_key("v"), CachedResult("t", b""))
     cache.put(_key("v", "ASK {}"), CachedResult("t", b"x"))
     assert cache.get(_key("v", "ASK {}")) is None
+
+
+def test_a_quick_result_is_kept_from_the_second_time_an_expensive_one_at_once() -> None:
+    cache = ResultCache(1024, expensive=0.05)
+    quick, slow = _key("v", "ASK { 1 }"), _key("v", "ASK { 2 }")
+    cache.put(quick, CachedResult("t", b"q"), cost=0.001)
+    assert cache.get(quick) is None  # asked once: not kept
+    cache.put(quick, CachedResult("t", b"q"), cost=0.001)
+    assert cache.get(quick) == CachedResult("t", b"q")
+    cache.put(slow, CachedResult("t", b"s"), cost=0.05)
+    assert cache.get(slow) == CachedResult("t", b"s")
+
+
+def test_queries_asked_once_push_out_none_of_those_asked_again() -> None:
+    cache = ResultCache(100, max_entry=40, expensive=1)
+    kept = _key("v", "ASK { 0 }")
+    for _ in range(2):
+        cache.put(kept, CachedResult("t", bytes(40)), cost=0)
+    for n in range(1, 50):  # a crawler: every query once, each as large as the cache's share
+        cache.put(_key("v", f"ASK {{ {n} }}"), CachedResult("t", bytes(40)), cost=0)
+    assert cache.get(kept) is not None
+    assert len(cache) == 1
+
+
+def test_a_new_version_forgets_which_queries_were_asked() -> None:
+    cache = ResultCache(1024, expensive=1)
+    cache.put(_key("v1"), CachedResult("t", b"old"), cost=0)
+    cache.put(_key("v2"), CachedResult("t", b"new"), cost=0)
+    cache.put(_key("v1"), CachedResult("t", b"old"), cost=0)  # asked before, but of another version
+    assert cache.get(_key("v1")) is None
+
+
+def test_a_server_keeps_a_quick_result_from_its_second_answer_and_a_long_one_from_its_first(
+    server_factory: Callable[..., LiveServer],
+) -> None:
+    server = server_factory(env={"ILRS_METRICS": "true"})
+
+    def hits_after_posting(query: str, times: int) -> list[float]:
+        """The cache hits counted after each POST (a POST misses the answers kept as sent: the result cache answers)."""
+        seen = []
+        for _ in range(times):
+            response = httpx.post(server.url("/sparql"), data={"query": query}, headers=JSON, timeout=60)
+            assert response.status_code == 200, response.text
+            seen.append(value(scrape(server), "ilrs_result_cache_total", outcome="hit"))
+        return seen
+
+    start = value(scrape(server), "ilrs_result_cache_total", outcome="hit")
+    quick = hits_after_posting('ASK { FILTER("kept" != "not yet") }', 3)  # answered in microseconds
+    assert quick == [start, start, start + 1]
+    long = hits_after_posting("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?b ?f }", 2)  # a second or so
+    assert long == [start + 1, start + 2]

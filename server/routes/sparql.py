@@ -32,6 +32,7 @@ import gc
 import json
 import logging
 import math
+import time
 from collections.abc import AsyncIterator, Awaitable, Coroutine
 from typing import Any, TypeVar
 
@@ -292,8 +293,9 @@ async def _answer(
             max_rows=settings.max_result_rows,
             max_bytes=settings.max_result_bytes,
         )
+        started = time.perf_counter()
         if answers_inline(parsed.query, facts):  # it reads no data: answered here, at once (sparql/inline.py)
-            return _whole_answer(request, key, *answer_inline(job))
+            return _whole_answer(request, key, *answer_inline(job), started)
         stream = await _unless_disconnected(request, executor.run(store, job, deadline))
     except ResultTooLarge as err:
         log.warning("query refused before its answer began: %s", err)
@@ -310,22 +312,23 @@ async def _answer(
         log.info("client went away before its query finished; query stopped")
         return Response(status_code=499)  # nobody reads it: for the log
     if stream.complete:  # the whole result is in hand: one response, no streaming machinery
-        return _whole_answer(request, key, stream.content_type, stream.body)
+        return _whole_answer(request, key, stream.content_type, stream.body, started)
     headers = {"Content-Type": stream.content_type, "Vary": "Accept"}
     if key is None:
         return ResultResponse(stream, headers=headers)
     headers["ETag"] = key.etag
     cache: ResultCache = request.app.state.result_cache
-    return ResultResponse(cache.recording(key, stream.content_type, stream), headers=headers)
+    return ResultResponse(cache.recording(key, stream.content_type, stream, started), headers=headers)
 
 
-def _whole_answer(request: Request, key: ResultKey | None, content_type: str, body: bytes) -> Response:
-    """A result in hand, as one response; kept in the result cache under ``key`` (``None``: not to be kept)."""
+def _whole_answer(request: Request, key: ResultKey | None, content_type: str, body: bytes, started: float) -> Response:
+    """A result in hand, computed since ``started`` (:func:`time.perf_counter`), as one response; offered to the
+    result cache under ``key`` (``None``: not to be kept)."""
     headers = [(b"content-type", content_type.encode("latin-1")), _VARY_ACCEPT]
     if key is not None:
         headers.append((b"etag", key.etag.encode("latin-1")))
         cache: ResultCache = request.app.state.result_cache
-        cache.put(key, CachedResult(content_type, body))
+        cache.put(key, CachedResult(content_type, body), time.perf_counter() - started)
     return WholeResponse(200, headers, body)
 
 

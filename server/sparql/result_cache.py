@@ -7,6 +7,11 @@ the cache: entries of any other version are dropped the first time a new one is 
 results of deterministic queries are kept (see :attr:`~ilrs.graph.query_analysis.QueryFacts.deterministic`),
 and the cache holds at most ``capacity`` bytes, the least recently used entries going first.
 
+A result is kept the first time only if it took :data:`EXPENSIVE` seconds or more to compute; a quicker one is
+kept from the second time its query is asked (:mod:`..admission`). Queries that differ on every request — a
+client numbering them, a crawler — then neither fill the cache nor push out the results asked for again, and
+a query asked again right after a long evaluation is still answered at once.
+
 The key's digest is also the result's strong ``ETag``: a client that revalidates with
 ``If-None-Match`` gets 304 while the version lasts, without the query being evaluated.
 
@@ -17,11 +22,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections import OrderedDict
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 
 from .. import metrics
+from ..admission import SeenOnce
+
+#: Seconds of evaluation from which a result is kept the first time it is computed.
+EXPENSIVE = 0.05
 
 
 @dataclass(frozen=True)
@@ -66,10 +76,13 @@ class ResultKey:
 class ResultCache:
     """A bounded, least-recently-used map of :class:`ResultKey` to :class:`CachedResult` of one dataset version."""
 
-    def __init__(self, capacity: int, max_entry: int | None = None) -> None:
+    def __init__(self, capacity: int, max_entry: int | None = None, *, expensive: float = EXPENSIVE) -> None:
         #: Bytes the cache may hold (0 turns it off); no entry is larger than ``max_entry``.
         self.capacity = capacity
         self.max_entry = min(capacity, max_entry if max_entry is not None else max(capacity // 8, 1))
+        #: Seconds of evaluation from which a result is kept the first time (0: every result is).
+        self.expensive = expensive
+        self._asked = SeenOnce()
         self._entries: OrderedDict[str, CachedResult] = OrderedDict()
         self._version: str | None = None
         self._size = 0
@@ -90,13 +103,17 @@ class ResultCache:
         metrics.cache_lookup(entry is not None)
         return entry
 
-    def put(self, key: ResultKey, result: CachedResult) -> None:
-        """Keep ``result`` (unless it is larger than :attr:`max_entry`); a new version empties the cache first."""
+    def put(self, key: ResultKey, result: CachedResult, cost: float = 0.0) -> None:
+        """Keep ``result``, which took ``cost`` seconds to compute, if it is admitted (see the module
+        documentation) and not larger than :attr:`max_entry`; a new version empties the cache first."""
         if key.version != self._version:
             self._entries.clear()
+            self._asked.clear()
             self._size = 0
             self._version = key.version
-        if len(result.body) > self.max_entry:
+        if len(result.body) > self.max_entry or not self.capacity:
+            return
+        if cost < self.expensive and self._asked.first_time(key.digest):
             return
         previous = self._entries.pop(key.digest, None)
         if previous is not None:
@@ -107,8 +124,11 @@ class ResultCache:
             _, dropped = self._entries.popitem(last=False)
             self._size -= len(dropped.body)
 
-    async def recording(self, key: ResultKey, content_type: str, chunks: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
-        """Pass ``chunks`` on, and keep the result once it has been passed on whole (and is small enough)."""
+    async def recording(
+        self, key: ResultKey, content_type: str, chunks: AsyncIterable[bytes], started: float
+    ) -> AsyncIterator[bytes]:
+        """Pass ``chunks`` on, and :meth:`put` the result once it has been passed on whole (and is small enough),
+        as costing the seconds since ``started`` (a :func:`time.perf_counter` reading)."""
         kept: list[bytes] | None = []
         size = 0
         async for chunk in chunks:
@@ -120,4 +140,4 @@ class ResultCache:
                 else:
                     kept.append(chunk)
         if kept is not None:
-            self.put(key, CachedResult(content_type, b"".join(kept)))
+            self.put(key, CachedResult(content_type, b"".join(kept)), time.perf_counter() - started)
