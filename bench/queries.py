@@ -165,16 +165,28 @@ def competency_queries(queries_dir: Path) -> list[Query]:
     ]
 
 
+#: Requests a source of the unique mix makes before its serial numbers could meet those of the next seed's.
+SERIALS_PER_SEED = 10_000_000
+
+
 def unique_mix(scale: float, seed: int) -> Callable[[], Query]:
-    """A source of requests that never repeat: each call draws the next template's next query."""
+    """A source of requests that never repeat: each call draws the next template's next query.
+
+    Sources of two seeds (``seed`` ≥ 0) never ask the same query either: the serial number folded into each
+    query begins at ``seed * SERIALS_PER_SEED``. (Templates that draw nothing, like ``ask-trivial``,
+    differ by that number alone: two sources numbering alike would ask them alike, and a server with a result
+    cache would answer the second from it.) Every system of a run is sent the same queries by a source of the
+    same seed; each of its phases needs a seed of its own.
+    """
     rng = random.Random(seed)
     sources = sources_for(scale)
-    serial = 0
+    first = seed * SERIALS_PER_SEED
+    count = 0
 
     def next_query() -> Query:
-        nonlocal serial
-        serial += 1
-        return TEMPLATES[serial % len(TEMPLATES)].query(rng, sources, serial)
+        nonlocal count
+        count += 1
+        return TEMPLATES[count % len(TEMPLATES)].query(rng, sources, first + count)
 
     return next_query
 

@@ -47,6 +47,15 @@ def test_the_unique_mix_never_repeats_a_request() -> None:
     assert len(set(texts)) == len(texts)
 
 
+def test_sources_of_the_unique_mix_of_other_seeds_never_ask_the_same_query() -> None:
+    """The clients of one phase, or two phases, each with a seed of its own: a server's result cache must not
+    answer one with what it kept for another."""
+    texts = [draw().text for draw in [unique_mix(1, seed) for seed in (0, 1, 2, 13, 23, 30)] for _ in range(240)]
+    assert len(set(texts)) == len(texts)
+    again = unique_mix(1, seed=23)
+    assert [again().text for _ in range(240)] == texts[4 * 240 : 5 * 240]  # every system is sent the same
+
+
 @needs_peers
 def test_a_quick_run_reports_every_system(tmp_path: Path) -> None:
     from bench.run import main
