@@ -295,3 +295,18 @@ def test_the_floor_answers_what_this_server_answers_to_ask() -> None:
 
     content_type, body = answer_inline(QueryJob(query="ASK {}", format="json"))
     assert (content_type, body) == ("application/sparql-results+json", BODY)
+
+
+def test_a_quick_versions_run_sets_two_builds_side_by_side(capsys: pytest.CaptureFixture[str]) -> None:
+    """``bench.versions`` starts this build and another (here the same interpreter: the same build twice), sends
+    both the unique mix round after round, and reports each one's requests/s and their ratio."""
+    from bench.versions import main as versions
+
+    argv = ["--base", sys.executable, "--scale", "0.05", "--clients", "2", "--rounds", "2", "--seconds", "0.5"]
+    assert versions(argv) == 0
+    captured = capsys.readouterr()
+    assert captured.err.count("round ") == 2
+    line = captured.out.strip().splitlines()[-1]
+    assert line.startswith("unique mix, 2 clients, scale 0.05, 2 rounds of 0.5 s: this ")
+    ratio = float(line.rsplit(" ", 1)[1])
+    assert 0.2 < ratio < 5  # the same build twice: neither can be far ahead
