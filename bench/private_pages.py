@@ -32,7 +32,7 @@ from typing import Any
 
 from .generate import generate
 from .queries import unique_mix
-from .run import Client, run_load
+from .run import Client, _unique_requests, run_load
 from .systems import Server, process_tree, start_ilrs
 
 #: Rounds of the twelve query kinds asked one at a time, per run.
@@ -114,17 +114,10 @@ def latencies(server: Server, scale: float, rounds: int) -> dict[str, float]:
 
 def concurrent(server: Server, scale: float, seconds: float) -> dict[str, Any]:
     """Requests per second of :data:`CLIENTS` clients sending the unique mix, and the tree's peak PSS meanwhile."""
-    draws = [unique_mix(scale, 100 + i) for i in range(CLIENTS)]
-    lanes: dict[int, int] = {}
     watch = PeakWatch(server.process.pid)
-
-    def request(client: Client) -> int:
-        lane = lanes.setdefault(id(client), len(lanes) % CLIENTS)
-        status, _, _ = client.query(draws[lane]())
-        return status
-
     try:
-        done, took = run_load(request, server, CLIENTS, seconds, 120)
+        # One source shared by the clients (under a lock): no request is asked twice.
+        done, took = run_load(_unique_requests(unique_mix(scale, 100)), server, CLIENTS, seconds, 120)
     finally:
         watch.stop()
     return {"requests_per_second": round(done / took, 2), "peak_pss": watch.pss, "at_peak": watch.parts}

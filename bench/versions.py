@@ -4,7 +4,7 @@ Both are started on the same generated data (:func:`bench.systems.start_ilrs`): 
 installed for another interpreter (``--base``: the Python of a virtual environment holding an older checkout).
 Each round sends each of them the unique mix (:func:`bench.queries.unique_mix`) from ``--clients`` keep-alive
 clients for ``--seconds``, the order reversed every other round so that the machine's drift falls on both; a
-round's clients each have a source of their own, and every round new ones, so no request is asked twice.
+round's clients share one source, and every round has a new one, so no request is asked twice.
 It prints a line per round and then the median requests/s of each and their ratio.
 
     python -m bench.versions --base /tmp/old/.venv/bin/python --scale 1 --clients 8 --rounds 8 --seconds 5
@@ -16,25 +16,12 @@ import argparse
 import statistics
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 from .generate import generate
-from .queries import Query, unique_mix
-from .run import Client, run_load
+from .queries import unique_mix
+from .run import _unique_requests, run_load
 from .systems import Server, start_ilrs
-
-
-def _lanes(scale: float, clients: int, round_: int) -> Callable[[Client], int]:
-    """Requests of the unique mix for ``clients`` clients: each its own source, of seeds no other round uses."""
-    draws = [unique_mix(scale, 100 + round_ * clients + i) for i in range(clients)]
-    lanes: dict[int, Callable[[], Query]] = {}
-
-    def ask(client: Client) -> int:
-        draw = lanes.setdefault(id(client), draws[len(lanes) % clients])
-        return client.query(draw())[0]
-
-    return ask
 
 
 def compare(servers: list[Server], scale: float, clients: int, rounds: int, seconds: float) -> dict[str, list[float]]:
@@ -42,7 +29,9 @@ def compare(servers: list[Server], scale: float, clients: int, rounds: int, seco
     seen: dict[str, list[float]] = {server.name: [] for server in servers}
     for round_ in range(rounds):
         for server in servers if round_ % 2 == 0 else servers[::-1]:
-            done, took = run_load(_lanes(scale, clients, round_), server, clients, seconds, 120)
+            # One source per round, shared by its clients: no request is asked twice, of either server.
+            ask = _unique_requests(unique_mix(scale, 100 + round_))
+            done, took = run_load(ask, server, clients, seconds, 120)
             seen[server.name].append(done / took)
         line = ", ".join(f"{name} {values[-1]:,.0f}" for name, values in seen.items())
         print(f"round {round_ + 1}/{rounds}: {line} req/s", file=sys.stderr, flush=True)
