@@ -40,7 +40,6 @@ _SPARQL_RESULTS = tuple(f for f in RESULT_FORMATS if isinstance(f.writer, ox.Que
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ilrs`` console script."""
     args = _parser().parse_args(argv)
-    args.argv = list(sys.argv[1:] if argv is None else argv)  # `serve --workers` starts processes with them
     try:
         return int(args.run(args) or 0)
     except IlrsError as err:
@@ -134,9 +133,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--watch", action="store_true", help="rebuild and swap the graph when its files change")
     p.add_argument("--tokens", type=Path, metavar="FILE", help="accept writes with these tokens (ilrs token add)")
     p.add_argument(
-        "--workers", type=int, metavar="N", help="server processes sharing the port (0: one per core; default 1)"
+        "--workers",
+        type=int,
+        metavar="N",
+        help="server processes sharing the port and one copy of the data (0: one per core; default 1)",
     )
-    p.add_argument("--listen-fd", type=int, help=argparse.SUPPRESS)  # a process started by --workers
     p.set_defaults(run=_serve)
     cli_writes.add_parsers(sub, common)
 
@@ -362,16 +363,16 @@ def _serve(args: argparse.Namespace) -> int:
             "--watch rebuilds the graph from its files, which would drop the writes: use one or the other"
         )
     workers = args.workers if args.workers is not None else settings.workers
-    if workers != 1 and args.listen_fd is None and settings.tokens_file is not None:
+    if workers != 1 and settings.tokens_file is not None:
         # Each process would hold its own copy of the data (or fail to lock the store on disk) and its
         # own writer: writes would neither be serialized nor seen by the other processes.
         raise ParameterError("writes (--tokens) are served by one process: use --workers 1")
-    if workers != 1 and args.listen_fd is None and settings.store_dir is not None:
+    if workers != 1 and settings.store_dir is not None:
         raise ParameterError("a store on disk (--store) is opened by one process only: use --workers 1")
-    if workers != 1 and args.listen_fd is None:
+    if workers != 1:
         from ilrs.server.workers import supervise, worker_count
 
-        supervise(settings, _without_workers(args.argv[1:]), worker_count(workers))
+        supervise(settings, worker_count(workers), watch=args.watch, progress=_progress(args))
         return 0
     from ilrs.server.lifecycle import Stopper, configure_logging
 
@@ -387,22 +388,8 @@ def _serve(args: argparse.Namespace) -> int:
         served = loading.result()
     if stopper.requested:
         return 0
-    run(settings, watch=args.watch, listen_fd=args.listen_fd, served=served, stopper=stopper)
+    run(settings, watch=args.watch, served=served, stopper=stopper)
     return 0
-
-
-def _without_workers(argv: list[str]) -> list[str]:
-    """``serve``'s arguments without ``--workers N`` (each process started is one worker)."""
-    kept: list[str] = []
-    skip = False
-    for arg in argv:
-        if skip:
-            skip = False
-        elif arg == "--workers":
-            skip = True
-        elif not arg.startswith("--workers="):
-            kept.append(arg)
-    return kept
 
 
 def _check(args: argparse.Namespace) -> int:

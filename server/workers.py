@@ -1,28 +1,37 @@
-"""``ilrs serve --workers N``: N server processes sharing one listening socket, one per core by default.
+"""``ilrs serve --workers N``: N server processes sharing one listening socket and one copy of the data.
 
-The supervisor binds the address once and starts N ``ilrs serve`` processes that accept on the
-inherited socket (the kernel spreads connections among them); each builds its own copy of the
-dataset and its own query workers, so the per-process limits (``max_concurrent_queries``, the
-per-client shares, the metrics) hold per process. A process that dies is started again; SIGTERM or
-SIGINT stops them all, each as one server stops (:mod:`.lifecycle`), and the supervisor then exits with status 0.
+The supervisor binds the address and loads the dataset once, then forks N server processes that accept on
+the inherited socket (the kernel spreads connections among them). Each shares the supervisor's copy of the
+data page by page (copy-on-write) and forks its query workers' zygote from it in turn, so the whole tree
+holds one copy however many processes serve: a read of the store writes only the pages it touches, which
+the kernel then copies for that process alone. Each process has its own query workers, caches and limits
+(``max_concurrent_queries``, the per-client shares, the metrics hold per process). A process that dies is
+forked again from the loaded copy, in milliseconds; SIGTERM or SIGINT stops them all, each as one server
+stops (:mod:`.lifecycle`), and the supervisor then exits with status 0.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import os
 import signal
 import socket
-import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable
+from types import FrameType
 
+from ilrs.graph.loader import Progress, build_dataset
 from ilrs.graph.settings import Settings
 
-from .lifecycle import STOP_MARGIN, configure_logging
+from .lifecycle import STOP_MARGIN, STOP_SIGNALS, Stopper, configure_logging
 
 log = logging.getLogger("ilrs.server.workers")
+
+#: Seconds between two looks at the server processes.
+POLL = 0.2
 
 
 def worker_count(requested: int) -> int:
@@ -32,56 +41,107 @@ def worker_count(requested: int) -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def supervise(settings: Settings, argv: Sequence[str], workers: int) -> None:
-    """Bind ``settings.host:port``, run ``workers`` copies of ``ilrs serve argv`` on it until stopped."""
+def process_settings(settings: Settings, workers: int) -> Settings:
+    """The settings of each server process: unless ``query_workers`` is set, the cores are shared out among the
+    processes (each would otherwise evaluate one query per core, and copy as many pages of the data)."""
+    if settings.query_workers is not None:
+        return settings
+    return settings.model_copy(update={"query_workers": max(1, worker_count(0) // workers)})
+
+
+def supervise(settings: Settings, workers: int, *, watch: bool = False, progress: Progress | None = None) -> None:
+    """Bind ``settings.host:port``, load the dataset (telling ``progress``), and serve it with ``workers``
+    forked server processes until stopped."""
     configure_logging(settings)
+    listener = _bind(settings)
+    stopper = Stopper.installed(settings)  # a stop while the data loads ends the supervisor at once
+    served = build_dataset(settings, progress)
+    from .app import run  # imported before the forks: every process shares the HTTP stack's pages too
+
+    # What the load built is frozen out of the collector's sight before the forks: a collection in a server
+    # process would otherwise write to every page of it, and the kernel copy them for that process.
+    gc.collect()
+    gc.freeze()
+    each = process_settings(settings, workers)
+
+    def start() -> int:
+        return _fork(lambda: run(each, watch=watch, listen_fd=listener.fileno(), served=served))
+
+    stopping = stopper.requested
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, stop)
+    children = [start() for _ in range(workers)] if not stopping else []
+    log.info("serving on %s:%d with %d processes", settings.host, settings.port, workers)
+    try:
+        while not stopping:
+            for i, pid in enumerate(children):
+                status = _ended(pid)
+                if status is not None and not stopping:
+                    log.error("server process %d ended with %s; starting another", pid, status)
+                    children[i] = start()
+            time.sleep(POLL)
+    finally:
+        _stop_all(children, settings.shutdown_grace + STOP_MARGIN + 1)
+        listener.close()
+
+
+def _bind(settings: Settings) -> socket.socket:
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
     listener = socket.socket(family, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind((settings.host, settings.port))
     listener.listen(2048)
-    listener.set_inheritable(True)
-    command = [sys.executable, "-m", "ilrs.graph.cli", "serve", *argv, "--listen-fd", str(listener.fileno())]
-    stopping = False
+    return listener
 
-    def stop(signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    env = _environment(settings, workers)
-    children = [_start(command, listener, env) for _ in range(workers)]
-    log.info("serving on %s:%d with %d processes", settings.host, settings.port, workers)
+def _fork(serve: Callable[[], None]) -> int:
+    """Fork a server process running ``serve()``; its process id. The child never returns from here."""
+    pid = os.fork()
+    if pid:
+        return pid
+    status = 1
     try:
-        while not stopping:
-            for i, child in enumerate(children):
-                if child.poll() is not None and not stopping:
-                    log.error("server process %d ended with %s; starting another", child.pid, child.returncode)
-                    children[i] = _start(command, listener, env)
-            time.sleep(0.2)
+        for signum in STOP_SIGNALS:  # the server installs its own stopper; until then a stop ends it at once
+            signal.signal(signum, signal.SIG_DFL)
+        serve()
+        status = 0
+    except BaseException:
+        log.exception("server process %d failed", os.getpid())
     finally:
-        for child in children:
-            child.terminate()
-        # Each gives its requests the grace and ends at most STOP_MARGIN later (lifecycle.py); one more second
-        # for a loaded machine before it is killed.
-        deadline = time.monotonic() + settings.shutdown_grace + STOP_MARGIN + 1
-        for child in children:
-            try:
-                child.wait(timeout=max(deadline - time.monotonic(), 0))
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
-        listener.close()
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(status)
 
 
-def _environment(settings: Settings, workers: int) -> dict[str, str]:
-    """The environment of each server process: unless ``query_workers`` is set, the cores are shared out among
-    the processes (each would otherwise evaluate one query per core, and copy as many pages of the data)."""
-    if settings.query_workers is not None:
-        return dict(os.environ)
-    return {**os.environ, "ILRS_QUERY_WORKERS": str(max(1, worker_count(0) // workers))}
+def _ended(pid: int) -> int | None:
+    """The exit code of server process ``pid`` if it has ended (``-N``: killed by signal N), else ``None``."""
+    try:
+        done, status = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return -1
+    return os.waitstatus_to_exitcode(status) if done else None
 
 
-def _start(command: list[str], listener: socket.socket, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(command, pass_fds=(listener.fileno(),), env=env)
+def _stop_all(children: list[int], seconds: float) -> None:
+    """SIGTERM each server process; SIGKILL those still running after ``seconds`` (each gives its requests the
+    grace and ends at most STOP_MARGIN later, see lifecycle.py; one more second for a loaded machine)."""
+    for pid in children:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + seconds
+    left = set(children)
+    while left and time.monotonic() < deadline:
+        left = {pid for pid in left if _ended(pid) is None}
+        if left:
+            time.sleep(0.05)
+    for pid in left:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)

@@ -1,8 +1,10 @@
-"""``ilrs serve --workers N``: N server processes on one port, restarted when one dies, stopped together."""
+"""``ilrs serve --workers N``: N server processes on one port and one copy of the data, restarted when one dies,
+stopped together."""
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 from collections.abc import Callable
@@ -19,8 +21,14 @@ def children(pid: int) -> list[int]:
 
 
 def serving(pid: int) -> list[int]:
-    """The server processes among ``pid``'s children."""
-    return [c for c in children(pid) if b"--listen-fd" in Path(f"/proc/{c}/cmdline").read_bytes()]
+    """The server processes of supervisor ``pid``: its children."""
+    return children(pid)
+
+
+def shared_dirty(pid: int) -> int:
+    """Bytes of the pages that process ``pid`` shares, as written before a fork, with its parent or children."""
+    smaps = Path(f"/proc/{pid}/smaps").read_text()
+    return sum(int(line.split()[1]) * 1024 for line in smaps.splitlines() if line.startswith("Shared_Dirty:"))
 
 
 def wait_for(condition: Callable[[], bool], seconds: float = 60) -> bool:
@@ -53,9 +61,15 @@ def test_workers_share_the_port_and_are_restarted(server_factory: Callable[..., 
     assert wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in started), 30)
 
 
-def environment(pid: int) -> dict[str, str]:
-    entries = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-    return dict(e.decode().partition("=")[::2] for e in entries if e)
+def evaluated_at_once(server: LiveServer) -> set[str]:
+    """What the service description pages of the server processes say of the queries evaluated at once (a new
+    connection each time: the kernel hands them to either process)."""
+    said = set()
+    for _ in range(12):
+        page = httpx.get(server.url("/sparql"), headers={"Accept": "text/html"}).text
+        found = re.search(r"(\d+) of them evaluated", page)
+        said.add(found.group(1) if found else "all")
+    return said
 
 
 def test_the_server_processes_share_out_the_query_workers(server_factory: Callable[..., LiveServer]) -> None:
@@ -63,7 +77,28 @@ def test_the_server_processes_share_out_the_query_workers(server_factory: Callab
     cores = len(os.sched_getaffinity(0))
     shared = server_factory("--workers", "2")
     assert wait_for(lambda: len(serving(shared.process.pid)) == 2)
-    assert [environment(p)["ILRS_QUERY_WORKERS"] for p in serving(shared.process.pid)] == [str(max(1, cores // 2))] * 2
+    assert evaluated_at_once(shared) == {str(max(1, cores // 2))}
     told = server_factory("--workers", "2", env={"ILRS_QUERY_WORKERS": "3"})
     assert wait_for(lambda: len(serving(told.process.pid)) == 2)
-    assert [environment(p)["ILRS_QUERY_WORKERS"] for p in serving(told.process.pid)] == ["3", "3"]
+    assert evaluated_at_once(told) == {"3"}
+
+
+def test_the_server_processes_share_the_supervisors_copy_of_the_data(
+    server_factory: Callable[..., LiveServer],
+) -> None:
+    """The supervisor loads the data once and forks the server processes: each shares the pages of the loaded
+    copy with it, and one forked again after a death shares them too."""
+    server = server_factory("--workers", "2", env={"ILRS_QUERY_EXECUTOR": "thread"})
+    supervisor = server.process.pid
+    assert wait_for(lambda: len(serving(supervisor)) == 2)
+    assert wait_for(lambda: all(httpx.get(server.url("/health")).status_code == 200 for _ in range(8)))
+    loaded = shared_dirty(supervisor)
+    assert loaded > 32 * 2**20, loaded  # the loaded dataset and the application, written before the forks
+    for pid in serving(supervisor):
+        assert shared_dirty(pid) > loaded // 2, (pid, shared_dirty(pid), loaded)
+    victim = serving(supervisor)[0]
+    os.kill(victim, signal.SIGKILL)
+    assert wait_for(lambda: victim not in serving(supervisor) and len(serving(supervisor)) == 2)
+    assert wait_for(lambda: httpx.get(server.url("/health")).status_code == 200)
+    for pid in serving(supervisor):
+        assert shared_dirty(pid) > loaded // 2, (pid, shared_dirty(pid), loaded)
