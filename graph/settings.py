@@ -216,7 +216,8 @@ class Settings(BaseSettings):
         "unchanged (0: no cache), and as many again of the answers to GET kept as they were sent. One result "
         "larger than an eighth of it is not kept: the default keeps results of up to 32 MiB, as large as the "
         "answers of the shipped queries over a million triples. A result that took 50 ms or more is kept the first "
-        "time, a quicker one from the second time its query is asked. Memory is taken only as results are kept.",
+        "time (in an eighth of the cache until asked for again), a quicker one from the second time its query is "
+        "asked. Memory is taken only as results are kept.",
     )
     page_cache_bytes: int = Field(
         32 * 1024 * 1024,

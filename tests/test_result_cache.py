@@ -121,6 +121,45 @@ def test_queries_asked_once_push_out_none_of_those_asked_again() -> None:
     assert len(cache) == 1
 
 
+def test_long_results_asked_once_wait_on_probation_within_their_share() -> None:
+    """A benchmark's unique queries that each take long: kept at once, but only in the probation share, so that
+    they fill no more of the cache and push out none of the results asked for again."""
+    cache = ResultCache(800, max_entry=100, expensive=0.05)
+    assert cache.probation == 100
+    kept = [_key("v", f"ASK {{ kept {n} }}") for n in range(6)]
+    for key in kept:
+        for _ in range(2):
+            cache.put(key, CachedResult("t", bytes(100)), cost=0)
+    for n in range(50):
+        cache.put(_key("v", f"ASK {{ once {n} }}"), CachedResult("t", bytes(50)), cost=1.0)
+    assert cache.size == 6 * 100 + 2 * 50
+    assert all(cache.get(key) is not None for key in kept)
+    assert cache.get(_key("v", "ASK { once 49 }")) is not None  # the latest is still there, on probation
+    assert cache.get(_key("v", "ASK { once 0 }")) is None
+
+
+def test_a_result_on_probation_asked_again_joins_the_others() -> None:
+    cache = ResultCache(800, max_entry=100, expensive=0.05)
+    slow = _key("v", "ASK { slow }")
+    cache.put(slow, CachedResult("t", b"s"), cost=1.0)
+    assert cache.get(slow) == CachedResult("t", b"s")  # asked again: it leaves probation
+    for n in range(50):
+        cache.put(_key("v", f"ASK {{ once {n} }}"), CachedResult("t", bytes(50)), cost=1.0)
+    assert cache.get(slow) == CachedResult("t", b"s")
+
+
+def test_a_long_result_pushed_off_probation_and_asked_again_is_kept_with_the_others() -> None:
+    cache = ResultCache(800, max_entry=100, expensive=0.05)
+    slow = _key("v", "ASK { slow }")
+    cache.put(slow, CachedResult("t", bytes(60)), cost=1.0)
+    cache.put(_key("v", "ASK { other }"), CachedResult("t", bytes(60)), cost=1.0)
+    assert cache.get(slow) is None  # pushed off probation before it was asked again
+    cache.put(slow, CachedResult("t", bytes(60)), cost=1.0)  # computed again: asked twice now
+    for n in range(50):
+        cache.put(_key("v", f"ASK {{ once {n} }}"), CachedResult("t", bytes(50)), cost=1.0)
+    assert cache.get(slow) is not None
+
+
 def test_a_new_version_forgets_which_queries_were_asked() -> None:
     cache = ResultCache(1024, expensive=1)
     cache.put(_key("v1"), CachedResult("t", b"old"), cost=0)
