@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 import time
 import uuid
@@ -147,7 +148,12 @@ class SparqlStore:
         self._skolem_base = skolem_base
         self._graph_prefix = graph_prefix
         self.timeout = timeout
+        self._auth = auth
         self._client = httpx.Client(auth=auth, timeout=timeout)
+        self._pid = os.getpid()
+        #: The clients of the processes this one was forked from, kept so that their connections, which those
+        #: processes still use, are never closed from here.
+        self._inherited: list[httpx.Client] = []
         self._graphs: list[str] | None = None
         self._refresh()
 
@@ -393,15 +399,25 @@ class SparqlStore:
 
     def close(self) -> None:
         """Close the HTTP connections."""
-        self._client.close()
+        self._http().close()
 
     # -- internals --
+
+    def _http(self) -> httpx.Client:
+        """This process's HTTP client. A process forked from the one that made it (``ilrs serve --workers``) makes
+        its own: with the parent's open connections, two processes would send requests on one socket and each
+        read the other's answers."""
+        if self._pid != os.getpid():
+            self._inherited.append(self._client)
+            self._client = httpx.Client(auth=self._auth, timeout=self.timeout)
+            self._pid = os.getpid()
+        return self._client
 
     def _post(self, url: str, *, data: list[tuple[str, str]], headers: dict[str, str]) -> httpx.Response:
         """POST a form; :class:`_Refused` if a query is refused as malformed, :class:`StoreError` for any other
         refusal, :class:`QueryTimeout` past the timeout."""
         try:
-            response = self._client.post(url, data=dict_list(data), headers=headers)
+            response = self._http().post(url, data=dict_list(data), headers=headers)
         except httpx.TimeoutException as err:
             raise QueryTimeout(
                 f"the SPARQL store at {url} did not answer within {self.timeout:g} s", seconds=self.timeout

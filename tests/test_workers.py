@@ -8,10 +8,14 @@ import re
 import signal
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+from external_stores import oxigraph_server
 from servers import LiveServer
+
+JSON = "application/sparql-results+json"
 
 
 def children(pid: int) -> list[int]:
@@ -102,3 +106,24 @@ def test_the_server_processes_share_the_supervisors_copy_of_the_data(
     assert wait_for(lambda: httpx.get(server.url("/health")).status_code == 200)
     for pid in serving(supervisor):
         assert shared_dirty(pid) > loaded // 2, (pid, shared_dirty(pid), loaded)
+
+
+def test_server_processes_on_an_external_store_each_have_their_own_connections(
+    server_factory: Callable[..., LiveServer], tmp_path: Path
+) -> None:
+    """On an external store the supervisor has spoken to the store before it forks: each server process must open
+    connections of its own, or two of them would send queries on one socket and read each other's answers."""
+    with oxigraph_server(tmp_path / "oxigraph") as store:
+        server = server_factory("--workers", "2", env=store.env)
+        assert wait_for(lambda: len(serving(server.process.pid)) == 2)
+        assert wait_for(lambda: all(httpx.get(server.url("/health")).status_code == 200 for _ in range(8)))
+
+        def ask(n: int) -> str:  # a new connection each time: the kernel hands them to either process
+            query = f"SELECT ?n WHERE {{ BIND({n} AS ?n) FILTER EXISTS {{ ?s ?p ?o }} }}"
+            response = httpx.get(server.url("/sparql"), params={"query": query}, headers={"Accept": JSON}, timeout=60)
+            assert response.status_code == 200, response.text
+            return str(response.json()["results"]["bindings"][0]["n"]["value"])
+
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(ask, range(200)))
+        assert answers == [str(n) for n in range(200)]
