@@ -7,12 +7,15 @@ holds one copy however many processes serve: a read of the store writes only the
 the kernel then copies for that process alone. Each process has its own query workers, caches and limits
 (``max_concurrent_queries``, the per-client shares, the metrics hold per process). A process that dies is
 forked again from the loaded copy, in milliseconds; SIGTERM or SIGINT stops them all, each as one server
-stops (:mod:`.lifecycle`), and the supervisor then exits with status 0.
+stops (:mod:`.lifecycle`), and the supervisor then exits with status 0. A supervisor that ends otherwise (killed)
+has its server processes stopped too.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import gc
 import logging
 import os
@@ -32,6 +35,8 @@ log = logging.getLogger("ilrs.server.workers")
 
 #: Seconds between two looks at the server processes.
 POLL = 0.2
+#: prctl(2)'s option that names the signal a process gets when its parent ends (Linux).
+PR_SET_PDEATHSIG = 1
 
 
 def worker_count(requested: int) -> int:
@@ -101,6 +106,7 @@ def _bind(settings: Settings) -> socket.socket:
 
 def _fork(serve: Callable[[], None]) -> int:
     """Fork a server process running ``serve()``; its process id. The child never returns from here."""
+    supervisor = os.getpid()
     pid = os.fork()
     if pid:
         return pid
@@ -108,6 +114,7 @@ def _fork(serve: Callable[[], None]) -> int:
     try:
         for signum in STOP_SIGNALS:  # the server installs its own stopper; until then a stop ends it at once
             signal.signal(signum, signal.SIG_DFL)
+        _stop_with(supervisor)
         serve()
         status = 0
     except BaseException:
@@ -117,6 +124,18 @@ def _fork(serve: Callable[[], None]) -> int:
             with contextlib.suppress(Exception):
                 stream.flush()
         os._exit(status)
+
+
+def _stop_with(supervisor: int) -> None:
+    """Have this server process stopped (SIGTERM) when ``supervisor`` ends, however it ends, even killed: a process
+    left behind would serve the port with nobody to stop or restart it. Linux only; elsewhere nothing."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"))
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # no C library to load, or no prctl in it
+        return
+    if os.getppid() != supervisor:  # it ended before the call
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _ended(pid: int) -> int | None:

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import pytest
 from external_stores import oxigraph_server
 from servers import LiveServer
 
@@ -33,6 +34,15 @@ def shared_dirty(pid: int) -> int:
     """Bytes of the pages that process ``pid`` shares, as written before a fork, with its parent or children."""
     smaps = Path(f"/proc/{pid}/smaps").read_text()
     return sum(int(line.split()[1]) * 1024 for line in smaps.splitlines() if line.startswith("Shared_Dirty:"))
+
+
+def running(pid: int) -> bool:
+    """Whether process ``pid`` exists and has not ended (a zombie has, whoever is yet to reap it)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")
 
 
 def wait_for(condition: Callable[[], bool], seconds: float = 60) -> bool:
@@ -128,3 +138,16 @@ def test_server_processes_on_an_external_store_each_have_their_own_connections(
         with ThreadPoolExecutor(8) as pool:
             answers = list(pool.map(ask, range(200)))
         assert answers == [str(n) for n in range(200)]
+
+
+def test_server_processes_stop_when_their_supervisor_is_killed(server_factory: Callable[..., LiveServer]) -> None:
+    """A supervisor killed (SIGKILL: no chance to stop anything) leaves no server process serving the port."""
+    server = server_factory("--workers", "2", env={"ILRS_QUERY_EXECUTOR": "thread", "ILRS_SHUTDOWN_GRACE": "1"})
+    supervisor = server.process.pid
+    assert wait_for(lambda: len(serving(supervisor)) == 2)
+    started = serving(supervisor)
+    os.kill(supervisor, signal.SIGKILL)
+    server.process.wait(timeout=10)
+    assert wait_for(lambda: not any(running(pid) for pid in started), 30)
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(server.url("/health"), timeout=5)
