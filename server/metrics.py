@@ -2,7 +2,7 @@
 
 The endpoint answers only the addresses in ``Settings.metrics_clients`` (loopback by default):
 everyone else gets 404, as if it did not exist, so a public deployment never shows its load.
-The metrics are those of this process:
+The metrics:
 
 * ``ilrs_http_requests_total{route,method,status}`` and ``ilrs_http_request_duration_seconds{route}``:
   every request, by route template (``/id/{path}``, not each IRI: the label set stays small);
@@ -16,22 +16,32 @@ The metrics are those of this process:
 * ``ilrs_page_cache_total{outcome}``: page requests (:mod:`.page_cache`) sent a page as kept (hit), whose page
   was built and kept (kept), or whose answer was made from the page kept as built, for another encoding or
   origin (reused), reported with :func:`page_cached`;
-* ``ilrs_dataset_info{version}`` and ``ilrs_dataset_quads``: the dataset version being served.
+* ``ilrs_dataset_info{version}`` and ``ilrs_dataset_quads``: the dataset version being served, read when scraped.
 
-The counters live in one registry per process (:data:`REGISTRY`), like the process they describe.
+The metrics live in one registry per process (:data:`REGISTRY`). Under ``ilrs serve --workers N`` the supervisor
+names a folder in ``PROMETHEUS_MULTIPROC_DIR`` before this module is imported: every server process then writes
+its values to files there (prometheus_client's multiprocess mode), and a scrape answered by any of them reports
+the sums over all of them (the gauges over those alive), so that successive scrapes, whichever process answers,
+see one server whose counters only grow.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import os
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Literal
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Scope
 
 from ilrs.graph.errors import IlrsError, LimitExceeded, ResourceLimit
+
+from .workers import MULTIPROCESS_DIR
 
 if TYPE_CHECKING:
     from ilrs.graph.settings import Settings
@@ -54,9 +64,17 @@ STOPPED = Counter(
     ["reason"], registry=REGISTRY,
 )  # fmt: skip
 SLOTS_BUSY = Gauge(
-    "ilrs_query_slots_busy", "Queries admitted now: evaluated, or waiting for a worker.", registry=REGISTRY
+    "ilrs_query_slots_busy",
+    "Queries admitted now: evaluated, or waiting for a worker.",
+    registry=REGISTRY,
+    multiprocess_mode="livesum",
 )
-QUERIES_WAITING = Gauge("ilrs_queries_waiting", "Admitted queries waiting for a query worker.", registry=REGISTRY)
+QUERIES_WAITING = Gauge(
+    "ilrs_queries_waiting",
+    "Admitted queries waiting for a query worker.",
+    registry=REGISTRY,
+    multiprocess_mode="livesum",
+)
 WORKERS_RESTARTED = Counter(
     "ilrs_query_workers_restarted", "Query worker processes killed (deadline, client gone) and replaced.",
     registry=REGISTRY,
@@ -71,8 +89,6 @@ PAGES = Counter(
 WRITES = Counter(
     "ilrs_writes", "Writes to the dataset, by outcome (accepted, refused).", ["outcome"], registry=REGISTRY
 )
-DATASET = Gauge("ilrs_dataset_info", "The dataset version served (always 1).", ["version"], registry=REGISTRY)
-QUADS = Gauge("ilrs_dataset_quads", "Quads in the dataset served.", registry=REGISTRY)
 
 for _outcome in ("hit", "miss"):
     CACHE.labels(_outcome)
@@ -139,10 +155,28 @@ def allowed(settings: Settings, host: str | None) -> bool:
     return any(address in ipaddress.ip_network(n, strict=False) for n in settings.metrics_clients)
 
 
+class _DatasetGauges:
+    """The dataset served, read at each scrape (not kept in a gauge: a version's series ends with it)."""
+
+    def __init__(self, holder: DatasetHolder) -> None:
+        self._holder = holder
+
+    def collect(self) -> Iterator[Metric]:
+        store = self._holder.current.store
+        info = GaugeMetricFamily("ilrs_dataset_info", "The dataset version served (always 1).", labels=["version"])
+        info.add_metric([store.version], 1)
+        yield info
+        yield GaugeMetricFamily("ilrs_dataset_quads", "Quads in the dataset served.", value=store.count())
+
+
 def render(request: Request, holder: DatasetHolder) -> Response:
-    """The metrics in Prometheus' text format, the dataset gauges read now."""
-    store = holder.current.store
-    DATASET.clear()
-    DATASET.labels(store.version).set(1)
-    QUADS.set(store.count())
-    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+    """The metrics in Prometheus' text format: this process's, or every server process's when several share them
+    (see the module documentation); the dataset gauges read now."""
+    scrape = CollectorRegistry(auto_describe=True)
+    folder = os.environ.get(MULTIPROCESS_DIR)
+    if folder:
+        MultiProcessCollector(scrape, folder)
+    else:
+        scrape.register(REGISTRY)
+    scrape.register(_DatasetGauges(holder))
+    return Response(generate_latest(scrape), media_type=CONTENT_TYPE_LATEST)

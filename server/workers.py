@@ -5,10 +5,11 @@ the inherited socket (the kernel spreads connections among them). Each shares th
 data page by page (copy-on-write) and forks its query workers' zygote from it in turn, so the whole tree
 holds one copy however many processes serve: a read of the store writes only the pages it touches, which
 the kernel then copies for that process alone. Each process has its own query workers, caches and limits
-(``max_concurrent_queries``, the per-client shares, the metrics hold per process). A process that dies is
-forked again from the loaded copy, in milliseconds; SIGTERM or SIGINT stops them all, each as one server
-stops (:mod:`.lifecycle`), and the supervisor then exits with status 0. A supervisor that ends otherwise (killed)
-has its server processes stopped too.
+(``max_concurrent_queries`` and the per-client shares hold per process); with metrics on, the processes write their
+values to files in a folder of the supervisor's, and any process's ``/metrics`` reports the whole server
+(:mod:`.metrics`). A process that dies is forked again from the loaded copy, in milliseconds; SIGTERM or SIGINT
+stops them all, each as one server stops (:mod:`.lifecycle`), and the supervisor then exits with status 0. A
+supervisor that ends otherwise (killed) has its server processes stopped too.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ import ctypes.util
 import gc
 import logging
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from types import FrameType
@@ -30,6 +33,10 @@ from ilrs.graph.loader import Progress, build_dataset
 from ilrs.graph.settings import Settings
 
 from .lifecycle import STOP_MARGIN, STOP_SIGNALS, Stopper, configure_logging
+
+#: The environment variable naming prometheus_client's multiprocess folder, read when it is imported: so it is set
+#: here, before :mod:`.metrics` is imported.
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 log = logging.getLogger("ilrs.server.workers")
 
@@ -61,6 +68,7 @@ def supervise(settings: Settings, workers: int, *, watch: bool = False, progress
     listener = _bind(settings)
     stopper = Stopper.installed(settings)  # a stop while the data loads ends the supervisor at once
     served = build_dataset(settings, progress)
+    shared_metrics = _share_metrics(settings)  # before the HTTP stack is imported: its metrics are made then
     from .app import run  # imported before the forks: every process shares the HTTP stack's pages too
 
     # What the load built is frozen out of the collector's sight before the forks: a collection in a server
@@ -88,11 +96,33 @@ def supervise(settings: Settings, workers: int, *, watch: bool = False, progress
                 status = _ended(pid)
                 if status is not None and not stopping:
                     log.error("server process %d ended with %s; starting another", pid, status)
+                    _metrics_of_ended(pid, shared_metrics)
                     children[i] = start()
             time.sleep(POLL)
     finally:
         _stop_all(children, settings.shutdown_grace + STOP_MARGIN + 1)
         listener.close()
+        if shared_metrics is not None:
+            shutil.rmtree(shared_metrics, ignore_errors=True)
+
+
+def _share_metrics(settings: Settings) -> str | None:
+    """With metrics on, a new folder for the server processes' metric values, named in the environment that
+    prometheus_client reads when it is imported (see :mod:`.metrics`); ``None`` when off, or when the folder was
+    named already (by whoever started the supervisor, who then empties it)."""
+    if not settings.metrics or os.environ.get(MULTIPROCESS_DIR):
+        return None
+    folder = tempfile.mkdtemp(prefix="ilrs-metrics-")
+    os.environ[MULTIPROCESS_DIR] = folder
+    return folder
+
+
+def _metrics_of_ended(pid: int, folder: str | None) -> None:
+    """Drop the gauges of ended server process ``pid`` from the sums over the live ones (its counts stay)."""
+    if folder is not None:
+        from prometheus_client.multiprocess import mark_process_dead
+
+        mark_process_dead(pid, folder)
 
 
 def _bind(settings: Settings) -> socket.socket:

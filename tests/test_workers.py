@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from external_stores import oxigraph_server
-from servers import LiveServer
+from servers import LiveServer, scrape, value
 
 JSON = "application/sparql-results+json"
 
@@ -151,3 +151,49 @@ def test_server_processes_stop_when_their_supervisor_is_killed(server_factory: C
     assert wait_for(lambda: not any(running(pid) for pid in started), 30)
     with pytest.raises(httpx.ConnectError):
         httpx.get(server.url("/health"), timeout=5)
+
+
+def sent_by(pid: int, others: list[int], requests: int, server: LiveServer) -> None:
+    """Send ``requests`` queries, each on a new connection, all answered by server process ``pid``: the
+    ``others`` are stopped (SIGSTOP) meanwhile, so only ``pid`` accepts the connections."""
+    for other in others:
+        os.kill(other, signal.SIGSTOP)
+    try:
+        for _ in range(requests):
+            assert httpx.get(server.url("/sparql"), params={"query": "ASK {}"}, timeout=30).status_code == 200
+    finally:
+        for other in others:
+            os.kill(other, signal.SIGCONT)
+
+
+def test_each_server_process_reports_the_metrics_of_all(
+    server_factory: Callable[..., LiveServer], tmp_path: Path
+) -> None:
+    """With metrics on, ``/metrics`` from any of the server processes sums what every one of them counted, also
+    after one of them died (its counts stay, its gauges go); the supervisor removes the values' folder when it
+    stops."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = {"ILRS_QUERY_EXECUTOR": "thread", "ILRS_METRICS": "true", "TMPDIR": str(temporary)}
+    server = server_factory("--workers", "2", env=env)
+    supervisor = server.process.pid
+    assert wait_for(lambda: len(serving(supervisor)) == 2)
+    assert wait_for(lambda: all(httpx.get(server.url("/health")).status_code == 200 for _ in range(8)))
+    first, second = serving(supervisor)
+    answered = {"route": "/sparql", "method": "GET", "status": "200"}
+    before = value(scrape(server), "ilrs_http_requests_total", **answered)
+    sent_by(first, [second], 5, server)
+    sent_by(second, [first], 7, server)
+    for scraped in [scrape(server) for _ in range(8)]:  # a new connection each time: either process answers
+        assert value(scraped, "ilrs_http_requests_total", **answered) == before + 12
+        assert value(scraped, "ilrs_query_slots_busy") == 0
+
+    os.kill(second, signal.SIGKILL)
+    assert wait_for(lambda: second not in serving(supervisor) and len(serving(supervisor)) == 2)
+    assert wait_for(lambda: httpx.get(server.url("/health")).status_code == 200)
+    for scraped in [scrape(server) for _ in range(8)]:
+        assert value(scraped, "ilrs_http_requests_total", **answered) == before + 12
+    assert [p.name for p in temporary.iterdir() if p.name.startswith("ilrs-metrics-")]
+    server.process.terminate()
+    server.process.wait(timeout=30)
+    assert not [p.name for p in temporary.iterdir() if p.name.startswith("ilrs-metrics-")]

@@ -38,7 +38,7 @@ def health(holder: HolderDep) -> dict[str, object]:
     return body
 
 
-@metrics_router.get("/metrics", summary="Prometheus metrics of this process (only to Settings.metrics_clients)")
+@metrics_router.get("/metrics", summary="Prometheus metrics of the whole server (only to Settings.metrics_clients)")
 def metrics_endpoint(request: Request, holder: HolderDep, settings: SettingsDep) -> Response:
     """The metrics of :mod:`ilrs.server.metrics`; 404 to a client not in ``metrics_clients``."""
     if not metrics.allowed(settings, request.client.host if request.client else None):
