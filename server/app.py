@@ -39,10 +39,12 @@ def create_app(
     store: Store | None = None,
     progress: Progress | None = None,
     *,
-    served: Dataset | None = None,
+    served: Dataset | DatasetHolder | None = None,
 ) -> IlrsApp:
     """The application serving ``served`` if given, else ``store`` with the shapes of ``settings.shapes_dir``,
-    else the dataset built from the repository's files (telling ``progress`` how the load goes)."""
+    else the dataset built from the repository's files (telling ``progress`` how the load goes). ``served`` may be
+    a holder already (with the documentation and the refused reload it knows of): a server process of
+    ``ilrs serve --workers --watch`` serves its supervisor's, as it was when it was forked."""
     settings = settings or get_settings()
     app = IlrsApp(
         title="ILRS Knowledge Graph",
@@ -55,12 +57,13 @@ def create_app(
     app.state.settings = settings
     if served is None:
         served = build_dataset(settings, progress) if store is None else Dataset(store, load_shapes(settings))
-    app.state.dataset = DatasetHolder(served)
+    holder = served if isinstance(served, DatasetHolder) else DatasetHolder(served)
+    app.state.dataset = holder
     app.state.result_cache = ResultCache(settings.result_cache_bytes)
     app.state.tokens = TokenRegistry.from_file(settings.tokens_file)
     # Only a server taking writes has a writer: it holds the store it writes, which a reload would otherwise
     # keep alive beside the new one.
-    app.state.writer = Writer(served.store, settings) if app.state.tokens.enabled else None
+    app.state.writer = Writer(holder.current.store, settings) if app.state.tokens.enabled else None
     if app.state.writer is not None:
         app.state.writer.subscribe(app.state.dataset.committed)
     errors.install(app)
@@ -127,7 +130,7 @@ def run(
     listen_fd: int | None = None,
     progress: Progress | None = None,
     *,
-    served: Dataset | None = None,
+    served: Dataset | DatasetHolder | None = None,
     stopper: Stopper | None = None,
 ) -> None:
     """Serve ``served`` (by default the one built from the files, ``progress`` told how the load goes) with

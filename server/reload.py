@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from watchfiles import awatch
+from watchfiles import Change, awatch
 
 from ilrs.graph.settings import Settings
 from ilrs.graph.store import return_freed_memory
-from ilrs.graph.watch import DataFileFilter, rebuild, watched_paths
+from ilrs.graph.watch import DataFileFilter, Rebuild, rebuild, watched_paths
 
 from .state import DatasetHolder
 
@@ -64,31 +64,45 @@ async def _watch(
     async for changes in awatch(
         *paths, watch_filter=DataFileFilter(), debounce=settings.watch_debounce_ms, stop_event=stop
     ):
-        names = ", ".join(sorted({Path(p).name for _, p in changes}))
-        log.info("changed: %s; rebuilding", names)
-        try:
-            result = await asyncio.to_thread(rebuild, settings, docs_parent)
-        except Exception:  # a bug, not a bad edit: say so, and keep watching and serving
-            log.exception("rebuild failed; kept the previous graph")
-            holder.refuse("the rebuild failed unexpectedly: see the server's log")
-            continue
-        if result.dataset is not None:
+        result = await asyncio.to_thread(attempt, changes, settings, docs_parent)
+        replaced = weakref.ref(holder.current.store)
+        if result.accepted:
             # The rebuild's garbage (the validation's rdflib graphs) is freed before the swap forks the query
             # zygote of the new version (DatasetHolder.on_swap): the zygote would otherwise keep those pages.
             await asyncio.to_thread(_collect_garbage)
-            previous = holder.docs_dir
-            replaced = weakref.ref(holder.current.store)
-            holder.swap(result.dataset, result.docs_dir)
+        stale_docs = settle(holder, result)
+        if result.accepted:
             release = asyncio.create_task(_give_back_memory(replaced))
             releases.add(release)
             release.add_done_callback(releases.discard)
-            if previous is not None and result.docs_dir is not None:
-                shutil.rmtree(previous, ignore_errors=True)  # requests read the new folder from now on
-            log.info(result.message)
-        else:
-            holder.refuse(result.message.splitlines()[0])
-            log.error(result.message)
+        if stale_docs is not None:
+            shutil.rmtree(stale_docs, ignore_errors=True)  # requests read the new folder from now on
         del result  # its dataset is the holder's now, or garbage
+
+
+def attempt(changes: set[tuple[Change, str]], settings: Settings, docs_parent: Path | None) -> Rebuild:
+    """Rebuild after ``changes`` (:func:`~ilrs.graph.watch.rebuild`), saying so in the log; an unexpected
+    failure (a bug, not a bad edit) is logged and comes back as a refused rebuild, so that watching and serving
+    go on."""
+    log.info("changed: %s; rebuilding", ", ".join(sorted({Path(p).name for _, p in changes})))
+    try:
+        return rebuild(settings, docs_parent)
+    except Exception:
+        log.exception("rebuild failed; kept the previous graph")
+        return Rebuild(None, "the rebuild failed unexpectedly: see the server's log")
+
+
+def settle(holder: DatasetHolder, result: Rebuild) -> Path | None:
+    """Serve the dataset of an accepted ``result`` from ``holder``, or record the refusal (logged either way);
+    the documentation folder the accepted one replaced, to remove once no request reads it any more."""
+    if result.dataset is None:
+        holder.refuse(result.message.splitlines()[0])
+        log.error(result.message)
+        return None
+    previous = holder.docs_dir
+    holder.swap(result.dataset, result.docs_dir)
+    log.info(result.message)
+    return previous if result.docs_dir is not None else None
 
 
 async def _give_back_memory(replaced: weakref.ref[object]) -> None:

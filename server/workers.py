@@ -10,6 +10,12 @@ values to files in a folder of the supervisor's, and any process's ``/metrics`` 
 (:mod:`.metrics`). A process that dies is forked again from the loaded copy, in milliseconds; SIGTERM or SIGINT
 stops them all, each as one server stops (:mod:`.lifecycle`), and the supervisor then exits with status 0. A
 supervisor that ends otherwise (killed) has its server processes stopped too.
+
+With ``--watch`` the supervisor, not each process, follows the files: it rebuilds the dataset once after an edit
+(checked and validated as :mod:`.reload` does for one process) and forks new server processes from an accepted
+rebuild, or from the same copy, knowing of the refusal, for a refused one; the running processes then stop as at
+SIGTERM. So every process serves the same version, one that dies is replaced by one of that version, and once
+the replaced processes end the machine holds one copy of the data again.
 """
 
 from __future__ import annotations
@@ -20,19 +26,30 @@ import ctypes.util
 import gc
 import logging
 import os
+import queue
 import shutil
 import signal
 import socket
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
+
+import watchfiles
 
 from ilrs.graph.loader import Progress, build_dataset
 from ilrs.graph.settings import Settings
+from ilrs.graph.store import return_freed_memory
+from ilrs.graph.watch import DataFileFilter, Rebuild, watched_paths
 
 from .lifecycle import STOP_MARGIN, STOP_SIGNALS, Stopper, configure_logging
+
+if TYPE_CHECKING:
+    from .state import DatasetHolder
 
 #: The environment variable naming prometheus_client's multiprocess folder, read when it is imported: so it is set
 #: here, before :mod:`.metrics` is imported.
@@ -63,47 +80,183 @@ def process_settings(settings: Settings, workers: int) -> Settings:
 
 def supervise(settings: Settings, workers: int, *, watch: bool = False, progress: Progress | None = None) -> None:
     """Bind ``settings.host:port``, load the dataset (telling ``progress``), and serve it with ``workers``
-    forked server processes until stopped."""
+    forked server processes until stopped; with ``watch``, rebuild it after each edit of its files and serve an
+    accepted rebuild with new processes (see :class:`_Supervisor`)."""
     configure_logging(settings)
     listener = _bind(settings)
     stopper = Stopper.installed(settings)  # a stop while the data loads ends the supervisor at once
     served = build_dataset(settings, progress)
     shared_metrics = _share_metrics(settings)  # before the HTTP stack is imported: its metrics are made then
-    from .app import run  # imported before the forks: every process shares the HTTP stack's pages too
+    from .state import DatasetHolder
 
-    # What the load built is frozen out of the collector's sight before the forks: a collection in a server
-    # process would otherwise write to every page of it, and the kernel copy them for that process.
-    gc.collect()
-    gc.freeze()
-    each = process_settings(settings, workers)
-
-    def start() -> int:
-        return _fork(lambda: run(each, watch=watch, listen_fd=listener.fileno(), served=served))
-
-    stopping = stopper.requested
+    supervisor = _Supervisor(settings, workers, listener, DatasetHolder(served), shared_metrics)
+    del served  # the holder's: a reload frees it
+    supervisor.stopping = stopper.requested
 
     def stop(signum: int, _frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
+        supervisor.stopping = True
 
     for signum in STOP_SIGNALS:
         signal.signal(signum, stop)
-    children = [start() for _ in range(workers)] if not stopping else []
-    log.info("serving on %s:%d with %d processes", settings.host, settings.port, workers)
-    try:
-        while not stopping:
-            for i, pid in enumerate(children):
-                status = _ended(pid)
-                if status is not None and not stopping:
-                    log.error("server process %d ended with %s; starting another", pid, status)
-                    _metrics_of_ended(pid, shared_metrics)
-                    children[i] = start()
-            time.sleep(POLL)
-    finally:
-        _stop_all(children, settings.shutdown_grace + STOP_MARGIN + 1)
-        listener.close()
-        if shared_metrics is not None:
-            shutil.rmtree(shared_metrics, ignore_errors=True)
+    with contextlib.ExitStack() as stack:
+        watcher = stack.enter_context(_Watcher(settings)) if watch else None
+        try:
+            if not supervisor.stopping:
+                supervisor.start_all()
+                log.info("serving on %s:%d with %d processes", settings.host, settings.port, workers)
+            while not supervisor.stopping:
+                supervisor.look()
+                outcome = watcher.take() if watcher is not None else None
+                if outcome is not None:
+                    supervisor.reload(outcome)
+                    del outcome
+                time.sleep(POLL)
+        finally:
+            supervisor.stop_all()
+            listener.close()
+            if shared_metrics is not None:
+                shutil.rmtree(shared_metrics, ignore_errors=True)
+
+
+class _Supervisor:
+    """The server processes of one supervisor: forked from the dataset its holder serves, forked again when one
+    dies, and all replaced by new ones when a reload changes what the holder says."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        workers: int,
+        listener: socket.socket,
+        holder: DatasetHolder,
+        shared_metrics: str | None,
+    ) -> None:
+        from .app import run  # imported before the forks: every process shares the HTTP stack's pages too
+
+        self._run = run
+        self._settings = settings
+        self._each = process_settings(settings, workers)
+        self._workers = workers
+        self._listener = listener
+        self._holder = holder
+        self._shared_metrics = shared_metrics
+        self.children: list[int] = []
+        #: Set (by a signal) once the processes are to stop: none is forked any more.
+        self.stopping = False
+        #: Server processes told to stop after a reload, and when they are killed if they have not ended.
+        self._retiring: dict[int, float] = {}
+        #: Documentation folders of replaced versions, removed once the processes that served them have ended.
+        self._stale_docs: list[Path] = []
+
+    def start_all(self) -> None:
+        _freeze()
+        self.children = [self._start() for _ in range(self._workers)]
+
+    def look(self) -> None:
+        """Fork again any server process that died; reap the retiring ones that ended (kill those past their
+        grace), and remove the documentation nobody serves any more."""
+        for i, pid in enumerate(self.children):
+            status = _ended(pid)
+            if status is not None and not self.stopping:
+                log.error("server process %d ended with %s; starting another", pid, status)
+                _metrics_of_ended(pid, self._shared_metrics)
+                self.children[i] = self._start()
+        for pid, deadline in list(self._retiring.items()):
+            if _ended(pid) is not None:
+                del self._retiring[pid]
+                _metrics_of_ended(pid, self._shared_metrics)
+            elif time.monotonic() > deadline:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        if not self._retiring:
+            self._remove_stale_docs()
+
+    def reload(self, result: Rebuild) -> None:
+        """Serve an accepted rebuild, or say (``/health``) that one was refused: the holder is told, and new server
+        processes forked from it replace the running ones, which stop as at SIGTERM, their requests given the
+        grace. The supervisor's copy of the data it replaces is freed: once those processes end, one copy is held."""
+        from .reload import settle
+
+        stale = settle(self._holder, result)
+        del result
+        if stale is not None:
+            self._stale_docs.append(stale)
+        if self.stopping:
+            return
+        _freeze()
+        replaced, self.children = self.children, [self._start() for _ in self.children]
+        grace = time.monotonic() + self._settings.shutdown_grace + STOP_MARGIN + 1
+        for pid in replaced:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+            self._retiring[pid] = grace
+
+    def stop_all(self) -> None:
+        """Stop every server process (see :func:`_stop_all`), and remove the documentation of replaced versions."""
+        self.stopping = True
+        _stop_all([*self.children, *self._retiring], self._settings.shutdown_grace + STOP_MARGIN + 1)
+        self.children, self._retiring = [], {}
+        self._remove_stale_docs()
+
+    def _remove_stale_docs(self) -> None:
+        for folder in self._stale_docs:
+            shutil.rmtree(folder, ignore_errors=True)
+        self._stale_docs.clear()
+
+    def _start(self) -> int:
+        holder, each, fd = self._holder, self._each, self._listener.fileno()
+        return _fork(lambda: self._run(each, listen_fd=fd, served=holder))
+
+
+class _Watcher:
+    """Rebuilds the dataset after each burst of edits of its files, on a thread of its own, into a folder of
+    documentation of its own; the supervisor takes each outcome (:meth:`take`) between two looks at its
+    processes."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._docs = tempfile.TemporaryDirectory(prefix="ilrs-watch-docs-")
+        self._outcomes: queue.SimpleQueue[Rebuild] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="ilrs-watch", daemon=True)
+
+    def __enter__(self) -> _Watcher:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        self._docs.cleanup()
+
+    def take(self) -> Rebuild | None:
+        """The outcome of the rebuild finished last, if one is waiting."""
+        try:
+            return self._outcomes.get_nowait()
+        except queue.Empty:
+            return None
+
+    def _watch(self) -> None:
+        from .reload import attempt
+
+        paths = watched_paths(self._settings)
+        log.info("watching %s for changes", ", ".join(map(str, paths)))
+        for changes in watchfiles.watch(
+            *paths,
+            watch_filter=DataFileFilter(),
+            debounce=self._settings.watch_debounce_ms,
+            stop_event=self._stop,
+            raise_interrupt=False,
+        ):
+            self._outcomes.put(attempt(changes, self._settings, Path(self._docs.name)))
+
+
+def _freeze() -> None:
+    """Free what is garbage, give the freed memory back, and freeze the rest out of the collector's sight before
+    forking: a collection in a server process would otherwise write to every page of the loaded dataset, and the
+    kernel copy them for that process."""
+    gc.collect()
+    return_freed_memory()
+    gc.freeze()
 
 
 def _share_metrics(settings: Settings) -> str | None:

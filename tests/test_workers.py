@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from external_stores import oxigraph_server
+from minirepo import PREFIXES, copy_mini
 from servers import LiveServer, scrape, value
 
 JSON = "application/sparql-results+json"
@@ -197,3 +198,59 @@ def test_each_server_process_reports_the_metrics_of_all(
     server.process.terminate()
     server.process.wait(timeout=30)
     assert not [p.name for p in temporary.iterdir() if p.name.startswith("ilrs-metrics-")]
+
+
+ESA = "https://w3id.org/ilrs/id/agency/esa"
+NEW_AGENCY = PREFIXES + (
+    "GRAPH <https://w3id.org/ilrs/graph/source/001> {\n"
+    '    <https://w3id.org/ilrs/id/agency/esa> a ilrs:SpaceAgency ; rdfs:label "European Space Agency"@en .\n'
+    "}"
+)
+
+
+def health_of_each(server: LiveServer, times: int = 12) -> list[dict[str, object]]:
+    """``/health`` asked ``times`` times, each on a new connection: the kernel hands them to either process."""
+    return [httpx.get(server.url("/health"), timeout=10).json() for _ in range(times)]
+
+
+def served_versions(server: LiveServer) -> set[str]:
+    return {str(h["version"]) for h in health_of_each(server)}
+
+
+def test_the_supervisor_reloads_every_server_process_from_one_rebuild(
+    server_factory: Callable[..., LiveServer], tmp_path: Path
+) -> None:
+    """With ``--watch`` the supervisor rebuilds after an edit and replaces its server processes by ones forked from
+    the rebuild: all serve the new version, and so does one forked again after a death. A refused edit is said by
+    every process's ``/health``, and by the one forked after it."""
+    mini = copy_mini(tmp_path / "repo")
+    server = server_factory("--workers", "2", "--watch", env={**mini.env, "ILRS_QUERY_EXECUTOR": "thread"})
+    supervisor = server.process.pid
+    assert wait_for(lambda: len(serving(supervisor)) == 2)
+    assert wait_for(lambda: all(h.get("status") == "ok" for h in health_of_each(server, 8)))
+    (first,) = served_versions(server)
+    replaced = serving(supervisor)
+
+    mini.append("data/sources/001.trig", NEW_AGENCY)
+    assert wait_for(lambda: first not in served_versions(server)), server.log()
+    (second,) = served_versions(server)
+    assert not set(serving(supervisor)) & set(replaced)  # new processes, forked from the rebuild
+    assert wait_for(lambda: not any(running(pid) for pid in replaced), 30)  # the replaced ones ended
+    ask = {"query": f"ASK {{ <{ESA}> a ?type }}"}
+    for _ in range(8):
+        assert httpx.get(server.url("/sparql"), params=ask, headers={"Accept": JSON}).json()["boolean"] is True
+
+    victim = serving(supervisor)[0]
+    os.kill(victim, signal.SIGKILL)
+    assert wait_for(lambda: victim not in serving(supervisor) and len(serving(supervisor)) == 2)
+    assert wait_for(lambda: all(h.get("status") == "ok" for h in health_of_each(server, 8)))
+    assert served_versions(server) == {second}  # not the version the supervisor loaded first
+
+    mini.append("data/sources/001.trig", "GRAPH <https://w3id.org/ilrs/graph/source/001> { <x:a> a }")
+    assert wait_for(lambda: all(h.get("status") == "stale" for h in health_of_each(server, 8))), server.log()
+    assert served_versions(server) == {second}
+    assert "data/sources/001.trig:" in server.log()
+    victim = serving(supervisor)[0]
+    os.kill(victim, signal.SIGKILL)
+    assert wait_for(lambda: victim not in serving(supervisor) and len(serving(supervisor)) == 2)
+    assert wait_for(lambda: all(h.get("status") == "stale" for h in health_of_each(server, 8)))
