@@ -240,14 +240,17 @@ class _Watcher:
 
         paths = watched_paths(self._settings)
         log.info("watching %s for changes", ", ".join(map(str, paths)))
-        for changes in watchfiles.watch(
-            *paths,
-            watch_filter=DataFileFilter(),
-            debounce=self._settings.watch_debounce_ms,
-            stop_event=self._stop,
-            raise_interrupt=False,
-        ):
-            self._outcomes.put(attempt(changes, self._settings, Path(self._docs.name)))
+        try:
+            for changes in watchfiles.watch(
+                *paths,
+                watch_filter=DataFileFilter(),
+                debounce=self._settings.watch_debounce_ms,
+                stop_event=self._stop,
+                raise_interrupt=False,
+            ):
+                self._outcomes.put(attempt(changes, self._settings, Path(self._docs.name)))
+        except Exception:  # the files cannot be watched (a folder gone, the system's limit on watches): say so
+            log.exception("stopped watching the files; the dataset served stays as it is")
 
 
 def _freeze() -> None:

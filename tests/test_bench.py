@@ -96,6 +96,27 @@ def test_the_million_triple_targets_are_checked() -> None:
     assert not {t.what: t for t in targets(result)}["load rate of the files, quads/s (its progress report)"].met
 
 
+def test_the_rdflib_targets_say_what_oxigraph_reaches() -> None:
+    """A ratio to rdflib-endpoint comes with Oxigraph server's own in the same run: whether the engine's server
+    reaches the target itself."""
+    from bench.run import ScaleResult, target_table, targets
+
+    result = ScaleResult(1, 36_000, startup={"ilrs": 1.0, "oxigraph": 0.5, "rdflib-endpoint": 2.0})
+    result.throughput = {
+        ("ilrs", "unique", 1): 800.0,
+        ("oxigraph", "unique", 1): 2000.0,
+        ("rdflib-endpoint", "unique", 1): 40.0,
+        ("ilrs", "repeated", 1): 2000.0,
+        ("oxigraph", "repeated", 1): 500.0,
+    }
+    found = {t.what: t for t in targets(result)}
+    peer = found["unique mix ÷ rdflib-endpoint, 1 client(s)"]
+    assert (peer.measured, peer.oxigraph, peer.met) == (20.0, 50.0, False)
+    assert found["unique mix ÷ Oxigraph, 1 client(s)"].oxigraph is None
+    row = "| 1 | unique mix ÷ rdflib-endpoint, 1 client(s) | 20.00 | ≥ 100.00 | **missed** | 50.00 |"
+    assert row in target_table(list(found.values()))
+
+
 def test_a_quick_worker_sweep_writes_its_table_and_the_results_section(tmp_path: Path) -> None:
     """``bench.workers`` measures 1 and 2 worker processes and records them beside the main results,
     which ``bench.run`` keeps when it writes them again."""
