@@ -5,7 +5,8 @@ go on being answered from the current store meanwhile; the swap
 (:meth:`DatasetHolder.swap`) is one assignment, so no request sees half of each. The
 ontology pages (``/ontology/``) are regenerated from each accepted graph; a refused
 reload is recorded for ``/health``. Once the previous store is gone (the requests that held it have
-ended), the memory it and the rebuild's validation freed is given back to the system.
+ended), the memory it and the rebuild's validation freed is given back to the system. A supervisor of several
+server processes (:mod:`.workers`) rebuilds and settles with the same :func:`attempt` and :func:`settle`.
 """
 
 from __future__ import annotations
