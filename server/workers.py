@@ -86,7 +86,8 @@ def supervise(settings: Settings, workers: int, *, watch: bool = False, progress
     listener = _bind(settings)
     stopper = Stopper.installed(settings)  # a stop while the data loads ends the supervisor at once
     served = build_dataset(settings, progress)
-    shared_metrics = _share_metrics(settings)  # before the HTTP stack is imported: its metrics are made then
+    made = _share_metrics(settings)  # before the HTTP stack is imported: its metrics are made then
+    shared_metrics = os.environ.get(MULTIPROCESS_DIR) if settings.metrics else None  # made, or named already
     from .state import DatasetHolder
 
     supervisor = _Supervisor(settings, workers, listener, DatasetHolder(served), shared_metrics)
@@ -114,8 +115,8 @@ def supervise(settings: Settings, workers: int, *, watch: bool = False, progress
         finally:
             supervisor.stop_all()
             listener.close()
-            if shared_metrics is not None:
-                shutil.rmtree(shared_metrics, ignore_errors=True)
+            if made is not None:
+                shutil.rmtree(made, ignore_errors=True)
 
 
 class _Supervisor:
