@@ -172,7 +172,8 @@ class _DatasetGauges:
 def render(request: Request, holder: DatasetHolder) -> Response:
     """The metrics in Prometheus' text format: this process's, or every server process's when several share them
     (see the module documentation); the dataset gauges read now."""
-    scrape = CollectorRegistry(auto_describe=True)
+    # No description step: it would collect every collector once more (read the files, count the store) per scrape.
+    scrape = CollectorRegistry(auto_describe=False)
     folder = os.environ.get(MULTIPROCESS_DIR)
     if folder:
         MultiProcessCollector(scrape, folder)
